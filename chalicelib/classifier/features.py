@@ -1,0 +1,60 @@
+"""Text normalization and feature extraction shared by training and the Lambda runtime.
+
+scikit-learn's vectorizer is given `analyze` as its analyzer, so the runtime scorer and the
+training pipeline see exactly the same features by construction (pure Python, no numpy).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Word n-grams make explanations readable; character n-grams carry Japanese (no spaces) and typos.
+CHAR_NGRAM_RANGE = (2, 4)
+WORD_NGRAM_RANGE = (1, 2)
+MAX_TEXT_CHARS = 2_000  # a 20k-character rant decides no more than its first screenful
+
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_MENTION = re.compile(r"@\w+")
+_DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]|[#@][\w]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
+
+
+def normalize(text: str) -> str:
+    """Fold the surface noise of social text: HTML entities, widths, case, links, numbers."""
+    text = html.unescape(text[:MAX_TEXT_CHARS])
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).lower()
+    text = _URL.sub(" http ", text)
+    text = _MENTION.sub(lambda m: " @" + _handle_kind(m.group(0)) + " ", text)
+    text = _DIGITS.sub("0", text)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())
+
+
+def _handle_kind(handle: str) -> str:
+    """Keep the telling part of a handle (support/help/care accounts) and drop the rest."""
+    for cue in ("support", "help", "care", "service", "ask"):
+        if cue in handle:
+            return cue
+    return "user"
+
+
+def analyze(text: str) -> list[str]:
+    """Features of one message: `w:` word uni/bi-grams and `c:` in-word character n-grams."""
+    norm = normalize(text)
+    feats: list[str] = []
+    words = _WORD.findall(norm)
+    lo, hi = WORD_NGRAM_RANGE
+    for n in range(lo, hi + 1):
+        for i in range(len(words) - n + 1):
+            feats.append("w:" + " ".join(words[i:i + n]))
+    lo, hi = CHAR_NGRAM_RANGE
+    for token in norm.split():
+        padded = f" {token} "
+        size = len(padded)
+        for n in range(lo, min(hi, size) + 1):
+            for i in range(size - n + 1):
+                feats.append("c:" + padded[i:i + n])
+    return feats

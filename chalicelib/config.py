@@ -1,0 +1,71 @@
+"""Configuration, read lazily from the environment (Chalice sets `.chalice/config.json` variables
+per request under `chalice local`), and webhook secrets: environment in dev, SSM SecureStrings in prod.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ApiError
+
+SECRET_NAMES = (
+    "META_APP_SECRET",
+    "META_VERIFY_TOKEN",
+    "X_CONSUMER_SECRET",
+    "TELEGRAM_SECRET_TOKEN",
+    "GENERIC_WEBHOOK_SECRET",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stage: str = "dev"
+    table_name: str = "social-triage"
+    dynamodb_endpoint_url: str | None = None
+    aws_region: str = "us-east-1"
+    # prod: secrets live in SSM Parameter Store under this path, e.g. /social-triage/prod/META_APP_SECRET
+    secrets_ssm_path: str | None = None
+    secrets_cache_seconds: int = 300
+    max_body_bytes: int = 1_048_576
+    generic_window_seconds: int = 300
+    cors_origin: str | None = None
+    # per-queue SLA for "open older than SLA" (seconds)
+    sla_customer_service: int = 3600
+    sla_stance: int = 4 * 3600
+    sla_community: int = 24 * 3600
+
+
+@functools.lru_cache(maxsize=1)
+def _settings_for(snapshot: tuple) -> Settings:
+    return Settings()
+
+
+def get_settings() -> Settings:
+    """Settings for the current environment; rebuilt only when a relevant variable changes."""
+    names = ("STAGE", "TABLE_NAME", "DYNAMODB_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
+             "SECRETS_SSM_PATH", "CORS_ORIGIN", "MAX_BODY_BYTES")
+    return _settings_for(tuple(os.environ.get(n) for n in names))
+
+
+class SecretNotConfigured(ApiError):
+    status, code = 503, "not_configured"
+
+
+def get_secret(name: str) -> str:
+    """A webhook secret: from SSM (cached per container) when SECRETS_SSM_PATH is set, else the environment."""
+    settings = get_settings()
+    if settings.secrets_ssm_path:
+        from aws_lambda_powertools.utilities import parameters  # imported only in prod, off the cold path
+
+        value = parameters.get_parameter(
+            f"{settings.secrets_ssm_path.rstrip('/')}/{name}", decrypt=True, max_age=settings.secrets_cache_seconds
+        )
+    else:
+        value = os.environ.get(name)
+    if not value:
+        raise SecretNotConfigured(f"{name} is not configured on this deployment")
+    return value

@@ -1,0 +1,82 @@
+"""The webhook path: check the request, verify its signature, normalize, triage and store each message.
+
+Everything is checked and parsed before the first write, so a rejected request stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from .classifier import classify
+from .config import get_secret, get_settings
+from .errors import PayloadTooLarge, UnsupportedMediaType
+from .models import EventKind, InboundEvent, Skip
+from .platforms import WebhookRequest, get_adapter
+from .platforms.base import HandshakeResponse
+from .priority import compute_priority
+from .store import messages as store
+from .store.messages import Outcome, Triaged
+
+
+@dataclass
+class IngestResult:
+    platform: str
+    outcomes: list[tuple[str, Outcome]] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    categories: Counter = field(default_factory=Counter)
+
+    def summary(self) -> dict:
+        counts = Counter(outcome.value for _, outcome in self.outcomes)
+        return {
+            "received": len(self.outcomes) + len(self.skipped),
+            **{o.value: counts.get(o.value, 0) for o in Outcome},
+            "skipped": [s.model_dump(exclude_none=True) for s in self.skipped],
+        }
+
+
+def handshake(route: str, request: WebhookRequest) -> HandshakeResponse:
+    return get_adapter(route).handshake(request, get_secret)
+
+
+def ingest(route: str, request: WebhookRequest) -> IngestResult:
+    adapter = get_adapter(route)
+    _check_envelope(request)
+    adapter.verify(request, get_secret)
+    batch = adapter.parse(request)
+    result = IngestResult(platform=route, skipped=batch.skipped)
+    now = datetime.now(timezone.utc)
+    for event in batch.events:
+        outcome = apply(event, now)
+        result.outcomes.append((event.message_id, outcome))
+    return result
+
+
+def _check_envelope(request: WebhookRequest) -> None:
+    limit = get_settings().max_body_bytes
+    if len(request.body) > limit:
+        raise PayloadTooLarge(f"body is {len(request.body)} bytes; the limit is {limit}")
+    content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType(f"content type must be application/json, got {content_type or 'none'!r}")
+
+
+def triage(event: InboundEvent, now: datetime) -> Triaged:
+    message = event.message
+    assert message is not None
+    verdict = classify(message.text)
+    recent = store.recent_messages_from(message.platform, message.author.id, now) + 1
+    priority = compute_priority(message.channel, verdict.category, message.text, recent)
+    return Triaged(message=message.model_copy(update={"received_at": now}), triage=verdict, priority=priority)
+
+
+def apply(event: InboundEvent, now: datetime) -> Outcome:
+    """Store one event; redeliveries of anything already applied change nothing."""
+    if event.kind == EventKind.REMOVE:
+        return store.mark_removed(event.message_id, now, actor="platform")
+    if event.kind == EventKind.EDIT:
+        stored = store.get_message(event.message_id)
+        if stored is not None:
+            return store.apply_edit(triage(event, now), stored, now)
+    return store.save_new(triage(event, now))

@@ -1,0 +1,1 @@
+"""DynamoDB storage: one table (`table.py`), entity keys (`entities.py`) and one module per concern."""

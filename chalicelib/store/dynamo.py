@@ -1,0 +1,122 @@
+"""The DynamoDB client (cached per container), item (de)serialization and storage-error mapping."""
+
+from __future__ import annotations
+
+import functools
+import os
+from decimal import Decimal
+from typing import Any, Iterator
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..config import get_settings
+from ..errors import StorageUnavailable
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Reads and idempotent writes are retried with backoff by botocore; transactions carry a
+# ClientRequestToken, so their retries are idempotent too.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    tcp_keepalive=True,
+)
+
+RETRYABLE_CODES = frozenset({
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+})
+
+
+@functools.lru_cache(maxsize=4)
+def _client(endpoint_url: str | None, region: str):
+    return boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region, config=_CLIENT_CONFIG)
+
+
+def client():
+    settings = get_settings()
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
+    return _client(settings.dynamodb_endpoint_url, region)
+
+
+def table_name() -> str:
+    return get_settings().table_name
+
+
+def _plain(value: Any) -> Any:
+    """Python values to what TypeSerializer accepts (floats as Decimal, tuples as lists)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _native(value: Any) -> Any:
+    """Decimals back to int or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    return value
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in _plain(data).items()}
+
+
+def to_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_plain(value))
+
+
+def values(**named: Any) -> dict[str, Any]:
+    """ExpressionAttributeValues from keyword arguments: values(now=...) -> {":now": {...}}."""
+    return {f":{k}": to_value(v) for k, v in named.items()}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _native(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def cancellation_codes(exc: ClientError) -> list[str]:
+    """Per-item reasons of a cancelled transaction ('None' where the item was fine)."""
+    return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+
+
+def unavailable(exc: Exception) -> StorageUnavailable:
+    return StorageUnavailable(f"storage is unavailable ({type(exc).__name__}); retry later")
+
+
+def query_pages(**kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a query, page by page."""
+    db = client()
+    while True:
+        page = db.query(TableName=table_name(), **kwargs)
+        yield from (from_item(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+STORAGE_ERRORS = (ClientError, BotoCoreError)

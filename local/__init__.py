@@ -1,0 +1,1 @@
+"""Local development: an embedded DynamoDB (moto server) and `make run`. Not deployed."""

@@ -1,0 +1,97 @@
+"""Webhook payloads shaped as each platform documents them, with our own values."""
+
+from __future__ import annotations
+
+import time
+
+PAGE_ID = "104857600000001"
+IG_ACCOUNT_ID = "17841400000000001"
+BRAND_X_ID = "2244994945"
+
+
+def page_comment(comment_id: str, text: str, *, author_id: str = "5550001", verb: str = "add",
+                 post_id: str = "104857600000001_900001", parent_id: str | None = None) -> dict:
+    return {
+        "object": "page",
+        "entry": [{
+            "id": PAGE_ID,
+            "time": int(time.time()),
+            "changes": [{"field": "feed", "value": {
+                "from": {"id": author_id, "name": "Dana Reyes"},
+                "post_id": post_id,
+                "comment_id": comment_id,
+                "parent_id": parent_id or post_id,
+                "created_time": int(time.time()),
+                "item": "comment",
+                "verb": verb,
+                "message": text,
+            }}],
+        }],
+    }
+
+
+def page_comments(items: list[tuple[str, str]]) -> dict:
+    payload = page_comment(*items[0])
+    for comment_id, text in items[1:]:
+        payload["entry"][0]["changes"].append(page_comment(comment_id, text)["entry"][0]["changes"][0])
+    return payload
+
+
+def messenger_dm(mid: str, text: str, *, sender: str = "6100000000001", echo: bool = False) -> dict:
+    message = {"mid": mid, "text": text}
+    if echo:
+        message["is_echo"] = True
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": int(time.time() * 1000), "messaging": [{
+        "sender": {"id": PAGE_ID if echo else sender}, "recipient": {"id": sender if echo else PAGE_ID},
+        "timestamp": int(time.time() * 1000), "message": message}]}]}
+
+
+def instagram_comment(comment_id: str, text: str, *, author_id: str = "17800000000099") -> dict:
+    return {"object": "instagram", "entry": [{"id": IG_ACCOUNT_ID, "time": int(time.time()), "changes": [{
+        "field": "comments", "value": {"from": {"id": author_id, "username": "kaito.t"},
+                                        "media": {"id": "18000000000000001", "media_product_type": "FEED"},
+                                        "id": comment_id, "text": text}}]}]}
+
+
+def whatsapp_text(wamid: str, text: str, *, sender: str = "819012345678") -> dict:
+    return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": "Sato Yui"}, "wa_id": sender}],
+            "messages": [{"from": sender, "id": wamid, "timestamp": str(int(time.time())),
+                          "type": "text", "text": {"body": text}}]}}]}]}
+
+
+def x_tweet(tweet_id: str, text: str, *, user_id: str = "9000001", reply_to: str | None = None) -> dict:
+    tweet = {
+        "created_at": time.strftime("%a %b %d %H:%M:%S +0000 %Y", time.gmtime()),
+        "id": int(tweet_id), "id_str": tweet_id, "text": text, "truncated": False,
+        "in_reply_to_status_id_str": reply_to,
+        "user": {"id": int(user_id), "id_str": user_id, "name": "Alex P", "screen_name": "alexp"},
+        "timestamp_ms": str(int(time.time() * 1000)),
+    }
+    return {"for_user_id": BRAND_X_ID, "tweet_create_events": [tweet]}
+
+
+def telegram_message(message_id: int, text: str, *, chat_id: int = 700001, edited: bool = False) -> dict:
+    key = "edited_message" if edited else "message"
+    return {"update_id": 800000 + message_id, key: {
+        "message_id": message_id, "date": int(time.time()),
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Mika", "username": "mika_k"},
+        "chat": {"id": chat_id, "type": "private", "first_name": "Mika"}, "text": text}}
+
+
+def generic_message(native_id: str, text: str, *, source: str = "linkedin", action: str = "new") -> dict:
+    return {"messages": [{"source": source, "id": native_id, "channel": "comment", "action": action,
+                          "author": {"id": "li-778", "name": "Chris Olsen"}, "text": text,
+                          "created_at": "2026-11-20T10:00:00+00:00"}]}
+
+
+# one representative single-message payload per webhook route
+SAMPLES = {
+    "meta": lambda i: page_comment(f"900001_{i}", "My order #4471 never arrived and nobody answers, I want a refund"),
+    "x": lambda i: x_tweet(str(1600000000000000000 + i), "@brand my package is a week late, where is it?"),
+    "telegram": lambda i: telegram_message(i, "注文した商品がまだ届きません。確認してください。"),
+    "generic": lambda i: generic_message(f"urn:li:comment:{i}", "Proud you kept your DEI commitments. Buying more."),
+}

@@ -1,0 +1,208 @@
+"""Webhook ingestion through the API: verify, normalize, triage, store exactly once."""
+
+from __future__ import annotations
+
+import json
+from unittest import mock
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import SIGNERS, dumps, generic_headers, item_count, message_items, meta_headers, telegram_headers, x_headers
+import payloads
+
+
+def post(api, route: str, payload, headers=None, raw: bytes | None = None):
+    body = raw if raw is not None else dumps(payload)
+    return api.http.post(f"/webhooks/{route}", body=body, headers=headers or SIGNERS[route](body))
+
+
+# handshakes -----------------------------------------------------------------------------------
+
+def test_meta_handshake_echoes_challenge_only_for_the_configured_token(api):
+    ok = api.http.get("/webhooks/meta?hub.mode=subscribe&hub.verify_token=meta-verify-token&hub.challenge=1158201444")
+    assert ok.status_code == 200
+    assert ok.body == b"1158201444"
+    assert ok.headers["Content-Type"].startswith("text/plain")
+    for query in ("hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
+                  "hub.mode=unsubscribe&hub.verify_token=meta-verify-token&hub.challenge=1", ""):
+        denied = api.http.get(f"/webhooks/meta?{query}")
+        assert denied.status_code == 403
+        assert json.loads(denied.body)["error"]["code"] == "verification_failed"
+
+
+def test_x_crc_answers_the_documented_response_token(api):
+    import base64
+    import hashlib
+    import hmac
+
+    response = api.http.get("/webhooks/x?crc_token=abc123")
+    expected = base64.b64encode(hmac.new(b"x-consumer-secret", b"abc123", hashlib.sha256).digest()).decode()
+    assert response.status_code == 200
+    assert json.loads(response.body) == {"response_token": f"sha256={expected}"}
+
+
+# storing ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("route", ["meta", "x", "telegram", "generic"])
+def test_a_message_from_each_platform_is_triaged_and_stored_open_in_its_queue(api, table, route):
+    # GIVEN a signed single-message webhook WHEN it is posted
+    response = post(api, route, payloads.SAMPLES[route](1))
+    # THEN it is stored once, triaged, open in the queue of its category
+    assert response.status_code == 200, response.body
+    assert json.loads(response.body)["stored"] == 1
+    [stored] = message_items(table)
+    triage = stored["triage"]
+    assert triage["category"] in ("customer_service", "stance", "community")
+    assert stored["queue"] == triage["category"] and stored["status"] == "open"
+    assert abs(sum(triage["scores"].values()) - 1) < 1e-6
+    assert triage["top_terms"] and triage["model_version"].startswith("triage-")
+    assert [h["event"] for h in stored["history"]] == ["received", "classified"]
+    assert stored["priority"] > 0 and stored["priority_reasons"]
+
+
+def test_the_sample_messages_land_in_the_queues_a_person_would_choose(api, table):
+    for route in ("meta", "telegram", "generic"):
+        post(api, route, payloads.SAMPLES[route](7))
+    queues = {m["platform"]: m["queue"] for m in message_items(table)}
+    assert queues == {"facebook": "customer_service", "telegram": "customer_service", "linkedin": "stance"}
+
+
+def test_a_batch_with_many_entries_stores_each_message(api, table):
+    payload = payloads.page_comments([(f"900001_{i}", f"comment number {i} about my late delivery") for i in range(5)])
+    response = post(api, "meta", payload)
+    assert json.loads(response.body)["stored"] == 5
+    assert len(message_items(table)) == 5
+
+
+def test_redelivery_in_the_same_and_a_later_post_stores_once(api, table):
+    payload = payloads.page_comments([("900001_1", "where is my refund"), ("900001_1", "where is my refund")])
+    first = json.loads(post(api, "meta", payload).body)
+    items_after_first = item_count(table)
+    later = json.loads(post(api, "meta", payloads.page_comment("900001_1", "where is my refund")).body)
+    assert (first["stored"], first["duplicate"]) == (1, 1)
+    assert (later["stored"], later["duplicate"]) == (0, 1)
+    assert len(message_items(table)) == 1
+    assert item_count(table) == items_after_first  # no counter moved either
+
+
+def test_the_brands_own_comments_echoes_and_receipts_are_acknowledged_not_triaged(api, table):
+    own = payloads.page_comment("900001_5", "Thanks for reaching out!", author_id=payloads.PAGE_ID)
+    echo = payloads.messenger_dm("m_1", "We are on it", echo=True)
+    for payload in (own, echo):
+        response = post(api, "meta", payload)
+        assert response.status_code == 200
+        body = json.loads(response.body)
+        assert body["stored"] == 0 and body["skipped"]
+    assert message_items(table) == []
+
+
+def test_a_removed_comment_is_marked_removed_and_leaves_the_queue(api, table):
+    post(api, "meta", payloads.page_comment("900001_9", "my card was charged twice"))
+    removal = payloads.page_comment("900001_9", "", verb="remove")
+    assert json.loads(post(api, "meta", removal).body)["removed"] == 1
+    [stored] = message_items(table)
+    assert stored["status"] == "removed" and "gsi2pk" not in stored
+    assert stored["gsi1pk"].endswith("#removed")
+    assert json.loads(post(api, "meta", removal).body)["unchanged"] == 1  # redelivered removal
+
+
+def test_an_edit_updates_the_text_and_triages_again(api, table):
+    post(api, "telegram", payloads.telegram_message(41, "my order has not arrived"))
+    edit = payloads.telegram_message(41, "Boycott! You caved on diversity and equality, shame on your company",
+                                     edited=True)
+    assert json.loads(post(api, "telegram", edit).body)["updated"] == 1
+    [stored] = message_items(table)
+    assert stored["text"].startswith("Boycott!")
+    assert stored["queue"] == stored["triage"]["category"] == "stance"
+    assert [h["event"] for h in stored["history"]][-1] == "edited"
+    assert json.loads(post(api, "telegram", edit).body)["unchanged"] == 1
+
+
+def test_an_edit_of_an_unknown_message_is_stored_as_new(api, table):
+    edit = payloads.telegram_message(77, "the app logs me out every hour", edited=True)
+    assert json.loads(post(api, "telegram", edit).body)["stored"] == 1
+
+
+# bad input -------------------------------------------------------------------------------------
+
+BAD_INPUT = [
+    ("malformed_json", lambda route: (b"{not json", None), 400),
+    ("missing_signature", lambda route: (dumps(payloads.SAMPLES[route](1)), {"Content-Type": "application/json"}), 401),
+    ("signed_other_body", lambda route: (dumps(payloads.SAMPLES[route](1)),
+                                         SIGNERS[route](b"another body")) if route != "telegram" else
+     (dumps(payloads.SAMPLES[route](1)), telegram_headers(b"", secret="telegram-secret-tokeN")), 401),
+    ("wrong_secret", lambda route: (dumps(payloads.SAMPLES[route](1)),
+                                    SIGNERS[route](dumps(payloads.SAMPLES[route](1)), secret="not-the-secret")), 401),
+    ("wrong_shape", lambda route: (dumps({"object": 5, "entry": "x", "messages": 3, "update_id": "u",
+                                          "tweet_create_events": 7}), None), 400),
+    ("wrong_content_type", lambda route: (dumps(payloads.SAMPLES[route](1)),
+                                          {**SIGNERS[route](dumps(payloads.SAMPLES[route](1))),
+                                           "Content-Type": "text/plain"}), 415),
+    ("too_large", lambda route: (b'{"pad": "' + b"a" * 1_100_000 + b'"}', None), 413),
+]
+
+
+@pytest.mark.parametrize("route", ["meta", "x", "telegram", "generic"])
+@pytest.mark.parametrize("case,build,status", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_gets_a_json_4xx_and_stores_nothing(api, table, route, case, build, status):
+    before = item_count(table)
+    body, headers = build(route)
+    response = api.http.post(f"/webhooks/{route}", body=body, headers=headers or SIGNERS[route](body))
+    assert response.status_code == status, response.body
+    error = json.loads(response.body)["error"]
+    assert error["code"] and error["message"]
+    assert item_count(table) == before
+
+
+def test_an_unknown_platform_is_a_404_json_error(api, table):
+    response = api.http.post("/webhooks/myspace", body=b"{}", headers={"Content-Type": "application/json"})
+    assert response.status_code == 404
+    assert json.loads(response.body)["error"]["code"] == "unknown_platform"
+    assert item_count(table) == 0
+
+
+def test_generic_refuses_a_timestamp_outside_five_minutes(api, table):
+    import time
+
+    body = dumps(payloads.SAMPLES["generic"](1))
+    response = api.http.post("/webhooks/generic", body=body, headers=generic_headers(body, int(time.time()) - 301))
+    assert response.status_code == 401
+    assert json.loads(response.body)["error"]["code"] == "stale_timestamp"
+
+
+def test_signature_is_checked_over_the_raw_bytes_not_reserialized_json(api, table):
+    # GIVEN a body with spacing and key order that json.dumps would not reproduce
+    raw = b'{ "update_id": 9,  "message": {"text": "hi there, where is my parcel?", "message_id": 3, "date": 1700000000,' \
+          b' "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": false, "first_name": "A"}}}'
+    assert post(api, "telegram", None, headers=telegram_headers(raw), raw=raw).status_code == 200
+    meta_raw = b'{"object":"page",  "entry":[]}'
+    assert post(api, "meta", None, headers=meta_headers(meta_raw), raw=meta_raw).status_code == 200
+    x_raw = b'{"for_user_id": "1",   "tweet_create_events": []}'
+    assert post(api, "x", None, headers=x_headers(x_raw), raw=x_raw).status_code == 200
+
+
+# failure semantics -----------------------------------------------------------------------------
+
+def test_storage_failure_answers_503_and_a_retry_completes_without_duplicates(api, table):
+    from chalicelib.store import dynamo
+
+    payload = payloads.page_comments([(f"900001_{i}", f"refund please, order {i}") for i in range(3)])
+    real_client = dynamo.client()
+    calls = {"n": 0}
+    original = real_client.transact_write_items
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second message's write fails after the first committed
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "TransactWriteItems")
+        return original(**kwargs)
+
+    with mock.patch.object(real_client, "transact_write_items", side_effect=flaky):
+        failed = post(api, "meta", payload)
+    assert failed.status_code == 503
+    assert failed.headers.get("Retry-After")
+    assert len(message_items(table)) == 1
+    retried = json.loads(post(api, "meta", payload).body)
+    assert (retried["stored"], retried["duplicate"]) == (2, 1)
+    assert sorted(m["id"] for m in message_items(table)) == [f"facebook:900001_{i}" for i in range(3)]
