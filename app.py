@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 from chalice import Chalice, Response
 
-from chalicelib.errors import ApiError
+from chalicelib import auth, ingest
+from chalicelib.errors import ApiError, NotFound
 from chalicelib.platforms import WebhookRequest
+from chalicelib.schemas import (
+    ClaimRequest,
+    KeyCreateRequest,
+    ListQuery,
+    MessagePage,
+    QueuesOut,
+    RerouteRequest,
+    ResolveRequest,
+    message_out,
+    parse_body,
+    parse_query,
+)
+from chalicelib.store import messages, queue
 
 app = Chalice(app_name="social-triage")
 app.api.binary_types = []  # webhook bodies are JSON text; keep API Gateway from base64-wrapping them
@@ -44,8 +59,6 @@ def health():
 
 @app.route("/webhooks/{platform}", methods=["GET"])
 def webhook_handshake(platform):
-    from chalicelib import ingest
-
     answer = ingest.handshake(platform, webhook_request())
     body = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
     return Response(body=body, status_code=200, headers={"Content-Type": answer.content_type})
@@ -53,7 +66,103 @@ def webhook_handshake(platform):
 
 @app.route("/webhooks/{platform}", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 def webhook_receive(platform):
-    from chalicelib import ingest
-
     result = ingest.ingest(platform, webhook_request())
     return Response(body=result.summary(), status_code=200, headers={"Content-Type": "application/json"})
+
+
+# agents' queues ------------------------------------------------------------------------------------
+
+def caller():
+    return auth.authenticate(app.current_request.headers)
+
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+@app.route("/queues", methods=["GET"])
+def queues_overview():
+    principal = caller()
+    summaries = [queue.queue_overview(q, now()) for q in principal.visible_queues()]
+    return QueuesOut(queues=summaries).model_dump(mode="json")
+
+
+@app.route("/queues/{name}/messages", methods=["GET"])
+def queue_messages(name):
+    principal = caller()
+    auth.require_queue(principal, name)
+    query = parse_query(app.current_request.query_params, ListQuery)
+    items, cursor = queue.list_messages(name, query.status, query.limit, query.cursor)
+    return MessagePage(messages=[message_out(i) for i in items], next_cursor=cursor).model_dump(mode="json")
+
+
+@app.route("/queues/{name}/claim", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+def queue_claim(name):
+    principal = caller()
+    auth.require_queue(principal, name)
+    body = parse_body(app.current_request.raw_body, ClaimRequest)
+    claimed = queue.claim(name, principal.actor, body.count, body.lease_seconds, now())
+    return {"claimed": [message_out(i) for i in claimed]}
+
+
+def _working(message_id):
+    """The caller and the message they act on, after the queue-scope check."""
+
+    principal = caller()
+    stored = messages.get_message(message_id)
+    if stored is None or not principal.can_work(stored["queue"]):
+        # an agent outside the message's queue learns nothing about it
+        raise NotFound(f"no message {message_id!r}", code="unknown_message")
+    auth.require_queue(principal, stored["queue"])
+    return principal
+
+
+@app.route("/messages/{message_id}", methods=["GET"])
+def message_detail(message_id):
+    _working(message_id)
+    return message_out(messages.get_message(message_id), with_history=True)
+
+
+@app.route("/messages/{message_id}/release", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+def message_release(message_id):
+    principal = _working(message_id)
+    return message_out(queue.release(message_id, principal.actor, principal.is_manager, now()))
+
+
+@app.route("/messages/{message_id}/resolve", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+def message_resolve(message_id):
+    principal = _working(message_id)
+    body = parse_body(app.current_request.raw_body, ResolveRequest)
+    return message_out(queue.resolve(message_id, principal.actor, principal.is_manager, body.note, now()))
+
+
+@app.route("/messages/{message_id}/reroute", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+def message_reroute(message_id):
+    principal = _working(message_id)
+    body = parse_body(app.current_request.raw_body, RerouteRequest)
+    return message_out(queue.reroute(message_id, principal.actor, principal.is_manager, body.queue, body.reason,
+                                     now()))
+
+
+# admin: API keys -------------------------------------------------------------------------------
+
+@app.route("/admin/keys", methods=["GET"])
+def keys_list():
+    auth.require_role(caller(), "admin")
+    return {"keys": auth.list_keys()}
+
+
+@app.route("/admin/keys", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+def keys_create():
+    auth.require_role(caller(), "admin")
+    body = parse_body(app.current_request.raw_body, KeyCreateRequest)
+    issued = auth.create_key(body.role, body.name, body.queues, body.expires_at)
+    return Response(body={**issued.record, "key": issued.key}, status_code=201,
+                    headers={"Content-Type": "application/json"})
+
+
+@app.route("/admin/keys/{key_id}", methods=["DELETE"])
+def keys_revoke(key_id):
+    auth.require_role(caller(), "admin")
+    auth.revoke(key_id)
+    return Response(body="", status_code=204)

@@ -44,28 +44,51 @@ def _settings_for(snapshot: tuple) -> Settings:
     return Settings()
 
 
+# every variable a setting reads, so that changing any of them (tests, `chalice local`) rebuilds the settings
+_SETTINGS_VARIABLES = tuple(name.upper() for name in Settings.model_fields) + ("AWS_DEFAULT_REGION",)
+
+
 def get_settings() -> Settings:
     """Settings for the current environment; rebuilt only when a relevant variable changes."""
-    names = ("STAGE", "TABLE_NAME", "DYNAMODB_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
-             "SECRETS_SSM_PATH", "CORS_ORIGIN", "MAX_BODY_BYTES")
-    return _settings_for(tuple(os.environ.get(n) for n in names))
+    return _settings_for(tuple(os.environ.get(n) for n in _SETTINGS_VARIABLES))
 
 
 class SecretNotConfigured(ApiError):
     status, code = 503, "not_configured"
 
 
+class SecretsUnavailable(ApiError):
+    """SSM could not be read (throttled, unreachable, access denied): 503 with Retry-After so platforms redeliver."""
+
+    status, code = 503, "secrets_unavailable"
+
+    def __init__(self, message: str, retry_after: int = 5):
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
 def get_secret(name: str) -> str:
     """A webhook secret: from SSM (cached per container) when SECRETS_SSM_PATH is set, else the environment."""
     settings = get_settings()
     if settings.secrets_ssm_path:
-        from aws_lambda_powertools.utilities import parameters  # imported only in prod, off the cold path
-
-        value = parameters.get_parameter(
-            f"{settings.secrets_ssm_path.rstrip('/')}/{name}", decrypt=True, max_age=settings.secrets_cache_seconds
-        )
+        value = _ssm_secret(f"{settings.secrets_ssm_path.rstrip('/')}/{name}", name, settings.secrets_cache_seconds)
     else:
         value = os.environ.get(name)
     if not value:
         raise SecretNotConfigured(f"{name} is not configured on this deployment")
     return value
+
+
+def _ssm_secret(parameter: str, name: str, max_age: int) -> str | None:
+    """A SecureString, decrypted; Powertools caches it for max_age seconds per container (per warm Lambda)."""
+    from aws_lambda_powertools.utilities import parameters  # imported only in prod, off the cold path
+
+    try:
+        return parameters.get_parameter(parameter, decrypt=True, max_age=max_age)
+    except parameters.exceptions.GetParameterError as exc:
+        # Powertools wraps the botocore error; its code says whether the parameter is simply missing
+        cause = exc.__cause__ or exc.__context__
+        code = getattr(cause, "response", {}).get("Error", {}).get("Code", "")
+        if code == "ParameterNotFound" or "ParameterNotFound" in str(exc):
+            return None
+        # neither the parameter path nor AWS's message (account id, ARNs) goes into the response
+        raise SecretsUnavailable(f"{name} could not be read from the secret store; retry later") from exc

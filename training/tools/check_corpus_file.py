@@ -1,15 +1,18 @@
-"""Check one hand-written corpus file: schema, labels, and near-duplicates (char 5-gram Jaccard >= 0.8)."""
+"""Check one hand-written corpus file: schema, labels, and near-duplicates (char 5-gram Jaccard >= 0.8).
+
+    python3 training/tools/check_corpus_file.py FILE.jsonl [FILE.jsonl ...]
+
+The near-duplicate rule itself lives in near_duplicates.py (shared with tests/training/test_corpus.py).
+"""
 import json
 import sys
-import unicodedata
+
+if __package__:
+    from .near_duplicates import THRESHOLD, near_duplicate_pairs, shingles  # noqa: F401  (shingles re-exported)
+else:  # run as a script: this file's directory is on sys.path
+    from near_duplicates import THRESHOLD, near_duplicate_pairs, shingles  # noqa: F401
 
 LABELS = {"customer_service", "stance", "community"}
-
-
-def shingles(text: str) -> set[str]:
-    t = " ".join(unicodedata.normalize("NFKC", text).lower().split())
-    t = f" {t} "
-    return {t[i:i + 5] for i in range(max(1, len(t) - 4))}
 
 
 def main(paths: list[str]) -> int:
@@ -24,25 +27,12 @@ def main(paths: list[str]) -> int:
                 assert row["label"] in LABELS, f"{path}:{n} label {row['label']}"
                 assert row["lang"] in {"en", "ja"}, f"{path}:{n} lang {row['lang']}"
                 assert row["text"].strip(), f"{path}:{n} empty text"
-                rows.append((f"{path}:{n}", row["text"], shingles(row["text"])))
-    # inverted index on shingles keeps this fast enough for a few thousand rows
-    index: dict[str, list[int]] = {}
-    for i, (_, _, sh) in enumerate(rows):
-        for s in sh:
-            index.setdefault(s, []).append(i)
+                rows.append((f"{path}:{n}", row["text"]))
     dups = set()
-    for i, (where, text, sh) in enumerate(rows):
-        counts: dict[int, int] = {}
-        for s in sh:
-            for j in index[s]:
-                if j > i:
-                    counts[j] = counts.get(j, 0) + 1
-        for j, inter in counts.items():
-            jac = inter / len(sh | rows[j][2])
-            if jac >= 0.8:
-                dups.add(i)
-                dups.add(j)
-                print(f"NEAR-DUP {jac:.2f}: {where} {text[:60]!r} ~ {rows[j][0]} {rows[j][1][:60]!r}")
+    for i, j, jac in near_duplicate_pairs([text for _, text in rows], THRESHOLD):
+        dups.add(i)
+        dups.add(j)
+        print(f"NEAR-DUP {jac:.2f}: {rows[i][0]} {rows[i][1][:60]!r} ~ {rows[j][0]} {rows[j][1][:60]!r}")
     print(f"rows={len(rows)} near_duplicate_rows={len(dups)} share={len(dups) / max(1, len(rows)):.4f}")
     return 0
 

@@ -1,0 +1,78 @@
+"""Operator commands against the configured table (TABLE_NAME, DYNAMODB_ENDPOINT_URL or real AWS).
+
+    python -m chalicelib.cli keys create --role agent --queues stance --name "Aiko" [--expires-in-days 90]
+    python -m chalicelib.cli keys list
+    python -m chalicelib.cli keys revoke KEY_ID
+    python -m chalicelib.cli corrections export --out corrections.jsonl   # for training.train --extra
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import TextIO
+
+from . import auth
+from .errors import ApiError
+from .models import QUEUES
+from .store import queue
+
+
+def export_corrections(out: TextIO) -> int:
+    """One training row per re-routed message, labelled with the queue agents settled on."""
+    latest: dict[str, dict] = {}
+    for correction in queue.corrections():
+        latest[correction["message_id"]] = correction  # oldest first, so the last one wins
+    for row in latest.values():
+        record = {"text": row["text"], "label": row["to"], "lang": row.get("language") or ""}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return len(latest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    groups = parser.add_subparsers(dest="group", required=True)
+    keys = groups.add_parser("keys", help="API keys").add_subparsers(dest="action", required=True)
+    create = keys.add_parser("create", help="issue a key (printed once)")
+    create.add_argument("--role", required=True, choices=auth.ROLES)
+    create.add_argument("--name", required=True)
+    create.add_argument("--queues", default="", help=f"comma-separated, for agents: {','.join(QUEUES)}")
+    create.add_argument("--expires-in-days", type=int)
+    keys.add_parser("list", help="list keys (never their secrets)")
+    revoke = keys.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("key_id")
+    corrections = groups.add_parser("corrections", help="agents' re-routes").add_subparsers(dest="action", required=True)
+    export = corrections.add_parser("export", help="re-routed messages as training JSONL")
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.group == "keys" and args.action == "create":
+            expires = datetime.now(timezone.utc) + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+            queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+            issued = auth.create_key(args.role, args.name, queues, expires)
+            print(json.dumps({**issued.record, "key": issued.key}, indent=2))
+            print("Store this key now: it is not shown again.", file=sys.stderr)
+        elif args.group == "keys" and args.action == "list":
+            print(json.dumps(auth.list_keys(), indent=2))
+        elif args.group == "keys" and args.action == "revoke":
+            auth.revoke(args.key_id)
+            print(f"revoked {args.key_id}")
+        elif args.group == "corrections":
+            if args.out == "-":
+                count = export_corrections(sys.stdout)
+            else:
+                with open(args.out, "w", encoding="utf-8") as fh:
+                    count = export_corrections(fh)
+            print(f"exported {count} corrected messages", file=sys.stderr)
+    except ApiError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

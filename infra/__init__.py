@@ -1,0 +1,1 @@
+"""Deployment infrastructure: the CloudFormation merge template and IAM policies (see infra/template.py)."""

@@ -1,0 +1,318 @@
+"""The deployable artifact: `chalice package --merge-template infra/resources.json` for every stage.
+
+Checks the SAM template (table, function environment, least-privilege role, cfn-lint) and the deployment
+zip (no training/test stack, the model artifact inside, under 15 MB, importable as Lambda imports it).
+Slow (PyPI downloads on the first run; Chalice caches the result in .chalice/deployments/): deselect with
+`-m "not deploy"`. DEPLOY_TEST_PROJECT_DIR packages another checkout of the project instead of this one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from chalicelib.store.table import TTL_ATTRIBUTE, cloudformation_resource, table_definition
+from infra import template as infra
+
+pytestmark = pytest.mark.deploy
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = Path(os.environ.get("DEPLOY_TEST_PROJECT_DIR") or ROOT).resolve()
+STAGES = tuple(json.loads((PROJECT / ".chalice" / "config.json").read_text())["stages"])
+MAX_ZIP_BYTES = 15 * 1024 * 1024
+MODEL = "models/triage-model.json.gz"
+# distributions that must never reach the Lambda package (training, tests, local run)
+FORBIDDEN = {"sklearn", "scikit_learn", "numpy", "scipy", "pandas", "moto"}
+NOT_SHIPPED = ("training/", "tests/", "bench/", "local/", "infra/", "docs/", ".chalice/")
+CHALICE = "import sys; from chalice.cli import main; sys.exit(main())"
+
+# What each call in chalicelib/ needs. Transactions are authorized per operation inside them.
+CALL_ACTIONS = {
+    "get_item": "dynamodb:GetItem",
+    "put_item": "dynamodb:PutItem",
+    "update_item": "dynamodb:UpdateItem",
+    "delete_item": "dynamodb:DeleteItem",
+    "query": "dynamodb:Query",
+    "query_pages": "dynamodb:Query",
+    "scan": "dynamodb:Scan",
+    "batch_get_item": "dynamodb:BatchGetItem",
+    "batch_write_item": "dynamodb:BatchWriteItem",
+    "execute_statement": "dynamodb:PartiQL*",  # not granted on purpose: add explicit PartiQL actions if used
+    "get_parameter": "ssm:GetParameter",
+    "get_parameters": "ssm:GetParametersByPath",
+    "get_parameters_by_name": "ssm:GetParameters",
+}
+TRANSACT_OPERATIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+# granted ahead of (or alongside) the code: the API-key, queue and stats stores
+ANNOUNCED = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}
+
+
+# --- the generator and the code it serves (fast) -------------------------------------------------
+
+def test_committed_files_are_the_generator_output():
+    for path, text in infra.outputs().items():
+        assert path.exists(), f"{path.relative_to(ROOT)} is missing: run python -m infra.template --write"
+        assert path.read_text() == text, f"{path.relative_to(ROOT)} is stale: run python -m infra.template --write"
+
+
+def test_the_table_is_the_one_table_definition():
+    resource = infra.resources()["Resources"][infra.TABLE]
+    assert resource == cloudformation_resource()
+    assert "TableName" not in resource["Properties"]  # one table per stack, found through TABLE_NAME
+
+
+def test_every_stage_has_its_policy_file_and_secrets_path():
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    assert config["autogen_policy"] is False
+    for stage, stage_config in config["stages"].items():
+        assert (ROOT / ".chalice" / stage_config["iam_policy_file"]).exists()
+        path = stage_config.get("environment_variables", {}).get("SECRETS_SSM_PATH") or f"/social-triage/{stage}"
+        resources = [r["Fn::Sub"] for s in statements(infra.policy(stage, stage_config)) if s["Sid"] == "StageSecrets"
+                     for r in s["Resource"]]
+        assert resources == [f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{path}/*"]
+
+
+def code_requirements() -> set[str]:
+    """IAM actions the code's AWS calls need, read from chalicelib/ and app.py."""
+    sources = [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]
+    text = "\n".join(path.read_text() for path in sources)
+    needed = {CALL_ACTIONS[call] for call in re.findall(r"\.(\w+)\(", text) if call in CALL_ACTIONS}
+    needed |= {CALL_ACTIONS[call] for call in re.findall(r"\bparameters\.(get_parameters?\w*)\(", text)
+               if call in CALL_ACTIONS}
+    needed |= {TRANSACT_OPERATIONS[op] for op in re.findall(r"[\"'](\w+)[\"']\s*:\s*\{", text) if op in TRANSACT_OPERATIONS}
+    return needed
+
+
+def test_policy_grants_what_the_code_calls_and_nothing_more():
+    needed = code_requirements()
+    granted = {action for s in statements(infra.policy("prod")) for action in s["Action"]}
+    missing = needed - granted
+    assert not missing, f"chalicelib calls need {sorted(missing)}: add them to infra/template.py"
+    extra = {a for a in granted if a.startswith("dynamodb:")} - needed - ANNOUNCED
+    assert not extra, f"granted but never called: {sorted(extra)}"
+    assert {a for a in granted if a.startswith("ssm:")} <= needed | {"ssm:GetParameter"}
+
+
+# --- the packaged artifact (slow) ----------------------------------------------------------------
+
+@dataclass
+class Packaged:
+    stage: str
+    output: str
+    template: dict
+    zip_path: Path
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory) -> dict[str, Packaged]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no credentials: none needed
+    env["AWS_DEFAULT_REGION"] = "us-east-1"
+    results = {}
+    for stage in STAGES:
+        out = tmp_path_factory.mktemp(f"package-{stage}") / "out"
+        command = [sys.executable, "-c", CHALICE, "--project-dir", str(PROJECT), "package", "--stage", stage,
+                   "--merge-template", str(PROJECT / "infra" / "resources.json"), str(out)]
+        result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900)
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, f"chalice package --stage {stage} failed:\n{output[-4000:]}"
+        results[stage] = Packaged(stage, output, json.loads((out / "sam.json").read_text()), out / "deployment.zip")
+    return results
+
+
+def resources_of(template: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
+
+
+def the_function(template: dict) -> dict:
+    functions = resources_of(template, "AWS::Serverless::Function")
+    assert list(functions) == [infra.FUNCTION], f"expected one function named {infra.FUNCTION}: {list(functions)}"
+    return functions[infra.FUNCTION]
+
+
+def role_policies(template: dict) -> list[dict]:
+    role_ref = the_function(template)["Properties"]["Role"]
+    role = template["Resources"][role_ref["Fn::GetAtt"][0]]
+    assert role["Type"] == "AWS::IAM::Role"
+    assert "ManagedPolicyArns" not in role["Properties"]
+    return [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
+
+
+def statements(document: dict) -> list[dict]:
+    result = []
+    for statement in document["Statement"]:
+        statement = dict(statement)
+        for key in ("Action", "Resource"):
+            if isinstance(statement.get(key), (str, dict)):
+                statement[key] = [statement[key]]
+        result.append(statement)
+    return result
+
+
+def test_no_dependency_install_failure(packaged):
+    for stage, p in packaged.items():
+        assert "Could not install dependencies" not in p.output, f"{stage}:\n{p.output}"
+
+
+def test_every_merged_resource_is_complete(packaged):
+    for p in packaged.values():
+        untyped = [name for name, r in p.template["Resources"].items() if "Type" not in r]
+        assert not untyped, f"merged onto resources Chalice no longer generates: {untyped}"
+
+
+def test_template_has_the_table(packaged):
+    expected = table_definition("unused")
+    for p in packaged.values():
+        tables = resources_of(p.template, "AWS::DynamoDB::Table")
+        assert list(tables) == [infra.TABLE]
+        table = tables[infra.TABLE]
+        props = table["Properties"]
+        assert table["DeletionPolicy"] == "Retain"
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"] == {"SSEEnabled": True}
+        assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+        assert props["KeySchema"] == expected["KeySchema"]
+        assert props["GlobalSecondaryIndexes"] == expected["GlobalSecondaryIndexes"]
+        assert [i["IndexName"] for i in props["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
+
+
+def test_function_environment_references_the_table(packaged):
+    config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
+    for stage, p in packaged.items():
+        props = the_function(p.template)["Properties"]
+        variables = props["Environment"]["Variables"]
+        assert variables["TABLE_NAME"] == {"Ref": infra.TABLE}
+        expected = {**config["environment_variables"], **config["stages"][stage].get("environment_variables", {})}
+        for name, value in expected.items():
+            if name != "TABLE_NAME":
+                assert variables[name] == value, name
+        assert props["LoggingConfig"]["LogGroup"] == {"Ref": infra.LOG_GROUP}
+        assert p.template["Resources"][infra.LOG_GROUP]["Type"] == "AWS::Logs::LogGroup"
+    assert packaged["prod"].template["Resources"][infra.FUNCTION]["Properties"]["Environment"]["Variables"][
+        "SECRETS_SSM_PATH"] == "/social-triage/prod"
+
+
+def test_policy_is_least_privilege(packaged):
+    table_arn = {"Fn::GetAtt": [infra.TABLE, "Arn"]}
+    index_arns = [{"Fn::Sub": f"${{{infra.TABLE}.Arn}}/index/{i['IndexName']}"}
+                  for i in table_definition("unused")["GlobalSecondaryIndexes"]]
+    for stage, p in packaged.items():
+        documents = role_policies(p.template)
+        assert documents == [infra.policy(stage, json.loads((PROJECT / ".chalice" / "config.json").read_text())[
+            "stages"][stage])]
+        for statement in (s for d in documents for s in statements(d)):
+            assert statement["Effect"] == "Allow"
+            assert "NotAction" not in statement and "NotResource" not in statement
+            for action in statement["Action"]:
+                assert "*" not in action, f"wildcard action {action}"
+            assert "*" not in statement["Resource"], f"Resource '*' in {statement['Sid']}"
+            services = {a.split(":")[0] for a in statement["Action"]}
+            if "dynamodb" in services:
+                assert services == {"dynamodb"}
+                assert set(a.split(":")[1] for a in statement["Action"]) <= {
+                    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem", "BatchWriteItem",
+                    "BatchGetItem", "Scan"}
+                for resource in statement["Resource"]:
+                    assert resource == table_arn or resource in index_arns, resource
+            if "ssm" in services:
+                for resource in statement["Resource"]:
+                    assert resource["Fn::Sub"].endswith(f":parameter/social-triage/{stage}/*"), resource
+            if "kms" in services:
+                assert statement["Action"] == ["kms:Decrypt"]
+                assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {
+                    "Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}
+
+
+def zip_names(p: Packaged) -> list[str]:
+    with zipfile.ZipFile(p.zip_path) as archive:
+        return archive.namelist()
+
+
+def distribution(name: str) -> str:
+    top = name.split("/", 1)[0]
+    return re.split(r"[-.]", top, maxsplit=1)[0].lower()
+
+
+def test_zip_holds_no_training_or_test_stack(packaged):
+    names = zip_names(packaged["prod"])
+    shipped = sorted({distribution(n) for n in names} & FORBIDDEN)
+    assert not shipped, f"the deployment zip contains {shipped}"
+    leaked = sorted({n.split("/", 1)[0] + "/" for n in names if n.startswith(NOT_SHIPPED)})
+    assert not leaked, f"the deployment zip contains {leaked}"
+
+
+def test_zip_holds_the_app_and_the_model(packaged):
+    names = set(zip_names(packaged["prod"]))
+    assert {"app.py", "chalicelib/__init__.py", "chalicelib/classifier/scorer.py"} <= names
+    assert MODEL in names, (
+        f"{MODEL} is not in the package: Chalice ships app.py, chalicelib/ and vendor/ (vendor/'s contents at the "
+        "zip root), so scorer.DEFAULT_MODEL_PATH (<root>/models/...) needs vendor/models -> ../models")
+    with zipfile.ZipFile(packaged["prod"].zip_path) as archive:
+        assert archive.read(MODEL) == (PROJECT / MODEL).read_bytes()
+        assert archive.read("app.py") == (PROJECT / "app.py").read_bytes()
+
+
+def test_zip_is_small(packaged):
+    size = packaged["prod"].zip_path.stat().st_size
+    assert size < MAX_ZIP_BYTES, f"deployment.zip is {size / 2**20:.1f} MB"
+
+
+def test_zip_imports_and_classifies_as_lambda_would(packaged, tmp_path):
+    if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("the package holds manylinux x86_64 wheels")
+    runtime = packaged["prod"].template["Resources"][infra.FUNCTION]["Properties"]["Runtime"]
+    if runtime != f"python{sys.version_info.major}.{sys.version_info.minor}":
+        pytest.skip(f"the package targets {runtime}")
+    task = tmp_path / "task"
+    with zipfile.ZipFile(packaged["prod"].zip_path) as archive:
+        archive.extractall(task)
+    script = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import app, pydantic
+from chalicelib.classifier import classify, scorer
+verdict = classify("my order never arrived and nobody answers, I want a refund")
+print(json.dumps({"files": [app.__file__, pydantic.__file__, str(scorer.DEFAULT_MODEL_PATH)],
+                  "category": verdict.category}))
+"""
+    env = {"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1", "STAGE": "prod"}
+    result = subprocess.run([sys.executable, "-I", "-c", script, str(task)], cwd=task, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    for file in report["files"]:
+        assert Path(file).resolve().is_relative_to(task.resolve()), f"{file} was not loaded from the package"
+    assert report["category"] == "customer_service"
+
+
+def test_cfn_lint(packaged):
+    try:
+        from cfnlint.api import lint
+    except ImportError as exc:
+        reason = f"cfn-lint is not importable ({exc}); install it with: pip install cfn-lint==1.58.0"
+        warnings.warn(reason)  # the warnings summary shows it even without -rs
+        pytest.skip(reason)
+    for stage, p in packaged.items():
+        matches = lint(json.dumps(p.template), regions=["us-east-1"])
+        assert not matches, f"{stage}:\n" + "\n".join(str(m) for m in matches)
+        # the role again without the SAM transform, so its actions are checked against IAM's list (W3037)
+        keep = {infra.TABLE, infra.LOG_GROUP, the_function(p.template)["Properties"]["Role"]["Fn::GetAtt"][0]}
+        plain = {"AWSTemplateFormatVersion": "2010-09-09",
+                 "Resources": {k: v for k, v in p.template["Resources"].items() if k in keep}}
+        matches = lint(json.dumps(plain), regions=["us-east-1"])
+        assert not matches, f"{stage} (IAM):\n" + "\n".join(str(m) for m in matches)

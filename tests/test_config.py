@@ -1,0 +1,143 @@
+"""Webhook secrets: SSM SecureStrings in prod (cached per container), the environment in dev, 503 when missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import botocore.client
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib import config
+from chalicelib.config import SecretNotConfigured, SecretsUnavailable, get_secret
+
+ROOT = Path(__file__).resolve().parents[1]
+PROD_PATH = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["environment_variables"][
+    "SECRETS_SSM_PATH"]
+
+
+@pytest.fixture
+def aws_calls(monkeypatch):
+    """Every AWS API call made through botocore, as (service, operation, params)."""
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        calls.append((self.meta.service_model.service_name, operation_name, api_params))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return calls
+
+
+def ssm_reads(calls) -> list[dict]:
+    return [params for service, operation, params in calls if service == "ssm" and operation == "GetParameter"]
+
+
+def clear_secret_cache():
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+
+
+@pytest.fixture
+def prod(table, monkeypatch):
+    """Prod mode (SECRETS_SSM_PATH as .chalice/config.json sets it) over moto's SSM; yields an SSM client."""
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.setenv("SECRETS_SSM_PATH", PROD_PATH)
+    clear_secret_cache()
+    yield boto3.client("ssm", region_name="us-east-1")
+    clear_secret_cache()
+
+
+def put_secret(ssm, name: str, value: str) -> None:
+    ssm.put_parameter(Name=f"{PROD_PATH}/{name}", Value=value, Type="SecureString", Overwrite=True)
+
+
+def test_prod_reads_the_secure_string_from_ssm(prod, aws_calls):
+    put_secret(prod, "META_APP_SECRET", "from-ssm")
+    assert get_secret("META_APP_SECRET") == "from-ssm"  # not the environment's value (meta-app-secret)
+    assert ssm_reads(aws_calls) == [{"Name": f"{PROD_PATH}/META_APP_SECRET", "WithDecryption": True}]
+
+
+def test_prod_caches_the_secret_per_container(prod, aws_calls):
+    put_secret(prod, "X_CONSUMER_SECRET", "first")
+    assert get_secret("X_CONSUMER_SECRET") == "first"
+    put_secret(prod, "X_CONSUMER_SECRET", "rotated")
+    assert get_secret("X_CONSUMER_SECRET") == "first"  # served from the cache: SSM is not asked again
+    assert len(ssm_reads(aws_calls)) == 1
+
+
+def test_a_rotated_secret_is_read_once_the_cache_expires(prod, aws_calls, monkeypatch):
+    monkeypatch.setenv("SECRETS_CACHE_SECONDS", "0")  # every read expires at once
+    put_secret(prod, "TELEGRAM_SECRET_TOKEN", "first")
+    assert get_secret("TELEGRAM_SECRET_TOKEN") == "first"
+    put_secret(prod, "TELEGRAM_SECRET_TOKEN", "rotated")
+    assert get_secret("TELEGRAM_SECRET_TOKEN") == "rotated"
+    assert len(ssm_reads(aws_calls)) == 2
+
+
+def test_dev_reads_the_environment_and_never_ssm(table, aws_calls, monkeypatch):
+    monkeypatch.delenv("SECRETS_SSM_PATH", raising=False)
+    monkeypatch.setenv("GENERIC_WEBHOOK_SECRET", "from-env")
+    assert get_secret("GENERIC_WEBHOOK_SECRET") == "from-env"
+    assert ssm_reads(aws_calls) == []
+
+
+def test_a_secret_missing_from_ssm_is_503_not_configured(prod, aws_calls):
+    with pytest.raises(SecretNotConfigured) as raised:
+        get_secret("META_APP_SECRET")
+    assert raised.value.status == 503
+    assert raised.value.body() == {"error": {"code": "not_configured",
+                                             "message": "META_APP_SECRET is not configured on this deployment"}}
+    assert len(ssm_reads(aws_calls)) == 1
+
+
+def test_a_secret_missing_from_the_environment_is_503_not_configured(table, monkeypatch):
+    monkeypatch.delenv("SECRETS_SSM_PATH", raising=False)
+    monkeypatch.delenv("META_VERIFY_TOKEN", raising=False)
+    with pytest.raises(SecretNotConfigured) as raised:
+        get_secret("META_VERIFY_TOKEN")
+    assert (raised.value.status, raised.value.code) == (503, "not_configured")
+
+
+def test_an_unreadable_secret_store_is_503_with_retry_after(prod, monkeypatch):
+    original = botocore.client.BaseClient._make_api_call
+
+    def denied(self, operation_name, api_params):
+        if operation_name == "GetParameter":
+            raise ClientError({"Error": {"Code": "AccessDeniedException",
+                                         "Message": "arn:aws:iam::123456789012:role/x is not authorized"}},
+                              operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", denied)
+    with pytest.raises(SecretsUnavailable) as raised:
+        get_secret("META_APP_SECRET")
+    error = raised.value
+    assert (error.status, error.code, error.headers) == (503, "secrets_unavailable", {"Retry-After": "5"})
+    assert "123456789012" not in error.message and PROD_PATH not in error.message
+
+
+def test_the_prod_stage_answers_from_ssm_and_503_when_a_secret_is_missing(prod):
+    """End to end through the prod stage's configuration in .chalice/config.json."""
+    from chalice.test import Client
+
+    from app import app
+
+    put_secret(prod, "META_VERIFY_TOKEN", "ssm-verify-token")
+    with Client(app, stage_name="prod", project_dir=str(ROOT)) as client:
+        ok = client.http.get("/webhooks/meta?hub.mode=subscribe&hub.verify_token=ssm-verify-token&hub.challenge=42")
+        assert (ok.status_code, ok.body) == (200, b"42")
+        missing = client.http.get("/webhooks/x?crc_token=abc")  # X_CONSUMER_SECRET is not in SSM
+        assert missing.status_code == 503
+        assert json.loads(missing.body)["error"]["code"] == "not_configured"
+
+
+def test_settings_follow_every_variable_they_read(monkeypatch):
+    monkeypatch.setenv("SECRETS_CACHE_SECONDS", "7")
+    assert config.get_settings().secrets_cache_seconds == 7
+    monkeypatch.setenv("SECRETS_CACHE_SECONDS", "8")
+    assert config.get_settings().secrets_cache_seconds == 8
