@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 
 from chalice import Chalice, Response
 
-from chalicelib import auth, ingest
+from chalicelib import auth, ingest, observability
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.platforms import WebhookRequest
 from chalicelib.schemas import (
@@ -24,7 +25,7 @@ from chalicelib.schemas import (
 )
 from chalicelib.store import messages, queue
 
-app = Chalice(app_name="social-triage")
+app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
 app.api.binary_types = []  # webhook bodies are JSON text; keep API Gateway from base64-wrapping them
 
 ANY_CONTENT_TYPE = ["*/*"]  # content types are checked by the domain code, which answers in our error shape
@@ -36,11 +37,23 @@ def error_response(error: ApiError) -> Response:
 
 
 @app.middleware("http")
-def api_errors(event, get_response):
+def errors_and_request_log(event, get_response):
+    """ApiErrors become JSON error responses; every request gets one structured log line."""
+    started, status, error = time.perf_counter(), 500, None
     try:
-        return get_response(event)
-    except ApiError as error:
-        return error_response(error)
+        response = get_response(event)
+        status = response.status_code
+        return response
+    except ApiError as exc:
+        status, error = exc.status, exc.code
+        return error_response(exc)
+    finally:
+        context = event.context or {}
+        observability.log_request(
+            context.get("resourcePath", event.path), status, (time.perf_counter() - started) * 1000,
+            method=event.method, request_id=context.get("requestId"), error=error,
+            platform=(event.uri_params or {}).get("platform"),
+        )
 
 
 def webhook_request() -> WebhookRequest:

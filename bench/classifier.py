@@ -96,14 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         runtime = TriageModel.load(fresh_path)
         fresh_bytes = fresh_path.read_bytes()
     current = args.model.exists() and args.model.read_bytes() == fresh_bytes
-    print(f"fit: {fit_s:.1f} s, {len(artifact['terms'])} terms, version {artifact['version']} "
+    print(f"fit: {fit_s:.1f} s, {artifact['terms'].count(chr(10)) + 1} terms, version {artifact['version']} "
           f"(committed artifact {'is current' if current else 'is STALE: run python -m training.train'})")
 
     # sanity: the two sides compute the same thing
     classes = list(pipeline.named_steps["clf"].classes_)
     sample = texts[:: max(1, len(texts) // 200)]
     for text, row in zip(sample, pipeline.predict_proba(sample)):
-        got, _ = runtime.probabilities(text)
+        got = runtime.probabilities(text)
         want = [row[classes.index(label)] for label in LABELS]
         assert max(abs(g - w) for g, w in zip(got, want)) < 1e-9, text[:60]
 

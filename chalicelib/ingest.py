@@ -9,9 +9,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from . import observability
 from .classifier import classify
 from .config import get_secret, get_settings
-from .errors import PayloadTooLarge, UnsupportedMediaType
+from .errors import InvalidSignature, PayloadTooLarge, StorageUnavailable, UnsupportedMediaType
 from .models import EventKind, InboundEvent, Skip
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse
@@ -43,13 +44,24 @@ def handshake(route: str, request: WebhookRequest) -> HandshakeResponse:
 def ingest(route: str, request: WebhookRequest) -> IngestResult:
     adapter = get_adapter(route)
     _check_envelope(request)
-    adapter.verify(request, get_secret)
+    try:
+        adapter.verify(request, get_secret)
+    except InvalidSignature:
+        observability.record_rejected_signature(route)
+        raise
     batch = adapter.parse(request)
     result = IngestResult(platform=route, skipped=batch.skipped)
     now = datetime.now(timezone.utc)
-    for event in batch.events:
-        outcome = apply(event, now)
-        result.outcomes.append((event.message_id, outcome))
+    try:
+        for event in batch.events:
+            outcome, category = apply(event, now)
+            result.outcomes.append((event.message_id, outcome))
+            # the route, not the message's platform, is the metric dimension: generic sources are unbounded
+            observability.record_ingest(route, category, outcome)
+            observability.log_message(event.message_id, route, category, outcome.value)
+    except StorageUnavailable:
+        observability.record_ingest(route, None, observability.STORAGE_FAILED)
+        raise
     return result
 
 
@@ -71,12 +83,13 @@ def triage(event: InboundEvent, now: datetime) -> Triaged:
     return Triaged(message=message.model_copy(update={"received_at": now}), triage=verdict, priority=priority)
 
 
-def apply(event: InboundEvent, now: datetime) -> Outcome:
-    """Store one event; redeliveries of anything already applied change nothing."""
+def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
+    """Store one event (and say its category); redeliveries of anything already applied change nothing."""
     if event.kind == EventKind.REMOVE:
-        return store.mark_removed(event.message_id, now, actor="platform")
+        return store.mark_removed(event.message_id, now, actor="platform"), None
+    triaged = triage(event, now)
     if event.kind == EventKind.EDIT:
         stored = store.get_message(event.message_id)
         if stored is not None:
-            return store.apply_edit(triage(event, now), stored, now)
-    return store.save_new(triage(event, now))
+            return store.apply_edit(triaged, stored, now), triaged.triage.category
+    return store.save_new(triaged), triaged.triage.category

@@ -145,6 +145,12 @@ def log_request(route: str, status: int, latency_ms: float, **fields: Any) -> No
     level("request", extra=_extra(record))
 
 
+def log_message(message_id: str, platform: str, category: str | None, outcome: str) -> None:
+    """One INFO line per webhook message: its id, platform, category and outcome (never its text)."""
+    get_logger().info("message", extra=_extra({"message_id": message_id, "platform": platform,
+                                                "category": category, "outcome": outcome}))
+
+
 def warning(message: str, **fields: Any) -> None:
     get_logger().warning(message, extra=_extra(scrub(fields)))
 

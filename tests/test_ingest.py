@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import SIGNERS, dumps, generic_headers, item_count, message_items, meta_headers, telegram_headers, x_headers
+from support import SIGNERS, dumps, generic_headers, item_count, message_items, meta_headers, telegram_headers, x_headers
 import payloads
 
 

@@ -195,4 +195,4 @@ def test_logger_attribute_is_the_powertools_logger():
 
     assert isinstance(observability.logger, Logger)
     assert observability.logger is observability.get_logger()
-    assert logging.getLogger(observability.logger.service).handlers == [observability.logger.registered_handler]
+    assert logging.getLogger(observability.logger.service).propagate is False

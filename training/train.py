@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import platform
 import sys
@@ -26,6 +25,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
+from chalicelib.classifier.artifact import pack_artifact
 from chalicelib.classifier.features import analyze
 from training.corpus import LABELS, Example, load_corpus, read_jsonl
 
@@ -61,19 +61,9 @@ def export(pipeline: Pipeline, review_threshold: float) -> dict:
     vectorizer, clf = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
     order = [list(clf.classes_).index(label) for label in LABELS]
     coef = clf.coef_[order]
-    terms = {}
-    for term, j in sorted(vectorizer.vocabulary_.items()):
-        terms[term] = [float(vectorizer.idf_[j])] + [float(w) for w in coef[:, j]]
-    body = {
-        "format": 1,
-        "labels": list(LABELS),
-        "intercept": [float(b) for b in clf.intercept_[order]],
-        "sublinear_tf": True,
-        "review_threshold": review_threshold,
-        "terms": terms,
-    }
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    return {"version": f"triage-{digest[:12]}", **body}
+    terms = {term: [float(vectorizer.idf_[j])] + [float(w) for w in coef[:, j]]
+             for term, j in vectorizer.vocabulary_.items()}
+    return pack_artifact(terms, list(LABELS), [float(b) for b in clf.intercept_[order]], review_threshold)
 
 
 def write_artifact(artifact: dict, path: Path = MODEL_PATH) -> None:
@@ -174,7 +164,7 @@ Routes a message sent to a brand on social media to `customer_service`, `stance`
 TF-IDF (sublinear tf, min_df={MIN_DF}) over word 1-2-grams and in-word character 2-4-grams of normalized text
 (NFKC, lower case, HTML entities unescaped, links, handles and digits folded: `chalicelib/classifier/features.py`),
 then multinomial logistic regression (C={C}, balanced class weights). Exported as a plain gzip JSON artifact
-({len(artifact['terms'])} terms, {size / 1e6:.2f} MB) and scored in pure Python by `chalicelib/classifier/scorer.py`.
+({artifact['terms'].count(chr(10)) + 1} terms, {size / 1e6:.2f} MB) and scored in pure Python by `chalicelib/classifier/scorer.py`.
 
 ## Corpus
 Hand-written for this project (`training/data/`), {len(examples)} messages{' including extra corrections' if args.extra else ''}.

@@ -10,8 +10,10 @@ import html
 import re
 import unicodedata
 
-# Word n-grams make explanations readable; character n-grams carry Japanese (no spaces) and typos.
-CHAR_NGRAM_RANGE = (2, 4)
+# Word n-grams make explanations readable; character n-grams carry typos, hashtags and Japanese
+# (no spaces). Short n-grams of Latin text only learn a writer's style, so those start at 3.
+CHAR_NGRAM_RANGE = (3, 5)
+CJK_CHAR_NGRAM_RANGE = (1, 3)
 WORD_NGRAM_RANGE = (1, 2)
 MAX_TEXT_CHARS = 2_000  # a 20k-character rant decides no more than its first screenful
 
@@ -19,6 +21,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"@\w+")
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]|[#@][\w]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 
 
@@ -27,14 +30,14 @@ def normalize(text: str) -> str:
     text = html.unescape(text[:MAX_TEXT_CHARS])
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).lower()
     text = _URL.sub(" http ", text)
-    text = _MENTION.sub(lambda m: " @" + _handle_kind(m.group(0)) + " ", text)
+    text = _MENTION.sub(lambda m: f" @{_handle_kind(m.group(0))} {m.group(0)[1:]} ", text)
     text = _DIGITS.sub("0", text)
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(text.split())
 
 
 def _handle_kind(handle: str) -> str:
-    """Keep the telling part of a handle (support/help/care accounts) and drop the rest."""
+    """What kind of account a handle names (support accounts are telling), kept beside the handle."""
     for cue in ("support", "help", "care", "service", "ask"):
         if cue in handle:
             return cue
@@ -42,7 +45,7 @@ def _handle_kind(handle: str) -> str:
 
 
 def analyze(text: str) -> list[str]:
-    """Features of one message: `w:` word uni/bi-grams and `c:` in-word character n-grams."""
+    """Features of one message: `w:` word uni/bi-grams and `c:` in-token character n-grams."""
     norm = normalize(text)
     feats: list[str] = []
     words = _WORD.findall(norm)
@@ -50,8 +53,8 @@ def analyze(text: str) -> list[str]:
     for n in range(lo, hi + 1):
         for i in range(len(words) - n + 1):
             feats.append("w:" + " ".join(words[i:i + n]))
-    lo, hi = CHAR_NGRAM_RANGE
     for token in norm.split():
+        lo, hi = CJK_CHAR_NGRAM_RANGE if _CJK.search(token) else CHAR_NGRAM_RANGE
         padded = f" {token} "
         size = len(padded)
         for n in range(lo, min(hi, size) + 1):

@@ -10,10 +10,10 @@ import json
 import math
 import os
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .artifact import unpack_artifact
 from .features import analyze
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "triage-model.json.gz"
@@ -37,20 +37,17 @@ class Triage:
 
 
 class TriageModel:
-    """An exported model: labels, intercepts and, per term, its idf and one weight per label."""
+    """An exported model (see artifact.py), scored in one pass over the message's known features."""
 
     def __init__(self, artifact: dict):
-        if artifact.get("format") != 1:
-            raise ValueError(f"unsupported model format {artifact.get('format')!r}")
+        names, self._idf, self._weights = unpack_artifact(artifact)
         self.labels: list[str] = artifact["labels"]
         self.intercept: list[float] = artifact["intercept"]
         self.sublinear_tf: bool = artifact["sublinear_tf"]
         self.version: str = artifact["version"]
         self.review_threshold: float = artifact["review_threshold"]
-        # term -> (idf, weights per label)
-        self.terms: dict[str, tuple[float, list[float]]] = {
-            term: (row[0], row[1:]) for term, row in artifact["terms"].items()
-        }
+        self._index: dict[str, int] = dict(zip(names, range(len(names))))
+        self._names = names
 
     @classmethod
     def load(cls, path: Path | str) -> "TriageModel":
@@ -59,48 +56,63 @@ class TriageModel:
             raw = gzip.decompress(raw)
         return cls(json.loads(raw))
 
-    def probabilities(self, text: str) -> tuple[list[float], dict[str, float]]:
-        """Class probabilities, and each present term's tf-idf value after l2 normalization."""
-        counts = Counter(f for f in analyze(text) if f in self.terms)
-        values: dict[str, float] = {}
-        for term, count in counts.items():
-            tf = 1.0 + math.log(count) if self.sublinear_tf else float(count)
-            values[term] = tf * self.terms[term][0]
-        norm = math.sqrt(sum(v * v for v in values.values()))
-        if norm > 0:
-            values = {t: v / norm for t, v in values.items()}
-        logits = list(self.intercept)
-        for term, value in values.items():
-            weights = self.terms[term][1]
-            for k in range(len(logits)):
-                logits[k] += value * weights[k]
+    def _features(self, text: str) -> dict[int, float]:
+        """Known features and their (unnormalized) tf-idf values."""
+        counts: dict[int, int] = {}
+        index = self._index
+        for feature in analyze(text):
+            j = index.get(feature)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        idf, log = self._idf, math.log
+        if self.sublinear_tf:
+            return {j: (1.0 + log(c)) * idf[j] for j, c in counts.items()}
+        return {j: c * idf[j] for j, c in counts.items()}
+
+    def _scores(self, values: dict[int, float]) -> tuple[list[float], float]:
+        k, weights = len(self.labels), self._weights
+        sums = [0.0] * k
+        squares = 0.0
+        for j, v in values.items():
+            squares += v * v
+            row = j * k
+            for label in range(k):
+                sums[label] += v * weights[row + label]
+        norm = math.sqrt(squares)
+        logits = [b + (z / norm if norm else 0.0) for b, z in zip(self.intercept, sums)]
         top = max(logits)
         exps = [math.exp(z - top) for z in logits]
         total = sum(exps)
-        return [e / total for e in exps], values
+        return [e / total for e in exps], norm
+
+    def probabilities(self, text: str) -> list[float]:
+        """Class probabilities in `labels` order (what scikit-learn's predict_proba gives)."""
+        return self._scores(self._features(text))[0]
 
     def classify(self, text: str, review_threshold: float | None = None) -> Triage:
-        probs, values = self.probabilities(text)
+        values = self._features(text)
+        probs, norm = self._scores(values)
         best = max(range(len(probs)), key=probs.__getitem__)
         threshold = self.review_threshold if review_threshold is None else review_threshold
         return Triage(
             category=self.labels[best],
             confidence=probs[best],
             scores=dict(zip(self.labels, probs)),
-            top_terms=self._deciding_terms(values, best),
+            top_terms=self._deciding_terms(values, norm, best),
             model_version=self.version,
-            needs_review=probs[best] < threshold,
+            # nothing the model knows: the prior decided, so a person should look
+            needs_review=probs[best] < threshold or not values,
         )
 
-    def _deciding_terms(self, values: dict[str, float], label: int) -> list[TermWeight]:
+    def _deciding_terms(self, values: dict[int, float], norm: float, label: int) -> list[TermWeight]:
         """Terms that pushed the chosen label above the others (weight relative to the label mean)."""
-        n = len(self.labels)
+        k, weights = len(self.labels), self._weights
         contributions = []
-        for term, value in values.items():
-            weights = self.terms[term][1]
-            margin = weights[label] - sum(weights) / n
+        for j, value in values.items():
+            row = weights[j * k:(j + 1) * k]
+            margin = row[label] - sum(row) / k
             if margin > 0:
-                contributions.append((value * margin, term))
+                contributions.append((value / norm * margin, self._names[j]))
         contributions.sort(reverse=True)
         chosen: list[TermWeight] = []
         for contribution, term in contributions:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.classifier import scorer
+from chalicelib.classifier.artifact import pack_artifact
 from chalicelib.classifier.features import normalize
 from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TOP_TERMS, Triage, TriageModel, classify, get_model
 from training.corpus import LABELS
@@ -125,7 +126,8 @@ def test_needs_review_uses_the_artifact_threshold_by_default():
     assert 0 < threshold < 1
     for text in [*CLEAR.values(), *JAPANESE.values(), "", "ok", "hmm", "thanks", "?"]:
         result = classify(text)
-        assert result.needs_review == (result.confidence < threshold)
+        # below the threshold, or nothing the model knows (the prior alone decided)
+        assert result.needs_review == (result.confidence < threshold or not get_model()._features(text))
 
 
 def test_needs_review_threshold_env_override(monkeypatch):
@@ -145,19 +147,16 @@ def test_needs_review_threshold_env_override(monkeypatch):
 
 
 def test_model_path_env_and_single_load(monkeypatch, tmp_path):
-    artifact = {
-        "format": 1, "version": "triage-tiny", "labels": list(LABELS), "intercept": [0.0, 0.0, 0.0],
-        "sublinear_tf": True, "review_threshold": 0.5, "terms": {"w:meetup": [1.0, 0.0, 0.0, 4.0]},
-    }
+    artifact = pack_artifact({"w:meetup": [1.0, 0.0, 0.0, 4.0]}, list(LABELS), [0.0, 0.0, 0.0], 0.5)
     path = tmp_path / "tiny.json"  # plain JSON is accepted too
     path.write_text(json.dumps(artifact), encoding="utf-8")
     monkeypatch.setenv("TRIAGE_MODEL_PATH", str(path))
     result = classify("meetup")
-    assert (result.category, result.model_version) == ("community", "triage-tiny")
+    assert (result.category, result.model_version) == ("community", artifact["version"])
     assert result.top_terms[0].term == "meetup"
     assert get_model() is get_model()  # loaded once per container
 
 
 def test_unsupported_format_is_refused():
     with pytest.raises(ValueError, match="unsupported model format"):
-        TriageModel({"format": 2})
+        TriageModel({"format": 1, "terms": {}})

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import call, seed_bulk, seed_message, triaged
+from support import call, seed_bulk, seed_message, triaged
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib.classifier.artifact import pack_artifact
 from chalicelib.classifier.scorer import TriageModel
 from training import evaluate
 from training.corpus import LABELS
@@ -22,19 +23,10 @@ LAST_LINE = re.compile(r"^macro_f1=[01]\.\d{3}$")
 
 # A tiny hand-made artifact: each message's prediction can be worked out by hand.
 # One known term gives tf-idf value 1; two give 1/sqrt(2) each, so the larger weight wins.
-TINY_ARTIFACT = {
-    "format": 1,
-    "version": "triage-tiny-test",
-    "labels": list(LABELS),
-    "intercept": [0.0, 0.0, 0.0],
-    "sublinear_tf": True,
-    "review_threshold": 0.6,
-    "terms": {
-        "w:refund": [1.0, 5.0, 0.0, 0.0],
-        "w:boycott": [1.0, 0.0, 5.0, 0.0],
-        "w:meetup": [1.0, 0.0, 0.0, 3.0],
-    },
-}
+TINY_ARTIFACT = pack_artifact(
+    {"w:refund": [1.0, 5.0, 0.0, 0.0], "w:boycott": [1.0, 0.0, 5.0, 0.0], "w:meetup": [1.0, 0.0, 0.0, 3.0]},
+    list(LABELS), [0.0, 0.0, 0.0], review_threshold=0.6,
+)
 TINY_ROWS = [
     ("refund please", "customer_service"),         # -> customer_service
     ("where is my refund", "customer_service"),    # -> customer_service
@@ -91,7 +83,7 @@ def test_tiny_model_report_is_exact(tmp_path, tiny_model, capsys):
     assert err == ""
     lines = out.rstrip("\n").splitlines()
     assert lines[-1] == TINY_MACRO
-    assert "triage-tiny-test" in lines[0] and "6 rows" in lines[0]  # the "exclude" row is not scored
+    assert TINY_ARTIFACT["version"] in lines[0] and "6 rows" in lines[0]  # the "exclude" row is not scored
     assert "| label | precision | recall | F1 | support |" in lines
     assert "| true \\ predicted | customer_service | stance | community |" in lines
     rows = table_rows(out)

@@ -1,0 +1,221 @@
+"""Cold start of the API against a bare Chalice + boto3 app, each in fresh processes.
+
+    python bench/coldstart.py [--runs N] [--check]
+
+app side:  `import app`, classify once (loads the model), then one signed Meta webhook POST through
+           chalice.test.Client (verify, parse, triage, GetItem + TransactWriteItems on DynamoDB).
+bare side: a Chalice app importing boto3; its one request creates a DynamoDB client and does a GetItem.
+
+Both run against moto (mock_aws inside the subprocess). Moto is test harness, on neither side's production
+path, and importing it also imports boto3/botocore, so it must not run before the timed imports. Each
+process therefore runs: [timed] interpreter start + production imports (+ classify) -> [untimed] import
+moto, mock_aws().start(), create the table, import chalice.test -> [timed] the one request. Cold start =
+process start to end of request, minus the untimed harness window (measured inside the child with the
+wall clock the parent used to stamp the spawn). Both sides are measured the same way; the harness does
+preload modules (requests, werkzeug, ...) that neither request then imports, the same for both.
+
+Prints medians over N runs per side (interleaved, after one discarded warm-up pair), the ratio
+(target <= 1.5) and the first measured app process's peak RSS (ru_maxrss, target < 160 MB; reported
+with and without the moto harness). Last line: coldstart_ratio=<ratio>. --check exits 1 if a target
+is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RATIO_TARGET = 1.5
+RSS_TARGET_MB = 160
+
+CHILD = r'''
+import json, os, resource, sys, time
+
+spawn_ns = int(os.environ["BENCH_SPAWN_NS"])
+side = sys.argv[1]
+
+
+def peak_rss_mb():
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
+# -- timed: the production import path -----------------------------------------------------------
+if side == "app":
+    import app as module
+    import chalicelib.ingest  # the webhook path's modules, in case app.py imports them lazily
+    from chalicelib.classifier import classify
+
+    classify_start_ns = time.time_ns()
+    classify("where is my refund? order 5512 never arrived")  # loads the model, once per container
+    classify_ns = time.time_ns() - classify_start_ns
+    application = module.app
+else:
+    classify_ns = 0
+    import boto3
+    from chalice import Chalice
+
+    application = Chalice(app_name="bare")
+    clients = []
+
+    @application.route("/item")
+    def item():
+        if not clients:
+            clients.append(boto3.client("dynamodb", region_name="us-east-1"))
+        found = clients[0].get_item(TableName="bare", Key={"pk": {"S": "x"}, "sk": {"S": "y"}})
+        return {"found": "Item" in found}
+imported_ns = time.time_ns()
+rss_before_harness = peak_rss_mb()
+before_harness = set(sys.modules)
+
+# -- untimed: moto, the table, the test client ---------------------------------------------------
+from moto import mock_aws
+import boto3
+from chalice.test import Client
+
+mock = mock_aws()
+mock.start()
+ddb = boto3.client("dynamodb", region_name="us-east-1")
+if side == "app":
+    from chalicelib.store.table import create_table
+
+    create_table(ddb, os.environ["TABLE_NAME"])
+else:
+    ddb.create_table(TableName="bare", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+body, headers = os.environ["BENCH_BODY"].encode(), json.loads(os.environ["BENCH_HEADERS"])
+harness_ns = time.time_ns()
+# production packages the (untimed) harness imported first: their import cost would be hidden
+PRODUCTION = {"boto3", "botocore", "s3transfer", "urllib3", "jmespath", "dateutil", "pydantic", "pydantic_core",
+              "pydantic_settings", "aws_lambda_powertools", "chalice", "chalicelib", "app"}
+preloaded = sorted(({m.split(".")[0] for m in sys.modules} - {m.split(".")[0] for m in before_harness}) & PRODUCTION)
+
+# -- timed: one request --------------------------------------------------------------------------
+with Client(application) as client:
+    if side == "app":
+        response = client.http.post("/webhooks/meta", body=body, headers=headers)
+    else:
+        response = client.http.get("/item")
+done_ns = time.time_ns()
+
+ok = response.status_code == 200 and (side != "app" or json.loads(response.body).get("stored") == 1)
+print(json.dumps({
+    "ok": ok, "status": response.status_code, "body": response.body.decode()[:300],
+    "coldstart_ms": (done_ns - spawn_ns - (harness_ns - imported_ns)) / 1e6,
+    "imports_ms": (imported_ns - spawn_ns - classify_ns) / 1e6,
+    "classify_ms": classify_ns / 1e6,
+    "request_ms": (done_ns - harness_ns) / 1e6,
+    "harness_ms": (harness_ns - imported_ns) / 1e6,
+    "rss_before_harness_mb": rss_before_harness,
+    "peak_rss_mb": peak_rss_mb(),
+    "harness_preloaded": preloaded,
+}), flush=True)
+os._exit(0)  # interpreter teardown is not part of a cold start
+'''
+
+META_SECRET = "bench-meta-app-secret"
+
+
+def meta_request(n: int) -> tuple[bytes, dict]:
+    """A signed Messenger DM (a new message id each run, so every request stores)."""
+    now = int(time.time() * 1000)
+    payload = {"object": "page", "entry": [{"id": "104857600000001", "time": now, "messaging": [{
+        "sender": {"id": "6100000000001"}, "recipient": {"id": "104857600000001"}, "timestamp": now,
+        "message": {"mid": f"m_bench_{os.getpid()}_{n}", "text": "my order never arrived and I want a refund"}}]}]}
+    body = json.dumps(payload).encode()
+    signature = hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={signature}"}
+
+
+def child_env(body: bytes, headers: dict) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "TRIAGE_", "SECRETS_", "DYNAMODB_", "POWERTOOLS_"))}
+    env.update({
+        # fake credentials: nothing can reach a real account, whatever the shell has configured
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "TABLE_NAME": "social-triage", "META_APP_SECRET": META_SECRET,
+        "BENCH_BODY": body.decode(), "BENCH_HEADERS": json.dumps(headers),
+        "PYTHONPATH": str(ROOT),
+    })
+    return env
+
+
+def run_child(side: str, n: int) -> dict:
+    body, headers = meta_request(n)
+    env = child_env(body, headers)
+    env["BENCH_SPAWN_NS"] = str(time.time_ns())
+    result = subprocess.run([sys.executable, "-c", CHILD, side], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    if result.returncode != 0 or not result.stdout.strip():
+        raise SystemExit(f"{side} run failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    if not report["ok"]:
+        raise SystemExit(f"{side} request failed: {report['status']} {report['body']}\n{result.stderr[-3000:]}")
+    return report
+
+
+def moto_import_ms(runs: int = 3) -> float:
+    """What the excluded harness import alone costs in a fresh process (for the record)."""
+    script = "import time; t = time.perf_counter(); import moto; from moto import mock_aws; print((time.perf_counter() - t) * 1000)"
+    samples = [float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                    timeout=120).stdout) for _ in range(runs)]
+    return statistics.median(samples)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="cold start: the API vs a bare Chalice + boto3 app")
+    parser.add_argument("--runs", type=int, default=7, help="measured runs per side (default 7)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+
+    run_child("app", 0), run_child("bare", 0)  # warm-up: file system caches, not measured
+    results: dict[str, list[dict]] = {"app": [], "bare": []}
+    for n in range(1, args.runs + 1):
+        for side in (("app", "bare") if n % 2 else ("bare", "app")):
+            results[side].append(run_child(side, n))
+
+    def median(side: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[side])
+
+    app_ms, bare_ms = median("app", "coldstart_ms"), median("bare", "coldstart_ms")
+    ratio = app_ms / bare_ms
+    first = results["app"][0]
+    bytecode = "off (modules without a .pyc compile on every start, as on Lambda)" if os.environ.get(
+        "PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"cold start from process start, median of {args.runs} fresh processes per side "
+          f"(python {sys.version.split()[0]}, bytecode cache {bytecode})")
+    for side, label in (("app", "app  import app + classify + signed Meta webhook POST (GetItem + TransactWriteItems)"),
+                        ("bare", "bare Chalice + boto3; the request creates a DynamoDB client and does one GetItem")):
+        print(f"  {label}")
+        classify = f" + first classify (model load) {median(side, 'classify_ms'):6.1f} ms" if side == "app" else ""
+        print(f"       {median(side, 'coldstart_ms'):7.1f} ms   = start + imports {median(side, 'imports_ms'):6.1f} ms"
+              f"{classify} + request {median(side, 'request_ms'):6.1f} ms")
+    print(f"  excluded from both: the moto harness between the two timed phases (import moto, mock_aws().start(), "
+          f"create table, import chalice.test): median {median('app', 'harness_ms'):.0f} ms (app) / "
+          f"{median('bare', 'harness_ms'):.0f} ms (bare); `import moto` alone: {moto_import_ms():.0f} ms")
+    preloaded = sorted({p for side in results for r in results[side] for p in r["harness_preloaded"]})
+    if preloaded:
+        print(f"  WARNING: the harness was first to import {preloaded}: their import cost is missing from the timing")
+    print(f"  ratio app/bare: {ratio:.2f} (target <= {RATIO_TARGET}): {'ok' if ratio <= RATIO_TARGET else 'MISSED'}")
+    rss_ok = first["peak_rss_mb"] < RSS_TARGET_MB
+    print(f"  peak RSS of the first app process (ru_maxrss): {first['peak_rss_mb']:.1f} MB with the moto harness, "
+          f"{first['rss_before_harness_mb']:.1f} MB at the end of the production imports + classify "
+          f"(target < {RSS_TARGET_MB} MB): {'ok' if rss_ok else 'MISSED'}")
+    print(f"coldstart_ratio={ratio:.2f}")
+    return 1 if args.check and (ratio > RATIO_TARGET or not rss_ok) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
