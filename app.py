@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 from chalice import Chalice, Response
 
-from chalicelib import auth, ingest, observability
-from chalicelib.errors import ApiError, NotFound
+from chalicelib import auth, ingest, observability, stats
+from chalicelib.errors import ApiError, BadRequest, NotFound
 from chalicelib.platforms import WebhookRequest
 from chalicelib.schemas import (
     ClaimRequest,
@@ -179,3 +179,34 @@ def keys_revoke(key_id):
     auth.require_role(caller(), "admin")
     auth.revoke(key_id)
     return Response(body="", status_code=204)
+
+
+# managers: stats -----------------------------------------------------------------------------------
+
+def _stats_query():
+    auth.require_role(caller(), "manager", "admin")
+    return stats.parse_query(app.current_request.query_params, now())
+
+
+@app.route("/stats", methods=["GET"])
+def stats_overview():
+    return stats.stats(_stats_query(), now())
+
+
+@app.route("/stats/spikes", methods=["GET"])
+def stats_spikes():
+    query = _stats_query()
+    baseline = (app.current_request.query_params or {}).get("baseline_hours", str(stats.MAX_BASELINE_HOURS))
+    if not baseline.isdigit():
+        raise BadRequest("baseline_hours must be a whole number of hours", code="invalid_query")
+    return {"method": stats.SPIKE_METHOD, "spikes": stats.spikes(query, int(baseline))}
+
+
+@app.route("/stats/export.csv", methods=["GET"])
+def stats_export():
+    query = _stats_query()
+    body = stats.to_csv(stats.volumes(query), query.queues)
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="social-triage-stats.csv"',
+    })

@@ -1,0 +1,307 @@
+"""Manager statistics from counters kept in the same transactions as the messages (never a scan).
+
+- volumes: messages per category and platform for each hour or day (in any IANA time zone);
+- response times: time to first claim and to resolve (p50/p90, from log-spaced histograms) per queue;
+- SLA: open messages older than each queue's SLA, now;
+- live model accuracy: per model version and queue, the share re-routed by agents and the from-to table;
+- spikes: buckets whose volume is improbably high for the category's own trailing baseline.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import histogram
+from .config import get_settings
+from .errors import BadRequest
+from .models import QUEUES
+from .store import dynamo
+from .store.entities import MessageKeys, ModelCounterKeys, VolumeCounterKeys, iso
+from .store.table import GSI2
+
+MAX_RANGE = timedelta(days=366)
+DEFAULT_RANGE = timedelta(days=7)
+SPIKE_P_VALUE = 0.001
+SPIKE_MIN_COUNT = 5
+MIN_BASELINE_HOURS, MAX_BASELINE_HOURS = 24, 168
+SPIKE_METHOD = (
+    "Poisson upper tail: for each hour and category, expected = mean hourly volume over the trailing "
+    "baseline_hours (24-168, default 168; at least 0.5/hour); a spike is observed >= 5 with "
+    "P(X >= observed | Poisson(expected)) < 0.001."
+)
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    start: datetime  # inclusive, UTC
+    end: datetime  # exclusive, UTC
+    granularity: str
+    tz: ZoneInfo
+    platform: str | None
+    queues: tuple[str, ...]
+
+
+def parse_query(params: dict[str, str] | None, now: datetime) -> StatsQuery:
+    params = params or {}
+    try:
+        tz = ZoneInfo(params.get("tz") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadRequest(f"tz must be an IANA time zone name such as Asia/Tokyo, got {params.get('tz')!r}",
+                         code="invalid_query") from None
+    granularity = params.get("granularity") or "hour"
+    if granularity not in ("hour", "day"):
+        raise BadRequest("granularity must be hour or day", code="invalid_query")
+    end = _moment(params.get("to"), tz, "to") if params.get("to") else now
+    start = _moment(params.get("from"), tz, "from") if params.get("from") else end - DEFAULT_RANGE
+    if not start < end:
+        raise BadRequest("from must be before to", code="invalid_query")
+    if end - start > MAX_RANGE:
+        raise BadRequest("the range may span at most 366 days", code="invalid_query")
+    queue = params.get("queue")
+    if queue is not None and queue not in QUEUES:
+        raise BadRequest(f"queue must be one of {', '.join(QUEUES)}", code="invalid_query")
+    platform = params.get("platform") or None
+    return StatsQuery(start, end, granularity, tz, platform, (queue,) if queue else QUEUES)
+
+
+def _moment(value: str, tz: ZoneInfo, name: str) -> datetime:
+    """An ISO date (midnight in `tz`) or date-time (naive means `tz`), as UTC."""
+    try:
+        if len(value) == 10:
+            moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), tz)
+        else:
+            moment = datetime.fromisoformat(value)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    except ValueError:
+        raise BadRequest(f"{name} must be an ISO 8601 date or date-time, got {value!r}", code="invalid_query") from None
+    return moment.astimezone(timezone.utc)
+
+
+# reading counters ---------------------------------------------------------------------------------
+
+def _hours(start: datetime, end: datetime) -> tuple[str, str]:
+    """Sort-key bounds covering every hour that overlaps [start, end)."""
+    first = start.replace(minute=0, second=0, microsecond=0)
+    last = (end - timedelta(microseconds=1)).replace(minute=0, second=0, microsecond=0)
+    return first.strftime("%Y-%m-%dT%H"), last.strftime("%Y-%m-%dT%H")
+
+
+def volume_counters(queue: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    first, last = _hours(start, end)
+    try:
+        return list(dynamo.query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=dynamo.values(pk=VolumeCounterKeys.pk(queue), lo=f"H#{first}",
+                                                    hi=f"H#{last}#\uffff"),
+        ))
+    except dynamo.STORAGE_ERRORS as exc:
+        raise dynamo.unavailable(exc) from exc
+
+
+def accuracy_counters(queue: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    first, last = start.strftime("%Y-%m-%d"), (end - timedelta(microseconds=1)).strftime("%Y-%m-%d")
+    try:
+        return list(dynamo.query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=dynamo.values(pk=ModelCounterKeys.pk(queue), lo=f"D#{first}",
+                                                    hi=f"D#{last}#\uffff"),
+        ))
+    except dynamo.STORAGE_ERRORS as exc:
+        raise dynamo.unavailable(exc) from exc
+
+
+def open_past_sla(queue: str, now: datetime) -> int:
+    """Open messages received longer ago than the queue's SLA (a sparse-index range count)."""
+    sla = getattr(get_settings(), f"sla_{queue}")
+    kwargs: dict[str, Any] = {
+        "TableName": dynamo.table_name(), "IndexName": GSI2, "Select": "COUNT",
+        "KeyConditionExpression": "gsi2pk = :p AND gsi2sk < :cutoff",
+        "ExpressionAttributeValues": dynamo.values(p=MessageKeys.open_partition(queue),
+                                                   cutoff=iso(now - timedelta(seconds=sla))),
+    }
+    total = 0
+    try:
+        while True:
+            page = dynamo.client().query(**kwargs)
+            total += page["Count"]
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    except dynamo.STORAGE_ERRORS as exc:
+        raise dynamo.unavailable(exc) from exc
+
+
+# shaping ------------------------------------------------------------------------------------------
+
+def _bucket_start(hour: str, query: StatsQuery) -> datetime:
+    local = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc).astimezone(query.tz)
+    if query.granularity == "day":
+        return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.replace(minute=0, second=0, microsecond=0)
+
+
+def _in_range(hour: str, query: StatsQuery) -> bool:
+    """Counters are hourly: an hour belongs to the range when it starts in [floor(from), to)."""
+    moment = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
+    return query.start.replace(minute=0, second=0, microsecond=0) <= moment < query.end
+
+
+def _response_times(bins: dict[str, dict[int, int]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind, name in (("ttc", "first_claim"), ("ttr", "resolve")):
+        counts = bins.get(kind, {})
+        p50, p90 = histogram.percentile(counts, 0.5), histogram.percentile(counts, 0.9)
+        out[f"time_to_{name}_p50_seconds"] = round(p50, 1) if p50 is not None else None
+        out[f"time_to_{name}_p90_seconds"] = round(p90, 1) if p90 is not None else None
+    return out
+
+
+def volumes(query: StatsQuery) -> list[dict[str, Any]]:
+    """Per bucket: messages per category and per platform, needs_review, and response times per queue."""
+    buckets: dict[datetime, dict[str, Any]] = {}
+    for queue in query.queues:
+        for counter in volume_counters(queue, query.start, query.end):
+            if not _in_range(counter["hour"], query) or (query.platform and counter["platform"] != query.platform):
+                continue
+            start = _bucket_start(counter["hour"], query)
+            bucket = buckets.setdefault(start, {
+                "messages": defaultdict(int), "platforms": defaultdict(int), "needs_review": defaultdict(int),
+                "resolved": defaultdict(int), "bins": defaultdict(lambda: defaultdict(lambda: defaultdict(int))),
+            })
+            bucket["messages"][queue] += counter.get("messages", 0)
+            bucket["platforms"][counter["platform"]] += counter.get("messages", 0)
+            bucket["needs_review"][queue] += counter.get("needs_review", 0)
+            bucket["resolved"][queue] += counter.get("resolved", 0)
+            for name, value in counter.items():
+                kind, _, index = name.partition("_")
+                if kind in ("ttc", "ttr") and index.isdigit():
+                    bucket["bins"][queue][kind][int(index)] += value
+    out = []
+    for start in sorted(buckets):
+        b = buckets[start]
+        out.append({
+            "start": start.isoformat(),
+            "messages": {q: b["messages"].get(q, 0) for q in query.queues},
+            "total": sum(b["messages"].values()),
+            "platforms": dict(sorted(b["platforms"].items())),
+            "needs_review": {q: b["needs_review"].get(q, 0) for q in query.queues},
+            "response_times": {q: {"resolved": b["resolved"].get(q, 0), **_response_times(b["bins"].get(q, {}))}
+                               for q in query.queues},
+        })
+    return out
+
+
+def model_accuracy(query: StatsQuery) -> dict[str, Any]:
+    """Per model version and the queue the model chose: re-route share, needs_review share, from-to table."""
+    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    matrix: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for queue in query.queues:
+        for counter in accuracy_counters(queue, query.start, query.end):
+            row = rows[(counter["model_version"], queue)]
+            for name, value in counter.items():
+                if name in ("classified", "needs_review", "rerouted"):
+                    row[name] += value
+                elif name.startswith("reroute_"):
+                    source, _, target = name[len("reroute_"):].partition("__")
+                    matrix[source][target] += value
+    versions = [
+        {
+            "model_version": version, "queue": queue, "classified": row.get("classified", 0),
+            "rerouted": row.get("rerouted", 0), "needs_review": row.get("needs_review", 0),
+            "rerouted_share": _share(row.get("rerouted", 0), row.get("classified", 0)),
+            "needs_review_share": _share(row.get("needs_review", 0), row.get("classified", 0)),
+        }
+        for (version, queue), row in sorted(rows.items())
+    ]
+    return {"by_version": versions, "reroutes": {s: dict(t) for s, t in sorted(matrix.items())}}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
+    settings = get_settings()
+    return {
+        "from": query.start.astimezone(query.tz).isoformat(),
+        "to": query.end.astimezone(query.tz).isoformat(),
+        "granularity": query.granularity,
+        "tz": str(query.tz),
+        "platform": query.platform,
+        "buckets": volumes(query),
+        "sla": [{"queue": q, "sla_seconds": getattr(settings, f"sla_{q}"), "open_past_sla": open_past_sla(q, now)}
+                for q in query.queues],
+        "model_accuracy": model_accuracy(query),
+    }
+
+
+# spikes -------------------------------------------------------------------------------------------
+
+def poisson_tail(observed: int, expected: float) -> float:
+    """P(X >= observed) for X ~ Poisson(expected)."""
+    if observed <= 0:
+        return 1.0
+    log_terms = [-expected + k * math.log(expected) - math.lgamma(k + 1) for k in range(observed)]
+    top = max(log_terms)
+    below = math.exp(top) * sum(math.exp(t - top) for t in log_terms)
+    return max(0.0, min(1.0, 1.0 - below))
+
+
+def spikes(query: StatsQuery, baseline_hours: int = MAX_BASELINE_HOURS) -> list[dict[str, Any]]:
+    """Hours in range where a category's volume is improbably high against its trailing baseline.
+
+    Expected = mean hourly volume of the category over the `baseline_hours` before that hour (floor
+    0.5/hour); a spike is observed >= 5 with a Poisson upper-tail p-value under 0.001.
+    """
+    if not MIN_BASELINE_HOURS <= baseline_hours <= MAX_BASELINE_HOURS:
+        raise BadRequest(f"baseline_hours must be between {MIN_BASELINE_HOURS} and {MAX_BASELINE_HOURS}",
+                         code="invalid_query")
+    found = []
+    first = query.start.replace(minute=0, second=0, microsecond=0)
+    for queue in query.queues:
+        hourly: dict[datetime, int] = defaultdict(int)
+        for counter in volume_counters(queue, first - timedelta(hours=baseline_hours), query.end):
+            if query.platform and counter["platform"] != query.platform:
+                continue
+            hour = datetime.strptime(counter["hour"], "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
+            hourly[hour] += counter.get("messages", 0)
+        hour = first
+        while hour < query.end:
+            observed = hourly.get(hour, 0)
+            if observed >= SPIKE_MIN_COUNT:
+                window = sum(hourly.get(hour - timedelta(hours=h), 0) for h in range(1, baseline_hours + 1))
+                expected = max(window / baseline_hours, 0.5)
+                p_value = poisson_tail(observed, expected)
+                if p_value < SPIKE_P_VALUE:
+                    found.append({"queue": queue, "start": hour.astimezone(query.tz).isoformat(),
+                                  "observed": observed, "expected": round(expected, 3), "p_value": p_value})
+            hour += timedelta(hours=1)
+    return sorted(found, key=lambda s: (s["start"], s["queue"]))
+
+
+# CSV ----------------------------------------------------------------------------------------------
+
+def to_csv(buckets: Iterable[dict[str, Any]], queues: Iterable[str]) -> str:
+    """One row per bucket and queue: the same numbers as the JSON buckets, for a spreadsheet."""
+    buckets, queues = list(buckets), list(queues)
+    platforms = sorted({p for b in buckets for p in b["platforms"]})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    times = ["time_to_first_claim_p50_seconds", "time_to_first_claim_p90_seconds",
+             "time_to_resolve_p50_seconds", "time_to_resolve_p90_seconds"]
+    writer.writerow(["bucket_start", "queue", "messages", "needs_review", "resolved", *times,
+                     *[f"bucket_messages_{p}" for p in platforms]])
+    for b in buckets:
+        for q in queues:
+            rt = b["response_times"][q]
+            writer.writerow([b["start"], q, b["messages"][q], b["needs_review"][q], rt["resolved"],
+                             *["" if rt[t] is None else rt[t] for t in times],
+                             *[b["platforms"].get(p, 0) for p in platforms]])
+    return out.getvalue()

@@ -1,0 +1,152 @@
+"""Manager stats: exact volumes under redelivery and re-routes, time zones, response times, SLA,
+live model accuracy, spikes and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from support import call, seed_message
+
+T0 = datetime(2026, 11, 20, 14, 30, tzinfo=timezone.utc)  # 23:30 in Tokyo
+RANGE = "from=2026-11-19T00:00:00Z&to=2026-11-22T00:00:00Z"
+
+
+def stats(api, keys, query: str, who: str = "manager"):
+    status, body = call(api, "GET", f"/stats?{query}", keys[who])
+    assert status == 200, body
+    return body
+
+
+def test_volumes_are_exact_under_redelivery_and_follow_reroutes(api, keys):
+    # GIVEN three messages in one hour, one delivered twice
+    seed_message("v1", "customer_service", received_at=T0)
+    seed_message("v1", "customer_service", received_at=T0)  # redelivery: the transaction's condition fails
+    seed_message("v2", "customer_service", received_at=T0, platform="instagram")
+    seed_message("v3", "stance", received_at=T0 + timedelta(minutes=10))
+    body = stats(api, keys, RANGE + "&granularity=day")
+    [bucket] = body["buckets"]
+    assert bucket["messages"] == {"customer_service": 2, "stance": 1, "community": 0}
+    assert bucket["platforms"] == {"facebook": 2, "instagram": 1}
+    # WHEN an agent moves one to community, THEN the count moves with it
+    call(api, "POST", "/messages/facebook:v1/reroute", keys["manager"], {"queue": "community", "reason": "fan chat"})
+    [bucket] = stats(api, keys, RANGE + "&granularity=day")["buckets"]
+    assert bucket["messages"] == {"customer_service": 1, "stance": 1, "community": 1}
+    assert bucket["total"] == 3
+
+
+def test_tz_sets_the_day_boundaries(api, keys):
+    seed_message("before", "community", received_at=T0)  # 2026-11-20 23:30 JST
+    seed_message("after", "community", received_at=T0 + timedelta(hours=1))  # 2026-11-21 00:30 JST
+    utc = stats(api, keys, RANGE + "&granularity=day&tz=UTC")["buckets"]
+    tokyo = stats(api, keys, RANGE + "&granularity=day&tz=Asia/Tokyo")["buckets"]
+    assert [(b["start"], b["total"]) for b in utc] == [("2026-11-20T00:00:00+00:00", 2)]
+    assert [(b["start"], b["total"]) for b in tokyo] == [("2026-11-20T00:00:00+09:00", 1),
+                                                          ("2026-11-21T00:00:00+09:00", 1)]
+    hourly = stats(api, keys, RANGE + "&granularity=hour")["buckets"]
+    assert [b["start"] for b in hourly] == ["2026-11-20T14:00:00+00:00", "2026-11-20T15:00:00+00:00"]
+
+
+def test_filters_by_platform_and_queue(api, keys):
+    seed_message("f1", "stance", received_at=T0, platform="x")
+    seed_message("f2", "stance", received_at=T0, platform="facebook")
+    seed_message("f3", "community", received_at=T0, platform="x")
+    [bucket] = stats(api, keys, RANGE + "&platform=x&queue=stance")["buckets"]
+    assert bucket["messages"] == {"stance": 1} and bucket["platforms"] == {"x": 1}
+
+
+def test_response_times_from_claim_and_resolve(api, keys, monkeypatch):
+    import app as app_module
+
+    received = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+    seed_message("rt", "customer_service", received_at=received)
+    monkeypatch.setattr(app_module, "now", lambda: received + timedelta(minutes=10))
+    call(api, "POST", "/queues/customer_service/claim", keys["agent_cs"], {"count": 1, "lease_seconds": 3600})
+    monkeypatch.setattr(app_module, "now", lambda: received + timedelta(minutes=50))
+    assert call(api, "POST", "/messages/facebook:rt/resolve", keys["agent_cs"], {})[0] == 200
+    monkeypatch.undo()
+    [bucket] = stats(api, keys, "granularity=day")["buckets"]
+    times = bucket["response_times"]["customer_service"]
+    assert times["resolved"] == 1
+    assert 600 * 0.9 <= times["time_to_first_claim_p50_seconds"] <= 600 * 1.1
+    assert 3000 * 0.9 <= times["time_to_resolve_p90_seconds"] <= 3000 * 1.1
+
+
+def test_open_messages_past_sla(api, keys):
+    now = datetime.now(timezone.utc)
+    seed_message("late", "customer_service", received_at=now - timedelta(hours=2))  # SLA 1 h
+    seed_message("fresh", "customer_service", received_at=now - timedelta(minutes=5))
+    seed_message("stance-ok", "stance", received_at=now - timedelta(hours=2))  # SLA 4 h
+    sla = {row["queue"]: row for row in stats(api, keys, "")["sla"]}
+    assert sla["customer_service"]["open_past_sla"] == 1 and sla["customer_service"]["sla_seconds"] == 3600
+    assert sla["stance"]["open_past_sla"] == 0
+
+
+def test_live_model_accuracy_per_version_and_queue(api, keys):
+    for i in range(4):
+        seed_message(f"acc{i}", "customer_service", received_at=T0, needs_review=(i == 0))
+    call(api, "POST", "/messages/facebook:acc1/reroute", keys["manager"], {"queue": "stance", "reason": "values"})
+    call(api, "POST", "/messages/facebook:acc1/reroute", keys["manager"], {"queue": "community", "reason": "no"})
+    accuracy = stats(api, keys, RANGE)["model_accuracy"]
+    [row] = [r for r in accuracy["by_version"] if r["queue"] == "customer_service"]
+    assert (row["model_version"], row["classified"], row["rerouted"]) == ("triage-test", 4, 1)
+    assert row["rerouted_share"] == 0.25 and row["needs_review_share"] == 0.25
+    assert accuracy["reroutes"] == {"customer_service": {"stance": 1}, "stance": {"community": 1}}
+
+
+def test_a_stance_surge_is_reported_as_a_spike(api, keys, table):
+    from chalicelib.store.messages import run_transaction, volume_update
+
+    # GIVEN a quiet week of about one stance message an hour (counters as ingestion writes them)
+    start = datetime(2026, 11, 13, 0, tzinfo=timezone.utc)
+    for h in range(168):
+        hour = (start + timedelta(hours=h)).strftime("%Y-%m-%dT%H")
+        run_transaction([volume_update("stance", hour, "x", 1 + (h % 3 == 0), False)])
+    # AND a surge of 25 in one hour
+    surge = start + timedelta(hours=168)
+    run_transaction([volume_update("stance", surge.strftime("%Y-%m-%dT%H"), "x", 25, False)])
+    status, body = call(api, "GET", "/stats/spikes?from=2026-11-19T00:00:00Z&to=2026-11-21T00:00:00Z",
+                        keys["manager"])
+    assert status == 200
+    [spike] = body["spikes"]
+    assert (spike["queue"], spike["observed"], spike["start"]) == ("stance", 25, "2026-11-20T00:00:00+00:00")
+    assert 1.2 < spike["expected"] < 1.5 and spike["p_value"] < 1e-6
+    assert "Poisson" in body["method"]
+
+
+def test_csv_export_has_the_same_numbers(api, keys):
+    seed_message("c1", "customer_service", received_at=T0)
+    seed_message("c2", "stance", received_at=T0, platform="x")
+    body = stats(api, keys, RANGE + "&granularity=day&tz=Asia/Tokyo")
+    response = api.http.get(f"/stats/export.csv?{RANGE}&granularity=day&tz=Asia/Tokyo", headers=keys["admin"])
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.body.decode())))
+    assert len(rows) == len(body["buckets"]) * 3
+    for row in rows:
+        bucket = next(b for b in body["buckets"] if b["start"] == row["bucket_start"])
+        assert int(row["messages"]) == bucket["messages"][row["queue"]]
+        assert int(row["bucket_messages_x"]) == bucket["platforms"].get("x", 0)
+
+
+@pytest.mark.parametrize("query", ["tz=Mars/Olympus", "granularity=week", "from=yesterday",
+                                   "from=2026-11-20&to=2026-11-19", "queue=sales",
+                                   "from=2020-01-01&to=2026-01-01"])
+def test_bad_stats_queries_are_400(api, keys, query):
+    status, body = call(api, "GET", f"/stats?{query}", keys["manager"])
+    assert status == 400 and body["error"]["code"] == "invalid_query"
+
+
+def test_spike_baseline_outside_24_to_168_hours_is_400(api, keys):
+    assert call(api, "GET", "/stats/spikes?baseline_hours=12", keys["manager"])[0] == 400
+    assert call(api, "GET", "/stats/spikes?baseline_hours=abc", keys["manager"])[0] == 400
+
+
+@pytest.mark.parametrize("path", ["/stats", "/stats/spikes", "/stats/export.csv"])
+def test_stats_are_for_managers_and_admins_only(api, keys, path):
+    for who in ("agent_cs", "agent_stance", "agent_both"):
+        status, body = call(api, "GET", path, keys[who])
+        assert status == 403 and body["error"]["code"] == "forbidden_role"
+    assert call(api, "GET", path, {})[0] == 401
