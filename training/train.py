@@ -26,6 +26,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
 from chalicelib.classifier.artifact import pack_artifact
+from chalicelib.classifier import features
 from chalicelib.classifier.features import analyze
 from training.corpus import LABELS, Example, load_corpus, read_jsonl
 
@@ -161,10 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     card = f"""# Model card: {artifact['version']}
 
 Routes a message sent to a brand on social media to `customer_service`, `stance` or `community`.
-TF-IDF (sublinear tf, min_df={MIN_DF}) over word 1-2-grams and in-word character 2-4-grams of normalized text
-(NFKC, lower case, HTML entities unescaped, links, handles and digits folded: `chalicelib/classifier/features.py`),
-then multinomial logistic regression (C={C}, balanced class weights). Exported as a plain gzip JSON artifact
-({artifact['terms'].count(chr(10)) + 1} terms, {size / 1e6:.2f} MB) and scored in pure Python by `chalicelib/classifier/scorer.py`.
+TF-IDF (sublinear tf, min_df={MIN_DF}) over word {features.WORD_NGRAM_RANGE[0]}-{features.WORD_NGRAM_RANGE[1]}-grams and in-token character n-grams
+({features.CHAR_NGRAM_RANGE[0]}-{features.CHAR_NGRAM_RANGE[1]} for Latin text, {features.CJK_CHAR_NGRAM_RANGE[0]}-{features.CJK_CHAR_NGRAM_RANGE[1]} for Japanese) of normalized text (NFKC, lower case,
+HTML entities unescaped, links and digits folded, handles tagged by kind: `chalicelib/classifier/features.py`),
+then multinomial logistic regression (C={C}, balanced class weights). Exported as a plain gzip JSON artifact (format 2: `chalicelib/classifier/artifact.py`,
+{artifact['terms'].count(chr(10)) + 1} terms, {size / 1e6:.2f} MB) and scored in pure Python by `chalicelib/classifier/scorer.py`.
 
 ## Corpus
 Hand-written for this project (`training/data/`), {len(examples)} messages{' including extra corrections' if args.extra else ''}.
