@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import datetime, timezone
 
-from chalice import Chalice, Response
+from chalice import Chalice, CORSConfig, Response
 
 from chalicelib import auth, ingest, observability, stats
 from chalicelib.errors import ApiError, BadRequest, NotFound
@@ -27,6 +28,10 @@ from chalicelib.store import messages, queue
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
 app.api.binary_types = []  # webhook bodies are JSON text; keep API Gateway from base64-wrapping them
+if os.environ.get("CORS_ORIGIN"):
+    # CORS is off unless configured. Read at import, not per request: `chalice package` turns it into
+    # API Gateway OPTIONS methods, so it is deployment configuration, not request-time configuration.
+    app.api.cors = CORSConfig(allow_origin=os.environ["CORS_ORIGIN"], allow_headers=["Authorization"], max_age=600)
 
 ANY_CONTENT_TYPE = ["*/*"]  # content types are checked by the domain code, which answers in our error shape
 
@@ -210,3 +215,12 @@ def stats_export():
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="social-triage-stats.csv"',
     })
+
+
+# the contract ------------------------------------------------------------------------------------
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    from chalicelib import openapi  # imported and built on the first request, then cached per container
+
+    return openapi.document()

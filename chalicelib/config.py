@@ -32,7 +32,6 @@ class Settings(BaseSettings):
     secrets_cache_seconds: int = 300
     max_body_bytes: int = 1_048_576
     generic_window_seconds: int = 300
-    cors_origin: str | None = None
     # per-queue SLA for "open older than SLA" (seconds)
     sla_customer_service: int = 3600
     sla_stance: int = 4 * 3600

@@ -6,6 +6,7 @@ The artifact is loaded once per container, on first use, so importing this modul
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import math
 import os
@@ -109,17 +110,20 @@ class TriageModel:
         k, weights = len(self.labels), self._weights
         contributions = []
         for j, value in values.items():
-            row = weights[j * k:(j + 1) * k]
-            margin = row[label] - sum(row) / k
+            row = j * k
+            total = 0.0
+            for other in range(k):
+                total += weights[row + other]
+            margin = weights[row + label] - total / k
             if margin > 0:
-                contributions.append((value / norm * margin, self._names[j]))
-        contributions.sort(reverse=True)
+                contributions.append((value * margin, j))
         chosen: list[TermWeight] = []
-        for contribution, term in contributions:
-            shown = term[2:].strip()
+        # overlapping character n-grams say the same thing twice, so look a little past TOP_TERMS
+        for contribution, j in heapq.nlargest(TOP_TERMS * 6, contributions):
+            shown = self._names[j][2:].strip()
             if not shown or any(shown in c.term or c.term in shown for c in chosen):
-                continue  # overlapping character n-grams say the same thing twice
-            chosen.append(TermWeight(shown, round(contribution, 4)))
+                continue
+            chosen.append(TermWeight(shown, round(contribution / norm, 4)))
             if len(chosen) == TOP_TERMS:
                 break
         return chosen

@@ -1,0 +1,254 @@
+"""Claim and first-page latency at queue depth 1,000 against 10,000, in one run, on one moto table.
+
+    python bench/queues.py [--reps 30]
+
+Method. One moto table (mock_aws, in process) holds 11,000 message items, seeded by BatchWriteItem of
+store.messages.message_item(...) (as tests/support.seed_bulk does; not through transactions):
+10,000 open in customer_service and 1,000 open in stance. So "depth 10,000" (customer_service) has
+1,000 other messages beside it and "depth 1,000" (stance) has 10,000: the table is the same for both and
+only the queue depth differs. Both calls go through chalice.test.Client with an agent API key scoped to
+both queues (so each call also pays for the key lookup, the same at both depths):
+  claim       POST /queues/{q}/claim {"count": 1}; the claimed message is then released (untimed, by
+              store.queue.release) so the depth stays the same;
+  first page  GET /queues/{q}/messages?limit=25.
+Each is timed --reps times per depth, the two depths interleaved (alternating which goes first), after
+two untimed warm-up rounds; medians are compared.
+
+Caveat: moto is not DynamoDB. Every moto Query walks ALL items of the table (constant here, since the
+table is shared) and then SORTS every item of the queried index partition before applying Limit, so
+moto's own time grows with the partition, i.e. with queue depth, while DynamoDB reads only the first
+`Limit` items of the partition. So the bench also times how long each call spends inside moto (its
+request handler: parsing, the backend, serializing the answer) and reports the latency outside moto
+(our code, botocore, Chalice's test client), and it counts the DynamoDB work of each call (requests per
+operation, items read and written, from botocore hooks on the store's client) at both depths.
+depth_ratio is the max of the claim and first-page ratios of the latency outside moto: DynamoDB's part
+of each call is the constant work counted below, so leaving it out can only make the ratio larger.
+The end-to-end moto ratios are printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from contextlib import contextmanager, redirect_stdout
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for path in (ROOT, ROOT / "tests"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import support  # noqa: E402  (fake AWS credentials and the test environment: nothing can reach AWS)
+
+TARGET = 1.3
+DEEP, SHALLOW = "customer_service", "stance"
+DEPTHS = {SHALLOW: 1_000, DEEP: 10_000}
+PAGE = 25
+
+
+# measuring ----------------------------------------------------------------------------------------
+
+class MotoClock:
+    """Seconds spent inside moto's request handler (bench-only wrapper; results are untouched)."""
+
+    def __init__(self):
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        self.seconds = 0.0
+        original = BotocoreStubber.process_request
+
+        def timed(stub, request):
+            start = time.perf_counter()
+            try:
+                return original(stub, request)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        BotocoreStubber.process_request = timed
+
+
+class Work:
+    """DynamoDB requests per operation, items read (Query ScannedCount, GetItem hits) and items written."""
+
+    WRITES = {"PutItem": 1, "UpdateItem": 1, "DeleteItem": 1}
+
+    def __init__(self, client):
+        self.requests: Counter = Counter()
+        self.read = self.written = 0
+        client.meta.events.register("provide-client-params.dynamodb", self._request)
+        client.meta.events.register("after-call.dynamodb", self._response)
+
+    def _request(self, params, model, **_):
+        self.requests[model.name] += 1
+        if model.name == "TransactWriteItems":
+            self.written += len(params.get("TransactItems", []))
+        self.written += self.WRITES.get(model.name, 0)
+
+    def _response(self, parsed, model, **_):
+        if model.name in ("Query", "Scan"):
+            self.read += parsed.get("ScannedCount", 0)
+        elif model.name == "GetItem":
+            self.read += 1 if "Item" in parsed else 0
+
+    def snapshot(self):
+        return Counter(self.requests), self.read, self.written
+
+
+@contextmanager
+def moto_item_size_check_off():
+    """Bench-only, seeding only: skip moto's 400 KB item-size check, which recomputes the whole item's size
+    for every attribute it stores (quadratic per item). Our items are a few KB, so what is stored is the same."""
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    original = LimitedSizeDict.__setitem__
+    LimitedSizeDict.__setitem__ = dict.__setitem__
+    try:
+        yield
+    finally:
+        LimitedSizeDict.__setitem__ = original
+
+
+def seed(client, now: datetime) -> None:
+    rng = random.Random(7)
+    texts = ["where is my order 5512? it never arrived and I want a refund", "love the new flavour, thanks team!",
+             "your ad is misleading and I am cancelling my subscription", "is the store on main street open today?"]
+    items = []
+    for queue, depth in DEPTHS.items():
+        for n in range(depth):
+            items.append(support.triaged(
+                f"{queue[:2]}{n}", queue, priority=rng.randint(0, 120), platform=rng.choice(["facebook", "x"]),
+                received_at=now - timedelta(seconds=rng.randint(60, 6 * 3600)), author=f"u{rng.randint(1, 5000)}",
+                text=f"{rng.choice(texts)} (#{n})", needs_review=rng.random() < 0.1))
+    with moto_item_size_check_off():
+        support.seed_bulk(client, items)
+
+
+def count_items(client) -> int:
+    kwargs, total = {"TableName": os.environ["TABLE_NAME"], "Select": "COUNT"}, 0
+    while True:
+        page = client.scan(**kwargs)
+        total += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=30, help="timed repetitions per call and depth (default 30)")
+    args = parser.parse_args(argv)
+
+    import boto3
+    from chalice.test import Client
+    from moto import mock_aws
+
+    with mock_aws():
+        support.reset_caches()
+        from app import app
+        from chalicelib import auth
+        from chalicelib.store import dynamo, queue
+        from chalicelib.store.table import create_table
+
+        raw = boto3.client("dynamodb", region_name="us-east-1")
+        create_table(raw, os.environ["TABLE_NAME"])
+        now = datetime.now(timezone.utc)
+        started = time.perf_counter()
+        seed(raw, now)
+        total_items = count_items(raw)
+        seeded_s = time.perf_counter() - started
+        issued = auth.create_key("agent", "bench", [DEEP, SHALLOW])
+        headers = {"Authorization": f"Bearer {issued.key}", "Content-Type": "application/json"}
+        actor = f"agent:bench ({issued.record['key_id']})"
+
+        moto, work = MotoClock(), Work(dynamo.client())
+        samples = {(call, q): {"total": [], "outside": [], "work": []} for call in ("claim", "page") for q in DEPTHS}
+
+        def measure(call: str, q: str, record: bool) -> None:
+            before_moto, before_work = moto.seconds, work.snapshot()
+            start = time.perf_counter()
+            if call == "claim":
+                response = api.http.post(f"/queues/{q}/claim", body=json.dumps({"count": 1}).encode(),
+                                         headers=headers)
+            else:
+                response = api.http.get(f"/queues/{q}/messages?limit={PAGE}", headers=headers)
+            elapsed = time.perf_counter() - start
+            inside = moto.seconds - before_moto
+            requests, read, written = work.snapshot()
+            body = json.loads(response.body)
+            got = body.get("claimed") if call == "claim" else body.get("messages")
+            if response.status_code != 200 or len(got or []) != (1 if call == "claim" else PAGE):
+                raise SystemExit(f"{call} on {q} failed: {response.status_code} {response.body[:300]!r}")
+            if call == "claim":  # untimed: put it back so the depth stays the same
+                queue.release(got[0]["id"], actor, False, datetime.now(timezone.utc))
+            if record:
+                s = samples[(call, q)]
+                s["total"].append(elapsed * 1000)
+                s["outside"].append((elapsed - inside) * 1000)
+                s["work"].append((tuple(sorted((requests - before_work[0]).items())), read - before_work[1],
+                                  written - before_work[2]))
+
+        # the app's JSON request logs go to stdout: still written (that work is part of each call), to a sink kept
+        # open for the process (the logger keeps the stream it was built with)
+        sink = open(os.devnull, "w")
+        with Client(app, project_dir=str(ROOT)) as api, redirect_stdout(sink):
+            for rep in range(args.reps + 2):
+                order = [SHALLOW, DEEP] if rep % 2 else [DEEP, SHALLOW]
+                for call in ("claim", "page"):
+                    for q in order:
+                        measure(call, q, record=rep >= 2)
+        depth_now = {q: sum(1 for _ in dynamo.query_pages(
+            IndexName="GSI1", KeyConditionExpression="gsi1pk = :p", ProjectionExpression="id",
+            ExpressionAttributeValues=dynamo.values(p=f"QUEUE#{q}#open"))) for q in DEPTHS}
+
+    med = {key: {k: statistics.median(v) for k, v in s.items() if k != "work"} for key, s in samples.items()}
+    print(f"table: {total_items:,} items (seeded in {seeded_s:.1f} s by BatchWriteItem): {DEPTHS[DEEP]:,} open in "
+          f"{DEEP} (depth 10,000) and {DEPTHS[SHALLOW]:,} open in {SHALLOW} (depth 1,000); the same table for both")
+    print(f"open messages at the end: {depth_now[SHALLOW]:,} / {depth_now[DEEP]:,} (claims were released)")
+    print(f"median of {args.reps} interleaved calls per depth, through chalice.test.Client with an agent key, "
+          f"moto {__import__('moto').__version__} in process")
+    print()
+    print("| call | latency | depth 1,000 ms | depth 10,000 ms | ratio |")
+    print("|---|---|---|---|---|")
+    ratios = {}
+    for call, label in (("claim", "claim: POST /queues/{q}/claim count=1"),
+                        ("page", f"first page: GET /queues/{{q}}/messages?limit={PAGE}")):
+        for kind, what in (("total", "end to end on moto"), ("outside", "outside moto (our code, botocore, Chalice)")):
+            small, large = med[(call, SHALLOW)][kind], med[(call, DEEP)][kind]
+            ratios[(call, kind)] = large / small
+            print(f"| {label} | {what} | {small:.1f} | {large:.1f} | {large / small:.2f} |")
+        inside_small = med[(call, SHALLOW)]["total"] - med[(call, SHALLOW)]["outside"]
+        inside_large = med[(call, DEEP)]["total"] - med[(call, DEEP)]["outside"]
+        print(f"| {label} | inside moto (difference of the medians) | {inside_small:.1f} | {inside_large:.1f} "
+              f"| {inside_large / inside_small:.2f} |")
+    print()
+    print("DynamoDB work per call (requests per operation; items read = Query ScannedCount + GetItem hits):")
+    constant = True
+    for call in ("claim", "page"):
+        for q in (SHALLOW, DEEP):
+            seen = Counter(samples[(call, q)]["work"])
+            (requests, read, written), n = seen.most_common(1)[0]
+            others = "" if len(seen) == 1 else f" (+{len(seen) - 1} other shapes in {args.reps - n} calls)"
+            print(f"  {call:5} depth {DEPTHS[q]:>6,}: {', '.join(f'{k} x{v}' for k, v in requests)}; "
+                  f"items read {read}, items written {written}{others}")
+        constant &= set(samples[(call, SHALLOW)]["work"]) == set(samples[(call, DEEP)]["work"])
+    print(f"  the same at both depths: {'yes' if constant else 'NO'}")
+    print()
+    e2e = max(ratios[("claim", "total")], ratios[("page", "total")])
+    ratio = max(ratios[("claim", "outside")], ratios[("page", "outside")])
+    print(f"end to end on moto: max ratio {e2e:.2f}; moto sorts the whole index partition on every Query, so its "
+          f"time grows with depth (DynamoDB reads only the first Limit items: the work above)")
+    print(f"depth_ratio = max(claim, first page) of the latency outside moto: {ratio:.2f} "
+          f"(target <= {TARGET}): {'ok' if ratio <= TARGET and constant else 'MISSED'}")
+    print(f"depth_ratio={ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

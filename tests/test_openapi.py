@@ -1,0 +1,187 @@
+"""GET /openapi.json: a valid OpenAPI 3.1 document listing exactly the app's routes, with their security,
+parameters and every error response in the one error shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib import openapi
+
+PUBLIC = {("/health", "GET"), ("/openapi.json", "GET"), ("/webhooks/{platform}", "GET"),
+          ("/webhooks/{platform}", "POST")}
+# routes every valid key may call: they cannot answer 403 (an agent asking for a message outside its
+# queues gets 404, not 403); tests/test_security.py walks every route with every role to prove it
+ANY_KEY = {("/queues", "GET"), ("/messages/{message_id}", "GET")}
+ERROR_STATUSES = {400, 401, 403, 404, 409, 413, 415, 503}
+ERROR_REF = "#/components/schemas/ErrorBody"
+
+
+@pytest.fixture(scope="module")
+def document():
+    return openapi.build()
+
+
+def operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield path, method.upper(), operation
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    assert document["openapi"].startswith("3.1.")
+    json.dumps(document)  # plain JSON
+    try:
+        from openapi_spec_validator import validate
+    except ImportError:  # pragma: no cover - the structural checks below still run
+        validate = None
+    if validate is not None:
+        validate(document)
+    assert document["info"]["title"] and document["info"]["version"]
+    for path, method, operation in operations(document):
+        assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"}
+        assert operation["summary"] and operation["responses"]
+        for parameter in operation.get("parameters", []):
+            assert parameter["in"] in {"path", "query", "header"} and "schema" in parameter
+            if parameter["in"] == "path":
+                assert parameter["required"] and "{%s}" % parameter["name"] in path
+
+
+def test_every_reference_resolves(document):
+    schemas = document["components"]["schemas"]
+
+    def refs(value):
+        if isinstance(value, dict):
+            if "$ref" in value:
+                yield value["$ref"]
+            for v in value.values():
+                yield from refs(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from refs(v)
+
+    found = set(refs(document))
+    assert found
+    for ref in found:
+        assert ref.startswith("#/components/schemas/")
+        assert ref.rsplit("/", 1)[1] in schemas, ref
+    assert "$defs" not in json.dumps(document)
+
+
+def test_lists_exactly_the_routes_the_app_registers(document):
+    from app import app
+
+    registered = {(path, method) for path, methods in app.routes.items() for method in methods}
+    documented = {(path, method) for path, method, _ in operations(document)}
+    assert documented == registered
+    assert len({op["operationId"] for _, _, op in operations(document)}) == len(documented)
+
+
+def test_non_public_routes_need_a_bearer_key_and_document_401_and_403(document):
+    scheme = document["components"]["securitySchemes"][openapi.BEARER]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    for path, method, operation in operations(document):
+        if (path, method) in PUBLIC:
+            assert operation["security"] == [], (path, method)
+            continue
+        assert operation["security"] == [{openapi.BEARER: []}], (path, method)
+        assert "401" in operation["responses"], (path, method)
+        if (path, method) not in ANY_KEY:
+            assert "403" in operation["responses"], (path, method)
+
+
+def test_webhooks_document_their_signature_headers(document):
+    post = document["paths"]["/webhooks/{platform}"]["post"]
+    headers = {p["name"].lower() for p in post["parameters"] if p["in"] == "header"}
+    assert headers == {"x-hub-signature-256", "x-twitter-webhooks-signature", "x-telegram-bot-api-secret-token",
+                       "x-timestamp", "x-signature"}
+    assert {"401", "413", "415"} <= set(post["responses"])
+    [platform] = [p for p in post["parameters"] if p["name"] == "platform"]
+    from chalicelib.platforms import REGISTRY
+
+    assert platform["schema"]["enum"] == sorted(REGISTRY)
+
+
+def test_every_error_response_is_the_error_body(document):
+    for path, method, operation in operations(document):
+        statuses = {int(s) for s in operation["responses"]}
+        errors = {s for s in statuses if s >= 400}
+        assert errors <= ERROR_STATUSES, (path, method)
+        assert len(statuses - errors) == 1, "one success response"
+        if (path, method) not in {("/health", "GET"), ("/openapi.json", "GET")}:
+            assert 503 in errors, (path, method)  # everything else reads DynamoDB or a secret
+        for status in errors:
+            response = operation["responses"][str(status)]
+            assert response["description"]
+            assert response["content"] == {"application/json": {"schema": {"$ref": ERROR_REF}}}, (path, method, status)
+    error = document["components"]["schemas"]["ErrorBody"]
+    assert error["required"] == ["error"]
+    assert set(document["components"]["schemas"]["ErrorDetail"]["required"]) == {"code", "message"}
+
+
+def test_query_parameters_have_their_types_and_enums(document):
+    def parameters(path, method="get"):
+        return {p["name"]: p for p in document["paths"][path][method].get("parameters", [])}
+
+    listing = parameters("/queues/{name}/messages")
+    assert listing["status"]["schema"]["enum"] == ["open", "claimed", "resolved"]
+    assert (listing["limit"]["schema"]["type"], listing["limit"]["schema"]["minimum"],
+            listing["limit"]["schema"]["maximum"]) == ("integer", 1, 100)
+    assert listing["cursor"]["schema"]["type"] == "string"
+    assert listing["name"]["schema"]["enum"] == ["customer_service", "stance", "community"]
+    assert not any(p["required"] for p in listing.values() if p["in"] == "query")
+    stats = parameters("/stats")
+    assert stats["granularity"]["schema"]["enum"] == ["hour", "day"]
+    assert set(stats) == {"from", "to", "granularity", "tz", "platform", "queue"}
+    spikes = parameters("/stats/spikes")
+    assert (spikes["baseline_hours"]["schema"]["minimum"], spikes["baseline_hours"]["schema"]["maximum"]) == (24, 168)
+    assert parameters("/stats/export.csv").keys() == stats.keys()
+
+
+def test_request_and_response_bodies_come_from_the_pydantic_models(document):
+    paths, schemas = document["paths"], document["components"]["schemas"]
+
+    def body(path):
+        return paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+    def ok(path, method, status="200", media="application/json"):
+        return paths[path][method]["responses"][status]["content"][media]["schema"]
+
+    assert body("/messages/{message_id}/reroute") == {"$ref": "#/components/schemas/RerouteRequest"}
+    assert body("/admin/keys") == {"$ref": "#/components/schemas/KeyCreateRequest"}
+    assert paths["/queues/{name}/claim"]["post"]["requestBody"]["required"] is False
+    assert schemas["ClaimRequest"]["properties"]["count"]["maximum"] == 50
+    assert schemas["ClaimRequest"]["additionalProperties"] is False
+    assert ok("/admin/keys", "post", "201") == {"$ref": "#/components/schemas/IssuedKeyOut"}
+    assert ok("/queues/{name}/messages", "get") == {"$ref": "#/components/schemas/MessagePage"}
+    assert ok("/stats/export.csv", "get", media="text/csv") == {"type": "string"}
+    assert "content" not in paths["/admin/keys/{key_id}"]["delete"]["responses"]["204"]
+    assert "from" in schemas["CorrectionOut"]["properties"]  # by alias, as the API answers
+    assert "secret_hash" not in json.dumps(schemas["KeyOut"])
+    webhook = body("/webhooks/{platform}")["anyOf"]
+    assert {"#/components/schemas/" + m for m in ("MetaPayload", "XPayload", "Update", "GenericBody")} <= {
+        s["$ref"] for s in webhook}
+
+
+def test_served_without_a_key_and_built_once(api):
+    openapi.document.cache_clear()
+    response = api.http.get("/openapi.json")
+    assert response.status_code == 200
+    assert json.loads(response.body) == openapi.build()
+    assert openapi.document() is openapi.document()
+    assert openapi.document.cache_info().misses == 1
+
+
+def test_the_builder_stays_light():
+    """openapi.py imports only the standard library, pydantic and the app's own modules."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(openapi.__file__).read_text(encoding="utf-8"))
+    roots = {(node.module or "").split(".")[0] if isinstance(node, ast.ImportFrom) and node.level == 0 else
+             ("." if isinstance(node, ast.ImportFrom) else None) for node in ast.walk(tree)
+             if isinstance(node, ast.ImportFrom)}
+    roots |= {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+              for alias in node.names}
+    assert roots <= {"__future__", "functools", "dataclasses", "typing", "pydantic", "."}, roots

@@ -1,0 +1,50 @@
+"""`python -m training.train`: extra labelled rows (agents' corrections) join the corpus; output is reproducible."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from chalicelib.classifier.scorer import TriageModel
+from training import corpus, train
+
+WORDS = {
+    "customer_service": ["refund", "delivery", "invoice", "password", "outage", "parcel", "charged", "login"],
+    "stance": ["boycott", "values", "equality", "statement", "woke", "diversity", "politics", "pride"],
+    "community": ["meetup", "giveaway", "festival", "lol", "fundraiser", "cosplay", "spam", "concert"],
+}
+
+
+def tiny_corpus(folder):
+    folder.mkdir()
+    for label, words in WORDS.items():
+        rows = [{"text": f"{a} and {b} today", "label": label, "lang": "en"}
+                for i, a in enumerate(words) for b in words[i + 1:]]
+        (folder / f"{label}.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+
+
+def test_extra_rows_join_the_corpus_and_the_vocabulary(tmp_path, monkeypatch):
+    # GIVEN a small corpus and an agents' corrections file with a word the corpus never uses
+    tiny_corpus(tmp_path / "data")
+    monkeypatch.setattr(corpus, "CORPUS_DIR", tmp_path / "data")
+    extra = tmp_path / "corrections.jsonl"
+    extra.write_text("\n".join(json.dumps({"text": f"zorblax statement {i}", "label": "stance"}) for i in range(3)))
+    assert len(corpus.load_corpus([extra])) == len(corpus.load_corpus()) + 3
+
+    def run(out_name, *extra_args):
+        out, card = tmp_path / out_name, tmp_path / f"{out_name}.md"
+        assert train.main(["--out", str(out), "--card", str(card), "--dev", str(tmp_path / "none.jsonl"),
+                           *extra_args]) == 0
+        return out, card
+
+    # WHEN training runs with --extra, twice, and once without
+    with_extra, card = run("a.json.gz", "--extra", str(extra))
+    again, _ = run("b.json.gz", "--extra", str(extra))
+    without, _ = run("c.json.gz")
+    # THEN the extra word is in the model and pulls towards stance; same inputs give the same bytes
+    terms = json.loads(gzip.decompress(with_extra.read_bytes()))["terms"].split("\n")
+    assert "w:zorblax" in terms
+    assert "w:zorblax" not in json.loads(gzip.decompress(without.read_bytes()))["terms"].split("\n")
+    assert with_extra.read_bytes() == again.read_bytes()
+    assert TriageModel.load(with_extra).classify("zorblax").category == "stance"
+    assert "including extra corrections" in card.read_text()
