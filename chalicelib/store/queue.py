@@ -138,7 +138,11 @@ def _candidates(queue: str, now: datetime, batch: int) -> Iterator[dict[str, Any
 
 
 def claim(queue: str, actor: str, count: int, lease_seconds: int, now: datetime) -> list[dict[str, Any]]:
-    """Claim up to `count` messages for `actor`, one atomic conditional update each."""
+    """Claim up to `count` messages for `actor`, one atomic conditional update each.
+
+    When storage fails after some messages were claimed, those are returned (not stranded under a
+    lease nobody knows about); only a failure before the first claim is an error.
+    """
     lease_expires = iso(now + timedelta(seconds=lease_seconds))
     claimed: list[dict[str, Any]] = []
     try:
@@ -149,7 +153,8 @@ def claim(queue: str, actor: str, count: int, lease_seconds: int, now: datetime)
                 if len(claimed) == count:
                     break
     except dynamo.STORAGE_ERRORS as exc:
-        raise dynamo.unavailable(exc) from exc
+        if not claimed:
+            raise dynamo.unavailable(exc) from exc
     return claimed
 
 
@@ -174,11 +179,16 @@ def _claim_one(queue: str, message_id: str, actor: str, lease_expires: str, now:
                 lease_sk=f"{lease_expires}#{message_id}", entry=[entry],
             ),
             ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as exc:
-        if dynamo.error_code(exc) == "ConditionalCheckFailedException":
-            return None  # another agent got there first
-        raise
+        if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+            raise
+        current = dynamo.from_item(exc.response.get("Item") or {})
+        if current.get("claimed_by") == actor and current.get("lease_expires_at") == lease_expires:
+            # botocore retried an update whose answer was lost: the claim is ours, made by this very call
+            return current
+        return None  # another agent got there first
     return dynamo.from_item(response["Attributes"])
 
 
@@ -198,8 +208,13 @@ def _load_for(message_id: str, actor: str, may_override: bool, now: datetime,
     return stored
 
 
-def _guarded(stored: dict[str, Any], operations: list[dict[str, Any]]) -> None:
-    if not run_transaction(operations):
+def _guarded(stored: dict[str, Any], operations: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+    """Run a message change guarded by its revision; a lost answer retried by botocore is not a conflict."""
+    if run_transaction(operations):
+        return
+    current = get_message(stored["id"])
+    applied = current is not None and current["rev"] == stored["rev"] + 1 and current["history"][-1] == entry
+    if not applied:
         raise Conflict("the message changed meanwhile; reload it and try again", code="concurrent_change")
 
 
@@ -208,7 +223,7 @@ def release(message_id: str, actor: str, may_override: bool, now: datetime) -> d
     attributes = {"status": OPEN, **index_attributes(stored["queue"], OPEN, stored["priority"],
                                                       stored["received_at"], message_id)}
     entry = history_entry("released", now, actor)
-    _guarded(stored, [message_update(stored, attributes, entry, remove=("claimed_by", "lease_expires_at"))])
+    _guarded(stored, [message_update(stored, attributes, entry, remove=("claimed_by", "lease_expires_at"))], entry)
     return get_message(message_id)
 
 
@@ -230,7 +245,7 @@ def resolve(message_id: str, actor: str, may_override: bool, note: str | None, n
         message_update(stored, attributes, entry, remove=("claimed_by", "lease_expires_at", "gsi2pk", "gsi2sk")),
         counter_update(VolumeCounterKeys.pk(stored["queue"]),
                        VolumeCounterKeys.sk(stored["received_hour"], stored["platform"]), times),
-    ])
+    ], entry)
     return get_message(message_id)
 
 
@@ -263,7 +278,7 @@ def reroute(message_id: str, actor: str, may_override: bool, to_queue: str, reas
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item({
             "pk": CORRECTIONS_PK, "sk": f"{iso(now)}#{message_id}", "type": "correction", "message_id": message_id,
             "text": stored["text"], "language": stored.get("language"), **correction})}},
-    ])
+    ], entry)
     return get_message(message_id)
 
 
