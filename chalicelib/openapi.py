@@ -131,7 +131,7 @@ class SpikesQueryParams(StatsQueryParams):
 
 
 class HandshakeQueryParams(BaseModel):
-    hub_mode: Literal["subscribe"] | None = Field(None, alias="hub.mode", description="meta")
+    hub_mode: str | None = Field(None, alias="hub.mode", description="meta: `subscribe`, else 403")
     hub_verify_token: str | None = Field(None, alias="hub.verify_token", description="meta: META_VERIFY_TOKEN")
     hub_challenge: str | None = Field(None, alias="hub.challenge", description="meta: echoed as text/plain")
     crc_token: str | None = Field(None, description="x: the CRC challenge")

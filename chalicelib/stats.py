@@ -98,8 +98,8 @@ def volume_counters(queue: str, start: datetime, end: datetime) -> list[dict[str
     try:
         return list(dynamo.query_pages(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues=dynamo.values(pk=VolumeCounterKeys.pk(queue), lo=f"H#{first}",
-                                                    hi=f"H#{last}#\uffff"),
+            ExpressionAttributeValues=dynamo.values(pk=VolumeCounterKeys.pk(queue), lo=VolumeCounterKeys.sk(first),
+                                                    hi=VolumeCounterKeys.sk(last)),
         ))
     except dynamo.STORAGE_ERRORS as exc:
         raise dynamo.unavailable(exc) from exc
@@ -164,33 +164,40 @@ def _response_times(bins: dict[str, dict[int, int]]) -> dict[str, Any]:
 
 
 def volumes(query: StatsQuery) -> list[dict[str, Any]]:
-    """Per bucket: messages per category and per platform, needs_review, and response times per queue."""
+    """Per bucket: messages per category and per platform, needs_review, and response times per queue.
+
+    With a platform filter, messages and needs_review are that platform's; response times are per queue.
+    """
     buckets: dict[datetime, dict[str, Any]] = {}
     for queue in query.queues:
         for counter in volume_counters(queue, query.start, query.end):
-            if not _in_range(counter["hour"], query) or (query.platform and counter["platform"] != query.platform):
+            if not _in_range(counter["hour"], query):
                 continue
             start = _bucket_start(counter["hour"], query)
             bucket = buckets.setdefault(start, {
                 "messages": defaultdict(int), "platforms": defaultdict(int), "needs_review": defaultdict(int),
                 "resolved": defaultdict(int), "bins": defaultdict(lambda: defaultdict(lambda: defaultdict(int))),
             })
-            bucket["messages"][queue] += counter.get("messages", 0)
-            bucket["platforms"][counter["platform"]] += counter.get("messages", 0)
-            bucket["needs_review"][queue] += counter.get("needs_review", 0)
+            suffix = f":{query.platform}" if query.platform else ""
+            bucket["messages"][queue] += counter.get(f"messages{suffix}", 0)
+            bucket["needs_review"][queue] += counter.get(f"needs_review{suffix}", 0)
             bucket["resolved"][queue] += counter.get("resolved", 0)
             for name, value in counter.items():
+                if name.startswith("messages:") and (not query.platform or name == f"messages:{query.platform}"):
+                    bucket["platforms"][name[len("messages:"):]] += value
                 kind, _, index = name.partition("_")
                 if kind in ("ttc", "ttr") and index.isdigit():
                     bucket["bins"][queue][kind][int(index)] += value
     out = []
     for start in sorted(buckets):
         b = buckets[start]
+        if query.platform and not any(b["messages"].values()):
+            continue
         out.append({
             "start": start.isoformat(),
             "messages": {q: b["messages"].get(q, 0) for q in query.queues},
             "total": sum(b["messages"].values()),
-            "platforms": dict(sorted(b["platforms"].items())),
+            "platforms": {p: n for p, n in sorted(b["platforms"].items()) if n},
             "needs_review": {q: b["needs_review"].get(q, 0) for q in query.queues},
             "response_times": {q: {"resolved": b["resolved"].get(q, 0), **_response_times(b["bins"].get(q, {}))}
                                for q in query.queues},
@@ -267,11 +274,10 @@ def spikes(query: StatsQuery, baseline_hours: int = MAX_BASELINE_HOURS) -> list[
     first = query.start.replace(minute=0, second=0, microsecond=0)
     for queue in query.queues:
         hourly: dict[datetime, int] = defaultdict(int)
+        name = f"messages:{query.platform}" if query.platform else "messages"
         for counter in volume_counters(queue, first - timedelta(hours=baseline_hours), query.end):
-            if query.platform and counter["platform"] != query.platform:
-                continue
             hour = datetime.strptime(counter["hour"], "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
-            hourly[hour] += counter.get("messages", 0)
+            hourly[hour] += counter.get(name, 0)
         hour = first
         while hour < query.end:
             observed = hourly.get(hour, 0)

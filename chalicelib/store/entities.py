@@ -53,15 +53,19 @@ class MessageKeys:
 
 
 class VolumeCounterKeys:
-    """Messages received per queue, hour (UTC) and platform: pk STATS#<queue>, sk H#<hour>#<platform>."""
+    """Messages received per queue and hour (UTC): pk STATS#<queue>, sk H#<hour>.
+
+    One item per queue and hour whatever the platforms, so a week of stats reads at most 3 x 168 items:
+    per-platform counts are attributes of it (`messages:<platform>`).
+    """
 
     @staticmethod
     def pk(queue: str) -> str:
         return f"STATS#{queue}"
 
     @staticmethod
-    def sk(hour: str, platform: str) -> str:
-        return f"H#{hour}#{platform}"
+    def sk(hour: str) -> str:
+        return f"H#{hour}"
 
 
 class ModelCounterKeys:

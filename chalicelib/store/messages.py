@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .. import histogram
 from ..classifier import Triage
 from ..models import Message
 from ..priority import Priority
@@ -130,12 +131,26 @@ def counter_update(pk: str, sk: str, add: dict[str, int], set_: dict[str, Any] |
                        "ExpressionAttributeNames": names, "ExpressionAttributeValues": vals}}
 
 
-def volume_update(queue: str, hour: str, platform: str, delta: int, needs_review: bool) -> dict[str, Any]:
-    add = {"messages": delta}
+def volume_increments(platform: str, delta: int, needs_review: bool) -> dict[str, int]:
+    """What one message adds to its queue-hour counter: totals and per-platform counts."""
+    add = {"messages": delta, f"messages:{platform}": delta}
     if needs_review:
-        add["needs_review"] = delta
-    return counter_update(VolumeCounterKeys.pk(queue), VolumeCounterKeys.sk(hour, platform), add,
-                          {"queue": queue, "hour": hour, "platform": platform})
+        add |= {"needs_review": delta, f"needs_review:{platform}": delta}
+    return add
+
+
+def response_time_increments(received: datetime, first_claim: datetime, resolved: datetime) -> dict[str, int]:
+    """What resolving a message adds to its queue-hour counter: log-spaced response-time bins."""
+    return {
+        "resolved": 1,
+        f"ttc_{histogram.bin_of((first_claim - received).total_seconds())}": 1,
+        f"ttr_{histogram.bin_of((resolved - received).total_seconds())}": 1,
+    }
+
+
+def volume_update(queue: str, hour: str, platform: str, delta: int, needs_review: bool) -> dict[str, Any]:
+    return counter_update(VolumeCounterKeys.pk(queue), VolumeCounterKeys.sk(hour),
+                          volume_increments(platform, delta, needs_review), {"queue": queue, "hour": hour})
 
 
 def new_message_transaction(item: Triaged) -> list[dict[str, Any]]:

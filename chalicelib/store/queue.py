@@ -15,7 +15,6 @@ from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from .. import histogram
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..models import QUEUES
 from . import dynamo
@@ -29,6 +28,7 @@ from .messages import (
     history_entry,
     index_attributes,
     message_update,
+    response_time_increments,
     run_transaction,
     volume_update,
 )
@@ -236,15 +236,10 @@ def resolve(message_id: str, actor: str, may_override: bool, note: str | None, n
                   **index_attributes(stored["queue"], RESOLVED, stored["priority"], stored["received_at"], message_id)}
     attributes = {k: v for k, v in attributes.items() if v is not None}
     entry = history_entry("resolved", now, actor, **({"note": note} if note else {}))
-    times = {
-        "resolved": 1,
-        f"ttc_{histogram.bin_of((first_claim - received).total_seconds())}": 1,
-        f"ttr_{histogram.bin_of((now - received).total_seconds())}": 1,
-    }
+    times = response_time_increments(received, first_claim, now)
     _guarded(stored, [
         message_update(stored, attributes, entry, remove=("claimed_by", "lease_expires_at", "gsi2pk", "gsi2sk")),
-        counter_update(VolumeCounterKeys.pk(stored["queue"]),
-                       VolumeCounterKeys.sk(stored["received_hour"], stored["platform"]), times),
+        counter_update(VolumeCounterKeys.pk(stored["queue"]), VolumeCounterKeys.sk(stored["received_hour"]), times),
     ], entry)
     return get_message(message_id)
 
