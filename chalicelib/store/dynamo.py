@@ -18,12 +18,13 @@ from ..errors import StorageUnavailable
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
-# Reads and idempotent writes are retried with backoff by botocore; transactions carry a
-# ClientRequestToken, so their retries are idempotent too.
+# Every call is tried at most 3 times with backoff (transactions too: a retry of one whose answer was
+# lost meets its own condition, which the callers recognise). Timeouts are short so that a hung table
+# still gets our 503 well within the Lambda timeout (20 s): 3 x (1 + 3) s plus backoff.
 _CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=1,
+    read_timeout=3,
     tcp_keepalive=True,
 )
 
