@@ -1,6 +1,6 @@
 """A bounded mixed load on a local server: signed webhooks, agent pulls and stats, from N threads.
 
-    python bench/load.py [--seconds 20] [--threads 8] [--moto-table-copies]
+    python bench/load.py [--seconds 20] [--threads 8]
 
 Starts its own server on 127.0.0.1 and a free port: a child process running `local.run` (what
 `make run` runs: the embedded DynamoDB, i.e. moto's server one request at a time, and chalice's local
@@ -16,14 +16,9 @@ Prints per kind and overall: requests, throughput, p50 and p99 latency (nearest 
 any non-2xx answer or exception (a claim of an empty queue is a 200 with nothing claimed, not an error).
 Last line: errors=<count>; the exit status is 1 when it is not 0.
 
-Caveat: moto is not DynamoDB. Before every TransactWriteItems, moto deep-copies the whole table once
-per item of the transaction (4 per new message) to be able to roll back, so its cost grows with the
-table, which grows by ~1 message and ~1 counter item per webhook during the run: unpatched, throughput
-falls steadily over the run. So by default the child backs up only the items a transaction touches
-(the only ones a cancelled transaction can have changed) and rolls those back; `--moto-table-copies`
-runs `python -m local.run` exactly as `make run` does instead. The numbers are those of this stack on
-this machine (one Python process serving the API and moto, serialized DynamoDB), not of Lambda and
-DynamoDB.
+Caveat: moto is not DynamoDB (local/dynamodb.py says how the embedded server is kept close to it). The
+numbers are those of this stack on this machine (one Python process serving the API and moto, serialized
+DynamoDB), not of Lambda and DynamoDB.
 """
 
 from __future__ import annotations
@@ -67,49 +62,6 @@ TEXTS = [
 
 # the server ------------------------------------------------------------------------------------------
 
-def item_level_rollback() -> None:
-    """moto's TransactWriteItems: back up and restore only the items a transaction touches, not whole tables."""
-    import copy
-    import types
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    def deepcopy(obj, memo=None):
-        return obj if isinstance(obj, Table) else copy.deepcopy(obj, memo)
-
-    models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
-    whole_table_backup = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self, transact_items):
-        saved = []
-        for entry in transact_items:
-            op = next(iter(entry.values()))
-            table = self.get_table(op["TableName"])
-            key = op.get("Key") or {a: op["Item"][a] for a in (table.hash_key_attr, table.range_key_attr) if a}
-            hash_value, range_value = self.get_keys_value(table, key)
-            saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
-        try:
-            return whole_table_backup(self, transact_items)
-        except Exception:
-            for table, hash_value, range_value, item in reversed(saved):
-                if item is None:
-                    table.items.get(hash_value, {}).pop(range_value, None)
-                else:
-                    table.items[hash_value][range_value] = item
-            raise
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items
-
-
-def serve() -> int:
-    """The child: local.run's main, with moto's transactions backing up items instead of tables."""
-    item_level_rollback()
-    from local.run import main
-
-    return main()
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,7 +69,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, table_copies: bool):
+    def __init__(self):
         from local.run import DEV_DEFAULTS
 
         self.port = free_port()
@@ -128,7 +80,7 @@ class Server:
                "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
         env.pop("DYNAMODB_ENDPOINT_URL", None)  # always the embedded table, never one that was set for another use
         self.log = tempfile.NamedTemporaryFile(prefix="load-server-", suffix=".log", delete=False)
-        command = [sys.executable, "-m", "local.run"] if table_copies else [sys.executable, __file__, "--serve"]
+        command = [sys.executable, "-m", "local.run"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -327,18 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20, help=f"duration of the load (at most {MAX_SECONDS})")
     parser.add_argument("--threads", type=int, default=8, help=f"concurrent clients (at most {MAX_THREADS})")
-    parser.add_argument("--moto-table-copies", action="store_true",
-                        help="run `python -m local.run` unpatched (moto copies whole tables per transaction)")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args(argv)
-    if args.serve:
-        return serve()
     if not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be in (0, {MAX_SECONDS}]")
     if not 1 <= args.threads <= MAX_THREADS:
         parser.error(f"--threads must be in [1, {MAX_THREADS}]")
 
-    server, errors = Server(table_copies=args.moto_table_copies), None
+    server, errors = Server(), None
     try:
         server.wait_ready()
         admin = {"Authorization": f"Bearer {server.admin_key}", "Content-Type": "application/json"}
@@ -351,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             keys[role] = issued["key"]
         webhooks, results = Webhooks(server.secrets), Results()
         print(f"load: {args.threads} threads for {args.seconds:g} s against {server.base} "
-              f"({'local.run as is' if args.moto_table_copies else 'local.run, moto backing up items'})", flush=True)
+              "(python -m local.run)", flush=True)
         started = time.monotonic()
         deadline = started + args.seconds
         pool = [threading.Thread(target=worker, args=(n, deadline, server.base, webhooks, keys, results), daemon=True)

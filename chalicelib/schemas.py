@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import BadRequest, InvalidPayload
+from .errors import BadRequest
 from .models import Queue
+from .validation import first_problem, parse_json
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -148,17 +148,8 @@ class KeysOut(BaseModel):
 
 
 def parse_body(raw: bytes | None, model: type[M]) -> M:
-    """Validate an API request body: 400 with the first problem, never a 500."""
-    try:
-        data = json.loads(raw) if raw else {}
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest(f"body is not valid JSON: {str(exc)[:200]}", code="malformed_json") from exc
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InvalidPayload(f"{where}: {first['msg']}") from exc
+    """Validate an API request body (an empty body is an empty object)."""
+    return parse_json(raw, model, empty={})
 
 
 def message_out(item: dict[str, Any], with_history: bool = False) -> dict[str, Any]:
@@ -180,6 +171,4 @@ def parse_query(params: dict[str, str] | None, model: type[M]) -> M:
     try:
         return model.model_validate(params or {})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "query"
-        raise BadRequest(f"query parameter {where}: {first['msg']}", code="invalid_query") from exc
+        raise BadRequest(f"query parameter {first_problem(exc, 'query')}", code="invalid_query") from exc

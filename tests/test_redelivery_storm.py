@@ -79,51 +79,7 @@ def get(base: str, path: str, key: str) -> dict:
 
 
 @pytest.fixture
-def item_level_rollback(monkeypatch):
-    """Make moto's TransactWriteItems back up only the items it touches, not whole tables.
-
-    moto deep-copies the whole table once per transact item before every transaction (to roll back a
-    cancelled one) and swaps the copy in on cancellation. Here that is 4 copies of a table growing to
-    ~450 items for each of 2,000 transactions: unpatched, this storm ran over 10 minutes and grew the
-    test process past 14 GB before it was stopped. DynamoDB itself does nothing of the sort. The
-    rollback semantics are kept: a cancelled transaction restores each item it touched (they are the
-    only items it can have changed), and the embedded server still runs one request at a time.
-    """
-    import copy
-    import types
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    def deepcopy(obj, memo=None):
-        return obj if isinstance(obj, Table) else copy.deepcopy(obj, memo)
-
-    monkeypatch.setattr(models, "copy", types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy))
-    whole_table_backup = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self, transact_items):
-        saved = []
-        for entry in transact_items:
-            op = next(iter(entry.values()))
-            table = self.get_table(op["TableName"])
-            key = op.get("Key") or {a: op["Item"][a] for a in (table.hash_key_attr, table.range_key_attr) if a}
-            hash_value, range_value = self.get_keys_value(table, key)
-            saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
-        try:
-            return whole_table_backup(self, transact_items)
-        except Exception:
-            for table, hash_value, range_value, item in reversed(saved):
-                if item is None:
-                    table.items.get(hash_value, {}).pop(range_value, None)
-                else:
-                    table.items[hash_value][range_value] = item
-            raise
-
-    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
-
-
-@pytest.fixture
-def server(local_dynamodb, item_level_rollback):
+def server(local_dynamodb):
     """chalice's local server for the app, on a free loopback port, over the `local_dynamodb` table."""
     from chalice.config import Config
     from chalice.local import create_local_server

@@ -10,16 +10,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping
 
-from pydantic import BaseModel, ValidationError
-
-from ..errors import BadRequest, Forbidden, InvalidPayload, InvalidSignature
+from ..errors import Forbidden, InvalidSignature
 from ..models import InboundEvent, Skip
+from ..validation import parse_json
 
-M = TypeVar("M", bound=BaseModel)
+__all__ = ["Batch", "PlatformAdapter", "WebhookRequest", "HandshakeResponse", "SecretLookup", "check_signature",
+           "check_token", "hmac_sha256", "parse_json"]
+
 
 
 @dataclass(frozen=True)
@@ -91,17 +91,3 @@ def check_token(provided: str | None, expected: str, *, header: str) -> None:
         raise InvalidSignature(f"missing {header} header", code="missing_signature")
     if not hmac.compare_digest(provided.encode(), expected.encode()):
         raise InvalidSignature(f"{header} is not the configured secret")
-
-
-def parse_json(body: bytes, model: type[M]) -> M:
-    """Validate the raw body against a platform's pydantic payload model: 400 on any mismatch."""
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, absurd nesting or huge ints
-        raise BadRequest(f"body is not valid JSON: {str(exc)[:200]}", code="malformed_json") from exc
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InvalidPayload(f"payload does not match the {model.__name__} shape at {where}: {first['msg']}") from exc
