@@ -38,12 +38,8 @@ import time
 from collections import Counter
 from contextlib import redirect_stdout
 from datetime import datetime, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from harness import ROOT, MotoClock  # noqa: E402  (puts the repo on sys.path)
 
 import payloads  # noqa: E402
 import support  # noqa: E402  (fake AWS credentials and the test environment: nothing can reach AWS)
@@ -58,25 +54,6 @@ TEXTS = [
     "the app keeps crashing when I try to pay",
     "great event yesterday, see you next year",
 ]
-
-
-class MotoClock:
-    """Seconds spent inside moto's request handler (bench-only wrapper; results are untouched)."""
-
-    def __init__(self):
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        self.seconds = 0.0
-        original = BotocoreStubber.process_request
-
-        def timed(stub, request):
-            start = time.perf_counter()
-            try:
-                return original(stub, request)
-            finally:
-                self.seconds += time.perf_counter() - start
-
-        BotocoreStubber.process_request = timed
 
 
 def dm(n: int) -> bytes:

@@ -38,14 +38,10 @@ import statistics
 import sys
 import time
 from collections import Counter
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from harness import ROOT, MotoClock, Work, moto_item_size_check_off  # noqa: E402  (puts the repo on sys.path)
 
 import support  # noqa: E402  (fake AWS credentials and the test environment: nothing can reach AWS)
 
@@ -56,66 +52,6 @@ PAGE = 25
 
 
 # measuring ----------------------------------------------------------------------------------------
-
-class MotoClock:
-    """Seconds spent inside moto's request handler (bench-only wrapper; results are untouched)."""
-
-    def __init__(self):
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        self.seconds = 0.0
-        original = BotocoreStubber.process_request
-
-        def timed(stub, request):
-            start = time.perf_counter()
-            try:
-                return original(stub, request)
-            finally:
-                self.seconds += time.perf_counter() - start
-
-        BotocoreStubber.process_request = timed
-
-
-class Work:
-    """DynamoDB requests per operation, items read (Query ScannedCount, GetItem hits) and items written."""
-
-    WRITES = {"PutItem": 1, "UpdateItem": 1, "DeleteItem": 1}
-
-    def __init__(self, client):
-        self.requests: Counter = Counter()
-        self.read = self.written = 0
-        client.meta.events.register("provide-client-params.dynamodb", self._request)
-        client.meta.events.register("after-call.dynamodb", self._response)
-
-    def _request(self, params, model, **_):
-        self.requests[model.name] += 1
-        if model.name == "TransactWriteItems":
-            self.written += len(params.get("TransactItems", []))
-        self.written += self.WRITES.get(model.name, 0)
-
-    def _response(self, parsed, model, **_):
-        if model.name in ("Query", "Scan"):
-            self.read += parsed.get("ScannedCount", 0)
-        elif model.name == "GetItem":
-            self.read += 1 if "Item" in parsed else 0
-
-    def snapshot(self):
-        return Counter(self.requests), self.read, self.written
-
-
-@contextmanager
-def moto_item_size_check_off():
-    """Bench-only, seeding only: skip moto's 400 KB item-size check, which recomputes the whole item's size
-    for every attribute it stores (quadratic per item). Our items are a few KB, so what is stored is the same."""
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
-
-    original = LimitedSizeDict.__setitem__
-    LimitedSizeDict.__setitem__ = dict.__setitem__
-    try:
-        yield
-    finally:
-        LimitedSizeDict.__setitem__ = original
-
 
 def seed(client, now: datetime) -> None:
     rng = random.Random(7)
@@ -191,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             gc.enable()
             inside = moto.seconds - before_moto
             requests, read, written = work.snapshot()
+            read = sum((read - before_work[1]).values())
             body = json.loads(response.body)
             got = body.get("claimed") if call == "claim" else body.get("messages")
             if response.status_code != 200 or len(got or []) != (1 if call == "claim" else PAGE):
@@ -203,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                 s = samples[(call, q)]
                 s["total"].append(elapsed * 1000)
                 s["outside"].append((elapsed - inside) * 1000)
-                s["work"].append((tuple(sorted((requests - before_work[0]).items())), read - before_work[1],
+                s["work"].append((tuple(sorted((requests - before_work[0]).items())), read,
                                   written - before_work[2]))
 
         # the app's JSON request logs go to stdout: still written (that work is part of each call), to a sink kept

@@ -52,12 +52,8 @@ import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager, redirect_stdout
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from harness import ROOT, MotoClock, Work, moto_item_size_check_off  # noqa: E402  (puts the repo on sys.path)
 
 import support  # noqa: E402  (fake AWS credentials and the test environment: nothing can reach AWS)
 
@@ -76,76 +72,6 @@ TEXTS = ["where is my order? it never arrived and I want a refund", "love the ne
 
 
 # measuring ----------------------------------------------------------------------------------------
-
-class MotoClock:
-    """Seconds spent inside moto's request handler (bench-only wrapper; results are untouched)."""
-
-    def __init__(self):
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        self.seconds = 0.0
-        original = BotocoreStubber.process_request
-
-        def timed(stub, request):
-            start = time.perf_counter()
-            try:
-                return original(stub, request)
-            finally:
-                self.seconds += time.perf_counter() - start
-
-        BotocoreStubber.process_request = timed
-
-
-class Work:
-    """DynamoDB requests per operation, items read (Query ScannedCount, GetItem hits) and items written."""
-
-    WRITES = {"PutItem": 1, "UpdateItem": 1, "DeleteItem": 1}
-
-    def __init__(self, *clients):
-        self.requests: Counter = Counter()
-        self.read: Counter = Counter()  # per Query kind
-        self.written = 0
-        for client in clients:
-            client.meta.events.register("provide-client-params.dynamodb", self._request)
-            client.meta.events.register("after-call.dynamodb", self._response)
-        self._kind = None
-
-    def _request(self, params, model, **_):
-        self.requests[model.name] += 1
-        if model.name == "TransactWriteItems":
-            self.written += len(params.get("TransactItems", []))
-        self.written += self.WRITES.get(model.name, 0)
-        if model.name == "Query":
-            value = next(iter(params.get("ExpressionAttributeValues", {}).values()), {}).get("S", "")
-            self._kind = "sla count (GSI2)" if params.get("IndexName") else \
-                "volume counters" if value.startswith("STATS#") else \
-                "accuracy counters" if value.startswith("ACCURACY#") else "other query"
-        else:
-            self._kind = "api key (GetItem)" if model.name == "GetItem" else model.name
-
-    def _response(self, parsed, model, **_):
-        if model.name in ("Query", "Scan"):
-            self.read[self._kind] += parsed.get("ScannedCount", 0)
-        elif model.name == "GetItem":
-            self.read[self._kind] += 1 if "Item" in parsed else 0
-
-    def snapshot(self):
-        return Counter(self.requests), Counter(self.read), self.written
-
-
-@contextmanager
-def moto_item_size_check_off():
-    """Bench-only, seeding only: skip moto's 400 KB item-size check, which recomputes the whole item's size
-    for every attribute it stores (quadratic per item). Our items are a few KB, so what is stored is the same."""
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
-
-    original = LimitedSizeDict.__setitem__
-    LimitedSizeDict.__setitem__ = dict.__setitem__
-    try:
-        yield
-    finally:
-        LimitedSizeDict.__setitem__ = original
-
 
 _INDEX_MAPS: dict = {}
 
@@ -202,6 +128,17 @@ def partition_lookup():
 
 
 # seeding ------------------------------------------------------------------------------------------
+
+def read_kind(operation: str, params: dict) -> str:
+    """What a /stats read is for, by the partition it queries."""
+    if operation == "GetItem":
+        return "api key (GetItem)"
+    if operation != "Query":
+        return operation
+    value = next(iter(params.get("ExpressionAttributeValues", {}).values()), {}).get("S", "")
+    return "sla count (GSI2)" if params.get("IndexName") else "volume counters" if value.startswith("STATS#") \
+        else "accuracy counters" if value.startswith("ACCURACY#") else "other query"
+
 
 def pick(rng: random.Random, shares: dict[str, float]) -> str:
     return rng.choices(list(shares), weights=list(shares.values()))[0]
@@ -372,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         gc.collect()
         gc.freeze()  # the seeded table is permanent: keep the collections before each timed call cheap
 
-        moto, work = MotoClock(), Work(*clients)
+        moto, work = MotoClock(), Work(*clients, kind_of=read_kind)
         samples = {(mode, n): {"total": [], "outside": [], "work": []} for mode in ("plain", "patched") for n in SIZES}
         answers: dict = {}
 
@@ -459,8 +396,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     ratio = ratios["patched-outside"]
     small, large = med[("patched", SIZES[0])]["outside"], med[("patched", SIZES[1])]["outside"]
-    # (large + d_large) / (small + d_small) <= TARGET with d_large >= d_small needs d_small >= (large - TARGET*small)/(TARGET-1)
-    needed = (large - TARGET * small) / (TARGET - 1)
     print("Which number is the last line: (2) measured outside moto, i.e. our code, botocore and Chalice with "
           "DynamoDB's own part left out. (1) is moto walking the whole table (messages, author windows) on every "
           "Query, which DynamoDB never does; with the patch, moto's remaining time is mostly its response "
