@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from chalice import Chalice, CORSConfig, Response
 
 from chalicelib import auth, ingest, observability, stats
-from chalicelib.errors import ApiError, BadRequest, NotFound
+from chalicelib.config import get_settings
+from chalicelib.errors import ApiError, BadRequest, NotFound, PayloadTooLarge
 from chalicelib.platforms import WebhookRequest
 from chalicelib.schemas import (
     ClaimRequest,
@@ -46,6 +47,7 @@ def errors_and_request_log(event, get_response):
     """ApiErrors become JSON error responses; every request gets one structured log line."""
     started, status, error = time.perf_counter(), 500, None
     try:
+        check_body_size(event)
         response = get_response(event)
         status = response.status_code
         return response
@@ -61,6 +63,14 @@ def errors_and_request_log(event, get_response):
         )
 
 
+def check_body_size(request) -> None:
+    """Every route refuses bodies over the limit (API Gateway allows 10 MB) before anything reads them."""
+    limit = get_settings().max_body_bytes
+    size = len(request.raw_body or b"")
+    if size > limit:
+        raise PayloadTooLarge(f"body is {size} bytes; the limit is {limit}")
+
+
 def webhook_request() -> WebhookRequest:
     request = app.current_request
     return WebhookRequest(
@@ -70,12 +80,12 @@ def webhook_request() -> WebhookRequest:
     )
 
 
-@app.route("/health", methods=["GET"])
+@app.route("/health", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def health():
     return {"status": "ok"}
 
 
-@app.route("/webhooks/{platform}", methods=["GET"])
+@app.route("/webhooks/{platform}", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def webhook_handshake(platform):
     answer = ingest.handshake(platform, webhook_request())
     body = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
@@ -98,14 +108,14 @@ def now():
     return datetime.now(timezone.utc)
 
 
-@app.route("/queues", methods=["GET"])
+@app.route("/queues", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def queues_overview():
     principal = caller()
     summaries = [queue.queue_overview(q, now()) for q in principal.visible_queues()]
     return QueuesOut(queues=summaries).model_dump(mode="json")
 
 
-@app.route("/queues/{name}/messages", methods=["GET"])
+@app.route("/queues/{name}/messages", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def queue_messages(name):
     principal = caller()
     auth.require_queue(principal, name)
@@ -135,7 +145,7 @@ def _working(message_id):
     return principal
 
 
-@app.route("/messages/{message_id}", methods=["GET"])
+@app.route("/messages/{message_id}", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def message_detail(message_id):
     _working(message_id)
     return message_out(messages.get_message(message_id), with_history=True)
@@ -164,7 +174,7 @@ def message_reroute(message_id):
 
 # admin: API keys -------------------------------------------------------------------------------
 
-@app.route("/admin/keys", methods=["GET"])
+@app.route("/admin/keys", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def keys_list():
     auth.require_role(caller(), "admin")
     return {"keys": auth.list_keys()}
@@ -179,7 +189,7 @@ def keys_create():
                     headers={"Content-Type": "application/json"})
 
 
-@app.route("/admin/keys/{key_id}", methods=["DELETE"])
+@app.route("/admin/keys/{key_id}", methods=["DELETE"], content_types=ANY_CONTENT_TYPE)
 def keys_revoke(key_id):
     auth.require_role(caller(), "admin")
     auth.revoke(key_id)
@@ -193,12 +203,12 @@ def _stats_query():
     return stats.parse_query(app.current_request.query_params, now())
 
 
-@app.route("/stats", methods=["GET"])
+@app.route("/stats", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def stats_overview():
     return stats.stats(_stats_query(), now())
 
 
-@app.route("/stats/spikes", methods=["GET"])
+@app.route("/stats/spikes", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def stats_spikes():
     query = _stats_query()
     baseline = (app.current_request.query_params or {}).get("baseline_hours", str(stats.MAX_BASELINE_HOURS))
@@ -207,7 +217,7 @@ def stats_spikes():
     return {"method": stats.SPIKE_METHOD, "spikes": stats.spikes(query, int(baseline))}
 
 
-@app.route("/stats/export.csv", methods=["GET"])
+@app.route("/stats/export.csv", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def stats_export():
     query = _stats_query()
     body = stats.to_csv(stats.volumes(query), query.queues)
@@ -219,7 +229,7 @@ def stats_export():
 
 # the contract ------------------------------------------------------------------------------------
 
-@app.route("/openapi.json", methods=["GET"])
+@app.route("/openapi.json", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def openapi_document():
     from chalicelib import openapi  # imported and built on the first request, then cached per container
 

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from .errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -19,6 +19,7 @@ from .store import api_keys
 from .store.entities import iso, parse_iso
 
 ROLES = ("agent", "manager", "admin")
+MAX_KEY_LIFETIME = timedelta(days=5 * 366)
 PREFIX = "st"
 
 
@@ -66,6 +67,15 @@ def create_key(role: str, name: str, queues: Iterable[str] = (), expires_at: dat
         raise BadRequest("an agent key needs at least one queue", code="invalid_queue")
     if not name.strip():
         raise BadRequest("a key needs a name", code="invalid_name")
+    now = datetime.now(timezone.utc)
+    if expires_at is not None:
+        expires_at = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=timezone.utc)
+        try:
+            valid = now < expires_at.astimezone(timezone.utc) <= now + MAX_KEY_LIFETIME
+        except OverflowError:
+            valid = False
+        if not valid:
+            raise BadRequest("expires_at must be in the future and at most 5 years away", code="invalid_expiry")
     if key is not None:
         key_id, secret = _split(key) or (None, None)
         if key_id is None:
@@ -79,7 +89,7 @@ def create_key(role: str, name: str, queues: Iterable[str] = (), expires_at: dat
         "role": role,
         "queues": list(queues) if role == "agent" else [],
         "secret_hash": _hash(secret),
-        "created_at": iso(datetime.now(timezone.utc)),
+        "created_at": iso(now),
         "expires_at": iso(expires_at) if expires_at else None,
     }
     api_keys.put_key(record)

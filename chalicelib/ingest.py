@@ -9,16 +9,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from pydantic import ValidationError
+
 from . import observability
 from .classifier import classify
-from .config import get_secret, get_settings
-from .errors import InvalidSignature, PayloadTooLarge, StorageUnavailable, UnsupportedMediaType
+from .config import get_secret
+from .errors import InvalidPayload, InvalidSignature, StorageUnavailable, UnsupportedMediaType
 from .models import EventKind, InboundEvent, Skip
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse
 from .priority import compute_priority
 from .store import messages as store
 from .store.messages import Outcome, Triaged
+from .validation import first_problem
 
 
 @dataclass
@@ -49,7 +52,10 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
     except InvalidSignature:
         observability.record_rejected_signature(route)
         raise
-    batch = adapter.parse(request)
+    try:
+        batch = adapter.parse(request)
+    except ValidationError as exc:  # a canonical Message the payload cannot make (e.g. an id too long for a key)
+        raise InvalidPayload(f"the payload cannot make a message: {first_problem(exc, 'message')}") from exc
     result = IngestResult(platform=route, skipped=batch.skipped)
     now = datetime.now(timezone.utc)
     try:
@@ -66,9 +72,6 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
 
 
 def _check_envelope(request: WebhookRequest) -> None:
-    limit = get_settings().max_body_bytes
-    if len(request.body) > limit:
-        raise PayloadTooLarge(f"body is {len(request.body)} bytes; the limit is {limit}")
     content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise UnsupportedMediaType(f"content type must be application/json, got {content_type or 'none'!r}")

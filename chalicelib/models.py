@@ -6,7 +6,21 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+# ids become parts of DynamoDB keys (partition keys up to 2048 bytes, sort keys up to 1024)
+MAX_ID_BYTES = 512
+
+
+def _fits_a_key(value: str) -> str:
+    if len(value.encode()) > MAX_ID_BYTES:
+        raise ValueError(f"ids are at most {MAX_ID_BYTES} bytes")
+    return value
+
+
+NativeId = Annotated[str, AfterValidator(_fits_a_key)]
 
 QUEUES = ("customer_service", "stance", "community")
 Queue = Literal["customer_service", "stance", "community"]
@@ -23,7 +37,7 @@ class Channel(str, Enum):
 class Author(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    id: str
+    id: NativeId
     handle: str | None = None
     name: str | None = None
 
@@ -33,7 +47,7 @@ class Message(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field(description="`{platform}:{native id}`, unique across platforms")
+    id: NativeId = Field(description="`{platform}:{native id}`, unique across platforms")
     platform: str
     channel: Channel
     author: Author
@@ -41,9 +55,9 @@ class Message(BaseModel):
     created_at: datetime
     received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
     language: str = "other"
-    parent_id: str | None = None
-    thread_id: str | None = None
-    conversation_id: str | None = None
+    parent_id: NativeId | None = None
+    thread_id: NativeId | None = None
+    conversation_id: NativeId | None = None
 
     @field_validator("created_at", "received_at")
     @classmethod

@@ -19,8 +19,8 @@ class _Body(BaseModel):
 
 
 class ClaimRequest(_Body):
-    count: int = Field(1, ge=1, le=50, description="claim up to this many messages")
-    lease_seconds: int = Field(900, ge=30, le=86_400, description="the claim expires after this long")
+    count: int = Field(1, ge=1, le=50, strict=True, description="claim up to this many messages")
+    lease_seconds: int = Field(900, ge=30, le=86_400, strict=True, description="the claim expires after this long")
 
 
 class ResolveRequest(_Body):

@@ -27,6 +27,7 @@ from .store.entities import MessageKeys, ModelCounterKeys, VolumeCounterKeys, is
 from .store.table import GSI2
 
 MAX_RANGE = timedelta(days=366)
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
 DEFAULT_RANGE = timedelta(days=7)
 SPIKE_P_VALUE = 0.001
 SPIKE_MIN_COUNT = 5
@@ -60,6 +61,8 @@ def parse_query(params: dict[str, str] | None, now: datetime) -> StatsQuery:
         raise BadRequest("granularity must be hour or day", code="invalid_query")
     end = _moment(params.get("to"), tz, "to") if params.get("to") else now
     start = _moment(params.get("from"), tz, "from") if params.get("from") else end - DEFAULT_RANGE
+    if not (EARLIEST <= start and end <= LATEST):
+        raise BadRequest(f"from and to must fall between {EARLIEST.year} and {LATEST.year - 1}", code="invalid_query")
     if not start < end:
         raise BadRequest("from must be before to", code="invalid_query")
     if end - start > MAX_RANGE:
@@ -79,9 +82,13 @@ def _moment(value: str, tz: ZoneInfo, name: str) -> datetime:
         else:
             moment = datetime.fromisoformat(value)
             moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 date or date-time, got {value!r}", code="invalid_query") from None
-    return moment.astimezone(timezone.utc)
+        utc = moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise BadRequest(f"{name} must be an ISO 8601 date or date-time between years 2000 and 2099, got "
+                         f"{value[:40]!r}", code="invalid_query") from None
+    if not EARLIEST <= utc < LATEST:
+        raise BadRequest(f"{name} must fall between years 2000 and 2099", code="invalid_query")
+    return utc
 
 
 # reading counters ---------------------------------------------------------------------------------

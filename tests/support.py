@@ -13,7 +13,6 @@ import os
 import sys
 from pathlib import Path
 
-import boto3
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

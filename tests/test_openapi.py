@@ -179,9 +179,8 @@ def test_the_builder_stays_light():
     from pathlib import Path
 
     tree = ast.parse(Path(openapi.__file__).read_text(encoding="utf-8"))
-    roots = {(node.module or "").split(".")[0] if isinstance(node, ast.ImportFrom) and node.level == 0 else
-             ("." if isinstance(node, ast.ImportFrom) else None) for node in ast.walk(tree)
-             if isinstance(node, ast.ImportFrom)}
-    roots |= {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-              for alias in node.names}
-    assert roots <= {"__future__", "functools", "dataclasses", "typing", "pydantic", "."}, roots
+    absolute = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    absolute |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
+    assert absolute <= {"__future__", "functools", "dataclasses", "typing", "pydantic"}, absolute

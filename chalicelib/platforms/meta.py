@@ -245,6 +245,10 @@ def _messaging(batch: Batch, platform: str, entry: Entry, event: MessagingEvent)
 _WHATSAPP_CAPTIONED = ("image", "video", "document")
 
 
+def _field(container: Any, name: str) -> Any:
+    return container.get(name) if isinstance(container, dict) else None
+
+
 def _whatsapp_change(batch: Batch, change: Change) -> None:
     value = change.value
     if change.field != "messages" or value is None:
@@ -252,18 +256,20 @@ def _whatsapp_change(batch: Batch, change: Change) -> None:
         return
     for status in value.statuses:
         batch.skip(f"status:{status.get('status')}", status.get("id"))
-    names = {
-        c.get("wa_id"): (c.get("profile") or {}).get("name") for c in value.contacts if isinstance(c, dict)
-    }
+    names = {}
+    for contact in value.contacts:
+        profile = contact.get("profile") if isinstance(contact, dict) else None
+        if isinstance(contact.get("wa_id"), str) and isinstance(profile, dict):
+            names[contact["wa_id"]] = profile.get("name")
     for raw in value.messages:
         wamid, sender, kind = raw.get("id"), raw.get("from"), raw.get("type")
         if not isinstance(wamid, str) or not isinstance(sender, str):
             batch.skip("no_message_id", wamid)
             continue
         if kind == "text":
-            text = (raw.get("text") or {}).get("body")
+            text = _field(raw.get("text"), "body")
         elif kind in _WHATSAPP_CAPTIONED:
-            text = (raw.get(kind) or {}).get("caption")
+            text = _field(raw.get(kind), "caption")
         else:
             batch.skip(kind if kind in ("reaction", "unsupported", "system") else f"unsupported_type:{kind}", wamid)
             continue
