@@ -14,7 +14,12 @@ from .validation import first_problem, parse_json
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Body(BaseModel):
+class _Model(BaseModel):
+    # validators are built on first use, not at import: most Lambda containers serve only webhooks
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Body(_Model):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -39,21 +44,21 @@ class KeyCreateRequest(_Body):
     expires_at: datetime | None = None
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(_Model):
     code: str
     message: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(_Model):
     error: ErrorDetail
 
 
-class TermOut(BaseModel):
+class TermOut(_Model):
     term: str
     weight: float
 
 
-class TriageOut(BaseModel):
+class TriageOut(_Model):
     category: Queue
     confidence: float
     scores: dict[str, float]
@@ -62,14 +67,14 @@ class TriageOut(BaseModel):
     needs_review: bool
 
 
-class HistoryOut(BaseModel):
+class HistoryOut(_Model):
     event: str
     at: str
     actor: str
     details: dict[str, Any] | None = None
 
 
-class CorrectionOut(BaseModel):
+class CorrectionOut(_Model):
     model_config = ConfigDict(populate_by_name=True)
 
     from_queue: str = Field(alias="from")
@@ -80,7 +85,7 @@ class CorrectionOut(BaseModel):
     model_version: str
 
 
-class MessageOut(BaseModel):
+class MessageOut(_Model):
     id: str
     platform: str
     channel: str
@@ -108,16 +113,16 @@ class MessageOut(BaseModel):
     history: list[HistoryOut] | None = None
 
 
-class MessagePage(BaseModel):
+class MessagePage(_Model):
     messages: list[MessageOut]
     next_cursor: str | None
 
 
-class ClaimResult(BaseModel):
+class ClaimResult(_Model):
     claimed: list[MessageOut]
 
 
-class QueueSummary(BaseModel):
+class QueueSummary(_Model):
     queue: Queue
     open: int
     claimed: int
@@ -125,11 +130,11 @@ class QueueSummary(BaseModel):
     oldest_open_age_seconds: float | None
 
 
-class QueuesOut(BaseModel):
+class QueuesOut(_Model):
     queues: list[QueueSummary]
 
 
-class KeyOut(BaseModel):
+class KeyOut(_Model):
     key_id: str
     name: str
     role: str
@@ -143,7 +148,7 @@ class IssuedKeyOut(KeyOut):
     key: str = Field(description="the secret key; shown only once")
 
 
-class KeysOut(BaseModel):
+class KeysOut(_Model):
     keys: list[KeyOut]
 
 
@@ -159,7 +164,7 @@ def message_out(item: dict[str, Any], with_history: bool = False) -> dict[str, A
     return MessageOut.model_validate(fields).model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-class ListQuery(BaseModel):
+class ListQuery(_Model):
     model_config = ConfigDict(extra="ignore")
 
     status: Literal["open", "claimed", "resolved"] = "open"
