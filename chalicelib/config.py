@@ -11,14 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ApiError
 
-SECRET_NAMES = (
-    "META_APP_SECRET",
-    "META_VERIFY_TOKEN",
-    "X_CONSUMER_SECRET",
-    "TELEGRAM_SECRET_TOKEN",
-    "GENERIC_WEBHOOK_SECRET",
-)
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -31,7 +23,6 @@ class Settings(BaseSettings):
     secrets_ssm_path: str | None = None
     secrets_cache_seconds: int = 300
     max_body_bytes: int = 1_048_576
-    generic_window_seconds: int = 300
     # per-queue SLA for "open older than SLA" (seconds)
     sla_customer_service: int = 3600
     sla_stance: int = 4 * 3600

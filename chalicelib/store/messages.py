@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -288,6 +288,3 @@ def run_transaction(operations: list[dict[str, Any]]) -> bool:
         raise dynamo.unavailable(exc) from exc
     return True
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
