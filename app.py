@@ -134,42 +134,39 @@ def queue_claim(name):
 
 
 def _working(message_id):
-    """The caller and the message they act on, after the queue-scope check."""
-
+    """The caller and the message they act on (read once), after the queue-scope check."""
     principal = caller()
     stored = messages.get_message(message_id)
     if stored is None or not principal.can_work(stored["queue"]):
         # an agent outside the message's queue learns nothing about it
         raise NotFound(f"no message {message_id!r}", code="unknown_message")
-    auth.require_queue(principal, stored["queue"])
-    return principal
+    return principal, stored
 
 
 @app.route("/messages/{message_id}", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def message_detail(message_id):
-    _working(message_id)
-    return message_out(messages.get_message(message_id), with_history=True)
+    _, stored = _working(message_id)
+    return message_out(stored, with_history=True)
 
 
 @app.route("/messages/{message_id}/release", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 def message_release(message_id):
-    principal = _working(message_id)
-    return message_out(queue.release(message_id, principal.actor, principal.is_manager, now()))
+    principal, stored = _working(message_id)
+    return message_out(queue.release(stored, principal.actor, principal.is_manager, now()))
 
 
 @app.route("/messages/{message_id}/resolve", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 def message_resolve(message_id):
-    principal = _working(message_id)
+    principal, stored = _working(message_id)
     body = parse_body(app.current_request.raw_body, ResolveRequest)
-    return message_out(queue.resolve(message_id, principal.actor, principal.is_manager, body.note, now()))
+    return message_out(queue.resolve(stored, principal.actor, principal.is_manager, body.note, now()))
 
 
 @app.route("/messages/{message_id}/reroute", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 def message_reroute(message_id):
-    principal = _working(message_id)
+    principal, stored = _working(message_id)
     body = parse_body(app.current_request.raw_body, RerouteRequest)
-    return message_out(queue.reroute(message_id, principal.actor, principal.is_manager, body.queue, body.reason,
-                                     now()))
+    return message_out(queue.reroute(stored, principal.actor, principal.is_manager, body.queue, body.reason, now()))
 
 
 # admin: API keys -------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         support.reset_caches()
         from app import app
         from chalicelib import auth
-        from chalicelib.store import dynamo, queue
+        from chalicelib.store import dynamo, messages, queue
         from chalicelib.store.table import create_table
 
         # botocore's client-side parameter validation off for this seeding client (a quarter of the seeding time)
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             if response.status_code != 200 or len(got or []) != (1 if call == "claim" else PAGE):
                 raise SystemExit(f"{call} on {q} failed: {response.status_code} {response.body[:300]!r}")
             if call == "claim":  # untimed: put it back so the depth stays the same
-                released = queue.release(got[0]["id"], actor, False, datetime.now(timezone.utc))
+                released = queue.release(messages.get_message(got[0]["id"]), actor, False, datetime.now(timezone.utc))
                 assert released["status"] == "open" and released["queue"] == q, released["status"]
                 releases[q] += 1
             if record:

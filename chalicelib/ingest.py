@@ -26,10 +26,8 @@ from .validation import first_problem
 
 @dataclass
 class IngestResult:
-    platform: str
     outcomes: list[tuple[str, Outcome]] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
-    categories: Counter = field(default_factory=Counter)
 
     def summary(self) -> dict:
         counts = Counter(outcome.value for _, outcome in self.outcomes)
@@ -56,7 +54,7 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
         batch = adapter.parse(request)
     except ValidationError as exc:  # a canonical Message the payload cannot make (e.g. an id too long for a key)
         raise InvalidPayload(f"the payload cannot make a message: {first_problem(exc, 'message')}") from exc
-    result = IngestResult(platform=route, skipped=batch.skipped)
+    result = IngestResult(skipped=batch.skipped)
     now = datetime.now(timezone.utc)
     try:
         for event in batch.events:

@@ -115,7 +115,7 @@ def seed_state(keys) -> dict[str, list[str]]:
     admin = auth.authenticate(keys["admin"])
     resolved = queue.claim("community", admin.actor, 1, 900, now)
     for item in resolved:
-        queue.resolve(item["id"], admin.actor, True, "done", now)
+        queue.resolve(item, admin.actor, True, "done", now)
     messages.mark_removed(ids[-1], now, actor="platform")
     victims = [auth.create_key("agent", f"victim {n}", ["stance"]).record["key_id"] for n in range(3)]
     return {"message_id": ids + ["facebook:never-stored"], "key_id": victims + ["0123456789abcdef"]}

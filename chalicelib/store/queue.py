@@ -126,7 +126,7 @@ def _candidates(queue: str, now: datetime, batch: int) -> Iterator[dict[str, Any
         "ExpressionAttributeValues": dynamo.values(p=MessageKeys.lease_partition(queue), now=iso(now)),
     }
     for _ in range(MAX_CLAIM_ROUNDS):
-        pages = [db.query(**kw) for kw in (open_kwargs, expired_kwargs) if kw is not None]
+        pages = [db.query(**kw) for kw in (open_kwargs, expired_kwargs)]
         found = sorted((dynamo.from_item(i) for p in pages for i in p.get("Items", [])), key=lambda i: i["gsi1sk"])
         yield from found
         more = False
@@ -194,18 +194,16 @@ def _claim_one(queue: str, message_id: str, actor: str, lease_expires: str, now:
 
 # working a claimed message ---------------------------------------------------------------------
 
-def _load_for(message_id: str, actor: str, may_override: bool, now: datetime,
-              allowed: tuple[str, ...] = (CLAIMED,)) -> dict[str, Any]:
-    stored = get_message(message_id)
-    if stored is None or stored.get("status") == "removed":
-        raise NotFound(f"no message {message_id!r}", code="unknown_message")
+def _check_can_act(stored: dict[str, Any], actor: str, may_override: bool, now: datetime,
+                   allowed: tuple[str, ...] = (CLAIMED,)) -> None:
+    if stored.get("status") == "removed":
+        raise NotFound(f"no message {stored['id']!r}", code="unknown_message")
     if stored["status"] not in allowed:
         raise Conflict(f"message is {stored['status']}; this needs it {' or '.join(allowed)}", code="wrong_status")
     holds_claim = stored["status"] == CLAIMED and stored.get("claimed_by") == actor and \
         parse_iso(stored["lease_expires_at"]) > now
     if not (holds_claim or may_override):
         raise Forbidden("only the agent holding the claim (or a manager) can do this", code="not_claim_holder")
-    return stored
 
 
 def _guarded(stored: dict[str, Any], operations: list[dict[str, Any]], entry: dict[str, Any]) -> None:
@@ -218,8 +216,10 @@ def _guarded(stored: dict[str, Any], operations: list[dict[str, Any]], entry: di
         raise Conflict("the message changed meanwhile; reload it and try again", code="concurrent_change")
 
 
-def release(message_id: str, actor: str, may_override: bool, now: datetime) -> dict[str, Any]:
-    stored = _load_for(message_id, actor, may_override, now)
+def release(stored: dict[str, Any], actor: str, may_override: bool, now: datetime) -> dict[str, Any]:
+    """Put a claimed message back to open. `stored` is the message as just read (its `rev` guards the update)."""
+    _check_can_act(stored, actor, may_override, now)
+    message_id = stored["id"]
     attributes = {"status": OPEN, **index_attributes(stored["queue"], OPEN, stored["priority"],
                                                       stored["received_at"], message_id)}
     entry = history_entry("released", now, actor)
@@ -227,9 +227,10 @@ def release(message_id: str, actor: str, may_override: bool, now: datetime) -> d
     return get_message(message_id)
 
 
-def resolve(message_id: str, actor: str, may_override: bool, note: str | None, now: datetime) -> dict[str, Any]:
+def resolve(stored: dict[str, Any], actor: str, may_override: bool, note: str | None, now: datetime) -> dict[str, Any]:
     """Resolve a claimed message (or, for a manager, an open one); records its response times."""
-    stored = _load_for(message_id, actor, may_override, now, allowed=(CLAIMED, OPEN) if may_override else (CLAIMED,))
+    _check_can_act(stored, actor, may_override, now, allowed=(CLAIMED, OPEN) if may_override else (CLAIMED,))
+    message_id = stored["id"]
     received = parse_iso(stored["received_at"])
     first_claim = parse_iso(stored["first_claimed_at"]) if stored.get("first_claimed_at") else now
     attributes = {"status": RESOLVED, "resolved_at": iso(now), "resolved_by": actor, "resolution_note": note,
@@ -244,12 +245,13 @@ def resolve(message_id: str, actor: str, may_override: bool, note: str | None, n
     return get_message(message_id)
 
 
-def reroute(message_id: str, actor: str, may_override: bool, to_queue: str, reason: str,
+def reroute(stored: dict[str, Any], actor: str, may_override: bool, to_queue: str, reason: str,
             now: datetime) -> dict[str, Any]:
     """Move a message to another queue, open there; the correction is recorded for stats and retraining."""
     if to_queue not in QUEUES:
         raise BadRequest(f"queue must be one of {', '.join(QUEUES)}", code="invalid_queue")
-    stored = _load_for(message_id, actor, may_override, now, allowed=(CLAIMED, OPEN) if may_override else (CLAIMED,))
+    _check_can_act(stored, actor, may_override, now, allowed=(CLAIMED, OPEN) if may_override else (CLAIMED,))
+    message_id = stored["id"]
     from_queue = stored["queue"]
     if to_queue == from_queue:
         raise Conflict(f"message is already in {to_queue}", code="same_queue")
