@@ -45,6 +45,7 @@ def main() -> int:
     from app import app
 
     base = f"http://127.0.0.1:{port}"
+    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
     print(f"""
 social-triage is running on {base}
   DynamoDB: {endpoint} ({'embedded moto server' if embedded else 'DYNAMODB_ENDPOINT_URL'}), table {table!r} {'created' if created else 'reused'}
@@ -53,7 +54,7 @@ social-triage is running on {base}
 Try it:
   curl {base}/health
   curl -H "Authorization: Bearer {admin_key}" {base}/queues
-  python -m local.send "my order never arrived, I want a refund"   # a signed Meta webhook to this server
+  {python} -m local.send "my order never arrived, I want a refund"   # a signed Meta webhook to this server
 Stop with Ctrl-C.
 """, flush=True)
     server = create_local_server(app, Config.create(chalice_stage="dev", app_name="social-triage"), "127.0.0.1", port)
