@@ -10,10 +10,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -100,13 +101,15 @@ def _hours(start: datetime, end: datetime) -> tuple[str, str]:
     return first.strftime("%Y-%m-%dT%H"), last.strftime("%Y-%m-%dT%H")
 
 
-def volume_counters(queue: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
+    """(hour, counts) of the queue's hourly counters that overlap [start, end)."""
     first, last = _hours(start, end)
     try:
         return list(dynamo.query_pages(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
             ExpressionAttributeValues=dynamo.values(pk=VolumeCounterKeys.pk(queue), lo=VolumeCounterKeys.sk(first),
                                                     hi=VolumeCounterKeys.sk(last)),
+            decode=lambda item: (VolumeCounterKeys.hour(item["sk"]["S"]), dynamo.numbers(item)),
         ))
     except dynamo.STORAGE_ERRORS as exc:
         raise dynamo.unavailable(exc) from exc
@@ -147,67 +150,102 @@ def open_past_sla(queue: str, now: datetime) -> int:
 
 # shaping ------------------------------------------------------------------------------------------
 
+def _hour_start(hour: str) -> datetime:
+    return datetime.fromisoformat(f"{hour}:00+00:00")
+
+
 def _bucket_start(hour: str, query: StatsQuery) -> datetime:
-    local = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc).astimezone(query.tz)
+    local = _hour_start(hour).astimezone(query.tz)
     if query.granularity == "day":
         return local.replace(hour=0, minute=0, second=0, microsecond=0)
     return local.replace(minute=0, second=0, microsecond=0)
 
 
-def _in_range(hour: str, query: StatsQuery) -> bool:
-    """Counters are hourly: an hour belongs to the range when it starts in [floor(from), to)."""
-    moment = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
-    return query.start.replace(minute=0, second=0, microsecond=0) <= moment < query.end
+@functools.lru_cache(maxsize=4096)
+def _role(name: str) -> tuple[str, Any]:
+    """What a counter attribute is: ("platform", name), ("ttc"|"ttr", bin) or (name, None)."""
+    if name.startswith("messages:"):
+        return "platform", name[len("messages:"):]
+    kind, _, index = name.partition("_")
+    if kind in ("ttc", "ttr") and index.isdigit():
+        return kind, int(index)
+    return name, None
 
 
-def _response_times(bins: dict[str, dict[int, int]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for kind, name in (("ttc", "first_claim"), ("ttr", "resolve")):
-        counts = bins.get(kind, {})
-        p50, p90 = histogram.percentile(counts, 0.5), histogram.percentile(counts, 0.9)
-        out[f"time_to_{name}_p50_seconds"] = round(p50, 1) if p50 is not None else None
-        out[f"time_to_{name}_p90_seconds"] = round(p90, 1) if p90 is not None else None
-    return out
+@dataclass
+class _Cell:
+    """One queue's numbers in one bucket."""
+
+    messages: int = 0
+    needs_review: int = 0
+    resolved: int = 0
+    platforms: dict[str, int] = field(default_factory=dict)
+    ttc: dict[int, int] = field(default_factory=dict)
+    ttr: dict[int, int] = field(default_factory=dict)
+
+    def response_times(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"resolved": self.resolved}
+        for counts, name in ((self.ttc, "first_claim"), (self.ttr, "resolve")):
+            for q, label in ((0.5, "p50"), (0.9, "p90")):
+                value = histogram.percentile(counts, q)
+                out[f"time_to_{name}_{label}_seconds"] = round(value, 1) if value is not None else None
+        return out
+
+
+def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
+    """A (summed) counter's attributes as a cell; with a platform filter, messages are that platform's."""
+    cell = _Cell(messages=counts.get(f"messages:{platform}" if platform else "messages", 0),
+                 needs_review=counts.get(f"needs_review:{platform}" if platform else "needs_review", 0),
+                 resolved=counts.get("resolved", 0))
+    for name, value in counts.items():
+        role, detail = _role(name)
+        if role == "platform":
+            if value and (platform is None or detail == platform):
+                cell.platforms[detail] = value
+        elif role == "ttc":
+            cell.ttc[detail] = value
+        elif role == "ttr":
+            cell.ttr[detail] = value
+    return cell
 
 
 def volumes(query: StatsQuery) -> list[dict[str, Any]]:
     """Per bucket: messages per category and per platform, needs_review, and response times per queue.
 
     With a platform filter, messages and needs_review are that platform's; response times are per queue.
+    The key condition already bounds the hours to those overlapping the range.
     """
-    buckets: dict[datetime, dict[str, Any]] = {}
+    starts: dict[str, datetime] = {}  # each hour is met once per queue
+    sums: dict[tuple[datetime, str], dict[str, int]] = {}
     for queue in query.queues:
-        for counter in volume_counters(queue, query.start, query.end):
-            if not _in_range(counter["hour"], query):
-                continue
-            start = _bucket_start(counter["hour"], query)
-            bucket = buckets.setdefault(start, {
-                "messages": defaultdict(int), "platforms": defaultdict(int), "needs_review": defaultdict(int),
-                "resolved": defaultdict(int), "bins": defaultdict(lambda: defaultdict(lambda: defaultdict(int))),
-            })
-            suffix = f":{query.platform}" if query.platform else ""
-            bucket["messages"][queue] += counter.get(f"messages{suffix}", 0)
-            bucket["needs_review"][queue] += counter.get(f"needs_review{suffix}", 0)
-            bucket["resolved"][queue] += counter.get("resolved", 0)
-            for name, value in counter.items():
-                if name.startswith("messages:") and (not query.platform or name == f"messages:{query.platform}"):
-                    bucket["platforms"][name[len("messages:"):]] += value
-                kind, _, index = name.partition("_")
-                if kind in ("ttc", "ttr") and index.isdigit():
-                    bucket["bins"][queue][kind][int(index)] += value
+        for hour, counts in volume_counters(queue, query.start, query.end):
+            start = starts.get(hour) or starts.setdefault(hour, _bucket_start(hour, query))
+            total = sums.get((start, queue))
+            if total is None:
+                sums[(start, queue)] = counts
+            else:  # several hours in one bucket (days): the counters add up
+                for name, value in counts.items():
+                    total[name] = total.get(name, 0) + value
+    cells: dict[datetime, dict[str, _Cell]] = defaultdict(dict)
+    for (start, queue), counts in sums.items():
+        cells[start][queue] = _summarize(counts, query.platform)
     out = []
-    for start in sorted(buckets):
-        b = buckets[start]
-        if query.platform and not any(b["messages"].values()):
+    empty = _Cell()
+    for start in sorted(cells):
+        row = [cells[start].get(q, empty) for q in query.queues]
+        if query.platform and not any(c.messages for c in row):
             continue
+        platforms: dict[str, int] = defaultdict(int)
+        for cell in row:
+            for name, value in cell.platforms.items():
+                platforms[name] += value
         out.append({
             "start": start.isoformat(),
-            "messages": {q: b["messages"].get(q, 0) for q in query.queues},
-            "total": sum(b["messages"].values()),
-            "platforms": {p: n for p, n in sorted(b["platforms"].items()) if n},
-            "needs_review": {q: b["needs_review"].get(q, 0) for q in query.queues},
-            "response_times": {q: {"resolved": b["resolved"].get(q, 0), **_response_times(b["bins"].get(q, {}))}
-                               for q in query.queues},
+            "messages": {q: c.messages for q, c in zip(query.queues, row)},
+            "total": sum(c.messages for c in row),
+            "platforms": dict(sorted(platforms.items())),
+            "needs_review": {q: c.needs_review for q, c in zip(query.queues, row)},
+            "response_times": {q: c.response_times() for q, c in zip(query.queues, row)},
         })
     return out
 
@@ -282,9 +320,8 @@ def spikes(query: StatsQuery, baseline_hours: int = MAX_BASELINE_HOURS) -> list[
     for queue in query.queues:
         hourly: dict[datetime, int] = defaultdict(int)
         name = f"messages:{query.platform}" if query.platform else "messages"
-        for counter in volume_counters(queue, first - timedelta(hours=baseline_hours), query.end):
-            hour = datetime.strptime(counter["hour"], "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
-            hourly[hour] += counter.get(name, 0)
+        for hour, counts in volume_counters(queue, first - timedelta(hours=baseline_hours), query.end):
+            hourly[_hour_start(hour)] += counts.get(name, 0)
         hour = first
         while hour < query.end:
             observed = hourly.get(hour, 0)

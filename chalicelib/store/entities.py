@@ -67,6 +67,10 @@ class VolumeCounterKeys:
     def sk(hour: str) -> str:
         return f"H#{hour}"
 
+    @staticmethod
+    def hour(sk: str) -> str:
+        return sk[len("H#"):]
+
 
 class ModelCounterKeys:
     """Live accuracy per queue the model chose, day and model version: pk ACCURACY#<queue>, sk D#<day>#<version>."""
