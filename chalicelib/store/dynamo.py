@@ -49,8 +49,11 @@ def _items_as_sent(response_dict: dict[str, Any], customized_response_dict: dict
     """
     if response_dict.get("status_code") != 200:
         return
-    body = json.loads(response_dict["body"])
-    if "Items" in body:
+    try:
+        body = json.loads(response_dict["body"])
+    except (TypeError, ValueError):  # not JSON (another protocol): botocore parses it as usual
+        return
+    if isinstance(body, dict) and "Items" in body:
         customized_response_dict["Items"] = body.pop("Items")
         response_dict["body"] = json.dumps(body).encode()
 
