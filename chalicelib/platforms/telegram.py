@@ -59,6 +59,7 @@ class TelegramMessage(_Lenient):
     caption: str | None = None  # photos, videos, documents
     reply_to_message: RepliedMessage | None = None
     message_thread_id: int | None = None  # forum topic
+    is_automatic_forward: bool = False  # a linked channel's post, mirrored into its discussion group
 
 
 class Update(_Lenient):
@@ -100,7 +101,16 @@ class TelegramAdapter(PlatformAdapter):
 def _message(batch: Batch, message: TelegramMessage, kind: EventKind, *, is_channel_post: bool) -> None:
     chat = message.chat
     message_id = f"telegram:{chat.id}:{message.message_id}"
-    if message.from_ is not None and message.from_.is_bot:
+    # Sent on behalf of a chat, `from` is a placeholder bot (Channel_Bot, GroupAnonymousBot): the author is
+    # sender_chat. The brand's own voices are not triaged: its channel's posts mirrored into the discussion
+    # group, and the group's anonymous admins (sender_chat is the group itself).
+    if message.is_automatic_forward:
+        batch.skip("automatic_forward", message_id)
+        return
+    if message.sender_chat is not None and message.sender_chat.id == chat.id and not is_channel_post:
+        batch.skip("anonymous_admin", message_id)
+        return
+    if message.from_ is not None and message.from_.is_bot and message.sender_chat is None:
         batch.skip("bot", message_id)
         return
     text = message.text or message.caption

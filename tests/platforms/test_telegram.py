@@ -177,6 +177,37 @@ def test_given_a_message_from_a_bot_when_parsing_then_skipped_as_bot():
     assert [(s.reason, s.ref) for s in batch.skipped] == [("bot", "telegram:-1001987654321:103")]
 
 
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+SOMEONES_CHANNEL = {"id": -1005550001111, "title": "Ken's reviews", "username": "kenreviews", "type": "channel"}
+
+
+def test_given_someone_posting_as_their_channel_when_parsing_then_triaged_with_the_channel_as_author():
+    # GIVEN a group message sent on behalf of a channel: `from` is Telegram's placeholder bot
+    msg = message(104, GROUP, "Is the spring sale on in stores too?", sender_chat=SOMEONES_CHANNEL,
+                  **{"from": CHANNEL_BOT})
+    # WHEN parsed
+    [event] = parse(update(message=msg)).events
+    # THEN it is a comment by that channel, not a skipped bot
+    assert event.message.author.id == "-1005550001111" and event.message.author.handle == "kenreviews"
+    assert event.message.channel == Channel.COMMENT
+
+
+def test_given_the_groups_anonymous_admin_when_parsing_then_skipped_as_the_brands_own_voice():
+    msg = message(105, GROUP, "Reminder: be kind to each other", sender_chat=GROUP, **{"from": GROUP_ANONYMOUS_BOT})
+    batch = parse(update(message=msg))
+    assert batch.events == []
+    assert [(s.reason, s.ref) for s in batch.skipped] == [("anonymous_admin", "telegram:-1001987654321:105")]
+
+
+def test_given_the_linked_channels_post_mirrored_into_the_group_when_parsing_then_skipped():
+    msg = message(106, GROUP, "New flavour out today!", sender_chat=CHANNEL, is_automatic_forward=True,
+                  **{"from": {"id": 777000, "is_bot": False, "first_name": "Telegram"}})
+    batch = parse(update(message=msg))
+    assert batch.events == []
+    assert [(s.reason, s.ref) for s in batch.skipped] == [("automatic_forward", "telegram:-1001987654321:106")]
+
+
 @pytest.mark.parametrize("content", [
     {"sticker": {"file_id": "CAACAgIAAxkBAAIC", "file_unique_id": "AgAD", "width": 512, "height": 512,
                  "is_animated": False, "is_video": False, "type": "regular", "emoji": "👍"}},
