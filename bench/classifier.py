@@ -1,6 +1,6 @@
 """Benchmark the pure-Python runtime scorer against scikit-learn, one message at a time.
 
-    python bench/classifier.py [--repeat 3] [--loads 7] [--model models/triage-model.json.gz] [--strict]
+    python bench/classifier.py [--repeat 3] [--loads 7] [--model models/triage-model.bin] [--strict]
 
 Fits the training pipeline on the corpus (training.train.fit), exports it to a temporary artifact and, for every
 corpus text, times pipeline.predict_proba([text]) against the runtime's like-for-like call
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import gzip
-import json
 import statistics
 import sys
 import tempfile
@@ -27,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from chalicelib.classifier.artifact import read_artifact  # noqa: E402
 from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TriageModel  # noqa: E402
 from training import train  # noqa: E402
 from training.corpus import LABELS, load_corpus  # noqa: E402
@@ -87,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = train.fit(examples)
     fit_s = time.perf_counter() - start
 
-    committed = json.loads(gzip.decompress(args.model.read_bytes())) if args.model.exists() else None
+    committed = read_artifact(args.model.read_bytes()) if args.model.exists() else None
     threshold = committed["review_threshold"] if committed else 0.5
     artifact = train.export(pipeline, threshold)
     with tempfile.TemporaryDirectory() as tmp:
-        fresh_path = Path(tmp) / "triage-model.json.gz"
+        fresh_path = Path(tmp) / "triage-model.bin"
         train.write_artifact(artifact, fresh_path)
         runtime = TriageModel.load(fresh_path)
         fresh_bytes = fresh_path.read_bytes()

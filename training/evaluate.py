@@ -1,6 +1,6 @@
 """Score a labelled JSONL file with the runtime scorer and report per-class metrics.
 
-    python -m training.evaluate --data FILE.jsonl [--model models/triage-model.json.gz]
+    python -m training.evaluate --data FILE.jsonl [--model models/triage-model.bin]
 
 Each row needs `text` and `label` (customer_service | stance | community); rows labelled "exclude" are skipped.
 Every row is scored by chalicelib.classifier.scorer.TriageModel, exactly as the Lambda scores it, and the
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{args.data}: no labelled rows to score")
     try:
         model = TriageModel.load(args.model)
-    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:  # gzip/JSON errors are ValueError/EOFError
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:  # container, gzip and JSON errors are ValueError/EOFError
         return _fail(f"{args.model}: cannot load the model: {exc!r}")
     if list(model.labels) != list(LABELS):
         return _fail(f"{args.model}: model labels {model.labels} differ from {list(LABELS)}")

@@ -4,14 +4,12 @@
 
 Fits TF-IDF over the shared analyzer (word and character n-grams) plus a multinomial logistic
 regression, reports stratified 5-fold cross-validation, then fits on everything and writes
-models/triage-model.json.gz and models/MODEL_CARD.md. Same corpus, same bytes.
+models/triage-model.bin and models/MODEL_CARD.md. Same corpus, same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import platform
 import sys
 from collections import Counter
@@ -25,13 +23,13 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
-from chalicelib.classifier.artifact import pack_artifact
+from chalicelib.classifier.artifact import pack_artifact, to_bytes
 from chalicelib.classifier import features
 from chalicelib.classifier.features import analyze
 from training.corpus import LABELS, Example, load_corpus, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL_PATH = ROOT / "models" / "triage-model.json.gz"
+MODEL_PATH = ROOT / "models" / "triage-model.bin"
 CARD_PATH = ROOT / "models" / "MODEL_CARD.md"
 DEFAULT_DEV = ROOT.parent / "shared" / "data" / "dev_real.jsonl"
 
@@ -68,10 +66,9 @@ def export(pipeline: Pipeline, review_threshold: float) -> dict:
 
 
 def write_artifact(artifact: dict, path: Path = MODEL_PATH) -> None:
-    data = json.dumps(artifact, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The binary container the Lambda maps (artifact.py); the same artifact always gives the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # mtime=0 and no file name keep the gzip bytes reproducible
-    path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+    path.write_bytes(to_bytes(artifact))
 
 
 def per_class_report(truth: list[str], predicted: list[str]) -> tuple[str, float, list[list[int]]]:
@@ -165,7 +162,7 @@ Routes a message sent to a brand on social media to `customer_service`, `stance`
 TF-IDF (sublinear tf, min_df={MIN_DF}) over word {features.WORD_NGRAM_RANGE[0]}-{features.WORD_NGRAM_RANGE[1]}-grams and in-token character n-grams
 ({features.CHAR_NGRAM_RANGE[0]}-{features.CHAR_NGRAM_RANGE[1]} for Latin text, {features.CJK_CHAR_NGRAM_RANGE[0]}-{features.CJK_CHAR_NGRAM_RANGE[1]} for Japanese) of normalized text (NFKC, lower case,
 HTML entities unescaped, links and digits folded, handles tagged by kind: `chalicelib/classifier/features.py`),
-then multinomial logistic regression (C={C}, balanced class weights). Exported as a plain gzip JSON artifact (format 2: `chalicelib/classifier/artifact.py`,
+then multinomial logistic regression (C={C}, balanced class weights). Exported as a binary artifact (format 2 in an uncompressed container the scorer maps: `chalicelib/classifier/artifact.py`,
 {artifact['terms'].count(chr(10)) + 1} terms, {size / 1e6:.2f} MB) and scored in pure Python by `chalicelib/classifier/scorer.py`.
 
 ## Corpus

@@ -1,23 +1,24 @@
 """Pure-Python scorer for the exported triage model (TF-IDF + multinomial logistic regression).
 
 The artifact is loaded once per container, on first use, so importing this module costs nothing.
+Loading maps the binary container (artifact.py) and reads idf and weights in place; what it builds is
+the term index, one dict of the vocabulary.
 """
 
 from __future__ import annotations
 
-import gzip
 import heapq
-import json
 import math
+import mmap
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .artifact import unpack_artifact
+from .artifact import MAGIC, open_container, read_artifact, unpack_artifact
 from .features import analyze
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "triage-model.json.gz"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "triage-model.bin"
 TOP_TERMS = 5
 
 
@@ -40,8 +41,8 @@ class Triage:
 class TriageModel:
     """An exported model (see artifact.py), scored in one pass over the message's known features."""
 
-    def __init__(self, artifact: dict):
-        names, self._idf, self._weights = unpack_artifact(artifact)
+    def __init__(self, artifact: dict, *, _unpacked: tuple | None = None):
+        names, self._idf, self._weights = _unpacked or unpack_artifact(artifact)
         self.labels: list[str] = artifact["labels"]
         self.intercept: list[float] = artifact["intercept"]
         self.sublinear_tf: bool = artifact["sublinear_tf"]
@@ -52,10 +53,14 @@ class TriageModel:
 
     @classmethod
     def load(cls, path: Path | str) -> "TriageModel":
-        raw = Path(path).read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        return cls(json.loads(raw))
+        """From the binary container (mapped, read in place) or, for tools and tests, gzip JSON or JSON."""
+        with open(path, "rb") as file:
+            if file.read(len(MAGIC)) != MAGIC:
+                file.seek(0)
+                return cls(read_artifact(file.read()))
+            buffer = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)  # stays mapped while the model lives
+        header, names, idf, weights = open_container(buffer)
+        return cls(header, _unpacked=(names, idf, weights))
 
     def _features(self, text: str) -> dict[int, float]:
         """Known features and their (unnormalized) tf-idf values."""

@@ -7,7 +7,6 @@ TriageModel.load, so the whole chain the Lambda depends on is exercised.
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("sklearn")
 
+from chalicelib.classifier.artifact import read_artifact  # noqa: E402
 from chalicelib.classifier.features import MAX_TEXT_CHARS  # noqa: E402
 from chalicelib.classifier.scorer import TriageModel  # noqa: E402
 from training import train  # noqa: E402
@@ -60,7 +60,7 @@ ADVERSARIAL = [
 
 @pytest.fixture(scope="module")
 def committed_artifact() -> dict:
-    return json.loads(gzip.decompress(train.MODEL_PATH.read_bytes()))
+    return read_artifact(train.MODEL_PATH.read_bytes())
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def pipeline(corpus):
 def fresh_artifact_path(pipeline, committed_artifact, tmp_path_factory) -> Path:
     # the review threshold comes from training's cross-validation; the committed artifact records it
     artifact = train.export(pipeline, committed_artifact["review_threshold"])
-    path = tmp_path_factory.mktemp("artifact") / "triage-model.json.gz"
+    path = tmp_path_factory.mktemp("artifact") / "triage-model.bin"
     train.write_artifact(artifact, path)
     return path
 
@@ -162,9 +162,9 @@ def test_committed_artifact_is_current(fresh_artifact_path, committed_artifact):
     fresh = fresh_artifact_path.read_bytes()
     committed = train.MODEL_PATH.read_bytes()
     if fresh != committed:
-        new = json.loads(gzip.decompress(fresh))
+        new = read_artifact(fresh)
         pytest.fail(
-            f"models/triage-model.json.gz ({committed_artifact['version']}, {committed_artifact['terms'].count(chr(10)) + 1} terms) "
+            f"models/triage-model.bin ({committed_artifact['version']}, {committed_artifact['terms'].count(chr(10)) + 1} terms) "
             f"is not what training produces from the current corpus ({new['version']}, {new['terms'].count(chr(10)) + 1} terms): "
             "run `python -m training.train`"
         )

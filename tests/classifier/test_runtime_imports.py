@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import math
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.classifier import scorer
-from chalicelib.classifier.artifact import pack_artifact
+from chalicelib.classifier.artifact import MAGIC, from_bytes, pack_artifact, read_artifact, to_bytes
 from chalicelib.classifier.features import normalize
 from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TOP_TERMS, Triage, TriageModel, classify, get_model
 from training.corpus import LABELS
@@ -113,7 +112,7 @@ def test_no_top_terms_without_features():
 
 
 def test_model_version():
-    artifact = json.loads(gzip.decompress(DEFAULT_MODEL_PATH.read_bytes()))
+    artifact = read_artifact(DEFAULT_MODEL_PATH.read_bytes())
     result = classify("where is my parcel")
     assert result.model_version == artifact["version"] == get_model().version
     assert re.fullmatch(r"triage-[0-9a-f]{12}", result.model_version)
@@ -160,3 +159,36 @@ def test_model_path_env_and_single_load(monkeypatch, tmp_path):
 def test_unsupported_format_is_refused():
     with pytest.raises(ValueError, match="unsupported model format"):
         TriageModel({"format": 1, "terms": {}})
+
+
+# --- the binary container the Lambda maps ------------------------------------------------------------
+
+TINY = pack_artifact({"w:meetup": [1.0, 0.0, 0.0, 4.0], "w:refund": [1.5, 3.0, 0.0, -1.0], "c:返金": [2.0, 2.0, 0.5, 0.0]},
+                     list(LABELS), [0.1, -0.2, 0.3], 0.5)
+
+
+def test_container_round_trip_is_exact_and_keeps_the_version():
+    data = to_bytes(TINY)
+    assert data.startswith(MAGIC) and to_bytes(TINY) == data  # deterministic
+    assert from_bytes(data) == TINY  # version, intercept, terms and every float64 bit for bit
+    assert read_artifact(data) == TINY
+
+
+def test_the_committed_model_loads_from_the_container_like_its_dict(tmp_path):
+    """TriageModel.load maps the container; TriageModel(dict) decodes the same artifact: same results."""
+    mapped = TriageModel.load(DEFAULT_MODEL_PATH)
+    decoded = TriageModel(read_artifact(DEFAULT_MODEL_PATH.read_bytes()))
+    assert mapped.version == decoded.version and mapped.labels == decoded.labels
+    for text in [*CLEAR.values(), *JAPANESE.values(), "", "refund refund refund"]:
+        assert mapped.classify(text) == decoded.classify(text)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "extended", "magic", "format"])
+def test_a_damaged_container_is_refused(tmp_path, damage):
+    data = to_bytes(TINY)
+    damaged = {"truncated": data[:-3], "extended": data + b"\0" * 8, "magic": b"TRIAGEB9" + data[8:],
+               "format": data.replace(b'"format":2', b'"format":9')}[damage]
+    path = tmp_path / "damaged.bin"
+    path.write_bytes(damaged)
+    with pytest.raises(ValueError):
+        TriageModel.load(path)

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECT = Path(os.environ.get("DEPLOY_TEST_PROJECT_DIR") or ROOT).resolve()
 STAGES = tuple(json.loads((PROJECT / ".chalice" / "config.json").read_text())["stages"])
 MAX_ZIP_BYTES = 15 * 1024 * 1024
-MODEL = "models/triage-model.json.gz"
+MODEL = "models/triage-model.bin"
 # distributions that must never reach the Lambda package (training, tests, local run)
 FORBIDDEN = {"sklearn", "scikit_learn", "numpy", "scipy", "pandas", "moto"}
 NOT_SHIPPED = ("training/", "tests/", "bench/", "local/", "infra/", "docs/", ".chalice/")

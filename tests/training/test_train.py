@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
+from chalicelib.classifier.artifact import read_artifact
 from chalicelib.classifier.scorer import TriageModel
 from training import corpus, train
 
@@ -38,13 +38,13 @@ def test_extra_rows_join_the_corpus_and_the_vocabulary(tmp_path, monkeypatch):
         return out, card
 
     # WHEN training runs with --extra, twice, and once without
-    with_extra, card = run("a.json.gz", "--extra", str(extra))
-    again, _ = run("b.json.gz", "--extra", str(extra))
-    without, _ = run("c.json.gz")
+    with_extra, card = run("a.bin", "--extra", str(extra))
+    again, _ = run("b.bin", "--extra", str(extra))
+    without, _ = run("c.bin")
     # THEN the extra word is in the model and pulls towards stance; same inputs give the same bytes
-    terms = json.loads(gzip.decompress(with_extra.read_bytes()))["terms"].split("\n")
+    terms = read_artifact(with_extra.read_bytes())["terms"].split("\n")
     assert "w:zorblax" in terms
-    assert "w:zorblax" not in json.loads(gzip.decompress(without.read_bytes()))["terms"].split("\n")
+    assert "w:zorblax" not in read_artifact(without.read_bytes())["terms"].split("\n")
     assert with_extra.read_bytes() == again.read_bytes()
     assert TriageModel.load(with_extra).classify("zorblax").category == "stance"
     assert "including extra corrections" in card.read_text()
