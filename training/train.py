@@ -10,6 +10,7 @@ models/triage-model.bin and models/MODEL_CARD.md. Same corpus, same bytes.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 from collections import Counter
@@ -66,9 +67,15 @@ def export(pipeline: Pipeline, review_threshold: float) -> dict:
 
 
 def write_artifact(artifact: dict, path: Path = MODEL_PATH) -> None:
-    """The binary container the Lambda maps (artifact.py); the same artifact always gives the same bytes."""
+    """The binary container the Lambda maps (artifact.py); the same artifact always gives the same bytes.
+
+    Written beside the target and renamed over it: a process that has the old file mapped (`make run`)
+    keeps reading the old file instead of faulting on one truncated under it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(to_bytes(artifact))
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(to_bytes(artifact))
+    os.replace(partial, path)
 
 
 def per_class_report(truth: list[str], predicted: list[str]) -> tuple[str, float, list[list[int]]]:
