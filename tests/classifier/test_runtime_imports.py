@@ -192,3 +192,14 @@ def test_a_damaged_container_is_refused(tmp_path, damage):
     path.write_bytes(damaged)
     with pytest.raises(ValueError):
         TriageModel.load(path)
+
+
+def test_has_cjk_is_the_character_class_it_replaced():
+    """features.has_cjk answers exactly as re's [\\u3040-\\u30ff\\u3400-\\u9fff\\uf900-\\ufaff\\uff66-\\uff9f] did."""
+    from chalicelib.classifier.features import has_cjk
+
+    cjk = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+    for code in [*range(0x10000), 0x1F600, 0x20000, 0x10FFFF]:
+        char = chr(code)
+        assert has_cjk(char) == bool(cjk.search(char)) == has_cjk(f"ab{char}cd"), hex(code)
+    assert has_cjk("") is False and has_cjk("refund") is False and has_cjk("返金はいつ") is True
