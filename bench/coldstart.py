@@ -6,8 +6,10 @@ app side:  `import app`, classify once (loads the model), then one signed Meta w
            chalice.test.Client (verify, parse, triage, GetItem + TransactWriteItems on DynamoDB).
 bare side: a Chalice app importing boto3; its one request creates a DynamoDB client and does a GetItem.
 
-Both run against moto (mock_aws inside the subprocess). Moto is test harness, on neither side's production
-path, and importing it also imports boto3/botocore, so it must not run before the timed imports. Each
+Both processes start with the environment .chalice/config.json gives the function (Lambda sets it before
+the first import; e.g. PYDANTIC_DISABLE_PLUGINS). Both run against moto (mock_aws inside the subprocess).
+Moto is test harness, on neither side's production path, and importing it also imports boto3/botocore,
+so it must not run before the timed imports. Each
 process therefore runs: [timed] interpreter start + production imports (+ classify) -> [untimed] import
 moto, mock_aws().start(), create the table, import chalice.test -> [timed] the one request. Cold start =
 process start to end of request, minus the untimed harness window (measured inside the child with the
@@ -138,9 +140,16 @@ def meta_request(n: int) -> tuple[bytes, dict]:
     return body, {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={signature}"}
 
 
+def function_environment() -> dict:
+    """The environment .chalice/config.json gives every stage's function: Lambda sets it before the first
+    import (chalice.test.Client sets it only around each request, too late for import-time settings)."""
+    return json.loads((ROOT / ".chalice" / "config.json").read_text())["environment_variables"]
+
+
 def child_env(body: bytes, headers: dict) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "TRIAGE_", "SECRETS_", "DYNAMODB_", "POWERTOOLS_"))}
+           if not k.startswith(("AWS_", "TRIAGE_", "SECRETS_", "DYNAMODB_", "POWERTOOLS_", "PYDANTIC_"))}
+    env.update(function_environment())  # both sides: the bare app's function would have it too
     env.update({
         # fake credentials: nothing can reach a real account, whatever the shell has configured
         "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
