@@ -1,7 +1,8 @@
 """The deployable artifact: `chalice package --merge-template infra/resources.json` for every stage.
 
 Checks the SAM template (table, function environment, least-privilege role, cfn-lint) and the deployment
-zip (no training/test stack, the model artifact inside, under 15 MB, importable as Lambda imports it).
+zip (no training/test stack, the model artifact inside, under 15 MB, importable as Lambda imports it,
+before and after infra/precompile.py adds its bytecode).
 Slow (PyPI downloads on the first run; Chalice caches the result in .chalice/deployments/): deselect with
 `-m "not deploy"`. DEPLOY_TEST_PROJECT_DIR packages another checkout of the project instead of this one.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.store.table import TTL_ATTRIBUTE, cloudformation_resource, table_definition
+from infra import precompile
 from infra import template as infra
 
 pytestmark = pytest.mark.deploy
@@ -272,14 +274,47 @@ def test_zip_is_small(packaged):
     assert size < MAX_ZIP_BYTES, f"deployment.zip is {size / 2**20:.1f} MB"
 
 
-def test_zip_imports_and_classifies_as_lambda_would(packaged, tmp_path):
+@pytest.fixture(scope="module")
+def precompiled(packaged, tmp_path_factory) -> Path:
+    """The prod package after `python -m infra.precompile` (the README's deploy step), in a copy."""
+    out = tmp_path_factory.mktemp("precompiled")
+    (out / "sam.json").write_text(json.dumps(packaged["prod"].template))
+    (out / "deployment.zip").write_bytes(packaged["prod"].zip_path.read_bytes())
+    precompile.precompile(out)
+    return out / "deployment.zip"
+
+
+def test_precompiled_zip_has_bytecode_lambda_can_use_for_every_module(precompiled):
+    # GIVEN the package after the precompile step
+    with zipfile.ZipFile(precompiled) as archive:
+        names = set(archive.namelist())
+        sources = sorted(n for n in names if n.endswith(".py"))
+        tag = sys.implementation.cache_tag
+        missing, checked = [], []
+        for source in sources:
+            folder, _, file = source.rpartition("/")
+            cached = f"{folder + '/' if folder else ''}__pycache__/{file[:-3]}.{tag}.pyc"
+            if cached not in names:
+                missing.append(source)
+                continue
+            header = archive.read(cached)[:16]
+            # PEP 552: flags 0b01 = hash-based and not checked against the source (valid whatever the mtimes)
+            checked.append(int.from_bytes(header[4:8], "little") == 0b01)
+    # THEN every module has an unchecked-hash .pyc for this interpreter (the function's runtime)
+    assert len(sources) > 300 and not missing, f"no .pyc for {missing[:5]}"
+    assert all(checked)
+    assert precompiled.stat().st_size < MAX_ZIP_BYTES, f"{precompiled.stat().st_size / 2**20:.1f} MB"
+
+
+@pytest.mark.parametrize("variant", ["as chalice packages it", "precompiled"])
+def test_zip_imports_and_classifies_as_lambda_would(packaged, precompiled, variant, tmp_path):
     if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
         pytest.skip("the package holds manylinux x86_64 wheels")
     runtime = packaged["prod"].template["Resources"][infra.FUNCTION]["Properties"]["Runtime"]
     if runtime != f"python{sys.version_info.major}.{sys.version_info.minor}":
         pytest.skip(f"the package targets {runtime}")
     task = tmp_path / "task"
-    with zipfile.ZipFile(packaged["prod"].zip_path) as archive:
+    with zipfile.ZipFile(precompiled if variant == "precompiled" else packaged["prod"].zip_path) as archive:
         archive.extractall(task)
     script = """
 import json, sys
@@ -291,7 +326,8 @@ print(json.dumps({"files": [app.__file__, pydantic.__file__, str(scorer.DEFAULT_
                   "category": verdict.category}))
 """
     env = {"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1", "STAGE": "prod"}
-    result = subprocess.run([sys.executable, "-I", "-c", script, str(task)], cwd=task, env=env,
+    # -B: /var/task is read-only on Lambda, so nothing is written next to the modules
+    result = subprocess.run([sys.executable, "-I", "-B", "-c", script, str(task)], cwd=task, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
