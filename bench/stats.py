@@ -198,9 +198,7 @@ def build(n: int, start: datetime, end: datetime, now: datetime, seed: int) -> t
         hour, day = hour_of(received), day_of(received)
 
         # ingestion's transaction: message, volume counter, accuracy counter, author window
-        v = volume[(queue, hour)]
-        add(v, **m.volume_increments(platform, 1, needs_review))
-        v.update(queue=queue, hour=hour)
+        add(volume[(queue, hour)], **m.volume_increments(platform, 1, needs_review))
         a = accuracy[(queue, day, version)]
         add(a, classified=1, **({"needs_review": 1} if needs_review else {}))
         a.update(queue=queue, day=day, model_version=version)
@@ -228,9 +226,7 @@ def build(n: int, start: datetime, end: datetime, now: datetime, seed: int) -> t
                                                    **{"from": queue, "to": target, "reason": reason}))
             item.update(queue=target, needs_review=False, corrections=[correction], rev=3)
             add(volume[(queue, hour)], **m.volume_increments(platform, -1, needs_review))
-            v = volume[(target, hour)]
-            add(v, **m.volume_increments(platform, 1, False))
-            v.update(queue=target, hour=hour)
+            add(volume[(target, hour)], **m.volume_increments(platform, 1, False))
             add(accuracy[(queue, day, version)], rerouted=1, **{f"reroute_{queue}__{target}": 1})
             items.append({"pk": CORRECTIONS_PK, "sk": f"{iso(claim_at)}#{item['id']}", "type": "correction",
                           "message_id": item["id"], "text": item["text"], "language": item["language"],

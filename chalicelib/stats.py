@@ -219,7 +219,9 @@ def volumes(query: StatsQuery) -> list[dict[str, Any]]:
     sums: dict[tuple[datetime, str], dict[str, int]] = {}
     for queue in query.queues:
         for hour, counts in volume_counters(queue, query.start, query.end):
-            start = starts.get(hour) or starts.setdefault(hour, _bucket_start(hour, query))
+            start = starts.get(hour)
+            if start is None:
+                start = starts[hour] = _bucket_start(hour, query)
             total = sums.get((start, queue))
             if total is None:
                 sums[(start, queue)] = counts

@@ -149,8 +149,9 @@ def response_time_increments(received: datetime, first_claim: datetime, resolved
 
 
 def volume_update(queue: str, hour: str, platform: str, delta: int, needs_review: bool) -> dict[str, Any]:
+    # the queue and hour are in the key (stats read them from it): only counts are written
     return counter_update(VolumeCounterKeys.pk(queue), VolumeCounterKeys.sk(hour),
-                          volume_increments(platform, delta, needs_review), {"queue": queue, "hour": hour})
+                          volume_increments(platform, delta, needs_review))
 
 
 def new_message_transaction(item: Triaged) -> list[dict[str, Any]]:
