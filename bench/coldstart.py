@@ -1,10 +1,18 @@
 """Cold start of the API against a bare Chalice + boto3 app, each in fresh processes.
 
-    python bench/coldstart.py [--runs N] [--check]
+    python bench/coldstart.py [--runs N] [--check] [--source]
 
 app side:  `import app`, classify once (loads the model), then one signed Meta webhook POST through
            chalice.test.Client (verify, parse, triage, GetItem + TransactWriteItems on DynamoDB).
 bare side: a Chalice app importing boto3; its one request creates a DynamoDB client and does a GetItem.
+pydantic floor: the bare app plus pydantic at its edge (import pydantic, declare a four-model webhook
+           payload, validate the same POSTed body with it before its GetItem). No code of ours runs: it is
+           the least any app with pydantic on its webhook path can take, printed as its own ratio.
+
+The app runs from a staged copy of what the function ships (app.py, chalicelib/, models/) with the
+unchecked-hash bytecode `infra.precompile` adds to the deployment package, so the number is the one
+Lambda sees. --source runs the source tree instead, compiling the project's modules on every start (a
+package deployed without the precompile step).
 
 Both processes start with the environment .chalice/config.json gives the function (Lambda sets it before
 the first import; e.g. PYDANTIC_DISABLE_PLUGINS). Both run against moto (mock_aws inside the subprocess).
@@ -16,7 +24,7 @@ process start to end of request, minus the untimed harness window (measured insi
 wall clock the parent used to stamp the spawn). Both sides are measured the same way; the harness does
 preload modules (requests, werkzeug, ...) that neither request then imports, the same for both.
 
-Prints medians over N runs per side (interleaved, after one discarded warm-up pair), the ratio
+Prints medians over N runs per side (interleaved, after one discarded warm-up round), the ratio
 (target <= 1.5) and the first measured app process's peak RSS (ru_maxrss, target < 160 MB; reported
 with and without the moto harness). Last line: coldstart_ratio=<ratio>. --check exits 1 if a target
 is missed.
@@ -29,13 +37,20 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from infra.precompile import compile_tree  # noqa: E402  (the bench runs as a script)
+
+SHIPPED = ("app.py", "chalicelib", "models")  # the project's part of the deployment package
+SIDES = ("app", "bare", "floor")
 RATIO_TARGET = 1.5
 RSS_TARGET_MB = 160
 
@@ -68,9 +83,32 @@ else:
 
     application = Chalice(app_name="bare")
     clients = []
+    if side == "floor":
+        from pydantic import BaseModel, ConfigDict
 
-    @application.route("/item")
+        class Party(BaseModel):
+            id: str
+
+        class Event(BaseModel):
+            model_config = ConfigDict(extra="allow")
+            sender: Party
+            recipient: Party
+            timestamp: int | None = None
+            message: dict | None = None
+
+        class Entry(BaseModel):
+            id: str
+            time: int | None = None
+            messaging: list[Event] = []
+
+        class Payload(BaseModel):
+            object: str
+            entry: list[Entry]
+
+    @application.route("/item", methods=["GET", "POST"])
     def item():
+        if side == "floor":
+            Payload.model_validate_json(application.current_request.raw_body)
         if not clients:
             clients.append(boto3.client("dynamodb", region_name="us-east-1"))
         found = clients[0].get_item(TableName="bare", Key={"pk": {"S": "x"}, "sk": {"S": "y"}})
@@ -107,6 +145,8 @@ preloaded = sorted(({m.split(".")[0] for m in sys.modules} - {m.split(".")[0] fo
 with Client(application) as client:
     if side == "app":
         response = client.http.post("/webhooks/meta", body=body, headers=headers)
+    elif side == "floor":
+        response = client.http.post("/item", body=body, headers=headers)
     else:
         response = client.http.get("/item")
 done_ns = time.time_ns()
@@ -146,12 +186,24 @@ def function_environment() -> dict:
     return json.loads((ROOT / ".chalice" / "config.json").read_text())["environment_variables"]
 
 
-def project_bytecode() -> list[Path]:
+def project_bytecode(root: Path) -> list[Path]:
     """__pycache__ folders of the app's own modules: a child would load those precompiled."""
-    return [path for path in [ROOT / "__pycache__", *(ROOT / "chalicelib").rglob("__pycache__")] if path.is_dir()]
+    return [path for path in [root / "__pycache__", *(root / "chalicelib").rglob("__pycache__")] if path.is_dir()]
 
 
-def child_env(body: bytes, headers: dict) -> dict:
+def stage_shipped_code(into: Path) -> Path:
+    """A copy of the project's part of the deployment package, with the bytecode infra.precompile adds."""
+    for name in SHIPPED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, into / name)
+    compile_tree(into)
+    return into
+
+
+def child_env(body: bytes, headers: dict, code_root: Path) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_", "TRIAGE_", "SECRETS_", "DYNAMODB_", "POWERTOOLS_", "PYDANTIC_"))}
     env.update(function_environment())  # both sides: the bare app's function would have it too
@@ -161,18 +213,18 @@ def child_env(body: bytes, headers: dict) -> dict:
         "AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "TABLE_NAME": "social-triage", "META_APP_SECRET": META_SECRET,
         "BENCH_BODY": body.decode(), "BENCH_HEADERS": json.dumps(headers),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(code_root),
         "PYTHONDONTWRITEBYTECODE": "1",  # the warm-up run must not leave .pyc files for the measured runs
     })
     return env
 
 
-def run_child(side: str, n: int) -> dict:
+def run_child(side: str, n: int, code_root: Path) -> dict:
     body, headers = meta_request(n)
-    env = child_env(body, headers)
+    env = child_env(body, headers, code_root)
     env["BENCH_SPAWN_NS"] = str(time.time_ns())
-    result = subprocess.run([sys.executable, "-c", CHILD, side], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, "-c", CHILD, side], cwd=code_root, env=env, capture_output=True,
+                            text=True, timeout=300)
     if result.returncode != 0 or not result.stdout.strip():
         raise SystemExit(f"{side} run failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
     report = json.loads(result.stdout.strip().splitlines()[-1])
@@ -193,39 +245,51 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="cold start: the API vs a bare Chalice + boto3 app")
     parser.add_argument("--runs", type=int, default=7, help="measured runs per side (default 7)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--source", action="store_true",
+                        help="run the source tree, compiling the project's modules on every start")
     args = parser.parse_args(argv)
 
-    run_child("app", 0), run_child("bare", 0)  # warm-up: file system caches, not measured
-    results: dict[str, list[dict]] = {"app": [], "bare": []}
-    for n in range(1, args.runs + 1):
-        for side in (("app", "bare") if n % 2 else ("bare", "app")):
-            results[side].append(run_child(side, n))
+    with tempfile.TemporaryDirectory(prefix="coldstart-") as staging:
+        code_root = ROOT if args.source else stage_shipped_code(Path(staging))
+        for side in SIDES:
+            run_child(side, 0, code_root)  # warm-up: file system caches, not measured
+        results: dict[str, list[dict]] = {side: [] for side in SIDES}
+        for n in range(1, args.runs + 1):
+            for side in (SIDES if n % 2 else SIDES[::-1]):
+                results[side].append(run_child(side, n, code_root))
+        cached = project_bytecode(code_root)
 
     def median(side: str, key: str) -> float:
         return statistics.median(r[key] for r in results[side])
 
-    app_ms, bare_ms = median("app", "coldstart_ms"), median("bare", "coldstart_ms")
+    app_ms, bare_ms, floor_ms = (median(side, "coldstart_ms") for side in SIDES)
     ratio = app_ms / bare_ms
     first = results["app"][0]
-    cached = project_bytecode()
-    bytecode = ("the project's modules compile from source on every start, as on Lambda; installed packages "
-                "load their .pyc" if not cached else
-                f"WARNING: {len(cached)} __pycache__ folders in the project, so its modules load precompiled, "
-                "unlike on Lambda: remove them for a Lambda-like number")
+    if not args.source:
+        bytecode = ("the project's modules load the unchecked-hash .pyc infra.precompile adds to the deployment "
+                    "package, as on Lambda; installed packages load their .pyc")
+    elif not cached:
+        bytecode = "--source: the project's modules compile from source on every start; installed packages load their .pyc"
+    else:
+        bytecode = (f"--source, but WARNING: {len(cached)} __pycache__ folders in the project, so its modules load "
+                    "precompiled: remove them to measure compiling from source")
     print(f"cold start from process start, median of {args.runs} fresh processes per side "
           f"(python {sys.version.split()[0]}; {bytecode})")
     for side, label in (("app", "app  import app + classify + signed Meta webhook POST (GetItem + TransactWriteItems)"),
-                        ("bare", "bare Chalice + boto3; the request creates a DynamoDB client and does one GetItem")):
+                        ("bare", "bare Chalice + boto3; the request creates a DynamoDB client and does one GetItem"),
+                        ("floor", "pydantic floor: bare + pydantic validating the same webhook body (no code of ours)")):
         print(f"  {label}")
         classify = f" + first classify (model load) {median(side, 'classify_ms'):6.1f} ms" if side == "app" else ""
         print(f"       {median(side, 'coldstart_ms'):7.1f} ms   = start + imports {median(side, 'imports_ms'):6.1f} ms"
               f"{classify} + request {median(side, 'request_ms'):6.1f} ms")
-    print(f"  excluded from both: the moto harness between the two timed phases (import moto, mock_aws().start(), "
+    print(f"  excluded from all: the moto harness between the two timed phases (import moto, mock_aws().start(), "
           f"create table, import chalice.test): median {median('app', 'harness_ms'):.0f} ms (app) / "
           f"{median('bare', 'harness_ms'):.0f} ms (bare); `import moto` alone: {moto_import_ms():.0f} ms")
     preloaded = sorted({p for side in results for r in results[side] for p in r["harness_preloaded"]})
     if preloaded:
         print(f"  WARNING: the harness was first to import {preloaded}: their import cost is missing from the timing")
+    print(f"  pydantic floor/bare: {floor_ms / bare_ms:.2f} (what pydantic on the webhook path costs by itself); "
+          f"app/floor: {app_ms / floor_ms:.2f}")
     print(f"  ratio app/bare: {ratio:.2f} (target <= {RATIO_TARGET}): {'ok' if ratio <= RATIO_TARGET else 'MISSED'}")
     rss_ok = first["peak_rss_mb"] < RSS_TARGET_MB
     print(f"  peak RSS of the first app process (ru_maxrss): {first['peak_rss_mb']:.1f} MB with the moto harness, "

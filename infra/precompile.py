@@ -38,6 +38,12 @@ def runtime_of(out_dir: Path) -> str | None:
     return None
 
 
+def compile_tree(root: Path) -> None:
+    """Unchecked-hash .pyc files beside every module under root (bench/coldstart.py stages its code so too)."""
+    if not compileall.compile_dir(root, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH):
+        raise SystemExit(f"some modules under {root} do not compile")
+
+
 def precompile(out_dir: Path) -> int:
     """Compile every module of out_dir/deployment.zip into it; returns how many .pyc files it holds."""
     interpreter = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -49,9 +55,7 @@ def precompile(out_dir: Path) -> int:
         root = Path(tmp) / "package"
         with zipfile.ZipFile(package) as archive:
             archive.extractall(root)
-        compiled = compileall.compile_dir(root, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-        if not compiled:
-            raise SystemExit("some modules of the package do not compile")
+        compile_tree(root)
         rebuilt = package.with_suffix(".zip.partial")  # beside the zip: replaced in one rename
         with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(root.rglob("*")):
