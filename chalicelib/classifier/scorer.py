@@ -1,8 +1,9 @@
 """Pure-Python scorer for the exported triage model (TF-IDF + multinomial logistic regression).
 
 The artifact is loaded once per container, on first use, so importing this module costs nothing.
-Loading maps the binary container (artifact.py) and reads idf and weights in place; what it builds is
-the term index, one dict of the vocabulary.
+Loading maps the binary container (artifact.py) and reads idf and weights in place; the term index is
+one dict that fills bucket by bucket as messages need them (a feature missing from it has its bucket
+read once, then the dict answers alone).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .artifact import MAGIC, open_container, read_artifact, unpack_artifact
+from .artifact import MAGIC, Container, bucket_of, read_artifact, unpack_artifact
 from .features import analyze
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "triage-model.bin"
@@ -41,15 +42,42 @@ class Triage:
 class TriageModel:
     """An exported model (see artifact.py), scored in one pass over the message's known features."""
 
-    def __init__(self, artifact: dict, *, _unpacked: tuple | None = None):
-        names, self._idf, self._weights = _unpacked or unpack_artifact(artifact)
+    def __init__(self, artifact: dict, *, _container: Container | None = None):
+        decoded = None if _container is not None else unpack_artifact(artifact)  # refuses other formats first
         self.labels: list[str] = artifact["labels"]
         self.intercept: list[float] = artifact["intercept"]
         self.sublinear_tf: bool = artifact["sublinear_tf"]
         self.version: str = artifact["version"]
         self.review_threshold: float = artifact["review_threshold"]
-        self._index: dict[str, int] = dict(zip(names, range(len(names))))
-        self._names = names
+        self._container = _container
+        if decoded is not None:  # a decoded artifact: the whole index at once
+            names, self._idf, self._weights = decoded
+            self._index: dict[str, int] = dict(zip(names, range(len(names))))
+            self._name = names.__getitem__
+            self._unread = 0
+        else:
+            self._idf, self._weights = _container.idf, _container.weights
+            self._index = {}
+            self._name = _container.name
+            self._buckets = _container.header["buckets"]
+            self._read = bytearray(self._buckets)
+            self._reading = threading.Lock()
+            self._unread = self._buckets  # buckets not yet in the index
+
+    def _resolve(self, feature: str) -> int | None:
+        """A feature the index does not have: read its bucket into the index, once, and look again."""
+        if not self._unread:
+            return None
+        bucket = bucket_of(feature.encode("utf-8", "surrogatepass"), self._buckets)
+        if not self._read[bucket]:
+            with self._reading:  # threads (the local server) read a bucket once; the flag is set after its terms
+                if not self._read[bucket]:
+                    container, index = self._container, self._index
+                    for j in container.members[container.starts[bucket]:container.starts[bucket + 1]]:
+                        index[container.name(j)] = j
+                    self._read[bucket] = 1
+                    self._unread -= 1
+        return self._index.get(feature)
 
     @classmethod
     def load(cls, path: Path | str) -> "TriageModel":
@@ -59,15 +87,17 @@ class TriageModel:
                 file.seek(0)
                 return cls(read_artifact(file.read()))
             buffer = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)  # stays mapped while the model lives
-        header, names, idf, weights = open_container(buffer)
-        return cls(header, _unpacked=(names, idf, weights))
+        container = Container(buffer)
+        return cls(container.header, _container=container)
 
     def _features(self, text: str) -> dict[int, float]:
         """Known features and their (unnormalized) tf-idf values."""
         counts: dict[int, int] = {}
-        index = self._index
+        index, resolve = self._index, self._resolve
         for feature in analyze(text):
             j = index.get(feature)
+            if j is None and self._unread:
+                j = resolve(feature)
             if j is not None:
                 counts[j] = counts.get(j, 0) + 1
         idf, log = self._idf, math.log
@@ -125,7 +155,7 @@ class TriageModel:
         chosen: list[TermWeight] = []
         # overlapping character n-grams say the same thing twice, so look a little past TOP_TERMS
         for contribution, j in heapq.nlargest(TOP_TERMS * 6, contributions):
-            shown = self._names[j][2:].strip()
+            shown = self._name(j)[2:].strip()
             if not shown or any(shown in c.term or c.term in shown for c in chosen):
                 continue
             chosen.append(TermWeight(shown, round(contribution / norm, 4)))

@@ -203,3 +203,26 @@ def test_has_cjk_is_the_character_class_it_replaced():
         char = chr(code)
         assert has_cjk(char) == bool(cjk.search(char)) == has_cjk(f"ab{char}cd"), hex(code)
     assert has_cjk("") is False and has_cjk("refund") is False and has_cjk("返金はいつ") is True
+
+
+def test_the_mapped_model_reads_only_the_buckets_a_message_needs():
+    model = TriageModel.load(DEFAULT_MODEL_PATH)
+    assert model._index == {}  # nothing decoded at load
+    model.classify(CLEAR["customer_service"])
+    assert 0 < len(model._index) < 2_000  # of 81,146 terms
+    decoded = TriageModel(read_artifact(DEFAULT_MODEL_PATH.read_bytes()))
+    texts = [*CLEAR.values(), *JAPANESE.values(), "refund refund refund", "\ud800 lone surrogate \udfff", ""]
+    assert [model.classify(t) for t in texts] == [decoded.classify(t) for t in texts]
+
+
+def test_the_mapped_model_is_safe_to_share_between_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from training.corpus import load_corpus
+
+    texts = [e.text for e in load_corpus()][:600]
+    decoded = TriageModel(read_artifact(DEFAULT_MODEL_PATH.read_bytes()))
+    model = TriageModel.load(DEFAULT_MODEL_PATH)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(model.probabilities, texts))
+    assert results == [decoded.probabilities(t) for t in texts]
