@@ -6,22 +6,19 @@ Everything is checked and parsed before the first write, so a rejected request s
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-
-from pydantic import ValidationError
 
 from . import observability
 from .classifier import classify
 from .config import get_secret
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable, UnsupportedMediaType
-from .models import EventKind, InboundEvent, Skip
+from .models import EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse
 from .priority import compute_priority
 from .store import messages as store
 from .store.messages import Outcome, Triaged
-from .validation import first_problem
 
 
 @dataclass
@@ -34,7 +31,7 @@ class IngestResult:
         return {
             "received": len(self.outcomes) + len(self.skipped),
             **{o.value: counts.get(o.value, 0) for o in Outcome},
-            "skipped": [s.model_dump(exclude_none=True) for s in self.skipped],
+            "skipped": [without_none(s) for s in self.skipped],
         }
 
 
@@ -52,8 +49,8 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
         raise
     try:
         batch = adapter.parse(request)
-    except ValidationError as exc:  # a canonical Message the payload cannot make (e.g. an id too long for a key)
-        raise InvalidPayload(f"the payload cannot make a message: {first_problem(exc, 'message')}") from exc
+    except InvalidMessage as exc:  # e.g. an id too long for a DynamoDB key
+        raise InvalidPayload(f"the payload cannot make a message: {exc}") from exc
     result = IngestResult(skipped=batch.skipped)
     now = datetime.now(timezone.utc)
     try:
@@ -81,7 +78,7 @@ def triage(event: InboundEvent, now: datetime) -> Triaged:
     verdict = classify(message.text)
     recent = store.recent_messages_from(message.platform, message.author.id, now) + 1
     priority = compute_priority(message.channel, verdict.category, message.text, recent)
-    return Triaged(message=message.model_copy(update={"received_at": now}), triage=verdict, priority=priority)
+    return Triaged(message=replace(message, received_at=now), triage=verdict, priority=priority)
 
 
 def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:

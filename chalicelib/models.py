@@ -1,29 +1,40 @@
-"""The canonical message every platform adapter produces, and the shapes around it."""
+"""The canonical message every platform adapter produces, and the shapes around it.
+
+Plain frozen dataclasses: pydantic checks the untrusted payloads at the edge (platforms/*), and these
+are built only from values it has checked. They keep the invariants the store relies on: ids fit a
+DynamoDB key, and datetimes are in UTC.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Literal
-
-from typing import Annotated
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from typing import Any, Literal
 
 # ids become parts of DynamoDB keys (partition keys up to 2048 bytes, sort keys up to 1024)
 MAX_ID_BYTES = 512
 
-
-def _fits_a_key(value: str) -> str:
-    if len(value.encode()) > MAX_ID_BYTES:
-        raise ValueError(f"ids are at most {MAX_ID_BYTES} bytes")
-    return value
-
-
-NativeId = Annotated[str, AfterValidator(_fits_a_key)]
-
 QUEUES = ("customer_service", "stance", "community")
 Queue = Literal["customer_service", "stance", "community"]
+
+
+class InvalidMessage(ValueError):
+    """A payload that passed its platform's schema but cannot make a canonical message."""
+
+
+def _check_id(where: str, value: str | None) -> None:
+    if value is not None and len(value.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+        raise InvalidMessage(f"{where}: ids are at most {MAX_ID_BYTES} bytes")
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def without_none(shape: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, leaving out those that are None."""
+    return {k: v for k, v in asdict(shape).items() if v is not None}
 
 
 class Channel(str, Enum):
@@ -34,37 +45,39 @@ class Channel(str, Enum):
     POST = "post"
 
 
-class Author(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: NativeId
+@dataclass(frozen=True)
+class Author:
+    id: str
     handle: str | None = None
     name: str | None = None
 
+    def __post_init__(self) -> None:
+        _check_id("author.id", self.id)
 
-class Message(BaseModel):
+
+@dataclass(frozen=True)
+class Message:
     """One message from the public, normalized from any platform."""
 
-    model_config = ConfigDict(frozen=True)
-
-    id: NativeId = Field(description="`{platform}:{native id}`, unique across platforms")
+    id: str  # `{platform}:{native id}`, unique across platforms
     platform: str
     channel: Channel
     author: Author
     text: str
     created_at: datetime
-    received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     language: str = "other"
-    parent_id: NativeId | None = None
-    thread_id: NativeId | None = None
-    conversation_id: NativeId | None = None
+    parent_id: str | None = None
+    thread_id: str | None = None
+    conversation_id: str | None = None
 
-    @field_validator("created_at", "received_at")
-    @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+    def __post_init__(self) -> None:
+        for name in ("id", "parent_id", "thread_id", "conversation_id"):
+            _check_id(name, getattr(self, name))
+        # frozen: normalizing in place goes through object.__setattr__
+        object.__setattr__(self, "channel", Channel(self.channel))
+        object.__setattr__(self, "created_at", _utc(self.created_at))
+        object.__setattr__(self, "received_at", _utc(self.received_at))
 
 
 class EventKind(str, Enum):
@@ -73,20 +86,18 @@ class EventKind(str, Enum):
     REMOVE = "remove"  # deleted or hidden on the platform
 
 
-class InboundEvent(BaseModel):
+@dataclass(frozen=True)
+class InboundEvent:
     """What one webhook entry asks of the store."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: EventKind
     message_id: str
     message: Message | None = None  # set for NEW and EDIT
 
 
-class Skip(BaseModel):
+@dataclass(frozen=True)
+class Skip:
     """An entry acknowledged but not triaged (brand's own posts, receipts, reactions...)."""
-
-    model_config = ConfigDict(frozen=True)
 
     reason: str
     ref: str | None = None

@@ -206,3 +206,13 @@ def test_storage_failure_answers_503_and_a_retry_completes_without_duplicates(ap
     retried = json.loads(post(api, "meta", payload).body)
     assert (retried["stored"], retried["duplicate"]) == (2, 1)
     assert sorted(m["id"] for m in message_items(table)) == [f"facebook:900001_{i}" for i in range(3)]
+
+
+def test_a_message_id_too_long_for_a_key_is_a_400_and_stores_nothing(api, table):
+    # GIVEN a signed Messenger DM whose mid passes Meta's schema but is longer than a key may hold
+    response = post(api, "meta", payloads.messenger_dm("m_" + "x" * 600, "where is my order?"))
+    # THEN the whole request is refused with the reason, and nothing is stored
+    assert response.status_code == 400, response.body
+    error = json.loads(response.body)["error"]
+    assert error["code"] == "invalid_payload" and "ids are at most 512 bytes" in error["message"]
+    assert item_count(table) == 0

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from .. import histogram
 from ..classifier import Triage
-from ..models import Message
+from ..models import Message, without_none
 from ..priority import Priority
 from . import dynamo
 from .entities import (
@@ -93,7 +93,7 @@ def message_item(item: Triaged) -> dict[str, Any]:
         "id": m.id,
         "platform": m.platform,
         "channel": m.channel.value,
-        "author": m.author.model_dump(exclude_none=True),
+        "author": without_none(m.author),
         "text": m.text,
         "language": m.language,
         "created_at": iso(m.created_at),
