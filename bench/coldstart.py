@@ -5,9 +5,10 @@
 app side:  `import app`, classify once (loads the model), then one signed Meta webhook POST through
            chalice.test.Client (verify, parse, triage, GetItem + TransactWriteItems on DynamoDB).
 bare side: a Chalice app importing boto3; its one request creates a DynamoDB client and does a GetItem.
-pydantic floor: the bare app plus pydantic at its edge (import pydantic, declare a four-model webhook
-           payload, validate the same POSTed body with it before its GetItem). No code of ours runs: it is
-           the least any app with pydantic on its webhook path can take, printed as its own ratio.
+floor side: the bare app plus, doing the least they can, the libraries DEVELOPERS.md names for the
+           webhook path: pydantic validates the same POSTed body (a four-model payload), pydantic-settings
+           reads one setting, Powertools Logger writes one line and Metrics flushes one metric, then the
+           GetItem. No code of ours runs: it is the least a guide-shaped app can take (its own ratio).
 
 The app runs from a staged copy of what the function ships (app.py, chalicelib/, models/) with the
 unchecked-hash bytecode `infra.precompile` adds to the deployment package, so the number is the one
@@ -84,7 +85,14 @@ else:
     application = Chalice(app_name="bare")
     clients = []
     if side == "floor":
+        from aws_lambda_powertools import Logger, Metrics
         from pydantic import BaseModel, ConfigDict
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            table_name: str = "bare"
+
+        logger, metrics = Logger(), Metrics()
 
         class Party(BaseModel):
             id: str
@@ -109,6 +117,9 @@ else:
     def item():
         if side == "floor":
             Payload.model_validate_json(application.current_request.raw_body)
+            logger.info("request", table=Settings().table_name)
+            metrics.add_metric(name="MessagesIngested", unit="Count", value=1)
+            metrics.flush_metrics()
         if not clients:
             clients.append(boto3.client("dynamodb", region_name="us-east-1"))
         found = clients[0].get_item(TableName="bare", Key={"pk": {"S": "x"}, "sk": {"S": "y"}})
@@ -277,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(python {sys.version.split()[0]}; {bytecode})")
     for side, label in (("app", "app  import app + classify + signed Meta webhook POST (GetItem + TransactWriteItems)"),
                         ("bare", "bare Chalice + boto3; the request creates a DynamoDB client and does one GetItem"),
-                        ("floor", "pydantic floor: bare + pydantic validating the same webhook body (no code of ours)")):
+                        ("floor", "floor bare + pydantic on the same body, pydantic-settings, Powertools log + metric (no code of ours)")):
         print(f"  {label}")
         classify = f" + first classify (model load) {median(side, 'classify_ms'):6.1f} ms" if side == "app" else ""
         print(f"       {median(side, 'coldstart_ms'):7.1f} ms   = start + imports {median(side, 'imports_ms'):6.1f} ms"
@@ -288,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     preloaded = sorted({p for side in results for r in results[side] for p in r["harness_preloaded"]})
     if preloaded:
         print(f"  WARNING: the harness was first to import {preloaded}: their import cost is missing from the timing")
-    print(f"  pydantic floor/bare: {floor_ms / bare_ms:.2f} (what pydantic on the webhook path costs by itself); "
-          f"app/floor: {app_ms / floor_ms:.2f}")
+    print(f"  floor/bare: {floor_ms / bare_ms:.2f} (the libraries DEVELOPERS.md names for the webhook path, "
+          f"doing the least they can); app/floor: {app_ms / floor_ms:.2f} (our code)")
     print(f"  ratio app/bare: {ratio:.2f} (target <= {RATIO_TARGET}): {'ok' if ratio <= RATIO_TARGET else 'MISSED'}")
     rss_ok = first["peak_rss_mb"] < RSS_TARGET_MB
     print(f"  peak RSS of the first app process (ru_maxrss): {first['peak_rss_mb']:.1f} MB with the moto harness, "
