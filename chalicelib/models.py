@@ -24,7 +24,13 @@ class InvalidMessage(ValueError):
 
 
 def _check_id(where: str, value: str | None) -> None:
-    if value is not None and len(value.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+    if value is None:
+        return
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800"): no key can hold it
+        raise InvalidMessage(f"{where}: ids must be valid Unicode text") from None
+    if size > MAX_ID_BYTES:
         raise InvalidMessage(f"{where}: ids are at most {MAX_ID_BYTES} bytes")
 
 

@@ -216,3 +216,13 @@ def test_a_message_id_too_long_for_a_key_is_a_400_and_stores_nothing(api, table)
     error = json.loads(response.body)["error"]
     assert error["code"] == "invalid_payload" and "ids are at most 512 bytes" in error["message"]
     assert item_count(table) == 0
+
+
+def test_a_message_id_with_a_lone_surrogate_is_a_400_and_stores_nothing(api, table):
+    # GIVEN a DM whose mid JSON-escapes a lone surrogate (valid JSON, not valid Unicode)
+    body = dumps(payloads.messenger_dm("m_PLACEHOLDER", "hello")).replace(b"m_PLACEHOLDER", b"m_\\ud800")
+    response = post(api, "meta", None, raw=body)
+    # THEN it is refused as a payload that cannot make a message, and nothing is stored
+    assert response.status_code == 400, response.body
+    assert "valid Unicode" in json.loads(response.body)["error"]["message"]
+    assert item_count(table) == 0

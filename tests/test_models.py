@@ -39,6 +39,8 @@ def test_an_id_that_cannot_fit_a_dynamodb_key_is_refused(field):
         message(**{field: "f" * (MAX_ID_BYTES + 1)})
     with pytest.raises(InvalidMessage):  # bytes, not characters: 200 kanji are 600 bytes
         message(**{field: "返" * 200})
+    with pytest.raises(InvalidMessage, match="valid Unicode"):  # JSON can carry a lone surrogate
+        message(**{field: "facebook:\ud800"})
 
 
 def test_author_ids_are_held_to_the_same_limit():
