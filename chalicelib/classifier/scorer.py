@@ -66,8 +66,6 @@ class TriageModel:
 
     def _resolve(self, feature: str) -> int | None:
         """A feature the index does not have: read its bucket into the index, once, and look again."""
-        if not self._unread:
-            return None
         bucket = bucket_of(feature.encode("utf-8", "surrogatepass"), self._buckets)
         if not self._read[bucket]:
             with self._reading:  # threads (the local server) read a bucket once; the flag is set after its terms

@@ -257,8 +257,8 @@ def _whatsapp_change(batch: Batch, change: Change) -> None:
     for status in value.statuses:
         batch.skip(f"status:{status.get('status')}", status.get("id"))
     names = {}
-    for contact in value.contacts:
-        profile = contact.get("profile") if isinstance(contact, dict) else None
+    for contact in value.contacts:  # dicts (the payload model says so), with anything inside
+        profile = contact.get("profile")
         if isinstance(contact.get("wa_id"), str) and isinstance(profile, dict):
             names[contact["wa_id"]] = profile.get("name")
     for raw in value.messages:
