@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from chalicelib.classifier.artifact import read_artifact  # noqa: E402
+from chalicelib.classifier.artifact import Container  # noqa: E402
 from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TriageModel  # noqa: E402
 from training import train  # noqa: E402
 from training.corpus import LABELS, load_corpus  # noqa: E402
@@ -86,15 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = train.fit(examples)
     fit_s = time.perf_counter() - start
 
-    committed = read_artifact(args.model.read_bytes()) if args.model.exists() else None
-    threshold = committed["review_threshold"] if committed else 0.5
+    committed = args.model.read_bytes() if args.model.exists() else None
+    threshold = Container(committed).header["review_threshold"] if committed else 0.5
     artifact = train.export(pipeline, threshold)
     with tempfile.TemporaryDirectory() as tmp:
         fresh_path = Path(tmp) / "triage-model.bin"
         train.write_artifact(artifact, fresh_path)
         runtime = TriageModel.load(fresh_path)
         fresh_bytes = fresh_path.read_bytes()
-    current = args.model.exists() and args.model.read_bytes() == fresh_bytes
+    current = committed == fresh_bytes
     print(f"fit: {fit_s:.1f} s, {artifact['terms'].count(chr(10)) + 1} terms, version {artifact['version']} "
           f"(committed artifact {'is current' if current else 'is STALE: run python -m training.train'})")
 

@@ -37,9 +37,10 @@ import sys
 import time
 from collections import Counter
 from contextlib import redirect_stdout
+from dataclasses import replace
 from datetime import datetime, timezone
 
-from harness import ROOT, MotoClock  # noqa: E402  (puts the repo on sys.path)
+from harness import ROOT, MotoClock, Work  # noqa: E402  (puts the repo on sys.path)
 
 import payloads  # noqa: E402
 import support  # noqa: E402  (fake AWS credentials and the test environment: nothing can reach AWS)
@@ -90,7 +91,7 @@ def prepared(body: bytes) -> list[tuple[dict, dict]]:
     for event in adapter.parse(request).events:
         m = event.message
         verdict = classify(m.text)
-        item = Triaged(message=m.model_copy(update={"received_at": now}), triage=verdict,
+        item = Triaged(message=replace(m, received_at=now), triage=verdict,
                        priority=compute_priority(m.channel, verdict.category, m.text, 1))
         get = {"TableName": dynamo.table_name(), "ProjectionExpression": "messages",
                "Key": dynamo.key(AuthorActivityKeys.pk(m.platform, m.author.id), AuthorActivityKeys.window(now))}
@@ -121,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         classify("warm up the model")  # loaded once per container; not what this bench measures
         db = dynamo.client()
         moto = MotoClock()
-        requests: Counter = Counter()  # the DynamoDB calls of the store's client, per operation
-        db.meta.events.register("provide-client-params.dynamodb", lambda model, **_: requests.update([model.name]))
+        work = Work(db)  # the DynamoDB calls of the store's client, per operation
         calls_seen: dict[str, Counter] = {"app": Counter(), "raw": Counter()}
         timings = {side: {"total": [], "outside": []} for side in ("app", "raw")}
         batch_times = {side: {"total": [], "outside": []} for side in ("app", "raw")}
@@ -169,10 +169,10 @@ def main(argv: list[str] | None = None) -> int:
             sides = {"app": lambda: post(body), "raw": lambda: replay(other)}
             order = ("app", "raw") if next(counter) % 2 else ("raw", "app")
             for side in order:
-                before = Counter(requests)
+                before = Counter(work.requests)
                 total, outside = timed(sides[side])
                 if batch is None:
-                    calls_seen[side] = requests - before
+                    calls_seen[side] = work.requests - before
                 empty_table()
                 if record:
                     target = timings if batch is None else batch_times

@@ -24,9 +24,6 @@ DynamoDB), not of Lambda and DynamoDB.
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import hmac
 import json
 import math
 import os
@@ -42,10 +39,10 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness import ROOT  # noqa: E402  (puts the repo and tests/ on sys.path)
+
+import payloads  # noqa: E402  (the payload shapes and signing of tests/payloads.py)
 
 MAX_SECONDS, MAX_THREADS = 60, 64
 QUEUES = ("customer_service", "stance", "community")
@@ -129,7 +126,7 @@ def request(base: str, method: str, path: str, headers: dict | None = None, body
 
 
 class Webhooks:
-    """Signed webhook bodies, per platform, as the platforms send them (shapes as in tests/payloads.py)."""
+    """Signed webhook bodies, per platform, as the platforms send them."""
 
     def __init__(self, secrets_: dict[str, str]):
         self.secrets = secrets_
@@ -151,47 +148,20 @@ class Webhooks:
         return route, body
 
     def _payload(self, route: str, n: int) -> dict:
-        now, text, author = int(time.time()), TEXTS[n % len(TEXTS)].format(n=n), n % 50
+        """A fresh message (ids unique to this run), from one of 50 authors per platform."""
+        text, author = TEXTS[n % len(TEXTS)].format(n=n), n % 50
         if route == "meta":
-            comment = f"{int(self.run, 16)}_{n}"
-            return {"object": "page", "entry": [{"id": "104857600000001", "time": now, "changes": [{
-                "field": "feed", "value": {"from": {"id": f"55500{author:02d}", "name": "Dana Reyes"},
-                                           "post_id": "104857600000001_900001", "comment_id": comment,
-                                           "parent_id": "104857600000001_900001", "created_time": now,
-                                           "item": "comment", "verb": "add", "message": text}}]}]}
+            return payloads.page_comment(f"{int(self.run, 16)}_{n}", text, author_id=f"55500{author:02d}")
         if route == "x":
             tweet = str(1600000000000000000 + int(self.run, 16) * 10**7 + n)
-            return {"for_user_id": "2244994945", "tweet_create_events": [{
-                "created_at": time.strftime("%a %b %d %H:%M:%S +0000 %Y", time.gmtime()), "id": int(tweet),
-                "id_str": tweet, "text": "@brand " + text, "truncated": False, "in_reply_to_status_id_str": None,
-                "user": {"id": 9000000 + author, "id_str": str(9000000 + author), "name": "Alex P",
-                         "screen_name": f"alexp{author}"}, "timestamp_ms": str(now * 1000)}]}
+            return payloads.x_tweet(tweet, "@brand " + text, user_id=str(9000000 + author))
         if route == "telegram":
             chat = 700000 + int(self.run, 16) % 1000 * 100 + author
-            return {"update_id": 800000 + n, "message": {
-                "message_id": n, "date": now, "text": text,
-                "chat": {"id": chat, "type": "private", "first_name": "Mika"},
-                "from": {"id": chat, "is_bot": False, "first_name": "Mika", "username": "mika_k"}}}
-        return {"messages": [{"source": "linkedin", "id": f"urn:li:comment:{self.run}:{n}", "channel": "comment",
-                              "action": "new", "author": {"id": f"li-{author}", "name": "Chris Olsen"},
-                              "text": text, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}]}
+            return payloads.telegram_message(n, text, chat_id=chat)
+        return payloads.generic_message(f"urn:li:comment:{self.run}:{n}", text, author_id=f"li-{author}")
 
     def headers(self, route: str, body: bytes) -> dict:
-        s = self.secrets
-        headers = {"Content-Type": "application/json"}
-        if route == "meta":
-            digest = hmac.new(s["META_APP_SECRET"].encode(), body, hashlib.sha256).hexdigest()
-            headers["X-Hub-Signature-256"] = f"sha256={digest}"
-        elif route == "x":
-            digest = base64.b64encode(hmac.new(s["X_CONSUMER_SECRET"].encode(), body, hashlib.sha256).digest())
-            headers["x-twitter-webhooks-signature"] = f"sha256={digest.decode()}"
-        elif route == "telegram":
-            headers["X-Telegram-Bot-Api-Secret-Token"] = s["TELEGRAM_SECRET_TOKEN"]
-        else:
-            ts = str(int(time.time()))
-            digest = hmac.new(s["GENERIC_WEBHOOK_SECRET"].encode(), ts.encode() + b"." + body, hashlib.sha256)
-            headers |= {"X-Timestamp": ts, "X-Signature": f"sha256={digest.hexdigest()}"}
-        return headers
+        return payloads.SIGNERS[route](body, secret=self.secrets[payloads.SECRET_OF[route]])
 
 
 # the load ------------------------------------------------------------------------------------------------

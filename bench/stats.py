@@ -70,7 +70,7 @@ DAYS = 7
 # name: (messages, days of history they span, moto region)
 TABLES = {"small": (1_000, DAYS, "us-east-1"), "large": (20_000, 20 * DAYS, "eu-west-1"),
           "dense": (20_000, DAYS, "us-west-2")}
-LABELS = {"small": "1,000 msgs, 1 week", "large": "20,000 msgs, 20 weeks", "dense": "20,000 msgs, 1 week"}
+LABELS = {name: f"{n:,} msgs, {days // DAYS} week{'s' if days > DAYS else ''}" for name, (n, days, _) in TABLES.items()}
 QUEUE_SHARE = {"customer_service": 0.5, "stance": 0.2, "community": 0.3}
 PLATFORM_SHARE = {"facebook": 0.3, "instagram": 0.25, "x": 0.2, "messenger": 0.1, "whatsapp": 0.1, "telegram": 0.05}
 # minutes to first claim and from claim to resolve (log-normal medians) per queue
@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=5, help="timed calls per table with the patch (default 5)")
     parser.add_argument("--plain-reps", type=int, default=2, help="timed calls per table on plain moto (default 2)")
     args = parser.parse_args(argv)
+    if args.reps < 1:
+        parser.error("--reps must be at least 1: the ratio is of the patched timings")
 
     import boto3
     from botocore.config import Config

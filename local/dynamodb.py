@@ -5,7 +5,8 @@ Two differences from moto as it comes, both to behave like DynamoDB:
   a condition check and its write, so requests are serialized here.
 - moto deep-copies every table a transaction touches, once per item, to roll a cancelled transaction
   back: quadratic in the table size (a 2,000-delivery storm grew past 14 GB). `lean_transactions`
-  backs up only the items the transaction touches, which are the only ones it can change.
+  backs up only the items the transaction touches, which are the only ones it can change. It handles
+  tables with a sort key, as the project's one table has.
 """
 
 from __future__ import annotations
