@@ -1,7 +1,10 @@
-"""Webhook payloads shaped as each platform documents them, with our own values."""
+"""Webhook payloads shaped as each platform documents them, with our own values, and their signing."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 
 PAGE_ID = "104857600000001"
@@ -82,9 +85,10 @@ def telegram_message(message_id: int, text: str, *, chat_id: int = 700001, edite
         "chat": {"id": chat_id, "type": "private", "first_name": "Mika"}, "text": text}}
 
 
-def generic_message(native_id: str, text: str, *, source: str = "linkedin", action: str = "new") -> dict:
+def generic_message(native_id: str, text: str, *, source: str = "linkedin", action: str = "new",
+                    author_id: str = "li-778") -> dict:
     return {"messages": [{"source": source, "id": native_id, "channel": "comment", "action": action,
-                          "author": {"id": "li-778", "name": "Chris Olsen"}, "text": text,
+                          "author": {"id": author_id, "name": "Chris Olsen"}, "text": text,
                           "created_at": "2026-11-20T10:00:00+00:00"}]}
 
 
@@ -95,3 +99,31 @@ SAMPLES = {
     "telegram": lambda i: telegram_message(i, "注文した商品がまだ届きません。確認してください。"),
     "generic": lambda i: generic_message(f"urn:li:comment:{i}", "Proud you kept your DEI commitments. Buying more."),
 }
+
+
+# signing, exactly as each platform does it -----------------------------------------------------
+
+def meta_headers(body: bytes, *, secret: str) -> dict:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}"}
+
+
+def x_headers(body: bytes, *, secret: str) -> dict:
+    digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return {"Content-Type": "application/json", "x-twitter-webhooks-signature": f"sha256={digest}"}
+
+
+def telegram_headers(body: bytes, *, secret: str) -> dict:
+    return {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+
+
+def generic_headers(body: bytes, timestamp: int | None = None, *, secret: str) -> dict:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"Content-Type": "application/json", "X-Timestamp": ts, "X-Signature": f"sha256={digest}"}
+
+
+SIGNERS = {"meta": meta_headers, "x": x_headers, "telegram": telegram_headers, "generic": generic_headers}
+# the configuration name of the secret each route is signed with
+SECRET_OF = {"meta": "META_APP_SECRET", "x": "X_CONSUMER_SECRET", "telegram": "TELEGRAM_SECRET_TOKEN",
+             "generic": "GENERIC_WEBHOOK_SECRET"}

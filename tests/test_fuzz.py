@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
 
 import payloads
 from chalicelib import openapi
-from support import SIGNERS, seed_message
+from support import SIGNERS, dumps, post_webhook, seed_message, snapshot
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 WEBHOOK_MAX_EXAMPLES = int(os.environ.get("WEBHOOK_MAX_EXAMPLES", "40"))
@@ -75,22 +75,7 @@ def chalice_wsgi(api):
     return application
 
 
-def snapshot(table) -> list[str]:
-    """Every item of the table, exactly. Read from moto's in-memory backend: a Scan through botocore costs
-    ~0.2 s per call here (moto serializes every item), which would be most of the fuzzing time."""
-    try:
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.dynamodb.models import dynamodb_backends
-
-        backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][table.meta.region_name]
-        items = [item.to_json() for item in backend.get_table(os.environ["TABLE_NAME"]).all_items()]
-    except (ImportError, AttributeError, KeyError):  # another moto: the same through the API
-        items = [i for page in table.get_paginator("scan").paginate(TableName=os.environ["TABLE_NAME"])
-                 for i in page["Items"]]
-    return sorted(json.dumps(item, sort_keys=True, default=str) for item in items)
-
-
-def assert_error_body(status: int, body: bytes) -> None:
+def assert_error_body(body: bytes) -> None:
     payload = json.loads(body)
     assert set(payload) == {"error"}, payload
     assert isinstance(payload["error"]["code"], str) and payload["error"]["code"], payload
@@ -193,7 +178,7 @@ def test_every_answer_is_documented_and_a_rejected_request_stores_nothing(api, t
         assert response.status_code in documented, (response.status_code, response.content[:500])
         case.validate_response(response, checks=checks)
         if response.status_code >= 400:
-            assert_error_body(response.status_code, response.content)
+            assert_error_body(response.content)
             assert snapshot(table) == before, f"a {response.status_code} answer changed the table"
 
     check()
@@ -289,14 +274,12 @@ def _get(value, path):
     return value
 
 
-def _json_bytes(value) -> bytes:
-    return json.dumps(value).encode()  # NaN and Infinity are written as such: Python's json.loads reads them
 
 
 WEBHOOK_SETTINGS = settings(FUZZ_SETTINGS, max_examples=WEBHOOK_MAX_EXAMPLES)
 BODIES = {
     "arbitrary_bytes": st.binary(max_size=2_000),
-    "arbitrary_json": JSON_VALUES.map(_json_bytes),
+    "arbitrary_json": JSON_VALUES.map(dumps),  # NaN and Infinity are written as such: json.loads reads them
     "mutated_payload": None,  # per route
 }
 
@@ -304,14 +287,14 @@ BODIES = {
 @pytest.mark.parametrize("kind", sorted(BODIES))
 @pytest.mark.parametrize("route", WEBHOOKS)
 def test_a_signed_webhook_answers_200_or_a_json_4xx_and_a_4xx_stores_nothing(api, table, route, kind):
-    bodies = BODIES[kind] if BODIES[kind] is not None else mutated_payloads(route).map(_json_bytes)
+    bodies = BODIES[kind] if BODIES[kind] is not None else mutated_payloads(route).map(dumps)
 
     @WEBHOOK_SETTINGS
     @given(body=bodies)
     def check(body):
         note(f"POST /webhooks/{route} {body[:3000]!r}")
         before = snapshot(table)
-        response = api.http.post(f"/webhooks/{route}", body=body, headers=SIGNERS[route](body))
+        response = post_webhook(api, route, body)
         assert response.status_code == 200 or 400 <= response.status_code < 500, (
             response.status_code, body[:300], response.body[:300])
         if response.status_code == 200:
@@ -319,7 +302,7 @@ def test_a_signed_webhook_answers_200_or_a_json_4xx_and_a_4xx_stores_nothing(api
             assert summary["received"] == sum(summary[o] for o in ("stored", "duplicate", "updated", "unchanged",
                                                                     "removed", "unknown")) + len(summary["skipped"])
         else:
-            assert_error_body(response.status_code, response.body)
+            assert_error_body(response.body)
             assert snapshot(table) == before, f"a {response.status_code} answer changed the table"
 
     check()
@@ -336,7 +319,7 @@ def _meta_comment(created_time: str) -> bytes:
 
 def _with(build, path: tuple, new) -> bytes:
     payload = build()
-    return json.dumps(_replace(payload, path, new)).encode()
+    return dumps(_replace(payload, path, new))
 
 
 _WA_MESSAGE = ("entry", 0, "changes", 0, "value", "messages", 0)
@@ -371,14 +354,20 @@ FOUND_WEBHOOK_INPUTS = {
 }
 
 
+# a contact the payload cannot name is only a missing display name: the message itself is fine
+STORED_WITHOUT_THE_BROKEN_PART = {"whatsapp_wa_id_list", "whatsapp_profile_list"}
+
+
 @pytest.mark.parametrize("case", sorted(FOUND_WEBHOOK_INPUTS))
-def test_found_webhook_inputs_answer_200_or_a_json_4xx(api, table, case):
+def test_found_webhook_inputs_answer_200_or_a_json_400(api, table, case):
     route, build = FOUND_WEBHOOK_INPUTS[case]
     raw = build()
-    response = api.http.post(f"/webhooks/{route}", body=raw, headers=SIGNERS[route](raw))
-    assert response.status_code == 200 or 400 <= response.status_code < 500, (response.status_code, response.body)
-    if response.status_code != 200:
-        assert_error_body(response.status_code, response.body)
+    response = post_webhook(api, route, raw)
+    if case in STORED_WITHOUT_THE_BROKEN_PART:
+        assert response.status_code == 200 and json.loads(response.body)["stored"] == 1, response.body
+    else:
+        assert response.status_code == 400, (response.status_code, response.body)
+        assert_error_body(response.body)
         assert snapshot(table) == [], "a rejected webhook stored something"
 
 

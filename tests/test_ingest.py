@@ -8,13 +8,13 @@ from unittest import mock
 import pytest
 from botocore.exceptions import ClientError
 
-from support import SIGNERS, dumps, generic_headers, item_count, message_items, meta_headers, telegram_headers, x_headers
+from support import (SIGNERS, dumps, generic_headers, item_count, message_items, meta_headers, post_webhook,
+                     telegram_headers, x_headers)
 import payloads
 
 
 def post(api, route: str, payload, headers=None, raw: bytes | None = None):
-    body = raw if raw is not None else dumps(payload)
-    return api.http.post(f"/webhooks/{route}", body=body, headers=headers or SIGNERS[route](body))
+    return post_webhook(api, route, raw if raw is not None else dumps(payload), headers)
 
 
 # handshakes -----------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ BAD_INPUT = [
 def test_bad_input_gets_a_json_4xx_and_stores_nothing(api, table, route, case, build, status):
     before = item_count(table)
     body, headers = build(route)
-    response = api.http.post(f"/webhooks/{route}", body=body, headers=headers or SIGNERS[route](body))
+    response = post_webhook(api, route, body, headers)
     assert response.status_code == status, response.body
     error = json.loads(response.body)["error"]
     assert error["code"] and error["message"]

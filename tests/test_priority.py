@@ -53,12 +53,12 @@ def test_score_is_capped_at_100():
 
 
 def test_ingestion_stores_the_priority_and_counts_repeated_contact(api, table):
-    from support import SIGNERS, dumps, message_items
+    from support import dumps, message_items, post_webhook
     import payloads
 
     for i in range(3):
         body = dumps(payloads.telegram_message(100 + i, f"hello? anyone there? attempt {i}"))
-        assert api.http.post("/webhooks/telegram", body=body, headers=SIGNERS["telegram"](body)).status_code == 200
+        assert post_webhook(api, "telegram", body).status_code == 200
     stored = sorted(message_items(table), key=lambda m: m["id"])
     assert "repeated_contact" not in stored[0]["priority_reasons"]
     assert "repeated_contact" in stored[2]["priority_reasons"]
