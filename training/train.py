@@ -4,7 +4,9 @@
 
 Fits TF-IDF over the shared analyzer (word and character n-grams) plus a multinomial logistic
 regression, reports stratified 5-fold cross-validation, then fits on everything and writes
-models/triage-model.bin and models/MODEL_CARD.md. Same corpus, same bytes.
+models/triage-model.bin and models/MODEL_CARD.md. On one machine the same corpus gives the same bytes; another
+CPU's BLAS kernels may move the weights in the last digits, so the tests compare a retrained model with
+`artifact_differences` (same vocabulary and labels, weights within a relative tolerance, same predictions).
 """
 
 from __future__ import annotations
@@ -76,6 +78,47 @@ def write_artifact(artifact: dict, path: Path = MODEL_PATH) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_bytes(to_bytes(artifact))
     os.replace(partial, path)
+
+
+WEIGHT_RTOL = 1e-9  # relative: another CPU's BLAS kernels move the fitted weights by ~1e-12
+
+
+def _close(a: float, b: float, rtol: float) -> bool:
+    return abs(a - b) <= rtol * max(abs(a), abs(b), 1.0)
+
+
+def artifact_differences(committed: dict, fresh: dict, texts: list[str] = (), rtol: float = WEIGHT_RTOL) -> list[str]:
+    """What separates two exports of "the same" model, beyond floating-point noise: labels, vocabulary,
+    review threshold, intercepts, idf and weights (relative tolerance) and the label each scores for `texts`.
+    Empty when they are the same model."""
+    from chalicelib.classifier.artifact import unpack_artifact
+    from chalicelib.classifier.scorer import TriageModel
+
+    problems = []
+    for key in ("format", "labels", "sublinear_tf", "review_threshold"):
+        if committed.get(key) != fresh.get(key):
+            problems.append(f"{key}: {committed.get(key)!r} != {fresh.get(key)!r}")
+    if problems:
+        return problems
+    names_a, idf_a, weights_a = unpack_artifact(committed)
+    names_b, idf_b, weights_b = unpack_artifact(fresh)
+    if names_a != names_b:
+        only_a, only_b = set(names_a) - set(names_b), set(names_b) - set(names_a)
+        return [f"vocabulary: {len(names_a)} != {len(names_b)} terms; only in the first {sorted(only_a)[:5]}, "
+                f"only in the second {sorted(only_b)[:5]}"]
+    for what, a, b in (("intercept", committed["intercept"], fresh["intercept"]), ("idf", idf_a, idf_b),
+                       ("weights", weights_a, weights_b)):
+        far = [i for i, (x, y) in enumerate(zip(a, b)) if not _close(x, y, rtol)]
+        if far:
+            i = far[0]
+            problems.append(f"{what}: {len(far)} values differ by more than {rtol:g} relative (first: {a[i]!r} != {b[i]!r})")
+    if problems:
+        return problems
+    model_a, model_b = TriageModel(committed), TriageModel(fresh)
+    changed = [t for t in texts if model_a.classify(t).category != model_b.classify(t).category]
+    if changed:
+        problems.append(f"predictions differ on {len(changed)} of {len(texts)} texts, e.g. {changed[0][:60]!r}")
+    return problems
 
 
 def per_class_report(truth: list[str], predicted: list[str]) -> tuple[str, float, list[list[int]]]:

@@ -1,4 +1,5 @@
-"""`python -m training.train`: extra labelled rows (agents' corrections) join the corpus; output is reproducible."""
+"""`python -m training.train`: extra labelled rows (agents' corrections) join the corpus; output is reproducible
+(the same model within floating-point tolerance; byte identity is a property of one machine, not of the suite)."""
 
 from __future__ import annotations
 
@@ -41,10 +42,11 @@ def test_extra_rows_join_the_corpus_and_the_vocabulary(tmp_path, monkeypatch):
     with_extra, card = run("a.bin", "--extra", str(extra))
     again, _ = run("b.bin", "--extra", str(extra))
     without, _ = run("c.bin")
-    # THEN the extra word is in the model and pulls towards stance; same inputs give the same bytes
+    # THEN the extra word is in the model and pulls towards stance; same inputs give the same model
     terms = read_artifact(with_extra.read_bytes())["terms"].split("\n")
     assert "w:zorblax" in terms
     assert "w:zorblax" not in read_artifact(without.read_bytes())["terms"].split("\n")
-    assert with_extra.read_bytes() == again.read_bytes()
+    texts = [e.text for e in corpus.load_corpus([extra])]
+    assert train.artifact_differences(read_artifact(with_extra.read_bytes()), read_artifact(again.read_bytes()), texts) == []
     assert TriageModel.load(with_extra).classify("zorblax").category == "stance"
     assert "including extra corrections" in card.read_text()
