@@ -3,15 +3,19 @@
     python -m training.evaluate --data FILE.jsonl [--model models/triage-model.bin]
 
 Each row needs `text` and `label` (customer_service | stance | community); rows labelled "exclude" are skipped.
-Every row is scored by chalicelib.classifier.scorer.TriageModel, exactly as the Lambda scores it, and the
-metrics are computed in pure Python: this runs with the runtime dependencies only (no scikit-learn, no numpy).
-Prints per-class precision / recall / F1 / support and the confusion matrix; the last line is `macro_f1=0.XXX`.
+Every row is scored by chalicelib.classifier.scorer.TriageModel, exactly as the Lambda scores it (the deployed
+system: the same artifact, its review threshold unless TRIAGE_REVIEW_THRESHOLD overrides it), and the metrics are
+computed in pure Python: this runs with the runtime dependencies only (no scikit-learn, no numpy).
+Prints, for all rows and per language (`lang`): per-class precision / recall / F1 / support and the confusion
+matrix; a calibration table (confidence bands, the accuracy in each, ECE); the share flagged needs_review and the
+accuracy of the rest. The last line is `macro_f1=0.XXX` (all rows, the three labels).
 A file that cannot be read or parsed is reported on stderr (naming the line) with exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -64,6 +68,66 @@ def matrix_table(matrix: list[list[int]], labels: Sequence[str] = LABELS) -> str
     return "\n".join(lines)
 
 
+CALIBRATION_BANDS = 10  # equal-width confidence bands over [0, 1] (three labels: the lowest seen is 0.3-0.4)
+
+
+def calibration(confidence: Sequence[float], correct: Sequence[bool], bands: int = CALIBRATION_BANDS):
+    """Per non-empty band: (low, high, rows, mean confidence, accuracy); and the expected calibration error,
+    sum over bands of (rows in band / rows) * |accuracy - mean confidence|."""
+    groups: dict[int, list[tuple[float, bool]]] = {}
+    for c, ok in zip(confidence, correct, strict=True):
+        groups.setdefault(min(int(c * bands), bands - 1), []).append((c, ok))
+    rows, ece = [], 0.0
+    for band in sorted(groups):
+        items = groups[band]
+        mean = sum(c for c, _ in items) / len(items)
+        accuracy = sum(ok for _, ok in items) / len(items)
+        ece += len(items) / len(confidence) * abs(accuracy - mean)
+        rows.append((band / bands, (band + 1) / bands, len(items), mean, accuracy))
+    return rows, ece
+
+
+def calibration_table(rows) -> str:
+    total = sum(r[2] for r in rows)
+    lines = ["| confidence | rows | share | mean confidence | accuracy |", "|---|---|---|---|---|"]
+    for low, high, n, mean, accuracy in rows:
+        lines.append(f"| {low:.1f}-{high:.1f} | {n} | {n / total:.1%} | {mean:.3f} | {accuracy:.3f} |")
+    return "\n".join(lines)
+
+
+def present_macro_f1(matrix: list[list[int]]) -> float:
+    """Macro-F1 over the labels that occur in the truth (a language's set may lack a label)."""
+    metrics = [m for m in per_class(matrix) if m[3]]
+    return sum(m[2] for m in metrics) / len(metrics) if metrics else 0.0
+
+
+def review_summary(truth, predicted, flagged) -> tuple[float, float | None]:
+    """(share flagged, accuracy of the predictions not flagged)."""
+    kept = [t == p for t, p, f in zip(truth, predicted, flagged) if not f]
+    return sum(flagged) / len(flagged), (sum(kept) / len(kept) if kept else None)
+
+
+def language_tables(langs, truth, predicted, flagged) -> str:
+    order = sorted(set(langs), key=lambda lang: (-langs.count(lang), lang))
+    summary = ["| language | rows | accuracy | macro-F1 (labels present) | flagged | accuracy of the rest |",
+               "|---|---|---|---|---|---|"]
+    metrics_lines = ["| language / label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    matrix_lines = ["| language / true \\ predicted | " + " | ".join(LABELS) + " |", "|---" * (len(LABELS) + 1) + "|"]
+    for lang in order:
+        idx = [i for i, x in enumerate(langs) if x == lang]
+        t, p, f = [truth[i] for i in idx], [predicted[i] for i in idx], [flagged[i] for i in idx]
+        matrix = confusion(t, p)
+        share, rest = review_summary(t, p, f)
+        name = lang or "(none)"
+        summary.append(f"| {name} | {len(idx)} | {sum(a == b for a, b in zip(t, p)) / len(idx):.3f} | "
+                       f"{present_macro_f1(matrix):.3f} | {share:.1%} | " + (f"{rest:.3f}" if rest is not None else "n/a")
+                       + " |")
+        for label, (pr, rc, f1, sup), row in zip(LABELS, per_class(matrix), matrix):
+            metrics_lines.append(f"| {name} / {label} | {pr:.3f} | {rc:.3f} | {f1:.3f} | {sup} |")
+            matrix_lines.append(f"| {name} / {label} | " + " | ".join(str(v) for v in row) + " |")
+    return "\n".join(summary) + "\n\n" + "\n".join(metrics_lines) + "\n\n" + "\n".join(matrix_lines)
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -90,14 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     if list(model.labels) != list(LABELS):
         return _fail(f"{args.model}: model labels {model.labels} differ from {list(LABELS)}")
 
-    results = [model.classify(row.text) for row in rows]
+    override = os.environ.get("TRIAGE_REVIEW_THRESHOLD")  # as deployed: classify() honours the same override
+    threshold = float(override) if override else model.review_threshold
+    results = [model.classify(row.text, threshold) for row in rows]
     truth = [row.label for row in rows]
     predicted = [r.category for r in results]
+    langs = [row.lang for row in rows]
     matrix = confusion(truth, predicted)
     metrics = per_class(matrix)
-    correct = sum(t == p for t, p in zip(truth, predicted))
+    correct = [t == p for t, p in zip(truth, predicted)]
     flagged = [r.needs_review for r in results]
-    kept = [t == p for t, p, f in zip(truth, predicted, flagged) if not f]
+    share, rest = review_summary(truth, predicted, flagged)
+    bands, ece = calibration([r.confidence for r in results], correct)
 
     print(f"model {model.version} ({args.model}) on {args.data}: {len(rows)} rows")
     print()
@@ -105,11 +173,20 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(matrix_table(matrix))
     print()
-    print(f"accuracy={correct / len(rows):.3f}")
+    print(f"accuracy={sum(correct) / len(rows):.3f}")
+    print()
+    print("By language:")
+    print()
+    print(language_tables(langs, truth, predicted, flagged))
+    print()
+    print("Calibration (confidence of the predicted label):")
+    print()
+    print(calibration_table(bands))
+    print()
+    print(f"ECE={ece:.3f} ({CALIBRATION_BANDS} equal-width bands)")
     print(
-        f"needs_review: {sum(flagged)} of {len(rows)} flagged ({sum(flagged) / len(rows):.1%}) at threshold "
-        f"{model.review_threshold:.2f}; accuracy of the rest "
-        + (f"{sum(kept) / len(kept):.3f}" if kept else "n/a")
+        f"needs_review: {sum(flagged)} of {len(rows)} flagged ({share:.1%}) at threshold "
+        f"{threshold:.2f}; accuracy of the rest " + (f"{rest:.3f}" if rest is not None else "n/a")
     )
     print(f"macro_f1={macro_f1(metrics):.3f}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import json
 import re
 import subprocess
@@ -240,3 +241,52 @@ def test_metrics_match_scikit_learn(data):
         assert ours[k][2] == pytest.approx(f[k], abs=1e-12)
         assert ours[k][3] == s[k]
     assert evaluate.macro_f1(ours) == pytest.approx(float(f.mean()), abs=1e-12)
+
+
+# --- per language, calibration and review share, on the tiny model (each value worked out by hand) ---
+
+def _softmax_max(logits: list[float]) -> float:
+    exps = [math.exp(z) for z in logits]
+    return max(exps) / sum(exps)
+
+
+SURE_REFUND = _softmax_max([5.0, 0.0, 0.0])  # one known term, tf-idf 1: logits are its weights
+SURE_MEETUP = _softmax_max([0.0, 0.0, 3.0])
+MIXED = _softmax_max([0.0, 5 / math.sqrt(2), 3 / math.sqrt(2)])  # "the boycott meetup": two terms, 1/sqrt(2) each
+LANG_ROWS = [
+    {"text": "refund please", "label": "customer_service", "lang": "en"},   # right, SURE_REFUND
+    {"text": "boycott them all", "label": "stance", "lang": "en"},          # right, SURE_REFUND
+    {"text": "refund!!", "label": "stance", "lang": "en"},                  # wrong, SURE_REFUND
+    {"text": "meetup tonight", "label": "community", "lang": "ja"},         # right, SURE_MEETUP
+    {"text": "the boycott meetup", "label": "community", "lang": "ja"},     # wrong, MIXED
+]
+
+
+def test_language_calibration_and_review_sections(tmp_path, tiny_model, capsys, monkeypatch):
+    assert 0.7 < MIXED < 0.8 < 0.9 < SURE_MEETUP < 0.95 < SURE_REFUND
+    monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "0.9")  # flags only the MIXED row, as classify() would
+    data = write_jsonl(tmp_path / "eval.jsonl", LANG_ROWS)
+    code, out, err = run(["--data", str(data), "--model", str(tiny_model)], capsys)
+    assert code == 0, err
+    rows = table_rows(out)
+    # language | rows | accuracy | macro-F1 over the labels present | flagged | accuracy of the rest
+    assert rows["en"] == [["3", "0.667", "0.667", "0.0%", "0.667"]]  # cs and stance: F1 2/3 each
+    assert rows["ja"] == [["2", "0.500", "0.667", "50.0%", "1.000"]]  # community only: P 1, R 1/2
+    assert rows["en / stance"] == [["1.000", "0.500", "0.667", "2"], ["1", "1", "0"]]
+    assert rows["ja / community"] == [["1.000", "0.500", "0.667", "2"], ["0", "1", "1"]]
+    # calibration: band | rows | share | mean confidence | accuracy
+    assert rows["0.7-0.8"] == [["1", "20.0%", f"{MIXED:.3f}", "0.000"]]
+    mean_top = (3 * SURE_REFUND + SURE_MEETUP) / 4
+    assert rows["0.9-1.0"] == [["4", "80.0%", f"{mean_top:.3f}", "0.750"]]
+    ece = 0.2 * MIXED + 0.8 * abs(0.75 - mean_top)
+    lines = out.rstrip("\n").splitlines()
+    assert f"ECE={ece:.3f} (10 equal-width bands)" in lines
+    assert "needs_review: 1 of 5 flagged (20.0%) at threshold 0.90; accuracy of the rest 0.750" in lines
+    assert lines[-1] == "macro_f1=0.611"  # all rows: F1 2/3 (cs), 1/2 (stance: the mixed row), 2/3 (community)
+
+
+def test_calibration_bands_and_ece_directly():
+    bands, ece = evaluate.calibration([0.35, 0.95, 0.99, 1.0], [False, True, False, True])
+    assert bands == [(0.3, 0.4, 1, 0.35, 0.0), (0.9, 1.0, 3, pytest.approx((0.95 + 0.99 + 1.0) / 3), 2 / 3)]
+    assert ece == pytest.approx(0.25 * 0.35 + 0.75 * abs(2 / 3 - (0.95 + 0.99 + 1.0) / 3))
+    assert evaluate.calibration([0.5, 0.5], [True, False])[1] == pytest.approx(0.0)
