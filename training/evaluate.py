@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TriageModel
-from training.corpus import LABELS, CorpusError, read_jsonl
+from training.corpus import LABELS, CorpusError, Example, read_jsonl
 
 EXIT_BAD_INPUT = 2
 
@@ -128,6 +128,29 @@ def language_tables(langs, truth, predicted, flagged) -> str:
     return "\n".join(summary) + "\n\n" + "\n".join(metrics_lines) + "\n\n" + "\n".join(matrix_lines)
 
 
+def report(model: TriageModel, rows: Sequence[Example], threshold: float) -> tuple[str, float]:
+    """The whole report (without its header and last line) and the macro-F1 over the three labels."""
+    results = [model.classify(row.text, threshold) for row in rows]
+    truth = [row.label for row in rows]
+    predicted = [r.category for r in results]
+    langs = [row.lang for row in rows]
+    matrix = confusion(truth, predicted)
+    metrics = per_class(matrix)
+    correct = [t == p for t, p in zip(truth, predicted)]
+    flagged = [r.needs_review for r in results]
+    share, rest = review_summary(truth, predicted, flagged)
+    bands, ece = calibration([r.confidence for r in results], correct)
+    text = "\n".join([
+        report_table(metrics), "", matrix_table(matrix), "", f"accuracy={sum(correct) / len(rows):.3f}", "",
+        "By language:", "", language_tables(langs, truth, predicted, flagged), "",
+        "Calibration (confidence of the predicted label):", "", calibration_table(bands), "",
+        f"ECE={ece:.3f} ({CALIBRATION_BANDS} equal-width bands)",
+        f"needs_review: {sum(flagged)} of {len(rows)} flagged ({share:.1%}) at threshold {threshold:.2f}; "
+        "accuracy of the rest " + (f"{rest:.3f}" if rest is not None else "n/a"),
+    ])
+    return text, macro_f1(metrics)
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -156,39 +179,11 @@ def main(argv: list[str] | None = None) -> int:
 
     override = os.environ.get("TRIAGE_REVIEW_THRESHOLD")  # as deployed: classify() honours the same override
     threshold = float(override) if override else model.review_threshold
-    results = [model.classify(row.text, threshold) for row in rows]
-    truth = [row.label for row in rows]
-    predicted = [r.category for r in results]
-    langs = [row.lang for row in rows]
-    matrix = confusion(truth, predicted)
-    metrics = per_class(matrix)
-    correct = [t == p for t, p in zip(truth, predicted)]
-    flagged = [r.needs_review for r in results]
-    share, rest = review_summary(truth, predicted, flagged)
-    bands, ece = calibration([r.confidence for r in results], correct)
-
     print(f"model {model.version} ({args.model}) on {args.data}: {len(rows)} rows")
     print()
-    print(report_table(metrics))
-    print()
-    print(matrix_table(matrix))
-    print()
-    print(f"accuracy={sum(correct) / len(rows):.3f}")
-    print()
-    print("By language:")
-    print()
-    print(language_tables(langs, truth, predicted, flagged))
-    print()
-    print("Calibration (confidence of the predicted label):")
-    print()
-    print(calibration_table(bands))
-    print()
-    print(f"ECE={ece:.3f} ({CALIBRATION_BANDS} equal-width bands)")
-    print(
-        f"needs_review: {sum(flagged)} of {len(rows)} flagged ({share:.1%}) at threshold "
-        f"{threshold:.2f}; accuracy of the rest " + (f"{rest:.3f}" if rest is not None else "n/a")
-    )
-    print(f"macro_f1={macro_f1(metrics):.3f}")
+    text, macro = report(model, rows, threshold)
+    print(text)
+    print(f"macro_f1={macro:.3f}")
     return 0
 
 

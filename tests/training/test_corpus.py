@@ -153,3 +153,20 @@ def test_checker_script_uses_the_shared_rule(tmp_path):
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "rows=3 near_duplicate_rows=2 share=0.6667"
     assert lines[0].startswith("NEAR-DUP 0.8") and f"{path}:1" in lines[0] and f"{path}:2" in lines[0]
+
+
+def test_short_english_stance_rows_name_their_issue(corpus):
+    from training.tools.prune_unnamed_stance import should_drop
+
+    bare = [e.text for e in corpus if should_drop({"text": e.text, "label": e.label, "lang": e.lang})]
+    assert not bare, f"{len(bare)} short English stance rows name no issue (training.tools.prune_unnamed_stance): {bare[:10]}"
+
+
+def test_the_unnamed_stance_rule():
+    from training.tools.prune_unnamed_stance import should_drop
+
+    assert should_drop({"text": "Cowards.", "label": "stance", "lang": "en"})
+    assert not should_drop({"text": "Cowards. Bring back the Pride collection.", "label": "stance", "lang": "en"})
+    assert not should_drop({"text": "Cowards. #BoycottNow", "label": "stance", "lang": "en"})
+    assert not should_drop({"text": "Cowards.", "label": "community", "lang": "en"})
+    assert not should_drop({"text": "Spineless. " * 6, "label": "stance", "lang": "en"})  # long enough to carry context
