@@ -16,6 +16,10 @@ CHAR_NGRAM_RANGE = (3, 5)
 CJK_CHAR_NGRAM_RANGE = (1, 3)
 WORD_NGRAM_RANGE = (1, 2)
 MAX_TEXT_CHARS = 2_000  # a 20k-character rant decides no more than its first screenful
+# Japanese text also gets this feature: its own bias, so the label mix of the Japanese rows does not move the
+# English decisions through the shared intercept. Not a piece of the text, so never shown as a deciding term.
+JAPANESE_FEATURE = "l:ja"
+NOT_FROM_TEXT = "l:"
 
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"@\w+")
@@ -57,7 +61,7 @@ def _handle_kind(handle: str) -> str:
 
 
 def analyze(text: str) -> list[str]:
-    """Features of one message: `w:` word uni/bi-grams and `c:` in-token character n-grams."""
+    """Features of one message: `w:` word uni/bi-grams, `c:` in-token character n-grams, and `l:ja` for Japanese."""
     norm = normalize(text)
     feats: list[str] = []
     words = _WORD.findall(norm)
@@ -65,11 +69,16 @@ def analyze(text: str) -> list[str]:
     for n in range(lo, hi + 1):
         for i in range(len(words) - n + 1):
             feats.append("w:" + " ".join(words[i:i + n]))
+    japanese = False
     for token in norm.split():
-        lo, hi = CJK_CHAR_NGRAM_RANGE if has_cjk(token) else CHAR_NGRAM_RANGE
+        cjk = has_cjk(token)
+        japanese = japanese or cjk
+        lo, hi = CJK_CHAR_NGRAM_RANGE if cjk else CHAR_NGRAM_RANGE
         padded = f" {token} "
         size = len(padded)
         for n in range(lo, min(hi, size) + 1):
             for i in range(size - n + 1):
                 feats.append("c:" + padded[i:i + n])
+    if japanese:
+        feats.append(JAPANESE_FEATURE)
     return feats

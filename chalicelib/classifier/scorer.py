@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .artifact import MAGIC, Container, bucket_of, read_artifact, unpack_artifact
-from .features import analyze
+from .features import NOT_FROM_TEXT, analyze
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "triage-model.bin"
 TOP_TERMS = 5
@@ -153,7 +153,10 @@ class TriageModel:
         chosen: list[TermWeight] = []
         # overlapping character n-grams say the same thing twice, so look a little past TOP_TERMS
         for contribution, j in heapq.nlargest(TOP_TERMS * 6, contributions):
-            shown = self._name(j)[2:].strip()
+            name = self._name(j)
+            if name.startswith(NOT_FROM_TEXT):
+                continue
+            shown = name[2:].strip()
             if not shown or any(shown in c.term or c.term in shown for c in chosen):
                 continue
             chosen.append(TermWeight(shown, round(contribution / norm, 4)))

@@ -20,7 +20,7 @@ from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TOP_TERMS, Triage, 
 from training.corpus import LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("sklearn", "numpy", "scipy")
+HEAVY = ("sklearn", "numpy", "scipy", "pandas", "torch", "onnxruntime")
 
 CLEAR = {
     "customer_service": "@AcmeSupport my order #55120 still hasn't arrived after 2 weeks, can you check where it is?",
@@ -47,7 +47,7 @@ import json, sys
 import chalicelib.classifier as classifier
 texts = ["where is my refund??", "boycott this brand", "see you all at the meetup", "返金はいつですか", "", "😀"]
 results = [classifier.classify(t) for t in texts]
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"sklearn", "numpy", "scipy"})
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"sklearn", "numpy", "scipy", "pandas", "torch", "onnxruntime"})
 print(json.dumps({"heavy": heavy, "categories": [r.category for r in results]}))
 """
     env = {k: v for k, v in os.environ.items() if k not in ("TRIAGE_MODEL_PATH", "TRIAGE_REVIEW_THRESHOLD")}
@@ -222,3 +222,16 @@ def test_the_mapped_model_is_safe_to_share_between_threads(decoded_model):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(model.probabilities, texts))
     assert results == [decoded_model.probabilities(t) for t in texts]
+
+
+def test_japanese_text_gets_its_own_bias_feature_never_shown_as_a_term():
+    from chalicelib.classifier.features import JAPANESE_FEATURE, analyze
+
+    assert analyze("返金はいつですか")[-1] == JAPANESE_FEATURE
+    assert analyze("@SkylarkAirHelp 返金まだ？ refund pls").count(JAPANESE_FEATURE) == 1
+    assert JAPANESE_FEATURE not in analyze("where is my refund") and JAPANESE_FEATURE not in analyze("")
+    artifact = pack_artifact({JAPANESE_FEATURE: [1.0, 9.0, 0.0, 0.0], "c:返金": [1.0, 1.0, 0.0, 0.0]},
+                             list(LABELS), [0.0, 0.0, 0.0], 0.5)
+    result = TriageModel(artifact).classify("返金")
+    assert result.category == "customer_service"
+    assert [t.term for t in result.top_terms] == ["返金"]  # the bias pushed hardest, but it is not in the text
