@@ -15,7 +15,7 @@ from .config import get_secret
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable, UnsupportedMediaType
 from .models import EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
-from .platforms.base import HandshakeResponse
+from .platforms.base import HandshakeResponse, owning_route
 from .priority import compute_priority
 from .store import messages as store
 from .store.messages import Outcome, Triaged
@@ -51,6 +51,7 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
         batch = adapter.parse(request)
     except InvalidMessage as exc:  # e.g. an id too long for a DynamoDB key
         raise InvalidPayload(f"the payload cannot make a message: {exc}") from exc
+    check_id_spaces(route, batch.events)
     result = IngestResult(skipped=batch.skipped)
     now = datetime.now(timezone.utc)
     try:
@@ -64,6 +65,19 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
         observability.record_ingest(route, None, observability.STORAGE_FAILED)
         raise
     return result
+
+
+def check_id_spaces(route: str, events: list[InboundEvent]) -> None:
+    """Every event must name a message of a platform this route's adapter owns (its secret vouches for it).
+
+    A message id is "<platform>:<native id>" and the stored item is keyed by it, so an edit or a removal
+    can only reach messages that came in through the same adapter.
+    """
+    for event in events:
+        platform = event.message_id.partition(":")[0]
+        if owning_route(platform) != route:
+            raise InvalidPayload(f"{route} webhooks cannot create, edit or remove {platform} messages",
+                                 code="foreign_id_space")
 
 
 def _check_envelope(request: WebhookRequest) -> None:

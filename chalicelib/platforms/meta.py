@@ -7,11 +7,12 @@ One endpoint serves them all (Meta signs every product with the app secret); the
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from ..errors import Forbidden
+from ..errors import BadRequest, Forbidden
 from ..language import detect_language
 from ..models import Author, Channel, EventKind, InboundEvent, Message
 from .base import Batch, HandshakeResponse, PlatformAdapter, SecretLookup, WebhookRequest, check_signature, parse_json
@@ -91,6 +92,7 @@ class MetaPayload(_Lenient):
 
 
 _REMOVAL_VERBS = {"remove", "hide", "delete"}
+_CHALLENGE = re.compile(r"[0-9]{1,64}")
 _RECEIPTS = ("read", "delivery", "reaction", "postback", "referral", "optin", "account_linking")
 
 
@@ -104,7 +106,10 @@ class MetaAdapter(PlatformAdapter):
             token.encode(), secret("META_VERIFY_TOKEN").encode()
         ):
             raise Forbidden("hub.mode must be subscribe and hub.verify_token must match", code="verification_failed")
-        return HandshakeResponse(request.query.get("hub.challenge", ""), content_type="text/plain")
+        challenge = request.query.get("hub.challenge", "")
+        if not _CHALLENGE.fullmatch(challenge):  # Meta sends digits; echoing anything else would reflect input
+            raise BadRequest("hub.challenge must be 1-64 digits, as Meta sends it", code="invalid_challenge")
+        return HandshakeResponse(challenge, content_type="text/plain; charset=utf-8")
 
     def verify(self, request: WebhookRequest, secret: SecretLookup) -> None:
         check_signature(request.header("X-Hub-Signature-256"), secret("META_APP_SECRET"), request.body,

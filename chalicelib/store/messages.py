@@ -95,6 +95,7 @@ def message_item(item: Triaged) -> dict[str, Any]:
         "channel": m.channel.value,
         "author": without_none(m.author),
         "text": m.text,
+        "text_truncated": m.text_truncated or None,  # only when it was cut
         "language": m.language,
         "created_at": iso(m.created_at),
         "received_at": received,
@@ -218,6 +219,7 @@ def apply_edit(item: Triaged, stored: dict[str, Any], now: datetime) -> Outcome:
     new_queue = triage.category if status == OPEN else old_queue
     attributes = {
         "text": m.text,
+        "text_truncated": m.text_truncated,
         "language": m.language,
         "triage": triage_document(triage),
         "needs_review": triage.needs_review and status in (OPEN, CLAIMED),
