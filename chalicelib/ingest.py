@@ -103,5 +103,5 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
     if event.kind == EventKind.EDIT:
         stored = store.get_message(event.message_id)
         if stored is not None:
-            return store.apply_edit(triaged, stored, now), triaged.triage.category
+            return store.apply_edit(triaged, stored, now, event.version), triaged.triage.category
     return store.save_new(triaged), triaged.triage.category

@@ -128,6 +128,9 @@ class InboundEvent:
     kind: EventKind
     message_id: str
     message: Message | None = None  # set for NEW and EDIT
+    # orders the edits of one message where the platform's signature covers a time (generic: X-Timestamp);
+    # an edit whose version sorts before the one applied is ignored, so a replayed older edit cannot revert
+    version: str | None = None
 
 
 @dataclass(frozen=True)

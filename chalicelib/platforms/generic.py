@@ -46,6 +46,11 @@ misspelt field fails loudly instead of being dropped. Invalid JSON is 400 `malfo
 parent_id, thread_id and conversation_id are native ids; the Message stores them as
 "<source>:<value>", like its own id.
 
+Edits are ordered by their X-Timestamp (then by position in the batch): an edit signed before the
+edit already applied to that message is answered "unchanged" and changes nothing, so replaying a
+captured older edit inside the 300 s window cannot revert a newer one. Two edits of one message
+signed in the same second apply in the order they arrive.
+
 Example:
 
     {"messages": [{"source": "linkedin", "id": "7191234567890", "channel": "comment",
@@ -158,13 +163,14 @@ class GenericAdapter(PlatformAdapter):
 
     def parse(self, request: WebhookRequest) -> Batch:
         body = parse_json(request.body, GenericBody)
+        signed_at = int(request.header("X-Timestamp") or 0)  # verify() has checked it
         batch = Batch()
-        for item in body.messages:
-            batch.events.append(_event(item))
+        for index, item in enumerate(body.messages):
+            batch.events.append(_event(item, version=f"{signed_at:020d}.{index:03d}"))
         return batch
 
 
-def _event(item: GenericMessage) -> InboundEvent:
+def _event(item: GenericMessage, version: str | None = None) -> InboundEvent:
     def prefixed(native: str | None) -> str | None:
         return f"{item.source}:{native}" if native is not None else None
 
@@ -183,4 +189,4 @@ def _event(item: GenericMessage) -> InboundEvent:
         thread_id=prefixed(item.thread_id),
         conversation_id=prefixed(item.conversation_id),
     )
-    return InboundEvent(kind=EventKind(item.action), message_id=message_id, message=message)
+    return InboundEvent(kind=EventKind(item.action), message_id=message_id, message=message, version=version)

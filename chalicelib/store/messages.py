@@ -210,11 +210,16 @@ def recent_messages_from(platform: str, author_id: str, now: datetime) -> int:
     return int(dynamo.from_item(response.get("Item", {})).get("messages", 0))
 
 
-def apply_edit(item: Triaged, stored: dict[str, Any], now: datetime) -> Outcome:
-    """New text for a stored message: triage again; an open message follows its new category."""
+def apply_edit(item: Triaged, stored: dict[str, Any], now: datetime, version: str | None = None) -> Outcome:
+    """New text for a stored message: triage again; an open message follows its new category.
+
+    `version` orders edits (see InboundEvent): one older than the edit applied is ignored.
+    """
     m, triage = item.message, item.triage
     if stored["text"] == m.text:
         return Outcome.UNCHANGED  # a redelivered edit
+    if version is not None and version < stored.get("edit_version", ""):
+        return Outcome.UNCHANGED  # a replayed older edit (the rev guard below keeps this check atomic)
     old_queue, status = stored["queue"], stored["status"]
     new_queue = triage.category if status == OPEN else old_queue
     attributes = {
@@ -226,6 +231,7 @@ def apply_edit(item: Triaged, stored: dict[str, Any], now: datetime) -> Outcome:
         "priority": item.priority.score,
         "priority_reasons": item.priority.reasons,
         "queue": new_queue,
+        **({"edit_version": version} if version is not None else {}),
         **index_attributes(new_queue, status, item.priority.score, stored["received_at"], m.id,
                            stored.get("lease_expires_at")),
     }
