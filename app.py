@@ -210,9 +210,9 @@ def keys_revoke(key_id):
 
 # managers: stats -----------------------------------------------------------------------------------
 
-def _stats_query():
+def _stats_query(parse=stats.parse_query):
     auth.require_role(caller(), "manager", "admin")
-    return stats.parse_query(app.current_request.query_params, now())
+    return parse(app.current_request.query_params, now())
 
 
 @app.route("/stats", methods=["GET"], content_types=ANY_CONTENT_TYPE)
@@ -222,8 +222,7 @@ def stats_overview():
 
 @app.route("/stats/spikes", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def stats_spikes():
-    query = _stats_query()
-    baseline = stats.parse_baseline_hours(app.current_request.query_params)
+    query, baseline = _stats_query(stats.parse_spikes_query)
     return {"method": stats.SPIKE_METHOD, "spikes": stats.spikes(query, baseline)}
 
 

@@ -52,7 +52,9 @@ class StatsQuery:
     queues: tuple[str, ...]
 
 
-def parse_query(params: dict[str, str] | None, now: datetime) -> StatsQuery:
+def parse_query(params: dict[str, str] | None, now: datetime, *, bound_hourly: bool = True) -> StatsQuery:
+    """The shared stats parameters; hourly buckets are bounded (the answer must fit 6 MB) unless the
+    caller returns only a few of them (spikes)."""
     params = params or {}
     try:
         tz = ZoneInfo(params.get("tz") or "UTC")
@@ -70,7 +72,7 @@ def parse_query(params: dict[str, str] | None, now: datetime) -> StatsQuery:
         raise BadRequest("from must be before to", code="invalid_query")
     if end - start > MAX_RANGE:
         raise BadRequest("the range may span at most 366 days", code="invalid_query")
-    if granularity == "hour" and end - start > MAX_HOURLY_RANGE:
+    if bound_hourly and granularity == "hour" and end - start > MAX_HOURLY_RANGE:
         raise BadRequest("hourly buckets may span at most 31 days; use granularity=day for longer ranges",
                          code="invalid_query")
     queue = params.get("queue")
@@ -78,6 +80,11 @@ def parse_query(params: dict[str, str] | None, now: datetime) -> StatsQuery:
         raise BadRequest(f"queue must be one of {', '.join(QUEUES)}", code="invalid_query")
     platform = params.get("platform") or None
     return StatsQuery(start, end, granularity, tz, platform, (queue,) if queue else QUEUES)
+
+
+def parse_spikes_query(params: dict[str, str] | None, now: datetime) -> tuple[StatsQuery, int]:
+    """/stats/spikes: any range up to 366 days (it answers only the spikes) and its baseline_hours."""
+    return parse_query(params, now, bound_hourly=False), parse_baseline_hours(params)
 
 
 def parse_baseline_hours(params: dict[str, str] | None) -> int:
