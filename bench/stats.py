@@ -267,12 +267,145 @@ def seed(client, table: str, items: list[dict]) -> None:
             client.batch_write_item(RequestItems={table: requests})
 
 
+# the large case: a year of busy counters --------------------------------------------------------
+
+YEAR_REGION = "ap-northeast-1"
+YEAR_RATE = {"customer_service": 60, "stance": 15, "community": 30}  # mean messages an hour
+
+
+def year_counters(days: int, end: datetime, seed_value: int = 366) -> list[dict]:
+    """Volume counters for every (queue, hour) of `days` busy days: every platform, needs_review, and the
+    response-time bins a busy queue fills (what makes each hourly bucket of /stats large)."""
+    from chalicelib.store.entities import VolumeCounterKeys
+    from chalicelib.store.messages import volume_increments
+
+    rng = random.Random(seed_value)
+    items = []
+    for h in range(days * 24):
+        hour = end - timedelta(hours=days * 24 - h)
+        cycle = 0.4 + 0.6 * math.sin(math.pi * hour.hour / 24) ** 2  # a daily cycle
+        for queue, rate in YEAR_RATE.items():
+            counts: Counter = Counter()
+            n = max(1, int(rng.gauss(rate * cycle, 3)) + (rng.random() < 0.01) * rate * 3)  # rare surges
+            for _ in range(n):
+                counts.update(volume_increments(pick(rng, PLATFORM_SHARE), 1, rng.random() < REVIEW_SHARE))
+            resolved = int(n * 0.9)
+            counts["resolved"] = resolved
+            for kind in ("ttc", "ttr"):
+                for b in rng.sample(range(8, 30), 12):
+                    counts[f"{kind}_{b}"] += max(1, resolved // 12)
+            items.append({"pk": VolumeCounterKeys.pk(queue), "sk": VolumeCounterKeys.sk(hour.strftime("%Y-%m-%dT%H")),
+                          **counts})
+    return items
+
+
+def previous_spikes(query, baseline_hours: int, counters) -> int:
+    """The spike scan as it was before the sliding window (a baseline sum of `baseline_hours` per hour and
+    a lower-tail Poisson sum of `observed` terms): the baseline of the ratio. Returns the spike count."""
+    from chalicelib.stats import SPIKE_MIN_COUNT, SPIKE_P_VALUE, _hour_start
+
+    def lower_tail_complement(observed: int, expected: float) -> float:
+        log_terms = [-expected + k * math.log(expected) - math.lgamma(k + 1) for k in range(observed)]
+        top = max(log_terms)
+        return max(0.0, min(1.0, 1.0 - math.exp(top) * sum(math.exp(t - top) for t in log_terms)))
+
+    found = 0
+    first = query.start.replace(minute=0, second=0, microsecond=0)
+    for queue in query.queues:
+        hourly: dict = defaultdict(int)
+        for hour, counts in counters[queue]:
+            hourly[_hour_start(hour)] += counts.get("messages", 0)
+        hour = first
+        while hour < query.end:
+            observed = hourly.get(hour, 0)
+            if observed >= SPIKE_MIN_COUNT:
+                window = sum(hourly.get(hour - timedelta(hours=h), 0) for h in range(1, baseline_hours + 1))
+                if lower_tail_complement(observed, max(window / baseline_hours, 0.5)) < SPIKE_P_VALUE:
+                    found += 1
+            hour += timedelta(hours=1)
+    return found
+
+
+def year_case(days: int) -> None:
+    """/stats and /stats/spikes over `days` of busy data: the answer sizes (API Gateway and Lambda answer at
+    most 6 MB) and the spike scan's CPU time against the previous scan, on the same counters in memory."""
+    import boto3
+    from botocore.config import Config
+    from chalice.test import Client
+    from moto import mock_aws
+
+    now = datetime.now(timezone.utc)
+    end = now.replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    span = f"from={start.strftime('%Y-%m-%dT%H:%M:%SZ')}&to={end.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    with mock_aws():
+        os.environ["AWS_REGION"] = YEAR_REGION
+        support.reset_caches()
+        from app import app
+        from chalicelib import auth, stats
+        from chalicelib.store.table import create_table
+
+        table = os.environ["TABLE_NAME"]
+        raw = boto3.client("dynamodb", region_name=YEAR_REGION, config=Config(parameter_validation=False))
+        create_table(raw, table)
+        items = year_counters(days, end)
+        seed(raw, table, items)
+        key = f"st_{'c' * 16}_{'bench-year-secret-' * 2}"
+        auth.create_key("manager", "bench", key=key)
+        headers = {"Authorization": f"Bearer {key}"}
+        sizes, statuses = {}, {}
+        sink = open(os.devnull, "w")
+        with Client(app, project_dir=str(ROOT)) as api, redirect_stdout(sink):
+            for name, path in (("hour, whole range", f"/stats?{span}&granularity=hour"),
+                               ("day, whole range", f"/stats?{span}&granularity=day"),
+                               ("hour, last 31 days", f"/stats?from={(end - timedelta(days=31)).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+                                                      f"&to={end.strftime('%Y-%m-%dT%H:%M:%SZ')}&granularity=hour"),
+                               ("spikes, whole range", f"/stats/spikes?{span}")):
+                started = time.perf_counter()
+                response = api.http.get(path, headers=headers)
+                statuses[name] = (response.status_code, time.perf_counter() - started)
+                sizes[name] = len(response.body)
+            # what the hourly answer over the whole range would have been, had it been allowed
+            query = stats.parse_query({"from": start.isoformat(), "to": end.isoformat()}, now, bound_hourly=False)
+            unbounded = len(json.dumps(stats.stats(query, now)).encode())
+            counters = {q: stats.volume_counters(q, query.start - timedelta(hours=stats.MAX_BASELINE_HOURS), query.end)
+                        for q in query.queues}
+        # the spike scans alone, on the counters already read (moto's Query time left out of both)
+        original = stats.volume_counters
+        stats.volume_counters = lambda queue, first, last: counters[queue]
+        try:
+            timings = {"sliding": [], "previous": []}
+            for _ in range(3):
+                started = time.process_time()
+                found = len(stats.spikes(query, stats.MAX_BASELINE_HOURS))
+                timings["sliding"].append(time.process_time() - started)
+                started = time.process_time()
+                found_before = previous_spikes(query, stats.MAX_BASELINE_HOURS, counters)
+                timings["previous"].append(time.process_time() - started)
+        finally:
+            stats.volume_counters = original
+    support.reset_caches()
+    sliding, previous = (statistics.median(timings[k]) for k in ("sliding", "previous"))
+    print(f"Large case: {days} days of busy hourly counters ({len(items):,} counter items, "
+          f"{sum(YEAR_RATE.values())} messages an hour on average, every platform and response-time bin):")
+    print("| request | status | answer bytes | ms (moto included) |")
+    print("|---|---|---|---|")
+    for name, (status, seconds) in statuses.items():
+        print(f"| {name} | {status} | {sizes[name]:,} | {seconds * 1000:.0f} |")
+    print(f"  hourly over the whole range, had it been answered: {unbounded:,} bytes "
+          f"({'over' if unbounded > 6_000_000 else 'under'} the 6 MB response limit); now 400 beyond 31 days")
+    print(f"  spike scan CPU (counters in memory, median of 3): sliding window {sliding * 1000:.1f} ms vs previous "
+          f"{previous * 1000:.1f} ms, ratio {sliding / previous:.3f}; spikes found {found} vs {found_before}")
+
+
 # running ------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5, help="timed calls per table with the patch (default 5)")
     parser.add_argument("--plain-reps", type=int, default=2, help="timed calls per table on plain moto (default 2)")
+    parser.add_argument("--year-days", type=int, default=366,
+                        help="the large case: days of busy hourly counters (default 366; 0 skips it)")
     args = parser.parse_args(argv)
     if args.reps < 1:
         parser.error("--reps must be at least 1: the ratio is of the patched timings")
@@ -421,6 +554,9 @@ def main(argv: list[str] | None = None) -> int:
           f"volume counters in the range (at most {cells:,} for 7 days), the accuracy counters, and the open "
           "messages past their SLA (a count that grows with the stale backlog). The dense column is 20 times the "
           "traffic in the queried week: its counters are fuller, which costs the client more to read.")
+    if args.year_days:
+        print()
+        year_case(args.year_days)
     ratio = ratios.get(("patched", "outside", "large"), float("nan"))
     dense = ratios.get(("patched", "outside", "dense"), float("nan"))
     print(f"stats dense ratio, (2) outside moto, 20x the weekly traffic: {dense:.2f} (no target)")

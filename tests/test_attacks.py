@@ -472,3 +472,39 @@ def test_make_run_shows_the_admin_key_only_on_a_terminal(monkeypatch):
     shown = run.terminal_only(key)
     # THEN the key is not printed at all
     assert key not in shown and "secret-part" not in shown and "TRIAGE_BOOTSTRAP_ADMIN_KEY" in shown
+
+
+# 6. what held and must keep holding ---------------------------------------------------------------
+
+def test_a_cursor_only_works_for_the_queue_it_came_from(api, table, keys):
+    from support import seed_message
+
+    for i in range(4):
+        seed_message(f"cs{i}", "customer_service")
+        seed_message(f"st{i}", "stance")
+    status, page = call(api, "GET", "/queues/stance/messages?limit=2", keys["manager"])
+    assert status == 200 and page["next_cursor"]
+    # WHEN an agent of customer_service replays a stance cursor on their own queue
+    status, body = call(api, "GET", f"/queues/customer_service/messages?cursor={page['next_cursor']}",
+                        keys["agent_cs"])
+    # THEN it is refused: a cursor cannot walk another queue's index
+    assert status == 400 and body["error"]["code"] == "invalid_cursor"
+    # CONTROL: the cursor on its own queue gives the rest of it
+    status, rest = call(api, "GET", f"/queues/stance/messages?cursor={page['next_cursor']}", keys["manager"])
+    assert status == 200 and len(rest["messages"]) == 2
+
+
+def test_no_csv_cell_can_start_a_spreadsheet_formula(api, table, keys):
+    import csv
+    import io
+
+    # GIVEN messages from sources whose names an attacker chooses, as far as the generic schema allows
+    for source in ("cmd", "0-hyperlink", "x_2b"):
+        assert generic(api, payloads.generic_message("f-1", "=HYPERLINK(\"http://evil\")", source=source)).status_code == 200
+    for bad in ("=cmd", "+sum", "-1", "@a"):
+        assert_refused(generic(api, payloads.generic_message("f-2", "hi", source=bad)), 400, "invalid_payload")
+    response = api.http.get("/stats/export.csv?granularity=day", headers=keys["manager"])
+    assert response.status_code == 200
+    cells = [cell for row in csv.reader(io.StringIO(response.body.decode())) for cell in row]
+    assert "bucket_messages_cmd" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
