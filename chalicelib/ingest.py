@@ -13,7 +13,7 @@ from . import observability
 from .classifier import classify
 from .config import get_secret
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable, UnsupportedMediaType
-from .models import EventKind, InboundEvent, InvalidMessage, Skip, without_none
+from .models import UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse, owning_route
 from .priority import compute_priority
@@ -90,7 +90,8 @@ def triage(event: InboundEvent, now: datetime) -> Triaged:
     message = event.message
     assert message is not None
     verdict = classify(message.text)
-    recent = store.recent_messages_from(message.platform, message.author.id, now) + 1
+    unknown = message.author.id == UNKNOWN_AUTHOR  # many people: never "the same author again"
+    recent = 1 if unknown else store.recent_messages_from(message.platform, message.author.id, now) + 1
     priority = compute_priority(message.channel, verdict.category, message.text, recent)
     return Triaged(message=replace(message, received_at=now), triage=verdict, priority=priority)
 

@@ -20,6 +20,8 @@ MAX_TEXT_BYTES = 64 * 1024
 MAX_NAME_BYTES = 512
 
 QUEUES = ("customer_service", "stance", "community")
+# the author id of a message whose payload names no author (it is never counted as repeated contact)
+UNKNOWN_AUTHOR = "unknown"
 Queue = Literal["customer_service", "stance", "community"]
 
 

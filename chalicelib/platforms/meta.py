@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..errors import BadRequest, Forbidden
 from ..language import detect_language
-from ..models import Author, Channel, EventKind, InboundEvent, Message
+from ..models import UNKNOWN_AUTHOR, Author, Channel, EventKind, InboundEvent, Message
 from .base import Batch, HandshakeResponse, PlatformAdapter, SecretLookup, WebhookRequest, check_signature, parse_json
 from .timeutil import from_unix
 
@@ -157,7 +157,7 @@ def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
     if value.from_ is not None and value.from_.id == entry.id:
         batch.skip("own_post", native)  # the Page itself commenting or posting
         return
-    if not (value.message or "").strip() or value.from_ is None:
+    if not (value.message or "").strip():
         batch.skip("no_text", native)
         return
     if change.field == "mention":
@@ -172,12 +172,23 @@ def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
         id=message_id,
         platform="facebook",
         channel=channel,
-        author=Author(id=value.from_.id, name=value.from_.name),
+        author=_page_author(value),
         text=value.message,
         created_at=from_unix(value.created_time or entry.time or 0),
         parent_id=f"facebook:{value.parent_id}" if value.parent_id else None,
         thread_id=f"facebook:{value.post_id}" if value.post_id else None,
     )
+
+
+def _page_author(value: ChangeValue) -> Author:
+    """`from` when present; Page `mention` changes may name only `sender_id`/`sender_name`, or no one."""
+    if value.from_ is not None:
+        return Author(id=value.from_.id, name=value.from_.name)
+    extra = value.model_extra or {}
+    sender, name = _id(extra.get("sender_id")), extra.get("sender_name")
+    if isinstance(sender, str) and sender:
+        return Author(id=sender, name=name if isinstance(name, str) else None)
+    return Author(id=UNKNOWN_AUTHOR)
 
 
 def _instagram_change(batch: Batch, entry: Entry, change: Change) -> None:
@@ -192,7 +203,7 @@ def _instagram_change(batch: Batch, entry: Entry, change: Change) -> None:
     if value.from_ is not None and value.from_.id == entry.id:
         batch.skip("own_post", value.id)
         return
-    if not (value.text or "").strip() or value.from_ is None:
+    if not (value.text or "").strip():
         batch.skip("no_text", value.id)
         return
     media_id = (value.media or {}).get("id") or value.media_id
@@ -202,7 +213,8 @@ def _instagram_change(batch: Batch, entry: Entry, change: Change) -> None:
         id=f"instagram:{value.id}",
         platform="instagram",
         channel=Channel.REPLY if value.parent_id else Channel.COMMENT,
-        author=Author(id=value.from_.id, handle=value.from_.username),
+        # the App Dashboard's Test button sends comments without `from`: triaged, author unknown
+        author=Author(id=value.from_.id, handle=value.from_.username) if value.from_ else Author(id=UNKNOWN_AUTHOR),
         text=value.text,
         created_at=from_unix(entry.time or 0),
         parent_id=f"instagram:{value.parent_id}" if value.parent_id else None,
