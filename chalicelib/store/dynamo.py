@@ -160,8 +160,8 @@ def unavailable(exc: Exception) -> StorageUnavailable | StorageRejected:
     """The domain error for a failed call: retryable unless DynamoDB refused the request itself."""
     if isinstance(exc, ClientError) and (error_code(exc) == "ValidationException"
                                          or "ValidationError" in cancellation_codes(exc)):
-        return StorageRejected("the message cannot be stored as sent (DynamoDB refused it); "
-                               "sending it again will not help")
+        return StorageRejected("storage refused this request as invalid (for example an item over its size "
+                               "limit); sending it again will not help")
     return StorageUnavailable()
 
 
