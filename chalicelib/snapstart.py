@@ -20,23 +20,32 @@ import importlib
 import random
 
 SNAPSHOT_RESTORE_MODULE = "snapshot_restore_py"
-# Imported lazily by the routes that need them; the snapshot should hold them all.
-LAZY_MODULES = ("chalicelib.openapi", "chalicelib.stats", "chalicelib.store.queue", "chalicelib.auth",
+# What the code imports on first use (to keep a cold start without SnapStart small); the snapshot holds them.
+LAZY_MODULES = ("chalicelib.openapi", "chalicelib.language", "aws_lambda_powertools.metrics",
                 "aws_lambda_powertools.utilities.parameters")
 # One message per language: the scorer reads the model's vocabulary bucket by bucket as texts need them.
 WARM_TEXTS = ("where is my refund? my order never arrived", "注文した商品が届きません。返金してください。")
 
 
 def prepare() -> None:
-    """Before the snapshot: imports, settings and the model, everything a first request would load."""
+    """Before the snapshot: what a first request would otherwise load (modules, settings, adapters, model)."""
+    from . import observability
     from .classifier import classify
     from .config import get_settings
+    from .platforms import REGISTRY, get_adapter
 
     for name in LAZY_MODULES:
         importlib.import_module(name)
     get_settings()
+    observability.get_logger()
+    observability.get_metrics()
+    for platform in REGISTRY:
+        get_adapter(platform)
     for text in WARM_TEXTS:
         classify(text)
+    from . import openapi
+
+    openapi.document()  # built from the route table once, then cached: the same in every environment
 
 
 def refresh() -> None:
