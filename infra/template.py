@@ -1,4 +1,4 @@
-"""The deploy template's additions to what `chalice package` generates, from the one table definition.
+"""The deploy template's additions to what `chalice package` generates, from the one table definition and the app.
 
     python -m infra.template            # print infra/resources.json to stdout
     python -m infra.template --no-snapstart   # print it without SnapStart and the alias
@@ -19,8 +19,9 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
   `SnapStart: {ApplyOn: PublishedVersions}` snapshots it after init. A snapshot only serves invocations of
   a published version, so API Gateway must call the alias: every Lambda integration of `RestAPI` (one per
   route and method, read from the app's routes) and `APIHandlerInvokePermission` name the alias
-  (`APIHandlerAliaslive`, the AWS::Lambda::Alias SAM creates) instead of the function. SAM points event sources (schedules) at the alias itself.
-  `--no-snapstart` renders the template without any of it (see the README).
+  (`APIHandlerAliaslive`, the AWS::Lambda::Alias SAM creates) instead of the function. SAM points a
+  function's own event sources (schedules) at its alias. `--no-snapstart` renders the template without
+  any of it (see the README).
 
 The function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
 copies verbatim into the role it generates (`ApiHandlerRole`). They are written here too because they

@@ -458,3 +458,20 @@ def test_without_snapstart_the_template_has_no_alias():
     assert infra.API not in document and infra.API_PERMISSION not in document
     assert not {"SnapStart", "AutoPublishAlias"} & set(document[infra.FUNCTION]["Properties"])
     assert infra.resources()["Resources"][infra.FUNCTION]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+
+
+def test_a_scheduled_function_gets_snapstart_too():
+    # GIVEN an app with routes and a scheduled function (as the store may add)
+    from chalice import Chalice, Rate
+
+    application = Chalice(app_name="snapstart-check")
+    application.route("/health")(lambda: {})
+    application.schedule(Rate(1, unit=Rate.HOURS), name="sweep-expired")(lambda event: None)
+    # WHEN the SnapStart part of the merge template is built for it
+    merged = infra.snapstart(application)
+    # THEN both functions publish behind the alias with SnapStart, and the route invokes the alias
+    for name in (infra.FUNCTION, "SweepExpired"):
+        assert merged[name]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert merged[name]["Properties"]["AutoPublishAlias"] == infra.ALIAS
+    assert merged[infra.API]["Properties"]["DefinitionBody"]["paths"] == {
+        "/health": {"get": {"x-amazon-apigateway-integration": {"uri": {"Fn::Sub": infra.ALIAS_INVOCATION_URI}}}}}
