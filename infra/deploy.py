@@ -151,15 +151,16 @@ def package(stage: str, out: Path, python: str, venv: Path = VENV, region: str |
     with_snapstart = check_runtime(stage, python)
     interpreter = str(ensure_venv(python, venv))
     run([interpreter, "-m", "infra.template", "--check"])
-    merge_template = ROOT / "infra" / "resources.json"
-    if not with_snapstart:
-        merge_template = Path(tempfile.mkdtemp(prefix="social-triage-")) / "resources.json"
-        merge_template.write_text(run([interpreter, "-m", "infra.template", "--no-snapstart"], capture=True))
     if out.exists():
         shutil.rmtree(out)
     env = {**os.environ, "AWS_DEFAULT_REGION": region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"}
-    run([interpreter, "-c", CHALICE, "--project-dir", str(ROOT), "package", "--stage", stage,
-         "--merge-template", str(merge_template), str(out)], env=env)
+    with tempfile.TemporaryDirectory(prefix="social-triage-") as scratch:
+        merge_template = ROOT / "infra" / "resources.json"
+        if not with_snapstart:
+            merge_template = Path(scratch) / "resources-no-snapstart.json"
+            merge_template.write_text(run([interpreter, "-m", "infra.template", "--no-snapstart"], capture=True))
+        run([interpreter, "-c", CHALICE, "--project-dir", str(ROOT), "package", "--stage", stage,
+             "--merge-template", str(merge_template), str(out)], env=env)
     run([interpreter, "-m", "infra.precompile", str(out)])
     return out
 

@@ -173,3 +173,19 @@ def test_deploy_runs_the_documented_sequence_and_prints_the_endpoint_and_table(t
     # AND it prints where the API is and which table it uses
     assert "endpoint: https://abc123.execute-api.eu-west-1.amazonaws.com/api/" in result.stdout
     assert "table:    social-triage-prod-MessagesTable-XYZ" in result.stdout
+
+
+def test_dev_packages_with_an_older_python_but_without_snapstart(capsys):
+    if sys.version_info >= deploy.RUNTIME:
+        pytest.skip("needs an interpreter older than 3.12 (the test suite's own)")
+    # WHEN the dev stage is packaged with the suite's older interpreter THEN it goes ahead without SnapStart
+    assert deploy.check_runtime("dev", sys.executable) is False
+    assert "has no SnapStart" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="prod needs Python 3.12"):
+        deploy.check_runtime("prod", sys.executable)
+
+
+def test_the_runtime_python_is_found_and_gets_snapstart(package_venv):
+    python, _ = package_venv
+    assert (deploy.version_of(python) or (0, 0)) >= deploy.RUNTIME
+    assert deploy.check_runtime("prod", python) is True and deploy.check_runtime("dev", python) is True
