@@ -180,7 +180,7 @@ def test_dev_packages_with_an_older_python_but_without_snapstart(capsys):
         pytest.skip("needs an interpreter older than 3.12 (the test suite's own)")
     # WHEN the dev stage is packaged with the suite's older interpreter THEN it goes ahead without SnapStart
     assert deploy.check_runtime("dev", sys.executable) is False
-    assert "has no SnapStart" in capsys.readouterr().err
+    assert "SnapStart needs Python 3.12+, so this package has none" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="prod needs Python 3.12"):
         deploy.check_runtime("prod", sys.executable)
 
