@@ -35,7 +35,6 @@ VENV = ROOT / ".venv-package"
 REQUIREMENTS = ROOT / "requirements-package.txt"
 RUNTIME = (3, 12)  # the oldest Lambda Python runtime with SnapStart
 CANDIDATES = ("python3.12", "python3.13")
-CHALICE = "import sys; from chalice.cli import main; sys.exit(main())"  # chalice has no __main__
 
 
 class DeployError(SystemExit):
@@ -159,7 +158,7 @@ def package(stage: str, out: Path, python: str, venv: Path = VENV, region: str |
         if not with_snapstart:
             merge_template = Path(scratch) / "resources-no-snapstart.json"
             merge_template.write_text(run([interpreter, "-m", "infra.template", "--no-snapstart"], capture=True))
-        run([interpreter, "-c", CHALICE, "--project-dir", str(ROOT), "package", "--stage", stage,
+        run([str(venv / "bin" / "chalice"), "--project-dir", str(ROOT), "package", "--stage", stage,
              "--merge-template", str(merge_template), str(out)], env=env)
     run([interpreter, "-m", "infra.precompile", str(out)])
     return out
