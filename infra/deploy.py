@@ -142,12 +142,18 @@ def run(command: list[str], env: dict | None = None, capture: bool = False) -> s
     return result.stdout if capture else ""
 
 
-def package(stage: str, out: Path, python: str, venv: Path = VENV, region: str | None = None) -> Path:
-    """The README's packaging steps; returns the folder holding sam.json and deployment.zip."""
+def check_stage(stage: str) -> None:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     if stage not in config["stages"]:
         raise DeployError(f"no stage {stage!r} in .chalice/config.json (stages: {', '.join(config['stages'])})")
-    with_snapstart = check_runtime(stage, python)
+
+
+def package(stage: str, out: Path, python: str, venv: Path = VENV, region: str | None = None,
+            with_snapstart: bool | None = None) -> Path:
+    """The README's packaging steps; returns the folder holding sam.json and deployment.zip."""
+    if with_snapstart is None:
+        check_stage(stage)
+        with_snapstart = check_runtime(stage, python)
     interpreter = str(ensure_venv(python, venv))
     run([interpreter, "-m", "infra.template", "--check"])
     if out.exists():
@@ -202,9 +208,11 @@ def stack_outputs(stack: str, region: str) -> dict[str, str]:
 
 def deploy(stage: str, region: str | None, bucket: str | None, python: str, stack: str | None = None,
            out: Path | None = None, venv: Path = VENV) -> dict[str, str]:
+    check_stage(stage)
+    with_snapstart = check_runtime(stage, python)  # a local prerequisite: checked before AWS is asked
     preflight(region, bucket)
     stack = stack or f"{APP_NAME}-{stage}"
-    out = package(stage, out or ROOT / "out" / stage, python, venv, region)
+    out = package(stage, out or ROOT / "out" / stage, python, venv, region, with_snapstart)
     packaged = out / "packaged.yaml"
     run(["aws", "cloudformation", "package", "--region", region, "--template-file", str(out / "sam.json"),
          "--s3-bucket", bucket, "--s3-prefix", f"{APP_NAME}/{stage}", "--output-template-file", str(packaged)])

@@ -189,3 +189,12 @@ def test_the_runtime_python_is_found_and_gets_snapstart(package_venv):
     python, _ = package_venv
     assert (deploy.version_of(python) or (0, 0)) >= deploy.RUNTIME
     assert deploy.check_runtime("prod", python) is True and deploy.check_runtime("dev", python) is True
+
+
+def test_deploying_prod_with_python_older_than_3_12_stops_before_asking_aws(tmp_path, fake_aws):
+    if sys.version_info >= deploy.RUNTIME:
+        pytest.skip("needs an interpreter older than 3.12 (the test suite's own)")
+    env, calls = fake_aws
+    result = run_deploy(env, tmp_path, "--python", sys.executable)
+    assert result.returncode != 0 and "prod needs Python 3.12 or later" in result.stderr
+    assert calls() == [] and nothing_built(tmp_path)
