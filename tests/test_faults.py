@@ -466,9 +466,9 @@ def test_a_single_transient_fault_is_retried_with_backoff_and_absorbed(env, back
     message_id = seed_message("r1", QUEUE)
     env.faults.fail(operation, fault, times=1)
     if operation == "GetItem":
-        assert messages.get_message(message_id)["id"] == message_id
+        assert messages.get_message(message_id).id == message_id
     else:
-        assert [m["id"] for m in queue.list_messages(QUEUE, "open", 10, None)[0]] == [message_id]
+        assert [m.id for m in queue.list_messages(QUEUE, "open", 10, None)[0]] == [message_id]
     # one failed attempt, one successful retry after one backoff of at most the first window
     assert (env.faults.injected[operation], env.faults.attempts[operation]) == (1, 2)
     [(attempt, delay)] = backoffs
@@ -514,7 +514,7 @@ def test_retries_stop_after_three_attempts_with_a_doubling_backoff_window(env, b
 
     message_id = seed_message("r3", QUEUE)
     env.faults.fail("GetItem", PROVISIONED, times=ATTEMPTS - 1)  # the last attempt succeeds
-    assert messages.get_message(message_id)["id"] == message_id
+    assert messages.get_message(message_id).id == message_id
     assert env.faults.attempts["GetItem"] == ATTEMPTS
     assert [a for a, _ in backoffs] == list(range(1, ATTEMPTS))
     assert all(delay <= THROTTLE_BASE * 2 ** (attempt - 1) for attempt, delay in backoffs)
