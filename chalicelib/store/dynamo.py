@@ -192,6 +192,10 @@ CONFLICT_ATTEMPTS = 10
 CONFLICT_BASE_SECONDS, CONFLICT_CAP_SECONDS = 0.01, 0.4
 
 
+def _conflict_pause(attempt: int) -> None:
+    time.sleep(random.uniform(0, min(CONFLICT_CAP_SECONDS, CONFLICT_BASE_SECONDS * 2 ** attempt)))
+
+
 def write(call: Callable[..., Any], /, **kwargs: Any) -> Any:
     """One write (`client().update_item`, `transact_write_items`, ...), retried while it meets a transaction."""
     for attempt in range(CONFLICT_ATTEMPTS):
@@ -200,7 +204,7 @@ def write(call: Callable[..., Any], /, **kwargs: Any) -> Any:
         except ClientError as exc:
             if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
                 raise
-        time.sleep(random.uniform(0, min(CONFLICT_CAP_SECONDS, CONFLICT_BASE_SECONDS * 2 ** attempt)))
+        _conflict_pause(attempt)
     raise AssertionError("unreachable")
 
 
@@ -208,6 +212,20 @@ def transact(operations: list[dict[str, Any]], token: str | None = None) -> None
     """TransactWriteItems (conflicts retried); the ClientRequestToken makes botocore's own retries idempotent."""
     extra = {"ClientRequestToken": token} if token else {}
     write(client().transact_write_items, TransactItems=operations, **extra)
+
+
+def transact_rebuilt(build: Callable[[int], list[dict[str, Any]]], token: str) -> None:
+    """TransactWriteItems whose operations are rebuilt for each try after a conflict (`build(attempt)`), so a
+    retry can move to other counter shards than the ones another transaction holds. Each try has its own
+    ClientRequestToken (DynamoDB refuses a token reused with other items); botocore's retries of one try reuse it."""
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            client().transact_write_items(TransactItems=build(attempt), ClientRequestToken=f"{token[:32]}-{attempt:03d}")
+            return
+        except ClientError as exc:
+            if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+        _conflict_pause(attempt)
 
 
 def request_token(*parts: str) -> str:

@@ -10,9 +10,9 @@
 | correction | `CORRECTION` | `<time>#<message id>` |
 | API key | `APIKEY` | `<key id>` |
 
-Counters a message moves are split over COUNTER_SHARDS items, the shard chosen by a hash of the message id:
-concurrent messages write different items (DynamoDB cancels a transaction that meets another on one of its
-items), one message always lands on the same shard, and a Query over the sort-key range reads them all.
+Counters a message moves are split over COUNTER_SHARDS items, the shard chosen by a hash of the message id
+(and moved on when a try meets a conflict): concurrent messages write different items (DynamoDB cancels a
+transaction that meets another on one of its items), and a Query over the sort-key range reads them all.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..domain.workflow import CLAIMED, OPEN, SNOOZED
 
 MAX_PRIORITY = 999
 AUTHOR_WINDOW = timedelta(minutes=15)
-COUNTER_SHARDS = 16
+COUNTER_SHARDS = 32
 HISTORY_LIMIT = 50  # entries kept in a message item: the first two (received, classified) and the latest
 CORRECTIONS_LIMIT = 20  # re-routes kept in a message item (every one is also a CORRECTION item)
 
@@ -48,10 +48,13 @@ def day_of(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d")
 
 
-def shard_of(message_id: str, shards: int | None = None) -> int:
-    """The counter shard a message writes: stable per message, spread evenly over messages."""
-    return int.from_bytes(hashlib.blake2b(message_id.encode(), digest_size=4).digest(), "big") % (
-        shards or COUNTER_SHARDS)
+def shard_of(message_id: str, attempt: int = 0) -> int:
+    """The counter shard a message writes: spread evenly over messages; a retry after a conflict moves on.
+
+    Counters are sums over their shards, so any shard counts the same; the message item's own condition is
+    what makes the count exactly-once."""
+    start = int.from_bytes(hashlib.blake2b(message_id.encode(), digest_size=4).digest(), "big")
+    return (start + attempt * 7) % COUNTER_SHARDS
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

@@ -99,9 +99,9 @@ def state_counts(status: str, needs_review: bool, delta: int) -> dict[str, int]:
     return {status: delta, **({"needs_review": delta} if needs_review else {})}
 
 
-def new_message_transaction(item: Triaged) -> list[dict[str, Any]]:
+def new_message_transaction(item: Triaged, attempt: int = 0) -> list[dict[str, Any]]:
     m, triage = item.message, item.triage
-    queue, hour, day, shard = triage.category, hour_of(m.received_at), day_of(m.received_at), shard_of(m.id)
+    queue, hour, day, shard = triage.category, hour_of(m.received_at), day_of(m.received_at), shard_of(m.id, attempt)
     return [
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(message_item(item)),
                  "ConditionExpression": "attribute_not_exists(pk)"}},
@@ -120,7 +120,7 @@ def save_new(item: Triaged) -> Outcome:
     token = dynamo.request_token("new", item.message.id, iso(item.message.received_at))
     with dynamo.storage_errors():
         try:
-            dynamo.transact(new_message_transaction(item), token)
+            dynamo.transact_rebuilt(lambda attempt: new_message_transaction(item, attempt), token)
         except ClientError as exc:
             codes = dynamo.cancellation_codes(exc)
             if codes and codes[0] == "ConditionalCheckFailed":
