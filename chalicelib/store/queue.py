@@ -97,6 +97,8 @@ def queue_overview(queue: str, now: datetime) -> dict[str, Any]:
 class _Candidate:
     id: str
     gsi1sk: str
+    priority: int
+    received_at: str
     status: str  # where it was found: open, an expired lease (claimed) or a due snooze (snoozed)
 
 
@@ -111,10 +113,11 @@ def _candidates(queue: str, now: datetime, batch: int) -> Iterator[_Candidate]:
         SNOOZED: {**due, "ExpressionAttributeValues": dynamo.values(p=MessageKeys.snooze_partition(queue), now=iso(now))},
     }
     for kwargs in sources.values():
-        kwargs |= {"TableName": table, "Limit": batch, "ProjectionExpression": "id, gsi1sk"}
+        kwargs |= {"TableName": table, "Limit": batch, "ProjectionExpression": "id, gsi1sk, priority, received_at"}
     for _ in range(MAX_CLAIM_ROUNDS):
         pages = {status: db.query(**kwargs) for status, kwargs in sources.items()}
-        found = sorted((_Candidate(item["id"], item["gsi1sk"], status) for status, page in pages.items()
+        found = sorted((_Candidate(item["id"], item["gsi1sk"], item["priority"], item["received_at"], status)
+                        for status, page in pages.items()
                         for item in map(dynamo.from_item, page.get("Items", []))), key=lambda c: c.gsi1sk)
         yield from found
         more = False
@@ -152,14 +155,15 @@ def _claim_operations(queue: str, candidate: _Candidate, actor: str, lease_expir
     """The claim's transaction. `full` is the message as it was when its history is full: the claim is then
     guarded by its revision and writes the bounded history instead of appending."""
     entry = history_entry("claimed", now, actor, lease_expires_at=lease_expires)
-    names = {"#status": "status", "#queue": "queue", "#rev": "rev", "#history": "history"}
-    values = dynamo.values(
-        claimed=CLAIMED, source=candidate.status, actor=actor, lease=lease_expires, now=iso(now), queue=queue, one=1,
-        claimed_p=MessageKeys.queue_partition(queue, CLAIMED), lease_p=MessageKeys.lease_partition(queue),
-        lease_sk=MessageKeys.timed_sort(lease_expires, candidate.id))
+    indexes = MessageKeys.indexes(queue, CLAIMED, candidate.priority, candidate.received_at, candidate.id,
+                                  lease_expires_at=lease_expires)
+    names = {"#status": "status", "#queue": "queue", "#rev": "rev", "#history": "history",
+             **{f"#{name}": name for name in indexes}}
+    values = dynamo.values(claimed=CLAIMED, source=candidate.status, actor=actor, lease=lease_expires, now=iso(now),
+                           queue=queue, one=1, **{f"i_{name}": value for name, value in indexes.items()})
     sets = ["#status = :claimed", "claimed_by = :actor", "lease_expires_at = :lease",
-            "first_claimed_at = if_not_exists(first_claimed_at, :now)", "gsi1pk = :claimed_p", "gsi2pk = :lease_p",
-            "gsi2sk = :lease_sk", "#rev = #rev + :one"]
+            "first_claimed_at = if_not_exists(first_claimed_at, :now)", "#rev = #rev + :one",
+            *(f"#{name} = :i_{name}" for name in indexes)]
     condition = "#queue = :queue AND #status = :source"
     if candidate.status == CLAIMED:
         condition += " AND lease_expires_at < :now"
