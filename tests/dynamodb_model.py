@@ -23,7 +23,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from decimal import Decimal
 
 from botocore.awsrequest import AWSResponse
 

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from ..classifier import Triage
 from ..domain.errors import ConcurrentChange
-from ..domain.workflow import ACTIVE, CLAIMED, OPEN, REMOVED, SNOOZED
+from ..domain.workflow import ACTIVE, OPEN, REMOVED
 from ..models import without_none
 from ..models import Message as Inbound
 from ..priority import Priority
@@ -34,10 +34,6 @@ from .entities import (
     key,
     shard_of,
 )
-
-# the statuses, for callers that import them from here
-__all__ = ["ACTIVE", "CLAIMED", "OPEN", "REMOVED", "SNOOZED"]
-
 
 class Outcome(str, Enum):
     STORED = "stored"
