@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Iterator
 
@@ -36,7 +36,6 @@ from .messages import (
     apply_guarded,
     bounded_corrections,
     bounded_history,
-    get_message,
     history_entry,
     run_guarded,
     transition,
@@ -95,11 +94,13 @@ def queue_overview(queue: str, now: datetime) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _Candidate:
-    id: str
+    message: StoredMessage  # as the index showed it (eventually consistent)
     gsi1sk: str
-    priority: int
-    received_at: str
     status: str  # where it was found: open, an expired lease (claimed) or a due snooze (snoozed)
+
+    @property
+    def id(self) -> str:
+        return self.message.id
 
 
 def _candidates(queue: str, now: datetime, batch: int) -> Iterator[_Candidate]:
@@ -113,10 +114,10 @@ def _candidates(queue: str, now: datetime, batch: int) -> Iterator[_Candidate]:
         SNOOZED: {**due, "ExpressionAttributeValues": dynamo.values(p=MessageKeys.snooze_partition(queue), now=iso(now))},
     }
     for kwargs in sources.values():
-        kwargs |= {"TableName": table, "Limit": batch, "ProjectionExpression": "id, gsi1sk, priority, received_at"}
+        kwargs |= {"TableName": table, "Limit": batch}
     for _ in range(MAX_CLAIM_ROUNDS):
         pages = {status: db.query(**kwargs) for status, kwargs in sources.items()}
-        found = sorted((_Candidate(item["id"], item["gsi1sk"], item["priority"], item["received_at"], status)
+        found = sorted((_Candidate(StoredMessage.from_item(item), item["gsi1sk"], status)
                         for status, page in pages.items()
                         for item in map(dynamo.from_item, page.get("Items", []))), key=lambda c: c.gsi1sk)
         yield from found
@@ -155,8 +156,7 @@ def _claim_operations(queue: str, candidate: _Candidate, actor: str, lease_expir
     """The claim's transaction. `full` is the message as it was when its history is full: the claim is then
     guarded by its revision and writes the bounded history instead of appending."""
     entry = history_entry("claimed", now, actor, lease_expires_at=lease_expires)
-    indexes = MessageKeys.indexes(queue, CLAIMED, candidate.priority, candidate.received_at, candidate.id,
-                                  lease_expires_at=lease_expires)
+    indexes = candidate.message.indexes(queue=queue, status=CLAIMED, lease_expires_at=lease_expires)
     names = {"#status": "status", "#queue": "queue", "#rev": "rev", "#history": "history",
              **{f"#{name}": name for name in indexes}}
     values = dynamo.values(claimed=CLAIMED, source=candidate.status, actor=actor, lease=lease_expires, now=iso(now),
@@ -205,11 +205,21 @@ def _claim_one(queue: str, candidate: _Candidate, actor: str, lease_expires: str
             return None
         if current.claimed_by == actor and current.lease_expires_at == lease_expires:
             # botocore retried a claim whose answer was lost: the claim is ours, made by this very call
-            return get_message(candidate.id)
+            return current
         if full is None and len(current.history) >= HISTORY_LIMIT and _claimable(current, candidate, now):
             return _claim_one(queue, candidate, actor, lease_expires, now, full=current)
         return None  # another agent got there first
-    return get_message(candidate.id)
+    return _as_claimed(full or candidate.message, actor, lease_expires, now)
+
+
+def _as_claimed(message: StoredMessage, actor: str, lease_expires: str, now: datetime) -> StoredMessage:
+    """The message as the claim left it, from the copy the claim was made on (no read after the write: a
+    failing read would strand a message the agent holds but was never handed)."""
+    history, dropped = bounded_history(message.history, history_entry("claimed", now, actor,
+                                                                      lease_expires_at=lease_expires))
+    return replace(message, status=CLAIMED, claimed_by=actor, lease_expires_at=lease_expires, snoozed_until=None,
+                   first_claimed_at=message.first_claimed_at or iso(now), rev=message.rev + 1, history=history,
+                   history_dropped=message.history_dropped + dropped)
 
 
 def _claimable(message: StoredMessage, candidate: _Candidate, now: datetime) -> bool:
