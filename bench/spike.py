@@ -56,6 +56,9 @@ def body_of(n: int) -> bytes:
                                                   author_id=f"urn:li:person:{n % AUTHORS}"))
 
 
+REASONS: Counter = Counter()  # what the 5xx answers said
+
+
 def post(base: str, n: int) -> tuple[int, float]:
     body = body_of(n)
     request = urllib.request.Request(f"{base}/webhooks/generic", data=body, method="POST",
@@ -67,8 +70,10 @@ def post(base: str, n: int) -> tuple[int, float]:
             status = response.status
     except urllib.error.HTTPError as exc:
         status = exc.code
-    except OSError:  # no answer at all (reset, timeout): the platform sees a failure and redelivers
+        REASONS[exc.read().decode(errors="replace")[:160]] += 1
+    except OSError as exc:  # no answer at all (reset, timeout): the platform sees a failure and redelivers
         status = 599
+        REASONS[type(exc).__name__] += 1
     return status, time.perf_counter() - started
 
 
@@ -210,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"transaction conflicts met by the function during the surge: {surge_conflicts} "
           f"({dict(conflicts.conflicts)})")
     print(f"5xx answers: {errors}; redelivered until taken: {redelivered} deliveries")
+    for reason, count in REASONS.most_common(5):
+        print(f"  {count} x {reason}")
     print(f"DynamoDB requests per message during the surge: {surge_requests / n:.2f} "
           f"({', '.join(f'{k} {v}' for k, v in sorted(requests.sent.items()))} in all)")
     for name, ok in checks.items():
