@@ -152,6 +152,8 @@ class StoredMessage:
     resolution_note: str | None = None
     resolution_reason: str | None = None
     removed_at: str | None = None
+    text_truncated: bool | None = None  # the platform's text was longer than the store keeps
+    edit_version: str | None = None  # orders edits where the platform signs a time (see InboundEvent)
 
     @property
     def shard(self) -> int:

@@ -73,7 +73,7 @@ def new_message(item: Triaged) -> StoredMessage:
     queue = triage.category
     return StoredMessage(
         id=m.id, platform=m.platform, channel=m.channel.value, author=without_none(m.author), text=m.text,
-        language=m.language, created_at=iso(m.created_at), received_at=iso(m.received_at),
+        text_truncated=m.text_truncated or None, language=m.language, created_at=iso(m.created_at), received_at=iso(m.received_at),
         received_hour=hour_of(m.received_at), parent_id=m.parent_id, thread_id=m.thread_id,
         conversation_id=m.conversation_id, triage=triage_document(triage), queue=queue, status=OPEN,
         needs_review=triage.needs_review, priority=item.priority.score, priority_reasons=item.priority.reasons,
@@ -235,17 +235,24 @@ def apply_guarded(stored: StoredMessage, operations: list[dict[str, Any]], entry
 
 # changes from the platforms ----------------------------------------------------------------------------
 
-def apply_edit(item: Triaged, stored: StoredMessage, now: datetime) -> Outcome:
-    """New text for a stored message: triage again; an open message follows its new category."""
+def apply_edit(item: Triaged, stored: StoredMessage, now: datetime, version: str | None = None) -> Outcome:
+    """New text for a stored message: triage again; an open message follows its new category.
+
+    `version` orders edits (see InboundEvent): one older than the edit applied is ignored.
+    """
     m, triage = item.message, item.triage
     if stored.text == m.text:
         return Outcome.UNCHANGED  # a redelivered edit
+    if version is not None and version < (stored.edit_version or ""):
+        return Outcome.UNCHANGED  # a replayed older edit (the rev guard below keeps this check atomic)
     status = stored.status
     new_queue = triage.category if status == OPEN else stored.queue
     entry = history_entry("edited", now, f"platform:{m.platform}", queue=new_queue,
                           model_version=triage.model_version, confidence=round(triage.confidence, 4))
-    attributes = {"text": m.text, "language": m.language, "triage": triage_document(triage),
-                  "priority": item.priority.score, "priority_reasons": item.priority.reasons}
+    attributes = {"text": m.text, "text_truncated": m.text_truncated, "language": m.language,
+                  "triage": triage_document(triage), "priority": item.priority.score,
+                  "priority_reasons": item.priority.reasons,
+                  **({"edit_version": version} if version is not None else {})}
     if stored.lease_expires_at:
         attributes["lease_expires_at"] = stored.lease_expires_at
     if stored.snoozed_until:
