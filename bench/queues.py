@@ -111,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     from chalice.test import Client
     from moto import mock_aws
 
+    from local.dynamodb import lean_queries, lean_transactions
+
+    # as in `make run` and the tests: moto would otherwise deep-copy all 111,000 items for every claim's
+    # transaction, and walk them all for every Query on the table's own key
+    lean_transactions()
+    lean_queries()
     with mock_aws():
         support.reset_caches()
         from app import app

@@ -435,7 +435,11 @@ def test_the_sam_transform_publishes_a_snapstart_version_behind_the_alias_the_ap
         resources = sam_translation(p.template)["Resources"]
         function = resources[infra.FUNCTION]
         alias = resources[infra.FUNCTION_ALIAS]
-        versions = resources_of({"Resources": resources}, "AWS::Lambda::Version")
+        every_version = resources_of({"Resources": resources}, "AWS::Lambda::Version")
+        versions = {name: v for name, v in every_version.items()
+                    if v["Properties"]["FunctionName"] == {"Ref": infra.FUNCTION}}
+        # AND each other function (the scheduled sweep) publishes its own version too
+        assert sorted(v["Properties"]["FunctionName"]["Ref"] for v in every_version.values()) == sorted(infra.FUNCTIONS)
         # THEN the function has SnapStart, one version is published, and the alias points at it
         assert function["Type"] == "AWS::Lambda::Function"
         assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
