@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
 from datetime import datetime, timezone
 
-from chalice import Chalice, CORSConfig, Response
+from chalice import Chalice, CORSConfig, Rate, Response
 
 from chalicelib import auth, ingest, observability, stats
 from chalicelib.config import get_settings
-from chalicelib.errors import ApiError, NotFound, PayloadTooLarge
+from chalicelib.domain import errors as domain
+from chalicelib.domain.workflow import Actor
+from chalicelib.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge
 from chalicelib.platforms import WebhookRequest
 from chalicelib.schemas import (
     ClaimRequest,
@@ -21,6 +24,7 @@ from chalicelib.schemas import (
     QueuesOut,
     RerouteRequest,
     ResolveRequest,
+    SnoozeRequest,
     message_out,
     parse_body,
     parse_query,
@@ -37,6 +41,33 @@ if os.environ.get("CORS_ORIGIN"):
     app.api.cors = CORSConfig(allow_origin=os.environ["CORS_ORIGIN"], allow_headers=["Authorization"], max_age=600)
 
 ANY_CONTENT_TYPE = ["*/*"]  # content types are checked by the domain code, which answers in our error shape
+
+
+# what the domain refuses, as HTTP
+DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
+    domain.UnknownMessage: NotFound,
+    domain.WrongStatus: Conflict,
+    domain.SameQueue: Conflict,
+    domain.ConcurrentChange: Conflict,
+    domain.NotClaimHolder: Forbidden,
+    domain.InvalidRequest: BadRequest,
+}
+
+
+def http_error(error: domain.DomainError) -> ApiError:
+    status = next(http for kind, http in DOMAIN_ERRORS.items() if isinstance(error, kind))
+    return status(error.message, code=error.code)
+
+
+def domain_errors(view):
+    """The view's domain refusals as HTTP errors (Chalice hands only its own error types to the middleware)."""
+    @functools.wraps(view)
+    def mapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except domain.DomainError as refused:
+            raise http_error(refused) from refused
+    return mapped
 
 
 def error_response(error: ApiError) -> Response:
@@ -121,11 +152,16 @@ def caller():
     return auth.authenticate(app.current_request.headers)
 
 
+def acting(principal) -> Actor:
+    return Actor(principal.actor, may_override=principal.is_manager)
+
+
 def now():
     return datetime.now(timezone.utc)
 
 
 @app.route("/queues", methods=["GET"], content_types=ANY_CONTENT_TYPE)
+@domain_errors
 def queues_overview():
     principal = caller()
     summaries = [queue.queue_overview(q, now()) for q in principal.visible_queues()]
@@ -133,6 +169,7 @@ def queues_overview():
 
 
 @app.route("/queues/{name}/messages", methods=["GET"], content_types=ANY_CONTENT_TYPE)
+@domain_errors
 def queue_messages(name):
     principal = caller()
     auth.require_queue(principal, name)
@@ -142,11 +179,12 @@ def queue_messages(name):
 
 
 @app.route("/queues/{name}/claim", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@domain_errors
 def queue_claim(name):
     principal = caller()
     auth.require_queue(principal, name)
     body = parse_body(app.current_request.raw_body, ClaimRequest)
-    claimed = queue.claim(name, principal.actor, body.count, body.lease_seconds, now())
+    claimed = queue.claim(name, acting(principal), body.count, body.lease_seconds, now())
     return {"claimed": [message_out(i) for i in claimed]}
 
 
@@ -154,36 +192,59 @@ def _working(message_id):
     """The caller and the message they act on (read once), after the queue-scope check."""
     principal = caller()
     stored = messages.get_message(message_id)
-    if stored is None or not principal.can_work(stored["queue"]):
+    if stored is None or not principal.can_work(stored.queue):
         # an agent outside the message's queue learns nothing about it
         raise NotFound(f"no message {message_id!r}", code="unknown_message")
     return principal, stored
 
 
 @app.route("/messages/{message_id}", methods=["GET"], content_types=ANY_CONTENT_TYPE)
+@domain_errors
 def message_detail(message_id):
     _, stored = _working(message_id)
     return message_out(stored, with_history=True)
 
 
 @app.route("/messages/{message_id}/release", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@domain_errors
 def message_release(message_id):
     principal, stored = _working(message_id)
-    return message_out(queue.release(stored, principal.actor, principal.is_manager, now()))
+    return message_out(queue.release(stored, acting(principal), now()))
+
+
+@app.route("/messages/{message_id}/snooze", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@domain_errors
+def message_snooze(message_id):
+    principal, stored = _working(message_id)
+    body = parse_body(app.current_request.raw_body, SnoozeRequest)
+    until = body.until if body.until.tzinfo else body.until.replace(tzinfo=timezone.utc)
+    return message_out(queue.snooze(stored, acting(principal), until, now()))
 
 
 @app.route("/messages/{message_id}/resolve", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@domain_errors
 def message_resolve(message_id):
     principal, stored = _working(message_id)
     body = parse_body(app.current_request.raw_body, ResolveRequest)
-    return message_out(queue.resolve(stored, principal.actor, principal.is_manager, body.note, now()))
+    return message_out(queue.resolve(stored, acting(principal), body.note, now()))
 
 
 @app.route("/messages/{message_id}/reroute", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@domain_errors
 def message_reroute(message_id):
     principal, stored = _working(message_id)
     body = parse_body(app.current_request.raw_body, RerouteRequest)
-    return message_out(queue.reroute(stored, principal.actor, principal.is_manager, body.queue, body.reason, now()))
+    return message_out(queue.reroute(stored, acting(principal), body.queue, body.reason, now()))
+
+
+# the scheduled sweep -------------------------------------------------------------------------------
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def sweep_queues(event):
+    """Reopen due snoozes and auto-resolve open messages past their queue's window (bounded, idempotent)."""
+    from chalicelib import sweeps
+
+    return sweeps.run(now())
 
 
 # admin: API keys -------------------------------------------------------------------------------

@@ -164,10 +164,12 @@ def pick(rng: random.Random, shares: dict[str, float]) -> str:
 def build(n: int, start: datetime, end: datetime, now: datetime, seed: int) -> tuple[list[dict], dict]:
     """n messages received in [start, end) and every item they leave in the table, as ingestion and the
     agents' claim/reroute/resolve would have written them."""
+    from chalicelib.domain.workflow import CLAIMED, OPEN, RESOLVED
+    from chalicelib.store import counters
     from chalicelib.store import messages as m
-    from chalicelib.store.entities import (AUTHOR_WINDOW, AuthorActivityKeys, ModelCounterKeys, VolumeCounterKeys,
-                                           day_of, hour_of, iso)
-    from chalicelib.store.queue import CORRECTIONS_PK
+    from chalicelib.store.entities import (AUTHOR_WINDOW, AuthorActivityKeys, Correction, MessageKeys,
+                                           ModelCounterKeys, QueueCountKeys, VolumeCounterKeys, day_of, hour_of, iso,
+                                           shard_of)
 
     rng = random.Random(seed)
     span = (end - start).total_seconds()
@@ -183,6 +185,7 @@ def build(n: int, start: datetime, end: datetime, now: datetime, seed: int) -> t
     volume: dict = defaultdict(dict)
     accuracy: dict = defaultdict(dict)
     authors: dict = defaultdict(dict)
+    queue_counts: dict = defaultdict(dict)
     meta: dict = {}
     statuses: Counter = Counter()
 
@@ -201,14 +204,14 @@ def build(n: int, start: datetime, end: datetime, now: datetime, seed: int) -> t
         triaged = m.Triaged(triaged.message, dataclasses.replace(triaged.triage, model_version=version),
                             triaged.priority)
         item = m.message_item(triaged)
-        hour, day = hour_of(received), day_of(received)
+        hour, day, shard = hour_of(received), day_of(received), shard_of(item["id"])
 
         # ingestion's transaction: message, volume counter, accuracy counter, author window
-        add(volume[(queue, hour)], **m.volume_increments(platform, 1, needs_review))
-        a = accuracy[(queue, day, version)]
+        add(volume[(queue, hour, shard)], **counters.volume_increments(platform, 1, needs_review))
+        a = accuracy[(queue, day, version, shard)]
         add(a, classified=1, **({"needs_review": 1} if needs_review else {}))
         a.update(queue=queue, day=day, model_version=version)
-        w = authors[(platform, author, AuthorActivityKeys.window(received))]
+        w = authors[(platform, author, AuthorActivityKeys.sk(received, shard))]
         add(w, messages=1)
         w["expires_at"] = int((received + AUTHOR_WINDOW + timedelta(hours=1)).timestamp())
 
@@ -216,7 +219,8 @@ def build(n: int, start: datetime, end: datetime, now: datetime, seed: int) -> t
         claim_at = received + timedelta(minutes=rng.lognormvariate(math.log(CLAIM_MINUTES[queue]), 0.9))
         resolve_at = claim_at + timedelta(minutes=rng.lognormvariate(math.log(WORK_MINUTES), 0.7))
         if rng.random() < ABANDONED_SHARE or claim_at > now:
-            statuses[m.OPEN] += 1
+            statuses[OPEN] += 1
+            add(queue_counts[(queue, shard)], **m.state_counts(OPEN, needs_review, 1))
             items.append(item)
             continue
         actor = f"agent:a{rng.randint(1, 12)} (k{rng.randint(1, 12):015x})"
@@ -231,34 +235,37 @@ def build(n: int, start: datetime, end: datetime, now: datetime, seed: int) -> t
             item["history"].append(m.history_entry("rerouted", claim_at, actor,
                                                    **{"from": queue, "to": target, "reason": reason}))
             item.update(queue=target, needs_review=False, corrections=[correction], rev=3)
-            add(volume[(queue, hour)], **m.volume_increments(platform, -1, needs_review))
-            add(volume[(target, hour)], **m.volume_increments(platform, 1, False))
-            add(accuracy[(queue, day, version)], rerouted=1, **{f"reroute_{queue}__{target}": 1})
-            items.append({"pk": CORRECTIONS_PK, "sk": f"{iso(claim_at)}#{item['id']}", "type": "correction",
-                          "message_id": item["id"], "text": item["text"], "language": item["language"],
-                          **correction})
+            add(volume[(queue, hour, shard)], **counters.volume_increments(platform, -1, needs_review))
+            add(volume[(target, hour, shard)], **counters.volume_increments(platform, 1, False))
+            add(accuracy[(queue, day, version, shard)], rerouted=1, **{f"reroute_{queue}__{target}": 1})
+            items.append(Correction(item["id"], item["text"], item["language"], queue, target, actor, iso(claim_at),
+                                    reason, version).to_item())
             item["history"].append(m.history_entry("claimed", claim_at, actor, lease_expires_at=iso(lease)))
             item["rev"] += 1
         final_queue = item["queue"]
         if resolve_at > now:  # still being worked on
-            statuses[m.CLAIMED] += 1
-            item.update(status=m.CLAIMED, claimed_by=actor, lease_expires_at=iso(lease),
-                        **m.index_attributes(final_queue, m.CLAIMED, item["priority"], item["received_at"],
-                                             item["id"], iso(lease)))
+            statuses[CLAIMED] += 1
+            add(queue_counts[(final_queue, shard)], **m.state_counts(CLAIMED, item["needs_review"], 1))
+            item.update(status=CLAIMED, claimed_by=actor, lease_expires_at=iso(lease),
+                        **MessageKeys.indexes(final_queue, CLAIMED, item["priority"], item["received_at"],
+                                              item["id"], iso(lease)))
             items.append(item)
             continue
-        statuses[m.RESOLVED] += 1
+        statuses[RESOLVED] += 1
         item["history"].append(m.history_entry("resolved", resolve_at, actor))
-        item.update(status=m.RESOLVED, resolved_at=iso(resolve_at), resolved_by=actor, rev=item["rev"] + 1,
-                    **m.index_attributes(final_queue, m.RESOLVED, item["priority"], item["received_at"], item["id"]))
+        item.update(status=RESOLVED, resolved_at=iso(resolve_at), resolved_by=actor, rev=item["rev"] + 1,
+                    **MessageKeys.indexes(final_queue, RESOLVED, item["priority"], item["received_at"], item["id"]))
         for name in ("gsi2pk", "gsi2sk"):
             item.pop(name, None)
-        add(volume[(final_queue, hour)], **m.response_time_increments(received, claim_at, resolve_at))
+        add(volume[(final_queue, hour, shard)], **counters.response_time_increments(received, claim_at, resolve_at))
         items.append(item)
 
-    items += [{"pk": VolumeCounterKeys.pk(q), "sk": VolumeCounterKeys.sk(h), **c} for (q, h), c in volume.items()]
-    items += [{"pk": ModelCounterKeys.pk(q), "sk": ModelCounterKeys.sk(d, v), **c} for (q, d, v), c in accuracy.items()]
+    items += [{"pk": VolumeCounterKeys.pk(q), "sk": VolumeCounterKeys.sk(h, s), **c}
+              for (q, h, s), c in volume.items()]
+    items += [{"pk": ModelCounterKeys.pk(q), "sk": ModelCounterKeys.sk(d, v, s), **c}
+              for (q, d, v, s), c in accuracy.items()]
     items += [{"pk": AuthorActivityKeys.pk(p, a), "sk": win, **c} for (p, a, win), c in authors.items()]
+    items += [{"pk": QueueCountKeys.pk(q), "sk": QueueCountKeys.sk(s), **c} for (q, s), c in queue_counts.items()]
     meta.update(messages=n, statuses=statuses, volume_counters=len(volume), accuracy_counters=len(accuracy),
                 author_windows=len(authors), items=len(items))
     return items, meta
@@ -283,7 +290,7 @@ def year_counters(days: int, end: datetime, seed_value: int = 366) -> dict[str, 
     """Per queue, the (hour, counts) of its volume counters for every hour of `days` busy days, as
     stats.volume_counters returns them: every platform, needs_review, and the response-time bins a busy
     queue fills (what makes each hourly bucket of /stats large)."""
-    from chalicelib.store.messages import volume_increments
+    from chalicelib.store.counters import volume_increments
 
     rng = random.Random(seed_value)
     counters: dict[str, list] = {queue: [] for queue in YEAR_RATE}
@@ -336,9 +343,10 @@ def counters_in_memory(counters):
     """stats.volume_counters answered from memory: the year case measures our code and the answer sizes;
     moto would spend minutes serializing a year of counters (DynamoDB's part: one Query page per 1 MB)."""
     from chalicelib import stats
+    from chalicelib.store import counters as store_counters
 
     def volume_counters(queue, start, end):
-        first, last = stats._hours(start, end)
+        first, last = store_counters._hours(start, end)
         return [(hour, dict(counts)) for hour, counts in counters[queue] if first <= hour <= last]
 
     original = stats.volume_counters

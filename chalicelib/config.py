@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     sla_customer_service: int = 3600
     sla_stance: int = 4 * 3600
     sla_community: int = 24 * 3600
+    # open messages older than this (seconds) are resolved by the scheduled sweep (reason auto_resolved)
+    auto_resolve_customer_service: int = 14 * 86400
+    auto_resolve_stance: int = 7 * 86400
+    auto_resolve_community: int = 7 * 86400
 
 
 @functools.lru_cache(maxsize=1)

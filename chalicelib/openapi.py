@@ -21,7 +21,7 @@ from .platforms.meta import MetaPayload
 from .platforms.telegram import TOKEN_HEADER, Update
 from .platforms.x import SIGNATURE_HEADER, XPayload
 from .schemas import (ClaimRequest, ClaimResult, ErrorBody, IssuedKeyOut, KeyCreateRequest, KeysOut, ListQuery,
-                      MessageOut, MessagePage, QueuesOut, RerouteRequest, ResolveRequest)
+                      MessageOut, MessagePage, QueuesOut, RerouteRequest, ResolveRequest, SnoozeRequest)
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .store.messages import Outcome
 
@@ -52,6 +52,8 @@ IngestSummary = create_model(  # one count per store outcome, as IngestResult.su
 
 class ResponseTimesOut(_Out):
     resolved: int
+    auto_resolved: int = Field(description="open messages resolved by the sweep after their queue's window")
+    snoozed: int = Field(description="times agents snoozed a message")
     time_to_first_claim_p50_seconds: float | None
     time_to_first_claim_p90_seconds: float | None
     time_to_resolve_p50_seconds: float | None
@@ -194,7 +196,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/webhooks/{platform}", "receive a signed webhook: verify, triage and store each message", 200,
           {JSON: IngestSummary}, (400, 401, 404, 413, 415, 503), public=True, body=WEBHOOK_BODY,
           headers=tuple(WEBHOOK_HEADERS)),
-    Route("GET", "/queues", "the caller's queues: open, claimed, needs_review, oldest open", 200,
+    Route("GET", "/queues", "the caller's queues: open, claimed, snoozed, needs_review, oldest open", 200,
           {JSON: QueuesOut}, (401, 503)),
     Route("GET", "/queues/{name}/messages", "a page of a queue, highest priority first, then oldest", 200,
           {JSON: MessagePage}, (400, 401, 403, 404, 503), query=ListQuery),
@@ -204,6 +206,8 @@ ROUTES: tuple[Route, ...] = (
           {JSON: MessageOut}, (401, 404, 503)),
     Route("POST", "/messages/{message_id}/release", "give a claimed message back to its queue", 200,
           {JSON: MessageOut}, (401, 403, 404, 409, 503)),
+    Route("POST", "/messages/{message_id}/snooze", "set a claimed message aside until a time; it reopens then", 200,
+          {JSON: MessageOut}, (400, 401, 403, 404, 409, 503), body=SnoozeRequest),
     Route("POST", "/messages/{message_id}/resolve", "resolve a message", 200, {JSON: MessageOut},
           (400, 401, 403, 404, 409, 503), body=ResolveRequest, body_required=False),
     Route("POST", "/messages/{message_id}/reroute", "move a message to another queue (recorded as a correction)",

@@ -32,6 +32,10 @@ class ResolveRequest(_Body):
     note: str | None = Field(None, max_length=2_000)
 
 
+class SnoozeRequest(_Body):
+    until: datetime = Field(description="when the message reopens (1 minute to 30 days ahead; without an offset: UTC)")
+
+
 class RerouteRequest(_Body):
     queue: Queue
     reason: str = Field(min_length=1, max_length=500)
@@ -99,7 +103,7 @@ class MessageOut(_Model):
     thread_id: str | None = None
     conversation_id: str | None = None
     queue: Queue
-    status: Literal["open", "claimed", "resolved", "removed"]
+    status: Literal["open", "claimed", "snoozed", "resolved", "removed"]
     priority: int
     priority_reasons: list[str]
     needs_review: bool
@@ -107,11 +111,14 @@ class MessageOut(_Model):
     claimed_by: str | None = None
     lease_expires_at: str | None = None
     first_claimed_at: str | None = None
+    snoozed_until: str | None = None
     resolved_at: str | None = None
     resolved_by: str | None = None
     resolution_note: str | None = None
+    resolution_reason: str | None = Field(None, description="`auto_resolved` when the sweep closed it")
     corrections: list[CorrectionOut] = Field(default_factory=list)
     history: list[HistoryOut] | None = None
+    history_dropped: int | None = Field(None, description="older history entries no longer kept with the message")
 
 
 class MessagePage(_Model):
@@ -127,6 +134,7 @@ class QueueSummary(_Model):
     queue: Queue
     open: int
     claimed: int
+    snoozed: int
     needs_review: int
     oldest_open_age_seconds: float | None
 
@@ -158,17 +166,18 @@ def parse_body(raw: bytes | None, model: type[M]) -> M:
     return parse_json(raw, model, empty={})
 
 
-def message_out(item: dict[str, Any], with_history: bool = False) -> dict[str, Any]:
-    fields = {k: v for k, v in item.items() if k in MessageOut.model_fields}
-    if not with_history:
-        fields.pop("history", None)
+def message_out(message: Any, with_history: bool = False) -> dict[str, Any]:
+    """A stored message (store.entities.StoredMessage) as the API shows it."""
+    fields = {k: v for k, v in message.public(with_history).items() if k in MessageOut.model_fields}
+    if not fields.get("history_dropped"):
+        fields.pop("history_dropped", None)
     return MessageOut.model_validate(fields).model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class ListQuery(_Model):
     model_config = ConfigDict(extra="ignore")
 
-    status: Literal["open", "claimed", "resolved"] = "open"
+    status: Literal["open", "claimed", "snoozed", "resolved"] = "open"
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, max_length=2_000)
 

@@ -23,9 +23,8 @@ from . import histogram
 from .config import get_settings
 from .errors import BadRequest
 from .models import QUEUES
-from .store import dynamo
-from .store.entities import MessageKeys, ModelCounterKeys, VolumeCounterKeys, iso
-from .store.table import GSI2
+from .store import counters
+from .store.counters import accuracy_counters, volume_counters
 
 MAX_RANGE = timedelta(days=366)
 # hourly buckets: 31 days is 744 buckets per answer, well inside API Gateway/Lambda's 6 MB response
@@ -116,60 +115,11 @@ def _moment(value: str, tz: ZoneInfo, name: str) -> datetime:
     return utc
 
 
-# reading counters ---------------------------------------------------------------------------------
-
-def _hours(start: datetime, end: datetime) -> tuple[str, str]:
-    """Sort-key bounds covering every hour that overlaps [start, end)."""
-    first = start.replace(minute=0, second=0, microsecond=0)
-    last = (end - timedelta(microseconds=1)).replace(minute=0, second=0, microsecond=0)
-    return first.strftime("%Y-%m-%dT%H"), last.strftime("%Y-%m-%dT%H")
-
-
-def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
-    """(hour, counts) of the queue's hourly counters that overlap [start, end)."""
-    first, last = _hours(start, end)
-    try:
-        return list(dynamo.query_pages(
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues=dynamo.values(pk=VolumeCounterKeys.pk(queue), lo=VolumeCounterKeys.sk(first),
-                                                    hi=VolumeCounterKeys.sk(last)),
-            decode=lambda item: (VolumeCounterKeys.hour(item["sk"]["S"]), dynamo.numbers(item)),
-        ))
-    except dynamo.STORAGE_ERRORS as exc:
-        raise dynamo.unavailable(exc) from exc
-
-
-def accuracy_counters(queue: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    first, last = start.strftime("%Y-%m-%d"), (end - timedelta(microseconds=1)).strftime("%Y-%m-%d")
-    try:
-        return list(dynamo.query_pages(
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues=dynamo.values(pk=ModelCounterKeys.pk(queue), lo=f"D#{first}",
-                                                    hi=f"D#{last}#\uffff"),
-        ))
-    except dynamo.STORAGE_ERRORS as exc:
-        raise dynamo.unavailable(exc) from exc
-
+# reading counters (the store sums their shards) -------------------------------------------------------
 
 def open_past_sla(queue: str, now: datetime) -> int:
-    """Open messages received longer ago than the queue's SLA (a sparse-index range count)."""
-    sla = getattr(get_settings(), f"sla_{queue}")
-    kwargs: dict[str, Any] = {
-        "TableName": dynamo.table_name(), "IndexName": GSI2, "Select": "COUNT",
-        "KeyConditionExpression": "gsi2pk = :p AND gsi2sk < :cutoff",
-        "ExpressionAttributeValues": dynamo.values(p=MessageKeys.open_partition(queue),
-                                                   cutoff=iso(now - timedelta(seconds=sla))),
-    }
-    total = 0
-    try:
-        while True:
-            page = dynamo.client().query(**kwargs)
-            total += page["Count"]
-            if "LastEvaluatedKey" not in page:
-                return total
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    except dynamo.STORAGE_ERRORS as exc:
-        raise dynamo.unavailable(exc) from exc
+    """Open messages received longer ago than the queue's SLA."""
+    return counters.open_past(queue, now - timedelta(seconds=getattr(get_settings(), f"sla_{queue}")))
 
 
 # shaping ------------------------------------------------------------------------------------------
@@ -203,12 +153,15 @@ class _Cell:
     messages: int = 0
     needs_review: int = 0
     resolved: int = 0
+    auto_resolved: int = 0
+    snoozed: int = 0
     platforms: dict[str, int] = field(default_factory=dict)
     ttc: dict[int, int] = field(default_factory=dict)
     ttr: dict[int, int] = field(default_factory=dict)
 
     def response_times(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"resolved": self.resolved}
+        out: dict[str, Any] = {"resolved": self.resolved, "auto_resolved": self.auto_resolved,
+                               "snoozed": self.snoozed}
         for counts, name in ((self.ttc, "first_claim"), (self.ttr, "resolve")):
             for q, label in ((0.5, "p50"), (0.9, "p90")):
                 value = histogram.percentile(counts, q)
@@ -220,7 +173,8 @@ def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
     """A (summed) counter's attributes as a cell; with a platform filter, messages are that platform's."""
     cell = _Cell(messages=counts.get(f"messages:{platform}" if platform else "messages", 0),
                  needs_review=counts.get(f"needs_review:{platform}" if platform else "needs_review", 0),
-                 resolved=counts.get("resolved", 0))
+                 resolved=counts.get("resolved", 0), auto_resolved=counts.get("auto_resolved", 0),
+                 snoozed=counts.get("snoozed", 0))
     for name, value in counts.items():
         role, detail = _role(name)
         if role == "platform":
@@ -386,12 +340,12 @@ def to_csv(buckets: Iterable[dict[str, Any]], queues: Iterable[str]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     times = ["time_to_first_claim_p50_seconds", "time_to_first_claim_p90_seconds",
              "time_to_resolve_p50_seconds", "time_to_resolve_p90_seconds"]
-    writer.writerow(["bucket_start", "queue", "messages", "needs_review", "resolved", *times,
+    writer.writerow(["bucket_start", "queue", "messages", "needs_review", "resolved", "auto_resolved", "snoozed", *times,
                      *[f"bucket_messages_{p}" for p in platforms]])
     for b in buckets:
         for q in queues:
             rt = b["response_times"][q]
-            writer.writerow([b["start"], q, b["messages"][q], b["needs_review"][q], rt["resolved"],
+            writer.writerow([b["start"], q, b["messages"][q], b["needs_review"][q], rt["resolved"], rt["auto_resolved"], rt["snoozed"],
                              *["" if rt[t] is None else rt[t] for t in times],
                              *[b["platforms"].get(p, 0) for p in platforms]])
     return out.getvalue()

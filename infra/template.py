@@ -11,9 +11,10 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
 - `MessagesTable`: chalicelib.store.table.cloudformation_resource() (on-demand, PITR, SSE, GSI1/GSI2,
   TTL on expires_at, retained on stack deletion). No TableName: CloudFormation names it per stack, so
   dev and prod stacks coexist, and the function finds it through TABLE_NAME.
-- `APIHandler` (Chalice's logical id for the function behind the REST API): TABLE_NAME becomes
-  {"Ref": "MessagesTable"}; its logs go to `APIHandlerLogGroup` (30-day retention), created here so
-  the function needs no logs:CreateLogGroup.
+- `APIHandler` (Chalice's logical id for the function behind the REST API) and `SweepQueues` (the
+  scheduled sweep, every 5 minutes): TABLE_NAME becomes {"Ref": "MessagesTable"}; their logs go to
+  `APIHandlerLogGroup` and `SweepQueuesLogGroup` (30-day retention), created here so the functions need
+  no logs:CreateLogGroup.
 - SnapStart, on every function of the app (APIHandler and any scheduled or pure Lambda function):
   `AutoPublishAlias` publishes a version on every deploy that changes the code or the configuration,
   `SnapStart: {ApplyOn: PublishedVersions}` snapshots it after init. A snapshot only serves invocations of
@@ -50,6 +51,9 @@ CHALICE_DIR = ROOT / ".chalice"
 TABLE = "MessagesTable"
 FUNCTION = "APIHandler"  # what `chalice package` calls the Lambda function of the REST API
 LOG_GROUP = "APIHandlerLogGroup"
+SWEEP = "SweepQueues"  # app.sweep_queues, the scheduled sweep (Chalice names it after the handler)
+SWEEP_LOG_GROUP = "SweepQueuesLogGroup"
+FUNCTIONS = {FUNCTION: LOG_GROUP, SWEEP: SWEEP_LOG_GROUP}  # each function and its log group
 LOG_RETENTION_DAYS = 30
 
 APP_NAME = "social-triage"
@@ -148,30 +152,35 @@ def resources(with_snapstart: bool = True) -> dict[str, Any]:
     return document
 
 
-def _resources() -> dict[str, Any]:
+def log_group(function: str) -> dict[str, Any]:
     return {
-        "Resources": {
-            TABLE: cloudformation_resource(),
-            LOG_GROUP: {
-                "Type": "AWS::Logs::LogGroup",
-                "DeletionPolicy": "Delete",  # logs go with the stack; the table is retained
-                "UpdateReplacePolicy": "Delete",
-                "Properties": {
-                    "LogGroupName": sub(f"/aws/lambda/${{AWS::StackName}}-{FUNCTION}"),
-                    "RetentionInDays": LOG_RETENTION_DAYS,
-                },
-            },
-            FUNCTION: {
-                "Properties": {
-                    "Environment": {"Variables": {"TABLE_NAME": {"Ref": TABLE}}},
-                    "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": LOG_GROUP}},
-                },
-            },
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Delete",  # logs go with the stack; the table is retained
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {
+            "LogGroupName": sub(f"/aws/lambda/${{AWS::StackName}}-{function}"),
+            "RetentionInDays": LOG_RETENTION_DAYS,
         },
+    }
+
+
+def _resources() -> dict[str, Any]:
+    functions: dict[str, Any] = {}
+    for function, group in FUNCTIONS.items():
+        functions[group] = log_group(function)
+        functions[function] = {
+            "Properties": {
+                "Environment": {"Variables": {"TABLE_NAME": {"Ref": TABLE}}},
+                "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": group}},
+            },
+        }
+    return {
+        "Resources": {TABLE: cloudformation_resource(), **functions},
         "Outputs": {
             "TableName": {"Value": {"Ref": TABLE}},
             "TableArn": {"Value": table_arn()},
             "LogGroupName": {"Value": {"Ref": LOG_GROUP}},
+            "SweepLogGroupName": {"Value": {"Ref": SWEEP_LOG_GROUP}},
         },
     }
 
@@ -212,7 +221,8 @@ def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, 
                 "Sid": "OwnLogGroup",
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [{"Fn::GetAtt": [LOG_GROUP, "Arn"]}],  # the group's ARN ends in :* (its streams)
+                # the group's ARN ends in :* (its streams); both functions' roles get this one policy
+                "Resource": [{"Fn::GetAtt": [group, "Arn"]} for group in FUNCTIONS.values()],
             },
         ],
     }

@@ -1,12 +1,15 @@
 """An embedded DynamoDB endpoint for local runs and tests: moto's server, one request at a time.
 
-Two differences from moto as it comes, both to behave like DynamoDB:
+Three differences from moto as it comes, all to behave like DynamoDB:
 - Real DynamoDB applies each conditional write atomically; moto's threaded server does not lock between
   a condition check and its write, so requests are serialized here.
 - moto deep-copies every table a transaction touches, once per item, to roll a cancelled transaction
   back: quadratic in the table size (a 2,000-delivery storm grew past 14 GB). `lean_transactions`
   backs up only the items the transaction touches, which are the only ones it can change. It handles
   tables with a sort key, as the project's one table has.
+- moto answers a Query on the table's own key by walking every item of the table; `lean_queries` walks
+  only the queried partition (DynamoDB reads only that), so the time of a query no longer grows with the
+  whole table (a surge of thousands of messages, each reading its author's window, slowed down with it).
 """
 
 from __future__ import annotations
@@ -56,6 +59,31 @@ def lean_transactions() -> None:
     models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
+def lean_queries() -> None:
+    """Make moto's Query on the table's own key read only the queried partition (idempotent)."""
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "lean", False):
+        return
+    whole_table_walk = Table.query
+
+    def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+              projection_expressions, index_name=None, *args, **kwargs):
+        if index_name or hash_key is None or not self.range_key_attr:
+            return whole_table_walk(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                                    scan_index_forward, projection_expressions, index_name, *args, **kwargs)
+        partition = list(self.items.get(hash_key, {}).values())
+        self.all_items = lambda: iter(partition)  # shadows the method for this one call
+        try:
+            return whole_table_walk(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                                    scan_index_forward, projection_expressions, index_name, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query.lean = True
+    Table.query = query
+
+
 class _Serialized:
     def __init__(self, app):
         self._app = app
@@ -75,6 +103,7 @@ class _QuietHandler(WSGIRequestHandler):
 class LocalDynamoDB:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         lean_transactions()
+        lean_queries()
         app = _Serialized(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

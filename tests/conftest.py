@@ -8,7 +8,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from dynamodb_model import ConflictModel, ItemSizeLimit
 from support import reset_caches
+
+# DynamoDB's 400 KB item limit, as DynamoDB counts and answers it, for every test (moto's own check differs)
+ItemSizeLimit.install()
 
 
 @pytest.fixture
@@ -50,6 +54,16 @@ def local_dynamodb(dynamodb_server, monkeypatch):
     yield client
     client.delete_table(TableName=name)
     reset_caches()
+
+
+@pytest.fixture
+def conflicts(local_dynamodb):
+    """DynamoDB's transaction conflicts on the app's client (over the HTTP endpoint, where they can overlap)."""
+    from chalicelib.store import dynamo
+
+    model = ConflictModel(dynamo.client(), hold=0.002)
+    yield model
+    model.close()
 
 
 @pytest.fixture

@@ -130,15 +130,25 @@ def seed_message(native_id: str, queue: str, **fields):
 
 
 def seed_bulk(client, items) -> None:
-    """Message items only, by BatchWriteItem: moto copies the whole table on every transaction, so
-    seeding hundreds of messages through transactions is quadratic there (not on DynamoDB)."""
-    from chalicelib.store import dynamo
-    from chalicelib.store.messages import message_item
+    """Message items by BatchWriteItem, and their queue-count shards added up (what the overview reads):
+    moto copies the whole table on every transaction, so seeding hundreds of messages through
+    transactions is quadratic there (not on DynamoDB). Volume and accuracy counters are not written."""
+    from collections import Counter
+
+    from chalicelib.store import counters, dynamo
+    from chalicelib.store.entities import shard_of
+    from chalicelib.store.messages import message_item, state_counts
 
     items = list(items)
+    counts: dict[tuple[str, int], Counter] = {}
     for start in range(0, len(items), 25):
         requests = [{"PutRequest": {"Item": dynamo.to_item(message_item(i))}} for i in items[start:start + 25]]
         client.batch_write_item(RequestItems={os.environ["TABLE_NAME"]: requests})
+    for i in items:
+        shard = counts.setdefault((i.triage.category, shard_of(i.message.id)), Counter())
+        shard.update(state_counts("open", i.triage.needs_review, 1))
+    for (queue, shard), moved in counts.items():
+        client.update_item(**counters.queue_count_update(queue, shard, dict(moved))["Update"])
 
 
 def call(api, method: str, path: str, headers: dict | None = None, body=None):

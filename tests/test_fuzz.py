@@ -87,6 +87,7 @@ def assert_error_body(body: bytes) -> None:
 def seed_state(keys) -> dict[str, list[str]]:
     """Messages in every queue and status (one claimed by each agent), and keys that may be revoked."""
     from chalicelib import auth
+    from chalicelib.domain.workflow import Actor
     from chalicelib.store import messages, queue
 
     now = datetime.now(timezone.utc)
@@ -96,11 +97,11 @@ def seed_state(keys) -> dict[str, list[str]]:
     for role in ("agent_cs", "agent_stance", "agent_both", "manager"):
         principal = auth.authenticate(keys[role])
         for q in principal.visible_queues()[:1]:
-            queue.claim(q, principal.actor, 1, 900, now)
-    admin = auth.authenticate(keys["admin"])
-    resolved = queue.claim("community", admin.actor, 1, 900, now)
+            queue.claim(q, Actor(principal.actor), 1, 900, now)
+    admin = Actor(auth.authenticate(keys["admin"]).actor, may_override=True)
+    resolved = queue.claim("community", admin, 1, 900, now)
     for item in resolved:
-        queue.resolve(item, admin.actor, True, "done", now)
+        queue.resolve(item, admin, "done", now)
     messages.mark_removed(ids[-1], now, actor="platform")
     victims = [auth.create_key("agent", f"victim {n}", ["stance"]).record["key_id"] for n in range(3)]
     return {"message_id": ids + ["facebook:never-stored"], "key_id": victims + ["0123456789abcdef"]}

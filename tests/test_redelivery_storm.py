@@ -96,7 +96,8 @@ def server(local_dynamodb):
 
 
 def test_two_thousand_shuffled_redeliveries_from_eight_threads_store_each_of_200_messages_once(server,
-                                                                                                 local_dynamodb):
+                                                                                                 local_dynamodb,
+                                                                                                 conflicts):
     from chalicelib import auth
 
     distinct = messages()
@@ -128,10 +129,12 @@ def test_two_thousand_shuffled_redeliveries_from_eight_threads_store_each_of_200
     for t in threads:
         t.join(timeout=240)
     elapsed = time.perf_counter() - started
-    print(f"\n{len(results)} deliveries in {elapsed:.1f} s ({len(results) / elapsed:.0f}/s) from {THREADS} threads")
+    print(f"\n{len(results)} deliveries in {elapsed:.1f} s ({len(results) / elapsed:.0f}/s) from {THREADS} threads; "
+          f"transaction conflicts met (and retried): {conflicts.conflicts['TransactWriteItems']}")
 
     # THEN every delivery was acknowledged, and exactly one delivery of each message stored it
     assert not failures and not any(t.is_alive() for t in threads)
+    assert conflicts.conflicts["TransactWriteItems"] > 0  # the storm really met DynamoDB's conflicts
     assert len(results) == len(deliveries)
     assert Counter(status for _, status, _ in results) == {200: DELIVERIES}
     assert sum(s["received"] for _, _, s in results) == DELIVERIES
@@ -156,6 +159,7 @@ def test_two_thousand_shuffled_redeliveries_from_eight_threads_store_each_of_200
     assert sum(i.get("messages", 0) for i in items if i["pk"].startswith("STATS#")) == TOTAL
     assert sum(i.get("classified", 0) for i in items if i["pk"].startswith("ACCURACY#")) == TOTAL
     assert sum(i.get("messages", 0) for i in items if i["pk"].startswith("AUTHOR#")) == TOTAL
+    assert sum(i.get("open", 0) for i in items if i["pk"].startswith("QCOUNT#")) == TOTAL
 
     # AND the agents' API lists the same 200, once each, in their queues
     manager = auth.create_key("manager", "Storm manager").key

@@ -16,6 +16,7 @@ import pytest
 
 import payloads
 from chalicelib import auth, openapi
+from chalicelib.domain.workflow import Actor
 from chalicelib.models import QUEUES
 from chalicelib.store.entities import iso
 from support import SIGNERS, TEST_ENV, dumps, meta_headers, post_webhook, seed_message, snapshot, x_headers
@@ -51,6 +52,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
     bodies = {
         "/queues/{name}/claim": {"count": 1},
         "/messages/{message_id}/resolve": {"note": "done"},
+        "/messages/{message_id}/snooze": {"until": iso(datetime.now(timezone.utc) + timedelta(hours=2))},
         "/messages/{message_id}/reroute": {"queue": "community" if queue != "community" else "stance",
                                            "reason": "belongs there"},
         "/admin/keys": {"role": "agent", "name": "New", "queues": ["stance"]},
@@ -128,7 +130,7 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
         return (200, None) if works else (403, "forbidden_queue")
     if method == "GET":  # /messages/{message_id}
         return (200, None) if works else (404, "unknown_message")
-    # release, resolve, reroute of a message another agent holds
+    # release, snooze, resolve, reroute of a message another agent holds
     if role in ("admin", "manager"):
         return 200, None
     return (403, "not_claim_holder") if works else (404, "unknown_message")
@@ -146,8 +148,8 @@ def test_every_route_with_every_role_and_scope(api, table, keys, route, role, qu
     from chalicelib.store import queue as queues
 
     holder_principal = auth.authenticate({"Authorization": f"Bearer {holder.key}"})
-    [claimed] = queues.claim(queue, holder_principal.actor, 1, 900, now)
-    assert claimed["id"] == message_id
+    [claimed] = queues.claim(queue, Actor(holder_principal.actor), 1, 900, now)
+    assert claimed.id == message_id
     victim = auth.create_key("agent", "Victim", ["stance"]).record["key_id"]
     concrete, body = request_for(path, method, queue=queue, message_id=message_id, key_id=victim)
     before = snapshot(table)

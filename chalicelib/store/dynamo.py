@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
+import random
+import time
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Callable, Iterator
 
@@ -168,6 +172,74 @@ def unavailable(exc: Exception) -> StorageUnavailable | StorageRejected:
         return StorageRejected("storage refused this request as invalid (for example an item over its size "
                                "limit); sending it again will not help")
     return StorageUnavailable()
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Any storage failure inside the block becomes StorageUnavailable (503 with Retry-After)."""
+    try:
+        yield
+    except STORAGE_ERRORS as exc:
+        raise unavailable(exc) from exc
+
+
+def is_conflict(exc: ClientError) -> bool:
+    """DynamoDB refused the write because a transaction held one of its items at that moment.
+
+    A cancelled transaction whose only reasons are TransactionConflict, or a single write that met a
+    transaction (TransactionConflictException). botocore's retry policy retries neither.
+    """
+    code = error_code(exc)
+    if code == "TransactionConflictException":
+        return True
+    reasons = [c for c in cancellation_codes(exc) if c != "None"]
+    return code == "TransactionCanceledException" and bool(reasons) and set(reasons) == {"TransactionConflict"}
+
+
+# Conflicts are retried by the store (not by botocore) with full jitter: at most CONFLICT_ATTEMPTS tries and
+# at most about two seconds of sleep per write (one on average), so a webhook stays far inside the Lambda timeout.
+CONFLICT_ATTEMPTS = 10
+CONFLICT_BASE_SECONDS, CONFLICT_CAP_SECONDS = 0.01, 0.4
+
+
+def _conflict_pause(attempt: int) -> None:
+    time.sleep(random.uniform(0, min(CONFLICT_CAP_SECONDS, CONFLICT_BASE_SECONDS * 2 ** attempt)))
+
+
+def write(call: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """One write (`client().update_item`, `transact_write_items`, ...), retried while it meets a transaction."""
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            return call(**kwargs)
+        except ClientError as exc:
+            if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+        _conflict_pause(attempt)
+    raise AssertionError("unreachable")
+
+
+def transact(operations: list[dict[str, Any]], token: str | None = None) -> None:
+    """TransactWriteItems (conflicts retried); the ClientRequestToken makes botocore's own retries idempotent."""
+    extra = {"ClientRequestToken": token} if token else {}
+    write(client().transact_write_items, TransactItems=operations, **extra)
+
+
+def transact_rebuilt(build: Callable[[int], list[dict[str, Any]]], token: str) -> None:
+    """TransactWriteItems whose operations are rebuilt for each try after a conflict (`build(attempt)`), so a
+    retry can move to other counter shards than the ones another transaction holds. Each try has its own
+    ClientRequestToken (DynamoDB refuses a token reused with other items); botocore's retries of one try reuse it."""
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            client().transact_write_items(TransactItems=build(attempt), ClientRequestToken=f"{token[:32]}-{attempt:03d}")
+            return
+        except ClientError as exc:
+            if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+        _conflict_pause(attempt)
+
+
+def request_token(*parts: str) -> str:
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:36]
 
 
 def query_pages(decode: Callable[[dict[str, Any]], Any] = from_item, **kwargs: Any) -> Iterator[Any]:

@@ -1,11 +1,34 @@
-"""Keys of every entity in the single table (one place that knows the key formats)."""
+"""The entities of the single table: each owns its keys and its item mapping (one place for key formats).
+
+| entity | pk | sk |
+|---|---|---|
+| message | `MSG#<id>` | `MSG` (GSI1 by queue and status, GSI2 by age, lease or snooze) |
+| volume counter shard | `STATS#<queue>` | `H#<UTC hour>#<shard>` |
+| accuracy counter shard | `ACCURACY#<queue the model chose>` | `D#<UTC day>#<model version>#<shard>` |
+| queue counts shard | `QCOUNT#<queue>` | `S#<shard>` |
+| author activity shard | `AUTHOR#<platform>#<author id>` | `W#<15-minute window>#<shard>` |
+| correction | `CORRECTION` | `<time>#<message id>` |
+| API key | `APIKEY` | `<key id>` |
+
+Counters a message moves are split over COUNTER_SHARDS items, the shard chosen by a hash of the message id
+(and moved on when a try meets a conflict): concurrent messages write different items (DynamoDB cancels a
+transaction that meets another on one of its items), and a Query over the sort-key range reads them all.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ..domain.workflow import CLAIMED, OPEN, SNOOZED
 
 MAX_PRIORITY = 999
 AUTHOR_WINDOW = timedelta(minutes=15)
+COUNTER_SHARDS = 32
+HISTORY_LIMIT = 50  # entries kept in a message item: the first two (received, classified) and the latest
+CORRECTIONS_LIMIT = 20  # re-routes kept in a message item (every one is also a CORRECTION item)
 
 
 def iso(moment: datetime) -> str:
@@ -25,8 +48,23 @@ def day_of(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d")
 
 
+def shard_of(message_id: str, attempt: int = 0) -> int:
+    """The counter shard a message writes: spread evenly over messages; a retry after a conflict moves on.
+
+    Counters are sums over their shards, so any shard counts the same; the message item's own condition is
+    what makes the count exactly-once."""
+    start = int.from_bytes(hashlib.blake2b(message_id.encode(), digest_size=4).digest(), "big")
+    return (start + attempt * 7) % COUNTER_SHARDS
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+# messages -----------------------------------------------------------------------------------------------
+
 class MessageKeys:
-    """A message item: pk MSG#<id>; listed by GSI1 (queue, status, priority) and GSI2 (age or lease)."""
+    """A message item: pk MSG#<id>; listed by GSI1 (queue, status, priority) and GSI2 (age, lease or snooze)."""
 
     SK = "MSG"
 
@@ -51,12 +89,114 @@ class MessageKeys:
     def lease_partition(queue: str) -> str:
         return f"LEASE#{queue}"
 
+    @staticmethod
+    def snooze_partition(queue: str) -> str:
+        return f"SNOOZE#{queue}"
+
+    @staticmethod
+    def timed_sort(moment: str, message_id: str) -> str:
+        return f"{moment}#{message_id}"
+
+    @classmethod
+    def indexes(cls, queue: str, status: str, priority: int, received_at: str, message_id: str,
+                lease_expires_at: str | None = None, snoozed_until: str | None = None) -> dict[str, str]:
+        """GSI keys of a message in a state. GSI2 is sparse: open by age, claimed by lease, snoozed by wake-up."""
+        attributes = {"gsi1pk": cls.queue_partition(queue, status),
+                      "gsi1sk": cls.queue_sort(priority, received_at, message_id)}
+        if status == OPEN:
+            attributes |= {"gsi2pk": cls.open_partition(queue), "gsi2sk": cls.timed_sort(received_at, message_id)}
+        elif status == CLAIMED and lease_expires_at:
+            attributes |= {"gsi2pk": cls.lease_partition(queue),
+                           "gsi2sk": cls.timed_sort(lease_expires_at, message_id)}
+        elif status == SNOOZED and snoozed_until:
+            attributes |= {"gsi2pk": cls.snooze_partition(queue), "gsi2sk": cls.timed_sort(snoozed_until, message_id)}
+        return attributes
+
+
+# Attributes that belong to one state only: a transition out of it removes them.
+STATE_ATTRIBUTES = ("claimed_by", "lease_expires_at", "snoozed_until", "gsi2pk", "gsi2sk")
+
+
+@dataclass
+class StoredMessage:
+    """A message item as the store reads and writes it (typed; the item mapping lives here)."""
+
+    id: str
+    platform: str
+    channel: str
+    author: dict[str, str]
+    text: str
+    language: str
+    created_at: str
+    received_at: str
+    received_hour: str
+    triage: dict[str, Any]
+    queue: str
+    status: str
+    needs_review: bool
+    priority: int
+    priority_reasons: list[str]
+    rev: int
+    history: list[dict[str, Any]] = field(default_factory=list)
+    history_dropped: int = 0
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    parent_id: str | None = None
+    thread_id: str | None = None
+    conversation_id: str | None = None
+    claimed_by: str | None = None
+    lease_expires_at: str | None = None
+    first_claimed_at: str | None = None
+    snoozed_until: str | None = None
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+    resolution_note: str | None = None
+    resolution_reason: str | None = None
+    removed_at: str | None = None
+    text_truncated: bool | None = None  # the platform's text was longer than the store keeps
+    edit_version: str | None = None  # orders edits where the platform signs a time (see InboundEvent)
+
+    @property
+    def shard(self) -> int:
+        return shard_of(self.id)
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return key(MessageKeys.pk(self.id), MessageKeys.SK)
+
+    @property
+    def lease_expiry(self) -> datetime | None:
+        return parse_iso(self.lease_expires_at) if self.lease_expires_at else None
+
+    def indexes(self, queue: str | None = None, status: str | None = None, lease_expires_at: str | None = None,
+                snoozed_until: str | None = None) -> dict[str, str]:
+        return MessageKeys.indexes(queue or self.queue, status or self.status, self.priority, self.received_at,
+                                   self.id, lease_expires_at, snoozed_until)
+
+    def to_item(self) -> dict[str, Any]:
+        item = {f.name: getattr(self, f.name) for f in fields(self)}
+        item = {k: v for k, v in item.items() if v is not None}
+        state = self.indexes(lease_expires_at=self.lease_expires_at, snoozed_until=self.snoozed_until)
+        return {"pk": MessageKeys.pk(self.id), "sk": MessageKeys.SK, "type": "message", **item, **state}
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "StoredMessage":
+        return cls(**{f.name: item[f.name] for f in fields(cls) if f.name in item})
+
+    def public(self, with_history: bool = False) -> dict[str, Any]:
+        """The message's fields for the API (the routes' response models pick what they show)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if not with_history:
+            out.pop("history")
+        return out
+
+
+# counters ---------------------------------------------------------------------------------------------
 
 class VolumeCounterKeys:
-    """Messages received per queue and hour (UTC): pk STATS#<queue>, sk H#<hour>.
+    """Messages received per queue and hour (UTC), in shards: pk STATS#<queue>, sk H#<hour>#<shard>.
 
-    One item per queue and hour whatever the platforms, so a week of stats reads at most 3 x 168 items:
-    per-platform counts are attributes of it (`messages:<platform>`).
+    Per-platform counts are attributes (`messages:<platform>`), so a week of stats reads at most
+    3 x 168 x COUNTER_SHARDS items, whatever the message count. `open` counts messages of that hour still open.
     """
 
     @staticmethod
@@ -64,28 +204,51 @@ class VolumeCounterKeys:
         return f"STATS#{queue}"
 
     @staticmethod
-    def sk(hour: str) -> str:
-        return f"H#{hour}"
+    def sk(hour: str, shard: int) -> str:
+        return f"H#{hour}#{shard:02d}"
 
     @staticmethod
     def hour(sk: str) -> str:
-        return sk[len("H#"):]
+        return sk[2:15]
+
+    @staticmethod
+    def between(first_hour: str, last_hour: str) -> tuple[str, str]:
+        return f"H#{first_hour}#", f"H#{last_hour}#~"
 
 
 class ModelCounterKeys:
-    """Live accuracy per queue the model chose, day and model version: pk ACCURACY#<queue>, sk D#<day>#<version>."""
+    """Live accuracy per queue the model chose, day and model version, in shards:
+    pk ACCURACY#<queue>, sk D#<day>#<version>#<shard>."""
 
     @staticmethod
     def pk(queue: str) -> str:
         return f"ACCURACY#{queue}"
 
     @staticmethod
-    def sk(day: str, version: str) -> str:
-        return f"D#{day}#{version}"
+    def sk(day: str, version: str, shard: int) -> str:
+        return f"D#{day}#{version}#{shard:02d}"
+
+    @staticmethod
+    def between(first_day: str, last_day: str) -> tuple[str, str]:
+        return f"D#{first_day}#", f"D#{last_day}#\uffff"
+
+
+class QueueCountKeys:
+    """A queue's messages by state, in shards: pk QCOUNT#<queue>, sk S#<shard>; attributes open, claimed,
+    snoozed and needs_review (active messages the model was unsure of). The overview sums the shards."""
+
+    @staticmethod
+    def pk(queue: str) -> str:
+        return f"QCOUNT#{queue}"
+
+    @staticmethod
+    def sk(shard: int) -> str:
+        return f"S#{shard:02d}"
 
 
 class AuthorActivityKeys:
-    """Messages per author in a 15-minute window (TTL-expired): pk AUTHOR#<platform>#<id>, sk W#<window>."""
+    """Messages per author in a 15-minute window (TTL-expired), in shards (one author may post a burst):
+    pk AUTHOR#<platform>#<id>, sk W#<window>#<shard>."""
 
     @staticmethod
     def pk(platform: str, author_id: str) -> str:
@@ -95,7 +258,40 @@ class AuthorActivityKeys:
     def window(moment: datetime) -> str:
         epoch = int(moment.timestamp())
         size = int(AUTHOR_WINDOW.total_seconds())
-        return f"W#{epoch - epoch % size}"
+        return f"W#{epoch - epoch % size}#"
+
+    @classmethod
+    def sk(cls, moment: datetime, shard: int) -> str:
+        return f"{cls.window(moment)}{shard:02d}"
+
+
+# corrections and API keys ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Correction:
+    """An agent's re-route, kept for the stats and for retraining: pk CORRECTION, sk <time>#<message id>."""
+
+    PK = "CORRECTION"
+
+    message_id: str
+    text: str
+    language: str | None
+    from_queue: str
+    to_queue: str
+    by: str
+    at: str
+    reason: str
+    model_version: str
+
+    def in_message(self) -> dict[str, Any]:
+        """The correction as the message item lists it."""
+        return {"from": self.from_queue, "to": self.to_queue, "by": self.by, "at": self.at, "reason": self.reason,
+                "model_version": self.model_version}
+
+    def to_item(self) -> dict[str, Any]:
+        item = {"pk": self.PK, "sk": f"{self.at}#{self.message_id}", "type": "correction",
+                "message_id": self.message_id, "text": self.text, "language": self.language, **self.in_message()}
+        return {k: v for k, v in item.items() if v is not None}
 
 
 class ApiKeyKeys:

@@ -1,8 +1,9 @@
-"""Agent queue operations on DynamoDB: list, claim with a lease, release, resolve, re-route.
+"""Agent queue operations on DynamoDB: list, overview, claim with a lease, release, snooze, resolve, re-route,
+and the scheduled sweep (snoozes that are due reopen; open messages past their queue's window auto-resolve).
 
-A claim is one conditional UpdateItem per message (open, or claimed with an expired lease), so two
-agents can never hold the same message and the cost does not grow with queue depth. Resolve and
-re-route are transactions with the counters they move (response-time histograms, volumes, accuracy).
+A claim is one conditional transaction per message (open, an expired lease, or a due snooze) with its
+queue-count shard, so two agents can never hold the same message and the cost does not grow with queue depth.
+Permissions and states are the domain's (domain.workflow); this module persists them and raises its errors.
 """
 
 from __future__ import annotations
@@ -10,32 +11,39 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
-from ..models import QUEUES
-from . import dynamo
-from .entities import MessageKeys, ModelCounterKeys, VolumeCounterKeys, day_of, iso, parse_iso
+from ..domain import workflow
+from ..domain.errors import InvalidRequest
+from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED, Actor
+from . import counters, dynamo
+from .entities import (
+    HISTORY_LIMIT,
+    Correction,
+    MessageKeys,
+    StoredMessage,
+    day_of,
+    iso,
+    key,
+    parse_iso,
+    shard_of,
+)
 from .messages import (
-    CLAIMED,
-    OPEN,
-    RESOLVED,
-    counter_update,
-    get_message,
+    apply_guarded,
+    bounded_corrections,
+    bounded_history,
     history_entry,
-    index_attributes,
-    message_update,
-    response_time_increments,
-    run_transaction,
-    volume_update,
+    run_guarded,
+    transition,
 )
 from .table import GSI1, GSI2
 
-CORRECTIONS_PK = "CORRECTION"
 MAX_CLAIM_ROUNDS = 6
+SWEEP_BATCH = 100  # per queue and kind, per scheduled run
 
 
 # listing ---------------------------------------------------------------------------------------
@@ -53,11 +61,11 @@ def decode_cursor(cursor: str, partition: str) -> dict[str, Any]:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         valid = False
     if not valid or plain["gsi1pk"] != partition:
-        raise BadRequest("cursor is not one this listing returned", code="invalid_cursor")
+        raise InvalidRequest("cursor is not one this listing returned", code="invalid_cursor")
     return {k: {"S": v} for k, v in plain.items()}
 
 
-def list_messages(queue: str, status: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def list_messages(queue: str, status: str, limit: int, cursor: str | None) -> tuple[list[StoredMessage], str | None]:
     """One page of a queue in priority order (highest first, then oldest) and the next page's cursor."""
     partition = MessageKeys.queue_partition(queue, status)
     kwargs: dict[str, Any] = {
@@ -66,88 +74,73 @@ def list_messages(queue: str, status: str, limit: int, cursor: str | None) -> tu
     }
     if cursor:
         kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition)
-    try:
+    with dynamo.storage_errors():
         page = dynamo.client().query(**kwargs)
-    except dynamo.STORAGE_ERRORS as exc:
-        raise dynamo.unavailable(exc) from exc
-    items = [dynamo.from_item(i) for i in page.get("Items", [])]
+    items = [StoredMessage.from_item(dynamo.from_item(i)) for i in page.get("Items", [])]
     next_key = page.get("LastEvaluatedKey")
     return items, encode_cursor(next_key) if next_key else None
 
 
 def queue_overview(queue: str, now: datetime) -> dict[str, Any]:
-    """Counts of open, claimed and needs_review messages and the age of the oldest open one."""
-    def count(partition: str, needs_review: bool = False) -> int:
-        kwargs: dict[str, Any] = {"IndexName": GSI1, "Select": "COUNT", "KeyConditionExpression": "gsi1pk = :p",
-                                  "ExpressionAttributeValues": dynamo.values(p=partition)}
-        if needs_review:
-            kwargs["FilterExpression"] = "needs_review = :t"
-            kwargs["ExpressionAttributeValues"] |= dynamo.values(t=True)
-        total, db = 0, dynamo.client()
-        while True:
-            page = db.query(TableName=dynamo.table_name(), **kwargs)
-            total += page["Count"]
-            if "LastEvaluatedKey" not in page:
-                return total
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    try:
-        open_p, claimed_p = MessageKeys.queue_partition(queue, OPEN), MessageKeys.queue_partition(queue, CLAIMED)
-        oldest = dynamo.client().query(
-            TableName=dynamo.table_name(), IndexName=GSI2, Limit=1, KeyConditionExpression="gsi2pk = :p",
-            ExpressionAttributeValues=dynamo.values(p=MessageKeys.open_partition(queue)))
-        result = {
-            "queue": queue,
-            "open": count(open_p),
-            "claimed": count(claimed_p),
-            "needs_review": count(open_p, True) + count(claimed_p, True),
-        }
-    except dynamo.STORAGE_ERRORS as exc:
-        raise dynamo.unavailable(exc) from exc
-    items = oldest.get("Items", [])
-    received = dynamo.from_item(items[0])["received_at"] if items else None
-    result["oldest_open_age_seconds"] = round((now - parse_iso(received)).total_seconds(), 3) if received else None
-    return result
+    """Open, claimed, snoozed and needs_review counts (maintained shards) and the age of the oldest open
+    message (the first item of a sparse index): a fixed number of small reads whatever the backlog."""
+    counts = counters.queue_counts(queue)
+    received = counters.oldest_open(queue)
+    age = round((now - parse_iso(received)).total_seconds(), 3) if received else None
+    return {"queue": queue, **counts, "oldest_open_age_seconds": age}
 
 
 # claiming --------------------------------------------------------------------------------------
 
-def _candidates(queue: str, now: datetime, batch: int) -> Iterator[dict[str, Any]]:
-    """Claimable messages in queue order: expired leases and open messages merged by priority key."""
+@dataclass(frozen=True)
+class _Candidate:
+    message: StoredMessage  # as the index showed it (eventually consistent)
+    gsi1sk: str
+    status: str  # where it was found: open, an expired lease (claimed) or a due snooze (snoozed)
+
+    @property
+    def id(self) -> str:
+        return self.message.id
+
+
+def _candidates(queue: str, now: datetime, batch: int) -> Iterator[_Candidate]:
+    """Claimable messages in queue order: open ones, expired leases and due snoozes merged by queue key."""
     db, table = dynamo.client(), dynamo.table_name()
-    open_kwargs: dict[str, Any] = {
-        "TableName": table, "IndexName": GSI1, "Limit": batch, "KeyConditionExpression": "gsi1pk = :p",
-        "ProjectionExpression": "id, gsi1sk",
-        "ExpressionAttributeValues": dynamo.values(p=MessageKeys.queue_partition(queue, OPEN)),
+    due = {"KeyConditionExpression": "gsi2pk = :p AND gsi2sk < :now", "IndexName": GSI2}
+    sources = {
+        OPEN: {"IndexName": GSI1, "KeyConditionExpression": "gsi1pk = :p",
+               "ExpressionAttributeValues": dynamo.values(p=MessageKeys.queue_partition(queue, OPEN))},
+        CLAIMED: {**due, "ExpressionAttributeValues": dynamo.values(p=MessageKeys.lease_partition(queue), now=iso(now))},
+        SNOOZED: {**due, "ExpressionAttributeValues": dynamo.values(p=MessageKeys.snooze_partition(queue), now=iso(now))},
     }
-    expired_kwargs: dict[str, Any] = {
-        "TableName": table, "IndexName": GSI2, "Limit": batch,
-        "KeyConditionExpression": "gsi2pk = :p AND gsi2sk < :now", "ProjectionExpression": "id, gsi1sk",
-        "ExpressionAttributeValues": dynamo.values(p=MessageKeys.lease_partition(queue), now=iso(now)),
-    }
+    for kwargs in sources.values():
+        kwargs |= {"TableName": table, "Limit": batch}
     for _ in range(MAX_CLAIM_ROUNDS):
-        pages = [db.query(**kw) for kw in (open_kwargs, expired_kwargs)]
-        found = sorted((dynamo.from_item(i) for p in pages for i in p.get("Items", [])), key=lambda i: i["gsi1sk"])
+        pages = {status: db.query(**kwargs) for status, kwargs in sources.items()}
+        found = sorted((_Candidate(StoredMessage.from_item(item), item["gsi1sk"], status)
+                        for status, page in pages.items()
+                        for item in map(dynamo.from_item, page.get("Items", []))), key=lambda c: c.gsi1sk)
         yield from found
         more = False
-        for kw, page in zip((open_kwargs, expired_kwargs), pages):
+        for status, page in pages.items():
             if "LastEvaluatedKey" in page:
-                kw["ExclusiveStartKey"], more = page["LastEvaluatedKey"], True
+                sources[status]["ExclusiveStartKey"], more = page["LastEvaluatedKey"], True
         if not more:
             return
 
 
-def claim(queue: str, actor: str, count: int, lease_seconds: int, now: datetime) -> list[dict[str, Any]]:
-    """Claim up to `count` messages for `actor`, one atomic conditional update each.
+def claim(queue: str, actor: Actor, count: int, lease_seconds: int, now: datetime) -> list[StoredMessage]:
+    """Claim up to `count` messages for `actor`, one atomic conditional transaction each.
 
-    When storage fails after some messages were claimed, those are returned (not stranded under a
-    lease nobody knows about); only a failure before the first claim is an error.
+    A candidate that cannot be updated (taken meanwhile, held by a transaction, refused by DynamoDB) is
+    skipped, not a failed request. When storage fails after some messages were claimed, those are returned
+    (not stranded under a lease nobody knows about); only a failure before the first claim is an error.
     """
     lease_expires = iso(now + timedelta(seconds=lease_seconds))
-    claimed: list[dict[str, Any]] = []
+    claimed: list[StoredMessage] = []
     try:
         for candidate in _candidates(queue, now, batch=max(count * 2, 10)):
-            item = _claim_one(queue, candidate["id"], actor, lease_expires, now)
+            item = _claim_one(queue, candidate, actor.id, lease_expires, now)
             if item is not None:
                 claimed.append(item)
                 if len(claimed) == count:
@@ -158,131 +151,198 @@ def claim(queue: str, actor: str, count: int, lease_seconds: int, now: datetime)
     return claimed
 
 
-def _claim_one(queue: str, message_id: str, actor: str, lease_expires: str, now: datetime) -> dict[str, Any] | None:
+def _claim_operations(queue: str, candidate: _Candidate, actor: str, lease_expires: str, now: datetime,
+                      full: StoredMessage | None = None) -> list[dict[str, Any]]:
+    """The claim's transaction. `full` is the message as it was when its history is full: the claim is then
+    guarded by its revision and writes the bounded history instead of appending."""
     entry = history_entry("claimed", now, actor, lease_expires_at=lease_expires)
+    indexes = candidate.message.indexes(queue=queue, status=CLAIMED, lease_expires_at=lease_expires)
+    names = {"#status": "status", "#queue": "queue", "#rev": "rev", "#history": "history",
+             **{f"#{name}": name for name in indexes}}
+    values = dynamo.values(claimed=CLAIMED, source=candidate.status, actor=actor, lease=lease_expires, now=iso(now),
+                           queue=queue, one=1, **{f"i_{name}": value for name, value in indexes.items()})
+    sets = ["#status = :claimed", "claimed_by = :actor", "lease_expires_at = :lease",
+            "first_claimed_at = if_not_exists(first_claimed_at, :now)", "#rev = #rev + :one",
+            *(f"#{name} = :i_{name}" for name in indexes)]
+    condition = "#queue = :queue AND #status = :source"
+    if candidate.status == CLAIMED:
+        condition += " AND lease_expires_at < :now"
+    elif candidate.status == SNOOZED:
+        condition += " AND snoozed_until <= :now"
+    if full is None:
+        sets.append("#history = list_append(#history, :entry)")
+        condition += " AND size(#history) < :limit"
+        values |= dynamo.values(entry=[entry], limit=HISTORY_LIMIT)
+    else:
+        history, dropped = bounded_history(full.history, entry)
+        sets += ["#history = :history", "history_dropped = :dropped"]
+        condition += " AND #rev = :rev"
+        values |= dynamo.values(history=history, dropped=full.history_dropped + dropped, rev=full.rev)
+    update = {"TableName": dynamo.table_name(), "Key": key(MessageKeys.pk(candidate.id), MessageKeys.SK),
+              "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE snoozed_until" if candidate.status == SNOOZED else ""),
+              "ConditionExpression": condition, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
+              "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    operations = [{"Update": update}]
+    if candidate.status != CLAIMED:  # an expired lease stays claimed: the counts do not move
+        operations.append(counters.queue_count_update(queue, shard_of(candidate.id), {candidate.status: -1, CLAIMED: 1}))
+    return operations
+
+
+def _claim_one(queue: str, candidate: _Candidate, actor: str, lease_expires: str, now: datetime,
+               full: StoredMessage | None = None) -> StoredMessage | None:
+    operations = _claim_operations(queue, candidate, actor, lease_expires, now, full)
     try:
-        response = dynamo.client().update_item(
-            TableName=dynamo.table_name(),
-            Key=dynamo.key(MessageKeys.pk(message_id), MessageKeys.SK),
-            UpdateExpression=(
-                "SET #status = :claimed, claimed_by = :actor, lease_expires_at = :lease, "
-                "first_claimed_at = if_not_exists(first_claimed_at, :now), gsi1pk = :claimed_p, "
-                "gsi2pk = :lease_p, gsi2sk = :lease_sk, #rev = #rev + :one, #history = list_append(#history, :entry)"
-            ),
-            ConditionExpression=(
-                "#queue = :queue AND (#status = :open OR (#status = :claimed AND lease_expires_at < :now))"
-            ),
-            ExpressionAttributeNames={"#status": "status", "#queue": "queue", "#rev": "rev", "#history": "history"},
-            ExpressionAttributeValues=dynamo.values(
-                claimed=CLAIMED, open=OPEN, actor=actor, lease=lease_expires, now=iso(now), queue=queue, one=1,
-                claimed_p=MessageKeys.queue_partition(queue, CLAIMED), lease_p=MessageKeys.lease_partition(queue),
-                lease_sk=f"{lease_expires}#{message_id}", entry=[entry],
-            ),
-            ReturnValues="ALL_NEW",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
+        dynamo.transact(operations, dynamo.request_token("claim", candidate.id, actor, lease_expires, str(full is None)))
     except ClientError as exc:
-        if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+        if dynamo.is_conflict(exc) or _refused(exc):
+            return None  # held by a transaction all along, or DynamoDB will not take the write: the next one
+        codes = dynamo.cancellation_codes(exc)
+        if not codes or codes[0] != "ConditionalCheckFailed":
             raise
-        current = dynamo.from_item(exc.response.get("Item") or {})
-        if current.get("claimed_by") == actor and current.get("lease_expires_at") == lease_expires:
-            # botocore retried an update whose answer was lost: the claim is ours, made by this very call
+        old = exc.response["CancellationReasons"][0].get("Item")
+        current = StoredMessage.from_item(dynamo.from_item(old)) if old else None
+        if current is None:
+            return None
+        if current.claimed_by == actor and current.lease_expires_at == lease_expires:
+            # botocore retried a claim whose answer was lost: the claim is ours, made by this very call
             return current
+        if full is None and len(current.history) >= HISTORY_LIMIT and _claimable(current, candidate, now):
+            return _claim_one(queue, candidate, actor, lease_expires, now, full=current)
         return None  # another agent got there first
-    return dynamo.from_item(response["Attributes"])
+    return _as_claimed(full or candidate.message, actor, lease_expires, now)
+
+
+def _as_claimed(message: StoredMessage, actor: str, lease_expires: str, now: datetime) -> StoredMessage:
+    """The message as the claim left it, from the copy the claim was made on (no read after the write: a
+    failing read would strand a message the agent holds but was never handed)."""
+    history, dropped = bounded_history(message.history, history_entry("claimed", now, actor,
+                                                                      lease_expires_at=lease_expires))
+    return replace(message, status=CLAIMED, claimed_by=actor, lease_expires_at=lease_expires, snoozed_until=None,
+                   first_claimed_at=message.first_claimed_at or iso(now), rev=message.rev + 1, history=history,
+                   history_dropped=message.history_dropped + dropped)
+
+
+def _claimable(message: StoredMessage, candidate: _Candidate, now: datetime) -> bool:
+    if message.status != candidate.status:
+        return False
+    if message.status == CLAIMED:
+        return message.lease_expiry is not None and message.lease_expiry < now
+    if message.status == SNOOZED:
+        return message.snoozed_until is not None and message.snoozed_until <= iso(now)
+    return message.status == OPEN
+
+
+def _refused(exc: ClientError) -> bool:
+    """DynamoDB refuses the write itself (an item grown past 400 KB): retrying cannot help."""
+    return dynamo.error_code(exc) == "ValidationException" or "ValidationError" in dynamo.cancellation_codes(exc)
 
 
 # working a claimed message ---------------------------------------------------------------------
 
-def _check_can_act(stored: dict[str, Any], actor: str, may_override: bool, now: datetime,
-                   allowed: tuple[str, ...] = (CLAIMED,)) -> None:
-    if stored.get("status") == "removed":
-        raise NotFound(f"no message {stored['id']!r}", code="unknown_message")
-    if stored["status"] not in allowed:
-        raise Conflict(f"message is {stored['status']}; this needs it {' or '.join(allowed)}", code="wrong_status")
-    holds_claim = stored["status"] == CLAIMED and stored.get("claimed_by") == actor and \
-        parse_iso(stored["lease_expires_at"]) > now
-    if not (holds_claim or may_override):
-        raise Forbidden("only the agent holding the claim (or a manager) can do this", code="not_claim_holder")
+def _check(stored: StoredMessage, actor: Actor, now: datetime, allowed: tuple[str, ...] = (CLAIMED,)) -> None:
+    workflow.check_can_act(stored.id, stored.status, stored.claimed_by, stored.lease_expiry, actor, now, allowed)
 
 
-def _guarded(stored: dict[str, Any], operations: list[dict[str, Any]], entry: dict[str, Any]) -> None:
-    """Run a message change guarded by its revision; a lost answer retried by botocore is not a conflict."""
-    if run_transaction(operations):
-        return
-    current = get_message(stored["id"])
-    applied = current is not None and current["rev"] == stored["rev"] + 1 and current["history"][-1] == entry
-    if not applied:
-        raise Conflict("the message changed meanwhile; reload it and try again", code="concurrent_change")
-
-
-def release(stored: dict[str, Any], actor: str, may_override: bool, now: datetime) -> dict[str, Any]:
+def release(stored: StoredMessage, actor: Actor, now: datetime) -> StoredMessage:
     """Put a claimed message back to open. `stored` is the message as just read (its `rev` guards the update)."""
-    _check_can_act(stored, actor, may_override, now)
-    message_id = stored["id"]
-    attributes = {"status": OPEN, **index_attributes(stored["queue"], OPEN, stored["priority"],
-                                                      stored["received_at"], message_id)}
-    entry = history_entry("released", now, actor)
-    _guarded(stored, [message_update(stored, attributes, entry, remove=("claimed_by", "lease_expires_at"))], entry)
-    return get_message(message_id)
+    _check(stored, actor, now)
+    entry = history_entry("released", now, actor.id)
+    return apply_guarded(stored, transition(stored, OPEN, entry), entry)
 
 
-def resolve(stored: dict[str, Any], actor: str, may_override: bool, note: str | None, now: datetime) -> dict[str, Any]:
+def snooze(stored: StoredMessage, actor: Actor, until: datetime, now: datetime) -> StoredMessage:
+    """Set a claimed message aside until `until`: then it is claimable again, in priority order, and the
+    sweep reopens it."""
+    _check(stored, actor, now, workflow.resolvable_from(actor))
+    workflow.check_snooze(until, now)
+    entry = history_entry("snoozed", now, actor.id, until=iso(until))
+    snoozed = counters.volume_update(stored.queue, stored.received_hour, stored.shard, {"snoozed": 1})
+    operations = transition(stored, SNOOZED, entry, attributes={"snoozed_until": iso(until)}, extra=[snoozed])
+    return apply_guarded(stored, operations, entry)
+
+
+def _resolve_operations(stored: StoredMessage, entry: dict[str, Any], actor: str, now: datetime,
+                        note: str | None = None, reason: str | None = None) -> list[dict[str, Any]]:
+    attributes = {"resolved_at": iso(now), "resolved_by": actor}
+    if note:
+        attributes["resolution_note"] = note
+    if reason:
+        attributes["resolution_reason"] = reason
+        counted = {"auto_resolved": 1}  # nobody answered it: no response times
+    else:
+        received = parse_iso(stored.received_at)
+        first_claim = parse_iso(stored.first_claimed_at) if stored.first_claimed_at else now
+        counted = counters.response_time_increments(received, first_claim, now)
+    volume = counters.volume_update(stored.queue, stored.received_hour, stored.shard, counted)
+    return transition(stored, RESOLVED, entry, attributes=attributes, extra=[volume])
+
+
+def resolve(stored: StoredMessage, actor: Actor, note: str | None, now: datetime) -> StoredMessage:
     """Resolve a claimed message (or, for a manager, an open one); records its response times."""
-    _check_can_act(stored, actor, may_override, now, allowed=(CLAIMED, OPEN) if may_override else (CLAIMED,))
-    message_id = stored["id"]
-    received = parse_iso(stored["received_at"])
-    first_claim = parse_iso(stored["first_claimed_at"]) if stored.get("first_claimed_at") else now
-    attributes = {"status": RESOLVED, "resolved_at": iso(now), "resolved_by": actor, "resolution_note": note,
-                  **index_attributes(stored["queue"], RESOLVED, stored["priority"], stored["received_at"], message_id)}
-    attributes = {k: v for k, v in attributes.items() if v is not None}
-    entry = history_entry("resolved", now, actor, **({"note": note} if note else {}))
-    times = response_time_increments(received, first_claim, now)
-    _guarded(stored, [
-        message_update(stored, attributes, entry, remove=("claimed_by", "lease_expires_at", "gsi2pk", "gsi2sk")),
-        counter_update(VolumeCounterKeys.pk(stored["queue"]), VolumeCounterKeys.sk(stored["received_hour"]), times),
-    ], entry)
-    return get_message(message_id)
+    _check(stored, actor, now, workflow.resolvable_from(actor))
+    entry = history_entry("resolved", now, actor.id, **({"note": note} if note else {}))
+    return apply_guarded(stored, _resolve_operations(stored, entry, actor.id, now, note=note), entry)
 
 
-def reroute(stored: dict[str, Any], actor: str, may_override: bool, to_queue: str, reason: str,
-            now: datetime) -> dict[str, Any]:
+def reroute(stored: StoredMessage, actor: Actor, to_queue: str, reason: str, now: datetime) -> StoredMessage:
     """Move a message to another queue, open there; the correction is recorded for stats and retraining."""
-    if to_queue not in QUEUES:
-        raise BadRequest(f"queue must be one of {', '.join(QUEUES)}", code="invalid_queue")
-    _check_can_act(stored, actor, may_override, now, allowed=(CLAIMED, OPEN) if may_override else (CLAIMED,))
-    message_id = stored["id"]
-    from_queue = stored["queue"]
-    if to_queue == from_queue:
-        raise Conflict(f"message is already in {to_queue}", code="same_queue")
-    triage = stored["triage"]
-    correction = {"from": from_queue, "to": to_queue, "by": actor, "at": iso(now), "reason": reason,
-                  "model_version": triage["model_version"]}
-    attributes = {"queue": to_queue, "status": OPEN, "needs_review": False,
-                  "corrections": stored.get("corrections", []) + [correction],
-                  **index_attributes(to_queue, OPEN, stored["priority"], stored["received_at"], message_id)}
-    entry = history_entry("rerouted", now, actor, **{"from": from_queue, "to": to_queue, "reason": reason})
-    hour, platform = stored["received_hour"], stored["platform"]
-    model_queue, day = triage["category"], day_of(parse_iso(stored["received_at"]))
+    workflow.check_reroute(stored.queue, to_queue)
+    _check(stored, actor, now, workflow.resolvable_from(actor))
+    from_queue, triage = stored.queue, stored.triage
+    correction = Correction(message_id=stored.id, text=stored.text, language=stored.language, from_queue=from_queue,
+                            to_queue=to_queue, by=actor.id, at=iso(now), reason=reason,
+                            model_version=triage["model_version"])
+    entry = history_entry("rerouted", now, actor.id, **{"from": from_queue, "to": to_queue, "reason": reason})
+    hour, platform, shard = stored.received_hour, stored.platform, stored.shard
     accuracy = {f"reroute_{from_queue}__{to_queue}": 1}
-    if not stored.get("corrections"):
+    if not stored.corrections:
         accuracy["rerouted"] = 1  # messages the agents moved at least once
-    _guarded(stored, [
-        message_update(stored, attributes, entry, remove=("claimed_by", "lease_expires_at")),
-        volume_update(from_queue, hour, platform, -1, bool(stored.get("needs_review"))),
-        volume_update(to_queue, hour, platform, 1, False),
-        counter_update(ModelCounterKeys.pk(model_queue), ModelCounterKeys.sk(day, triage["model_version"]), accuracy),
-        {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item({
-            "pk": CORRECTIONS_PK, "sk": f"{iso(now)}#{message_id}", "type": "correction", "message_id": message_id,
-            "text": stored["text"], "language": stored.get("language"), **correction})}},
-    ], entry)
-    return get_message(message_id)
+    extra = [
+        counters.volume_update(from_queue, hour, shard, counters.volume_increments(platform, -1, stored.needs_review)),
+        counters.volume_update(to_queue, hour, shard, counters.volume_increments(platform, 1, False)),
+        counters.accuracy_update(triage["category"], day_of(parse_iso(stored.received_at)), triage["model_version"],
+                                 shard, accuracy),
+        {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(correction.to_item())}},
+    ]
+    operations = transition(stored, OPEN, entry, queue=to_queue, needs_review=False, extra=extra,
+                            attributes={"corrections": bounded_corrections(stored.corrections, correction.in_message())})
+    return apply_guarded(stored, operations, entry)
 
 
 def corrections() -> Iterator[dict[str, Any]]:
     """Every recorded re-route, oldest first."""
-    try:
+    with dynamo.storage_errors():
         yield from dynamo.query_pages(KeyConditionExpression="pk = :pk",
-                                      ExpressionAttributeValues=dynamo.values(pk=CORRECTIONS_PK))
-    except dynamo.STORAGE_ERRORS as exc:
-        raise dynamo.unavailable(exc) from exc
+                                      ExpressionAttributeValues=dynamo.values(pk=Correction.PK))
+
+
+# the scheduled sweep ---------------------------------------------------------------------------
+
+SYSTEM = "system:sweep"
+
+
+def _due(partition: str, before: datetime, limit: int) -> list[StoredMessage]:
+    """Up to `limit` messages of a sparse GSI2 partition whose time is before `before`, earliest first."""
+    with dynamo.storage_errors():
+        page = dynamo.client().query(
+            TableName=dynamo.table_name(), IndexName=GSI2, Limit=limit,
+            KeyConditionExpression="gsi2pk = :p AND gsi2sk < :before",
+            ExpressionAttributeValues=dynamo.values(p=partition, before=iso(before)))
+    return [StoredMessage.from_item(dynamo.from_item(i)) for i in page.get("Items", [])]
+
+
+def sweep(queue: str, now: datetime, window: timedelta, limit: int = SWEEP_BATCH) -> dict[str, int]:
+    """One bounded, idempotent pass over a queue: reopen due snoozes, auto-resolve open messages received
+    more than `window` ago. Each change is guarded by the revision the index showed, so a message that a
+    person claimed, snoozed or changed meanwhile is left alone (and a second run changes nothing)."""
+    done = {"reopened": 0, "auto_resolved": 0}
+    for message in _due(MessageKeys.snooze_partition(queue), now, limit):
+        if message.status == SNOOZED:
+            entry = history_entry("reopened", now, SYSTEM, snoozed_until=message.snoozed_until)
+            done["reopened"] += run_guarded(transition(message, OPEN, entry))
+    for message in _due(MessageKeys.open_partition(queue), now - window, limit):
+        if message.status == OPEN:
+            entry = history_entry("resolved", now, SYSTEM, reason=workflow.AUTO_RESOLVE_REASON)
+            done["auto_resolved"] += run_guarded(
+                _resolve_operations(message, entry, SYSTEM, now, reason=workflow.AUTO_RESOLVE_REASON))
+    return done

@@ -142,14 +142,19 @@ def resources_of(template: dict, kind: str) -> dict[str, dict]:
     return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
 
 
-def the_function(template: dict) -> dict:
+def the_functions(template: dict) -> dict[str, dict]:
+    """The API's function and the scheduled sweep, and nothing else."""
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert list(functions) == [infra.FUNCTION], f"expected one function named {infra.FUNCTION}: {list(functions)}"
-    return functions[infra.FUNCTION]
+    assert sorted(functions) == sorted(infra.FUNCTIONS), f"expected {sorted(infra.FUNCTIONS)}: {list(functions)}"
+    return functions
 
 
-def role_policies(template: dict) -> list[dict]:
-    role_ref = the_function(template)["Properties"]["Role"]
+def the_function(template: dict) -> dict:
+    return the_functions(template)[infra.FUNCTION]
+
+
+def role_policies(template: dict, function: str = infra.FUNCTION) -> list[dict]:
+    role_ref = the_functions(template)[function]["Properties"]["Role"]
     role = template["Resources"][role_ref["Fn::GetAtt"][0]]
     assert role["Type"] == "AWS::IAM::Role"
     assert "ManagedPolicyArns" not in role["Properties"]
@@ -198,15 +203,19 @@ def test_template_has_the_table(packaged):
 def test_function_environment_references_the_table(packaged):
     config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
     for stage, p in packaged.items():
-        props = the_function(p.template)["Properties"]
-        variables = props["Environment"]["Variables"]
-        assert variables["TABLE_NAME"] == {"Ref": infra.TABLE}
-        expected = {**config["environment_variables"], **config["stages"][stage].get("environment_variables", {})}
-        for name, value in expected.items():
-            if name != "TABLE_NAME":
-                assert variables[name] == value, name
-        assert props["LoggingConfig"]["LogGroup"] == {"Ref": infra.LOG_GROUP}
-        assert p.template["Resources"][infra.LOG_GROUP]["Type"] == "AWS::Logs::LogGroup"
+        for function, group in infra.FUNCTIONS.items():
+            props = the_functions(p.template)[function]["Properties"]
+            variables = props["Environment"]["Variables"]
+            assert variables["TABLE_NAME"] == {"Ref": infra.TABLE}
+            expected = {**config["environment_variables"], **config["stages"][stage].get("environment_variables", {})}
+            for name, value in expected.items():
+                if name != "TABLE_NAME":
+                    assert variables[name] == value, name
+            assert props["LoggingConfig"]["LogGroup"] == {"Ref": group}
+            assert p.template["Resources"][group]["Type"] == "AWS::Logs::LogGroup"
+        sweep = the_functions(p.template)[infra.SWEEP]["Properties"]
+        assert sweep["Handler"] == "app.sweep_queues"
+        assert [e["Properties"]["Schedule"] for e in sweep["Events"].values()] == ["rate(5 minutes)"]
     assert packaged["prod"].template["Resources"][infra.FUNCTION]["Properties"]["Environment"]["Variables"][
         "SECRETS_SSM_PATH"] == "/social-triage/prod"
 
@@ -219,6 +228,7 @@ def test_policy_is_least_privilege(packaged):
         documents = role_policies(p.template)
         assert documents == [infra.policy(stage, json.loads((PROJECT / ".chalice" / "config.json").read_text())[
             "stages"][stage])]
+        assert role_policies(p.template, infra.SWEEP) == documents
         for statement in (s for d in documents for s in statements(d)):
             assert statement["Effect"] == "Allow"
             assert "NotAction" not in statement and "NotResource" not in statement
@@ -360,7 +370,7 @@ def test_cfn_lint(packaged):
         matches = lint(json.dumps(p.template), regions=["us-east-1"])
         assert not matches, f"{stage}:\n" + "\n".join(str(m) for m in matches)
         # the role again without the SAM transform, so its actions are checked against IAM's list (W3037)
-        keep = {infra.TABLE, infra.LOG_GROUP, the_function(p.template)["Properties"]["Role"]["Fn::GetAtt"][0]}
+        keep = {infra.TABLE, *infra.FUNCTIONS.values(), the_function(p.template)["Properties"]["Role"]["Fn::GetAtt"][0]}
         plain = {"AWSTemplateFormatVersion": "2010-09-09",
                  "Resources": {k: v for k, v in p.template["Resources"].items() if k in keep}}
         matches = lint(json.dumps(plain), regions=["us-east-1"])
@@ -425,7 +435,11 @@ def test_the_sam_transform_publishes_a_snapstart_version_behind_the_alias_the_ap
         resources = sam_translation(p.template)["Resources"]
         function = resources[infra.FUNCTION]
         alias = resources[infra.FUNCTION_ALIAS]
-        versions = resources_of({"Resources": resources}, "AWS::Lambda::Version")
+        every_version = resources_of({"Resources": resources}, "AWS::Lambda::Version")
+        versions = {name: v for name, v in every_version.items()
+                    if v["Properties"]["FunctionName"] == {"Ref": infra.FUNCTION}}
+        # AND each other function (the scheduled sweep) publishes its own version too
+        assert sorted(v["Properties"]["FunctionName"]["Ref"] for v in every_version.values()) == sorted(infra.FUNCTIONS)
         # THEN the function has SnapStart, one version is published, and the alias points at it
         assert function["Type"] == "AWS::Lambda::Function"
         assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}

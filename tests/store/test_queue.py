@@ -164,8 +164,9 @@ def test_bad_claim_bodies_are_400(api, keys, body):
     assert call(api, "GET", "/queues/community/messages", keys["manager"])[1]["messages"][0]["status"] == "open"
 
 
-def test_eight_concurrent_claimers_claim_each_of_400_messages_exactly_once(local_dynamodb):
-    """Against a real HTTP DynamoDB endpoint (moto server), from 8 threads."""
+def test_eight_concurrent_claimers_claim_each_of_400_messages_exactly_once(local_dynamodb, conflicts):
+    """Against a real HTTP DynamoDB endpoint (moto server), from 8 threads, with DynamoDB's transaction conflicts."""
+    from chalicelib.domain.workflow import Actor
     from chalicelib.store import queue
 
     seed_bulk(local_dynamodb, (triaged(f"c{i:03d}", "customer_service", priority=i % 7 * 10,
@@ -177,10 +178,10 @@ def test_eight_concurrent_claimers_claim_each_of_400_messages_exactly_once(local
         mine: list[str] = []
         try:
             while True:
-                got = queue.claim("customer_service", f"agent-{n}", 7, 600, datetime.now(timezone.utc))
+                got = queue.claim("customer_service", Actor(f"agent-{n}"), 7, 600, datetime.now(timezone.utc))
                 if not got:
                     break
-                mine += [m["id"] for m in got]
+                mine += [m.id for m in got]
         except BaseException as exc:  # noqa: BLE001 - surfaced below
             errors.append(exc)
         claims[f"agent-{n}"] = mine
@@ -194,3 +195,8 @@ def test_eight_concurrent_claimers_claim_each_of_400_messages_exactly_once(local
     everything = [m for mine in claims.values() for m in mine]
     assert len(everything) == 400 and len(set(everything)) == 400
     assert sum(1 for mine in claims.values() if mine) >= 2  # the claimers really competed
+    assert conflicts.attempts["TransactWriteItems"] >= 400
+    # AND the queue counts moved once per claim, whatever conflicts were met and retried
+    from chalicelib.store import counters
+
+    assert counters.queue_counts("customer_service") == {"open": 0, "claimed": 400, "snoozed": 0, "needs_review": 0}

@@ -1,0 +1,71 @@
+"""Message states, the transitions between them, and who may make each one.
+
+    open ──claim──▶ claimed ──release──▶ open
+      │               ├──snooze──▶ snoozed ──(time passes: claimable, then reopened)──▶ open
+      │               ├──resolve──▶ resolved
+      └──reroute◀─────┴──reroute──▶ open (in the other queue)
+    open ──(older than the queue's window)──▶ resolved (reason `auto_resolved`)
+    any ──(deleted on the platform)──▶ removed
+
+A claim is a lease: only its holder, while it lasts, may release, snooze, resolve or re-route the message;
+managers may act on any message (and resolve or re-route open ones). Nothing here reads or writes storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..models import QUEUES
+from .errors import InvalidRequest, NotClaimHolder, SameQueue, UnknownMessage, WrongStatus
+
+OPEN, CLAIMED, SNOOZED, RESOLVED, REMOVED = "open", "claimed", "snoozed", "resolved", "removed"
+STATUSES = (OPEN, CLAIMED, SNOOZED, RESOLVED, REMOVED)
+ACTIVE = (OPEN, CLAIMED, SNOOZED)  # counted in the queue overview
+
+MIN_SNOOZE, MAX_SNOOZE = timedelta(minutes=1), timedelta(days=30)
+
+# Open messages nobody picked up within their queue's window (settings: AUTO_RESOLVE_<QUEUE>) are resolved
+# by the sweep with this reason. Claimed and snoozed messages are a person's decision and are never touched.
+AUTO_RESOLVE_REASON = "auto_resolved"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: their id for history, and whether they may override claims (managers, admins)."""
+
+    id: str
+    may_override: bool = False
+
+
+def holds_claim(status: str, claimed_by: str | None, lease_expires_at: datetime | None, actor: Actor,
+                now: datetime) -> bool:
+    return status == CLAIMED and claimed_by == actor.id and lease_expires_at is not None and lease_expires_at > now
+
+
+def check_can_act(message_id: str, status: str, claimed_by: str | None, lease_expires_at: datetime | None,
+                  actor: Actor, now: datetime, allowed: tuple[str, ...] = (CLAIMED,)) -> None:
+    """Refuse unless the message is in one of `allowed` states and the actor holds its claim (or overrides)."""
+    if status == REMOVED:
+        raise UnknownMessage(f"no message {message_id!r}")
+    if status not in allowed:
+        raise WrongStatus(f"message is {status}; this needs it {' or '.join(allowed)}")
+    if not (holds_claim(status, claimed_by, lease_expires_at, actor, now) or actor.may_override):
+        raise NotClaimHolder("only the agent holding the claim (or a manager) can do this")
+
+
+def resolvable_from(actor: Actor) -> tuple[str, ...]:
+    return (CLAIMED, OPEN) if actor.may_override else (CLAIMED,)
+
+
+def check_reroute(from_queue: str, to_queue: str) -> None:
+    if to_queue not in QUEUES:
+        raise InvalidRequest(f"queue must be one of {', '.join(QUEUES)}", code="invalid_queue")
+    if to_queue == from_queue:
+        raise SameQueue(f"message is already in {to_queue}")
+
+
+def check_snooze(until: datetime, now: datetime) -> None:
+    if not now + MIN_SNOOZE <= until <= now + MAX_SNOOZE:
+        raise InvalidRequest("snooze until a time between 1 minute and 30 days from now", code="invalid_snooze")
+

@@ -1,0 +1,166 @@
+"""Counter shards: the writes a message's transitions add to their transactions, and the reads that sum them.
+
+Every counter a message moves is one shard item chosen by the message id (entities.shard_of), so a spike
+of messages into one queue and hour spreads over COUNTER_SHARDS items instead of meeting on one, and a
+redelivery (which fails the message's own condition) or a re-route moves the very shard it counted on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from .. import histogram
+from . import dynamo
+from .entities import (
+    AUTHOR_WINDOW,
+    AuthorActivityKeys,
+    MessageKeys,
+    ModelCounterKeys,
+    QueueCountKeys,
+    VolumeCounterKeys,
+    iso,
+    key,
+)
+from .table import GSI2
+
+
+def counter_update(pk: str, sk: str, add: dict[str, int], set_: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One `Update` of a transaction that ADDs to counters (and SETs plain attributes)."""
+    add = {name: delta for name, delta in add.items() if delta}
+    names = {f"#a{i}": name for i, name in enumerate(add)}
+    expression = "ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(add)))
+    vals = {f":a{i}": {"N": str(v)} for i, v in enumerate(add.values())}
+    if set_:
+        names |= {f"#s{i}": name for i, name in enumerate(set_)}
+        expression += " SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(set_)))
+        vals |= {f":s{i}": dynamo.to_value(v) for i, v in enumerate(set_.values())}
+    return {"Update": {"TableName": dynamo.table_name(), "Key": key(pk, sk), "UpdateExpression": expression,
+                       "ExpressionAttributeNames": names, "ExpressionAttributeValues": vals}}
+
+
+# writes -------------------------------------------------------------------------------------------------
+
+def volume_increments(platform: str, delta: int, needs_review: bool) -> dict[str, int]:
+    """What one message adds to its queue-hour counter: totals and per-platform counts."""
+    add = {"messages": delta, f"messages:{platform}": delta}
+    if needs_review:
+        add |= {"needs_review": delta, f"needs_review:{platform}": delta}
+    return add
+
+
+def response_time_increments(received: datetime, first_claim: datetime, resolved: datetime) -> dict[str, int]:
+    """What resolving a message adds to its queue-hour counter: log-spaced response-time bins."""
+    return {
+        "resolved": 1,
+        f"ttc_{histogram.bin_of((first_claim - received).total_seconds())}": 1,
+        f"ttr_{histogram.bin_of((resolved - received).total_seconds())}": 1,
+    }
+
+
+def volume_update(queue: str, hour: str, shard: int, add: dict[str, int]) -> dict[str, Any]:
+    # the queue and hour are in the key (stats read them from it): only counts are written
+    return counter_update(VolumeCounterKeys.pk(queue), VolumeCounterKeys.sk(hour, shard), add)
+
+
+def accuracy_update(queue: str, day: str, version: str, shard: int, add: dict[str, int]) -> dict[str, Any]:
+    return counter_update(ModelCounterKeys.pk(queue), ModelCounterKeys.sk(day, version, shard), add,
+                          {"queue": queue, "day": day, "model_version": version})
+
+
+def queue_count_update(queue: str, shard: int, add: dict[str, int]) -> dict[str, Any] | None:
+    """Moves of a queue's state counts (open, claimed, snoozed, needs_review); None when nothing moves."""
+    add = {name: delta for name, delta in add.items() if delta}
+    return counter_update(QueueCountKeys.pk(queue), QueueCountKeys.sk(shard), add) if add else None
+
+
+def author_update(platform: str, author_id: str, received: datetime, shard: int) -> dict[str, Any]:
+    window_end = received + AUTHOR_WINDOW
+    return counter_update(AuthorActivityKeys.pk(platform, author_id), AuthorActivityKeys.sk(received, shard),
+                          {"messages": 1}, {"expires_at": int((window_end + timedelta(hours=1)).timestamp())})
+
+
+# reads --------------------------------------------------------------------------------------------------
+
+def _hours(start: datetime, end: datetime) -> tuple[str, str]:
+    """The first and last hour overlapping [start, end)."""
+    first = start.replace(minute=0, second=0, microsecond=0)
+    last = (end - timedelta(microseconds=1)).replace(minute=0, second=0, microsecond=0)
+    return first.strftime("%Y-%m-%dT%H"), last.strftime("%Y-%m-%dT%H")
+
+
+def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
+    """(hour, counts) of every shard of the queue's hourly counters that overlap [start, end)."""
+    lo, hi = VolumeCounterKeys.between(*_hours(start, end))
+    with dynamo.storage_errors():
+        return list(dynamo.query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=dynamo.values(pk=VolumeCounterKeys.pk(queue), lo=lo, hi=hi),
+            decode=lambda item: (VolumeCounterKeys.hour(item["sk"]["S"]), dynamo.numbers(item)),
+        ))
+
+
+def accuracy_counters(queue: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Every shard of the queue's daily accuracy counters in [start, end)."""
+    lo, hi = ModelCounterKeys.between(start.strftime("%Y-%m-%d"), (end - timedelta(microseconds=1)).strftime("%Y-%m-%d"))
+    with dynamo.storage_errors():
+        return list(dynamo.query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=dynamo.values(pk=ModelCounterKeys.pk(queue), lo=lo, hi=hi),
+        ))
+
+
+def author_messages(platform: str, author_id: str, now: datetime) -> int:
+    """Messages from this author in the current activity window: one Query of the window's shards."""
+    with dynamo.storage_errors():
+        shards = dynamo.query_pages(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :w)", ProjectionExpression="messages",
+            ExpressionAttributeValues=dynamo.values(pk=AuthorActivityKeys.pk(platform, author_id),
+                                                    w=AuthorActivityKeys.window(now)),
+            decode=dynamo.numbers)
+        return sum(counts.get("messages", 0) for counts in shards)
+
+
+def queue_counts(queue: str) -> dict[str, int]:
+    """The queue's open, claimed, snoozed and needs_review counts: one Query of its shards."""
+    totals = {"open": 0, "claimed": 0, "snoozed": 0, "needs_review": 0}
+    with dynamo.storage_errors():
+        for counts in dynamo.query_pages(KeyConditionExpression="pk = :pk",
+                                         ExpressionAttributeValues=dynamo.values(pk=QueueCountKeys.pk(queue)),
+                                         decode=dynamo.numbers):
+            for name in totals:
+                totals[name] += counts.get(name, 0)
+    return totals
+
+
+def oldest_open(queue: str) -> str | None:
+    """When the oldest open message of the queue arrived (the first item of its sparse GSI2 partition)."""
+    with dynamo.storage_errors():
+        page = dynamo.client().query(
+            TableName=dynamo.table_name(), IndexName=GSI2, Limit=1, KeyConditionExpression="gsi2pk = :p",
+            ProjectionExpression="received_at", ExpressionAttributeValues=dynamo.values(p=MessageKeys.open_partition(queue)))
+    items = page.get("Items", [])
+    return dynamo.from_item(items[0])["received_at"] if items else None
+
+
+def count_open_since(queue: str, since: datetime) -> int:
+    """Open messages received at or after `since`: reads only that window's arrivals, never the backlog."""
+    kwargs: dict[str, Any] = {
+        "TableName": dynamo.table_name(), "IndexName": GSI2, "Select": "COUNT",
+        "KeyConditionExpression": "gsi2pk = :p AND gsi2sk >= :since",
+        "ExpressionAttributeValues": dynamo.values(p=MessageKeys.open_partition(queue), since=iso(since)),
+    }
+    total = 0
+    with dynamo.storage_errors():
+        while True:
+            page = dynamo.client().query(**kwargs)
+            total += page["Count"]
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def open_past(queue: str, cutoff: datetime) -> int:
+    """Open messages received before `cutoff` (e.g. past the SLA): the maintained open count minus the
+    open messages received since the cutoff. Its cost grows with the arrivals since the cutoff, not the backlog."""
+    return max(0, queue_counts(queue)["open"] - count_open_since(queue, cutoff))

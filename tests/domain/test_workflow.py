@@ -1,0 +1,64 @@
+"""The message workflow's rules: who may act on a message in which state, snoozes and re-routes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.domain import workflow
+from chalicelib.domain.errors import InvalidRequest, NotClaimHolder, SameQueue, UnknownMessage, WrongStatus
+from chalicelib.domain.workflow import CLAIMED, OPEN, REMOVED, RESOLVED, Actor
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+AGENT, OTHER, MANAGER = Actor("agent:Cy"), Actor("agent:Bo"), Actor("manager:Max", may_override=True)
+LATER = NOW + timedelta(minutes=5)
+
+
+def test_the_claim_holder_may_act_while_the_lease_lasts():
+    # GIVEN a message claimed by the agent until LATER WHEN they act now THEN nothing is refused
+    workflow.check_can_act("m", CLAIMED, AGENT.id, LATER, AGENT, NOW)
+    # AND once the lease has expired THEN they no longer hold it
+    with pytest.raises(NotClaimHolder):
+        workflow.check_can_act("m", CLAIMED, AGENT.id, NOW - timedelta(seconds=1), AGENT, NOW)
+
+
+def test_another_agent_is_refused_and_a_manager_overrides():
+    with pytest.raises(NotClaimHolder) as refused:
+        workflow.check_can_act("m", CLAIMED, AGENT.id, LATER, OTHER, NOW)
+    assert refused.value.code == "not_claim_holder"
+    workflow.check_can_act("m", CLAIMED, AGENT.id, LATER, MANAGER, NOW)
+
+
+@pytest.mark.parametrize("status, error", [(RESOLVED, WrongStatus), (OPEN, WrongStatus), (REMOVED, UnknownMessage)])
+def test_a_message_in_the_wrong_state_is_refused_by_reason(status, error):
+    with pytest.raises(error):
+        workflow.check_can_act("m", status, None, None, MANAGER, NOW)
+
+
+def test_only_managers_resolve_or_reroute_open_messages():
+    assert workflow.resolvable_from(AGENT) == (CLAIMED,)
+    assert workflow.resolvable_from(MANAGER) == (CLAIMED, OPEN)
+    workflow.check_can_act("m", OPEN, None, None, MANAGER, NOW, workflow.resolvable_from(MANAGER))
+    with pytest.raises(WrongStatus):
+        workflow.check_can_act("m", OPEN, None, None, AGENT, NOW, workflow.resolvable_from(AGENT))
+
+
+def test_reroute_needs_another_known_queue():
+    workflow.check_reroute("customer_service", "stance")
+    with pytest.raises(SameQueue):
+        workflow.check_reroute("stance", "stance")
+    with pytest.raises(InvalidRequest) as refused:
+        workflow.check_reroute("stance", "sales")
+    assert refused.value.code == "invalid_queue"
+
+
+@pytest.mark.parametrize("ahead, ok", [(timedelta(seconds=30), False), (timedelta(minutes=1), True),
+                                       (timedelta(days=30), True), (timedelta(days=31), False),
+                                       (-timedelta(hours=1), False)])
+def test_a_snooze_is_between_a_minute_and_thirty_days_ahead(ahead, ok):
+    if ok:
+        workflow.check_snooze(NOW + ahead, NOW)
+    else:
+        with pytest.raises(InvalidRequest):
+            workflow.check_snooze(NOW + ahead, NOW)
