@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     sla_customer_service: int = 3600
     sla_stance: int = 4 * 3600
     sla_community: int = 24 * 3600
+    # outbound events (chalicelib/events): the stage's EventBridge bus, the dead-letter queue of what could not
+    # be published, and whether events carry the message text and author (only for trusted consumers)
+    event_bus_name: str = "social-triage"
+    events_dead_letter_queue_url: str | None = None
+    events_include_text: bool = False
 
 
 @functools.lru_cache(maxsize=1)
