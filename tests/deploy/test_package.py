@@ -9,6 +9,7 @@ Slow (PyPI downloads on the first run; Chalice caches the result in .chalice/dep
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
@@ -140,18 +141,27 @@ def resources_of(template: dict, kind: str) -> dict[str, dict]:
     return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
 
 
-def the_function(template: dict) -> dict:
+FUNCTIONS = {infra.FUNCTION, *infra.EVENT_FUNCTIONS}
+
+
+def the_function(template: dict, name: str = infra.FUNCTION) -> dict:
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert list(functions) == [infra.FUNCTION], f"expected one function named {infra.FUNCTION}: {list(functions)}"
-    return functions[infra.FUNCTION]
+    assert set(functions) == FUNCTIONS, f"expected the functions {sorted(FUNCTIONS)}: {list(functions)}"
+    return functions[name]
 
 
-def role_policies(template: dict) -> list[dict]:
-    role_ref = the_function(template)["Properties"]["Role"]
+def role_policies(template: dict, function: str = infra.FUNCTION) -> list[dict]:
+    role_ref = the_function(template, function)["Properties"]["Role"]
     role = template["Resources"][role_ref["Fn::GetAtt"][0]]
     assert role["Type"] == "AWS::IAM::Role"
     assert "ManagedPolicyArns" not in role["Properties"]
     return [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
+
+
+def expected_policy(stage: str, function: str) -> dict:
+    if function == infra.FUNCTION:
+        return infra.policy(stage, json.loads((PROJECT / ".chalice" / "config.json").read_text())["stages"][stage])
+    return infra.FUNCTION_POLICIES[infra.EVENT_FUNCTIONS[function]]()
 
 
 def statements(document: dict) -> list[dict]:
@@ -213,10 +223,15 @@ def test_policy_is_least_privilege(packaged):
     table_arn = {"Fn::GetAtt": [infra.TABLE, "Arn"]}
     index_arns = [{"Fn::Sub": f"${{{infra.TABLE}.Arn}}/index/{i['IndexName']}"}
                   for i in table_definition("unused")["GlobalSecondaryIndexes"]]
-    for stage, p in packaged.items():
-        documents = role_policies(p.template)
-        assert documents == [infra.policy(stage, json.loads((PROJECT / ".chalice" / "config.json").read_text())[
-            "stages"][stage])]
+    stream_arn = {"Fn::GetAtt": [infra.TABLE, "StreamArn"]}
+    table_streams = {"Fn::Sub": f"${{{infra.TABLE}.Arn}}/stream/*"}
+    for (stage, p), function in itertools.product(packaged.items(), sorted(FUNCTIONS)):
+        documents = role_policies(p.template, function)
+        assert documents == [expected_policy(stage, function)], function
+        granted = {a for d in documents for s in statements(d) for a in s["Action"]}
+        if function != infra.PUBLISHER:  # only the publisher reads the stream, puts events, sends to the queue
+            assert not {a for a in granted if a.split(":")[0] in ("events", "sqs")}, function
+            assert not set(infra.STREAM_ACTIONS) & granted, function
         for statement in (s for d in documents for s in statements(d)):
             assert statement["Effect"] == "Allow"
             assert "NotAction" not in statement and "NotResource" not in statement
@@ -224,13 +239,25 @@ def test_policy_is_least_privilege(packaged):
                 assert "*" not in action, f"wildcard action {action}"
             assert "*" not in statement["Resource"], f"Resource '*' in {statement['Sid']}"
             services = {a.split(":")[0] for a in statement["Action"]}
-            if "dynamodb" in services:
+            if "dynamodb" in services and set(statement["Action"]) <= set(infra.STREAM_ACTIONS):
+                assert statement["Resource"] == [stream_arn]  # the table's stream and nothing else
+            elif statement["Action"] == ["dynamodb:ListStreams"]:
+                assert statement["Resource"] == [table_streams]
+            elif "dynamodb" in services:
                 assert services == {"dynamodb"}
                 assert set(a.split(":")[1] for a in statement["Action"]) <= {
                     "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem", "BatchWriteItem",
                     "BatchGetItem", "Scan"}
                 for resource in statement["Resource"]:
                     assert resource == table_arn or resource in index_arns, resource
+            if "events" in services:
+                assert statement["Action"] == ["events:PutEvents"]
+                assert statement["Resource"] == [{"Fn::GetAtt": [infra.BUS, "Arn"]}]  # the one bus
+            if "sqs" in services:
+                assert statement["Action"] == ["sqs:SendMessage"]
+                assert statement["Resource"] == [{"Fn::GetAtt": [infra.DLQ, "Arn"]}]
+            if "logs" in services:
+                assert statement["Resource"] == [{"Fn::GetAtt": [infra.log_group(function), "Arn"]}]
             if "ssm" in services:
                 for resource in statement["Resource"]:
                     assert resource["Fn::Sub"].endswith(f":parameter/social-triage/{stage}/*"), resource
@@ -346,9 +373,60 @@ def test_cfn_lint(packaged):
     for stage, p in packaged.items():
         matches = lint(json.dumps(p.template), regions=["us-east-1"])
         assert not matches, f"{stage}:\n" + "\n".join(str(m) for m in matches)
-        # the role again without the SAM transform, so its actions are checked against IAM's list (W3037)
-        keep = {infra.TABLE, infra.LOG_GROUP, the_function(p.template)["Properties"]["Role"]["Fn::GetAtt"][0]}
-        plain = {"AWSTemplateFormatVersion": "2010-09-09",
-                 "Resources": {k: v for k, v in p.template["Resources"].items() if k in keep}}
+        # the plain CloudFormation resources again without the SAM transform, so the roles' actions are checked
+        # against IAM's list (W3037) and the event resources against their own schemas
+        plain = {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": p.template["Parameters"],
+                 "Conditions": p.template["Conditions"],
+                 "Resources": {k: v for k, v in p.template["Resources"].items()
+                               if not v["Type"].startswith("AWS::Serverless::") and k != "APIHandlerInvokePermission"}}
         matches = lint(json.dumps(plain), regions=["us-east-1"])
         assert not matches, f"{stage} (IAM):\n" + "\n".join(str(m) for m in matches)
+
+
+# --- outbound events --------------------------------------------------------------------------------------------
+
+def test_the_publisher_reads_the_tables_stream_with_partial_batches_bounded_retries_and_the_dead_letter_queue(packaged):
+    for stage, p in packaged.items():
+        resources = p.template["Resources"]
+        table = resources[infra.TABLE]["Properties"]
+        assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+        publisher = the_function(p.template, infra.PUBLISHER)["Properties"]
+        assert publisher["Handler"] == f"app.{infra.PUBLISHER_NAME}" and publisher["Timeout"] == 60
+        (source,) = publisher["Events"].values()
+        assert source["Type"] == "DynamoDB"
+        mapping = source["Properties"]
+        assert mapping["Stream"] == {"Fn::GetAtt": [infra.TABLE, "StreamArn"]}
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BisectBatchOnFunctionError"] is True
+        assert 0 < mapping["MaximumRetryAttempts"] <= 10 and mapping["BatchSize"] == 100
+        assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [infra.DLQ, "Arn"]}}}
+        patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+        assert {"dynamodb": {"Keys": {"sk": {"S": ["MSG"]}}}} in patterns
+        variables = publisher["Environment"]["Variables"]
+        assert variables["EVENT_BUS_NAME"] == {"Ref": infra.BUS}
+        assert variables["EVENTS_DEAD_LETTER_QUEUE_URL"] == {"Ref": infra.DLQ}
+        assert variables["EVENTS_INCLUDE_TEXT"] == "false"  # the documented stage option, off by default
+        assert resources[infra.BUS]["Type"] == "AWS::Events::EventBus"
+        assert resources[infra.DLQ]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+        spikes = the_function(p.template, infra.SPIKES)["Properties"]
+        assert spikes["Handler"] == f"app.{infra.SPIKES_NAME}"
+        assert [e["Properties"]["Schedule"] for e in spikes["Events"].values()] == ["rate(15 minutes)"]
+        # none of the API's webhooks waits on any of it
+        assert "EVENT_BUS_NAME" not in the_function(p.template)["Properties"]["Environment"]["Variables"]
+
+
+def test_the_example_routes_each_queue_to_sqs_and_spikes_to_sns(packaged):
+    from chalicelib.models import QUEUES
+
+    resources = packaged["prod"].template["Resources"]
+    for queue in QUEUES:
+        rule = resources[infra.desk_rule(queue)]["Properties"]
+        assert rule["EventBusName"] == {"Ref": infra.BUS}
+        assert rule["EventPattern"]["detail"] == {"queue": [queue]}
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [infra.desk_queue(queue), "Arn"]}
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [infra.DLQ, "Arn"]}}
+    spike = resources[infra.SPIKE_RULE]["Properties"]
+    assert spike["EventPattern"]["detail-type"] == ["spike.detected"]
+    assert spike["Targets"][0]["Arn"] == {"Ref": infra.SPIKE_TOPIC}
+    assert resources[infra.SPIKE_TOPIC]["Type"] == "AWS::SNS::Topic"
