@@ -11,7 +11,7 @@ from chalice import Chalice, CORSConfig, Rate, Response
 
 from chalicelib import auth, ingest, observability, stats
 from chalicelib.config import get_settings
-from chalicelib.errors import ApiError, BadRequest, NotFound, PayloadTooLarge
+from chalicelib.errors import ApiError, NotFound, PayloadTooLarge
 from chalicelib.platforms import WebhookRequest
 from chalicelib.schemas import (
     ClaimRequest,
@@ -50,10 +50,10 @@ def errors_and_request_log(event, get_response):
         check_body_size(event)
         response = get_response(event)
         status = response.status_code
-        return response
+        return with_security_headers(response)
     except ApiError as exc:
         status, error = exc.status, exc.code
-        return error_response(exc)
+        return with_security_headers(error_response(exc))
     finally:
         context = event.context or {}
         observability.log_request(
@@ -61,6 +61,21 @@ def errors_and_request_log(event, get_response):
             method=event.method, request_id=context.get("requestId"), error=error,
             platform=(event.uri_params or {}).get("platform"),
         )
+
+
+# Every answer is private, per-caller data or a secret shown once (a new API key): never cached, never
+# sniffed into another content type, never sent on as a referrer.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def with_security_headers(response: Response) -> Response:
+    response.headers = {**SECURITY_HEADERS, **(response.headers or {})}
+    return response
 
 
 def check_body_size(request) -> None:
@@ -195,9 +210,9 @@ def keys_revoke(key_id):
 
 # managers: stats -----------------------------------------------------------------------------------
 
-def _stats_query():
+def _stats_query(parse=stats.parse_query):
     auth.require_role(caller(), "manager", "admin")
-    return stats.parse_query(app.current_request.query_params, now())
+    return parse(app.current_request.query_params, now())
 
 
 @app.route("/stats", methods=["GET"], content_types=ANY_CONTENT_TYPE)
@@ -207,11 +222,8 @@ def stats_overview():
 
 @app.route("/stats/spikes", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 def stats_spikes():
-    query = _stats_query()
-    baseline = (app.current_request.query_params or {}).get("baseline_hours", str(stats.MAX_BASELINE_HOURS))
-    if not baseline.isdigit():
-        raise BadRequest("baseline_hours must be a whole number of hours", code="invalid_query")
-    return {"method": stats.SPIKE_METHOD, "spikes": stats.spikes(query, int(baseline))}
+    query, baseline = _stats_query(stats.parse_spikes_query)
+    return {"method": stats.SPIKE_METHOD, "spikes": stats.spikes(query, baseline)}
 
 
 @app.route("/stats/export.csv", methods=["GET"], content_types=ANY_CONTENT_TYPE)

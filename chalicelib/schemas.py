@@ -91,6 +91,7 @@ class MessageOut(_Model):
     channel: str
     author: dict[str, str]
     text: str
+    text_truncated: bool | None = None  # true when the text was cut at 64 KiB (UTF-8)
     language: str
     created_at: str
     received_at: str

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -38,6 +41,7 @@ def main() -> int:
     endpoint, table = os.environ["DYNAMODB_ENDPOINT_URL"], os.environ["TABLE_NAME"]
     created = create_table(boto3.client("dynamodb", endpoint_url=endpoint), table)
     admin_key = bootstrap_admin_key()
+    shown_key = terminal_only(admin_key)
 
     from chalice.config import Config
     from chalice.local import create_local_server
@@ -49,15 +53,17 @@ def main() -> int:
     print(f"""
 social-triage is running on {base}
   DynamoDB: {endpoint} ({'embedded moto server' if embedded else 'DYNAMODB_ENDPOINT_URL'}), table {table!r} {'created' if created else 'reused'}
-  Admin key: {admin_key}
+  Admin key: {shown_key}
 
 Try it:
   curl {base}/health
-  curl -H "Authorization: Bearer {admin_key}" {base}/queues
+  curl -H "Authorization: Bearer {admin_key if shown_key == admin_key else '$ADMIN_KEY'}" {base}/queues
   {python} -m local.send "my order never arrived, I want a refund"   # a signed Meta webhook to this server
 Stop with Ctrl-C.
 """, flush=True)
-    server = create_local_server(app, Config.create(chalice_stage="dev", app_name="social-triage"), "127.0.0.1", port)
+    config = Config.create(chalice_stage="dev", app_name="social-triage")
+    server = create_local_server(app, config, "127.0.0.1", port)
+    server.server.RequestHandlerClass = functools.partial(_path_only_log_handler(), app_object=app, config=config)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -66,6 +72,32 @@ Stop with Ctrl-C.
         if embedded:
             embedded.stop()
     return 0
+
+
+def _path_only_log_handler():
+    from chalice.local import ChaliceRequestHandler
+
+    class Handler(ChaliceRequestHandler):
+        """Access log lines without the query string: it can carry hub.verify_token or a crc_token."""
+
+        def log_request(self, code="-", size="-") -> None:
+            path = urlsplit(self.path).path
+            self.log_message('"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
+
+    return Handler
+
+
+def terminal_only(admin_key: str) -> str:
+    """The admin key goes to the terminal only: when stdout is redirected (a log file, CI), it is written
+    to /dev/tty instead, or not at all, so that it never lands in a file."""
+    if sys.stdout.isatty() or admin_key.startswith("("):
+        return admin_key
+    try:
+        with open("/dev/tty", "w") as tty:
+            tty.write(f"social-triage admin key (shown on this terminal only): {admin_key}\n")
+        return "(written to the terminal only: stdout is not a terminal)"
+    except OSError:
+        return "(not shown: stdout is not a terminal; set TRIAGE_BOOTSTRAP_ADMIN_KEY to choose the key)"
 
 
 def bootstrap_admin_key() -> str:

@@ -23,6 +23,10 @@ from .timeutil import from_unix
 
 SECRET = "X_CONSUMER_SECRET"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+# X's crc_token is a short base64 string. The CRC answer is the HMAC a POST of the same bytes would carry,
+# so anything else (a JSON body above all) must never be signed: the token's alphabet has no "{", "[" or
+# quote, and no body made of it is a payload we accept (X's own docs sign the example "test token").
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/_= -]{1,256}")
 
 
 def _id(value: Any) -> Any:
@@ -180,6 +184,9 @@ class XAdapter(PlatformAdapter):
         token = request.query.get("crc_token")
         if not token:
             raise BadRequest("crc_token query parameter is required", code="missing_crc_token")
+        if not CRC_TOKEN.fullmatch(token):
+            raise BadRequest("crc_token must be 1-256 base64 characters (A-Z a-z 0-9 + / _ - = and space)",
+                             code="invalid_crc_token")
         digest = hmac_sha256(secret(SECRET), token.encode())
         return HandshakeResponse({"response_token": "sha256=" + base64.b64encode(digest).decode()})
 
