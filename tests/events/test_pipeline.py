@@ -145,3 +145,19 @@ def test_with_a_bus_failing_one_call_in_five_nothing_is_lost_and_copies_share_an
     for e in received:
         assert e["detail"] == distinct[e["detail"]["event_id"]]
     assert report.kept == 0
+
+
+def test_the_lambda_entry_point_publishes_with_the_stages_settings(pipeline, monkeypatch):
+    from app import publish_events
+    from support import reset_caches
+
+    api, keys, reader, everything, stance_desk, p, dlq = pipeline
+    assert post_webhook(api, "x", dumps(payloads.x_tweet("1700000000000000999", "@brand refund please"))).status_code == 200
+    monkeypatch.setenv("EVENT_BUS_NAME", BUS)
+    monkeypatch.setenv("EVENTS_DEAD_LETTER_QUEUE_URL", dlq)
+    reset_caches()
+    publisher._client.cache_clear()
+    answer = publish_events({"Records": reader.read()}, None)
+    assert answer == {"batchItemFailures": []}
+    (event,) = everything.receive()
+    assert event["detail"]["message_id"] == "x:1700000000000000999" and "text" not in event["detail"]
