@@ -8,9 +8,10 @@ catch-all rule to an SQS queue (the consumer), and the events dead-letter queue.
    table with its stream, and the same into a table created without one (the baseline), alternating, --pairs
    times after 5 warm-up pairs; medians, and their ratio. Caveat: moto builds each stream record inside the
    write; DynamoDB writes the stream asynchronously, after the write has answered, so this is an upper bound.
-2. --messages messages arrive by the generic webhook (50 a request); agents claim them all (50 a claim) and
-   resolve half, re-route a quarter and release a quarter. The bench counts what it expects from its own
-   successful calls: one triaged, one claimed and one resolved/rerouted/released per message.
+2. --messages messages arrive by the generic webhook (50 a request); a manager claims every queue empty (50 a
+   claim), re-routing a quarter of the messages, releasing a quarter and resolving half; what comes back
+   (released, re-routed, and the latency phase's messages) is claimed again and resolved. The bench counts
+   what it expects from its own successful calls: (message, type) for each webhook message and each action.
 3. The stream is drained as Lambda would (batches of 100 records through the publisher's handler) while a
    seeded injector fails one PutEvents call in five (some entries fail; the call fails; the call reaches the
    bus but its answer is lost, so the retry makes a copy). The publisher retries with its real backoff; what
