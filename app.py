@@ -26,8 +26,10 @@ from chalicelib.schemas import (
     parse_query,
 )
 from chalicelib.store import messages, queue
+from chalicelib import snapstart
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
+snapstart.register()  # under Lambda SnapStart: load everything before the snapshot, refresh after each restore
 app.api.binary_types = []  # webhook bodies are JSON text; keep API Gateway from base64-wrapping them
 if os.environ.get("CORS_ORIGIN"):
     # CORS is off unless configured. Read at import, not per request: `chalice package` turns it into

@@ -1,6 +1,7 @@
-"""The deploy template's additions to what `chalice package` generates, from the one table definition.
+"""The deploy template's additions to what `chalice package` generates, from the one table definition and the app.
 
     python -m infra.template            # print infra/resources.json to stdout
+    python -m infra.template --no-snapstart   # print it without SnapStart and the alias
     python -m infra.template --write    # write infra/resources.json and .chalice/policy-<stage>.json
     python -m infra.template --check    # exit 1 if any of those files differs from what this builds
 
@@ -13,6 +14,14 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
 - `APIHandler` (Chalice's logical id for the function behind the REST API): TABLE_NAME becomes
   {"Ref": "MessagesTable"}; its logs go to `APIHandlerLogGroup` (30-day retention), created here so
   the function needs no logs:CreateLogGroup.
+- SnapStart, on every function of the app (APIHandler and any scheduled or pure Lambda function):
+  `AutoPublishAlias` publishes a version on every deploy that changes the code or the configuration,
+  `SnapStart: {ApplyOn: PublishedVersions}` snapshots it after init. A snapshot only serves invocations of
+  a published version, so API Gateway must call the alias: every Lambda integration of `RestAPI` (one per
+  route and method, read from the app's routes) and `APIHandlerInvokePermission` name the alias
+  (`APIHandlerAliaslive`, the AWS::Lambda::Alias SAM creates) instead of the function. SAM points a
+  function's own event sources (schedules) at its alias. `--no-snapstart` renders the template without
+  any of it (see the README).
 
 - Outbound events (chalicelib/events, README "Events"): the table's stream feeds `PublishEvents` through an
   event source mapping (batches of 100, partial batch responses, bisect on error, bounded retries, failures to
@@ -24,9 +33,9 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
 The function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
 copies verbatim into the role it generates (`ApiHandlerRole`). The event functions have their own roles and
 files (`.chalice/policy-<stage>-<function>.json`, named per function in .chalice/config.json), so the API's
-role holds no event permission and the publisher's holds nothing but the stream, the bus and the queue. They are written here too because they
-reference this template's resources ({"Fn::GetAtt": ["MessagesTable", "Arn"]}, ...) with CloudFormation
-intrinsics, so they only work through `chalice package`, not `chalice deploy` (which would not create
+role holds no event permission and the publisher's holds nothing but the stream, the bus and the queue.
+They are written here too because they reference this template's resources
+({"Fn::GetAtt": ["MessagesTable", "Arn"]}, ...) with CloudFormation intrinsics, so they only work through `chalice package`, not `chalice deploy` (which would not create
 the table either). SAM's `Policies` property cannot be used instead: SAM ignores it when `Role` is set,
 and Chalice always sets `Role`.
 """
@@ -38,6 +47,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from chalice.utils import to_cfn_resource_name
 
 from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
@@ -70,6 +81,15 @@ STREAM_MAX_RETRIES = 10
 SPIKE_TOPIC, SPIKE_RULE, SPIKE_TOPIC_POLICY = "SpikeAlertsTopic", "SpikeAlertsRule", "SpikeAlertsTopicPolicy"
 DESK_QUEUES_POLICY, DLQ_POLICY = "DeskQueuesPolicy", "EventsDeadLetterQueuePolicy"
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+
+API = "RestAPI"  # what `chalice package` calls the REST API (AWS::Serverless::Api)
+API_PERMISSION = "APIHandlerInvokePermission"
+ALIAS = "live"
+# SAM names the AWS::Lambda::Alias that AutoPublishAlias creates <function>Alias<alias>; its Ref is the alias
+# ARN. (SAM leaves `${APIHandler.Alias}` unresolved inside the API's DefinitionBody, so the id is named.)
+FUNCTION_ALIAS = f"{FUNCTION}Alias{ALIAS}"
+ALIAS_INVOCATION_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31"
+                        f"/functions/${{{FUNCTION_ALIAS}}}/invocations")
 
 # Hand-written, least privilege: only what chalicelib calls (tests/deploy/test_package.py checks the code
 # against this list). Transactions are authorized per operation inside them, so TransactWriteItems needs
@@ -131,8 +151,60 @@ def _log_group(function: str) -> dict[str, Any]:
     }
 
 
-def resources() -> dict[str, Any]:
+def app_functions(application=None) -> list[str]:
+    """Logical ids of every Lambda function `chalice package` generates for the app."""
+    application = application or _app()
+    names = [FUNCTION] if application.routes else []
+    names += [to_cfn_resource_name(source.name) for source in application.event_sources]
+    names += [to_cfn_resource_name(function.name) for function in application.pure_lambda_functions]
+    return names
+
+
+def lambda_routes(application=None) -> list[tuple[str, str]]:
+    """(path, method) of every route: each is one Lambda integration in the REST API's swagger."""
+    application = application or _app()
+    return sorted((path, method.lower()) for path, methods in application.routes.items() for method in methods)
+
+
+def _app():
+    import app  # the routes and functions Chalice packages, read from the app itself
+
+    return app.app
+
+
+def snapstart(application=None) -> dict[str, Any]:
+    """Resources that publish each function behind an alias with SnapStart, and route the API to the alias."""
+    application = application or _app()
+    published = {"AutoPublishAlias": ALIAS, "AutoPublishAliasAllProperties": True,
+                 "SnapStart": {"ApplyOn": "PublishedVersions"}}
+    merged: dict[str, Any] = {name: {"Properties": dict(published)} for name in app_functions(application)}
+    if application.routes:
+        integration = {"x-amazon-apigateway-integration": {"uri": {"Fn::Sub": ALIAS_INVOCATION_URI}}}
+        paths: dict[str, Any] = {}
+        for path, method in lambda_routes(application):
+            paths.setdefault(path, {})[method] = integration
+        merged[API] = {"Properties": {"DefinitionBody": {"paths": paths}}}
+        merged[API_PERMISSION] = {"Properties": {"FunctionName": {"Ref": FUNCTION_ALIAS}}}
+    return merged
+
+
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Chalice's deep merge: dicts merge, anything else is replaced."""
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def resources(with_snapstart: bool = True) -> dict[str, Any]:
     """infra/resources.json: the merge template (stage-independent)."""
+    document = _resources()
+    if with_snapstart:
+        document["Resources"] = merge(document["Resources"], snapstart())
+    return document
+
+
+def _resources() -> dict[str, Any]:
     return {
         "Parameters": {
             BUS_NAME_PARAMETER: {"Type": "String", "Default": "",
@@ -383,7 +455,11 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="write infra/resources.json and the stage policies")
     mode.add_argument("--check", action="store_true", help="exit 1 when a committed file is out of date")
+    parser.add_argument("--no-snapstart", action="store_true",
+                        help="print the merge template without SnapStart and the alias (not with --write/--check)")
     args = parser.parse_args(argv)
+    if args.no_snapstart and (args.write or args.check):
+        parser.error("--no-snapstart only prints: the committed template has SnapStart")
     if args.write:
         for path, text in outputs().items():
             path.write_text(text)
@@ -394,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in stale:
             print(f"{path.relative_to(ROOT)} is out of date: run python -m infra.template --write", file=sys.stderr)
         return 1 if stale else 0
-    sys.stdout.write(render(resources()))
+    sys.stdout.write(render(resources(with_snapstart=not args.no_snapstart)))
     return 0
 
 

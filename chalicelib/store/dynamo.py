@@ -65,6 +65,11 @@ def _client(endpoint_url: str | None, region: str):
     return db
 
 
+def reset_clients() -> None:
+    """Forget the cached clients, with their connection pools and credentials (after a SnapStart restore)."""
+    _client.cache_clear()
+
+
 def client():
     settings = get_settings()
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
