@@ -43,7 +43,7 @@ def redrive_events(queue_url: str | None, max_messages: int | None) -> int:
         print("error: no queue: pass --queue-url or set EVENTS_DEAD_LETTER_QUEUE_URL", file=sys.stderr)
         return 2
     # failures stay in the queue they came from (not dead-lettered again): the next run takes them
-    bus = publisher.Publisher(settings.event_bus_name, None)
+    bus = publisher.Publisher(settings.event_bus_name, None, metrics=False)
     report = redrive.redrive(publisher.client("sqs"), queue_url, bus, publisher.client("dynamodbstreams"),
                              include_text=settings.events_include_text, max_messages=max_messages)
     print(json.dumps(report.summary()))

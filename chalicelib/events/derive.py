@@ -42,7 +42,7 @@ def event_id(pk: str, sk: str, revision: int, event_type: str) -> str:
     return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{pk}\x1f{sk}\x1f{revision}\x1f{event_type}"))
 
 
-def from_record(record: dict[str, Any], include_text: bool = False) -> list[schema._Event]:
+def from_record(record: dict[str, Any], include_text: bool = False) -> list[schema.BaseEvent]:
     """The events of one DynamoDB stream record (Lambda's shape: images as AttributeValue JSON)."""
     change = record.get("dynamodb", {})
     old = dynamo.from_item(change["OldImage"]) if "OldImage" in change else None
@@ -50,7 +50,7 @@ def from_record(record: dict[str, Any], include_text: bool = False) -> list[sche
     return derive(old, new, include_text)
 
 
-def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text: bool = False) -> list[schema._Event]:
+def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text: bool = False) -> list[schema.BaseEvent]:
     """The events one item change stands for (none for items that are not messages or spike markers)."""
     item = new or old
     if item is None or new is None:  # messages are never deleted (removal is a status); TTL deletes counters
@@ -64,7 +64,7 @@ def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text:
 
 # messages --------------------------------------------------------------------------------------------
 
-def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_text: bool) -> list[schema._Event]:
+def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_text: bool) -> list[schema.BaseEvent]:
     if old is None:
         return [_message_event(schema.MessageTriaged, new, None, include_text, _triaged_data(new, "new", None),
                                at=new.get("received_at"))]
@@ -130,8 +130,8 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
     return round((parse_iso(end) - parse_iso(start)).total_seconds(), 3)
 
 
-def _message_event(model: type[schema._MessageEvent], item: dict[str, Any], actor: str | None, include_text: bool,
-                   data: dict[str, Any], at: str | None) -> schema._MessageEvent:
+def _message_event(model: type[schema.MessageEvent], item: dict[str, Any], actor: str | None, include_text: bool,
+                   data: dict[str, Any], at: str | None) -> schema.MessageEvent:
     event_type = model.model_fields["type"].default
     revision = int(item.get(REV, 0))
     triage = item.get(TRIAGE) or {}

@@ -87,8 +87,9 @@ class Outcome:
 class Publisher:
     def __init__(self, bus_name: str, dead_letter_queue_url: str | None, events_client=None, sqs_client=None,
                  sleep: Callable[[float], None] = time.sleep, jitter: Callable[[], float] = random.random,
-                 max_attempts: int = MAX_ATTEMPTS):
+                 max_attempts: int = MAX_ATTEMPTS, metrics: bool = True):
         self.bus_name = bus_name
+        self.metrics = metrics  # EMF lines on stdout: the Lambda function's, not the operator CLI's
         self.dead_letter_queue_url = dead_letter_queue_url
         self.events = events_client or client("events")
         self.sqs = sqs_client if sqs_client is not None else (client("sqs") if dead_letter_queue_url else None)
@@ -103,7 +104,7 @@ class Publisher:
         """Full jitter: uniform in [0, min(MAX_DELAY, BASE_DELAY * 2^attempt))."""
         return self.jitter() * min(MAX_DELAY, BASE_DELAY * 2 ** attempt)
 
-    def publish(self, events: list[schema._Event]) -> Outcome:
+    def publish(self, events: list[schema.BaseEvent]) -> Outcome:
         entries = [schema.entry(e, self.bus_name) for e in events]
         sizes = [entry_size(e) for e in entries]
         outcome = Outcome()
@@ -129,6 +130,10 @@ class Publisher:
                 (outcome.dead_lettered if ok else outcome.lost).append(events[i].event_id)
             observability.warning("events not published", dead_lettered=len(outcome.dead_lettered),
                                   lost=len(outcome.lost), error=next(iter(errors.values()))["code"])
+        for name, ids in (("EventsPublished", outcome.published), ("EventsDeadLettered", outcome.dead_lettered),
+                          ("EventsUndelivered", outcome.lost)):
+            if ids and self.metrics:
+                observability.count(name, len(ids))
         return outcome
 
     def _put(self, chunk: list[int], entries: list[dict[str, Any]], errors: dict[int, dict[str, str]]) -> list[int]:
@@ -199,7 +204,7 @@ def handle_stream(lambda_event: dict[str, Any], publisher: Publisher | None = No
     if include_text is None:
         include_text = get_settings().events_include_text
     by_record: list[tuple[str, list[str]]] = []
-    events: list[schema._Event] = []
+    events: list[schema.BaseEvent] = []
     unsafe: set[str] = set()  # sequence numbers of records neither derived nor dead-lettered
     for record in lambda_event.get("Records", []):
         sequence = record.get("dynamodb", {}).get("SequenceNumber", "")

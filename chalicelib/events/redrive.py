@@ -38,7 +38,7 @@ class RedriveReport:
                 "duplicates": self.duplicates, "kept": self.kept, "unknown": len(self.unknown)}
 
 
-def events_of(body: dict[str, Any], streams_client=None, include_text: bool = False) -> list[schema._Event]:
+def events_of(body: dict[str, Any], streams_client=None, include_text: bool = False) -> list[schema.BaseEvent]:
     """The events a dead-letter message stands for; ValueError when it is none of the known kinds."""
     if body.get("kind") == "event":
         return [schema.parse(body["entry"]["Detail"])]
@@ -57,13 +57,13 @@ def events_of(body: dict[str, Any], streams_client=None, include_text: bool = Fa
 
 
 def _from_stream(streams, stream_arn: str, shard_id: str | None, first: str, last: str,
-                 include_text: bool) -> list[schema._Event]:
+                 include_text: bool) -> list[schema.BaseEvent]:
     """The events of the stream records from sequence number `first` to `last` (inclusive)."""
     if streams is None:
         raise ValueError("reading the stream needs a dynamodbstreams client")
     shards = [shard_id] if shard_id else [s["ShardId"] for s in
                                           streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]]
-    out: list[schema._Event] = []
+    out: list[schema.BaseEvent] = []
     for shard in shards:
         try:
             iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard,

@@ -10,7 +10,6 @@ notes are left out unless the stage sets EVENTS_INCLUDE_TEXT=true (for trusted c
 from __future__ import annotations
 
 import functools
-import json
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -45,13 +44,13 @@ class AuthorDetail(_Model):
     name: str | None = None
 
 
-class _Event(_Model):
+class BaseEvent(_Model):
     event_id: str = Field(description="stable per change (a UUID): drop events whose id you have already seen")
     schema_version: Literal["1"] = SCHEMA_VERSION
     occurred_at: str = Field(description="when the change happened, ISO 8601 UTC")
 
 
-class _MessageEvent(_Event):
+class MessageEvent(BaseEvent):
     """What every message event carries: the ids involved, where the message is, and who acted."""
 
     message_id: str = Field(description="`<platform>:<native id>`; GET /messages/{message_id} has the rest")
@@ -80,7 +79,7 @@ class TriagedData(_Model):
     previous_queue: Queue | None = Field(None, description="edit: the queue before, when it changed")
 
 
-class MessageTriaged(_MessageEvent):
+class MessageTriaged(MessageEvent):
     type: Literal["message.triaged"] = MESSAGE_TRIAGED
     data: TriagedData
 
@@ -91,7 +90,7 @@ class ClaimedData(_Model):
     previous_claimant: str | None = Field(None, description="when the claim took over an expired lease")
 
 
-class MessageClaimed(_MessageEvent):
+class MessageClaimed(MessageEvent):
     type: Literal["message.claimed"] = MESSAGE_CLAIMED
     data: ClaimedData
 
@@ -100,7 +99,7 @@ class ReleasedData(_Model):
     previous_claimant: str | None = None
 
 
-class MessageReleased(_MessageEvent):
+class MessageReleased(MessageEvent):
     type: Literal["message.released"] = MESSAGE_RELEASED
     data: ReleasedData
 
@@ -109,7 +108,7 @@ class SnoozedData(_Model):
     snoozed_until: str | None = None
 
 
-class MessageSnoozed(_MessageEvent):
+class MessageSnoozed(MessageEvent):
     type: Literal["message.snoozed"] = MESSAGE_SNOOZED
     data: SnoozedData
 
@@ -118,7 +117,7 @@ class ReopenedData(_Model):
     from_status: str
 
 
-class MessageReopened(_MessageEvent):
+class MessageReopened(MessageEvent):
     type: Literal["message.reopened"] = MESSAGE_REOPENED
     data: ReopenedData
 
@@ -130,7 +129,7 @@ class ResolvedData(_Model):
     note: str | None = Field(None, description="only with EVENTS_INCLUDE_TEXT=true")
 
 
-class MessageResolved(_MessageEvent):
+class MessageResolved(MessageEvent):
     type: Literal["message.resolved"] = MESSAGE_RESOLVED
     data: ResolvedData
 
@@ -143,7 +142,7 @@ class ReroutedData(_Model):
     reason: str | None = Field(None, description="only with EVENTS_INCLUDE_TEXT=true")
 
 
-class MessageRerouted(_MessageEvent):
+class MessageRerouted(MessageEvent):
     type: Literal["message.rerouted"] = MESSAGE_REROUTED
     data: ReroutedData
 
@@ -152,7 +151,7 @@ class RemovedData(_Model):
     previous_status: str
 
 
-class MessageRemoved(_MessageEvent):
+class MessageRemoved(MessageEvent):
     type: Literal["message.removed"] = MESSAGE_REMOVED
     data: RemovedData
 
@@ -162,7 +161,7 @@ class StatusChangedData(_Model):
     to_status: str
 
 
-class MessageStatusChanged(_MessageEvent):
+class MessageStatusChanged(MessageEvent):
     """A transition none of the types above names (kept so that no change goes unannounced)."""
 
     type: Literal["message.status_changed"] = MESSAGE_STATUS_CHANGED
@@ -175,21 +174,21 @@ class ReplyData(_Model):
     error_code: str | None = None
 
 
-class ReplySent(_MessageEvent):
+class ReplySent(MessageEvent):
     """Reserved: emitted once replies are sent through the API (the conversations issue)."""
 
     type: Literal["reply.sent"] = REPLY_SENT
     data: ReplyData
 
 
-class ReplyDeliveryStatus(_MessageEvent):
+class ReplyDeliveryStatus(MessageEvent):
     """Reserved: a platform's delivery receipt for a reply (the conversations issue)."""
 
     type: Literal["reply.delivery_status"] = REPLY_DELIVERY
     data: ReplyData
 
 
-class SpikeDetected(_Event):
+class SpikeDetected(BaseEvent):
     type: Literal["spike.detected"] = SPIKE_DETECTED
     category: Queue
     hour: str = Field(description="the UTC hour, ISO 8601 (its start)")
@@ -200,7 +199,7 @@ class SpikeDetected(_Event):
     method: str
 
 
-class ChannelUnhealthy(_Event):
+class ChannelUnhealthy(BaseEvent):
     """Reserved: a platform channel that stopped delivering or keeps failing signatures."""
 
     type: Literal["channel.unhealthy"] = CHANNEL_UNHEALTHY
@@ -209,7 +208,7 @@ class ChannelUnhealthy(_Event):
     since: str | None = None
 
 
-EVENT_MODELS: tuple[type[_Event], ...] = (
+EVENT_MODELS: tuple[type[BaseEvent], ...] = (
     MessageTriaged, MessageClaimed, MessageReleased, MessageSnoozed, MessageReopened, MessageResolved,
     MessageRerouted, MessageRemoved, MessageStatusChanged, ReplySent, ReplyDeliveryStatus, SpikeDetected,
     ChannelUnhealthy,
@@ -223,14 +222,14 @@ def adapter() -> TypeAdapter:
     return TypeAdapter(Event)
 
 
-def parse(detail: dict[str, Any] | str) -> _Event:
+def parse(detail: dict[str, Any] | str) -> BaseEvent:
     """An event's detail (dict or JSON text) as its model; raises pydantic.ValidationError."""
     if isinstance(detail, str):
         return adapter().validate_json(detail)
     return adapter().validate_python(detail)
 
 
-def entry(event: _Event, bus_name: str) -> dict[str, Any]:
+def entry(event: BaseEvent, bus_name: str) -> dict[str, Any]:
     """The PutEvents entry of an event."""
     return {"Source": SOURCE, "DetailType": event.type, "EventBusName": bus_name,
             "Detail": event.model_dump_json(exclude_none=True), "Time": event.occurred_at}
@@ -256,7 +255,3 @@ def document() -> dict[str, Any]:
     """The standalone JSON Schema served at GET /events/schema.json."""
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "social-triage/events.schema.json",
             **json_schema()}
-
-
-def dumps(event: _Event) -> str:
-    return json.dumps(event.model_dump(exclude_none=True), separators=(",", ":"))

@@ -31,7 +31,7 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def new_events(count: int, text: str = "") -> list[schema._Event]:
+def new_events(count: int, text: str = "") -> list[schema.BaseEvent]:
     items = [message_item(triaged(f"m{i}", "stance", received_at=T0, text=text or None)) for i in range(count)]
     return [derive.derive(None, item, include_text=bool(text))[0] for item in items]
 
