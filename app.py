@@ -306,3 +306,28 @@ def openapi_document():
     from chalicelib import openapi  # imported and built on the first request, then cached per container
 
     return openapi.document()
+
+
+@app.route("/events/schema.json", methods=["GET"], content_types=ANY_CONTENT_TYPE)
+def events_schema():
+    from chalicelib.events import schema  # off the webhook path's imports
+
+    return schema.document()
+
+
+# outbound events (not behind the API: their own functions, wired in infra/template.py) -----------------
+
+@app.lambda_function(name="publish_events")
+def publish_events(event, context):
+    """The table's stream (event source mapping): every change's events onto the stage's EventBridge bus."""
+    from chalicelib.events import publisher
+
+    return publisher.handle_stream(event)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="detect_spikes")
+def detect_spikes(event):
+    """Spikes of the previous and current hour, recorded once per category and hour (announced by the stream)."""
+    from chalicelib.events import spikes
+
+    return {"recorded": spikes.detect(now())}

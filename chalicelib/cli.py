@@ -4,6 +4,7 @@
     python -m chalicelib.cli keys list
     python -m chalicelib.cli keys revoke KEY_ID
     python -m chalicelib.cli corrections export --out corrections.jsonl   # for training.train --extra
+    python -m chalicelib.cli events redrive [--max-messages N]   # the events dead-letter queue back onto the bus
 """
 
 from __future__ import annotations
@@ -31,6 +32,26 @@ def export_corrections(out: TextIO) -> int:
     return len(latest)
 
 
+def redrive_events(queue_url: str | None, max_messages: int | None) -> int:
+    """The dead-letter queue onto the bus; prints what it did. Idempotent: consumers drop repeated event_ids."""
+    from .config import get_settings
+    from .events import publisher, redrive
+
+    settings = get_settings()
+    queue_url = queue_url or settings.events_dead_letter_queue_url
+    if not queue_url:
+        print("error: no queue: pass --queue-url or set EVENTS_DEAD_LETTER_QUEUE_URL", file=sys.stderr)
+        return 2
+    # failures stay in the queue they came from (not dead-lettered again): the next run takes them
+    bus = publisher.Publisher(settings.event_bus_name, None, metrics=False)
+    report = redrive.redrive(publisher.client("sqs"), queue_url, bus, publisher.client("dynamodbstreams"),
+                             include_text=settings.events_include_text, max_messages=max_messages)
+    print(json.dumps(report.summary()))
+    for problem in report.unknown:
+        print(f"kept (unknown content): {problem}", file=sys.stderr)
+    return 0 if not report.kept else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -47,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     corrections = groups.add_parser("corrections", help="agents' re-routes").add_subparsers(dest="action", required=True)
     export = corrections.add_parser("export", help="re-routed messages as training JSONL")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    events = groups.add_parser("events", help="outbound events").add_subparsers(dest="action", required=True)
+    redrive = events.add_parser("redrive", help="put the dead-letter queue's events back on the bus (EVENT_BUS_NAME)")
+    redrive.add_argument("--queue-url", help="default: EVENTS_DEAD_LETTER_QUEUE_URL")
+    redrive.add_argument("--max-messages", type=int, help="stop after this many messages")
     args = parser.parse_args(argv)
 
     try:
@@ -68,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                 with open(args.out, "w", encoding="utf-8") as fh:
                     count = export_corrections(fh)
             print(f"exported {count} corrected messages", file=sys.stderr)
+        elif args.group == "events":
+            return redrive_events(args.queue_url, args.max_messages)
     except ApiError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 2

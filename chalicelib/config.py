@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     auto_resolve_customer_service: int = 14 * 86400
     auto_resolve_stance: int = 7 * 86400
     auto_resolve_community: int = 7 * 86400
+    # outbound events (chalicelib/events): the stage's EventBridge bus, the dead-letter queue of what could not
+    # be published, and whether events carry the message text and author (only for trusted consumers)
+    event_bus_name: str = "social-triage"
+    events_dead_letter_queue_url: str | None = None
+    events_include_text: bool = False
 
 
 @functools.lru_cache(maxsize=1)

@@ -19,6 +19,9 @@ Metrics (namespace SocialTriage, each with a constant `service` dimension, emitt
     MessagesRemoved    platform             deleted/hidden on the platform
     StorageFailures    platform             DynamoDB failed; the platform will redeliver
     RejectedSignatures platform             a webhook whose signature or token did not verify
+    EventsPublished    -                    events the bus accepted (chalicelib/events/publisher.py)
+    EventsDeadLettered -                    events sent to the dead-letter queue after the retries
+    EventsUndelivered  -                    events neither: Lambda retries their stream records
 """
 
 from __future__ import annotations

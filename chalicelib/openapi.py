@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import models_json_schema
 
+from .events import schema as event_schemas
 from .models import QUEUES, Queue, Skip
 from .platforms import REGISTRY
 from .platforms.generic import GenericBody, GenericMessage
@@ -191,6 +192,8 @@ WEBHOOK_BODY = {"anyOf": [MetaPayload, XPayload, Update, GenericBody, GenericMes
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", "liveness", 200, {JSON: HealthOut}, (), public=True),
     Route("GET", "/openapi.json", "this document", 200, {JSON: {"type": "object"}}, (), public=True),
+    Route("GET", "/events/schema.json", "the JSON Schema of the outbound events' EventBridge `detail` (the same "
+          "models as components/schemas/Event)", 200, {JSON: {"type": "object"}}, (), public=True),
     Route("GET", "/webhooks/{platform}", "subscription handshake (meta hub.challenge, x CRC)", 200,
           {JSON: CrcOut, TEXT: {"type": "string"}}, (400, 403, 404, 503), public=True, query=HandshakeQueryParams),
     Route("POST", "/webhooks/{platform}", "receive a signed webhook: verify, triage and store each message", 200,
@@ -311,6 +314,10 @@ def build() -> dict[str, Any]:
     schemas = definitions.get("$defs", {})
     for (model, field), schema in SCHEMA_OVERRIDES.items():
         schemas[model]["properties"][field] = schema
+    # the outbound events (EventBridge, not HTTP): published with the contract, `Event` is their union
+    events = event_schemas.component_schemas(REF)
+    assert not set(events) & set(schemas), "an event model shares a name with an API model"
+    schemas |= events
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs)

@@ -24,10 +24,19 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
   function's own event sources (schedules) at its alias. `--no-snapstart` renders the template without
   any of it (see the README).
 
+- Outbound events (chalicelib/events, README "Events"): the table's stream feeds `PublishEvents` through an
+  event source mapping (batches of 100, partial batch responses, bisect on error, bounded retries, failures to
+  `EventsDeadLetterQueue`); `EventBus` is the stage's bus (named by the EventBusName parameter, default
+  <stack>-events); `DetectSpikes` runs every 15 minutes. Example routing: one rule per queue to an SQS queue
+  (`<Queue>DeskQueue`, for a helpdesk worker) and `spike.detected` to the `SpikeAlertsTopic` SNS topic; their
+  targets' undeliverable events go to the dead-letter queue too.
+
 The function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
-copies verbatim into the role it generates (`ApiHandlerRole`). They are written here too because they
-reference this template's resources ({"Fn::GetAtt": ["MessagesTable", "Arn"]}, ...) with CloudFormation
-intrinsics, so they only work through `chalice package`, not `chalice deploy` (which would not create
+copies verbatim into the role it generates (`ApiHandlerRole`). The event functions have their own roles and
+files (`.chalice/policy-<stage>-<function>.json`, named per function in .chalice/config.json), so the API's
+role holds no event permission and the publisher's holds nothing but the stream, the bus and the queue.
+They are written here too because they reference this template's resources
+({"Fn::GetAtt": ["MessagesTable", "Arn"]}, ...) with CloudFormation intrinsics, so they only work through `chalice package`, not `chalice deploy` (which would not create
 the table either). SAM's `Policies` property cannot be used instead: SAM ignores it when `Role` is set,
 and Chalice always sets `Role`.
 """
@@ -42,6 +51,9 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
+from chalicelib.events import schema as events_schema
+from chalicelib.models import QUEUES
+from chalicelib.store.entities import MessageKeys, SpikeKeys
 from chalicelib.store.table import GSI1, GSI2, cloudformation_resource
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +69,22 @@ FUNCTIONS = {FUNCTION: LOG_GROUP, SWEEP: SWEEP_LOG_GROUP}  # each function and i
 LOG_RETENTION_DAYS = 30
 
 APP_NAME = "social-triage"
+
+# outbound events
+PUBLISHER, PUBLISHER_NAME = "PublishEvents", "publish_events"  # Chalice's logical id, and the app's function name
+SPIKES, SPIKES_NAME = "DetectSpikes", "detect_spikes"
+EVENT_FUNCTIONS = {PUBLISHER: PUBLISHER_NAME, SPIKES: SPIKES_NAME}
+BUS = "EventBus"
+BUS_NAME_PARAMETER = "EventBusName"
+DEFAULT_BUS_NAME = "DefaultEventBusName"  # the condition: no name given
+DLQ = "EventsDeadLetterQueue"
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's longest: two weeks to redrive
+STREAM_EVENT = "TableStream"
+STREAM_BATCH_SIZE = 100
+STREAM_MAX_RETRIES = 10
+SPIKE_TOPIC, SPIKE_RULE, SPIKE_TOPIC_POLICY = "SpikeAlertsTopic", "SpikeAlertsRule", "SpikeAlertsTopicPolicy"
+DESK_QUEUES_POLICY, DLQ_POLICY = "DeskQueuesPolicy", "EventsDeadLetterQueuePolicy"
+STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
 
 API = "RestAPI"  # what `chalice package` calls the REST API (AWS::Serverless::Api)
 API_PERMISSION = "APIHandlerInvokePermission"
@@ -93,10 +121,38 @@ def index_arns() -> list[dict[str, str]]:
     return [sub(f"${{{TABLE}.Arn}}/index/{index}") for index in (GSI1, GSI2)]
 
 
+def camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def desk_queue(queue: str) -> str:
+    return f"{camel(queue)}DeskQueue"
+
+
+def desk_rule(queue: str) -> str:
+    return f"{camel(queue)}DeskRule"
+
+
+def log_group(function: str) -> str:
+    return f"{function}LogGroup"
+
+
 def secrets_path(stage: str, stage_config: dict[str, Any] | None = None) -> str:
     """The SSM path a stage reads secrets from: its SECRETS_SSM_PATH, else /social-triage/<stage>."""
     configured = ((stage_config or {}).get("environment_variables") or {}).get("SECRETS_SSM_PATH")
     return (configured or f"/{APP_NAME}/{stage}").rstrip("/")
+
+
+def _log_group(function: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Delete",  # logs go with the stack; the table is retained
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {
+            "LogGroupName": sub(f"/aws/lambda/${{AWS::StackName}}-{function}"),
+            "RetentionInDays": LOG_RETENTION_DAYS,
+        },
+    }
 
 
 def app_functions(application=None) -> list[str]:
@@ -152,22 +208,10 @@ def resources(with_snapstart: bool = True) -> dict[str, Any]:
     return document
 
 
-def log_group(function: str) -> dict[str, Any]:
-    return {
-        "Type": "AWS::Logs::LogGroup",
-        "DeletionPolicy": "Delete",  # logs go with the stack; the table is retained
-        "UpdateReplacePolicy": "Delete",
-        "Properties": {
-            "LogGroupName": sub(f"/aws/lambda/${{AWS::StackName}}-{function}"),
-            "RetentionInDays": LOG_RETENTION_DAYS,
-        },
-    }
-
-
 def _resources() -> dict[str, Any]:
     functions: dict[str, Any] = {}
     for function, group in FUNCTIONS.items():
-        functions[group] = log_group(function)
+        functions[group] = _log_group(function)
         functions[function] = {
             "Properties": {
                 "Environment": {"Variables": {"TABLE_NAME": {"Ref": TABLE}}},
@@ -175,14 +219,123 @@ def _resources() -> dict[str, Any]:
             },
         }
     return {
-        "Resources": {TABLE: cloudformation_resource(), **functions},
+        "Parameters": {
+            BUS_NAME_PARAMETER: {"Type": "String", "Default": "",
+                                 "Description": "The stage's EventBridge bus name (empty: <stack name>-events)"},
+        },
+        "Conditions": {DEFAULT_BUS_NAME: {"Fn::Equals": [{"Ref": BUS_NAME_PARAMETER}, ""]}},
+        "Resources": {TABLE: cloudformation_resource(), **functions, **event_resources()},
         "Outputs": {
             "TableName": {"Value": {"Ref": TABLE}},
             "TableArn": {"Value": table_arn()},
             "LogGroupName": {"Value": {"Ref": LOG_GROUP}},
             "SweepLogGroupName": {"Value": {"Ref": SWEEP_LOG_GROUP}},
+            "EventBusName": {"Value": {"Ref": BUS}},
+            "EventBusArn": {"Value": {"Fn::GetAtt": [BUS, "Arn"]}},
+            "EventsDeadLetterQueueUrl": {"Value": {"Ref": DLQ}},
+            "SpikeAlertsTopicArn": {"Value": {"Ref": SPIKE_TOPIC}},
+            **{f"{camel(q)}DeskQueueUrl": {"Value": {"Ref": desk_queue(q)}} for q in QUEUES},
         },
     }
+
+
+def stream_filters() -> list[dict[str, str]]:
+    """Only message items and spike markers reach the publisher (counters, keys, corrections never do)."""
+    patterns = [{"dynamodb": {"Keys": {"sk": {"S": [MessageKeys.SK]}}}},
+                {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": SpikeKeys.pk("")}]}}}}]
+    return [{"Pattern": json.dumps(p, separators=(",", ":"))} for p in patterns]
+
+
+def bus_arn() -> dict[str, Any]:
+    return {"Fn::GetAtt": [BUS, "Arn"]}
+
+
+def dlq_arn() -> dict[str, Any]:
+    return {"Fn::GetAtt": [DLQ, "Arn"]}
+
+
+def _target(target_id: str, arn: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A rule target whose undeliverable events go to the dead-letter queue (the redrive puts them back)."""
+    return {"Id": target_id, "Arn": arn, "DeadLetterConfig": {"Arn": dlq_arn()},
+            "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}, **extra}
+
+
+def _allow_rules(sid: str, action: str, resource: Any, rules: list[str]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": action,
+            "Resource": resource,
+            "Condition": {"ArnEquals": {"aws:SourceArn": [{"Fn::GetAtt": [r, "Arn"]} for r in rules]}}}
+
+
+def event_resources() -> dict[str, Any]:
+    """The bus, the publisher's stream mapping and dead-letter queue, the spike schedule's logs, and the example
+    routing (README "Events")."""
+    message_events = [{"prefix": "message."}]
+    out: dict[str, Any] = {
+        BUS: {"Type": "AWS::Events::EventBus", "Properties": {"Name": {"Fn::If": [
+            DEFAULT_BUS_NAME, sub("${AWS::StackName}-events"), {"Ref": BUS_NAME_PARAMETER}]}}},
+        DLQ: {"Type": "AWS::SQS::Queue", "Properties": {"MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+                                                        "SqsManagedSseEnabled": True}},
+        PUBLISHER: {"Properties": {  # its timeout (60 s: the retries sleep a few seconds at most) is in config.json
+            "Environment": {"Variables": {"TABLE_NAME": {"Ref": TABLE}, "EVENT_BUS_NAME": {"Ref": BUS},
+                                          "EVENTS_DEAD_LETTER_QUEUE_URL": {"Ref": DLQ}}},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": log_group(PUBLISHER)}},
+            "Events": {STREAM_EVENT: {"Type": "DynamoDB", "Properties": {
+                "Stream": {"Fn::GetAtt": [TABLE, "StreamArn"]},
+                "StartingPosition": "TRIM_HORIZON",
+                "BatchSize": STREAM_BATCH_SIZE,
+                "MaximumBatchingWindowInSeconds": 1,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "BisectBatchOnFunctionError": True,
+                "MaximumRetryAttempts": STREAM_MAX_RETRIES,
+                "DestinationConfig": {"OnFailure": {"Destination": dlq_arn()}},
+                "FilterCriteria": {"Filters": stream_filters()},
+            }}},
+        }},
+        SPIKES: {"Properties": {
+            "Environment": {"Variables": {"TABLE_NAME": {"Ref": TABLE}}},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": log_group(SPIKES)}},
+        }},
+        log_group(PUBLISHER): _log_group(PUBLISHER),
+        log_group(SPIKES): _log_group(SPIKES),
+        SPIKE_TOPIC: {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "social-triage spikes"}},
+        SPIKE_RULE: {"Type": "AWS::Events::Rule", "Properties": {
+            "Description": "spike.detected to the alerts topic (subscribe an email address or a phone)",
+            "EventBusName": {"Ref": BUS},
+            "EventPattern": {"source": [events_schema.SOURCE], "detail-type": [events_schema.SPIKE_DETECTED]},
+            "Targets": [_target("alerts", {"Ref": SPIKE_TOPIC}, InputTransformer={
+                "InputPathsMap": {"category": "$.detail.category", "hour": "$.detail.hour",
+                                  "observed": "$.detail.observed", "expected": "$.detail.expected"},
+                "InputTemplate": '"social-triage: <observed> <category> messages in the hour from <hour> '
+                                 '(about <expected> expected)."'})],
+        }},
+        SPIKE_TOPIC_POLICY: {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+            "Topics": [{"Ref": SPIKE_TOPIC}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                _allow_rules("SpikeRulePublishes", "sns:Publish", {"Ref": SPIKE_TOPIC}, [SPIKE_RULE])]},
+        }},
+        DESK_QUEUES_POLICY: {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": desk_queue(q)} for q in QUEUES],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                _allow_rules(f"{camel(q)}DeskRuleSends", "sqs:SendMessage", {"Fn::GetAtt": [desk_queue(q), "Arn"]},
+                             [desk_rule(q)]) for q in QUEUES]},
+        }},
+        DLQ_POLICY: {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": DLQ}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                _allow_rules("ExampleRuleTargetsDeadLetter", "sqs:SendMessage", dlq_arn(),
+                             [SPIKE_RULE] + [desk_rule(q) for q in QUEUES])]},
+        }},
+    }
+    for queue in QUEUES:
+        out[desk_queue(queue)] = {"Type": "AWS::SQS::Queue", "Properties": {"SqsManagedSseEnabled": True}}
+        out[desk_rule(queue)] = {"Type": "AWS::Events::Rule", "Properties": {
+            "Description": f"every message event of the {queue} queue, for a helpdesk worker",
+            "EventBusName": {"Ref": BUS},
+            "EventPattern": {"source": [events_schema.SOURCE], "detail-type": message_events,
+                             "detail": {"queue": [queue]}},
+            "Targets": [_target("desk", {"Fn::GetAtt": [desk_queue(queue), "Arn"]})],
+        }}
+    return out
 
 
 def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -232,13 +385,65 @@ def chalice_config() -> dict[str, Any]:
     return json.loads((CHALICE_DIR / "config.json").read_text())
 
 
+def _own_logs(function: str) -> dict[str, Any]:
+    return {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [{"Fn::GetAtt": [log_group(function), "Arn"]}]}
+
+
+def publisher_policy() -> dict[str, Any]:
+    """The publisher's role: read the table's stream, put on the one bus, send to the dead-letter queue."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "TableStream", "Effect": "Allow", "Action": list(STREAM_ACTIONS),
+             "Resource": [{"Fn::GetAtt": [TABLE, "StreamArn"]}]},
+            # the event source mapping lists the table's streams (ListStreams names no stream)
+            {"Sid": "TableStreams", "Effect": "Allow", "Action": ["dynamodb:ListStreams"],
+             "Resource": [sub(f"${{{TABLE}.Arn}}/stream/*")]},
+            {"Sid": "PutEventsOnTheStageBus", "Effect": "Allow", "Action": ["events:PutEvents"],
+             "Resource": [bus_arn()]},
+            # SendMessageBatch is authorized as sqs:SendMessage; the mapping's on-failure records use it too
+            {"Sid": "DeadLetterQueue", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq_arn()]},
+            _own_logs(PUBLISHER),
+        ],
+    }
+
+
+def spikes_policy() -> dict[str, Any]:
+    """The spike schedule's role: read the volume counters, write the spike markers."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "CountersAndSpikeMarkers", "Effect": "Allow", "Action": ["dynamodb:Query", "dynamodb:PutItem"],
+             "Resource": [table_arn()]},
+            _own_logs(SPIKES),
+        ],
+    }
+
+
+FUNCTION_POLICIES = {PUBLISHER_NAME: publisher_policy, SPIKES_NAME: spikes_policy}
+
+
+def function_policy_file(stage: str, function_name: str) -> str:
+    return f"policy-{stage}-{function_name.replace('_', '-')}.json"
+
+
 def policy_files() -> dict[Path, dict[str, Any]]:
-    """Every stage's policy file, named as .chalice/config.json names it (default policy-<stage>.json)."""
+    """Every stage's policy files, named as .chalice/config.json names them (default policy-<stage>.json):
+    the API's, and each event function's (stages.<stage>.lambda_functions.<name>.iam_policy_file)."""
     config = chalice_config()
     files = {}
     for stage, stage_config in config.get("stages", {}).items():
         name = stage_config.get("iam_policy_file") or config.get("iam_policy_file") or f"policy-{stage}.json"
         files[CHALICE_DIR / name] = policy(stage, stage_config)
+        functions = stage_config.get("lambda_functions", {})
+        for function_name, build in FUNCTION_POLICIES.items():
+            own = functions.get(function_name, {}).get("iam_policy_file")
+            if own is None:
+                raise SystemExit(f".chalice/config.json: stage {stage} must name lambda_functions.{function_name}"
+                                 f".iam_policy_file ({function_policy_file(stage, function_name)}), else the "
+                                 "function would get the API's role policy")
+            files[CHALICE_DIR / own] = build()
     return files
 
 

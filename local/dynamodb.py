@@ -6,7 +6,8 @@ Three differences from moto as it comes, all to behave like DynamoDB:
 - moto deep-copies every table a transaction touches, once per item, to roll a cancelled transaction
   back: quadratic in the table size (a 2,000-delivery storm grew past 14 GB). `lean_transactions`
   backs up only the items the transaction touches, which are the only ones it can change. It handles
-  tables with a sort key, as the project's one table has.
+  tables with a sort key, as the project's one table has, and takes back the stream records of the writes
+  it undoes.
 - moto answers a Query on the table's own key by walking every item of the table; `lean_queries` walks
   only the queried partition (DynamoDB reads only that), so the time of a query no longer grows with the
   whole table (a surge of thousands of messages, each reading its author's window, slowed down with it).
@@ -45,6 +46,8 @@ def lean_transactions() -> None:
             key = op.get("Key") or {a: op["Item"][a] for a in (table.hash_key_attr, table.range_key_attr) if a}
             hash_value, range_value = self.get_keys_value(table, key)
             saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+        # a cancelled transaction leaves no stream record (DynamoDB writes none; moto records each write)
+        streams = {id(t): (t.stream_shard, len(t.stream_shard.items)) for t, *_ in saved if t.stream_shard}
         try:
             return whole_table_backup(self, transact_items)
         except Exception:
@@ -53,6 +56,8 @@ def lean_transactions() -> None:
                     table.items.get(hash_value, {}).pop(range_value, None)
                 else:
                     table.items[hash_value][range_value] = item
+            for shard, length in streams.values():
+                del shard.items[length:]
             raise
 
     transact_write_items.lean = True

@@ -109,10 +109,11 @@ def test_private_routes_are_exactly_the_documented_ones_and_public_ones_need_no_
 
     every = {(path, method) for path, methods in app.routes.items() for method in methods}
     public = every - set(PRIVATE)
-    assert public == {("/health", "GET"), ("/openapi.json", "GET"), ("/webhooks/{platform}", "GET"),
-                      ("/webhooks/{platform}", "POST")}
+    assert public == {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.json", "GET"),
+                      ("/webhooks/{platform}", "GET"), ("/webhooks/{platform}", "POST")}
     assert api.http.get("/health").status_code == 200
     assert api.http.get("/openapi.json").status_code == 200
+    assert api.http.get("/events/schema.json").status_code == 200
 
 
 # every route with every role and scope ----------------------------------------------------------------

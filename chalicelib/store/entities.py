@@ -298,3 +298,25 @@ class ApiKeyKeys:
     """API keys (hashed) in one small partition: pk APIKEY, sk <key id>."""
 
     PK = "APIKEY"
+
+
+class SpikeKeys:
+    """One marker per category and UTC hour found anomalous: pk SPIKE#<queue>, sk H#<hour>.
+
+    Written once (conditional put), so the table's stream announces each spike once however often the
+    scheduled detection runs.
+    """
+
+    TYPE = "spike"
+
+    @staticmethod
+    def pk(queue: str) -> str:
+        return f"SPIKE#{queue}"
+
+    @staticmethod
+    def sk(hour: str) -> str:
+        return f"H#{hour}"
+
+    @staticmethod
+    def is_marker(item: dict) -> bool:
+        return item.get("type") == SpikeKeys.TYPE and str(item.get("pk", "")).startswith("SPIKE#")

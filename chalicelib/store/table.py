@@ -5,6 +5,8 @@ Single-table design (see README "Data model"):
 - GSI1 (gsi1pk/gsi1sk): a queue's messages by status, highest priority first, then oldest.
 - GSI2 (gsi2pk/gsi2sk): sparse; open messages by age (`OPEN#queue`) and claimed ones by lease expiry (`LEASE#queue`).
 - TTL on `expires_at`: short-lived author-activity windows.
+- A stream of every item change (NEW_AND_OLD_IMAGES): the publisher derives the outbound events from it
+  (chalicelib/events), so a change and the record of it are one write.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 GSI1 = "GSI1"
 GSI2 = "GSI2"
 TTL_ATTRIBUTE = "expires_at"
+STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
 
@@ -36,6 +39,7 @@ def table_definition(name: str) -> dict[str, Any]:
             }
             for index in (GSI1, GSI2)
         ],
+        "StreamSpecification": dict(STREAM),
     }
 
 
@@ -63,6 +67,7 @@ def cloudformation_resource(name_ref: Any = None) -> dict[str, Any]:
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
         "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
+        "StreamSpecification": {"StreamViewType": definition["StreamSpecification"]["StreamViewType"]},
     }
     if name_ref is not None:
         properties["TableName"] = name_ref

@@ -11,6 +11,7 @@ Slow (PyPI downloads on the first run; Chalice caches the result in .chalice/dep
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
@@ -142,15 +143,20 @@ def resources_of(template: dict, kind: str) -> dict[str, dict]:
     return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
 
 
+# every function of the app: the API's and the scheduled sweep (sharing the API's role policy), and the event
+# functions (each with its own role)
+FUNCTIONS = {*infra.FUNCTIONS, *infra.EVENT_FUNCTIONS}
+
+
 def the_functions(template: dict) -> dict[str, dict]:
-    """The API's function and the scheduled sweep, and nothing else."""
+    """The API's function, the scheduled sweep and the event functions, and nothing else."""
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert sorted(functions) == sorted(infra.FUNCTIONS), f"expected {sorted(infra.FUNCTIONS)}: {list(functions)}"
+    assert set(functions) == FUNCTIONS, f"expected the functions {sorted(FUNCTIONS)}: {list(functions)}"
     return functions
 
 
-def the_function(template: dict) -> dict:
-    return the_functions(template)[infra.FUNCTION]
+def the_function(template: dict, name: str = infra.FUNCTION) -> dict:
+    return the_functions(template)[name]
 
 
 def role_policies(template: dict, function: str = infra.FUNCTION) -> list[dict]:
@@ -159,6 +165,12 @@ def role_policies(template: dict, function: str = infra.FUNCTION) -> list[dict]:
     assert role["Type"] == "AWS::IAM::Role"
     assert "ManagedPolicyArns" not in role["Properties"]
     return [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
+
+
+def expected_policy(stage: str, function: str) -> dict:
+    if function in infra.FUNCTIONS:  # the API's and the sweep's
+        return infra.policy(stage, json.loads((PROJECT / ".chalice" / "config.json").read_text())["stages"][stage])
+    return infra.FUNCTION_POLICIES[infra.EVENT_FUNCTIONS[function]]()
 
 
 def statements(document: dict) -> list[dict]:
@@ -224,11 +236,17 @@ def test_policy_is_least_privilege(packaged):
     table_arn = {"Fn::GetAtt": [infra.TABLE, "Arn"]}
     index_arns = [{"Fn::Sub": f"${{{infra.TABLE}.Arn}}/index/{i['IndexName']}"}
                   for i in table_definition("unused")["GlobalSecondaryIndexes"]]
-    for stage, p in packaged.items():
-        documents = role_policies(p.template)
-        assert documents == [infra.policy(stage, json.loads((PROJECT / ".chalice" / "config.json").read_text())[
-            "stages"][stage])]
-        assert role_policies(p.template, infra.SWEEP) == documents
+    stream_arn = {"Fn::GetAtt": [infra.TABLE, "StreamArn"]}
+    table_streams = {"Fn::Sub": f"${{{infra.TABLE}.Arn}}/stream/*"}
+    for (stage, p), function in itertools.product(packaged.items(), sorted(FUNCTIONS)):
+        documents = role_policies(p.template, function)
+        assert documents == [expected_policy(stage, function)], function
+        if function == infra.SWEEP:  # the sweep runs the API's store code under the API's policy
+            assert documents == role_policies(p.template), function
+        granted = {a for d in documents for s in statements(d) for a in s["Action"]}
+        if function != infra.PUBLISHER:  # only the publisher reads the stream, puts events, sends to the queue
+            assert not {a for a in granted if a.split(":")[0] in ("events", "sqs")}, function
+            assert not set(infra.STREAM_ACTIONS) & granted, function
         for statement in (s for d in documents for s in statements(d)):
             assert statement["Effect"] == "Allow"
             assert "NotAction" not in statement and "NotResource" not in statement
@@ -236,13 +254,26 @@ def test_policy_is_least_privilege(packaged):
                 assert "*" not in action, f"wildcard action {action}"
             assert "*" not in statement["Resource"], f"Resource '*' in {statement['Sid']}"
             services = {a.split(":")[0] for a in statement["Action"]}
-            if "dynamodb" in services:
+            if "dynamodb" in services and set(statement["Action"]) <= set(infra.STREAM_ACTIONS):
+                assert statement["Resource"] == [stream_arn]  # the table's stream and nothing else
+            elif statement["Action"] == ["dynamodb:ListStreams"]:
+                assert statement["Resource"] == [table_streams]
+            elif "dynamodb" in services:
                 assert services == {"dynamodb"}
                 assert set(a.split(":")[1] for a in statement["Action"]) <= {
                     "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem", "BatchWriteItem",
                     "BatchGetItem", "Scan"}
                 for resource in statement["Resource"]:
                     assert resource == table_arn or resource in index_arns, resource
+            if "events" in services:
+                assert statement["Action"] == ["events:PutEvents"]
+                assert statement["Resource"] == [{"Fn::GetAtt": [infra.BUS, "Arn"]}]  # the one bus
+            if "sqs" in services:
+                assert statement["Action"] == ["sqs:SendMessage"]
+                assert statement["Resource"] == [{"Fn::GetAtt": [infra.DLQ, "Arn"]}]
+            if "logs" in services:  # its own log group; the API's and the sweep's share one role policy
+                groups = list(infra.FUNCTIONS.values()) if function in infra.FUNCTIONS else [infra.log_group(function)]
+                assert statement["Resource"] == [{"Fn::GetAtt": [group, "Arn"]} for group in groups], function
             if "ssm" in services:
                 for resource in statement["Resource"]:
                     assert resource["Fn::Sub"].endswith(f":parameter/social-triage/{stage}/*"), resource
@@ -369,10 +400,12 @@ def test_cfn_lint(packaged):
     for stage, p in packaged.items():
         matches = lint(json.dumps(p.template), regions=["us-east-1"])
         assert not matches, f"{stage}:\n" + "\n".join(str(m) for m in matches)
-        # the role again without the SAM transform, so its actions are checked against IAM's list (W3037)
-        keep = {infra.TABLE, *infra.FUNCTIONS.values(), the_function(p.template)["Properties"]["Role"]["Fn::GetAtt"][0]}
-        plain = {"AWSTemplateFormatVersion": "2010-09-09",
-                 "Resources": {k: v for k, v in p.template["Resources"].items() if k in keep}}
+        # the plain CloudFormation resources again without the SAM transform, so the roles' actions are checked
+        # against IAM's list (W3037) and the event resources against their own schemas
+        plain = {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": p.template["Parameters"],
+                 "Conditions": p.template["Conditions"],
+                 "Resources": {k: v for k, v in p.template["Resources"].items()
+                               if not v["Type"].startswith("AWS::Serverless::") and k != "APIHandlerInvokePermission"}}
         matches = lint(json.dumps(plain), regions=["us-east-1"])
         assert not matches, f"{stage} (IAM):\n" + "\n".join(str(m) for m in matches)
 
@@ -438,14 +471,13 @@ def test_the_sam_transform_publishes_a_snapstart_version_behind_the_alias_the_ap
         every_version = resources_of({"Resources": resources}, "AWS::Lambda::Version")
         versions = {name: v for name, v in every_version.items()
                     if v["Properties"]["FunctionName"] == {"Ref": infra.FUNCTION}}
-        # AND each other function (the scheduled sweep) publishes its own version too
-        assert sorted(v["Properties"]["FunctionName"]["Ref"] for v in every_version.values()) == sorted(infra.FUNCTIONS)
+        # AND each other function (the scheduled sweep, the event functions) publishes its own version too
+        assert sorted(v["Properties"]["FunctionName"]["Ref"] for v in every_version.values()) == sorted(FUNCTIONS), stage
         # THEN the function has SnapStart, one version is published, and the alias points at it
         assert function["Type"] == "AWS::Lambda::Function"
         assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
         assert len(versions) == 1, stage
         (version_id,) = versions
-        assert versions[version_id]["Properties"]["FunctionName"] == {"Ref": infra.FUNCTION}
         assert alias["Type"] == "AWS::Lambda::Alias" and alias["Properties"]["Name"] == infra.ALIAS
         assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
         # AND API Gateway invokes that alias, with permission on it
@@ -455,6 +487,11 @@ def test_the_sam_transform_publishes_a_snapstart_version_behind_the_alias_the_ap
         assert uris == {json.dumps({"Fn::Sub": infra.ALIAS_INVOCATION_URI})}
         assert f"${{{infra.FUNCTION_ALIAS}}}" in infra.ALIAS_INVOCATION_URI
         assert resources[infra.API_PERMISSION]["Properties"]["FunctionName"] == {"Ref": infra.FUNCTION_ALIAS}
+        # AND the table's stream feeds the publisher's alias (the snapshot), with the mapping's settings kept
+        (mapping,) = resources_of({"Resources": resources}, "AWS::Lambda::EventSourceMapping").values()
+        assert mapping["Properties"]["FunctionName"] == {"Ref": f"{infra.PUBLISHER}Alias{infra.ALIAS}"}
+        assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [infra.TABLE, "StreamArn"]}
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_cfn_lint_passes_on_the_sam_translation(packaged):
@@ -489,3 +526,51 @@ def test_a_scheduled_function_gets_snapstart_too():
         assert merged[name]["Properties"]["AutoPublishAlias"] == infra.ALIAS
     assert merged[infra.API]["Properties"]["DefinitionBody"]["paths"] == {
         "/health": {"get": {"x-amazon-apigateway-integration": {"uri": {"Fn::Sub": infra.ALIAS_INVOCATION_URI}}}}}
+
+# --- outbound events --------------------------------------------------------------------------------------------
+
+def test_the_publisher_reads_the_tables_stream_with_partial_batches_bounded_retries_and_the_dead_letter_queue(packaged):
+    for stage, p in packaged.items():
+        resources = p.template["Resources"]
+        table = resources[infra.TABLE]["Properties"]
+        assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+        publisher = the_function(p.template, infra.PUBLISHER)["Properties"]
+        assert publisher["Handler"] == f"app.{infra.PUBLISHER_NAME}" and publisher["Timeout"] == 60
+        (source,) = publisher["Events"].values()
+        assert source["Type"] == "DynamoDB"
+        mapping = source["Properties"]
+        assert mapping["Stream"] == {"Fn::GetAtt": [infra.TABLE, "StreamArn"]}
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BisectBatchOnFunctionError"] is True
+        assert 0 < mapping["MaximumRetryAttempts"] <= 10 and mapping["BatchSize"] == 100
+        assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [infra.DLQ, "Arn"]}}}
+        patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+        assert {"dynamodb": {"Keys": {"sk": {"S": ["MSG"]}}}} in patterns
+        variables = publisher["Environment"]["Variables"]
+        assert variables["EVENT_BUS_NAME"] == {"Ref": infra.BUS}
+        assert variables["EVENTS_DEAD_LETTER_QUEUE_URL"] == {"Ref": infra.DLQ}
+        assert variables["EVENTS_INCLUDE_TEXT"] == "false"  # the documented stage option, off by default
+        assert resources[infra.BUS]["Type"] == "AWS::Events::EventBus"
+        assert resources[infra.DLQ]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+        spikes = the_function(p.template, infra.SPIKES)["Properties"]
+        assert spikes["Handler"] == f"app.{infra.SPIKES_NAME}"
+        assert [e["Properties"]["Schedule"] for e in spikes["Events"].values()] == ["rate(15 minutes)"]
+        # none of the API's webhooks waits on any of it
+        assert "EVENT_BUS_NAME" not in the_function(p.template)["Properties"]["Environment"]["Variables"]
+
+
+def test_the_example_routes_each_queue_to_sqs_and_spikes_to_sns(packaged):
+    from chalicelib.models import QUEUES
+
+    resources = packaged["prod"].template["Resources"]
+    for queue in QUEUES:
+        rule = resources[infra.desk_rule(queue)]["Properties"]
+        assert rule["EventBusName"] == {"Ref": infra.BUS}
+        assert rule["EventPattern"]["detail"] == {"queue": [queue]}
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [infra.desk_queue(queue), "Arn"]}
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [infra.DLQ, "Arn"]}}
+    spike = resources[infra.SPIKE_RULE]["Properties"]
+    assert spike["EventPattern"]["detail-type"] == ["spike.detected"]
+    assert spike["Targets"][0]["Arn"] == {"Ref": infra.SPIKE_TOPIC}
+    assert resources[infra.SPIKE_TOPIC]["Type"] == "AWS::SNS::Topic"

@@ -1,0 +1,159 @@
+"""Events from item changes: a pure function of (old image, new image), as the table's stream delivers them.
+
+A message item's change IS the record of the change (written in the same write as the change), so nothing
+is added on the webhook path and no change can happen without its event. The type comes from what changed:
+
+    (no old image)                          message.triaged  (trigger new)
+    status -> removed                       message.removed
+    queue changed with a new correction     message.rerouted (from, to, model version)
+    text or triage changed (an edit)        message.triaged  (trigger edit)
+    status -> resolved                      message.resolved (resolver, reason such as auto_resolved)
+    status -> snoozed                       message.snoozed
+    status -> claimed, or a new holder      message.claimed
+    claimed -> open                         message.released
+    snoozed/resolved -> open                message.reopened
+    any other status change                 message.status_changed
+    a new spike marker                      spike.detected
+
+Who acted and when come from the history entry the change appended. `event_id` is a UUID derived from the
+item's key, its revision after the change and the type: a redelivered stream record yields the same id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..store import dynamo
+from ..store.entities import MessageKeys, SpikeKeys, parse_iso
+from ..domain.workflow import CLAIMED, OPEN, REMOVED, RESOLVED, SNOOZED
+from . import schema
+
+EVENT_ID_NAMESPACE = uuid.UUID("6f1d4c1e-2b8a-4c53-9a57-5e0f0c1b7a11")
+
+# the message item's attributes read here (chalicelib/store/messages.py writes them)
+STATUS, QUEUE, REV, HISTORY, CORRECTIONS, TRIAGE, TEXT = (
+    "status", "queue", "rev", "history", "corrections", "triage", "text")
+CLAIMED_BY, LEASE_EXPIRES_AT, SNOOZED_UNTIL = "claimed_by", "lease_expires_at", "snoozed_until"
+
+
+def event_id(pk: str, sk: str, revision: int, event_type: str) -> str:
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{pk}\x1f{sk}\x1f{revision}\x1f{event_type}"))
+
+
+def from_record(record: dict[str, Any], include_text: bool = False) -> list[schema.BaseEvent]:
+    """The events of one DynamoDB stream record (Lambda's shape: images as AttributeValue JSON)."""
+    change = record.get("dynamodb", {})
+    old = dynamo.from_item(change["OldImage"]) if "OldImage" in change else None
+    new = dynamo.from_item(change["NewImage"]) if "NewImage" in change else None
+    return derive(old, new, include_text)
+
+
+def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text: bool = False) -> list[schema.BaseEvent]:
+    """The events one item change stands for (none for items that are not messages or spike markers)."""
+    item = new or old
+    if item is None or new is None:  # messages are never deleted (removal is a status); TTL deletes counters
+        return []
+    if item.get("sk") == MessageKeys.SK and item.get("pk", "").startswith(MessageKeys.pk("")):
+        return _message_events(old, new, include_text)
+    if old is None and SpikeKeys.is_marker(item):
+        return [_spike_event(new)]
+    return []
+
+
+# messages --------------------------------------------------------------------------------------------
+
+def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_text: bool) -> list[schema.BaseEvent]:
+    if old is None:
+        return [_message_event(schema.MessageTriaged, new, None, include_text, _triaged_data(new, "new", None),
+                               at=new.get("received_at"))]
+    if new.get(REV) == old.get(REV):
+        return []  # not a change of the message's state (every state change bumps the revision)
+    before, after = old.get(STATUS), new.get(STATUS)
+    entry = _new_history_entry(old, new)
+    actor = entry.get("actor") if entry else None
+    if after == REMOVED and before != REMOVED:
+        model, data = schema.MessageRemoved, {"previous_status": before}
+    elif new.get(QUEUE) != old.get(QUEUE) and (new.get(CORRECTIONS) or []) != (old.get(CORRECTIONS) or []):
+        correction = (new.get(CORRECTIONS) or [{}])[-1]
+        model, data = schema.MessageRerouted, {
+            "from_queue": correction.get("from", old.get(QUEUE)), "to_queue": correction.get("to", new.get(QUEUE)),
+            "model_version": correction.get("model_version", old.get(TRIAGE, {}).get("model_version")),
+            "rerouted_by": correction.get("by", actor),
+            "reason": correction.get("reason") if include_text else None}
+    elif new.get(TEXT) != old.get(TEXT) or new.get(TRIAGE) != old.get(TRIAGE) or new.get(QUEUE) != old.get(QUEUE):
+        previous = old.get(QUEUE) if old.get(QUEUE) != new.get(QUEUE) else None
+        model, data = schema.MessageTriaged, _triaged_data(new, "edit", previous)
+    elif after == RESOLVED and before != RESOLVED:
+        model, data = schema.MessageResolved, {
+            "resolved_by": new.get("resolved_by", actor), "reason": new.get("resolution_reason"),
+            "seconds_to_resolve": _seconds_between(new.get("received_at"), new.get("resolved_at")),
+            "note": new.get("resolution_note") if include_text else None}
+    elif after == SNOOZED and before != SNOOZED:
+        model, data = schema.MessageSnoozed, {"snoozed_until": new.get(SNOOZED_UNTIL)}
+    elif after == CLAIMED and (before != CLAIMED or new.get(CLAIMED_BY) != old.get(CLAIMED_BY)
+                               or new.get(LEASE_EXPIRES_AT) != old.get(LEASE_EXPIRES_AT)):
+        took_over = before == CLAIMED and old.get(CLAIMED_BY) != new.get(CLAIMED_BY)
+        model, data = schema.MessageClaimed, {
+            "claimed_by": new.get(CLAIMED_BY) or actor, "lease_expires_at": new.get(LEASE_EXPIRES_AT),
+            "previous_claimant": old.get(CLAIMED_BY) if took_over else None}
+    elif before == CLAIMED and after == OPEN:
+        model, data = schema.MessageReleased, {"previous_claimant": old.get(CLAIMED_BY)}
+    elif before in (SNOOZED, RESOLVED) and after == OPEN:
+        model, data = schema.MessageReopened, {"from_status": before}
+    elif before != after:
+        model, data = schema.MessageStatusChanged, {"from_status": before, "to_status": after}
+    else:
+        return []  # nothing an event names changed
+    return [_message_event(model, new, actor, include_text, data, at=entry.get("at") if entry else None)]
+
+
+def _new_history_entry(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    """The entry the change appended to the message's history (compared by value: the list may be capped)."""
+    history, previous = new.get(HISTORY) or [], old.get(HISTORY) or []
+    if history and (not previous or history[-1] != previous[-1]):
+        return history[-1]
+    return None
+
+
+def _triaged_data(item: dict[str, Any], trigger: str, previous_queue: str | None) -> dict[str, Any]:
+    triage = item.get(TRIAGE) or {}
+    return {"trigger": trigger, "model_version": triage.get("model_version", "unknown"),
+            "confidence": triage.get("confidence", 0.0), "language": item.get("language"),
+            "priority_reasons": item.get("priority_reasons") or [], "previous_queue": previous_queue}
+
+
+def _seconds_between(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    return round((parse_iso(end) - parse_iso(start)).total_seconds(), 3)
+
+
+def _message_event(model: type[schema.MessageEvent], item: dict[str, Any], actor: str | None, include_text: bool,
+                   data: dict[str, Any], at: str | None) -> schema.MessageEvent:
+    event_type = model.model_fields["type"].default
+    revision = int(item.get(REV, 0))
+    triage = item.get(TRIAGE) or {}
+    author = item.get("author") if include_text else None
+    return model(
+        event_id=event_id(item["pk"], item["sk"], revision, event_type),
+        occurred_at=at or item.get("received_at") or "",
+        message_id=item["id"], platform=item["platform"], channel=item["channel"],
+        conversation_id=item.get("conversation_id"), thread_id=item.get("thread_id"), parent_id=item.get("parent_id"),
+        queue=item[QUEUE], category=triage.get("category", item[QUEUE]), priority=int(item.get("priority", 0)),
+        needs_review=bool(item.get("needs_review")), status=item[STATUS], revision=revision, actor=actor,
+        text=item.get(TEXT) if include_text else None,
+        author=schema.AuthorDetail(**author) if author else None,
+        data={k: v for k, v in data.items() if v is not None},
+    )
+
+
+# spikes ----------------------------------------------------------------------------------------------
+
+def _spike_event(item: dict[str, Any]) -> schema.SpikeDetected:
+    return schema.SpikeDetected(
+        event_id=event_id(item["pk"], item["sk"], int(item.get(REV, 1)), schema.SPIKE_DETECTED),
+        occurred_at=item["detected_at"], category=item["queue"], hour=item["hour"], observed=item["observed"],
+        expected=item["expected"], p_value=item["p_value"], baseline_hours=item["baseline_hours"],
+        method=item["method"],
+    )

@@ -1,0 +1,257 @@
+"""The outbound events: one pydantic model per type, their JSON Schema (published with the OpenAPI document
+under components/schemas and served alone at GET /events/schema.json), and the EventBridge entry of each.
+
+Every event is an EventBridge event with `source` = SOURCE and `detail-type` = its `type`; its `detail` is
+the model below. `event_id` is stable: the same change always yields the same id (a redelivered stream
+record too), so consumers drop duplicates by it. Message text, the author's identity and agents' free-text
+notes are left out unless the stage sets EVENTS_INCLUDE_TEXT=true (for trusted consumers).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from ..models import Queue
+
+SOURCE = "social-triage"
+SCHEMA_VERSION = "1"
+
+MESSAGE_TRIAGED = "message.triaged"
+MESSAGE_CLAIMED = "message.claimed"
+MESSAGE_RELEASED = "message.released"
+MESSAGE_SNOOZED = "message.snoozed"
+MESSAGE_REOPENED = "message.reopened"
+MESSAGE_RESOLVED = "message.resolved"
+MESSAGE_REROUTED = "message.rerouted"
+MESSAGE_REMOVED = "message.removed"
+MESSAGE_STATUS_CHANGED = "message.status_changed"
+REPLY_SENT = "reply.sent"
+REPLY_DELIVERY = "reply.delivery_status"
+SPIKE_DETECTED = "spike.detected"
+CHANNEL_UNHEALTHY = "channel.unhealthy"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class AuthorDetail(_Model):
+    id: str
+    handle: str | None = None
+    name: str | None = None
+
+
+class BaseEvent(_Model):
+    event_id: str = Field(description="stable per change (a UUID): drop events whose id you have already seen")
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    occurred_at: str = Field(description="when the change happened, ISO 8601 UTC")
+
+
+class MessageEvent(BaseEvent):
+    """What every message event carries: the ids involved, where the message is, and who acted."""
+
+    message_id: str = Field(description="`<platform>:<native id>`; GET /messages/{message_id} has the rest")
+    platform: str
+    channel: str
+    conversation_id: str | None = None
+    thread_id: str | None = None
+    parent_id: str | None = None
+    queue: Queue = Field(description="the queue the message is in after the change")
+    category: Queue = Field(description="the category the model chose")
+    priority: int
+    needs_review: bool
+    status: str = Field(description="open, claimed, snoozed, resolved or removed, after the change")
+    revision: int = Field(description="the message's revision after the change: orders one message's events")
+    actor: str | None = Field(None, description="who made the change: key:<id>, platform:<name>, model, system")
+    text: str | None = Field(None, description="only with EVENTS_INCLUDE_TEXT=true")
+    author: AuthorDetail | None = Field(None, description="only with EVENTS_INCLUDE_TEXT=true")
+
+
+class TriagedData(_Model):
+    trigger: Literal["new", "edit"] = Field(description="a new message, or an edit that was triaged again")
+    model_version: str
+    confidence: float
+    language: str | None = None
+    priority_reasons: list[str] = []
+    previous_queue: Queue | None = Field(None, description="edit: the queue before, when it changed")
+
+
+class MessageTriaged(MessageEvent):
+    type: Literal["message.triaged"] = MESSAGE_TRIAGED
+    data: TriagedData
+
+
+class ClaimedData(_Model):
+    claimed_by: str
+    lease_expires_at: str | None = None
+    previous_claimant: str | None = Field(None, description="when the claim took over an expired lease")
+
+
+class MessageClaimed(MessageEvent):
+    type: Literal["message.claimed"] = MESSAGE_CLAIMED
+    data: ClaimedData
+
+
+class ReleasedData(_Model):
+    previous_claimant: str | None = None
+
+
+class MessageReleased(MessageEvent):
+    type: Literal["message.released"] = MESSAGE_RELEASED
+    data: ReleasedData
+
+
+class SnoozedData(_Model):
+    snoozed_until: str | None = None
+
+
+class MessageSnoozed(MessageEvent):
+    type: Literal["message.snoozed"] = MESSAGE_SNOOZED
+    data: SnoozedData
+
+
+class ReopenedData(_Model):
+    from_status: str
+
+
+class MessageReopened(MessageEvent):
+    type: Literal["message.reopened"] = MESSAGE_REOPENED
+    data: ReopenedData
+
+
+class ResolvedData(_Model):
+    resolved_by: str | None = None
+    reason: str | None = Field(None, description="why, when not a person's decision (e.g. auto_resolved)")
+    seconds_to_resolve: float | None = Field(None, description="from receipt to resolution")
+    note: str | None = Field(None, description="only with EVENTS_INCLUDE_TEXT=true")
+
+
+class MessageResolved(MessageEvent):
+    type: Literal["message.resolved"] = MESSAGE_RESOLVED
+    data: ResolvedData
+
+
+class ReroutedData(_Model):
+    from_queue: Queue
+    to_queue: Queue
+    model_version: str | None = Field(None, description="the model whose category was corrected")
+    rerouted_by: str | None = None
+    reason: str | None = Field(None, description="only with EVENTS_INCLUDE_TEXT=true")
+
+
+class MessageRerouted(MessageEvent):
+    type: Literal["message.rerouted"] = MESSAGE_REROUTED
+    data: ReroutedData
+
+
+class RemovedData(_Model):
+    previous_status: str
+
+
+class MessageRemoved(MessageEvent):
+    type: Literal["message.removed"] = MESSAGE_REMOVED
+    data: RemovedData
+
+
+class StatusChangedData(_Model):
+    from_status: str
+    to_status: str
+
+
+class MessageStatusChanged(MessageEvent):
+    """A transition none of the types above names (kept so that no change goes unannounced)."""
+
+    type: Literal["message.status_changed"] = MESSAGE_STATUS_CHANGED
+    data: StatusChangedData
+
+
+class ReplyData(_Model):
+    reply_id: str
+    delivery_status: Literal["queued", "sent", "delivered", "read", "failed"]
+    error_code: str | None = None
+
+
+class ReplySent(MessageEvent):
+    """Reserved: emitted once replies are sent through the API (the conversations issue)."""
+
+    type: Literal["reply.sent"] = REPLY_SENT
+    data: ReplyData
+
+
+class ReplyDeliveryStatus(MessageEvent):
+    """Reserved: a platform's delivery receipt for a reply (the conversations issue)."""
+
+    type: Literal["reply.delivery_status"] = REPLY_DELIVERY
+    data: ReplyData
+
+
+class SpikeDetected(BaseEvent):
+    type: Literal["spike.detected"] = SPIKE_DETECTED
+    category: Queue
+    hour: str = Field(description="the UTC hour, ISO 8601 (its start)")
+    observed: int
+    expected: float
+    p_value: float
+    baseline_hours: int
+    method: str
+
+
+class ChannelUnhealthy(BaseEvent):
+    """Reserved: a platform channel that stopped delivering or keeps failing signatures."""
+
+    type: Literal["channel.unhealthy"] = CHANNEL_UNHEALTHY
+    platform: str
+    reason: str
+    since: str | None = None
+
+
+EVENT_MODELS: tuple[type[BaseEvent], ...] = (
+    MessageTriaged, MessageClaimed, MessageReleased, MessageSnoozed, MessageReopened, MessageResolved,
+    MessageRerouted, MessageRemoved, MessageStatusChanged, ReplySent, ReplyDeliveryStatus, SpikeDetected,
+    ChannelUnhealthy,
+)
+EVENT_TYPES: tuple[str, ...] = tuple(m.model_fields["type"].default for m in EVENT_MODELS)
+Event = Annotated[Union[EVENT_MODELS], Field(discriminator="type")]  # type: ignore[valid-type]
+
+
+@functools.lru_cache(maxsize=1)
+def adapter() -> TypeAdapter:
+    return TypeAdapter(Event)
+
+
+def parse(detail: dict[str, Any] | str) -> BaseEvent:
+    """An event's detail (dict or JSON text) as its model; raises pydantic.ValidationError."""
+    if isinstance(detail, str):
+        return adapter().validate_json(detail)
+    return adapter().validate_python(detail)
+
+
+def entry(event: BaseEvent, bus_name: str) -> dict[str, Any]:
+    """The PutEvents entry of an event."""
+    return {"Source": SOURCE, "DetailType": event.type, "EventBusName": bus_name,
+            "Detail": event.model_dump_json(exclude_none=True), "Time": event.occurred_at}
+
+
+def json_schema(ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+    """The JSON Schema of every event (a `oneOf` discriminated by `type`)."""
+    schema = adapter().json_schema(ref_template=ref_template, mode="serialization")
+    schema["title"] = "social-triage event detail"
+    schema["description"] = (f"The `detail` of EventBridge events with source `{SOURCE}`; `detail-type` is the "
+                             "event's `type`. Drop duplicates by `event_id`.")
+    return schema
+
+
+def component_schemas(ref_template: str) -> dict[str, Any]:
+    """The event models for an OpenAPI document's components/schemas (Event is the union)."""
+    schema = json_schema(ref_template)
+    definitions = schema.pop("$defs", {})
+    return {**definitions, "Event": schema}
+
+
+def document() -> dict[str, Any]:
+    """The standalone JSON Schema served at GET /events/schema.json."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "social-triage/events.schema.json",
+            **json_schema()}

@@ -1,0 +1,170 @@
+"""Events derived from (old image, new image): one row per kind of change, as the store writes it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from chalicelib.events import derive, schema
+from chalicelib.store.entities import iso
+from chalicelib.store.messages import history_entry, message_item
+from support import triaged
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+SECRET_TEXT = "my card 4111 was charged twice, call me on 555-0100"
+
+
+def stored(**changes):
+    item = message_item(triaged("m1", "customer_service", received_at=T0, text=SECRET_TEXT))
+    item["author"] = {"id": "a1", "name": "Aiko Tanaka", "handle": "aiko"}
+    return {**item, **changes}
+
+
+def changed(old, event, actor, at_minute, remove=(), **attributes):
+    """The item after one store change: attributes set, others removed, revision bumped, history appended."""
+    new = {k: v for k, v in old.items() if k not in remove}
+    new.update(attributes)
+    new["rev"] = old["rev"] + 1
+    new["history"] = old["history"] + [history_entry(event, T0.replace(minute=at_minute), actor)]
+    return new
+
+
+LEASE = iso(T0.replace(minute=30))
+OPEN = stored()
+CLAIMED = changed(OPEN, "claimed", "key:agent1", 5, status="claimed", claimed_by="key:agent1",
+                  lease_expires_at=LEASE, first_claimed_at=iso(T0.replace(minute=5)))
+CORRECTION = {"from": "customer_service", "to": "stance", "by": "key:agent1", "at": iso(T0.replace(minute=8)),
+              "reason": "about our statement", "model_version": "triage-test"}
+SNOOZED = changed(CLAIMED, "snoozed", "key:agent1", 7, remove=("claimed_by", "lease_expires_at"), status="snoozed",
+                  snoozed_until=iso(T0.replace(hour=12)))
+EDITED_TRIAGE = {**OPEN["triage"], "category": "stance", "confidence": 0.91}
+
+CASES = [
+    # name, old, new, expected type, expected data (subset), expected actor
+    ("new message", None, OPEN, "message.triaged", {"trigger": "new", "model_version": "triage-test"}, None),
+    ("claim", OPEN, CLAIMED, "message.claimed", {"claimed_by": "key:agent1", "lease_expires_at": LEASE},
+     "key:agent1"),
+    ("claim of an expired lease", CLAIMED,
+     changed(CLAIMED, "claimed", "key:agent2", 40, claimed_by="key:agent2", lease_expires_at=iso(T0.replace(hour=10))),
+     "message.claimed", {"claimed_by": "key:agent2", "previous_claimant": "key:agent1"}, "key:agent2"),
+    ("release", CLAIMED, changed(CLAIMED, "released", "key:agent1", 9, remove=("claimed_by", "lease_expires_at"),
+                                 status="open"),
+     "message.released", {"previous_claimant": "key:agent1"}, "key:agent1"),
+    ("resolve", CLAIMED, changed(CLAIMED, "resolved", "key:agent1", 10, remove=("claimed_by", "lease_expires_at"),
+                                 status="resolved", resolved_by="key:agent1", resolved_at=iso(T0.replace(minute=10)),
+                                 resolution_note="refunded, see ticket"),
+     "message.resolved", {"resolved_by": "key:agent1", "seconds_to_resolve": 600.0}, "key:agent1"),
+    ("auto-resolve", OPEN, changed(OPEN, "resolved", "system", 50, status="resolved", resolved_by="system",
+                                   resolved_at=iso(T0.replace(minute=50)), resolution_reason="auto_resolved"),
+     "message.resolved", {"reason": "auto_resolved", "resolved_by": "system"}, "system"),
+    ("snooze", CLAIMED, SNOOZED, "message.snoozed", {"snoozed_until": iso(T0.replace(hour=12))}, "key:agent1"),
+    ("snooze ends", SNOOZED, changed(SNOOZED, "reopened", "system", 59, remove=("snoozed_until",), status="open"),
+     "message.reopened", {"from_status": "snoozed"}, "system"),
+    ("re-route", CLAIMED, changed(CLAIMED, "rerouted", "key:agent1", 8, remove=("claimed_by", "lease_expires_at"),
+                                  status="open", queue="stance", needs_review=False, corrections=[CORRECTION]),
+     "message.rerouted", {"from_queue": "customer_service", "to_queue": "stance", "model_version": "triage-test",
+                          "rerouted_by": "key:agent1"}, "key:agent1"),
+    ("edit that moves an open message", OPEN,
+     changed(OPEN, "edited", "platform:facebook", 3, text="we stand with you", triage=EDITED_TRIAGE, queue="stance"),
+     "message.triaged", {"trigger": "edit", "previous_queue": "customer_service"}, "platform:facebook"),
+    ("edit of a claimed message", CLAIMED,
+     changed(CLAIMED, "edited", "platform:facebook", 6, text="still waiting", triage=EDITED_TRIAGE),
+     "message.triaged", {"trigger": "edit"}, "platform:facebook"),
+    ("removed on the platform", CLAIMED,
+     changed(CLAIMED, "removed", "platform", 11, remove=("claimed_by", "lease_expires_at"), status="removed"),
+     "message.removed", {"previous_status": "claimed"}, "platform"),
+    ("a state no type names", OPEN, changed(OPEN, "archived", "system", 12, status="archived"),
+     "message.status_changed", {"from_status": "open", "to_status": "archived"}, "system"),
+]
+
+
+@pytest.mark.parametrize("name,old,new,event_type,data,actor", CASES, ids=[c[0] for c in CASES])
+def test_each_change_is_one_event_of_its_type(name, old, new, event_type, data, actor):
+    # WHEN the change's stream record is derived
+    (event,) = derive.derive(old, new)
+    # THEN it is one event of the expected type, with the message's ids, place and revision after the change
+    assert event.type == event_type
+    assert event.message_id == new["id"] and event.platform == new["platform"] and event.channel == new["channel"]
+    assert (event.queue, event.status, event.revision) == (new["queue"], new["status"], new["rev"])
+    assert event.category == new["triage"]["category"] and event.priority == new["priority"]
+    assert event.actor == actor
+    assert event.data.model_dump(exclude_none=True).items() >= data.items()
+    expected_time = new["history"][-1]["at"] if old is not None else new["received_at"]
+    assert event.occurred_at == expected_time
+    # AND it validates against the published schema
+    assert schema.parse(json.loads(schema.entry(event, "bus")["Detail"])) == event
+
+
+@pytest.mark.parametrize("name,old,new,event_type,data,actor", CASES, ids=[c[0] for c in CASES])
+def test_no_text_author_or_notes_unless_the_stage_includes_them(name, old, new, event_type, data, actor):
+    new = {**new, "resolution_note": "customer said 555-0100"} if new["status"] == "resolved" else new
+    # GIVEN the default: the detail carries no free text and no author identity
+    detail = schema.entry(derive.derive(old, new)[0], "bus")["Detail"]
+    for private in (SECRET_TEXT, new["text"], "Aiko Tanaka", "aiko", "555-0100", "about our statement"):
+        assert private not in detail
+    assert '"author"' not in detail and '"text"' not in detail
+    # WHEN the stage option is on, they are there
+    (event,) = derive.derive(old, new, include_text=True)
+    assert event.text == new["text"] and event.author.name == "Aiko Tanaka"
+    if event_type == "message.resolved" and "resolved_by" in data and data["resolved_by"] != "system":
+        assert event.data.note == "customer said 555-0100"
+    if event_type == "message.rerouted":
+        assert event.data.reason == "about our statement"
+
+
+def test_event_id_is_stable_per_change_and_differs_between_changes():
+    first = derive.derive(OPEN, CLAIMED)[0]
+    again = derive.derive(json.loads(json.dumps(OPEN)), json.loads(json.dumps(CLAIMED)))[0]  # a redelivered record
+    assert first.event_id == again.event_id
+    released = changed(CLAIMED, "released", "key:agent1", 9, remove=("claimed_by",), status="open")
+    reclaimed = changed(released, "claimed", "key:agent1", 10, status="claimed", claimed_by="key:agent1")
+    ids = {first.event_id, derive.derive(CLAIMED, released)[0].event_id, derive.derive(released, reclaimed)[0].event_id,
+           derive.derive(None, OPEN)[0].event_id}
+    assert len(ids) == 4
+
+
+def test_the_history_may_be_capped_the_new_entry_is_still_found():
+    # GIVEN a history kept at a fixed length (the oldest entries dropped as new ones come)
+    old = {**CLAIMED, "history": CLAIMED["history"][-2:]}
+    new = changed(old, "released", "key:agent9", 9, remove=("claimed_by",), status="open")
+    new["history"] = new["history"][-2:]
+    (event,) = derive.derive(old, new)
+    assert event.type == "message.released" and event.actor == "key:agent9"
+
+
+@pytest.mark.parametrize("old,new", [
+    (OPEN, {**OPEN}),  # the same revision: nothing a person or the platform changed
+    (OPEN, None),  # a deleted item (messages are never deleted; removal is a status)
+    (None, {"pk": "STATS#stance", "sk": "H#2026-11-20T09", "messages": 3}),
+    ({"pk": "STATS#stance", "sk": "H#2026-11-20T09", "messages": 3}, {"pk": "STATS#stance", "sk": "H#2026-11-20T09",
+                                                                      "messages": 4}),
+    (None, {"pk": "APIKEY", "sk": "abc", "type": "api_key", "role": "admin", "hash": "..."}),
+    ({"pk": "AUTHOR#x#1", "sk": "W#1", "messages": 1, "expires_at": 1}, None),  # TTL deletion
+    (None, {"pk": "CORRECTION", "sk": "t#m1", "type": "correction", "text": SECRET_TEXT}),
+])
+def test_other_items_and_non_changes_are_no_event(old, new):
+    assert derive.derive(old, new) == []
+
+
+def test_a_new_spike_marker_is_spike_detected_once():
+    marker = {"pk": "SPIKE#stance", "sk": "H#2026-11-20T09", "type": "spike", "queue": "stance",
+              "hour": "2026-11-20T09:00:00Z", "observed": 40, "expected": 2.5, "p_value": 1e-12,
+              "baseline_hours": 168, "method": "poisson", "detected_at": iso(T0.replace(minute=15)), "rev": 1}
+    (event,) = derive.derive(None, marker)
+    assert event.type == "spike.detected"
+    assert (event.category, event.hour, event.observed, event.expected, event.p_value) == (
+        "stance", "2026-11-20T09:00:00Z", 40, 2.5, 1e-12)
+    assert event.occurred_at == marker["detected_at"]
+    assert derive.derive(marker, {**marker}) == []  # markers are written once; any later change is no event
+    assert derive.derive(None, marker)[0].event_id == event.event_id
+
+
+def test_records_are_read_from_lambdas_attribute_value_images():
+    from chalicelib.store import dynamo
+
+    record = {"eventName": "MODIFY", "dynamodb": {"SequenceNumber": "42", "OldImage": dynamo.to_item(OPEN),
+                                                  "NewImage": dynamo.to_item(CLAIMED)}}
+    (event,) = derive.from_record(record)
+    assert event == derive.derive(OPEN, CLAIMED)[0]
