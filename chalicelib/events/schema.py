@@ -65,7 +65,7 @@ class MessageEvent(BaseEvent):
     needs_review: bool
     status: str = Field(description="open, claimed, snoozed, resolved or removed, after the change")
     revision: int = Field(description="the message's revision after the change: orders one message's events")
-    actor: str | None = Field(None, description="who made the change: key:<id>, platform:<name>, model, system")
+    actor: str | None = Field(None, description="who made the change: key:<id>, platform:<name>, model, system:sweep (the scheduled sweep)")
     text: str | None = Field(None, description="only with EVENTS_INCLUDE_TEXT=true")
     author: AuthorDetail | None = Field(None, description="only with EVENTS_INCLUDE_TEXT=true")
 

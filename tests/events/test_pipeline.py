@@ -161,3 +161,39 @@ def test_the_lambda_entry_point_publishes_with_the_stages_settings(pipeline, mon
     assert answer == {"batchItemFailures": []}
     (event,) = everything.receive()
     assert event["detail"]["message_id"] == "x:1700000000000000999" and "text" not in event["detail"]
+
+
+def test_a_snooze_and_the_scheduled_sweep_are_events_too(pipeline, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    import app as app_module
+    from chalicelib import sweeps
+    from chalicelib.store.entities import iso
+    from support import seed_message
+
+    api, keys, reader, everything, stance_desk, p, dlq = pipeline
+    t0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    # GIVEN an agent snoozes the top message, and an open message is older than its queue's window
+    snoozed = seed_message("ev_snooze", "customer_service", priority=90, received_at=t0)
+    stale = seed_message("ev_stale", "customer_service", priority=10, received_at=t0 - timedelta(days=30))
+    monkeypatch.setattr(app_module, "now", lambda: t0 + timedelta(minutes=1))
+    (claimed,) = call(api, "POST", "/queues/customer_service/claim", keys["agent_cs"], {"count": 1})[1]["claimed"]
+    assert claimed["id"] == snoozed
+    until = iso(t0 + timedelta(hours=1))
+    assert call(api, "POST", f"/messages/{snoozed}/snooze", keys["agent_cs"], {"until": until})[0] == 200
+    # WHEN the scheduled sweep runs after the snooze ends, and the stream goes through the publisher
+    swept = sweeps.run(t0 + timedelta(hours=2))
+    assert swept["customer_service"]  # it did something in that queue
+    publish_all(reader, p)
+    by_message: dict[str, list[dict]] = {}
+    for e in sorted(everything.receive(), key=lambda e: (e["detail"]["message_id"], e["detail"]["revision"])):
+        by_message.setdefault(e["detail"]["message_id"], []).append(e["detail"])
+    # THEN the snooze and its end are announced, and the auto-resolve names its reason and the system
+    assert [d["type"] for d in by_message[snoozed]] == [
+        "message.triaged", "message.claimed", "message.snoozed", "message.reopened"]
+    assert by_message[snoozed][2]["data"]["snoozed_until"] == until
+    assert by_message[snoozed][3]["data"]["from_status"] == "snoozed"
+    assert [d["type"] for d in by_message[stale]] == ["message.triaged", "message.resolved"]
+    resolved = by_message[stale][1]
+    assert resolved["status"] == "resolved" and resolved["data"]["reason"] == "auto_resolved"
+    assert resolved["actor"] == resolved["data"]["resolved_by"] == "system:sweep"  # the scheduled sweep
