@@ -96,6 +96,14 @@ def create_key(role: str, name: str, queues: Iterable[str] = (), expires_at: dat
     return IssuedKey(key=key, record=public(record))
 
 
+def issue_key(request) -> IssuedKey:
+    """A key as POST /admin/keys asks for it (schemas.AgentKeyCreate or StaffKeyCreate)."""
+    expires_at = None
+    if request.expires_in_days is not None:
+        expires_at = datetime.now(timezone.utc) + timedelta(days=request.expires_in_days)
+    return create_key(request.role, request.name, request.queues if request.role == "agent" else (), expires_at)
+
+
 def _split(key: str) -> tuple[str, str] | None:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX or len(parts[1]) != 16 or len(parts[2]) < 32:

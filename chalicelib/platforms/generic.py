@@ -129,6 +129,9 @@ class GenericBody(_Strict):
 class GenericAdapter(PlatformAdapter):
     route = "generic"
     secret_names = (SECRET,)
+    payloads = (GenericBody, GenericMessage)  # a batch, or one message alone
+    signature_headers = (("X-Timestamp", "unix seconds, within 300 s of the server clock"),
+                         ("X-Signature", 'sha256=<hex HMAC-SHA256(GENERIC_WEBHOOK_SECRET, "<X-Timestamp>." + raw body)>'))
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock

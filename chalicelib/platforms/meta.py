@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import Forbidden
 from ..language import detect_language
@@ -94,17 +94,33 @@ _REMOVAL_VERBS = {"remove", "hide", "delete"}
 _RECEIPTS = ("read", "delivery", "reaction", "postback", "referral", "optin", "account_linking")
 
 
+class HubQuery(BaseModel):
+    """The subscription handshake's query string, as Meta sends it."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    mode: Literal["subscribe"] = Field(alias="hub.mode")
+    verify_token: str = Field(alias="hub.verify_token", min_length=1, max_length=1_000,
+                              description="META_VERIFY_TOKEN, as entered in the App Dashboard")
+    challenge: str = Field(alias="hub.challenge", min_length=1, max_length=1_000, description="echoed as text/plain")
+
+
 class MetaAdapter(PlatformAdapter):
     route = "meta"
     secret_names = ("META_APP_SECRET", "META_VERIFY_TOKEN")
+    payloads = (MetaPayload,)
+    signature_headers = (("X-Hub-Signature-256", "sha256=<hex HMAC-SHA256(META_APP_SECRET, raw body)>"),)
+    handshake_query = HubQuery
 
     def handshake(self, request: WebhookRequest, secret: SecretLookup) -> HandshakeResponse:
-        token = request.query.get("hub.verify_token") or ""
-        if request.query.get("hub.mode") != "subscribe" or not hmac.compare_digest(
-            token.encode(), secret("META_VERIFY_TOKEN").encode()
-        ):
+        # Meta's documented answer to anything but its own handshake is 403
+        try:
+            query = HubQuery.model_validate(dict(request.query))
+        except ValidationError:
+            query = None
+        if query is None or not hmac.compare_digest(query.verify_token.encode(), secret("META_VERIFY_TOKEN").encode()):
             raise Forbidden("hub.mode must be subscribe and hub.verify_token must match", code="verification_failed")
-        return HandshakeResponse(request.query.get("hub.challenge", ""), content_type="text/plain")
+        return HandshakeResponse(query.challenge, content_type="text/plain")
 
     def verify(self, request: WebhookRequest, secret: SecretLookup) -> None:
         check_signature(request.header("X-Hub-Signature-256"), secret("META_APP_SECRET"), request.body,

@@ -12,11 +12,13 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError,
+                      model_validator)
 
 from ..errors import BadRequest
 from ..language import detect_language
 from ..models import Author, Channel, EventKind, InboundEvent, Message
+from ..validation import first_problem
 from .base import (Batch, HandshakeResponse, PlatformAdapter, SecretLookup, WebhookRequest, check_signature,
                    hmac_sha256, parse_json)
 from .timeutil import from_unix
@@ -172,14 +174,27 @@ def unescape(text: str) -> str:
     return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
 
 
+class CrcQuery(BaseModel):
+    """The CRC check's query string."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    crc_token: str = Field(min_length=1, max_length=256, description="the challenge X asks to have signed")
+
+
 class XAdapter(PlatformAdapter):
     route = "x"
     secret_names = (SECRET,)
+    payloads = (XPayload,)
+    signature_headers = ((SIGNATURE_HEADER, "sha256=<base64 HMAC-SHA256(X_CONSUMER_SECRET, raw body)>"),)
+    handshake_query = CrcQuery
 
     def handshake(self, request: WebhookRequest, secret: SecretLookup) -> HandshakeResponse:
-        token = request.query.get("crc_token")
-        if not token:
-            raise BadRequest("crc_token query parameter is required", code="missing_crc_token")
+        try:
+            token = CrcQuery.model_validate(dict(request.query)).crc_token
+        except ValidationError as exc:
+            raise BadRequest(f"crc_token query parameter {first_problem(exc, 'crc_token')}",
+                             code="missing_crc_token") from exc
         digest = hmac_sha256(secret(SECRET), token.encode())
         return HandshakeResponse({"response_token": "sha256=" + base64.b64encode(digest).decode()})
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from decimal import Decimal
 from typing import Any, Callable, Iterator
 
@@ -67,8 +66,7 @@ def _client(endpoint_url: str | None, region: str):
 
 def client():
     settings = get_settings()
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
-    return _client(settings.dynamodb_endpoint_url, region)
+    return _client(settings.dynamodb_endpoint_url, settings.aws_region)
 
 
 def table_name() -> str:
