@@ -208,10 +208,10 @@ def keys_create(caller, body: KeyCreate):
     return IssuedKeyOut(**issued.record, key=issued.key)
 
 
-@routes.route("DELETE", "/admin/keys/{key_id}", "revoke an API key (admin)", roles=ADMINS, status=204, response=None,
-              errors=(404, 503))
+@routes.route("DELETE", "/admin/keys/{key_id}", "revoke an API key (admin; not the key making the request)",
+              roles=ADMINS, status=204, response=None, errors=(404, 409, 503))
 def keys_revoke(key_id, caller):
-    auth.revoke(key_id)
+    auth.revoke(key_id, by=caller)
     return Response(body="", status_code=204)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
-from .errors import BadRequest, Forbidden, NotFound, Unauthorized
+from .errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from .models import QUEUES
 from .store import api_keys
 from .store.entities import iso, parse_iso
@@ -156,7 +156,10 @@ def list_keys() -> list[dict[str, Any]]:
     return [public(r) for r in api_keys.list_keys()]
 
 
-def revoke(key_id: str) -> None:
+def revoke(key_id: str, by: Principal | None = None) -> None:
+    """Revoke a key; never the caller's own, so that an admin cannot lock the last admin key out by mistake."""
+    if by is not None and by.key_id == key_id:
+        raise Conflict("a key cannot revoke itself; use another admin key", code="own_key")
     if not api_keys.revoke_key(key_id, iso(datetime.now(timezone.utc))):
         raise NotFound(f"no API key {key_id!r}", code="unknown_key")
 

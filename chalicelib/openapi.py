@@ -25,7 +25,8 @@ ERRORS: dict[int, str] = {
     403: "the key's role or queues do not allow this (`forbidden_role`, `forbidden_queue`, `not_claim_holder`); "
          "for the Meta handshake a wrong verify token",
     404: "no such queue, message or key",
-    409: "the message's state does not allow this now (`wrong_status`, `same_queue`, `concurrent_change`)",
+    409: "the message's state does not allow this now (`wrong_status`, `same_queue`, `concurrent_change`); "
+         "a key revoking itself (`own_key`)",
     413: "the body is larger than MAX_BODY_BYTES (1 MiB)",
     415: "the body is not application/json",
     503: "storage or the secret store is unavailable, or a secret is not configured; retry (see Retry-After)",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model,
-                      model_serializer, model_validator)
+                      model_serializer)
 
 from .models import Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
@@ -40,15 +40,17 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
+def whole_number(minimum: int, maximum: int) -> Any:
+    """An integer in [minimum, maximum]: bounds first, so that the document carries them."""
+    return Annotated[int, Field(strict=True, ge=minimum, le=maximum), BeforeValidator(_whole_number)]
 
 
 # request bodies ------------------------------------------------------------------------------------
 
 class ClaimCreate(_Body):
-    count: WholeNumber = Field(1, ge=1, le=50, description="claim up to this many messages")
-    lease_seconds: WholeNumber = Field(900, ge=MIN_LEASE_SECONDS, le=MAX_LEASE_SECONDS,
-                                       description="the claim expires after this long")
+    count: whole_number(1, 50) = Field(1, description="claim up to this many messages")
+    lease_seconds: whole_number(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS) = Field(
+        900, description="the claim expires after this long")
 
 
 class ResolveCreate(_Body):
@@ -62,9 +64,8 @@ class RerouteCreate(_Body):
 
 class _KeyCreate(_Body):
     name: str = Field(min_length=1, max_length=100, pattern=r"\S", description="who holds the key (not blank)")
-    expires_in_days: WholeNumber | None = Field(None, ge=1, le=MAX_KEY_LIFETIME_DAYS,
-                                                description="the key stops working after this many days; "
-                                                            "default: never")
+    expires_in_days: whole_number(1, MAX_KEY_LIFETIME_DAYS) | None = Field(
+        None, description="the key stops working after this many days; default: never")
 
 
 class AgentKeyCreate(_KeyCreate):
@@ -87,14 +88,7 @@ class KeyCreate(RootModel[Annotated[Union[AgentKeyCreate, StaffKeyCreate], Field
 # query strings -------------------------------------------------------------------------------------
 
 class _Query(_Model):
-    model_config = ConfigDict(extra="ignore")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_means_default(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            return {k: v for k, v in values.items() if v != ""}
-        return values
+    model_config = ConfigDict(extra="ignore")  # API Gateway passes any parameter; unknown ones change nothing
 
 
 class ListQuery(_Query):
@@ -164,9 +158,9 @@ class StatsQuery(_Query):
 
 
 class SpikesQuery(StatsQuery):
-    baseline_hours: Annotated[int, BeforeValidator(_ascii_digits)] = Field(
-        MAX_BASELINE_HOURS, ge=MIN_BASELINE_HOURS, le=MAX_BASELINE_HOURS,
-        description="the trailing window each hour is compared with")
+    baseline_hours: Annotated[int, Field(ge=MIN_BASELINE_HOURS, le=MAX_BASELINE_HOURS),
+                              BeforeValidator(_ascii_digits)] = Field(
+        MAX_BASELINE_HOURS, description="the trailing window each hour is compared with")
 
 
 # responses -----------------------------------------------------------------------------------------

@@ -39,9 +39,6 @@ def main() -> int:
     created = create_table(boto3.client("dynamodb", endpoint_url=endpoint), table)
     admin_key = bootstrap_admin_key()
 
-    from chalice.config import Config
-    from chalice.local import create_local_server
-
     from app import app
 
     base = f"http://127.0.0.1:{port}"
@@ -57,7 +54,7 @@ Try it:
   {python} -m local.send "my order never arrived, I want a refund"   # a signed Meta webhook to this server
 Stop with Ctrl-C.
 """, flush=True)
-    server = create_local_server(app, Config.create(chalice_stage="dev", app_name="social-triage"), "127.0.0.1", port)
+    server = local_server(app, "127.0.0.1", port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -66,6 +63,54 @@ Stop with Ctrl-C.
         if embedded:
             embedded.stop()
     return 0
+
+
+def local_server(app, host: str, port: int):
+    """Chalice's local API Gateway, answering as ours is configured to: an unknown path is 404 and a method the
+    path lacks (TRACE, HEAD, PUT...) is 405 with Allow, both in the API's error shape."""
+    import json
+
+    from chalice.config import Config
+    from chalice.local import ChaliceRequestHandler, LocalDevServer, RouteMatcher
+
+    matcher = RouteMatcher(list(app.routes))
+
+    def refused(status: int, code: str, message: str, headers: dict[str, str]) -> tuple[int, dict, bytes]:
+        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        return status, {"Content-Type": "application/json", **headers}, body
+
+    class Handler(ChaliceRequestHandler):
+        # headers and body go out as two writes: with Nagle's algorithm, each keep-alive answer would wait
+        # for the client's delayed ACK (~40 ms)
+        disable_nagle_algorithm = True
+
+        def _refusal(self) -> tuple[int, dict, bytes] | None:
+            try:
+                route = matcher.match_route(self.path).route
+            except ValueError:
+                return refused(404, "unknown_route", f"no route {self.path.split('?')[0]!r}", {})
+            methods = app.routes[route]
+            if self.command not in methods and self.command != "OPTIONS":  # preflights: CORS, as Chalice does
+                return refused(405, "method_not_allowed", f"{self.command} is not allowed on {route}",
+                               {"Allow": ", ".join(sorted(methods))})
+            return None
+
+        def _generic_handle(self) -> None:
+            refusal = self._refusal()
+            if refusal is None:
+                return super()._generic_handle()
+            self._parse_payload()  # read the body so that the connection stays usable
+            status, headers, body = refusal
+            if self.command == "HEAD":  # headers only
+                self._send_http_response_no_body(status, headers)
+            else:
+                self._send_http_response(status, headers, body)
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+        do_TRACE = do_CONNECT = do_QUERY = _generic_handle
+
+    config = Config.create(chalice_stage="dev", app_name="social-triage")
+    return LocalDevServer(app, config, host, port, handler_cls=Handler)
 
 
 def bootstrap_admin_key() -> str:
