@@ -65,15 +65,25 @@ Stop with Ctrl-C.
     return 0
 
 
-def local_server(app, host: str, port: int):
+def local_server(app, host: str, port: int, quiet: bool = False):
     """Chalice's local API Gateway, answering as ours is configured to: an unknown path is 404 and a method the
     path lacks (TRACE, HEAD, PUT...) is 405 with Allow, both in the API's error shape."""
     import json
 
     from chalice.config import Config
-    from chalice.local import ChaliceRequestHandler, LocalDevServer, RouteMatcher
+    from urllib.parse import unquote
+
+    from chalice.local import ChaliceRequestHandler, LambdaEventConverter, LocalDevServer, RouteMatcher
 
     matcher = RouteMatcher(list(app.routes))
+
+    class Converter(LambdaEventConverter):
+        def create_lambda_event(self, *args, **kwargs):
+            event = super().create_lambda_event(*args, **kwargs)
+            # API Gateway hands the function decoded path parameters (facebook%3A123 is facebook:123)
+            if event.get("pathParameters"):
+                event["pathParameters"] = {k: unquote(v) for k, v in event["pathParameters"].items()}
+            return event
 
     def refused(status: int, code: str, message: str, headers: dict[str, str]) -> tuple[int, dict, bytes]:
         body = json.dumps({"error": {"code": code, "message": message}}).encode()
@@ -83,6 +93,15 @@ def local_server(app, host: str, port: int):
         # headers and body go out as two writes: with Nagle's algorithm, each keep-alive answer would wait
         # for the client's delayed ACK (~40 ms)
         disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            self.local_gateway.event_converter = Converter(matcher, app.api.binary_types)
+
+        def log_message(self, format, *args) -> None:
+            if quiet:
+                return
+            super().log_message(format, *args)
 
         def _refusal(self) -> tuple[int, dict, bytes] | None:
             try:
