@@ -10,6 +10,8 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
 - `MessagesTable`: chalicelib.store.table.cloudformation_resource() (on-demand, PITR, SSE, GSI1/GSI2,
   TTL on expires_at, retained on stack deletion). No TableName: CloudFormation names it per stack, so
   dev and prod stacks coexist, and the function finds it through TABLE_NAME.
+- `UnknownRouteResponse`, `Gateway4xxResponse`, `Gateway5xxResponse`: API Gateway's own refusals (no
+  route for the path or method, throttling, a body too large) in the API's `{"error": {"code", "message"}}`.
 - `APIHandler` (Chalice's logical id for the function behind the REST API): TABLE_NAME becomes
   {"Ref": "MessagesTable"}; its logs go to `APIHandlerLogGroup` (30-day retention), created here so
   the function needs no logs:CreateLogGroup.
@@ -75,11 +77,34 @@ def secrets_path(stage: str, stage_config: dict[str, Any] | None = None) -> str:
     return (configured or f"/{APP_NAME}/{stage}").rstrip("/")
 
 
+REST_API = "RestAPI"  # what `chalice package` calls the API Gateway REST API
+# API Gateway's own answers, in the API's error shape. It refuses a path or method it has no route for as
+# MISSING_AUTHENTICATION_TOKEN (403 by default): that is our 404 unknown_route.
+GATEWAY_RESPONSES = {
+    "UnknownRouteResponse": ("MISSING_AUTHENTICATION_TOKEN", "404", "unknown_route",
+                             '"no route for this method and path"'),
+    "Gateway4xxResponse": ("DEFAULT_4XX", None, "gateway_refused", "$context.error.messageString"),
+    "Gateway5xxResponse": ("DEFAULT_5XX", None, "gateway_error", "$context.error.messageString"),
+}
+
+
+def gateway_response(kind: str, status: str | None, code: str, message: str) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "RestApiId": {"Ref": REST_API},
+        "ResponseType": kind,
+        "ResponseTemplates": {"application/json": f'{{"error": {{"code": "{code}", "message": {message}}}}}'},
+    }
+    if status:
+        properties["StatusCode"] = status
+    return {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": properties}
+
+
 def resources() -> dict[str, Any]:
     """infra/resources.json: the merge template (stage-independent)."""
     return {
         "Resources": {
             TABLE: cloudformation_resource(),
+            **{name: gateway_response(*spec) for name, spec in GATEWAY_RESPONSES.items()},
             LOG_GROUP: {
                 "Type": "AWS::Logs::LogGroup",
                 "DeletionPolicy": "Delete",  # logs go with the stack; the table is retained

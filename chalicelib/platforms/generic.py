@@ -57,7 +57,7 @@ import time
 from datetime import datetime, timezone
 from typing import Annotated, Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema, model_validator
 
 from ..errors import InvalidSignature
 from ..language import detect_language
@@ -101,7 +101,9 @@ class GenericMessage(_Strict):
     channel: Channel
     author: GenericAuthor
     text: str
-    created_at: Annotated[datetime, PlainValidator(_iso_datetime)]
+    created_at: Annotated[datetime, PlainValidator(_iso_datetime), WithJsonSchema({
+        "type": "string", "description": "ISO 8601 date and time, e.g. 2024-05-01T09:30:00+09:00 (UTC without an "
+                                         "offset)"})]
     parent_id: NativeId | None = None
     thread_id: NativeId | None = None
     conversation_id: NativeId | None = None

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, cast
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError,
-                      model_validator)
+                      WithJsonSchema, model_validator)
 
 from ..errors import BadRequest
 from ..language import detect_language
@@ -47,7 +47,8 @@ def _tweet_time(value: Any) -> datetime:
         raise ValueError(f"created_at out of range: {value!r}") from exc
 
 
-TweetTime = Annotated[datetime, PlainValidator(_tweet_time)]
+TweetTime = Annotated[datetime, PlainValidator(_tweet_time),
+                      WithJsonSchema({"type": "string", "description": "e.g. Thu Dec 19 11:27:49 +0000 2019"})]
 
 
 class _Lenient(BaseModel):

@@ -193,6 +193,26 @@ def test_template_has_the_table(packaged):
         assert [i["IndexName"] for i in props["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
 
 
+def test_api_gateway_answers_unknown_routes_in_the_error_shape(packaged):
+    """API Gateway refuses a path or method it has no route for itself (Lambda never sees it): 404 unknown_route
+    in the API's error shape, as the local server answers; its other refusals keep their status, in our shape."""
+    for p in packaged.values():
+        responses = resources_of(p.template, "AWS::ApiGateway::GatewayResponse")
+        assert set(responses) == set(infra.GATEWAY_RESPONSES)
+        kinds = {}
+        for response in responses.values():
+            props = response["Properties"]
+            assert props["RestApiId"] == {"Ref": infra.REST_API}
+            assert p.template["Resources"][infra.REST_API]["Type"] == "AWS::Serverless::Api"
+            template = props["ResponseTemplates"]["application/json"]
+            kinds[props["ResponseType"]] = (props.get("StatusCode"), template)
+        status, template = kinds["MISSING_AUTHENTICATION_TOKEN"]
+        assert status == "404"
+        assert json.loads(template) == {"error": {"code": "unknown_route", "message": "no route for this method and path"}}
+        for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+            assert kinds[kind][1].endswith('"message": $context.error.messageString}}')
+
+
 def test_function_environment_references_the_table(packaged):
     config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
     for stage, p in packaged.items():
