@@ -69,10 +69,9 @@ def local_server(app, host: str, port: int, quiet: bool = False):
     """Chalice's local API Gateway, answering as ours is configured to: an unknown path is 404 and a method the
     path lacks (TRACE, HEAD, PUT...) is 405 with Allow, both in the API's error shape."""
     import json
-
-    from chalice.config import Config
     from urllib.parse import unquote
 
+    from chalice.config import Config
     from chalice.local import ChaliceRequestHandler, LambdaEventConverter, LocalDevServer, RouteMatcher
 
     matcher = RouteMatcher(list(app.routes))

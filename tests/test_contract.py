@@ -66,7 +66,7 @@ def request(base: str, method: str, path: str, headers: dict | None = None):
         return error.code, dict(error.headers), error.read()
 
 
-def test_schemathesis_finds_no_undocumented_behaviour(server):
+def test_schemathesis_finds_no_undocumented_behaviour(server, tmp_path):
     base, admin = server
     command = [sys.executable, "-c", "import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())",
                "run", f"{base}/openapi.json", "--checks", "all", "--mode", "all",
@@ -74,7 +74,8 @@ def test_schemathesis_finds_no_undocumented_behaviour(server):
                "--no-shrink", "--workers", "1", "--continue-on-failure", "--header", f"Authorization: Bearer {admin}"]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "contract_hooks",
            "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    # run in tmp_path: schemathesis keeps a cache in its working directory
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     report = result.stdout[-12_000:] + result.stderr[-3_000:]
     from app import routes
 
