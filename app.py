@@ -46,10 +46,10 @@ def errors_and_request_log(event, get_response):
         check_body_size(event)
         response = in_error_shape(get_response(event))
         status = response.status_code
-        return response
+        return with_security_headers(response)
     except ApiError as exc:
         status, error = exc.status, exc.code
-        return error_response(exc)
+        return with_security_headers(error_response(exc))
     finally:
         context = event.context or {}
         observability.log_request(
@@ -66,6 +66,21 @@ def in_error_shape(response: Response) -> Response:
         code = "method_not_allowed" if response.status_code == 405 else "internal_error"
         return Response(body={"error": {"code": code, "message": body["Message"]}}, status_code=response.status_code,
                         headers={**response.headers, "Content-Type": JSON})
+    return response
+
+
+# Every answer is private, per-caller data or a secret shown once (a new API key): never cached, never
+# sniffed into another content type, never sent on as a referrer.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def with_security_headers(response: Response) -> Response:
+    response.headers = {**SECURITY_HEADERS, **(response.headers or {})}
     return response
 
 
@@ -107,8 +122,8 @@ def webhook_request() -> WebhookRequest:
 @routes.route("GET", "/webhooks/meta", "Meta's subscription handshake: answers hub.challenge", roles=PUBLIC,
               webhook="meta", response={TEXT: {"type": "string"}}, errors=(400, 403, 503))
 def meta_handshake():
-    return Response(body=ingest.handshake("meta", webhook_request()).body, status_code=200,
-                    headers={"Content-Type": TEXT})
+    answer = ingest.handshake("meta", webhook_request())
+    return Response(body=answer.body, status_code=200, headers={"Content-Type": answer.content_type})
 
 
 @routes.route("GET", "/webhooks/x", "X's CRC check: answers crc_token signed with the consumer secret",
@@ -226,7 +241,8 @@ def stats_overview(caller, query: StatsQuery):
 @routes.route("GET", "/stats/spikes", "anomalously high hourly volumes (manager, admin)", roles=MANAGERS,
               query=SpikesQuery, response=SpikesOut, errors=(503,))
 def stats_spikes(caller, query: SpikesQuery):
-    spikes = stats.spikes(stats.window(query, now()), query.baseline_hours)
+    # any range up to 366 days: the answer holds only the spikes
+    spikes = stats.spikes(stats.window(query, now(), bound_hourly=False), query.baseline_hours)
     return SpikesOut(method=stats.SPIKE_METHOD, spikes=spikes)
 
 

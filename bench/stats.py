@@ -1,6 +1,12 @@
 """Latency of a 7-day hourly /stats query when the table holds 1,000 against 20,000 messages, in one run.
 
-    python bench/stats.py [--reps 5] [--plain-reps 2]
+    python bench/stats.py [--reps 5] [--plain-reps 2] [--year-days 366]
+
+The large case (printed last, before the ratio line; `--year-days 0` skips it): 366 days of busy hourly
+counters (about 105 messages an hour, every platform and response-time bin), served to stats from memory.
+It prints each answer's size (hourly over the year is refused; API Gateway and Lambda answer at most
+6 MB), the size the hourly year would have had, and the spike scan's CPU time against the previous scan
+(a baseline sum per hour), which it keeps as its baseline.
 
 Method. Three tables (three moto backends, mock_aws, in process), all ending at the current hour:
   - small:   1,000 messages received over the last 7 days (about 1,000 a week);
@@ -267,12 +273,154 @@ def seed(client, table: str, items: list[dict]) -> None:
             client.batch_write_item(RequestItems={table: requests})
 
 
+# the large case: a year of busy counters --------------------------------------------------------
+
+YEAR_REGION = "ap-northeast-1"
+YEAR_RATE = {"customer_service": 60, "stance": 15, "community": 30}  # mean messages an hour
+
+
+def year_counters(days: int, end: datetime, seed_value: int = 366) -> dict[str, list[tuple[str, dict[str, int]]]]:
+    """Per queue, the (hour, counts) of its volume counters for every hour of `days` busy days, as
+    stats.volume_counters returns them: every platform, needs_review, and the response-time bins a busy
+    queue fills (what makes each hourly bucket of /stats large)."""
+    from chalicelib.store.messages import volume_increments
+
+    rng = random.Random(seed_value)
+    counters: dict[str, list] = {queue: [] for queue in YEAR_RATE}
+    for h in range(days * 24):
+        hour = end - timedelta(hours=days * 24 - h)
+        cycle = 0.4 + 0.6 * math.sin(math.pi * hour.hour / 24) ** 2  # a daily cycle
+        for queue, rate in YEAR_RATE.items():
+            counts: Counter = Counter()
+            n = max(1, int(rng.gauss(rate * cycle, 3)) + (rng.random() < 0.01) * rate * 3)  # rare surges
+            for _ in range(n):
+                counts.update(volume_increments(pick(rng, PLATFORM_SHARE), 1, rng.random() < REVIEW_SHARE))
+            resolved = int(n * 0.9)
+            counts["resolved"] = resolved
+            for kind in ("ttc", "ttr"):
+                for b in rng.sample(range(8, 30), 12):
+                    counts[f"{kind}_{b}"] += max(1, resolved // 12)
+            counters[queue].append((hour.strftime("%Y-%m-%dT%H"), dict(counts)))
+    return counters
+
+
+def previous_spikes(query, baseline_hours: int, counters) -> int:
+    """The spike scan as it was before the sliding window (a baseline sum of `baseline_hours` per hour and
+    a lower-tail Poisson sum of `observed` terms): the baseline of the ratio. Returns the spike count."""
+    from chalicelib.stats import SPIKE_MIN_COUNT, SPIKE_P_VALUE, _hour_start
+
+    def lower_tail_complement(observed: int, expected: float) -> float:
+        log_terms = [-expected + k * math.log(expected) - math.lgamma(k + 1) for k in range(observed)]
+        top = max(log_terms)
+        return max(0.0, min(1.0, 1.0 - math.exp(top) * sum(math.exp(t - top) for t in log_terms)))
+
+    found = 0
+    first = query.start.replace(minute=0, second=0, microsecond=0)
+    for queue in query.queues:
+        hourly: dict = defaultdict(int)
+        for hour, counts in counters[queue]:
+            hourly[_hour_start(hour)] += counts.get("messages", 0)
+        hour = first
+        while hour < query.end:
+            observed = hourly.get(hour, 0)
+            if observed >= SPIKE_MIN_COUNT:
+                window = sum(hourly.get(hour - timedelta(hours=h), 0) for h in range(1, baseline_hours + 1))
+                if lower_tail_complement(observed, max(window / baseline_hours, 0.5)) < SPIKE_P_VALUE:
+                    found += 1
+            hour += timedelta(hours=1)
+    return found
+
+
+@contextmanager
+def counters_in_memory(counters):
+    """stats.volume_counters answered from memory: the year case measures our code and the answer sizes;
+    moto would spend minutes serializing a year of counters (DynamoDB's part: one Query page per 1 MB)."""
+    from chalicelib import stats
+
+    def volume_counters(queue, start, end):
+        first, last = stats._hours(start, end)
+        return [(hour, dict(counts)) for hour, counts in counters[queue] if first <= hour <= last]
+
+    original = stats.volume_counters
+    stats.volume_counters = volume_counters
+    try:
+        yield
+    finally:
+        stats.volume_counters = original
+
+
+def year_case(days: int) -> None:
+    """/stats and /stats/spikes over `days` of busy data: the answer sizes (API Gateway and Lambda answer at
+    most 6 MB) and the spike scan's CPU time against the previous scan, on the same counters."""
+    from chalice.test import Client
+    from moto import mock_aws
+
+    now = datetime.now(timezone.utc)
+    end = now.replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    span = f"from={start.strftime('%Y-%m-%dT%H:%M:%SZ')}&to={end.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    counters = year_counters(days + 8, end)  # a week more: the first hours' spike baselines
+    with mock_aws():
+        os.environ["AWS_REGION"] = YEAR_REGION
+        support.reset_caches()
+        from app import app
+        from chalicelib import auth, stats
+        from chalicelib.schemas import StatsQuery
+        from chalicelib.store.table import create_table
+
+        import boto3
+
+        create_table(boto3.client("dynamodb", region_name=YEAR_REGION), os.environ["TABLE_NAME"])
+        key = f"st_{'c' * 16}_{'bench-year-secret-' * 2}"
+        auth.create_key("manager", "bench", key=key)
+        headers = {"Authorization": f"Bearer {key}"}
+        answers = {}
+        sink = open(os.devnull, "w")
+        with Client(app, project_dir=str(ROOT)) as api, redirect_stdout(sink), counters_in_memory(counters):
+            month = (f"from={(end - timedelta(days=31)).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+                     f"&to={end.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+            for name, path in (("/stats hourly, whole range", f"/stats?{span}&granularity=hour"),
+                               ("/stats daily, whole range", f"/stats?{span}&granularity=day"),
+                               ("/stats hourly, last 31 days", f"/stats?{month}&granularity=hour"),
+                               ("/stats/spikes, whole range", f"/stats/spikes?{span}")):
+                started = time.perf_counter()
+                response = api.http.get(path, headers=headers)
+                answers[name] = (response.status_code, len(response.body), time.perf_counter() - started)
+            # what the hourly answer over the whole range would have been, had it been allowed
+            query = stats.window(StatsQuery.model_validate({"from": start.isoformat(), "to": end.isoformat()}), now,
+                                 bound_hourly=False)
+            unbounded = len(json.dumps(stats.stats(query, now)).encode())
+            timings: dict = {"sliding": [], "previous": []}
+            for _ in range(3):
+                started = time.process_time()
+                found = len(stats.spikes(query, stats.MAX_BASELINE_HOURS))
+                timings["sliding"].append(time.process_time() - started)
+                started = time.process_time()
+                found_before = previous_spikes(query, stats.MAX_BASELINE_HOURS, counters)
+                timings["previous"].append(time.process_time() - started)
+    support.reset_caches()
+    sliding, previous = (statistics.median(timings[k]) for k in ("sliding", "previous"))
+    print(f"Large case: {days} days of busy hourly counters ({sum(map(len, counters.values())):,} (queue, hour) "
+          f"counters, {sum(YEAR_RATE.values())} messages an hour on average, every platform and response-time "
+          "bin), read from memory (moto would take minutes to serialize them):")
+    print("| request | status | answer bytes | ms |")
+    print("|---|---|---|---|")
+    for name, (status, size, seconds) in answers.items():
+        print(f"| {name} | {status} | {size:,} | {seconds * 1000:.0f} |")
+    print(f"  hourly over the whole range, had it been answered: {unbounded:,} bytes "
+          f"({'over' if unbounded > 6_000_000 else 'under'} the 6 MB response limit); now 400 beyond 31 days")
+    print(f"  spike scan CPU (median of 3): sliding window {sliding * 1000:.1f} ms vs previous scan "
+          f"{previous * 1000:.1f} ms, ratio {sliding / previous:.3f}; spikes found {found} vs {found_before}")
+
+
 # running ------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5, help="timed calls per table with the patch (default 5)")
     parser.add_argument("--plain-reps", type=int, default=2, help="timed calls per table on plain moto (default 2)")
+    parser.add_argument("--year-days", type=int, default=366,
+                        help="the large case: days of busy hourly counters (default 366; 0 skips it)")
     args = parser.parse_args(argv)
     if args.reps < 1:
         parser.error("--reps must be at least 1: the ratio is of the patched timings")
@@ -421,6 +569,9 @@ def main(argv: list[str] | None = None) -> int:
           f"volume counters in the range (at most {cells:,} for 7 days), the accuracy counters, and the open "
           "messages past their SLA (a count that grows with the stale backlog). The dense column is 20 times the "
           "traffic in the queried week: its counters are fuller, which costs the client more to read.")
+    if args.year_days:
+        print()
+        year_case(args.year_days)
     ratio = ratios.get(("patched", "outside", "large"), float("nan"))
     dense = ratios.get(("patched", "outside", "dense"), float("nan"))
     print(f"stats dense ratio, (2) outside moto, 20x the weekly traffic: {dense:.2f} (no target)")

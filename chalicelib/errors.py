@@ -60,6 +60,14 @@ class UnsupportedMediaType(ApiError):
     status, code = 415, "unsupported_media_type"
 
 
+class StorageRejected(ApiError):
+    """DynamoDB refused the request itself (ValidationException: item too large, invalid text...).
+
+    The same request would fail again, so it is a 4xx the platform does not retry, not a 503."""
+
+    status, code = 400, "not_storable"
+
+
 class StorageUnavailable(ApiError):
     """Storage failed: 503 with Retry-After so the platform redelivers."""
 

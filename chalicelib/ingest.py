@@ -13,9 +13,9 @@ from . import observability
 from .classifier import classify
 from .config import get_secret
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable, UnsupportedMediaType
-from .models import EventKind, InboundEvent, InvalidMessage, Skip, without_none
+from .models import UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
-from .platforms.base import HandshakeResponse
+from .platforms.base import HandshakeResponse, owning_route
 from .priority import compute_priority
 from .store import messages as store
 from .store.messages import Outcome, Triaged
@@ -51,6 +51,7 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
         batch = adapter.parse(request)
     except InvalidMessage as exc:  # e.g. an id too long for a DynamoDB key
         raise InvalidPayload(f"the payload cannot make a message: {exc}") from exc
+    check_id_spaces(route, batch.events)
     result = IngestResult(skipped=batch.skipped)
     now = datetime.now(timezone.utc)
     try:
@@ -66,6 +67,19 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
     return result
 
 
+def check_id_spaces(route: str, events: list[InboundEvent]) -> None:
+    """Every event must name a message of a platform this route's adapter owns (its secret vouches for it).
+
+    A message id is "<platform>:<native id>" and the stored item is keyed by it, so an edit or a removal
+    can only reach messages that came in through the same adapter.
+    """
+    for event in events:
+        platform = event.message_id.partition(":")[0]
+        if owning_route(platform) != route:
+            raise InvalidPayload(f"{route} webhooks cannot create, edit or remove {platform} messages",
+                                 code="foreign_id_space")
+
+
 def _check_envelope(request: WebhookRequest) -> None:
     content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
@@ -76,7 +90,8 @@ def triage(event: InboundEvent, now: datetime) -> Triaged:
     message = event.message
     assert message is not None
     verdict = classify(message.text)
-    recent = store.recent_messages_from(message.platform, message.author.id, now) + 1
+    unknown = message.author.id == UNKNOWN_AUTHOR  # many people: never "the same author again"
+    recent = 1 if unknown else store.recent_messages_from(message.platform, message.author.id, now) + 1
     priority = compute_priority(message.channel, verdict.category, message.text, recent)
     return Triaged(message=replace(message, received_at=now), triage=verdict, priority=priority)
 
@@ -89,5 +104,5 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
     if event.kind == EventKind.EDIT:
         stored = store.get_message(event.message_id)
         if stored is not None:
-            return store.apply_edit(triaged, stored, now), triaged.triage.category
+            return store.apply_edit(triaged, stored, now, event.version), triaged.triage.category
     return store.save_new(triaged), triaged.triage.category

@@ -14,8 +14,14 @@ from typing import Any, Literal
 
 # ids become parts of DynamoDB keys (partition keys up to 2048 bytes, sort keys up to 1024)
 MAX_ID_BYTES = 512
+# a message item must stay well under DynamoDB's 400 KB: longer text is cut (on a character boundary) and
+# flagged `text_truncated`; author names and handles are cut without a flag
+MAX_TEXT_BYTES = 64 * 1024
+MAX_NAME_BYTES = 512
 
 QUEUES = ("customer_service", "stance", "community")
+# the author id of a message whose payload names no author (it is never counted as repeated contact)
+UNKNOWN_AUTHOR = "unknown"
 Queue = Literal["customer_service", "stance", "community"]
 
 
@@ -32,6 +38,20 @@ def _check_id(where: str, value: str | None) -> None:
         raise InvalidMessage(f"{where}: ids must be valid Unicode text") from None
     if size > MAX_ID_BYTES:
         raise InvalidMessage(f"{where}: ids are at most {MAX_ID_BYTES} bytes")
+
+
+def _valid_text(where: str, value: str | None) -> bytes | None:
+    """The UTF-8 bytes of a text field; a lone surrogate (JSON allows "\\ud800") is not text anything can store."""
+    if value is None:
+        return None
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidMessage(f"{where}: must be valid Unicode text (it has an unpaired surrogate)") from None
+
+
+def _cut(encoded: bytes, limit: int) -> str:
+    return encoded[:limit].decode("utf-8", "ignore")  # "ignore" drops a character split at the limit
 
 
 def _utc(value: datetime) -> datetime:
@@ -59,6 +79,10 @@ class Author:
 
     def __post_init__(self) -> None:
         _check_id("author.id", self.id)
+        for name in ("handle", "name"):
+            encoded = _valid_text(f"author.{name}", getattr(self, name))
+            if encoded is not None and len(encoded) > MAX_NAME_BYTES:
+                object.__setattr__(self, name, _cut(encoded, MAX_NAME_BYTES))
 
 
 @dataclass(frozen=True)
@@ -76,10 +100,17 @@ class Message:
     parent_id: str | None = None
     thread_id: str | None = None
     conversation_id: str | None = None
+    text_truncated: bool = False  # set when the text was longer than MAX_TEXT_BYTES
 
     def __post_init__(self) -> None:
         for name in ("id", "parent_id", "thread_id", "conversation_id"):
             _check_id(name, getattr(self, name))
+        encoded = _valid_text("text", self.text)
+        if encoded is not None and len(encoded) > MAX_TEXT_BYTES:
+            object.__setattr__(self, "text", _cut(encoded, MAX_TEXT_BYTES))
+            object.__setattr__(self, "text_truncated", True)
+        if not self.id.startswith(f"{self.platform}:"):  # the id space is the platform's (see platforms.base)
+            raise InvalidMessage(f"id: must start with the platform {self.platform!r} and a colon")
         # frozen: normalizing in place goes through object.__setattr__
         object.__setattr__(self, "channel", Channel(self.channel))
         object.__setattr__(self, "created_at", _utc(self.created_at))
@@ -99,6 +130,9 @@ class InboundEvent:
     kind: EventKind
     message_id: str
     message: Message | None = None  # set for NEW and EDIT
+    # orders the edits of one message where the platform's signature covers a time (generic: X-Timestamp);
+    # an edit whose version sorts before the one applied is ignored, so a replayed older edit cannot revert
+    version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ class _MomentSchema:
 
 
 def _ascii_digits(value: Any) -> Any:
-    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 4):
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 3):
         raise ValueError("must be a whole number of hours")
     return value
 
@@ -228,6 +228,7 @@ class MessageOut(_Model):
     channel: str
     author: dict[str, str]
     text: str
+    text_truncated: bool | None = None  # true when the text was cut at 64 KiB (UTF-8)
     language: str
     created_at: str
     received_at: str

@@ -28,6 +28,8 @@ from .store.entities import MessageKeys, ModelCounterKeys, VolumeCounterKeys, is
 from .store.table import GSI2
 
 MAX_RANGE = timedelta(days=366)
+# hourly buckets: 31 days is 744 buckets per answer, well inside API Gateway/Lambda's 6 MB response
+MAX_HOURLY_RANGE = timedelta(days=31)
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
 DEFAULT_RANGE = timedelta(days=7)
 SPIKE_P_VALUE = 0.001
@@ -50,14 +52,16 @@ class StatsQuery:
     queues: tuple[str, ...]
 
 
-def window(query, now: datetime) -> StatsQuery:
+def window(query, now: datetime, *, bound_hourly: bool = True) -> StatsQuery:
     """The range a validated query (schemas.StatsQuery) asks for, as served: from/to read in tz, then cut to
-    2000-2099 and to at most 366 days from `from`; from >= to is an empty range. The answer says the range
-    served, so a cut is never silent."""
+    2000-2099 and to at most 366 days from `from` (31 days for hourly buckets, so that the answer fits API
+    Gateway's 6 MB, unless the caller answers only a few of them: spikes); from >= to is an empty range. The
+    answer says the range served, so a cut is never silent."""
     tz = ZoneInfo(query.tz)
     end = _served(_moment(query.to, tz)) if query.to else now
     start = max(_served(_moment(query.from_, tz)) if query.from_ else end - DEFAULT_RANGE, EARLIEST)
-    end = max(start, min(end, start + MAX_RANGE))
+    longest = MAX_HOURLY_RANGE if bound_hourly and query.granularity == "hour" else MAX_RANGE
+    end = max(start, min(end, start + longest))
     return StatsQuery(start, end, query.granularity, tz, query.platform,
                       (query.queue,) if query.queue else QUEUES)
 
@@ -294,6 +298,16 @@ def poisson_tail(observed: int, expected: float) -> float:
     """P(X >= observed) for X ~ Poisson(expected)."""
     if observed <= 0:
         return 1.0
+    if observed > expected:
+        # the upper tail directly: its terms shrink at least geometrically past the mean, so a huge hour
+        # costs a few dozen terms, not `observed` of them, and tiny p-values keep their precision
+        log_first = -expected + observed * math.log(expected) - math.lgamma(observed + 1)
+        total, term, k = 0.0, 1.0, observed
+        while term > 1e-17 * total or total == 0.0:
+            total += term
+            k += 1
+            term *= expected / k
+        return max(0.0, min(1.0, math.exp(log_first) * total))
     log_terms = [-expected + k * math.log(expected) - math.lgamma(k + 1) for k in range(observed)]
     top = max(log_terms)
     below = math.exp(top) * sum(math.exp(t - top) for t in log_terms)
@@ -311,22 +325,26 @@ def spikes(query: StatsQuery, baseline_hours: int = MAX_BASELINE_HOURS) -> list[
                          code="invalid_query")
     found = []
     first = query.start.replace(minute=0, second=0, microsecond=0)
+    origin = first - timedelta(hours=baseline_hours)  # index 0 of the hourly series
+    size = baseline_hours + math.ceil((query.end - first) / timedelta(hours=1))
+    name = f"messages:{query.platform}" if query.platform else "messages"
     for queue in query.queues:
-        hourly: dict[datetime, int] = defaultdict(int)
-        name = f"messages:{query.platform}" if query.platform else "messages"
-        for hour, counts in volume_counters(queue, first - timedelta(hours=baseline_hours), query.end):
-            hourly[_hour_start(hour)] += counts.get(name, 0)
-        hour = first
-        while hour < query.end:
-            observed = hourly.get(hour, 0)
+        hourly = [0] * size
+        for hour, counts in volume_counters(queue, origin, query.end):
+            index = (_hour_start(hour) - origin) // timedelta(hours=1)
+            if 0 <= index < size:
+                hourly[index] += counts.get(name, 0)
+        window = sum(hourly[:baseline_hours])  # the trailing baseline, slid one hour at a time
+        for index in range(baseline_hours, size):
+            observed = hourly[index]
             if observed >= SPIKE_MIN_COUNT:
-                window = sum(hourly.get(hour - timedelta(hours=h), 0) for h in range(1, baseline_hours + 1))
                 expected = max(window / baseline_hours, 0.5)
                 p_value = poisson_tail(observed, expected)
                 if p_value < SPIKE_P_VALUE:
+                    hour = origin + timedelta(hours=index)
                     found.append({"queue": queue, "start": hour.astimezone(query.tz).isoformat(),
                                   "observed": observed, "expected": round(expected, 3), "p_value": p_value})
-            hour += timedelta(hours=1)
+            window += observed - hourly[index - baseline_hours]
     return sorted(found, key=lambda s: (s["start"], s["queue"]))
 
 

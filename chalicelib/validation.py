@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -11,6 +12,12 @@ from .errors import BadRequest, InvalidPayload
 
 M = TypeVar("M", bound=BaseModel)
 
+# JSON can escape a lone surrogate ("\ud800"), and json.loads on bytes lets raw surrogate bytes through
+# ("surrogatepass"): valid JSON, not valid Unicode, and no store can hold it. Bodies are searched for the
+# escape first so that the walk over every string runs only when one may be there.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xbf]")
+
 
 def first_problem(exc: ValidationError, where: str) -> str:
     error = exc.errors()[0]
@@ -18,19 +25,52 @@ def first_problem(exc: ValidationError, where: str) -> str:
     return f"{location}: {error['msg']}"
 
 
+def _json_problem(exc: Exception) -> str:
+    """What is wrong with a body json.loads refused, without Python's internals in the words."""
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not valid UTF-8"
+    if "digits" in str(exc):  # int() refusing a number of thousands of digits
+        return "it has a number with too many digits"
+    return "it cannot be parsed"
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(v) for v in value)
+    return False
+
+
+def load_json(body: bytes) -> Any:
+    """Parse a JSON body that must also be valid Unicode text; BadRequest/InvalidPayload otherwise."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, absurd nesting, huge ints
+        raise BadRequest(f"body is not valid JSON: {_json_problem(exc)}", code="malformed_json") from None
+    if (_SURROGATE_ESCAPE.search(body) or _SURROGATE_BYTES.search(body)) and has_lone_surrogate(data):
+        raise InvalidPayload("body is not valid Unicode text: a string has an unpaired surrogate (such as \\ud800)",
+                             code="invalid_unicode")
+    return data
+
+
 def parse_json(body: bytes | None, model: type[M], *, empty: Any = None) -> M:
     """Validate a raw JSON body against `model`; an empty body stands for `empty` when that is given."""
-    if not body and empty is not None:
-        data = empty
-    else:
-        try:
-            data = json.loads(body or b"")
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, absurd nesting, huge ints
-            raise BadRequest(f"body is not valid JSON: {str(exc)[:200]}", code="malformed_json") from exc
+    data = empty if not body and empty is not None else load_json(body or b"")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidPayload(f"the {model.__name__} body is not valid at {first_problem(exc, 'body')}") from exc
+        raise InvalidPayload(f"the body is not valid at {first_problem(exc, 'body')}") from exc
 
 
 def parse_query(params: Mapping[str, str] | None, model: type[M]) -> M:

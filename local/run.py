@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from urllib.parse import urlsplit
+
 import boto3
 
 # Dev-only defaults: real deployments read these from SSM (prod) or the stage's environment.
@@ -38,6 +40,7 @@ def main() -> int:
     endpoint, table = os.environ["DYNAMODB_ENDPOINT_URL"], os.environ["TABLE_NAME"]
     created = create_table(boto3.client("dynamodb", endpoint_url=endpoint), table)
     admin_key = bootstrap_admin_key()
+    shown_key = terminal_only(admin_key)
 
     from app import app
 
@@ -46,11 +49,11 @@ def main() -> int:
     print(f"""
 social-triage is running on {base}
   DynamoDB: {endpoint} ({'embedded moto server' if embedded else 'DYNAMODB_ENDPOINT_URL'}), table {table!r} {'created' if created else 'reused'}
-  Admin key: {admin_key}
+  Admin key: {shown_key}
 
 Try it:
   curl {base}/health
-  curl -H "Authorization: Bearer {admin_key}" {base}/queues
+  curl -H "Authorization: Bearer {admin_key if shown_key == admin_key else '$ADMIN_KEY'}" {base}/queues
   {python} -m local.send "my order never arrived, I want a refund"   # a signed Meta webhook to this server
 Stop with Ctrl-C.
 """, flush=True)
@@ -66,13 +69,22 @@ Stop with Ctrl-C.
 
 
 def local_server(app, host: str, port: int, quiet: bool = False):
-    """Chalice's local API Gateway, answering as ours is configured to: an unknown path is 404 and a method the
-    path lacks (TRACE, HEAD, PUT...) is 405 with Allow, both in the API's error shape."""
+    """Chalice's local API Gateway on host:port, answering as ours is configured to (request_handler)."""
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    config = Config.create(chalice_stage="dev", app_name="social-triage")
+    return LocalDevServer(app, config, host, port, handler_cls=request_handler(app, quiet))
+
+
+def request_handler(app, quiet: bool = False) -> type:
+    """Chalice's local request handler, as API Gateway answers for us: an unknown path is 404 and a method the
+    path lacks (TRACE, HEAD, PUT...) is 405 with Allow, both in the API's error shape; path parameters arrive
+    decoded; the access log (off when quiet) leaves out query strings."""
     import json
     from urllib.parse import unquote
 
-    from chalice.config import Config
-    from chalice.local import ChaliceRequestHandler, LambdaEventConverter, LocalDevServer, RouteMatcher
+    from chalice.local import ChaliceRequestHandler, LambdaEventConverter, RouteMatcher
 
     matcher = RouteMatcher(list(app.routes))
 
@@ -97,10 +109,11 @@ def local_server(app, host: str, port: int, quiet: bool = False):
             super().setup()
             self.local_gateway.event_converter = Converter(matcher, app.api.binary_types)
 
-        def log_message(self, format, *args) -> None:
-            if quiet:
-                return
-            super().log_message(format, *args)
+        def log_request(self, code="-", size="-") -> None:
+            """Access log lines without the query string: it can carry hub.verify_token or a crc_token."""
+            if not quiet:
+                path = urlsplit(self.path).path
+                self.log_message('"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
 
         def _refusal(self) -> tuple[int, dict, bytes] | None:
             try:
@@ -127,8 +140,20 @@ def local_server(app, host: str, port: int, quiet: bool = False):
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
         do_TRACE = do_CONNECT = do_QUERY = _generic_handle
 
-    config = Config.create(chalice_stage="dev", app_name="social-triage")
-    return LocalDevServer(app, config, host, port, handler_cls=Handler)
+    return Handler
+
+
+def terminal_only(admin_key: str) -> str:
+    """The admin key goes to the terminal only: when stdout is redirected (a log file, CI), it is written
+    to /dev/tty instead, or not at all, so that it never lands in a file."""
+    if sys.stdout.isatty() or admin_key.startswith("("):
+        return admin_key
+    try:
+        with open("/dev/tty", "w") as tty:
+            tty.write(f"social-triage admin key (shown on this terminal only): {admin_key}\n")
+        return "(written to the terminal only: stdout is not a terminal)"
+    except OSError:
+        return "(not shown: stdout is not a terminal; set TRIAGE_BOOTSTRAP_ADMIN_KEY to choose the key)"
 
 
 def bootstrap_admin_key() -> str:

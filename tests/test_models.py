@@ -33,12 +33,12 @@ def test_channel_given_by_value_becomes_the_enum():
 
 @pytest.mark.parametrize("field", ["id", "parent_id", "thread_id", "conversation_id"])
 def test_an_id_that_cannot_fit_a_dynamodb_key_is_refused(field):
-    fits = "f" * MAX_ID_BYTES
+    fits = "facebook:" + "f" * (MAX_ID_BYTES - len("facebook:"))
     assert getattr(message(**{field: fits}), field) == fits
     with pytest.raises(InvalidMessage, match=field):
-        message(**{field: "f" * (MAX_ID_BYTES + 1)})
+        message(**{field: fits + "f"})
     with pytest.raises(InvalidMessage):  # bytes, not characters: 200 kanji are 600 bytes
-        message(**{field: "返" * 200})
+        message(**{field: "facebook:" + "返" * 200})
     with pytest.raises(InvalidMessage, match="valid Unicode"):  # JSON can carry a lone surrogate
         message(**{field: "facebook:\ud800"})
 

@@ -18,7 +18,20 @@ from ..models import InboundEvent, Skip
 from ..validation import parse_json
 
 __all__ = ["Batch", "PlatformAdapter", "WebhookRequest", "HandshakeResponse", "SecretLookup", "check_signature",
-           "check_token", "hmac_sha256", "parse_json"]
+           "check_token", "hmac_sha256", "parse_json", "NATIVE_PLATFORMS", "RESERVED_SOURCES", "owning_route"]
+
+# Id spaces: a message id is "<platform>:<native id>", and each platform's ids belong to one adapter. Only
+# that adapter (holding that platform's secret) may create, edit or remove them; every other platform name
+# is a generic source. The generic webhook may not use these names (nor their aliases).
+NATIVE_PLATFORMS: dict[str, str] = {
+    "facebook": "meta", "messenger": "meta", "instagram": "meta", "whatsapp": "meta", "x": "x", "telegram": "telegram",
+}
+RESERVED_SOURCES = frozenset(NATIVE_PLATFORMS) | {"meta", "twitter", "generic"}
+
+
+def owning_route(platform: str) -> str:
+    """The webhook route (adapter) whose secret vouches for messages of `platform`."""
+    return NATIVE_PLATFORMS.get(platform, "generic")
 
 
 

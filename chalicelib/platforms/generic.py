@@ -24,7 +24,11 @@ misspelt field fails loudly instead of being dropped. Invalid JSON is 400 `malfo
 <message> fields:
 
     source           required  string matching ^[a-z0-9][a-z0-9_-]{0,31}$, e.g. "linkedin";
-                               becomes the Message platform
+                               becomes the Message platform. The platforms with their own
+                               adapter are reserved (400 invalid_payload): facebook, instagram,
+                               whatsapp, messenger, meta, x, twitter, telegram, generic. Their
+                               messages come only through their own webhooks and cannot be
+                               created, edited or removed here.
     id               required  string, 1-200 characters: the source's own id of the message;
                                the Message id is "<source>:<id>"
     channel          required  "comment" | "reply" | "mention" | "direct_message" | "post"
@@ -42,6 +46,11 @@ misspelt field fails loudly instead of being dropped. Invalid JSON is 400 `malfo
 parent_id, thread_id and conversation_id are native ids; the Message stores them as
 "<source>:<value>", like its own id.
 
+Edits are ordered by their X-Timestamp (then by position in the batch): an edit signed before the
+edit already applied to that message is answered "unchanged" and changes nothing, so replaying a
+captured older edit inside the 300 s window cannot revert a newer one. Two edits of one message
+signed in the same second apply in the order they arrive.
+
 Example:
 
     {"messages": [{"source": "linkedin", "id": "7191234567890", "channel": "comment",
@@ -57,12 +66,14 @@ import time
 from datetime import datetime, timezone
 from typing import Annotated, Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema,
+                      model_validator)
 
 from ..errors import InvalidSignature
 from ..language import detect_language
 from ..models import Author, Channel, EventKind, InboundEvent, Message
-from .base import Batch, PlatformAdapter, SecretLookup, WebhookRequest, check_signature, parse_json
+from .base import (RESERVED_SOURCES, Batch, PlatformAdapter, SecretLookup, WebhookRequest, check_signature,
+                   parse_json)
 
 SECRET = "GENERIC_WEBHOOK_SECRET"
 MAX_SKEW_SECONDS = 300
@@ -72,7 +83,15 @@ _TIMESTAMP = re.compile(r"[0-9]{1,20}")  # bounded so int() stays cheap; anythin
 _ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 
 NativeId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Source = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_SOURCES:
+        raise ValueError(f"source {value!r} is reserved: its messages come only through its own webhook")
+    return value
+
+
+Source = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$"), AfterValidator(_not_reserved)]
 
 
 def _iso_datetime(value: Any) -> datetime:
@@ -150,13 +169,14 @@ class GenericAdapter(PlatformAdapter):
 
     def parse(self, request: WebhookRequest) -> Batch:
         body = parse_json(request.body, GenericBody)
+        signed_at = int(request.header("X-Timestamp") or 0)  # verify() has checked it
         batch = Batch()
-        for item in body.messages:
-            batch.events.append(_event(item))
+        for index, item in enumerate(body.messages):
+            batch.events.append(_event(item, version=f"{signed_at:020d}.{index:03d}"))
         return batch
 
 
-def _event(item: GenericMessage) -> InboundEvent:
+def _event(item: GenericMessage, version: str | None = None) -> InboundEvent:
     def prefixed(native: str | None) -> str | None:
         return f"{item.source}:{native}" if native is not None else None
 
@@ -175,4 +195,4 @@ def _event(item: GenericMessage) -> InboundEvent:
         thread_id=prefixed(item.thread_id),
         conversation_id=prefixed(item.conversation_id),
     )
-    return InboundEvent(kind=EventKind(item.action), message_id=message_id, message=message)
+    return InboundEvent(kind=EventKind(item.action), message_id=message_id, message=message, version=version)

@@ -7,13 +7,14 @@ One endpoint serves them all (Meta signs every product with the app secret); the
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ..errors import Forbidden
+from ..errors import BadRequest, Forbidden
 from ..language import detect_language
-from ..models import Author, Channel, EventKind, InboundEvent, Message
+from ..models import UNKNOWN_AUTHOR, Author, Channel, EventKind, InboundEvent, Message
 from .base import Batch, HandshakeResponse, PlatformAdapter, SecretLookup, WebhookRequest, check_signature, parse_json
 from .timeutil import from_unix
 
@@ -91,6 +92,7 @@ class MetaPayload(_Lenient):
 
 
 _REMOVAL_VERBS = {"remove", "hide", "delete"}
+CHALLENGE_PATTERN = r"^[0-9]{1,64}$"
 _RECEIPTS = ("read", "delivery", "reaction", "postback", "referral", "optin", "account_linking")
 
 
@@ -102,7 +104,7 @@ class HubQuery(BaseModel):
     mode: Literal["subscribe"] = Field(alias="hub.mode")
     verify_token: str = Field(alias="hub.verify_token", min_length=1, max_length=1_000,
                               description="META_VERIFY_TOKEN, as entered in the App Dashboard")
-    challenge: str = Field(alias="hub.challenge", min_length=1, max_length=1_000, description="echoed as text/plain")
+    challenge: str = Field(alias="hub.challenge", pattern=CHALLENGE_PATTERN, description="echoed as text/plain")
 
 
 class MetaAdapter(PlatformAdapter):
@@ -113,14 +115,17 @@ class MetaAdapter(PlatformAdapter):
     handshake_query = HubQuery
 
     def handshake(self, request: WebhookRequest, secret: SecretLookup) -> HandshakeResponse:
-        # Meta's documented answer to anything but its own handshake is 403
+        # Meta's documented answer to a handshake that is not its own (mode, token) is 403
+        token = request.query.get("hub.verify_token") or ""
+        if request.query.get("hub.mode") != "subscribe" or not hmac.compare_digest(
+            token.encode(), secret("META_VERIFY_TOKEN").encode()
+        ):
+            raise Forbidden("hub.mode must be subscribe and hub.verify_token must match", code="verification_failed")
         try:
             query = HubQuery.model_validate(dict(request.query))
-        except ValidationError:
-            query = None
-        if query is None or not hmac.compare_digest(query.verify_token.encode(), secret("META_VERIFY_TOKEN").encode()):
-            raise Forbidden("hub.mode must be subscribe and hub.verify_token must match", code="verification_failed")
-        return HandshakeResponse(query.challenge, content_type="text/plain")
+        except ValidationError:  # Meta sends digits; echoing anything else would reflect input
+            raise BadRequest("hub.challenge must be 1-64 digits, as Meta sends it", code="invalid_challenge") from None
+        return HandshakeResponse(query.challenge, content_type="text/plain; charset=utf-8")
 
     def verify(self, request: WebhookRequest, secret: SecretLookup) -> None:
         check_signature(request.header("X-Hub-Signature-256"), secret("META_APP_SECRET"), request.body,
@@ -168,7 +173,7 @@ def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
     if value.from_ is not None and value.from_.id == entry.id:
         batch.skip("own_post", native)  # the Page itself commenting or posting
         return
-    if not (value.message or "").strip() or value.from_ is None:
+    if not (value.message or "").strip():
         batch.skip("no_text", native)
         return
     if change.field == "mention":
@@ -183,12 +188,23 @@ def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
         id=message_id,
         platform="facebook",
         channel=channel,
-        author=Author(id=value.from_.id, name=value.from_.name),
+        author=_page_author(value),
         text=value.message,
         created_at=from_unix(value.created_time or entry.time or 0),
         parent_id=f"facebook:{value.parent_id}" if value.parent_id else None,
         thread_id=f"facebook:{value.post_id}" if value.post_id else None,
     )
+
+
+def _page_author(value: ChangeValue) -> Author:
+    """`from` when present; Page `mention` changes may name only `sender_id`/`sender_name`, or no one."""
+    if value.from_ is not None:
+        return Author(id=value.from_.id, name=value.from_.name)
+    extra = value.model_extra or {}
+    sender, name = _id(extra.get("sender_id")), extra.get("sender_name")
+    if isinstance(sender, str) and sender:
+        return Author(id=sender, name=name if isinstance(name, str) else None)
+    return Author(id=UNKNOWN_AUTHOR)
 
 
 def _instagram_change(batch: Batch, entry: Entry, change: Change) -> None:
@@ -203,7 +219,7 @@ def _instagram_change(batch: Batch, entry: Entry, change: Change) -> None:
     if value.from_ is not None and value.from_.id == entry.id:
         batch.skip("own_post", value.id)
         return
-    if not (value.text or "").strip() or value.from_ is None:
+    if not (value.text or "").strip():
         batch.skip("no_text", value.id)
         return
     media_id = (value.media or {}).get("id") or value.media_id
@@ -213,7 +229,8 @@ def _instagram_change(batch: Batch, entry: Entry, change: Change) -> None:
         id=f"instagram:{value.id}",
         platform="instagram",
         channel=Channel.REPLY if value.parent_id else Channel.COMMENT,
-        author=Author(id=value.from_.id, handle=value.from_.username),
+        # the App Dashboard's Test button sends comments without `from`: triaged, author unknown
+        author=Author(id=value.from_.id, handle=value.from_.username) if value.from_ else Author(id=UNKNOWN_AUTHOR),
         text=value.text,
         created_at=from_unix(entry.time or 0),
         parent_id=f"instagram:{value.parent_id}" if value.parent_id else None,

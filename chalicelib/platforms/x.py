@@ -18,13 +18,16 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValida
 from ..errors import BadRequest
 from ..language import detect_language
 from ..models import Author, Channel, EventKind, InboundEvent, Message
-from ..validation import first_problem
 from .base import (Batch, HandshakeResponse, PlatformAdapter, SecretLookup, WebhookRequest, check_signature,
                    hmac_sha256, parse_json)
 from .timeutil import from_unix
 
 SECRET = "X_CONSUMER_SECRET"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+# X's crc_token is a short base64 string. The CRC answer is the HMAC a POST of the same bytes would carry,
+# so anything else (a JSON body above all) must never be signed: the token's alphabet has no "{", "[" or
+# quote, and no body made of it is a payload we accept (X's own docs sign the example "test token").
+CRC_TOKEN_PATTERN = r"^[A-Za-z0-9+/_= -]{1,256}$"
 
 
 def _id(value: Any) -> Any:
@@ -180,7 +183,7 @@ class CrcQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore", defer_build=True)
 
-    crc_token: str = Field(min_length=1, max_length=256, description="the challenge X asks to have signed")
+    crc_token: str = Field(pattern=CRC_TOKEN_PATTERN, description="the challenge X asks to have signed")
 
 
 class XAdapter(PlatformAdapter):
@@ -191,11 +194,13 @@ class XAdapter(PlatformAdapter):
     handshake_query = CrcQuery
 
     def handshake(self, request: WebhookRequest, secret: SecretLookup) -> HandshakeResponse:
+        if not request.query.get("crc_token"):
+            raise BadRequest("crc_token query parameter is required", code="missing_crc_token")
         try:
             token = CrcQuery.model_validate(dict(request.query)).crc_token
-        except ValidationError as exc:
-            raise BadRequest(f"crc_token query parameter {first_problem(exc, 'crc_token')}",
-                             code="missing_crc_token") from exc
+        except ValidationError:
+            raise BadRequest("crc_token must be 1-256 base64 characters (A-Z a-z 0-9 + / _ - = and space)",
+                             code="invalid_crc_token") from None
         digest = hmac_sha256(secret(SECRET), token.encode())
         return HandshakeResponse({"response_token": "sha256=" + base64.b64encode(digest).decode()})
 

@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..config import get_settings
-from ..errors import StorageUnavailable
+from ..errors import StorageRejected, StorageUnavailable
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -154,8 +154,13 @@ def cancellation_codes(exc: ClientError) -> list[str]:
     return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
 
 
-def unavailable(exc: Exception) -> StorageUnavailable:
-    return StorageUnavailable(f"storage is unavailable ({type(exc).__name__}); retry later")
+def unavailable(exc: Exception) -> StorageUnavailable | StorageRejected:
+    """The domain error for a failed call: retryable unless DynamoDB refused the request itself."""
+    if isinstance(exc, ClientError) and (error_code(exc) == "ValidationException"
+                                         or "ValidationError" in cancellation_codes(exc)):
+        return StorageRejected("storage refused this request as invalid (for example an item over its size "
+                               "limit); sending it again will not help")
+    return StorageUnavailable()
 
 
 def query_pages(decode: Callable[[dict[str, Any]], Any] = from_item, **kwargs: Any) -> Iterator[Any]:

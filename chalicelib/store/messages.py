@@ -95,6 +95,7 @@ def message_item(item: Triaged) -> dict[str, Any]:
         "channel": m.channel.value,
         "author": without_none(m.author),
         "text": m.text,
+        "text_truncated": m.text_truncated or None,  # only when it was cut
         "language": m.language,
         "created_at": iso(m.created_at),
         "received_at": received,
@@ -209,21 +210,28 @@ def recent_messages_from(platform: str, author_id: str, now: datetime) -> int:
     return int(dynamo.from_item(response.get("Item", {})).get("messages", 0))
 
 
-def apply_edit(item: Triaged, stored: dict[str, Any], now: datetime) -> Outcome:
-    """New text for a stored message: triage again; an open message follows its new category."""
+def apply_edit(item: Triaged, stored: dict[str, Any], now: datetime, version: str | None = None) -> Outcome:
+    """New text for a stored message: triage again; an open message follows its new category.
+
+    `version` orders edits (see InboundEvent): one older than the edit applied is ignored.
+    """
     m, triage = item.message, item.triage
     if stored["text"] == m.text:
         return Outcome.UNCHANGED  # a redelivered edit
+    if version is not None and version < stored.get("edit_version", ""):
+        return Outcome.UNCHANGED  # a replayed older edit (the rev guard below keeps this check atomic)
     old_queue, status = stored["queue"], stored["status"]
     new_queue = triage.category if status == OPEN else old_queue
     attributes = {
         "text": m.text,
+        "text_truncated": m.text_truncated,
         "language": m.language,
         "triage": triage_document(triage),
         "needs_review": triage.needs_review and status in (OPEN, CLAIMED),
         "priority": item.priority.score,
         "priority_reasons": item.priority.reasons,
         "queue": new_queue,
+        **({"edit_version": version} if version is not None else {}),
         **index_attributes(new_queue, status, item.priority.score, stored["received_at"], m.id,
                            stored.get("lease_expires_at")),
     }

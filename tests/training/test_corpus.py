@@ -48,7 +48,7 @@ def test_schema(raw_rows):
             continue
         if row["label"] not in LABELS:
             problems.append(f"{where}: label {row['label']!r}")
-        if row["lang"] not in ("en", "ja"):
+        if row["lang"] not in ("en", "ja", "es", "hi"):
             problems.append(f"{where}: lang {row['lang']!r}")
         if not isinstance(row["text"], str) or not row["text"].strip():
             problems.append(f"{where}: empty or non-string text")

@@ -25,7 +25,7 @@ def main(paths: list[str]) -> int:
                 row = json.loads(line)
                 assert set(row) == {"text", "label", "lang"}, f"{path}:{n} keys {sorted(row)}"
                 assert row["label"] in LABELS, f"{path}:{n} label {row['label']}"
-                assert row["lang"] in {"en", "ja"}, f"{path}:{n} lang {row['lang']}"
+                assert row["lang"] in {"en", "ja", "es", "hi"}, f"{path}:{n} lang {row['lang']}"
                 assert row["text"].strip(), f"{path}:{n} empty text"
                 rows.append((f"{path}:{n}", row["text"]))
     dups = set()
