@@ -113,10 +113,14 @@ def test_each_webhook_documents_its_own_payload_and_required_signature_headers(d
 
 def test_the_handshakes_document_their_required_query(document):
     x = {p["name"]: p for p in document["paths"]["/webhooks/x"]["get"]["parameters"]}
-    assert x["crc_token"]["required"] and x["crc_token"]["schema"]["minLength"] == 1
+    from chalicelib.platforms.meta import CHALLENGE_PATTERN
+    from chalicelib.platforms.x import CRC_TOKEN_PATTERN
+
+    assert x["crc_token"]["required"] and x["crc_token"]["schema"]["pattern"] == CRC_TOKEN_PATTERN
     meta = {p["name"]: p for p in document["paths"]["/webhooks/meta"]["get"]["parameters"]}
     assert set(meta) == {"hub.mode", "hub.verify_token", "hub.challenge"} and all(p["required"] for p in meta.values())
     assert meta["hub.mode"]["schema"]["const"] == "subscribe"
+    assert meta["hub.challenge"]["schema"]["pattern"] == CHALLENGE_PATTERN
     assert "text/plain" in document["paths"]["/webhooks/meta"]["get"]["responses"]["200"]["content"]
     assert document["paths"]["/webhooks/x"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CrcOut"}

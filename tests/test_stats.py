@@ -139,8 +139,9 @@ def test_bad_stats_queries_are_400(api, keys, query):
 
 
 @pytest.mark.parametrize("query,served", [
-    # at most 366 days from `from`
-    ("from=2020-01-01&to=2026-01-01", ("2020-01-01T00:00:00+00:00", "2021-01-01T00:00:00+00:00")),
+    # at most 366 days from `from` by the day, 31 by the hour
+    ("from=2020-01-01&to=2026-01-01&granularity=day", ("2020-01-01T00:00:00+00:00", "2021-01-01T00:00:00+00:00")),
+    ("from=2020-01-01&to=2026-01-01", ("2020-01-01T00:00:00+00:00", "2020-02-01T00:00:00+00:00")),
     # from after to: an empty range at from
     ("from=2026-11-20&to=2026-11-19", ("2026-11-20T00:00:00+00:00", "2026-11-20T00:00:00+00:00")),
     # only 2000-2099 is served
