@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from chalice import Chalice, CORSConfig, Response
 
-from chalicelib import auth, ingest, observability, stats
+from chalicelib import auth, ingest, observability, snapstart, stats
 from chalicelib.config import get_settings
 from chalicelib.errors import ApiError, NotFound, PayloadTooLarge
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
@@ -23,6 +23,7 @@ from chalicelib.schemas import (ClaimCreate, ClaimOut, CrcOut, HealthOut, Ingest
 from chalicelib.store import messages, queue
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
+snapstart.register()  # under Lambda SnapStart: load everything before the snapshot, refresh after each restore
 app.api.binary_types = []  # webhook bodies are JSON text; keep API Gateway from base64-wrapping them
 if get_settings().cors_origin:
     # read at import: `chalice package` turns it into API Gateway OPTIONS methods (deployment configuration)

@@ -155,9 +155,11 @@ def build(operations: list[Operation]) -> dict[str, Any]:
 _built: dict[int, dict[str, Any]] = {}
 
 
-def document(routes) -> dict[str, Any]:
-    """The document of a route table (routing.RouteTable), built once per container (on the first
-    GET /openapi.json)."""
+def document(routes=None) -> dict[str, Any]:
+    """The document of a route table (routing.RouteTable; default: the app's), built once per container (on
+    the first GET /openapi.json, or before a SnapStart snapshot)."""
+    if routes is None:
+        from app import routes  # the app's table, as Chalice serves it
     if id(routes) not in _built:
         _built[id(routes)] = build(routes.operations)
     return _built[id(routes)]

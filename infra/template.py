@@ -1,6 +1,7 @@
-"""The deploy template's additions to what `chalice package` generates, from the one table definition.
+"""The deploy template's additions to what `chalice package` generates, from the one table definition and the app.
 
     python -m infra.template            # print infra/resources.json to stdout
+    python -m infra.template --no-snapstart   # print it without SnapStart and the alias
     python -m infra.template --write    # write infra/resources.json and .chalice/policy-<stage>.json
     python -m infra.template --check    # exit 1 if any of those files differs from what this builds
 
@@ -10,11 +11,20 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
 - `MessagesTable`: chalicelib.store.table.cloudformation_resource() (on-demand, PITR, SSE, GSI1/GSI2,
   TTL on expires_at, retained on stack deletion). No TableName: CloudFormation names it per stack, so
   dev and prod stacks coexist, and the function finds it through TABLE_NAME.
-- `UnknownRouteResponse`, `Gateway4xxResponse`, `Gateway5xxResponse`: API Gateway's own refusals (no
-  route for the path or method, throttling, a body too large) in the API's `{"error": {"code", "message"}}`.
+- `RestAPI`: its definition's `x-amazon-apigateway-gateway-responses` answer API Gateway's own refusals (no
+  route for the path or method: 404; throttling, a body too large...) in the API's
+  `{"error": {"code", "message"}}`.
 - `APIHandler` (Chalice's logical id for the function behind the REST API): TABLE_NAME becomes
   {"Ref": "MessagesTable"}; its logs go to `APIHandlerLogGroup` (30-day retention), created here so
   the function needs no logs:CreateLogGroup.
+- SnapStart, on every function of the app (APIHandler and any scheduled or pure Lambda function):
+  `AutoPublishAlias` publishes a version on every deploy that changes the code or the configuration,
+  `SnapStart: {ApplyOn: PublishedVersions}` snapshots it after init. A snapshot only serves invocations of
+  a published version, so API Gateway must call the alias: every Lambda integration of `RestAPI` (one per
+  route and method, read from the app's routes) and `APIHandlerInvokePermission` name the alias
+  (`APIHandlerAliaslive`, the AWS::Lambda::Alias SAM creates) instead of the function. SAM points a
+  function's own event sources (schedules) at its alias. `--no-snapstart` renders the template without
+  any of it (see the README).
 
 The function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
 copies verbatim into the role it generates (`ApiHandlerRole`). They are written here too because they
@@ -32,6 +42,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalice.utils import to_cfn_resource_name
+
 from chalicelib.store.table import GSI1, GSI2, cloudformation_resource
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +56,15 @@ LOG_GROUP = "APIHandlerLogGroup"
 LOG_RETENTION_DAYS = 30
 
 APP_NAME = "social-triage"
+
+API = "RestAPI"  # what `chalice package` calls the REST API (AWS::Serverless::Api)
+API_PERMISSION = "APIHandlerInvokePermission"
+ALIAS = "live"
+# SAM names the AWS::Lambda::Alias that AutoPublishAlias creates <function>Alias<alias>; its Ref is the alias
+# ARN. (SAM leaves `${APIHandler.Alias}` unresolved inside the API's DefinitionBody, so the id is named.)
+FUNCTION_ALIAS = f"{FUNCTION}Alias{ALIAS}"
+ALIAS_INVOCATION_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31"
+                        f"/functions/${{{FUNCTION_ALIAS}}}/invocations")
 
 # Hand-written, least privilege: only what chalicelib calls (tests/deploy/test_package.py checks the code
 # against this list). Transactions are authorized per operation inside them, so TransactWriteItems needs
@@ -77,34 +98,85 @@ def secrets_path(stage: str, stage_config: dict[str, Any] | None = None) -> str:
     return (configured or f"/{APP_NAME}/{stage}").rstrip("/")
 
 
-REST_API = "RestAPI"  # what `chalice package` calls the API Gateway REST API
-# API Gateway's own answers, in the API's error shape. It refuses a path or method it has no route for as
-# MISSING_AUTHENTICATION_TOKEN (403 by default): that is our 404 unknown_route.
+# API Gateway's own answers, in the API's error shape (in the REST API's definition, where API Gateway reads
+# them). It refuses a path or method it has no route for as MISSING_AUTHENTICATION_TOKEN (403 by default):
+# that is our 404 unknown_route.
 GATEWAY_RESPONSES = {
-    "UnknownRouteResponse": ("MISSING_AUTHENTICATION_TOKEN", "404", "unknown_route",
-                             '"no route for this method and path"'),
-    "Gateway4xxResponse": ("DEFAULT_4XX", None, "gateway_refused", "$context.error.messageString"),
-    "Gateway5xxResponse": ("DEFAULT_5XX", None, "gateway_error", "$context.error.messageString"),
+    "MISSING_AUTHENTICATION_TOKEN": (404, "unknown_route", '"no route for this method and path"'),
+    "DEFAULT_4XX": (None, "gateway_refused", "$context.error.messageString"),
+    "DEFAULT_5XX": (None, "gateway_error", "$context.error.messageString"),
 }
 
 
-def gateway_response(kind: str, status: str | None, code: str, message: str) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "RestApiId": {"Ref": REST_API},
-        "ResponseType": kind,
-        "ResponseTemplates": {"application/json": f'{{"error": {{"code": "{code}", "message": {message}}}}}'},
-    }
-    if status:
-        properties["StatusCode"] = status
-    return {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": properties}
+def gateway_responses() -> dict[str, Any]:
+    """The `x-amazon-apigateway-gateway-responses` of the REST API's OpenAPI definition."""
+    out: dict[str, Any] = {}
+    for kind, (status, code, message) in GATEWAY_RESPONSES.items():
+        template = f'{{"error": {{"code": "{code}", "message": {message}}}}}'
+        out[kind] = {"responseTemplates": {"application/json": template}}
+        if status:
+            out[kind]["statusCode"] = status
+    return out
 
 
-def resources() -> dict[str, Any]:
+def app_functions(application=None) -> list[str]:
+    """Logical ids of every Lambda function `chalice package` generates for the app."""
+    application = application or _app()
+    names = [FUNCTION] if application.routes else []
+    names += [to_cfn_resource_name(source.name) for source in application.event_sources]
+    names += [to_cfn_resource_name(function.name) for function in application.pure_lambda_functions]
+    return names
+
+
+def lambda_routes(application=None) -> list[tuple[str, str]]:
+    """(path, method) of every route: each is one Lambda integration in the REST API's swagger."""
+    application = application or _app()
+    return sorted((path, method.lower()) for path, methods in application.routes.items() for method in methods)
+
+
+def _app():
+    import app  # the routes and functions Chalice packages, read from the app itself
+
+    return app.app
+
+
+def snapstart(application=None) -> dict[str, Any]:
+    """Resources that publish each function behind an alias with SnapStart, and route the API to the alias."""
+    application = application or _app()
+    published = {"AutoPublishAlias": ALIAS, "AutoPublishAliasAllProperties": True,
+                 "SnapStart": {"ApplyOn": "PublishedVersions"}}
+    merged: dict[str, Any] = {name: {"Properties": dict(published)} for name in app_functions(application)}
+    if application.routes:
+        integration = {"x-amazon-apigateway-integration": {"uri": {"Fn::Sub": ALIAS_INVOCATION_URI}}}
+        paths: dict[str, Any] = {}
+        for path, method in lambda_routes(application):
+            paths.setdefault(path, {})[method] = integration
+        merged[API] = {"Properties": {"DefinitionBody": {"paths": paths}}}
+        merged[API_PERMISSION] = {"Properties": {"FunctionName": {"Ref": FUNCTION_ALIAS}}}
+    return merged
+
+
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Chalice's deep merge: dicts merge, anything else is replaced."""
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def resources(with_snapstart: bool = True) -> dict[str, Any]:
     """infra/resources.json: the merge template (stage-independent)."""
+    document = _resources()
+    if with_snapstart:
+        document["Resources"] = merge(document["Resources"], snapstart())
+    return document
+
+
+def _resources() -> dict[str, Any]:
     return {
         "Resources": {
             TABLE: cloudformation_resource(),
-            **{name: gateway_response(*spec) for name, spec in GATEWAY_RESPONSES.items()},
+            API: {"Properties": {"DefinitionBody": {"x-amazon-apigateway-gateway-responses": gateway_responses()}}},
             LOG_GROUP: {
                 "Type": "AWS::Logs::LogGroup",
                 "DeletionPolicy": "Delete",  # logs go with the stack; the table is retained
@@ -198,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="write infra/resources.json and the stage policies")
     mode.add_argument("--check", action="store_true", help="exit 1 when a committed file is out of date")
+    parser.add_argument("--no-snapstart", action="store_true",
+                        help="print the merge template without SnapStart and the alias (not with --write/--check)")
     args = parser.parse_args(argv)
+    if args.no_snapstart and (args.write or args.check):
+        parser.error("--no-snapstart only prints: the committed template has SnapStart")
     if args.write:
         for path, text in outputs().items():
             path.write_text(text)
@@ -209,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in stale:
             print(f"{path.relative_to(ROOT)} is out of date: run python -m infra.template --write", file=sys.stderr)
         return 1 if stale else 0
-    sys.stdout.write(render(resources()))
+    sys.stdout.write(render(resources(with_snapstart=not args.no_snapstart)))
     return 0
 
 

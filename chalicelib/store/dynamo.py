@@ -64,6 +64,11 @@ def _client(endpoint_url: str | None, region: str):
     return db
 
 
+def reset_clients() -> None:
+    """Forget the cached clients, with their connection pools and credentials (after a SnapStart restore)."""
+    _client.cache_clear()
+
+
 def client():
     settings = get_settings()
     return _client(settings.dynamodb_endpoint_url, settings.aws_region)

@@ -1,8 +1,42 @@
 """Deploy tests: `chalice package` on the real project (slow; downloads wheels from PyPI)."""
 
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from infra import deploy
+
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "deploy: runs `chalice package` on the project (needs PyPI access, ~10 s); deselect with -m 'not deploy'",
     )
+
+
+@pytest.fixture(scope="session")
+def package_venv(tmp_path_factory) -> tuple[str, Path]:
+    """(base interpreter, packaging venv) as `make package` uses them: Python 3.12+, requirements-package.txt.
+
+    Reuses the project's .venv-package when it is current, else builds one for the session.
+    """
+    python = deploy.find_python(os.environ.get("PACKAGE_PYTHON"))
+    if (deploy.version_of(python) or (0, 0)) < deploy.RUNTIME:
+        pytest.skip(f"no Python {deploy.RUNTIME[0]}.{deploy.RUNTIME[1]}+ to package with (PACKAGE_PYTHON names one)")
+    venv = deploy.VENV
+    stamp = venv / ".installed"
+    if not (stamp.exists() and stamp.read_text() == deploy.requirements_digest(python)):
+        venv = tmp_path_factory.mktemp("venv-package") / "venv"
+    deploy.ensure_venv(python, venv)
+    return python, venv
+
+
+@pytest.fixture(scope="session")
+def packaging_python(package_venv) -> str:
+    """The packaging venv's interpreter: the function's runtime."""
+    return str(deploy.venv_python(package_venv[1]))

@@ -1,8 +1,10 @@
 """The deployable artifact: `chalice package --merge-template infra/resources.json` for every stage.
 
-Checks the SAM template (table, function environment, least-privilege role, cfn-lint) and the deployment
-zip (no training/test stack, the model artifact inside, under 15 MB, importable as Lambda imports it,
-before and after infra/precompile.py adds its bytecode).
+Packaged as `make package` does, with the Python 3.12+ packaging venv (the function's runtime), whatever
+runs the tests. Checks the SAM template (runtime, SnapStart behind the alias the API calls, table, function
+environment, least-privilege role, cfn-lint on it and on the SAM translation) and the deployment zip (no
+training/test stack, the model artifact inside, under 15 MB, importable as Lambda imports it, before and
+after infra/precompile.py adds its bytecode).
 Slow (PyPI downloads on the first run; Chalice caches the result in .chalice/deployments/): deselect with
 `-m "not deploy"`. DEPLOY_TEST_PROJECT_DIR packages another checkout of the project instead of this one.
 """
@@ -23,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.store.table import TTL_ATTRIBUTE, cloudformation_resource, table_definition
-from infra import precompile
+from infra import deploy
 from infra import template as infra
 
 pytestmark = pytest.mark.deploy
@@ -121,13 +123,13 @@ class Packaged:
 
 
 @pytest.fixture(scope="module")
-def packaged(tmp_path_factory) -> dict[str, Packaged]:
+def packaged(tmp_path_factory, packaging_python) -> dict[str, Packaged]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no credentials: none needed
     env["AWS_DEFAULT_REGION"] = "us-east-1"
     results = {}
     for stage in STAGES:
         out = tmp_path_factory.mktemp(f"package-{stage}") / "out"
-        command = [sys.executable, "-c", CHALICE, "--project-dir", str(PROJECT), "package", "--stage", stage,
+        command = [packaging_python, "-c", CHALICE, "--project-dir", str(PROJECT), "package", "--stage", stage,
                    "--merge-template", str(PROJECT / "infra" / "resources.json"), str(out)]
         result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900)
         output = result.stdout + result.stderr
@@ -197,20 +199,19 @@ def test_api_gateway_answers_unknown_routes_in_the_error_shape(packaged):
     """API Gateway refuses a path or method it has no route for itself (Lambda never sees it): 404 unknown_route
     in the API's error shape, as the local server answers; its other refusals keep their status, in our shape."""
     for p in packaged.values():
-        responses = resources_of(p.template, "AWS::ApiGateway::GatewayResponse")
-        assert set(responses) == set(infra.GATEWAY_RESPONSES)
-        kinds = {}
-        for response in responses.values():
-            props = response["Properties"]
-            assert props["RestApiId"] == {"Ref": infra.REST_API}
-            assert p.template["Resources"][infra.REST_API]["Type"] == "AWS::Serverless::Api"
-            template = props["ResponseTemplates"]["application/json"]
-            kinds[props["ResponseType"]] = (props.get("StatusCode"), template)
-        status, template = kinds["MISSING_AUTHENTICATION_TOKEN"]
-        assert status == "404"
-        assert json.loads(template) == {"error": {"code": "unknown_route", "message": "no route for this method and path"}}
+        api = p.template["Resources"][infra.API]
+        assert api["Type"] == "AWS::Serverless::Api"
+        responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+        assert set(responses) == {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"}
+        unknown = responses["MISSING_AUTHENTICATION_TOKEN"]
+        assert unknown["statusCode"] == 404
+        assert json.loads(unknown["responseTemplates"]["application/json"]) == {
+            "error": {"code": "unknown_route", "message": "no route for this method and path"}}
         for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
-            assert kinds[kind][1].endswith('"message": $context.error.messageString}}')
+            assert "statusCode" not in responses[kind]
+            assert responses[kind]["responseTemplates"]["application/json"].endswith(
+                '"message": $context.error.messageString}}')
+        assert p.template["Resources"][infra.API]["Properties"]["DefinitionBody"]["paths"]  # Chalice's routes kept
 
 
 def test_function_environment_references_the_table(packaged):
@@ -295,21 +296,30 @@ def test_zip_is_small(packaged):
 
 
 @pytest.fixture(scope="module")
-def precompiled(packaged, tmp_path_factory) -> Path:
+def precompiled(packaged, packaging_python, tmp_path_factory) -> Path:
     """The prod package after `python -m infra.precompile` (the README's deploy step), in a copy."""
     out = tmp_path_factory.mktemp("precompiled")
     (out / "sam.json").write_text(json.dumps(packaged["prod"].template))
     (out / "deployment.zip").write_bytes(packaged["prod"].zip_path.read_bytes())
-    precompile.precompile(out)
+    result = subprocess.run([packaging_python, "-m", "infra.precompile", str(out)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
     return out / "deployment.zip"
 
 
-def test_precompiled_zip_has_bytecode_lambda_can_use_for_every_module(precompiled):
+def cache_tag(runtime: str) -> str:
+    """python3.12 -> cpython-312, the tag in the names of that runtime's .pyc files."""
+    major, minor = runtime.removeprefix("python").split(".")
+    return f"cpython-{major}{minor}"
+
+
+def test_precompiled_zip_has_bytecode_lambda_can_use_for_every_module(packaged, precompiled):
     # GIVEN the package after the precompile step
+    runtime = the_function(packaged["prod"].template)["Properties"]["Runtime"]
     with zipfile.ZipFile(precompiled) as archive:
         names = set(archive.namelist())
         sources = sorted(n for n in names if n.endswith(".py"))
-        tag = sys.implementation.cache_tag
+        tag = cache_tag(runtime)
         missing, checked = [], []
         for source in sources:
             folder, _, file = source.rpartition("/")
@@ -320,19 +330,16 @@ def test_precompiled_zip_has_bytecode_lambda_can_use_for_every_module(precompile
             header = archive.read(cached)[:16]
             # PEP 552: flags 0b01 = hash-based and not checked against the source (valid whatever the mtimes)
             checked.append(int.from_bytes(header[4:8], "little") == 0b01)
-    # THEN every module has an unchecked-hash .pyc for this interpreter (the function's runtime)
+    # THEN every module has an unchecked-hash .pyc for the function's runtime
     assert len(sources) > 300 and not missing, f"no .pyc for {missing[:5]}"
     assert all(checked)
     assert precompiled.stat().st_size < MAX_ZIP_BYTES, f"{precompiled.stat().st_size / 2**20:.1f} MB"
 
 
 @pytest.mark.parametrize("variant", ["as chalice packages it", "precompiled"])
-def test_zip_imports_and_classifies_as_lambda_would(packaged, precompiled, variant, tmp_path):
+def test_zip_imports_and_classifies_as_lambda_would(packaged, precompiled, packaging_python, variant, tmp_path):
     if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
         pytest.skip("the package holds manylinux x86_64 wheels")
-    runtime = packaged["prod"].template["Resources"][infra.FUNCTION]["Properties"]["Runtime"]
-    if runtime != f"python{sys.version_info.major}.{sys.version_info.minor}":
-        pytest.skip(f"the package targets {runtime}")
     task = tmp_path / "task"
     with zipfile.ZipFile(precompiled if variant == "precompiled" else packaged["prod"].zip_path) as archive:
         archive.extractall(task)
@@ -343,17 +350,22 @@ import app, pydantic
 from chalicelib.classifier import classify, scorer
 verdict = classify("my order never arrived and nobody answers, I want a refund")
 print(json.dumps({"files": [app.__file__, pydantic.__file__, str(scorer.DEFAULT_MODEL_PATH)],
-                  "category": verdict.category}))
+                  "category": verdict.category, "runtime": "python%d.%d" % sys.version_info[:2],
+                  "pyc": [m.__cached__ for m in (sys.modules["app"], sys.modules["pydantic.main"])]}))
 """
     env = {"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1", "STAGE": "prod"}
     # -B: /var/task is read-only on Lambda, so nothing is written next to the modules
-    result = subprocess.run([sys.executable, "-I", "-B", "-c", script, str(task)], cwd=task, env=env,
+    result = subprocess.run([packaging_python, "-I", "-B", "-c", script, str(task)], cwd=task, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     for file in report["files"]:
         assert Path(file).resolve().is_relative_to(task.resolve()), f"{file} was not loaded from the package"
     assert report["category"] == "customer_service"
+    assert report["runtime"] == the_function(packaged["prod"].template)["Properties"]["Runtime"]
+    if variant == "precompiled":  # the shipped bytecode is what that runtime loads
+        for cached in report["pyc"]:
+            assert Path(cached).exists() and Path(cached).resolve().is_relative_to(task.resolve()), cached
 
 
 def test_cfn_lint(packaged):
@@ -372,3 +384,115 @@ def test_cfn_lint(packaged):
                  "Resources": {k: v for k, v in p.template["Resources"].items() if k in keep}}
         matches = lint(json.dumps(plain), regions=["us-east-1"])
         assert not matches, f"{stage} (IAM):\n" + "\n".join(str(m) for m in matches)
+
+
+# --- Python 3.12 and SnapStart behind the alias the API calls --------------------------------------
+
+def lambda_integrations(template: dict) -> dict[tuple[str, str], dict]:
+    paths = template["Resources"][infra.API]["Properties"]["DefinitionBody"]["paths"]
+    return {(path, method): operation["x-amazon-apigateway-integration"]
+            for path, operations in paths.items() for method, operation in operations.items()
+            if operation.get("x-amazon-apigateway-integration", {}).get("type") == "aws_proxy"}
+
+
+def test_every_stage_runs_python_3_12_or_later_with_snapstart_on_published_versions(packaged):
+    for stage, p in packaged.items():
+        props = the_function(p.template)["Properties"]
+        major, minor = props["Runtime"].removeprefix("python").split(".")
+        assert (int(major), int(minor)) >= deploy.RUNTIME, f"{stage}: {props['Runtime']}"
+        assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}, stage
+        assert props["AutoPublishAlias"] == infra.ALIAS, stage
+        assert props["AutoPublishAliasAllProperties"] is True, stage  # a new version for configuration changes too
+
+
+def test_api_gateway_calls_the_alias_for_every_route(packaged):
+    from app import app
+
+    alias_uri = {"Fn::Sub": infra.ALIAS_INVOCATION_URI}
+    for stage, p in packaged.items():
+        integrations = lambda_integrations(p.template)
+        # every route of the app is one Lambda integration, and each invokes the alias, not $LATEST
+        assert set(integrations) == {(path, m.lower()) for path, methods in app.routes.items() for m in methods}
+        wrong = {route: i["uri"] for route, i in integrations.items() if i["uri"] != alias_uri}
+        assert not wrong, f"{stage}: integrations not on the alias: {wrong}"
+        assert all(i["type"] == "aws_proxy" and i["httpMethod"] == "POST" for i in integrations.values())
+        permission = p.template["Resources"][infra.API_PERMISSION]["Properties"]
+        assert permission["FunctionName"] == {"Ref": infra.FUNCTION_ALIAS}
+        assert permission["Principal"] == "apigateway.amazonaws.com"
+
+
+def sam_translation(template: dict) -> dict:
+    """What CloudFormation's SAM transform makes of the template (code location as after `aws cloudformation
+    package`; IAM managed policies unused: Chalice's role carries inline policies only)."""
+    samtranslator = pytest.importorskip("samtranslator.translator.transform")
+    template = json.loads(json.dumps(template))
+    for resource in resources_of(template, "AWS::Serverless::Function").values():
+        resource["Properties"]["CodeUri"] = "s3://artifact-bucket/social-triage/prod/deployment.zip"
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        return samtranslator.transform(template, {}, NoManagedPolicies())
+
+
+def test_the_sam_transform_publishes_a_snapstart_version_behind_the_alias_the_api_invokes(packaged):
+    for stage, p in packaged.items():
+        # GIVEN the template as CloudFormation deploys it, after the SAM transform
+        resources = sam_translation(p.template)["Resources"]
+        function = resources[infra.FUNCTION]
+        alias = resources[infra.FUNCTION_ALIAS]
+        versions = resources_of({"Resources": resources}, "AWS::Lambda::Version")
+        # THEN the function has SnapStart, one version is published, and the alias points at it
+        assert function["Type"] == "AWS::Lambda::Function"
+        assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert len(versions) == 1, stage
+        (version_id,) = versions
+        assert versions[version_id]["Properties"]["FunctionName"] == {"Ref": infra.FUNCTION}
+        assert alias["Type"] == "AWS::Lambda::Alias" and alias["Properties"]["Name"] == infra.ALIAS
+        assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+        # AND API Gateway invokes that alias, with permission on it
+        api = resources_of({"Resources": resources}, "AWS::ApiGateway::RestApi")["RestAPI"]
+        uris = {json.dumps(i["uri"]) for i in lambda_integrations(
+            {"Resources": {infra.API: {"Properties": {"DefinitionBody": api["Properties"]["Body"]}}}}).values()}
+        assert uris == {json.dumps({"Fn::Sub": infra.ALIAS_INVOCATION_URI})}
+        assert f"${{{infra.FUNCTION_ALIAS}}}" in infra.ALIAS_INVOCATION_URI
+        assert resources[infra.API_PERMISSION]["Properties"]["FunctionName"] == {"Ref": infra.FUNCTION_ALIAS}
+
+
+def test_cfn_lint_passes_on_the_sam_translation(packaged):
+    """cfn-lint checks a SAM template against SAM's schema; the translation is checked as plain CloudFormation,
+    every reference (the alias in the API's integrations and permission included) resolved."""
+    from cfnlint.api import lint
+
+    for stage, p in packaged.items():
+        matches = lint(json.dumps(sam_translation(p.template)), regions=["us-east-1"])
+        assert not matches, f"{stage}:\n" + "\n".join(str(m) for m in matches)
+
+
+def test_without_snapstart_the_template_has_no_alias():
+    document = infra.resources(with_snapstart=False)["Resources"]
+    # the REST API keeps only its gateway responses: no route is pointed at an alias
+    assert set(document[infra.API]["Properties"]["DefinitionBody"]) == {"x-amazon-apigateway-gateway-responses"}
+    assert infra.API_PERMISSION not in document
+    assert not {"SnapStart", "AutoPublishAlias"} & set(document[infra.FUNCTION]["Properties"])
+    assert infra.resources()["Resources"][infra.FUNCTION]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+
+
+def test_a_scheduled_function_gets_snapstart_too():
+    # GIVEN an app with routes and a scheduled function (as the store may add)
+    from chalice import Chalice, Rate
+
+    application = Chalice(app_name="snapstart-check")
+    application.route("/health")(lambda: {})
+    application.schedule(Rate(1, unit=Rate.HOURS), name="sweep-expired")(lambda event: None)
+    # WHEN the SnapStart part of the merge template is built for it
+    merged = infra.snapstart(application)
+    # THEN both functions publish behind the alias with SnapStart, and the route invokes the alias
+    for name in (infra.FUNCTION, "SweepExpired"):
+        assert merged[name]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert merged[name]["Properties"]["AutoPublishAlias"] == infra.ALIAS
+    assert merged[infra.API]["Properties"]["DefinitionBody"]["paths"] == {
+        "/health": {"get": {"x-amazon-apigateway-integration": {"uri": {"Fn::Sub": infra.ALIAS_INVOCATION_URI}}}}}
