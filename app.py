@@ -1,46 +1,38 @@
-"""social-triage HTTP API: thin routes over the domain modules in chalicelib/."""
+"""social-triage HTTP API: thin routes over the domain modules in chalicelib/.
+
+Every route is declared in `routes` (chalicelib/routing.py) with its contract: the models it parses and
+answers with, who may call it and the errors it can answer; GET /openapi.json is generated from that table.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 import time
 from datetime import datetime, timezone
 
 from chalice import Chalice, CORSConfig, Rate, Response
 
-from chalicelib import auth, ingest, observability, stats
+from chalicelib import auth, ingest, observability, snapstart, stats
 from chalicelib.config import get_settings
 from chalicelib.domain import errors as domain
 from chalicelib.domain.workflow import Actor
 from chalicelib.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge
-from chalicelib.platforms import WebhookRequest
-from chalicelib.schemas import (
-    ClaimRequest,
-    KeyCreateRequest,
-    ListQuery,
-    MessagePage,
-    QueuesOut,
-    RerouteRequest,
-    ResolveRequest,
-    SnoozeRequest,
-    message_out,
-    parse_body,
-    parse_query,
-)
+from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
+from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
+from chalicelib.schemas import (ClaimCreate, ClaimOut, CrcOut, HealthOut, IngestOut, IssuedKeyOut, KeyCreate,
+                                KeysOut, ListQuery, MessageOut, MessagePage, QueuesOut, RerouteCreate,
+                                ResolveCreate, SnoozeCreate, SpikesOut, SpikesQuery, StatsOut, StatsQuery)
 from chalicelib.store import messages, queue
-from chalicelib import snapstart
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
 snapstart.register()  # under Lambda SnapStart: load everything before the snapshot, refresh after each restore
 app.api.binary_types = []  # webhook bodies are JSON text; keep API Gateway from base64-wrapping them
-if os.environ.get("CORS_ORIGIN"):
-    # CORS is off unless configured. Read at import, not per request: `chalice package` turns it into
-    # API Gateway OPTIONS methods, so it is deployment configuration, not request-time configuration.
-    app.api.cors = CORSConfig(allow_origin=os.environ["CORS_ORIGIN"], allow_headers=["Authorization"], max_age=600)
-
-ANY_CONTENT_TYPE = ["*/*"]  # content types are checked by the domain code, which answers in our error shape
+if get_settings().cors_origin:
+    # read at import: `chalice package` turns it into API Gateway OPTIONS methods (deployment configuration)
+    app.api.cors = CORSConfig(allow_origin=get_settings().cors_origin, allow_headers=["Authorization"], max_age=600)
+MANAGERS = ("manager", "admin")
+ADMINS = ("admin",)
 
 
 # what the domain refuses, as HTTP
@@ -70,18 +62,22 @@ def domain_errors(view):
     return mapped
 
 
+routes = RouteTable(app, around=domain_errors)  # every handler's domain refusals answer as HTTP errors
+
+
 def error_response(error: ApiError) -> Response:
     return Response(body=error.body(), status_code=error.status,
-                    headers={"Content-Type": "application/json", **error.headers})
+                    headers={"Content-Type": JSON, **error.headers})
 
 
 @app.middleware("http")
 def errors_and_request_log(event, get_response):
     """ApiErrors become JSON error responses; every request gets one structured log line."""
     started, status, error = time.perf_counter(), 500, None
+    path = (event.context or {}).get("resourcePath", event.path)
     try:
         check_body_size(event)
-        response = get_response(event)
+        response = in_error_shape(get_response(event))
         status = response.status_code
         return with_security_headers(response)
     except ApiError as exc:
@@ -90,10 +86,20 @@ def errors_and_request_log(event, get_response):
     finally:
         context = event.context or {}
         observability.log_request(
-            context.get("resourcePath", event.path), status, (time.perf_counter() - started) * 1000,
+            path, status, (time.perf_counter() - started) * 1000,
             method=event.method, request_id=context.get("requestId"), error=error,
-            platform=(event.uri_params or {}).get("platform"),
+            platform=path.rsplit("/", 1)[-1] if path.startswith("/webhooks/") else None,
         )
+
+
+def in_error_shape(response: Response) -> Response:
+    """Chalice's own answers (405 for a method the path lacks, 500) in our error shape."""
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = "method_not_allowed" if response.status_code == 405 else "internal_error"
+        return Response(body={"error": {"code": code, "message": body["Message"]}}, status_code=response.status_code,
+                        headers={**response.headers, "Content-Type": JSON})
+    return response
 
 
 # Every answer is private, per-caller data or a secret shown once (a new API key): never cached, never
@@ -119,6 +125,24 @@ def check_body_size(request) -> None:
         raise PayloadTooLarge(f"body is {size} bytes; the limit is {limit}")
 
 
+def now():
+    return datetime.now(timezone.utc)
+
+
+@routes.route("GET", "/health", "liveness", response=HealthOut, roles=PUBLIC)
+def health():
+    return HealthOut()
+
+
+@routes.route("GET", "/openapi.json", "this document", response={JSON: {"type": "object"}}, roles=PUBLIC)
+def openapi_document():
+    from chalicelib import openapi  # imported and built on the first request, then cached per container
+
+    return openapi.document(routes)
+
+
+# webhooks ------------------------------------------------------------------------------------------
+
 def webhook_request() -> WebhookRequest:
     request = app.current_request
     return WebhookRequest(
@@ -128,113 +152,106 @@ def webhook_request() -> WebhookRequest:
     )
 
 
-@app.route("/health", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-def health():
-    return {"status": "ok"}
+@routes.route("GET", "/webhooks/meta", "Meta's subscription handshake: answers hub.challenge", roles=PUBLIC,
+              webhook="meta", response={TEXT: {"type": "string"}}, errors=(400, 403, 503))
+def meta_handshake():
+    answer = ingest.handshake("meta", webhook_request())
+    return Response(body=answer.body, status_code=200, headers={"Content-Type": answer.content_type})
 
 
-@app.route("/webhooks/{platform}", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-def webhook_handshake(platform):
-    answer = ingest.handshake(platform, webhook_request())
-    body = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
-    return Response(body=body, status_code=200, headers={"Content-Type": answer.content_type})
+@routes.route("GET", "/webhooks/x", "X's CRC check: answers crc_token signed with the consumer secret",
+              roles=PUBLIC, webhook="x", response=CrcOut, errors=(400, 503))
+def x_crc():
+    return CrcOut.model_validate(ingest.handshake("x", webhook_request()).body)
 
 
-@app.route("/webhooks/{platform}", methods=["POST"], content_types=ANY_CONTENT_TYPE)
-def webhook_receive(platform):
-    result = ingest.ingest(platform, webhook_request())
-    return Response(body=result.summary(), status_code=200, headers={"Content-Type": "application/json"})
+assert set(HANDSHAKES) == {"meta", "x"}, "each handshake has its route above"
+
+
+def _receiver(platform: str):
+    def receive():
+        return IngestOut.model_validate(ingest.ingest(platform, webhook_request()).summary())
+
+    receive.__name__ = receive.__qualname__ = f"receive_{platform}"
+    return receive
+
+
+for _platform in REGISTRY:
+    routes.route("POST", f"/webhooks/{_platform}",
+                 f"receive a signed {_platform} webhook: verify, triage and store each message", roles=PUBLIC,
+                 webhook=_platform, response=IngestOut, errors=(400, 401, 413, 415, 503))(_receiver(_platform))
 
 
 # agents' queues ------------------------------------------------------------------------------------
 
-def caller():
-    return auth.authenticate(app.current_request.headers)
+@routes.route("GET", "/queues", "the caller's queues: open, claimed, snoozed, needs_review, oldest open", response=QueuesOut,
+              errors=(503,))
+def queues_overview(caller):
+    return QueuesOut(queues=[queue.queue_overview(q, now()) for q in caller.visible_queues()])
 
 
-def acting(principal) -> Actor:
-    return Actor(principal.actor, may_override=principal.is_manager)
+def acting(caller) -> Actor:
+    return Actor(caller.actor, may_override=caller.is_manager)
 
 
-def now():
-    return datetime.now(timezone.utc)
-
-
-@app.route("/queues", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-@domain_errors
-def queues_overview():
-    principal = caller()
-    summaries = [queue.queue_overview(q, now()) for q in principal.visible_queues()]
-    return QueuesOut(queues=summaries).model_dump(mode="json")
-
-
-@app.route("/queues/{name}/messages", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-@domain_errors
-def queue_messages(name):
-    principal = caller()
-    auth.require_queue(principal, name)
-    query = parse_query(app.current_request.query_params, ListQuery)
+@routes.route("GET", "/queues/{name}/messages", "a page of a queue, highest priority first, then oldest",
+              query=ListQuery, response=MessagePage, errors=(403, 404, 503))
+def queue_messages(name, caller, query: ListQuery):
+    auth.require_queue(caller, name)
     items, cursor = queue.list_messages(name, query.status, query.limit, query.cursor)
-    return MessagePage(messages=[message_out(i) for i in items], next_cursor=cursor).model_dump(mode="json")
+    return MessagePage(messages=[MessageOut.of(i) for i in items], next_cursor=cursor)
 
 
-@app.route("/queues/{name}/claim", methods=["POST"], content_types=ANY_CONTENT_TYPE)
-@domain_errors
-def queue_claim(name):
-    principal = caller()
-    auth.require_queue(principal, name)
-    body = parse_body(app.current_request.raw_body, ClaimRequest)
-    claimed = queue.claim(name, acting(principal), body.count, body.lease_seconds, now())
-    return {"claimed": [message_out(i) for i in claimed]}
+@routes.route("POST", "/queues/{name}/claim", "claim up to count messages with a lease", body=ClaimCreate,
+              body_required=False, response=ClaimOut, errors=(403, 404, 503))
+def queue_claim(name, caller, body: ClaimCreate):
+    auth.require_queue(caller, name)
+    claimed = queue.claim(name, acting(caller), body.count, body.lease_seconds, now())
+    return ClaimOut(claimed=[MessageOut.of(i) for i in claimed])
 
 
-def _working(message_id):
-    """The caller and the message they act on (read once), after the queue-scope check."""
-    principal = caller()
+def _working(caller, message_id):
+    """The message the caller acts on (read once), after the queue-scope check."""
     stored = messages.get_message(message_id)
-    if stored is None or not principal.can_work(stored.queue):
+    if stored is None or not caller.can_work(stored.queue):
         # an agent outside the message's queue learns nothing about it
         raise NotFound(f"no message {message_id!r}", code="unknown_message")
-    return principal, stored
+    return stored
 
 
-@app.route("/messages/{message_id}", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-@domain_errors
-def message_detail(message_id):
-    _, stored = _working(message_id)
-    return message_out(stored, with_history=True)
+@routes.route("GET", "/messages/{message_id}", "a message with its triage, history and corrections",
+              response=MessageOut, errors=(404, 503))
+def message_detail(message_id, caller):
+    return MessageOut.of(_working(caller, message_id), with_history=True)
 
 
-@app.route("/messages/{message_id}/release", methods=["POST"], content_types=ANY_CONTENT_TYPE)
-@domain_errors
-def message_release(message_id):
-    principal, stored = _working(message_id)
-    return message_out(queue.release(stored, acting(principal), now()))
+@routes.route("POST", "/messages/{message_id}/release", "give a claimed message back to its queue",
+              response=MessageOut, errors=(403, 404, 409, 503))
+def message_release(message_id, caller):
+    stored = _working(caller, message_id)
+    return MessageOut.of(queue.release(stored, acting(caller), now()))
 
 
-@app.route("/messages/{message_id}/snooze", methods=["POST"], content_types=ANY_CONTENT_TYPE)
-@domain_errors
-def message_snooze(message_id):
-    principal, stored = _working(message_id)
-    body = parse_body(app.current_request.raw_body, SnoozeRequest)
+@routes.route("POST", "/messages/{message_id}/snooze", "set a claimed message aside until a time; it reopens then",
+              body=SnoozeCreate, response=MessageOut, errors=(403, 404, 409, 503))
+def message_snooze(message_id, caller, body: SnoozeCreate):
+    stored = _working(caller, message_id)
     until = body.until if body.until.tzinfo else body.until.replace(tzinfo=timezone.utc)
-    return message_out(queue.snooze(stored, acting(principal), until, now()))
+    return MessageOut.of(queue.snooze(stored, acting(caller), until, now()))
 
 
-@app.route("/messages/{message_id}/resolve", methods=["POST"], content_types=ANY_CONTENT_TYPE)
-@domain_errors
-def message_resolve(message_id):
-    principal, stored = _working(message_id)
-    body = parse_body(app.current_request.raw_body, ResolveRequest)
-    return message_out(queue.resolve(stored, acting(principal), body.note, now()))
+@routes.route("POST", "/messages/{message_id}/resolve", "resolve a message", body=ResolveCreate, body_required=False,
+              response=MessageOut, errors=(403, 404, 409, 503))
+def message_resolve(message_id, caller, body: ResolveCreate):
+    stored = _working(caller, message_id)
+    return MessageOut.of(queue.resolve(stored, acting(caller), body.note, now()))
 
 
-@app.route("/messages/{message_id}/reroute", methods=["POST"], content_types=ANY_CONTENT_TYPE)
-@domain_errors
-def message_reroute(message_id):
-    principal, stored = _working(message_id)
-    body = parse_body(app.current_request.raw_body, RerouteRequest)
-    return message_out(queue.reroute(stored, acting(principal), body.queue, body.reason, now()))
+@routes.route("POST", "/messages/{message_id}/reroute", "move a message to another queue (recorded as a correction)",
+              body=RerouteCreate, response=MessageOut, errors=(403, 404, 409, 503))
+def message_reroute(message_id, caller, body: RerouteCreate):
+    stored = _working(caller, message_id)
+    return MessageOut.of(queue.reroute(stored, acting(caller), body.queue, body.reason, now()))
 
 
 # the scheduled sweep -------------------------------------------------------------------------------
@@ -249,66 +266,53 @@ def sweep_queues(event):
 
 # admin: API keys -------------------------------------------------------------------------------
 
-@app.route("/admin/keys", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-def keys_list():
-    auth.require_role(caller(), "admin")
-    return {"keys": auth.list_keys()}
+@routes.route("GET", "/admin/keys", "list API keys (admin)", roles=ADMINS, response=KeysOut, errors=(503,))
+def keys_list(caller):
+    return KeysOut(keys=auth.list_keys())
 
 
-@app.route("/admin/keys", methods=["POST"], content_types=ANY_CONTENT_TYPE)
-def keys_create():
-    auth.require_role(caller(), "admin")
-    body = parse_body(app.current_request.raw_body, KeyCreateRequest)
-    issued = auth.create_key(body.role, body.name, body.queues, body.expires_at)
-    return Response(body={**issued.record, "key": issued.key}, status_code=201,
-                    headers={"Content-Type": "application/json"})
+@routes.route("POST", "/admin/keys", "issue an API key, shown once (admin)", roles=ADMINS, body=KeyCreate,
+              status=201, response=IssuedKeyOut, errors=(503,))
+def keys_create(caller, body: KeyCreate):
+    issued = auth.issue_key(body.root)
+    return IssuedKeyOut(**issued.record, key=issued.key)
 
 
-@app.route("/admin/keys/{key_id}", methods=["DELETE"], content_types=ANY_CONTENT_TYPE)
-def keys_revoke(key_id):
-    auth.require_role(caller(), "admin")
-    auth.revoke(key_id)
+@routes.route("DELETE", "/admin/keys/{key_id}", "revoke an API key (admin; not the key making the request)",
+              roles=ADMINS, status=204, response=None, errors=(404, 409, 503))
+def keys_revoke(key_id, caller):
+    auth.revoke(key_id, by=caller)
     return Response(body="", status_code=204)
 
 
 # managers: stats -----------------------------------------------------------------------------------
 
-def _stats_query(parse=stats.parse_query):
-    auth.require_role(caller(), "manager", "admin")
-    return parse(app.current_request.query_params, now())
+@routes.route("GET", "/stats", "volumes, response times, SLA and live model accuracy (manager, admin)",
+              roles=MANAGERS, query=StatsQuery, response=StatsOut, errors=(503,))
+def stats_overview(caller, query: StatsQuery):
+    return StatsOut.model_validate(stats.stats(stats.window(query, now()), now()))
 
 
-@app.route("/stats", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-def stats_overview():
-    return stats.stats(_stats_query(), now())
+@routes.route("GET", "/stats/spikes", "anomalously high hourly volumes (manager, admin)", roles=MANAGERS,
+              query=SpikesQuery, response=SpikesOut, errors=(503,))
+def stats_spikes(caller, query: SpikesQuery):
+    # any range up to 366 days: the answer holds only the spikes
+    spikes = stats.spikes(stats.window(query, now(), bound_hourly=False), query.baseline_hours)
+    return SpikesOut(method=stats.SPIKE_METHOD, spikes=spikes)
 
 
-@app.route("/stats/spikes", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-def stats_spikes():
-    query, baseline = _stats_query(stats.parse_spikes_query)
-    return {"method": stats.SPIKE_METHOD, "spikes": stats.spikes(query, baseline)}
-
-
-@app.route("/stats/export.csv", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-def stats_export():
-    query = _stats_query()
-    body = stats.to_csv(stats.volumes(query), query.queues)
-    return Response(body=body, status_code=200, headers={
+@routes.route("GET", "/stats/export.csv", "the stats buckets as CSV (manager, admin)", roles=MANAGERS,
+              query=StatsQuery, response={CSV: {"type": "string"}}, errors=(503,))
+def stats_export(caller, query: StatsQuery):
+    window = stats.window(query, now())
+    return Response(body=stats.to_csv(stats.volumes(window), window.queues), status_code=200, headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="social-triage-stats.csv"',
     })
 
 
-# the contract ------------------------------------------------------------------------------------
-
-@app.route("/openapi.json", methods=["GET"], content_types=ANY_CONTENT_TYPE)
-def openapi_document():
-    from chalicelib import openapi  # imported and built on the first request, then cached per container
-
-    return openapi.document()
-
-
-@app.route("/events/schema.json", methods=["GET"], content_types=ANY_CONTENT_TYPE)
+@routes.route("GET", "/events/schema.json", "the JSON Schema of the outbound events", response={JSON: {"type": "object"}},
+              roles=PUBLIC)
 def events_schema():
     from chalicelib.events import schema  # off the webhook path's imports
 

@@ -373,6 +373,7 @@ def year_case(days: int) -> None:
         support.reset_caches()
         from app import app
         from chalicelib import auth, stats
+        from chalicelib.schemas import StatsQuery
         from chalicelib.store.table import create_table
 
         import boto3
@@ -394,7 +395,8 @@ def year_case(days: int) -> None:
                 response = api.http.get(path, headers=headers)
                 answers[name] = (response.status_code, len(response.body), time.perf_counter() - started)
             # what the hourly answer over the whole range would have been, had it been allowed
-            query = stats.parse_query({"from": start.isoformat(), "to": end.isoformat()}, now, bound_hourly=False)
+            query = stats.window(StatsQuery.model_validate({"from": start.isoformat(), "to": end.isoformat()}), now,
+                                 bound_hourly=False)
             unbounded = len(json.dumps(stats.stats(query, now)).encode())
             timings: dict = {"sliding": [], "previous": []}
             for _ in range(3):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
-from .errors import BadRequest, Forbidden, NotFound, Unauthorized
+from .errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from .models import QUEUES
 from .store import api_keys
 from .store.entities import iso, parse_iso
@@ -96,6 +96,14 @@ def create_key(role: str, name: str, queues: Iterable[str] = (), expires_at: dat
     return IssuedKey(key=key, record=public(record))
 
 
+def issue_key(request) -> IssuedKey:
+    """A key as POST /admin/keys asks for it (schemas.AgentKeyCreate or StaffKeyCreate)."""
+    expires_at = None
+    if request.expires_in_days is not None:
+        expires_at = datetime.now(timezone.utc) + timedelta(days=request.expires_in_days)
+    return create_key(request.role, request.name, request.queues if request.role == "agent" else (), expires_at)
+
+
 def _split(key: str) -> tuple[str, str] | None:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX or len(parts[1]) != 16 or len(parts[2]) < 32:
@@ -148,7 +156,10 @@ def list_keys() -> list[dict[str, Any]]:
     return [public(r) for r in api_keys.list_keys()]
 
 
-def revoke(key_id: str) -> None:
+def revoke(key_id: str, by: Principal | None = None) -> None:
+    """Revoke a key; never the caller's own, so that an admin cannot lock the last admin key out by mistake."""
+    if by is not None and by.key_id == key_id:
+        raise Conflict("a key cannot revoke itself; use another admin key", code="own_key")
     if not api_keys.revoke_key(key_id, iso(datetime.now(timezone.utc))):
         raise NotFound(f"no API key {key_id!r}", code="unknown_key")
 

@@ -1,15 +1,24 @@
-"""Configuration, read lazily from the environment (Chalice sets `.chalice/config.json` variables
-per request under `chalice local`), and webhook secrets: environment in dev, SSM SecureStrings in prod.
-"""
+"""Settings, read once per container through one pydantic-settings model, and webhook secrets: environment in
+dev, SSM SecureStrings in prod. Tests that change the environment call `get_settings.cache_clear()`
+(tests/support.py reset_caches)."""
 
 from __future__ import annotations
 
 import functools
 import os
+from typing import Annotated, Literal
 
+from pydantic import AliasChoices, BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ApiError
+
+
+def _empty_is_none(value):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Optional = BeforeValidator(_empty_is_none)  # an empty variable means "not set"
 
 
 class Settings(BaseSettings):
@@ -17,10 +26,10 @@ class Settings(BaseSettings):
 
     stage: str = "dev"
     table_name: str = "social-triage"
-    dynamodb_endpoint_url: str | None = None
-    aws_region: str = "us-east-1"
+    dynamodb_endpoint_url: Annotated[str | None, Optional] = None
+    aws_region: str = Field("us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
     # prod: secrets live in SSM Parameter Store under this path, e.g. /social-triage/prod/META_APP_SECRET
-    secrets_ssm_path: str | None = None
+    secrets_ssm_path: Annotated[str | None, Optional] = None
     secrets_cache_seconds: int = 300
     max_body_bytes: int = 1_048_576
     # per-queue SLA for "open older than SLA" (seconds)
@@ -36,20 +45,21 @@ class Settings(BaseSettings):
     event_bus_name: str = "social-triage"
     events_dead_letter_queue_url: str | None = None
     events_include_text: bool = False
+    # the classifier: another artifact, another needs_review threshold (empty: the artifact's own)
+    triage_model_path: Annotated[str | None, Optional] = None
+    triage_review_threshold: Annotated[float | None, Optional] = None
+    # CORS is off unless an origin is configured; `chalice package` turns it into API Gateway OPTIONS methods
+    cors_origin: Annotated[str | None, Optional] = None
+    powertools_service_name: str = "social-triage"
+    powertools_metrics_namespace: str = "SocialTriage"
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+                         BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v)] = "INFO"
 
 
 @functools.lru_cache(maxsize=1)
-def _settings_for(snapshot: tuple) -> Settings:
-    return Settings()
-
-
-# every variable a setting reads, so that changing any of them (tests, `chalice local`) rebuilds the settings
-_SETTINGS_VARIABLES = tuple(name.upper() for name in Settings.model_fields) + ("AWS_DEFAULT_REGION",)
-
-
 def get_settings() -> Settings:
-    """Settings for the current environment; rebuilt only when a relevant variable changes."""
-    return _settings_for(tuple(os.environ.get(n) for n in _SETTINGS_VARIABLES))
+    """The container's settings, read from the environment on first use."""
+    return Settings()
 
 
 class SecretNotConfigured(ApiError):

@@ -26,9 +26,10 @@ Metrics (namespace SocialTriage, each with a constant `service` dimension, emitt
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import TYPE_CHECKING, Any
+
+from .config import get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from aws_lambda_powertools import Logger, Metrics
@@ -68,11 +69,11 @@ _cold_start = True
 
 
 def service_name() -> str:
-    return os.environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
+    return get_settings().powertools_service_name or DEFAULT_SERVICE
 
 
 def namespace() -> str:
-    return os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
+    return get_settings().powertools_metrics_namespace or DEFAULT_NAMESPACE
 
 
 def get_logger() -> Logger:
@@ -90,7 +91,7 @@ def _build_logger() -> Logger:
 
     from aws_lambda_powertools import Logger
 
-    logger = Logger(service=service_name(), level=os.environ.get("LOG_LEVEL") or "INFO")
+    logger = Logger(service=service_name(), level=get_settings().log_level)
     # Chalice(app_name="social-triage") configured the same stdlib logger (named after the app) with its own
     # text handler; left there, every record would be written twice, once as plain text.
     std = logging.getLogger(logger.service)

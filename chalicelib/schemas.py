@@ -1,17 +1,27 @@
-"""API request and response bodies (pydantic at the edge; plain dicts inside)."""
+"""The HTTP contract's bodies and query strings: the routes parse requests into these models and answer with
+them, and the OpenAPI document is generated from them (chalicelib/openapi.py). Pydantic at the edge; plain
+dicts and dataclasses inside.
+
+Naming follows the FastAPI template: XCreate for a request body, XOut for a response, XQuery for a query string.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal, TypeVar
+import functools
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model,
+                      model_serializer)
 
-from .errors import BadRequest
-from .models import Queue
-from .validation import first_problem, parse_json
+from .models import Queue, Skip
+from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
+from .store.messages import Outcome
 
-M = TypeVar("M", bound=BaseModel)
+MIN_LEASE_SECONDS, MAX_LEASE_SECONDS = 30, 86_400
+MAX_KEY_LIFETIME_DAYS = 5 * 366
+# next_cursor is unpadded URL-safe base64 (store/queue.py encode_cursor)
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,2000}$"
 
 
 class _Model(BaseModel):
@@ -23,38 +33,163 @@ class _Body(_Model):
     model_config = ConfigDict(extra="forbid")
 
 
-class ClaimRequest(_Body):
-    count: int = Field(1, ge=1, le=50, strict=True, description="claim up to this many messages")
-    lease_seconds: int = Field(900, ge=30, le=86_400, strict=True, description="the claim expires after this long")
+def _whole_number(value: Any) -> Any:
+    """JSON Schema counts 900.0 as an integer, so the API does too; true, "900" and 900.5 stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
-class ResolveRequest(_Body):
+def whole_number(minimum: int, maximum: int) -> Any:
+    """An integer in [minimum, maximum]: bounds first, so that the document carries them."""
+    return Annotated[int, Field(strict=True, ge=minimum, le=maximum), BeforeValidator(_whole_number)]
+
+
+# request bodies ------------------------------------------------------------------------------------
+
+class ClaimCreate(_Body):
+    count: whole_number(1, 50) = Field(1, description="claim up to this many messages")
+    lease_seconds: whole_number(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS) = Field(
+        900, description="the claim expires after this long")
+
+
+class ResolveCreate(_Body):
     note: str | None = Field(None, max_length=2_000)
 
 
-class SnoozeRequest(_Body):
+class SnoozeCreate(_Body):
     until: datetime = Field(description="when the message reopens (1 minute to 30 days ahead; without an offset: UTC)")
 
 
-class RerouteRequest(_Body):
+class RerouteCreate(_Body):
     queue: Queue
     reason: str = Field(min_length=1, max_length=500)
 
 
-class KeyCreateRequest(_Body):
-    role: Literal["agent", "manager", "admin"]
-    name: str = Field(min_length=1, max_length=100)
-    queues: list[Queue] = Field(default_factory=list)
-    expires_at: datetime | None = None
+class _KeyCreate(_Body):
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S", description="who holds the key (not blank)")
+    expires_in_days: whole_number(1, MAX_KEY_LIFETIME_DAYS) | None = Field(
+        None, description="the key stops working after this many days; default: never")
 
+
+class AgentKeyCreate(_KeyCreate):
+    role: Literal["agent"]
+    queues: list[Queue] = Field(min_length=1, max_length=3, description="the queues the agent works")
+
+
+class StaffKeyCreate(_KeyCreate):
+    role: Literal["manager", "admin"]
+    queues: list[Queue] = Field(default_factory=list, max_length=3,
+                                description="ignored: managers and admins see every queue")
+
+
+class KeyCreate(RootModel[Annotated[Union[AgentKeyCreate, StaffKeyCreate], Field(discriminator="role")]]):
+    """An API key to issue: an agent key names its queues."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+# query strings -------------------------------------------------------------------------------------
+
+class _Query(_Model):
+    model_config = ConfigDict(extra="ignore")  # API Gateway passes any parameter; unknown ones change nothing
+
+
+class ListQuery(_Query):
+    status: Literal["open", "claimed", "snoozed", "resolved"] = "open"
+    limit: int = Field(25, ge=1, le=100)
+    cursor: str | None = Field(None, pattern=CURSOR_PATTERN,
+                               description="the next_cursor of the previous page (opaque; any other value is 400)")
+
+
+@functools.lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    """The IANA zone names this runtime knows (read from disk once, on the first stats request)."""
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones())
+
+
+def _known_zone(name: str) -> str:
+    if name not in time_zones():
+        raise ValueError("must be an IANA time zone name such as Asia/Tokyo")
+    return name
+
+
+class _ZoneSchema:
+    """The zone enum is built when the document is, not at import."""
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        return {"type": "string", "enum": sorted(time_zones())}
+
+
+def _moment(value: str) -> str:
+    try:
+        if len(value) == 10:
+            date.fromisoformat(value)
+        else:
+            datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date or date-time") from None
+    return value
+
+
+class _MomentSchema:
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        return {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
+
+
+def _ascii_digits(value: Any) -> Any:
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 3):
+        raise ValueError("must be a whole number of hours")
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_known_zone), _ZoneSchema()]
+Moment = Annotated[str, AfterValidator(_moment), _MomentSchema()]
+_RANGE = ("served as the intersection of [from, to) with 2000-01-01..2100-01-01 and at most 366 days from "
+          "`from`; the answer says the range served (from >= to: an empty range)")
+
+
+class StatsQuery(_Query):
+    from_: Moment | None = Field(None, alias="from", description="start, inclusive: a date (midnight in tz) or "
+                                 "date-time (without an offset: in tz); default: to - 7 days. " + _RANGE)
+    to: Moment | None = Field(None, description="end, exclusive, as from; default: now")
+    granularity: Literal["hour", "day"] = "hour"
+    tz: TimeZone = Field("UTC", description="IANA time zone of the buckets and of from/to without an offset")
+    platform: str | None = Field(None, max_length=100, description="only messages from this platform, e.g. facebook")
+    queue: Queue | None = Field(None, description="only this queue")
+
+
+class SpikesQuery(StatsQuery):
+    baseline_hours: Annotated[int, Field(ge=MIN_BASELINE_HOURS, le=MAX_BASELINE_HOURS),
+                              BeforeValidator(_ascii_digits)] = Field(
+        MAX_BASELINE_HOURS, description="the trailing window each hour is compared with")
+
+
+# responses -----------------------------------------------------------------------------------------
 
 class ErrorDetail(_Model):
     code: str
     message: str
 
 
-class ErrorBody(_Model):
+class ErrorOut(_Model):
     error: ErrorDetail
+
+
+class HealthOut(_Model):
+    status: Literal["ok"] = "ok"
+
+
+class CrcOut(_Model):
+    response_token: str = Field(description="sha256=<base64 HMAC-SHA256(consumer secret, crc_token)>")
+
+
+IngestOut = create_model(  # one count per store outcome
+    "IngestOut", __base__=_Model, received=(int, ...), skipped=(list[Skip], ...),
+    **{outcome.value: (int, ...) for outcome in Outcome},
+)
 
 
 class TermOut(_Model):
@@ -90,6 +225,8 @@ class CorrectionOut(_Model):
 
 
 class MessageOut(_Model):
+    """A message as stored; fields without a value are left out."""
+
     id: str
     platform: str
     channel: str
@@ -120,13 +257,25 @@ class MessageOut(_Model):
     history: list[HistoryOut] | None = None
     history_dropped: int | None = Field(None, description="older history entries no longer kept with the message")
 
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    @classmethod
+    def of(cls, message: Any, with_history: bool = False) -> MessageOut:
+        """A stored message (store.entities.StoredMessage) as the API shows it."""
+        fields = {k: v for k, v in message.public(with_history).items() if k in cls.model_fields}
+        if not fields.get("history_dropped"):
+            fields.pop("history_dropped", None)
+        return cls.model_validate(fields)
+
 
 class MessagePage(_Model):
     messages: list[MessageOut]
     next_cursor: str | None
 
 
-class ClaimResult(_Model):
+class ClaimOut(_Model):
     claimed: list[MessageOut]
 
 
@@ -146,8 +295,8 @@ class QueuesOut(_Model):
 class KeyOut(_Model):
     key_id: str
     name: str
-    role: str
-    queues: list[str]
+    role: Literal["agent", "manager", "admin"]
+    queues: list[Queue]
     created_at: str
     expires_at: str | None = None
     revoked_at: str | None = None
@@ -161,29 +310,67 @@ class KeysOut(_Model):
     keys: list[KeyOut]
 
 
-def parse_body(raw: bytes | None, model: type[M]) -> M:
-    """Validate an API request body (an empty body is an empty object)."""
-    return parse_json(raw, model, empty={})
+class ResponseTimesOut(_Model):
+    resolved: int
+    auto_resolved: int = Field(description="open messages resolved by the sweep after their queue's window")
+    snoozed: int = Field(description="times agents snoozed a message")
+    time_to_first_claim_p50_seconds: float | None
+    time_to_first_claim_p90_seconds: float | None
+    time_to_resolve_p50_seconds: float | None
+    time_to_resolve_p90_seconds: float | None
 
 
-def message_out(message: Any, with_history: bool = False) -> dict[str, Any]:
-    """A stored message (store.entities.StoredMessage) as the API shows it."""
-    fields = {k: v for k, v in message.public(with_history).items() if k in MessageOut.model_fields}
-    if not fields.get("history_dropped"):
-        fields.pop("history_dropped", None)
-    return MessageOut.model_validate(fields).model_dump(mode="json", by_alias=True, exclude_none=True)
+class BucketOut(_Model):
+    start: str
+    messages: dict[str, int]
+    total: int
+    platforms: dict[str, int]
+    needs_review: dict[str, int]
+    response_times: dict[str, ResponseTimesOut]
 
 
-class ListQuery(_Model):
-    model_config = ConfigDict(extra="ignore")
-
-    status: Literal["open", "claimed", "snoozed", "resolved"] = "open"
-    limit: int = Field(25, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=2_000)
+class SlaOut(_Model):
+    queue: Queue
+    sla_seconds: int
+    open_past_sla: int
 
 
-def parse_query(params: dict[str, str] | None, model: type[M]) -> M:
-    try:
-        return model.model_validate(params or {})
-    except ValidationError as exc:
-        raise BadRequest(f"query parameter {first_problem(exc, 'query')}", code="invalid_query") from exc
+class VersionAccuracyOut(_Model):
+    model_version: str
+    queue: Queue
+    classified: int
+    rerouted: int
+    needs_review: int
+    rerouted_share: float | None
+    needs_review_share: float | None
+
+
+class AccuracyOut(_Model):
+    by_version: list[VersionAccuracyOut]
+    reroutes: dict[str, dict[str, int]]
+
+
+class StatsOut(_Model):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from", description="the start of the range served, in tz")
+    to: str = Field(description="the end of the range served, in tz")
+    granularity: Literal["hour", "day"]
+    tz: str
+    platform: str | None
+    buckets: list[BucketOut]
+    sla: list[SlaOut]
+    model_accuracy: AccuracyOut
+
+
+class SpikeOut(_Model):
+    queue: Queue
+    start: str
+    observed: int
+    expected: float
+    p_value: float
+
+
+class SpikesOut(_Model):
+    method: str
+    spikes: list[SpikeOut]

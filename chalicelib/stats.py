@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from . import histogram
 from .config import get_settings
@@ -51,68 +51,36 @@ class StatsQuery:
     queues: tuple[str, ...]
 
 
-def parse_query(params: dict[str, str] | None, now: datetime, *, bound_hourly: bool = True) -> StatsQuery:
-    """The shared stats parameters; hourly buckets are bounded (the answer must fit 6 MB) unless the
-    caller returns only a few of them (spikes)."""
-    params = params or {}
+def window(query, now: datetime, *, bound_hourly: bool = True) -> StatsQuery:
+    """The range a validated query (schemas.StatsQuery) asks for, as served: from/to read in tz, then cut to
+    2000-2099 and to at most 366 days from `from` (31 days for hourly buckets, so that the answer fits API
+    Gateway's 6 MB, unless the caller answers only a few of them: spikes); from >= to is an empty range. The
+    answer says the range served, so a cut is never silent."""
+    tz = ZoneInfo(query.tz)
+    end = _served(_moment(query.to, tz)) if query.to else now
+    start = max(_served(_moment(query.from_, tz)) if query.from_ else end - DEFAULT_RANGE, EARLIEST)
+    longest = MAX_HOURLY_RANGE if bound_hourly and query.granularity == "hour" else MAX_RANGE
+    end = max(start, min(end, start + longest))
+    return StatsQuery(start, end, query.granularity, tz, query.platform,
+                      (query.queue,) if query.queue else QUEUES)
+
+
+def _served(moment: datetime) -> datetime:
+    return min(max(moment, EARLIEST), LATEST)
+
+
+def _moment(value: str, tz: ZoneInfo) -> datetime:
+    """An ISO date (midnight in `tz`) or date-time (naive means `tz`), as UTC; years beyond the served
+    range are held at its ends."""
+    if len(value) == 10:
+        moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), tz)
+    else:
+        moment = datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
     try:
-        tz = ZoneInfo(params.get("tz") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadRequest(f"tz must be an IANA time zone name such as Asia/Tokyo, got {params.get('tz')!r}",
-                         code="invalid_query") from None
-    granularity = params.get("granularity") or "hour"
-    if granularity not in ("hour", "day"):
-        raise BadRequest("granularity must be hour or day", code="invalid_query")
-    end = _moment(params.get("to"), tz, "to") if params.get("to") else now
-    start = _moment(params.get("from"), tz, "from") if params.get("from") else end - DEFAULT_RANGE
-    if not (EARLIEST <= start and end <= LATEST):
-        raise BadRequest(f"from and to must fall between {EARLIEST.year} and {LATEST.year - 1}", code="invalid_query")
-    if not start < end:
-        raise BadRequest("from must be before to", code="invalid_query")
-    if end - start > MAX_RANGE:
-        raise BadRequest("the range may span at most 366 days", code="invalid_query")
-    if bound_hourly and granularity == "hour" and end - start > MAX_HOURLY_RANGE:
-        raise BadRequest("hourly buckets may span at most 31 days; use granularity=day for longer ranges",
-                         code="invalid_query")
-    queue = params.get("queue")
-    if queue is not None and queue not in QUEUES:
-        raise BadRequest(f"queue must be one of {', '.join(QUEUES)}", code="invalid_query")
-    platform = params.get("platform") or None
-    return StatsQuery(start, end, granularity, tz, platform, (queue,) if queue else QUEUES)
-
-
-def parse_spikes_query(params: dict[str, str] | None, now: datetime) -> tuple[StatsQuery, int]:
-    """/stats/spikes: any range up to 366 days (it answers only the spikes) and its baseline_hours."""
-    return parse_query(params, now, bound_hourly=False), parse_baseline_hours(params)
-
-
-def parse_baseline_hours(params: dict[str, str] | None) -> int:
-    """`baseline_hours` of /stats/spikes: ASCII digits only (str.isdigit takes "²" and int() refuses it)."""
-    value = (params or {}).get("baseline_hours")
-    if value is None:
-        return MAX_BASELINE_HOURS
-    if not (value.isascii() and value.isdigit() and len(value) <= 3
-            and MIN_BASELINE_HOURS <= int(value) <= MAX_BASELINE_HOURS):
-        raise BadRequest(f"baseline_hours must be a whole number of hours from {MIN_BASELINE_HOURS} to "
-                         f"{MAX_BASELINE_HOURS}", code="invalid_query")
-    return int(value)
-
-
-def _moment(value: str, tz: ZoneInfo, name: str) -> datetime:
-    """An ISO date (midnight in `tz`) or date-time (naive means `tz`), as UTC."""
-    try:
-        if len(value) == 10:
-            moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), tz)
-        else:
-            moment = datetime.fromisoformat(value)
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
-        utc = moment.astimezone(timezone.utc)
-    except (ValueError, OverflowError):
-        raise BadRequest(f"{name} must be an ISO 8601 date or date-time between years 2000 and 2099, got "
-                         f"{value[:40]!r}", code="invalid_query") from None
-    if not EARLIEST <= utc < LATEST:
-        raise BadRequest(f"{name} must fall between years 2000 and 2099", code="invalid_query")
-    return utc
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # within a day of year 1 or 9999
+        return EARLIEST if moment.year < EARLIEST.year else LATEST
 
 
 # reading counters (the store sums their shards) -------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, TypeVar
+from typing import Any, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -71,3 +71,11 @@ def parse_json(body: bytes | None, model: type[M], *, empty: Any = None) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidPayload(f"the body is not valid at {first_problem(exc, 'body')}") from exc
+
+
+def parse_query(params: Mapping[str, str] | None, model: type[M]) -> M:
+    """Validate a query string (as API Gateway passes it: one value per name)."""
+    try:
+        return model.model_validate(dict(params or {}))
+    except ValidationError as exc:
+        raise BadRequest(f"query parameter {first_problem(exc, 'query')}", code="invalid_query") from exc

@@ -11,6 +11,9 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
 - `MessagesTable`: chalicelib.store.table.cloudformation_resource() (on-demand, PITR, SSE, GSI1/GSI2,
   TTL on expires_at, retained on stack deletion). No TableName: CloudFormation names it per stack, so
   dev and prod stacks coexist, and the function finds it through TABLE_NAME.
+- `RestAPI`: its definition's `x-amazon-apigateway-gateway-responses` answer API Gateway's own refusals (no
+  route for the path or method: 404; throttling, a body too large...) in the API's
+  `{"error": {"code", "message"}}`.
 - `APIHandler` (Chalice's logical id for the function behind the REST API) and `SweepQueues` (the
   scheduled sweep, every 5 minutes): TABLE_NAME becomes {"Ref": "MessagesTable"}; their logs go to
   `APIHandlerLogGroup` and `SweepQueuesLogGroup` (30-day retention), created here so the functions need
@@ -155,6 +158,27 @@ def _log_group(function: str) -> dict[str, Any]:
     }
 
 
+# API Gateway's own answers, in the API's error shape (in the REST API's definition, where API Gateway reads
+# them). It refuses a path or method it has no route for as MISSING_AUTHENTICATION_TOKEN (403 by default):
+# that is our 404 unknown_route.
+GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "unknown_route", '"no route for this method and path"'),
+    "DEFAULT_4XX": (None, "gateway_refused", "$context.error.messageString"),
+    "DEFAULT_5XX": (None, "gateway_error", "$context.error.messageString"),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """The `x-amazon-apigateway-gateway-responses` of the REST API's OpenAPI definition."""
+    out: dict[str, Any] = {}
+    for kind, (status, code, message) in GATEWAY_RESPONSES.items():
+        template = f'{{"error": {{"code": "{code}", "message": {message}}}}}'
+        out[kind] = {"responseTemplates": {"application/json": template}}
+        if status:
+            out[kind]["statusCode"] = status
+    return out
+
+
 def app_functions(application=None) -> list[str]:
     """Logical ids of every Lambda function `chalice package` generates for the app."""
     application = application or _app()
@@ -224,7 +248,12 @@ def _resources() -> dict[str, Any]:
                                  "Description": "The stage's EventBridge bus name (empty: <stack name>-events)"},
         },
         "Conditions": {DEFAULT_BUS_NAME: {"Fn::Equals": [{"Ref": BUS_NAME_PARAMETER}, ""]}},
-        "Resources": {TABLE: cloudformation_resource(), **functions, **event_resources()},
+        "Resources": {
+            TABLE: cloudformation_resource(),
+            API: {"Properties": {"DefinitionBody": {"x-amazon-apigateway-gateway-responses": gateway_responses()}}},
+            **functions,
+            **event_resources(),
+        },
         "Outputs": {
             "TableName": {"Value": {"Ref": TABLE}},
             "TableArn": {"Value": table_arn()},

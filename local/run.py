@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -43,9 +42,6 @@ def main() -> int:
     admin_key = bootstrap_admin_key()
     shown_key = terminal_only(admin_key)
 
-    from chalice.config import Config
-    from chalice.local import create_local_server
-
     from app import app
 
     base = f"http://127.0.0.1:{port}"
@@ -61,9 +57,7 @@ Try it:
   {python} -m local.send "my order never arrived, I want a refund"   # a signed Meta webhook to this server
 Stop with Ctrl-C.
 """, flush=True)
-    config = Config.create(chalice_stage="dev", app_name="social-triage")
-    server = create_local_server(app, config, "127.0.0.1", port)
-    server.server.RequestHandlerClass = functools.partial(_path_only_log_handler(), app_object=app, config=config)
+    server = local_server(app, "127.0.0.1", port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -74,15 +68,77 @@ Stop with Ctrl-C.
     return 0
 
 
-def _path_only_log_handler():
-    from chalice.local import ChaliceRequestHandler
+def local_server(app, host: str, port: int, quiet: bool = False):
+    """Chalice's local API Gateway on host:port, answering as ours is configured to (request_handler)."""
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    config = Config.create(chalice_stage="dev", app_name="social-triage")
+    return LocalDevServer(app, config, host, port, handler_cls=request_handler(app, quiet))
+
+
+def request_handler(app, quiet: bool = False) -> type:
+    """Chalice's local request handler, as API Gateway answers for us: an unknown path is 404 and a method the
+    path lacks (TRACE, HEAD, PUT...) is 405 with Allow, both in the API's error shape; path parameters arrive
+    decoded; the access log (off when quiet) leaves out query strings."""
+    import json
+    from urllib.parse import unquote
+
+    from chalice.local import ChaliceRequestHandler, LambdaEventConverter, RouteMatcher
+
+    matcher = RouteMatcher(list(app.routes))
+
+    class Converter(LambdaEventConverter):
+        def create_lambda_event(self, *args, **kwargs):
+            event = super().create_lambda_event(*args, **kwargs)
+            # API Gateway hands the function decoded path parameters (facebook%3A123 is facebook:123)
+            if event.get("pathParameters"):
+                event["pathParameters"] = {k: unquote(v) for k, v in event["pathParameters"].items()}
+            return event
+
+    def refused(status: int, code: str, message: str, headers: dict[str, str]) -> tuple[int, dict, bytes]:
+        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        return status, {"Content-Type": "application/json", **headers}, body
 
     class Handler(ChaliceRequestHandler):
-        """Access log lines without the query string: it can carry hub.verify_token or a crc_token."""
+        # headers and body go out as two writes: with Nagle's algorithm, each keep-alive answer would wait
+        # for the client's delayed ACK (~40 ms)
+        disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            self.local_gateway.event_converter = Converter(matcher, app.api.binary_types)
 
         def log_request(self, code="-", size="-") -> None:
-            path = urlsplit(self.path).path
-            self.log_message('"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
+            """Access log lines without the query string: it can carry hub.verify_token or a crc_token."""
+            if not quiet:
+                path = urlsplit(self.path).path
+                self.log_message('"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
+
+        def _refusal(self) -> tuple[int, dict, bytes] | None:
+            try:
+                route = matcher.match_route(self.path).route
+            except ValueError:
+                return refused(404, "unknown_route", f"no route {self.path.split('?')[0]!r}", {})
+            methods = app.routes[route]
+            if self.command not in methods and self.command != "OPTIONS":  # preflights: CORS, as Chalice does
+                return refused(405, "method_not_allowed", f"{self.command} is not allowed on {route}",
+                               {"Allow": ", ".join(sorted(methods))})
+            return None
+
+        def _generic_handle(self) -> None:
+            refusal = self._refusal()
+            if refusal is None:
+                return super()._generic_handle()
+            self._parse_payload()  # read the body so that the connection stays usable
+            status, headers, body = refusal
+            if self.command == "HEAD":  # headers only
+                self._send_http_response_no_body(status, headers)
+            else:
+                self._send_http_response(status, headers, body)
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+        do_TRACE = do_CONNECT = do_QUERY = _generic_handle
 
     return Handler
 

@@ -38,10 +38,10 @@ SHARED = ROOT.parent / "shared"
 
 
 def reset_caches() -> None:
-    from chalicelib.config import _settings_for
+    from chalicelib.config import get_settings
     from chalicelib.store.dynamo import _client
 
-    _settings_for.cache_clear()
+    get_settings.cache_clear()
     _client.cache_clear()
 
 

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import config
 from chalicelib.config import SecretNotConfigured, SecretsUnavailable, get_secret
+from support import reset_caches
 
 ROOT = Path(__file__).resolve().parents[1]
 PROD_PATH = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["environment_variables"][
@@ -47,6 +48,7 @@ def prod(table, monkeypatch):
     """Prod mode (SECRETS_SSM_PATH as .chalice/config.json sets it) over moto's SSM; yields an SSM client."""
     monkeypatch.setenv("STAGE", "prod")
     monkeypatch.setenv("SECRETS_SSM_PATH", PROD_PATH)
+    reset_caches()
     clear_secret_cache()
     yield boto3.client("ssm", region_name="us-east-1")
     clear_secret_cache()
@@ -72,6 +74,7 @@ def test_prod_caches_the_secret_per_container(prod, aws_calls):
 
 def test_a_rotated_secret_is_read_once_the_cache_expires(prod, aws_calls, monkeypatch):
     monkeypatch.setenv("SECRETS_CACHE_SECONDS", "0")  # every read expires at once
+    reset_caches()
     put_secret(prod, "TELEGRAM_SECRET_TOKEN", "first")
     assert get_secret("TELEGRAM_SECRET_TOKEN") == "first"
     put_secret(prod, "TELEGRAM_SECRET_TOKEN", "rotated")
@@ -81,6 +84,7 @@ def test_a_rotated_secret_is_read_once_the_cache_expires(prod, aws_calls, monkey
 
 def test_dev_reads_the_environment_and_never_ssm(table, aws_calls, monkeypatch):
     monkeypatch.delenv("SECRETS_SSM_PATH", raising=False)
+    reset_caches()
     monkeypatch.setenv("GENERIC_WEBHOOK_SECRET", "from-env")
     assert get_secret("GENERIC_WEBHOOK_SECRET") == "from-env"
     assert ssm_reads(aws_calls) == []
@@ -97,6 +101,7 @@ def test_a_secret_missing_from_ssm_is_503_not_configured(prod, aws_calls):
 
 def test_a_secret_missing_from_the_environment_is_503_not_configured(table, monkeypatch):
     monkeypatch.delenv("SECRETS_SSM_PATH", raising=False)
+    reset_caches()
     monkeypatch.delenv("META_VERIFY_TOKEN", raising=False)
     with pytest.raises(SecretNotConfigured) as raised:
         get_secret("META_VERIFY_TOKEN")
@@ -136,8 +141,40 @@ def test_the_prod_stage_answers_from_ssm_and_503_when_a_secret_is_missing(prod):
         assert json.loads(missing.body)["error"]["code"] == "not_configured"
 
 
-def test_settings_follow_every_variable_they_read(monkeypatch):
+def test_settings_are_read_once_per_container(monkeypatch):
+    reset_caches()
     monkeypatch.setenv("SECRETS_CACHE_SECONDS", "7")
-    assert config.get_settings().secrets_cache_seconds == 7
+    first = config.get_settings()
     monkeypatch.setenv("SECRETS_CACHE_SECONDS", "8")
+    assert config.get_settings() is first and first.secrets_cache_seconds == 7
+    reset_caches()  # a new container
     assert config.get_settings().secrets_cache_seconds == 8
+    reset_caches()
+
+
+def test_every_variable_is_read_through_the_settings_model(monkeypatch):
+    for name, value in {"TRIAGE_REVIEW_THRESHOLD": "0.4", "TRIAGE_MODEL_PATH": "/tmp/m.bin", "LOG_LEVEL": "debug",
+                        "CORS_ORIGIN": "https://inbox.example.com", "AWS_REGION": "eu-west-1",
+                        "POWERTOOLS_SERVICE_NAME": "svc", "POWERTOOLS_METRICS_NAMESPACE": "Ns"}.items():
+        monkeypatch.setenv(name, value)
+    reset_caches()
+    settings = config.get_settings()
+    assert (settings.triage_review_threshold, settings.triage_model_path, settings.log_level, settings.cors_origin,
+            settings.aws_region, settings.powertools_service_name, settings.powertools_metrics_namespace) == (
+        0.4, "/tmp/m.bin", "DEBUG", "https://inbox.example.com", "eu-west-1", "svc", "Ns")
+    monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "")  # empty: not set (the model artifact's own threshold)
+    reset_caches()
+    assert config.get_settings().triage_review_threshold is None
+    reset_caches()
+
+
+def test_the_runtime_reads_no_variable_but_through_the_settings_model():
+    """os.environ is read only by config.py: the settings model, and dev secrets (SSM in prod)."""
+    import ast
+
+    readers = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
+                readers.append(path.relative_to(ROOT).as_posix())
+    assert set(readers) == {"chalicelib/config.py"}, readers

@@ -155,13 +155,6 @@ def test_bad_input_gets_a_json_4xx_and_stores_nothing(api, table, route, case, b
     assert item_count(table) == before
 
 
-def test_an_unknown_platform_is_a_404_json_error(api, table):
-    response = api.http.post("/webhooks/myspace", body=b"{}", headers={"Content-Type": "application/json"})
-    assert response.status_code == 404
-    assert json.loads(response.body)["error"]["code"] == "unknown_platform"
-    assert item_count(table) == 0
-
-
 def test_generic_refuses_a_timestamp_outside_five_minutes(api, table):
     import time
 

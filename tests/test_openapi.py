@@ -1,5 +1,5 @@
-"""GET /openapi.json: a valid OpenAPI 3.1 document listing exactly the app's routes, with their security,
-parameters and every error response in the one error shape."""
+"""GET /openapi.json: a valid OpenAPI 3.1 document generated from the route table, listing exactly the app's
+routes, with their security, parameters, bodies, responses and every error response in the one error shape."""
 
 from __future__ import annotations
 
@@ -7,20 +7,22 @@ import json
 
 import pytest
 
+from app import routes
 from chalicelib import openapi
 
-PUBLIC = {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.json", "GET"),
-          ("/webhooks/{platform}", "GET"), ("/webhooks/{platform}", "POST")}
+WEBHOOKS = ("meta", "x", "telegram", "generic")
+PUBLIC = {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.json", "GET"), ("/webhooks/meta", "GET"), ("/webhooks/x", "GET"),
+          *((f"/webhooks/{platform}", "POST") for platform in WEBHOOKS)}
 # routes every valid key may call: they cannot answer 403 (an agent asking for a message outside its
 # queues gets 404, not 403); tests/test_security.py walks every route with every role to prove it
 ANY_KEY = {("/queues", "GET"), ("/messages/{message_id}", "GET")}
 ERROR_STATUSES = {400, 401, 403, 404, 409, 413, 415, 503}
-ERROR_REF = "#/components/schemas/ErrorBody"
+ERROR_REF = "#/components/schemas/ErrorOut"
 
 
 @pytest.fixture(scope="module")
 def document():
-    return openapi.build()
+    return openapi.build(routes.operations)
 
 
 def operations(document):
@@ -91,16 +93,37 @@ def test_non_public_routes_need_a_bearer_key_and_document_401_and_403(document):
             assert "403" in operation["responses"], (path, method)
 
 
-def test_webhooks_document_their_signature_headers(document):
-    post = document["paths"]["/webhooks/{platform}"]["post"]
-    headers = {p["name"].lower() for p in post["parameters"] if p["in"] == "header"}
-    assert headers == {"x-hub-signature-256", "x-twitter-webhooks-signature", "x-telegram-bot-api-secret-token",
-                       "x-timestamp", "x-signature"}
-    assert {"401", "413", "415"} <= set(post["responses"])
-    [platform] = [p for p in post["parameters"] if p["name"] == "platform"]
-    from chalicelib.platforms import REGISTRY
+SIGNED_BY = {"meta": {"x-hub-signature-256"}, "x": {"x-twitter-webhooks-signature"},
+             "telegram": {"x-telegram-bot-api-secret-token"}, "generic": {"x-timestamp", "x-signature"}}
+PAYLOADS = {"meta": ["MetaPayload"], "x": ["XPayload"], "telegram": ["Update"],
+            "generic": ["GenericBody", "GenericMessage"]}
 
-    assert platform["schema"]["enum"] == sorted(REGISTRY)
+
+@pytest.mark.parametrize("platform", WEBHOOKS)
+def test_each_webhook_documents_its_own_payload_and_required_signature_headers(document, platform):
+    post = document["paths"][f"/webhooks/{platform}"]["post"]
+    headers = {p["name"].lower(): p for p in post["parameters"] if p["in"] == "header"}
+    assert set(headers) == SIGNED_BY[platform]
+    assert all(p["required"] for p in headers.values())
+    assert {"401", "413", "415"} <= set(post["responses"])
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    refs = [s["$ref"] for s in schema["anyOf"]] if "anyOf" in schema else [schema["$ref"]]
+    assert refs == ["#/components/schemas/" + name for name in PAYLOADS[platform]]
+
+
+def test_the_handshakes_document_their_required_query(document):
+    x = {p["name"]: p for p in document["paths"]["/webhooks/x"]["get"]["parameters"]}
+    from chalicelib.platforms.meta import CHALLENGE_PATTERN
+    from chalicelib.platforms.x import CRC_TOKEN_PATTERN
+
+    assert x["crc_token"]["required"] and x["crc_token"]["schema"]["pattern"] == CRC_TOKEN_PATTERN
+    meta = {p["name"]: p for p in document["paths"]["/webhooks/meta"]["get"]["parameters"]}
+    assert set(meta) == {"hub.mode", "hub.verify_token", "hub.challenge"} and all(p["required"] for p in meta.values())
+    assert meta["hub.mode"]["schema"]["const"] == "subscribe"
+    assert meta["hub.challenge"]["schema"]["pattern"] == CHALLENGE_PATTERN
+    assert "text/plain" in document["paths"]["/webhooks/meta"]["get"]["responses"]["200"]["content"]
+    assert document["paths"]["/webhooks/x"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CrcOut"}
 
 
 def test_every_error_response_is_the_error_body(document):
@@ -115,7 +138,7 @@ def test_every_error_response_is_the_error_body(document):
             response = operation["responses"][str(status)]
             assert response["description"]
             assert response["content"] == {"application/json": {"schema": {"$ref": ERROR_REF}}}, (path, method, status)
-    error = document["components"]["schemas"]["ErrorBody"]
+    error = document["components"]["schemas"]["ErrorOut"]
     assert error["required"] == ["error"]
     assert set(document["components"]["schemas"]["ErrorDetail"]["required"]) == {"code", "message"}
 
@@ -128,14 +151,20 @@ def test_query_parameters_have_their_types_and_enums(document):
     assert listing["status"]["schema"]["enum"] == ["open", "claimed", "snoozed", "resolved"]
     assert (listing["limit"]["schema"]["type"], listing["limit"]["schema"]["minimum"],
             listing["limit"]["schema"]["maximum"]) == ("integer", 1, 100)
-    assert listing["cursor"]["schema"]["type"] == "string"
+    assert listing["cursor"]["schema"]["pattern"] == "^[A-Za-z0-9_-]{1,2000}$"
     assert listing["name"]["schema"]["enum"] == ["customer_service", "stance", "community"]
     assert not any(p["required"] for p in listing.values() if p["in"] == "query")
     stats = parameters("/stats")
     assert stats["granularity"]["schema"]["enum"] == ["hour", "day"]
     assert set(stats) == {"from", "to", "granularity", "tz", "platform", "queue"}
+    from zoneinfo import available_timezones
+
+    assert stats["tz"]["schema"]["enum"] == sorted(available_timezones()) and "UTC" in stats["tz"]["schema"]["enum"]
+    for moment in ("from", "to"):
+        assert stats[moment]["schema"] == {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
+    assert stats["platform"]["schema"]["maxLength"] == 100
     spikes = parameters("/stats/spikes")
-    assert (spikes["baseline_hours"]["schema"]["minimum"], spikes["baseline_hours"]["schema"]["maximum"]) == (24, 168)
+    assert spikes["baseline_hours"]["schema"] == {"type": "integer", "minimum": 24, "maximum": 168, "default": 168}
     assert parameters("/stats/export.csv").keys() == stats.keys()
 
 
@@ -148,29 +177,53 @@ def test_request_and_response_bodies_come_from_the_pydantic_models(document):
     def ok(path, method, status="200", media="application/json"):
         return paths[path][method]["responses"][status]["content"][media]["schema"]
 
-    assert body("/messages/{message_id}/reroute") == {"$ref": "#/components/schemas/RerouteRequest"}
-    assert body("/admin/keys") == {"$ref": "#/components/schemas/KeyCreateRequest"}
+    assert body("/messages/{message_id}/reroute") == {"$ref": "#/components/schemas/RerouteCreate"}
+    assert body("/admin/keys") == {"$ref": "#/components/schemas/KeyCreate"}
     assert paths["/queues/{name}/claim"]["post"]["requestBody"]["required"] is False
-    assert schemas["ClaimRequest"]["properties"]["count"]["maximum"] == 50
-    assert schemas["ClaimRequest"]["additionalProperties"] is False
+    claim = schemas["ClaimCreate"]
+    assert claim["properties"]["count"]["maximum"] == 50 and claim["additionalProperties"] is False
+    assert claim["properties"]["lease_seconds"]["type"] == "integer"  # 8860.0 is an integer in JSON Schema, and here
+    # the role decides whether queues are required: a discriminated oneOf
+    keys = schemas["KeyCreate"]
+    assert keys["discriminator"]["propertyName"] == "role"
+    assert keys["discriminator"]["mapping"] == {"agent": "#/components/schemas/AgentKeyCreate",
+                                                "manager": "#/components/schemas/StaffKeyCreate",
+                                                "admin": "#/components/schemas/StaffKeyCreate"}
+    assert "queues" in schemas["AgentKeyCreate"]["required"] and schemas["AgentKeyCreate"]["properties"]["queues"][
+        "minItems"] == 1
+    assert "queues" not in schemas["StaffKeyCreate"].get("required", [])
+    assert '"ge"' not in json.dumps(document) and '"le"' not in json.dumps(document)  # every bound is JSON Schema
     assert ok("/admin/keys", "post", "201") == {"$ref": "#/components/schemas/IssuedKeyOut"}
     assert ok("/queues/{name}/messages", "get") == {"$ref": "#/components/schemas/MessagePage"}
     assert ok("/stats/export.csv", "get", media="text/csv") == {"type": "string"}
     assert "content" not in paths["/admin/keys/{key_id}"]["delete"]["responses"]["204"]
     assert "from" in schemas["CorrectionOut"]["properties"]  # by alias, as the API answers
     assert "secret_hash" not in json.dumps(schemas["KeyOut"])
-    webhook = body("/webhooks/{platform}")["anyOf"]
-    assert {"#/components/schemas/" + m for m in ("MetaPayload", "XPayload", "Update", "GenericBody")} <= {
-        s["$ref"] for s in webhook}
+    assert ok("/stats", "get") == {"$ref": "#/components/schemas/StatsOut"}
+    assert ok("/queues/{name}/claim", "post") == {"$ref": "#/components/schemas/ClaimOut"}
 
 
-def test_served_without_a_key_and_built_once(api):
-    openapi.document.cache_clear()
+def test_served_without_a_key_and_built_once(api, monkeypatch):
+    builds = []
+    monkeypatch.setattr(openapi, "_built", {})
+    monkeypatch.setattr(openapi, "build", lambda operations, build=openapi.build: builds.append(1) or build(operations))
     response = api.http.get("/openapi.json")
     assert response.status_code == 200
-    assert json.loads(response.body) == openapi.build()
-    assert openapi.document() is openapi.document()
-    assert openapi.document.cache_info().misses == 1
+    assert json.loads(response.body) == openapi.build(routes.operations)
+    api.http.get("/openapi.json")
+    assert openapi.document(routes) is openapi.document(routes)
+    assert len(builds) == 2  # the request's (once per container) and this test's own
+
+
+def test_every_route_is_declared_in_the_route_table():
+    """app.routes (what Chalice serves) is exactly what the route table declared, one view per operation."""
+    from app import app
+
+    served = {(path, method): entry.view_function.__name__ for path, methods in app.routes.items()
+              for method, entry in methods.items()}
+    declared = {(o.path, o.method): o.handler.__name__ for o in routes.operations}
+    assert served == declared
+    assert len(routes.operations) == len(declared)
 
 
 def test_the_builder_stays_light():
@@ -183,4 +236,4 @@ def test_the_builder_stays_light():
                 for alias in node.names}
     absolute |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
-    assert absolute <= {"__future__", "functools", "dataclasses", "typing", "pydantic"}, absolute
+    assert absolute <= {"__future__", "importlib", "typing", "pydantic", "app"}, absolute

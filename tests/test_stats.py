@@ -137,12 +137,32 @@ def test_csv_export_has_the_same_numbers(api, keys):
         assert int(row["bucket_messages_x"]) == bucket["platforms"].get("x", 0)
 
 
-@pytest.mark.parametrize("query", ["tz=Mars/Olympus", "granularity=week", "from=yesterday",
-                                   "from=2026-11-20&to=2026-11-19", "queue=sales",
-                                   "from=2020-01-01&to=2026-01-01"])
+@pytest.mark.parametrize("query", ["tz=Mars/Olympus", "tz=../../etc/passwd", "granularity=week", "from=yesterday",
+                                   "to=2026-02-30", "queue=sales", "platform=" + "p" * 101])
 def test_bad_stats_queries_are_400(api, keys, query):
     status, body = call(api, "GET", f"/stats?{query}", keys["manager"])
     assert status == 400 and body["error"]["code"] == "invalid_query"
+
+
+@pytest.mark.parametrize("query,served", [
+    # at most 366 days from `from` by the day, 31 by the hour
+    ("from=2020-01-01&to=2026-01-01&granularity=day", ("2020-01-01T00:00:00+00:00", "2021-01-01T00:00:00+00:00")),
+    ("from=2020-01-01&to=2026-01-01", ("2020-01-01T00:00:00+00:00", "2020-02-01T00:00:00+00:00")),
+    # from after to: an empty range at from
+    ("from=2026-11-20&to=2026-11-19", ("2026-11-20T00:00:00+00:00", "2026-11-20T00:00:00+00:00")),
+    # only 2000-2099 is served
+    ("from=1990-01-01&to=2000-01-02", ("2000-01-01T00:00:00+00:00", "2000-01-02T00:00:00+00:00")),
+    ("from=0001-01-01&to=0001-01-02&tz=Asia/Tokyo", ("2000-01-01T09:00:00+09:00", "2000-01-01T09:00:00+09:00")),
+    ("from=9999-12-31T23:59:59-05:00", ("2100-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00")),
+])
+def test_the_answer_says_the_range_served(api, keys, query, served):
+    """Any pair of valid dates is answered (the document cannot say `from < to`): the range is cut to what is
+    served, and the answer says so."""
+    status, body = call(api, "GET", f"/stats?{query}", keys["manager"])
+    assert status == 200, body
+    assert (body["from"], body["to"]) == served
+    if served[0] == served[1]:
+        assert body["buckets"] == [] and body["model_accuracy"]["by_version"] == []
 
 
 def test_spike_baseline_outside_24_to_168_hours_is_400(api, keys):

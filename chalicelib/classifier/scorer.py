@@ -11,11 +11,11 @@ from __future__ import annotations
 import heapq
 import math
 import mmap
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import get_settings
 from .artifact import MAGIC, Container, bucket_of, read_artifact, unpack_artifact
 from .features import NOT_FROM_TEXT, analyze
 
@@ -175,10 +175,9 @@ def get_model() -> TriageModel:
     if _model is None:
         with _lock:
             if _model is None:
-                _model = TriageModel.load(os.environ.get("TRIAGE_MODEL_PATH") or DEFAULT_MODEL_PATH)
+                _model = TriageModel.load(get_settings().triage_model_path or DEFAULT_MODEL_PATH)
     return _model
 
 
 def classify(text: str) -> Triage:
-    threshold = os.environ.get("TRIAGE_REVIEW_THRESHOLD")
-    return get_model().classify(text, float(threshold) if threshold else None)
+    return get_model().classify(text, get_settings().triage_review_threshold)

@@ -17,6 +17,7 @@ REGISTRY: dict[str, str] = {
     "telegram": "chalicelib.platforms.telegram:TelegramAdapter",
     "generic": "chalicelib.platforms.generic:GenericAdapter",
 }
+HANDSHAKES = ("meta", "x")  # platforms that GET their webhook URL before posting to it
 _loaded: dict[str, PlatformAdapter] = {}
 
 
@@ -29,4 +30,4 @@ def get_adapter(route: str) -> PlatformAdapter:
     return _loaded[route]
 
 
-__all__ = ["REGISTRY", "Batch", "PlatformAdapter", "WebhookRequest", "get_adapter"]
+__all__ = ["HANDSHAKES", "REGISTRY", "Batch", "PlatformAdapter", "WebhookRequest", "get_adapter"]

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from ..errors import Forbidden, InvalidSignature
 from ..models import InboundEvent, Skip
@@ -70,6 +70,11 @@ class PlatformAdapter:
 
     route: str  # the `{platform}` in /webhooks/{platform}
     secret_names: tuple[str, ...] = ()  # configuration names this adapter reads
+    # the contract (the OpenAPI document): the bodies this platform posts, the headers that sign them
+    # (name, what it holds), and the handshake's query string model when the platform has one
+    payloads: ClassVar[tuple[type, ...]] = ()
+    signature_headers: ClassVar[tuple[tuple[str, str], ...]] = ()
+    handshake_query: ClassVar[type | None] = None
 
     def handshake(self, request: WebhookRequest, secret: SecretLookup) -> HandshakeResponse:
         raise Forbidden(f"{self.route} webhooks have no GET handshake", code="no_handshake")

@@ -66,7 +66,8 @@ import time
 from datetime import datetime, timezone
 from typing import Annotated, Any, Callable, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema,
+                      model_validator)
 
 from ..errors import InvalidSignature
 from ..language import detect_language
@@ -119,7 +120,9 @@ class GenericMessage(_Strict):
     channel: Channel
     author: GenericAuthor
     text: str
-    created_at: Annotated[datetime, PlainValidator(_iso_datetime)]
+    created_at: Annotated[datetime, PlainValidator(_iso_datetime), WithJsonSchema({
+        "type": "string", "description": "ISO 8601 date and time, e.g. 2024-05-01T09:30:00+09:00 (UTC without an "
+                                         "offset)"})]
     parent_id: NativeId | None = None
     thread_id: NativeId | None = None
     conversation_id: NativeId | None = None
@@ -147,6 +150,9 @@ class GenericBody(_Strict):
 class GenericAdapter(PlatformAdapter):
     route = "generic"
     secret_names = (SECRET,)
+    payloads = (GenericBody, GenericMessage)  # a batch, or one message alone
+    signature_headers = (("X-Timestamp", "unix seconds, within 300 s of the server clock"),
+                         ("X-Signature", 'sha256=<hex HMAC-SHA256(GENERIC_WEBHOOK_SECRET, "<X-Timestamp>." + raw body)>'))
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock

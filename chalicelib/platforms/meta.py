@@ -10,7 +10,7 @@ import hmac
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import BadRequest, Forbidden
 from ..language import detect_language
@@ -92,24 +92,40 @@ class MetaPayload(_Lenient):
 
 
 _REMOVAL_VERBS = {"remove", "hide", "delete"}
-_CHALLENGE = re.compile(r"[0-9]{1,64}")
+CHALLENGE_PATTERN = r"^[0-9]{1,64}$"
 _RECEIPTS = ("read", "delivery", "reaction", "postback", "referral", "optin", "account_linking")
+
+
+class HubQuery(BaseModel):
+    """The subscription handshake's query string, as Meta sends it."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    mode: Literal["subscribe"] = Field(alias="hub.mode")
+    verify_token: str = Field(alias="hub.verify_token", min_length=1, max_length=1_000,
+                              description="META_VERIFY_TOKEN, as entered in the App Dashboard")
+    challenge: str = Field(alias="hub.challenge", pattern=CHALLENGE_PATTERN, description="echoed as text/plain")
 
 
 class MetaAdapter(PlatformAdapter):
     route = "meta"
     secret_names = ("META_APP_SECRET", "META_VERIFY_TOKEN")
+    payloads = (MetaPayload,)
+    signature_headers = (("X-Hub-Signature-256", "sha256=<hex HMAC-SHA256(META_APP_SECRET, raw body)>"),)
+    handshake_query = HubQuery
 
     def handshake(self, request: WebhookRequest, secret: SecretLookup) -> HandshakeResponse:
+        # Meta's documented answer to a handshake that is not its own (mode, token) is 403
         token = request.query.get("hub.verify_token") or ""
         if request.query.get("hub.mode") != "subscribe" or not hmac.compare_digest(
             token.encode(), secret("META_VERIFY_TOKEN").encode()
         ):
             raise Forbidden("hub.mode must be subscribe and hub.verify_token must match", code="verification_failed")
-        challenge = request.query.get("hub.challenge", "")
-        if not _CHALLENGE.fullmatch(challenge):  # Meta sends digits; echoing anything else would reflect input
-            raise BadRequest("hub.challenge must be 1-64 digits, as Meta sends it", code="invalid_challenge")
-        return HandshakeResponse(challenge, content_type="text/plain; charset=utf-8")
+        try:
+            query = HubQuery.model_validate(dict(request.query))
+        except ValidationError:  # Meta sends digits; echoing anything else would reflect input
+            raise BadRequest("hub.challenge must be 1-64 digits, as Meta sends it", code="invalid_challenge") from None
+        return HandshakeResponse(query.challenge, content_type="text/plain; charset=utf-8")
 
     def verify(self, request: WebhookRequest, secret: SecretLookup) -> None:
         check_signature(request.header("X-Hub-Signature-256"), secret("META_APP_SECRET"), request.body,

@@ -81,6 +81,8 @@ _KINDS = {
 class TelegramAdapter(PlatformAdapter):
     route = "telegram"
     secret_names = (SECRET,)
+    payloads = (Update,)
+    signature_headers = ((TOKEN_HEADER, "TELEGRAM_SECRET_TOKEN, as given to setWebhook"),)
 
     def verify(self, request: WebhookRequest, secret: SecretLookup) -> None:
         check_token(request.header(TOKEN_HEADER), secret(SECRET), header=TOKEN_HEADER)

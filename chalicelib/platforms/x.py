@@ -12,7 +12,8 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError,
+                      WithJsonSchema, model_validator)
 
 from ..errors import BadRequest
 from ..language import detect_language
@@ -26,7 +27,7 @@ SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 # X's crc_token is a short base64 string. The CRC answer is the HMAC a POST of the same bytes would carry,
 # so anything else (a JSON body above all) must never be signed: the token's alphabet has no "{", "[" or
 # quote, and no body made of it is a payload we accept (X's own docs sign the example "test token").
-CRC_TOKEN = re.compile(r"[A-Za-z0-9+/_= -]{1,256}")
+CRC_TOKEN_PATTERN = r"^[A-Za-z0-9+/_= -]{1,256}$"
 
 
 def _id(value: Any) -> Any:
@@ -49,7 +50,8 @@ def _tweet_time(value: Any) -> datetime:
         raise ValueError(f"created_at out of range: {value!r}") from exc
 
 
-TweetTime = Annotated[datetime, PlainValidator(_tweet_time)]
+TweetTime = Annotated[datetime, PlainValidator(_tweet_time),
+                      WithJsonSchema({"type": "string", "description": "e.g. Thu Dec 19 11:27:49 +0000 2019"})]
 
 
 class _Lenient(BaseModel):
@@ -176,17 +178,29 @@ def unescape(text: str) -> str:
     return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
 
 
+class CrcQuery(BaseModel):
+    """The CRC check's query string."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    crc_token: str = Field(pattern=CRC_TOKEN_PATTERN, description="the challenge X asks to have signed")
+
+
 class XAdapter(PlatformAdapter):
     route = "x"
     secret_names = (SECRET,)
+    payloads = (XPayload,)
+    signature_headers = ((SIGNATURE_HEADER, "sha256=<base64 HMAC-SHA256(X_CONSUMER_SECRET, raw body)>"),)
+    handshake_query = CrcQuery
 
     def handshake(self, request: WebhookRequest, secret: SecretLookup) -> HandshakeResponse:
-        token = request.query.get("crc_token")
-        if not token:
+        if not request.query.get("crc_token"):
             raise BadRequest("crc_token query parameter is required", code="missing_crc_token")
-        if not CRC_TOKEN.fullmatch(token):
+        try:
+            token = CrcQuery.model_validate(dict(request.query)).crc_token
+        except ValidationError:
             raise BadRequest("crc_token must be 1-256 base64 characters (A-Z a-z 0-9 + / _ - = and space)",
-                             code="invalid_crc_token")
+                             code="invalid_crc_token") from None
         digest = hmac_sha256(secret(SECRET), token.encode())
         return HandshakeResponse({"response_token": "sha256=" + base64.b64encode(digest).decode()})
 

@@ -91,6 +91,8 @@ def _hours(start: datetime, end: datetime) -> tuple[str, str]:
 
 def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
     """(hour, counts) of every shard of the queue's hourly counters that overlap [start, end)."""
+    if start >= end:  # an empty range (from >= to) reads nothing
+        return []
     lo, hi = VolumeCounterKeys.between(*_hours(start, end))
     with dynamo.storage_errors():
         return list(dynamo.query_pages(
@@ -102,6 +104,8 @@ def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[st
 
 def accuracy_counters(queue: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Every shard of the queue's daily accuracy counters in [start, end)."""
+    if start >= end:
+        return []
     lo, hi = ModelCounterKeys.between(start.strftime("%Y-%m-%d"), (end - timedelta(microseconds=1)).strftime("%Y-%m-%d"))
     with dynamo.storage_errors():
         return list(dynamo.query_pages(

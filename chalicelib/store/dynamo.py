@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import random
 import time
 from contextlib import contextmanager
@@ -76,8 +75,7 @@ def reset_clients() -> None:
 
 def client():
     settings = get_settings()
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or settings.aws_region
-    return _client(settings.dynamodb_endpoint_url, region)
+    return _client(settings.dynamodb_endpoint_url, settings.aws_region)
 
 
 def table_name() -> str:

@@ -17,6 +17,7 @@ from chalicelib.classifier import scorer
 from chalicelib.classifier.artifact import MAGIC, from_bytes, pack_artifact, read_artifact, to_bytes
 from chalicelib.classifier.features import normalize
 from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TOP_TERMS, Triage, TriageModel, classify, get_model
+from support import reset_caches
 from training.corpus import LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,10 @@ def default_model(monkeypatch):
     """classify() as deployed: the committed artifact, the artifact's own threshold."""
     monkeypatch.delenv("TRIAGE_MODEL_PATH", raising=False)
     monkeypatch.delenv("TRIAGE_REVIEW_THRESHOLD", raising=False)
+    reset_caches()
     monkeypatch.setattr(scorer, "_model", None)
+    yield
+    reset_caches()
 
 
 def test_import_and_classify_without_scientific_stack():
@@ -134,14 +138,19 @@ def test_needs_review_threshold_env_override(monkeypatch):
     confidence = classify(text).confidence
     assert 1 / len(LABELS) < confidence < 1.0
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", repr(min(1.0, confidence + 1e-6)))
+    reset_caches()
     assert classify(text).needs_review is True  # under the threshold
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", repr(confidence))
+    reset_caches()
     assert classify(text).needs_review is False  # at the threshold: not under it
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "0")
+    reset_caches()
     assert classify(text).needs_review is False
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "1.01")
+    reset_caches()
     assert all(classify(t).needs_review for t in [*CLEAR.values(), *JAPANESE.values(), ""])
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "")  # empty: the artifact's threshold
+    reset_caches()
     assert classify(text).needs_review == (confidence < get_model().review_threshold)
 
 
@@ -150,6 +159,7 @@ def test_model_path_env_and_single_load(monkeypatch, tmp_path):
     path = tmp_path / "tiny.json"  # plain JSON is accepted too
     path.write_text(json.dumps(artifact), encoding="utf-8")
     monkeypatch.setenv("TRIAGE_MODEL_PATH", str(path))
+    reset_caches()
     result = classify("meetup")
     assert (result.category, result.model_version) == ("community", artifact["version"])
     assert result.top_terms[0].term == "meetup"

@@ -212,6 +212,25 @@ def test_template_has_the_table(packaged):
         assert [i["IndexName"] for i in props["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
 
 
+def test_api_gateway_answers_unknown_routes_in_the_error_shape(packaged):
+    """API Gateway refuses a path or method it has no route for itself (Lambda never sees it): 404 unknown_route
+    in the API's error shape, as the local server answers; its other refusals keep their status, in our shape."""
+    for p in packaged.values():
+        api = p.template["Resources"][infra.API]
+        assert api["Type"] == "AWS::Serverless::Api"
+        responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+        assert set(responses) == {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"}
+        unknown = responses["MISSING_AUTHENTICATION_TOKEN"]
+        assert unknown["statusCode"] == 404
+        assert json.loads(unknown["responseTemplates"]["application/json"]) == {
+            "error": {"code": "unknown_route", "message": "no route for this method and path"}}
+        for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+            assert "statusCode" not in responses[kind]
+            assert responses[kind]["responseTemplates"]["application/json"].endswith(
+                '"message": $context.error.messageString}}')
+        assert p.template["Resources"][infra.API]["Properties"]["DefinitionBody"]["paths"]  # Chalice's routes kept
+
+
 def test_function_environment_references_the_table(packaged):
     config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
     for stage, p in packaged.items():
@@ -506,7 +525,9 @@ def test_cfn_lint_passes_on_the_sam_translation(packaged):
 
 def test_without_snapstart_the_template_has_no_alias():
     document = infra.resources(with_snapstart=False)["Resources"]
-    assert infra.API not in document and infra.API_PERMISSION not in document
+    # the REST API keeps only its gateway responses: no route is pointed at an alias
+    assert set(document[infra.API]["Properties"]["DefinitionBody"]) == {"x-amazon-apigateway-gateway-responses"}
+    assert infra.API_PERMISSION not in document
     assert not {"SnapStart", "AutoPublishAlias"} & set(document[infra.FUNCTION]["Properties"])
     assert infra.resources()["Resources"][infra.FUNCTION]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
 
