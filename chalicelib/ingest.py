@@ -100,6 +100,8 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
     """Store one event (and say its category); redeliveries of anything already applied change nothing."""
     if event.kind == EventKind.REMOVE:
         return store.mark_removed(event.message_id, now, actor="platform"), None
+    if event.kind == EventKind.STATUS or (event.message is not None and event.message.direction != "inbound"):
+        return Outcome.UNKNOWN, None  # delivery reports and the brand's own messages: stored by the replies work
     triaged = triage(event, now)
     if event.kind == EventKind.EDIT:
         stored = store.get_message(event.message_id)

@@ -23,6 +23,13 @@ QUEUES = ("customer_service", "stance", "community")
 # the author id of a message whose payload names no author (it is never counted as repeated contact)
 UNKNOWN_AUTHOR = "unknown"
 Queue = Literal["customer_service", "stance", "community"]
+# who wrote a message: the public (triaged, queued) or the brand itself (echoes, page replies, outgoing DMs:
+# stored in their conversation, never triaged)
+INBOUND, OUTBOUND = "inbound", "outbound"
+Direction = Literal["inbound", "outbound"]
+# what the platforms report of a message the brand sent (WhatsApp statuses, Messenger delivery/read, echoes)
+DELIVERY_STATES = ("sent", "delivered", "read", "failed")
+DeliveryState = Literal["sent", "delivered", "read", "failed"]
 
 
 class InvalidMessage(ValueError):
@@ -101,9 +108,13 @@ class Message:
     thread_id: str | None = None
     conversation_id: str | None = None
     text_truncated: bool = False  # set when the text was longer than MAX_TEXT_BYTES
+    # the brand's account the message was sent to (outbound: sent from): Facebook Page id, Instagram account id,
+    # WhatsApp phone number id, X user id (for_user_id), Telegram bot ("bot"); a channel is (platform, account)
+    account: str | None = None
+    direction: Direction = INBOUND
 
     def __post_init__(self) -> None:
-        for name in ("id", "parent_id", "thread_id", "conversation_id"):
+        for name in ("id", "parent_id", "thread_id", "conversation_id", "account"):
             _check_id(name, getattr(self, name))
         encoded = _valid_text("text", self.text)
         if encoded is not None and len(encoded) > MAX_TEXT_BYTES:
@@ -118,9 +129,38 @@ class Message:
 
 
 class EventKind(str, Enum):
-    NEW = "new"  # a message to triage (an edit of an unknown message is new too)
+    NEW = "new"  # a message to triage (an edit of an unknown message is new too); outbound ones are stored only
     EDIT = "edit"  # new text for a stored message: triage again
     REMOVE = "remove"  # deleted or hidden on the platform
+    STATUS = "status"  # what became of a message the brand sent (delivered, read, failed)
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """A platform's report on a message the brand sent.
+
+    `platform_message_id` names one sent message (WhatsApp wamid, Messenger mid); a Messenger `read` (and a
+    `delivery` without mids) carries only a `watermark`: every message sent to `recipient_id` on `account` at or
+    before it has reached that state.
+    """
+
+    platform: str
+    state: DeliveryState
+    at: datetime
+    account: str | None = None
+    recipient_id: str | None = None
+    platform_message_id: str | None = None
+    watermark: datetime | None = None
+    error: str | None = None  # the platform's error code and title, for `failed`
+
+    def __post_init__(self) -> None:
+        for name in ("platform_message_id", "recipient_id", "account"):
+            _check_id(name, getattr(self, name))
+        if self.state not in DELIVERY_STATES:
+            raise InvalidMessage(f"state: must be one of {', '.join(DELIVERY_STATES)}")
+        object.__setattr__(self, "at", _utc(self.at))
+        if self.watermark is not None:
+            object.__setattr__(self, "watermark", _utc(self.watermark))
 
 
 @dataclass(frozen=True)
@@ -130,6 +170,7 @@ class InboundEvent:
     kind: EventKind
     message_id: str
     message: Message | None = None  # set for NEW and EDIT
+    status: DeliveryStatus | None = None  # set for STATUS; message_id is then "<platform>:<platform message id>"
     # orders the edits of one message where the platform's signature covers a time (generic: X-Timestamp);
     # an edit whose version sorts before the one applied is ignored, so a replayed older edit cannot revert
     version: str | None = None
