@@ -17,13 +17,15 @@ from chalicelib import auth, ingest, observability, snapstart, stats
 from chalicelib.config import get_settings
 from chalicelib.domain import errors as domain
 from chalicelib.domain.workflow import Actor
-from chalicelib.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge
+from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, FailedDependency, Forbidden, NotFound,
+                               PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (ClaimCreate, ClaimOut, CrcOut, HealthOut, IngestOut, IssuedKeyOut, KeyCreate,
-                                KeysOut, ListQuery, MessageOut, MessagePage, QueuesOut, RerouteCreate,
-                                ResolveCreate, SnoozeCreate, SpikesOut, SpikesQuery, StatsOut, StatsQuery)
-from chalicelib.store import messages, queue
+from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, HealthOut,
+                                IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage,
+                                QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate, SnoozeCreate,
+                                SpikesOut, SpikesQuery, StatsOut, StatsQuery)
+from chalicelib.store import conversations, messages, queue
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
 snapstart.register()  # under Lambda SnapStart: load everything before the snapshot, refresh after each restore
@@ -43,10 +45,20 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.ConcurrentChange: Conflict,
     domain.NotClaimHolder: Forbidden,
     domain.InvalidRequest: BadRequest,
+    domain.IdempotencyKeyReused: Conflict,
+    domain.OutsideReplyWindow: Unprocessable,
 }
+# why a reply was not sent (its code) -> the answer's status
+REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
+                  "channel_token_missing": FailedDependency, "recipient_unreachable": Unprocessable,
+                  "platform_rejected": Unprocessable, "platform_rate_limited": TooManyRequests}
 
 
 def http_error(error: domain.DomainError) -> ApiError:
+    if isinstance(error, domain.ReplyNotSent):
+        status = REPLY_NOT_SENT.get(error.code, BadGateway)
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+        return status(error.message, code=error.code, headers=headers)
     status = next(http for kind, http in DOMAIN_ERRORS.items() if isinstance(error, kind))
     return status(error.message, code=error.code)
 
@@ -211,10 +223,22 @@ def queue_claim(name, caller, body: ClaimCreate):
 
 
 def _working(caller, message_id):
-    """The message the caller acts on (read once), after the queue-scope check."""
+    """The conversation the caller acts on (read once), after the queue-scope check: the message's own when it
+    opened one, else the conversation it belongs to."""
     stored = messages.get_message(message_id)
+    if stored is not None and stored.is_member:
+        stored = messages.get_message(stored.conversation)
     if stored is None or not caller.can_work(stored.queue):
         # an agent outside the message's queue learns nothing about it
+        raise NotFound(f"no message {message_id!r}", code="unknown_message")
+    return stored
+
+
+def _reading(caller, message_id):
+    """A message as stored (a conversation's later message too), after the queue-scope check of its conversation."""
+    stored = messages.get_message(message_id)
+    head = messages.get_message(stored.conversation) if stored is not None and stored.is_member else stored
+    if stored is None or head is None or not caller.can_work(head.queue):
         raise NotFound(f"no message {message_id!r}", code="unknown_message")
     return stored
 
@@ -222,7 +246,7 @@ def _working(caller, message_id):
 @routes.route("GET", "/messages/{message_id}", "a message with its triage, history and corrections",
               response=MessageOut, errors=(404, 503))
 def message_detail(message_id, caller):
-    return MessageOut.of(_working(caller, message_id), with_history=True)
+    return MessageOut.of(_reading(caller, message_id), with_history=True)
 
 
 @routes.route("POST", "/messages/{message_id}/release", "give a claimed message back to its queue",
@@ -252,6 +276,73 @@ def message_resolve(message_id, caller, body: ResolveCreate):
 def message_reroute(message_id, caller, body: RerouteCreate):
     stored = _working(caller, message_id)
     return MessageOut.of(queue.reroute(stored, acting(caller), body.queue, body.reason, now()))
+
+
+# conversations: the queue item -------------------------------------------------------------------------
+
+@routes.route("GET", "/queues/{name}/conversations", "a page of a queue's conversations, highest priority first, then oldest",
+              query=ListQuery, response=ConversationPage, errors=(403, 404, 503))
+def queue_conversations(name, caller, query: ListQuery):
+    auth.require_queue(caller, name)
+    items, cursor = queue.list_messages(name, query.status, query.limit, query.cursor)
+    return ConversationPage(conversations=[MessageOut.of(i) for i in items], next_cursor=cursor)
+
+
+def _conversation(caller, conversation_id):
+    """The conversation the caller works on, after the queue-scope check (nothing about others' queues leaks)."""
+    stored = messages.get_message(conversation_id)
+    if stored is None or stored.is_member or not caller.can_work(stored.queue):
+        raise NotFound(f"no conversation {conversation_id!r}", code="unknown_conversation")
+    return stored
+
+
+@routes.route("GET", "/conversations/{conversation_id}",
+              "a conversation: its state, every message in order (with triage and history), its replies and reply window",
+              response=ConversationOut, errors=(404, 503))
+def conversation_detail(conversation_id, caller):
+    from chalicelib import replies
+
+    _conversation(caller, conversation_id)
+    return ConversationOut.of_conversation(*replies.view(conversation_id, now()))
+
+
+@routes.route("POST", "/conversations/{conversation_id}/release", "give a claimed conversation back to its queue",
+              response=MessageOut, errors=(403, 404, 409, 503))
+def conversation_release(conversation_id, caller):
+    return MessageOut.of(queue.release(_conversation(caller, conversation_id), acting(caller), now()))
+
+
+@routes.route("POST", "/conversations/{conversation_id}/snooze",
+              "set a claimed conversation aside until a time; it reopens then (or on a new customer message)",
+              body=SnoozeCreate, response=MessageOut, errors=(403, 404, 409, 503))
+def conversation_snooze(conversation_id, caller, body: SnoozeCreate):
+    until = body.until if body.until.tzinfo else body.until.replace(tzinfo=timezone.utc)
+    return MessageOut.of(queue.snooze(_conversation(caller, conversation_id), acting(caller), until, now()))
+
+
+@routes.route("POST", "/conversations/{conversation_id}/resolve", "resolve a conversation", body=ResolveCreate,
+              body_required=False, response=MessageOut, errors=(403, 404, 409, 503))
+def conversation_resolve(conversation_id, caller, body: ResolveCreate):
+    return MessageOut.of(queue.resolve(_conversation(caller, conversation_id), acting(caller), body.note, now()))
+
+
+@routes.route("POST", "/conversations/{conversation_id}/reroute",
+              "move a conversation to another queue (recorded as a correction of its first message)",
+              body=RerouteCreate, response=MessageOut, errors=(403, 404, 409, 503))
+def conversation_reroute(conversation_id, caller, body: RerouteCreate):
+    stored = _conversation(caller, conversation_id)
+    return MessageOut.of(queue.reroute(stored, acting(caller), body.queue, body.reason, now()))
+
+
+@routes.route("POST", "/conversations/{conversation_id}/replies",
+              "answer the conversation through its platform (claim holder or manager), sent once per idempotency key",
+              body=ReplyCreate, status=201, response=ReplyOut, errors=(400, 403, 404, 409, 422, 424, 429, 502, 503))
+def conversation_reply(conversation_id, caller, body: ReplyCreate):
+    from chalicelib import replies
+
+    _conversation(caller, conversation_id)
+    sent = replies.send(conversation_id, acting(caller), body.text, body.reply_to, body.idempotency_key, now())
+    return ReplyOut.of(sent)
 
 
 # the scheduled sweep -------------------------------------------------------------------------------

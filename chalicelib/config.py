@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     auto_resolve_customer_service: int = 14 * 86400
     auto_resolve_stance: int = 7 * 86400
     auto_resolve_community: int = 7 * 86400
+    # a customer message reopens its resolved conversation within this many seconds of the resolve (then it
+    # starts a new one); like a helpdesk's solved-to-closed delay
+    conversation_reopen_seconds: int = 4 * 86400
     # outbound events (chalicelib/events): the stage's EventBridge bus, the dead-letter queue of what could not
     # be published, and whether events carry the message text and author (only for trusted consumers)
     event_bus_name: str = "social-triage"

@@ -75,3 +75,21 @@ class StorageUnavailable(ApiError):
 
     def __init__(self, message: str = "storage is unavailable; retry later", retry_after: int = 5):
         super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
+class Unprocessable(ApiError):
+    status, code = 422, "unprocessable"
+
+
+class FailedDependency(ApiError):
+    """Something the request depends on, outside this API, must be fixed first (a channel's token)."""
+
+    status, code = 424, "failed_dependency"
+
+
+class TooManyRequests(ApiError):
+    status, code = 429, "rate_limited"
+
+
+class BadGateway(ApiError):
+    status, code = 502, "bad_gateway"

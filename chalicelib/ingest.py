@@ -13,10 +13,11 @@ from . import observability
 from .classifier import classify
 from .config import get_secret
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable, UnsupportedMediaType
-from .models import UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMessage, Skip, without_none
+from .models import OUTBOUND, UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse, owning_route
 from .priority import compute_priority
+from .store import conversations, replies
 from .store import messages as store
 from .store.messages import Outcome, Triaged
 
@@ -100,11 +101,18 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
     """Store one event (and say its category); redeliveries of anything already applied change nothing."""
     if event.kind == EventKind.REMOVE:
         return store.mark_removed(event.message_id, now, actor="platform"), None
-    if event.kind == EventKind.STATUS or (event.message is not None and event.message.direction != "inbound"):
-        return Outcome.UNKNOWN, None  # delivery reports and the brand's own messages: stored by the replies work
+    if event.kind == EventKind.STATUS:
+        assert event.status is not None
+        return replies.record_delivery(event.status, now), None
+    message = event.message
+    assert message is not None
+    if message.direction == OUTBOUND:  # the brand's own message: its conversation's answer, never triaged
+        if event.kind == EventKind.EDIT and store.get_message(event.message_id) is not None:
+            return Outcome.UNCHANGED, None
+        return replies.record_outbound(replace(message, received_at=now), now), None
     triaged = triage(event, now)
     if event.kind == EventKind.EDIT:
         stored = store.get_message(event.message_id)
         if stored is not None:
             return store.apply_edit(triaged, stored, now, event.version), triaged.triage.category
-    return store.save_new(triaged), triaged.triage.category
+    return conversations.save_inbound(triaged, now), triaged.triage.category

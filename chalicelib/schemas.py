@@ -66,6 +66,14 @@ class RerouteCreate(_Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ReplyCreate(_Body):
+    text: str = Field(min_length=1, max_length=4_000, pattern=r"\S", description="what the customer reads (not blank)")
+    reply_to: str | None = Field(None, max_length=600,
+                                 description="the customer message answered (default: the conversation's latest)")
+    idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="chosen by the client per reply; a retry with the same key never sends twice")
+
+
 class _KeyCreate(_Body):
     name: str = Field(min_length=1, max_length=100, pattern=r"\S", description="who holds the key (not blank)")
     expires_in_days: whole_number(1, MAX_KEY_LIFETIME_DAYS) | None = Field(
@@ -239,12 +247,21 @@ class MessageOut(_Model):
     parent_id: str | None = None
     thread_id: str | None = None
     conversation_id: str | None = None
+    account: str | None = Field(None, description="the brand account it was sent to (outbound: from)")
+    direction: Literal["inbound", "outbound"] = "inbound"
+    conversation: str | None = Field(None, description="its conversation (the id of the conversation's first message)")
+    message_count: int | None = Field(None, description="a conversation: its messages, both directions")
+    last_inbound_at: str | None = Field(None, description="a conversation: the customer's latest message")
+    first_reply_at: str | None = Field(None, description="a conversation: the brand's first answer")
+    last_reply_at: str | None = None
+    reopened_at: str | None = None
     queue: Queue
-    status: Literal["open", "claimed", "snoozed", "resolved", "removed"]
+    status: Literal["open", "claimed", "snoozed", "resolved", "removed", "in_conversation"] = Field(
+        description="a conversation's state; `in_conversation` for its later messages (their state is the conversation's)")
     priority: int
     priority_reasons: list[str]
     needs_review: bool
-    triage: TriageOut
+    triage: TriageOut | None = Field(None, description="absent for the brand's own (outbound) messages")
     claimed_by: str | None = None
     lease_expires_at: str | None = None
     first_claimed_at: str | None = None
@@ -267,6 +284,8 @@ class MessageOut(_Model):
         fields = {k: v for k, v in message.public(with_history).items() if k in cls.model_fields}
         if not fields.get("history_dropped"):
             fields.pop("history_dropped", None)
+        if not fields.get("triage"):
+            fields.pop("triage", None)  # the brand's own messages are not triaged
         return cls.model_validate(fields)
 
 
@@ -277,6 +296,68 @@ class MessagePage(_Model):
 
 class ClaimOut(_Model):
     claimed: list[MessageOut]
+
+
+class ConversationPage(_Model):
+    conversations: list[MessageOut] = Field(description="each conversation as its first message, with its state")
+    next_cursor: str | None
+
+
+class ReplyOut(_Model):
+    id: str = Field(description="the idempotency key")
+    conversation: str
+    text: str
+    reply_to: str
+    by: str
+    platform: str
+    account: str | None = None
+    created_at: str
+    status: Literal["sending", "sent", "delivered", "read", "failed", "unknown"] = Field(
+        description="`unknown`: the platform did not answer in time and the reply may have gone out (never resent)")
+    attempts: int
+    platform_message_id: str | None = None
+    sent_at: str | None = None
+    delivered_at: str | None = None
+    read_at: str | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    messaging_type: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    @classmethod
+    def of(cls, reply: Any) -> ReplyOut:
+        data = reply if isinstance(reply, dict) else vars(reply)
+        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+
+
+class ReplyWindowOut(_Model):
+    open: bool
+    reason: str | None = None
+    closes_at: str | None = Field(None, description="when it closes (none: this channel has no window)")
+    messaging_type: str | None = None
+    tag: str | None = None
+
+
+class ConversationOut(MessageOut):
+    """A conversation: its state (on its first message), every message in order, the replies sent from here."""
+
+    messages: list[MessageOut]
+    replies: list[ReplyOut]
+    reply_window: ReplyWindowOut | None = Field(None, description="for the latest customer message")
+
+    @classmethod
+    def of_conversation(cls, head: Any, thread: list[Any], replies: list[Any], window: Any) -> ConversationOut:
+        fields = MessageOut.of(head, with_history=True).model_dump(by_alias=True)
+        window_out = None
+        if window is not None:
+            closes = window.closes_at.strftime("%Y-%m-%dT%H:%M:%SZ") if window.closes_at else None
+            window_out = ReplyWindowOut(open=window.open, reason=window.reason, closes_at=closes,
+                                        messaging_type=window.messaging_type, tag=window.tag)
+        return cls.model_validate({**fields, "messages": [MessageOut.of(m, with_history=True) for m in thread],
+                                   "replies": [ReplyOut.of(r) for r in replies], "reply_window": window_out})
 
 
 class QueueSummary(_Model):

@@ -43,3 +43,29 @@ class InvalidRequest(DomainError):
     """Input the domain cannot act on (a foreign cursor, an unknown queue, a snooze in the past)."""
 
     code = "invalid_request"
+
+
+# replies --------------------------------------------------------------------------------------------------
+
+class IdempotencyKeyReused(DomainError):
+    """The key names another reply (another text or target): a new reply needs a new key."""
+
+    code = "idempotency_key_reused"
+
+
+class ReplyNotSent(DomainError):
+    """The platform did not take the reply. `code` says why (the reply is stored with it):
+    channel_token_invalid / channel_permission_denied / channel_token_missing (fix the channel, 424),
+    recipient_unreachable (422), platform_rejected (422), platform_rate_limited (429, `retry_after`),
+    platform_unavailable (502: may be sent again under the same key), reply_outcome_unknown (502: it may have
+    gone out; it is never sent again under that key)."""
+
+    code = "reply_not_sent"
+
+    def __init__(self, message: str, *, code: str, retry_after: int | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class OutsideReplyWindow(DomainError):
+    code = "outside_reply_window"

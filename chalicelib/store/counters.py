@@ -58,6 +58,15 @@ def response_time_increments(received: datetime, first_claim: datetime, resolved
     }
 
 
+def first_reply_increments(waited: timedelta, sla: timedelta) -> dict[str, int]:
+    """What a conversation's first reply adds to its queue-hour counter (the hour it opened): a log-spaced
+    time-to-first-reply bin, and `first_reply_late` when it came after the queue's SLA."""
+    add = {"first_replied": 1, f"ttfr_{histogram.bin_of(max(0.0, waited.total_seconds()))}": 1}
+    if waited > sla:
+        add["first_reply_late"] = 1
+    return add
+
+
 def volume_update(queue: str, hour: str, shard: int, add: dict[str, int]) -> dict[str, Any]:
     # the queue and hour are in the key (stats read them from it): only counts are written
     return counter_update(VolumeCounterKeys.pk(queue), VolumeCounterKeys.sk(hour, shard), add)
@@ -138,13 +147,14 @@ def queue_counts(queue: str) -> dict[str, int]:
 
 
 def oldest_open(queue: str) -> str | None:
-    """When the oldest open message of the queue arrived (the first item of its sparse GSI2 partition)."""
+    """Since when the longest-waiting open conversation of the queue has waited (its customer's latest message):
+    the first item of the sparse GSI2 partition, whose sort key starts with that time."""
     with dynamo.storage_errors():
         page = dynamo.client().query(
             TableName=dynamo.table_name(), IndexName=GSI2, Limit=1, KeyConditionExpression="gsi2pk = :p",
-            ProjectionExpression="received_at", ExpressionAttributeValues=dynamo.values(p=MessageKeys.open_partition(queue)))
+            ProjectionExpression="gsi2sk", ExpressionAttributeValues=dynamo.values(p=MessageKeys.open_partition(queue)))
     items = page.get("Items", [])
-    return dynamo.from_item(items[0])["received_at"] if items else None
+    return dynamo.from_item(items[0])["gsi2sk"].split("#", 1)[0] if items else None
 
 
 def count_open_since(queue: str, since: datetime) -> int:

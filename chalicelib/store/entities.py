@@ -2,7 +2,10 @@
 
 | entity | pk | sk |
 |---|---|---|
-| message | `MSG#<id>` | `MSG` (GSI1 by queue and status, GSI2 by age, lease or snooze) |
+| message | `MSG#<id>` | `MSG` (a conversation's head: GSI1 by queue and status, GSI2 by waiting time, lease or snooze; a member: GSI1 by conversation) |
+| reply | `MSG#<conversation id>` | `REPLY#<idempotency key>` |
+| conversation pointer | `CONVKEY#<conversation key>` | `CONV` |
+| sent-message lookup | `SENT#<platform>:<platform message id>` | `SENT` |
 | volume counter shard | `STATS#<queue>` | `H#<UTC hour>#<shard>` |
 | accuracy counter shard | `ACCURACY#<queue the model chose>` | `D#<UTC day>#<model version>#<shard>` |
 | queue counts shard | `QCOUNT#<queue>` | `S#<shard>` |
@@ -97,14 +100,24 @@ class MessageKeys:
     def timed_sort(moment: str, message_id: str) -> str:
         return f"{moment}#{message_id}"
 
+    @staticmethod
+    def conversation_partition(conversation: str) -> str:
+        return f"CONV#{conversation}"
+
     @classmethod
     def indexes(cls, queue: str, status: str, priority: int, received_at: str, message_id: str,
-                lease_expires_at: str | None = None, snoozed_until: str | None = None) -> dict[str, str]:
-        """GSI keys of a message in a state. GSI2 is sparse: open by age, claimed by lease, snoozed by wake-up."""
+                lease_expires_at: str | None = None, snoozed_until: str | None = None,
+                conversation: str | None = None, waiting_since: str | None = None) -> dict[str, str]:
+        """GSI keys of a message in a state. A member of a conversation is listed under its conversation only.
+        Otherwise (a conversation's head) GSI2 is sparse: open by waiting time (since the customer's latest
+        message), claimed by lease, snoozed by wake-up."""
+        if conversation and conversation != message_id:
+            return {"gsi1pk": cls.conversation_partition(conversation), "gsi1sk": f"{received_at}#{message_id}"}
         attributes = {"gsi1pk": cls.queue_partition(queue, status),
                       "gsi1sk": cls.queue_sort(priority, received_at, message_id)}
         if status == OPEN:
-            attributes |= {"gsi2pk": cls.open_partition(queue), "gsi2sk": cls.timed_sort(received_at, message_id)}
+            attributes |= {"gsi2pk": cls.open_partition(queue),
+                           "gsi2sk": cls.timed_sort(waiting_since or received_at, message_id)}
         elif status == CLAIMED and lease_expires_at:
             attributes |= {"gsi2pk": cls.lease_partition(queue),
                            "gsi2sk": cls.timed_sort(lease_expires_at, message_id)}
@@ -154,6 +167,23 @@ class StoredMessage:
     removed_at: str | None = None
     text_truncated: bool | None = None  # the platform's text was longer than the store keeps
     edit_version: str | None = None  # orders edits where the platform signs a time (see InboundEvent)
+    account: str | None = None  # the brand account it was sent to (or, outbound, from)
+    direction: str = "inbound"
+    # the conversation (domain.conversations): its id is its head's message id; the head item carries its state
+    conversation: str | None = None
+    conversation_key: str | None = None
+    message_count: int | None = None  # head: messages in the conversation, both directions
+    last_inbound_at: str | None = None  # head: the customer's latest message
+    first_reply_at: str | None = None  # head: the brand's first answer (from the inbox or on the platform)
+    last_reply_at: str | None = None
+
+    @property
+    def conversation_id_or_own(self) -> str:
+        return self.conversation or self.id
+
+    @property
+    def is_member(self) -> bool:
+        return self.conversation is not None and self.conversation != self.id
 
     @property
     def shard(self) -> int:
@@ -170,7 +200,7 @@ class StoredMessage:
     def indexes(self, queue: str | None = None, status: str | None = None, lease_expires_at: str | None = None,
                 snoozed_until: str | None = None) -> dict[str, str]:
         return MessageKeys.indexes(queue or self.queue, status or self.status, self.priority, self.received_at,
-                                   self.id, lease_expires_at, snoozed_until)
+                                   self.id, lease_expires_at, snoozed_until, self.conversation, self.last_inbound_at)
 
     def to_item(self) -> dict[str, Any]:
         item = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -188,6 +218,36 @@ class StoredMessage:
         if not with_history:
             out.pop("history")
         return out
+
+
+class ConversationKeys:
+    """Where a conversation key (domain.conversations) points: its current conversation (head message id)."""
+
+    SK = "CONV"
+
+    @staticmethod
+    def pk(conversation_key: str) -> str:
+        return f"CONVKEY#{conversation_key}"
+
+
+class ReplyKeys:
+    """A reply sent from the inbox, stored under its conversation by idempotency key (read with the head)."""
+
+    PREFIX = "REPLY#"
+
+    @classmethod
+    def sk(cls, idempotency_key: str) -> str:
+        return f"{cls.PREFIX}{idempotency_key}"
+
+
+class SentKeys:
+    """A platform's id of a message the brand sent from the inbox -> its reply (for echoes and delivery status)."""
+
+    SK = "SENT"
+
+    @staticmethod
+    def pk(platform: str, platform_message_id: str) -> str:
+        return f"SENT#{platform}:{platform_message_id}"
 
 
 # counters ---------------------------------------------------------------------------------------------

@@ -68,10 +68,13 @@ def history_entry(event: str, at: datetime, actor: str, **details: Any) -> dict[
     return {"event": event, "at": iso(at), "actor": actor, **({"details": details} if details else {})}
 
 
-def new_message(item: Triaged) -> StoredMessage:
+def new_message(item: Triaged, conversation_key: str | None = None) -> StoredMessage:
+    """A customer message as the head of a new conversation (conversations.py turns it into a member)."""
     m, triage = item.message, item.triage
     queue = triage.category
     return StoredMessage(
+        account=m.account, conversation=m.id, conversation_key=conversation_key, message_count=1,
+        last_inbound_at=iso(m.received_at),
         id=m.id, platform=m.platform, channel=m.channel.value, author=without_none(m.author), text=m.text,
         text_truncated=m.text_truncated or None, language=m.language, created_at=iso(m.created_at), received_at=iso(m.received_at),
         received_hour=hour_of(m.received_at), parent_id=m.parent_id, thread_id=m.thread_id,
@@ -84,8 +87,8 @@ def new_message(item: Triaged) -> StoredMessage:
         ])
 
 
-def message_item(item: Triaged) -> dict[str, Any]:
-    return new_message(item).to_item()
+def message_item(item: Triaged, conversation_key: str | None = None) -> dict[str, Any]:
+    return new_message(item, conversation_key).to_item()
 
 
 def state_counts(status: str, needs_review: bool, delta: int) -> dict[str, int]:
@@ -95,11 +98,11 @@ def state_counts(status: str, needs_review: bool, delta: int) -> dict[str, int]:
     return {status: delta, **({"needs_review": delta} if needs_review else {})}
 
 
-def new_message_transaction(item: Triaged, attempt: int = 0) -> list[dict[str, Any]]:
+def new_message_transaction(item: Triaged, attempt: int = 0, conversation_key: str | None = None) -> list[dict[str, Any]]:
     m, triage = item.message, item.triage
     queue, hour, day, shard = triage.category, hour_of(m.received_at), day_of(m.received_at), shard_of(m.id, attempt)
     return [
-        {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(message_item(item)),
+        {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(message_item(item, conversation_key)),
                  "ConditionExpression": "attribute_not_exists(pk)"}},
         counters.volume_update(queue, hour, shard, counters.volume_increments(m.platform, 1, triage.needs_review)),
         counters.accuracy_update(queue, day, triage.model_version, shard,

@@ -1,0 +1,109 @@
+"""Answering a conversation from the inbox: who may, to which message, within which window, sent once.
+
+The reply is stored (`sending`) under the caller's idempotency key before the platform is called, so a retry
+of the same request (a double click, a lost answer) finds it and never sends twice. What the platform answers
+is recorded on the reply and on the channel's health.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .domain import reply_windows, workflow
+from .domain.errors import InvalidRequest, ReplyNotSent, UnknownMessage
+from .domain.workflow import REMOVED, Actor
+from .models import INBOUND
+from .platforms.send import get_sender
+from .platforms.send.base import OutboundReply, SendFailed
+from .platforms.send.tokens import token_for
+from .store import channels, conversations
+from .store import replies as store
+from .store.entities import StoredMessage, iso, parse_iso
+
+# SendFailed.kind -> (the answer's code, why, in words)
+NOT_SENT = {
+    "token_invalid": ("channel_token_invalid", "the channel's access token is expired or revoked"),
+    "permission_denied": ("channel_permission_denied", "the channel's token lacks the permission to send this"),
+    "token_missing": ("channel_token_missing", "no access token is configured for this channel"),
+    "recipient_unreachable": ("recipient_unreachable", "the platform cannot deliver to this person"),
+    "rejected": ("platform_rejected", "the platform refused the reply"),
+    "rate_limited": ("platform_rate_limited", "the platform asks to slow down"),
+    "unavailable": ("platform_unavailable", "the platform did not answer; the reply can be sent again"),
+    "timeout": ("reply_outcome_unknown", "the platform did not answer in time; the reply may have gone out"),
+}
+
+
+def conversation_for(conversation_id: str) -> tuple[StoredMessage, list[dict]]:
+    found = conversations.get_conversation(conversation_id)
+    if found is None or found[0].status == REMOVED:
+        raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
+    return found
+
+
+def reply_target(head: StoredMessage, reply_to: str | None) -> StoredMessage:
+    """The customer message answered: the one named, else the conversation's latest."""
+    inbound = [m for m in conversations.messages_of(head) if m.direction == INBOUND and m.status != REMOVED]
+    if reply_to is None:
+        if not inbound:
+            raise InvalidRequest("the conversation has no customer message left to answer", code="nothing_to_answer")
+        return inbound[-1]
+    for message in inbound:
+        if message.id == reply_to:
+            return message
+    raise InvalidRequest("reply_to must name a customer message of this conversation", code="invalid_reply_to")
+
+
+def window_for(head: StoredMessage, target: StoredMessage, now: datetime) -> reply_windows.ReplyWindow:
+    last_inbound = parse_iso(head.last_inbound_at or head.received_at)
+    return reply_windows.reply_window(target.platform, target.channel, last_inbound, now)
+
+
+def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow) -> OutboundReply:
+    native = target.id.partition(":")[2]
+    conversation_id = target.conversation_id
+    if target.platform == "telegram":  # telegram:<chat id>:<message id>
+        chat, _, native = native.rpartition(":")
+        conversation_id = f"telegram:{chat}"
+    return OutboundReply(platform=target.platform, channel=target.channel, account=target.account,
+                         recipient_id=target.author.get("id", ""), reply_to_id=native,
+                         conversation_id=conversation_id, text=text, messaging_type=window.messaging_type,
+                         tag=window.tag)
+
+
+def send(conversation_id: str, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
+         now: datetime) -> store.StoredReply:
+    """Send a reply through the conversation's platform, once per idempotency key."""
+    head, _ = conversation_for(conversation_id)
+    workflow.check_can_act(head.id, head.status, head.claimed_by, head.lease_expiry, actor, now,
+                           workflow.resolvable_from(actor))
+    target = reply_target(head, reply_to)
+    window = reply_windows.check_reply_window(target.platform, target.channel,
+                                              parse_iso(head.last_inbound_at or head.received_at), now)
+    draft = store.StoredReply(
+        id=idempotency_key, conversation=head.id, text=text, reply_to=target.id, by=actor.id,
+        platform=target.platform, account=target.account, created_at=iso(now), status=store.SENDING,
+        request_hash=store.request_hash(text, target.id), messaging_type=window.messaging_type)
+    reply, must_send = store.reserve(draft)
+    if not must_send:
+        return reply
+    try:
+        sender = get_sender(target.platform)
+        receipt = sender.send(outbound(target, text, window), token_for(target.platform, target.account))
+    except SendFailed as failed:
+        store.mark_failed(reply, failed.kind, failed.message, failed.maybe_sent)
+        channels.record_send(target.platform, target.account, now, ok=False, error_kind=failed.kind,
+                             error_message=failed.message)
+        code, why = NOT_SENT.get(failed.kind, ("platform_rejected", "the platform refused the reply"))
+        raise ReplyNotSent(f"not sent: {why} ({failed.message})", code=code, retry_after=failed.retry_after) from failed
+    channels.record_send(target.platform, target.account, now, ok=True, error_kind=None, error_message=None)
+    return store.mark_sent(reply, head, receipt.platform_message_id, now)
+
+
+def view(conversation_id: str, now: datetime):
+    """The conversation as an agent reads it: its head, every message in order, its replies, and the reply
+    window of its latest customer message (None when nothing is left to answer)."""
+    head, replies = conversation_for(conversation_id)
+    thread = conversations.messages_of(head)
+    inbound = [m for m in thread if m.direction == INBOUND and m.status != REMOVED]
+    window = window_for(head, inbound[-1], now) if inbound else None
+    return head, thread, replies, window

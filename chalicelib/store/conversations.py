@@ -1,0 +1,257 @@
+"""Storing messages into conversations, and reading a conversation back (rules: domain.conversations).
+
+A customer message that opens a conversation is stored as before (store.messages.save_new: the message item
+with its counters), plus the conversation key's pointer to it. A customer message that joins a conversation is
+one transaction: the member item (conditional on not existing, so a redelivery changes nothing), its volume,
+accuracy and author counters (volume stays per message), and the head's update guarded by the head's revision,
+with the queue-count shards it moves. When the head changed meanwhile the whole transaction is rebuilt from a
+fresh read. The brand's own messages join their conversation without triage or counters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..config import get_settings
+from ..domain import conversations as rules
+from ..domain.conversations import IN_CONVERSATION
+from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
+from ..models import OUTBOUND, Message, without_none
+from . import counters, dynamo
+from .entities import ConversationKeys, MessageKeys, ReplyKeys, StoredMessage, day_of, hour_of, iso, key, parse_iso, shard_of
+from .messages import Outcome, Triaged, get_message, history_entry, new_message, new_message_transaction, transition
+from .table import GSI1
+
+JOIN_ATTEMPTS = 8  # re-reads of a head that changed meanwhile (each a fresh transaction)
+
+
+def reopen_window() -> timedelta:
+    return timedelta(seconds=get_settings().conversation_reopen_seconds)
+
+
+def key_of(message: Message) -> str:
+    """The message's conversation key; a reply joins its stored parent's conversation (one read)."""
+    parent = get_message(message.parent_id, consistent=False) if message.parent_id else None
+    return rules.conversation_key(
+        platform=message.platform, channel=message.channel.value, message_id=message.id, account=message.account,
+        author_id=message.author.id, conversation_id=message.conversation_id, parent_id=message.parent_id,
+        parent_key=parent.conversation_key if parent else None)
+
+
+def pointer(conversation_key: str) -> str | None:
+    """The conversation a key points to now (its head's id)."""
+    with dynamo.storage_errors():
+        response = dynamo.client().get_item(TableName=dynamo.table_name(), ConsistentRead=True,
+                                            Key=key(ConversationKeys.pk(conversation_key), ConversationKeys.SK))
+    item = response.get("Item")
+    return dynamo.from_item(item)["conversation"] if item else None
+
+
+def _head_rules(head: StoredMessage) -> rules.Head:
+    return rules.Head(status=head.status, queue=head.queue, priority=head.priority, corrected=bool(head.corrections),
+                      resolved_at=parse_iso(head.resolved_at) if head.resolved_at else None)
+
+
+def _pointer_put(conversation_key: str, conversation: str, previous: str | None) -> dict[str, Any]:
+    condition = "attribute_not_exists(pk)" if previous is None else "conversation = :previous"
+    put = {"TableName": dynamo.table_name(), "ConditionExpression": condition,
+           "Item": dynamo.to_item({"pk": ConversationKeys.pk(conversation_key), "sk": ConversationKeys.SK,
+                                   "type": "conversation_key", "conversation": conversation})}
+    if previous is not None:
+        put["ExpressionAttributeValues"] = dynamo.values(previous=previous)
+    return {"Put": put}
+
+
+def save_inbound(item: Triaged, now: datetime) -> Outcome:
+    """Store a customer message once, in its conversation: opening one, joining one, or reopening one."""
+    message = item.message
+    conversation_key = key_of(message)
+    for attempt in range(JOIN_ATTEMPTS):
+        current = pointer(conversation_key)
+        head = get_message(current) if current else None
+        if head is not None and head.id == message.id:
+            return Outcome.DUPLICATE  # a redelivery of the message that opened the conversation
+        if head is None or rules.starts_new_conversation(_head_rules(head), now, reopen_window()):
+            operations = lambda shard_try: [  # noqa: E731 - rebuilt per conflict retry
+                *new_message_transaction(item, shard_try, conversation_key=conversation_key),
+                _pointer_put(conversation_key, message.id, current)]
+        else:
+            operations = lambda shard_try, head=head: _join_transaction(item, head, conversation_key, now, shard_try)
+        outcome = _run(operations, message, attempt)
+        if outcome is not None:
+            return outcome
+    raise dynamo.unavailable(RuntimeError("the conversation kept changing; the platform will redeliver"))
+
+
+def _run(build, message: Message, attempt: int) -> Outcome | None:
+    """STORED, DUPLICATE (the message exists), or None when the head or pointer moved (read again)."""
+    # a redelivery has its own received_at, hence its own token (it then meets the message's condition)
+    token = dynamo.request_token("conversation", message.id, iso(message.received_at), str(attempt))
+    with dynamo.storage_errors():
+        try:
+            dynamo.transact_rebuilt(build, token)
+        except ClientError as exc:
+            codes = dynamo.cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return Outcome.DUPLICATE
+            if "ConditionalCheckFailed" in codes:
+                return None
+            raise
+    return Outcome.STORED
+
+
+def _member(item: Triaged, head: StoredMessage, conversation_key: str) -> StoredMessage:
+    stored = new_message(item)
+    return replace(stored, status=IN_CONVERSATION, queue=head.queue, conversation=head.id,
+                   conversation_key=conversation_key, message_count=None, last_inbound_at=None)
+
+
+def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str, now: datetime,
+                      shard_try: int) -> list[dict[str, Any]]:
+    m, triage = item.message, item.triage
+    member = _member(item, head, conversation_key)
+    joined = rules.join(_head_rules(head), triage.category, item.priority.score)
+    received = iso(m.received_at)
+    entry = history_entry("reopened" if joined.reopened else "message_added", now, f"platform:{m.platform}",
+                          message_id=m.id, category=triage.category)
+    attributes: dict[str, Any] = {"message_count": (head.message_count or 1) + 1, "last_inbound_at": received,
+                                  "priority": joined.priority}
+    if joined.takes_message_priority:
+        attributes["priority_reasons"] = item.priority.reasons
+    if joined.status == CLAIMED:
+        attributes["lease_expires_at"] = head.lease_expires_at
+    needs_review = (head.needs_review and not joined.reopened) or triage.needs_review
+    # the head's index keys follow its new priority and waiting time
+    changed = replace(head, priority=joined.priority, last_inbound_at=received)
+    shard = shard_of(m.id, shard_try)
+    extra = [
+        counters.volume_update(triage.category, hour_of(m.received_at), shard,
+                               counters.volume_increments(m.platform, 1, triage.needs_review)),
+        counters.accuracy_update(triage.category, day_of(m.received_at), triage.model_version, shard,
+                                 {"classified": 1, "needs_review": int(triage.needs_review)}),
+        counters.author_update(m.platform, m.author.id, m.received_at, shard),
+    ]
+    if joined.reopened and head.status == RESOLVED:
+        attributes["reopened_at"] = iso(now)
+    operations = transition(changed, joined.status, entry, queue=joined.queue, attributes=attributes,
+                            needs_review=needs_review, extra=extra)
+    if joined.reopened:  # it leaves the resolved (or snoozed) state: its resolution and wake-up go
+        operations[0] = _also_remove(operations[0], ("resolved_at", "resolved_by", "resolution_note",
+                                                     "resolution_reason", "snoozed_until"))
+    put = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(member.to_item()),
+                   "ConditionExpression": "attribute_not_exists(pk)"}}
+    return [put, *operations]
+
+
+def _also_remove(update: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    spec = dict(update["Update"])
+    expression = spec["UpdateExpression"]
+    attribute_names = dict(spec["ExpressionAttributeNames"])
+    already = {attribute_names[n] for n in attribute_names if n.startswith("#r")}
+    extra = [n for n in names if n not in already]
+    if not extra:
+        return update
+    placeholders = []
+    for i, name in enumerate(extra):
+        attribute_names[f"#x{i}"] = name
+        placeholders.append(f"#x{i}")
+    expression += (", " if " REMOVE " in expression else " REMOVE ") + ", ".join(placeholders)
+    spec |= {"UpdateExpression": expression, "ExpressionAttributeNames": attribute_names}
+    return {"Update": spec}
+
+
+def save_outbound(message: Message, now: datetime) -> Outcome:
+    """The brand's own message (an echo, a Page reply, an outgoing DM): stored in its conversation, not triaged.
+
+    It counts as the conversation's reply (first-reply time) when the brand answered on the platform itself.
+    With no conversation to join (the brand wrote first), nothing is stored: UNKNOWN."""
+    conversation_key = key_of(message)
+    current = pointer(conversation_key)
+    head = get_message(current) if current else None
+    if head is None:
+        return Outcome.UNKNOWN
+    member = StoredMessage(
+        id=message.id, platform=message.platform, channel=message.channel.value, author=without_none(message.author),
+        text=message.text, text_truncated=message.text_truncated or None, language=message.language,
+        created_at=iso(message.created_at), received_at=iso(message.received_at),
+        received_hour=hour_of(message.received_at), triage={}, queue=head.queue, status=IN_CONVERSATION,
+        needs_review=False, priority=0, priority_reasons=[], rev=1, parent_id=message.parent_id,
+        thread_id=message.thread_id, conversation_id=message.conversation_id, account=message.account,
+        direction=OUTBOUND, conversation=head.id, conversation_key=conversation_key,
+        history=[history_entry("received", message.received_at, f"platform:{message.platform}")])
+    operations = [{"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(member.to_item()),
+                           "ConditionExpression": "attribute_not_exists(pk)"}},
+                  *replied_operations(head, message.received_at, message.platform)]
+    token = dynamo.request_token("outbound", message.id, iso(message.received_at))
+    with dynamo.storage_errors():
+        try:
+            dynamo.transact(operations, token)
+        except ClientError as exc:
+            codes = dynamo.cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return Outcome.DUPLICATE
+            if "ConditionalCheckFailed" in codes:  # someone else answered first: store it without the first reply
+                dynamo.transact(operations[:1] + replied_operations(head, message.received_at, message.platform,
+                                                                    first=False), token[:30] + "-again")
+                return Outcome.STORED
+            raise
+    return Outcome.STORED
+
+
+def replied_operations(head: StoredMessage, at: datetime, platform: str, first: bool | None = None) -> list[dict[str, Any]]:
+    """The conversation answered at `at`: its count and reply times; the first answer also adds its time to
+    the queue-hour's first-reply histogram (and to the late count past the queue's SLA), exactly once: the
+    update is conditional on no first reply yet."""
+    first = head.first_reply_at is None if first is None else first
+    names = {"#count": "message_count", "#last": "last_reply_at"}
+    values = dynamo.values(one=1, at=iso(at))
+    expression = "SET #count = if_not_exists(#count, :one) + :one, #last = :at"
+    update: dict[str, Any] = {"TableName": dynamo.table_name(), "Key": head.key, "ExpressionAttributeNames": names,
+                              "ConditionExpression": "attribute_exists(pk)"}
+    operations: list[dict[str, Any]] = []
+    if first:
+        names["#first"] = "first_reply_at"
+        expression += ", #first = :at"
+        update["ConditionExpression"] = "attribute_not_exists(#first)"
+        sla = timedelta(seconds=getattr(get_settings(), f"sla_{head.queue}"))
+        waited = at - parse_iso(head.received_at)
+        operations.append(counters.volume_update(head.queue, head.received_hour, head.shard,
+                                                 counters.first_reply_increments(waited, sla)))
+    update |= {"UpdateExpression": expression, "ExpressionAttributeValues": values}
+    return [{"Update": update}, *operations]
+
+
+# reading ------------------------------------------------------------------------------------------------
+
+def get_conversation(conversation: str) -> tuple[StoredMessage, list[dict[str, Any]]] | None:
+    """A conversation's head and its replies (one Query on the head's partition)."""
+    head, replies = None, []
+    with dynamo.storage_errors():
+        for item in dynamo.query_pages(KeyConditionExpression="pk = :pk",
+                                       ExpressionAttributeValues=dynamo.values(pk=MessageKeys.pk(conversation)),
+                                       ConsistentRead=True):
+            if item["sk"] == MessageKeys.SK:
+                head = StoredMessage.from_item(item)
+            elif item["sk"].startswith(ReplyKeys.PREFIX):
+                replies.append(item)
+    if head is None or head.is_member:
+        return None
+    return head, sorted(replies, key=lambda r: r.get("created_at", ""))
+
+
+def members(conversation: str) -> list[StoredMessage]:
+    """The conversation's later messages (both directions), oldest first."""
+    with dynamo.storage_errors():
+        return list(dynamo.query_pages(
+            lambda item: StoredMessage.from_item(dynamo.from_item(item)), IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues=dynamo.values(p=MessageKeys.conversation_partition(conversation))))
+
+
+def messages_of(head: StoredMessage) -> list[StoredMessage]:
+    """Every message of the conversation in order: its head, then its members by arrival."""
+    return [head, *members(head.id)]

@@ -1,0 +1,226 @@
+"""Replies sent from the inbox: stored before the platform call under their idempotency key, then marked sent
+(with the platform's id) or failed; the platform's delivery reports and echoes move them on.
+
+    sending ──sent──▶ sent ──▶ delivered ──▶ read        (a report never moves a reply back)
+       │                 └──────────────▶ failed          (the platform reports it failed)
+       ├──platform refused──▶ failed   (retryable ones may be sent again under the same key)
+       └──no answer (timeout)──▶ unknown                   (never sent again: it may have gone out)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..domain.errors import ConcurrentChange, IdempotencyKeyReused
+from ..models import DeliveryStatus, Message
+from . import conversations, dynamo
+from .entities import MessageKeys, ReplyKeys, SentKeys, StoredMessage, iso, key, parse_iso
+from .messages import Outcome
+
+SENDING, SENT, DELIVERED, READ, FAILED, UNKNOWN = "sending", "sent", "delivered", "read", "failed", "unknown"
+RANK = {SENDING: 0, UNKNOWN: 0, FAILED: 0, SENT: 1, DELIVERED: 2, READ: 3}
+RETRYABLE_FAILURES = frozenset({"rate_limited", "unavailable", "token_invalid", "token_missing", "permission_denied"})
+
+
+@dataclass
+class StoredReply:
+    id: str  # the idempotency key the agent's client chose
+    conversation: str
+    text: str
+    reply_to: str
+    by: str
+    platform: str
+    created_at: str
+    status: str
+    request_hash: str
+    attempts: int = 1
+    account: str | None = None
+    platform_message_id: str | None = None
+    sent_at: str | None = None
+    delivered_at: str | None = None
+    read_at: str | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    messaging_type: str | None = None
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return key(MessageKeys.pk(self.conversation), ReplyKeys.sk(self.id))
+
+    def to_item(self) -> dict[str, Any]:
+        item = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        return {"pk": MessageKeys.pk(self.conversation), "sk": ReplyKeys.sk(self.id), "type": "reply",
+                "status_rank": RANK[self.status], **item}
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "StoredReply":
+        return cls(**{f.name: item[f.name] for f in fields(cls) if f.name in item})
+
+
+def request_hash(text: str, reply_to: str) -> str:
+    return hashlib.sha256(f"{reply_to}\n{text}".encode()).hexdigest()
+
+
+def get(conversation: str, idempotency_key: str) -> StoredReply | None:
+    with dynamo.storage_errors():
+        response = dynamo.client().get_item(TableName=dynamo.table_name(), ConsistentRead=True,
+                                            Key=key(MessageKeys.pk(conversation), ReplyKeys.sk(idempotency_key)))
+    return StoredReply.from_item(dynamo.from_item(response["Item"])) if "Item" in response else None
+
+
+def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
+    """Store the reply as `sending` before anything is sent. Returns it and whether this call must send it:
+    False when the key was used before (the stored reply is the answer). The same key with another text is
+    refused; a reply the platform refused for a passing reason (rate limit, token) is sent again."""
+    with dynamo.storage_errors():
+        try:
+            dynamo.write(dynamo.client().put_item, TableName=dynamo.table_name(), Item=dynamo.to_item(draft.to_item()),
+                         ConditionExpression="attribute_not_exists(pk)")
+            return draft, True
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+    stored = get(draft.conversation, draft.id)
+    if stored is None:
+        raise ConcurrentChange("the reply changed meanwhile; try again")
+    if stored.request_hash != draft.request_hash:
+        raise IdempotencyKeyReused("this idempotency key was used for another reply; use a new key for a new reply")
+    if stored.status == FAILED and stored.error_kind in RETRYABLE_FAILURES:
+        return _retry(stored, draft.by)
+    return stored, False
+
+
+def _retry(stored: StoredReply, by: str) -> tuple[StoredReply, bool]:
+    """Take a retryably failed reply back to `sending` (one caller wins; the others get it as it is)."""
+    with dynamo.storage_errors():
+        try:
+            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=stored.key,
+                         UpdateExpression="SET #status = :sending, attempts = attempts + :one, #by = :by "
+                                          "REMOVE error_kind, #error",
+                         ConditionExpression="#status = :failed AND attempts = :attempts",
+                         ExpressionAttributeNames={"#status": "status", "#by": "by", "#error": "error"},
+                         ExpressionAttributeValues=dynamo.values(sending=SENDING, failed=FAILED, one=1, by=by,
+                                                                 attempts=stored.attempts))
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            current = get(stored.conversation, stored.id)
+            return (current or stored), False
+    stored.status, stored.attempts, stored.by, stored.error_kind, stored.error = SENDING, stored.attempts + 1, by, None, None
+    return stored, True
+
+
+def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str, now: datetime) -> StoredReply:
+    """The platform took the reply: record its id (for echoes and delivery reports) and the conversation's
+    answer (first-reply time, exactly once), in one transaction."""
+    reply_update = {"Update": {
+        "TableName": dynamo.table_name(), "Key": reply.key,
+        "UpdateExpression": "SET #status = :sent, status_rank = :rank, platform_message_id = :pmid, sent_at = :now",
+        "ConditionExpression": "#status = :sending", "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": dynamo.values(sent=SENT, rank=RANK[SENT], pmid=platform_message_id, now=iso(now),
+                                                   sending=SENDING)}}
+    lookup = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item({
+        "pk": SentKeys.pk(reply.platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
+        "conversation": reply.conversation, "reply": reply.id})}}
+    token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
+    with dynamo.storage_errors():
+        try:
+            dynamo.transact([reply_update, lookup, *conversations.replied_operations(head, now, reply.platform)], token)
+        except ClientError as exc:
+            codes = dynamo.cancellation_codes(exc)
+            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed" and codes[0] != "ConditionalCheckFailed":
+                # another answer was the conversation's first: this one is not
+                dynamo.transact([reply_update, lookup, *conversations.replied_operations(head, now, reply.platform,
+                                                                                         first=False)], token[:30] + "-2")
+            elif not (codes and codes[0] == "ConditionalCheckFailed"):  # else: already marked by a lost-answer retry
+                raise
+    reply.status, reply.platform_message_id, reply.sent_at = SENT, platform_message_id, iso(now)
+    return reply
+
+
+def mark_failed(reply: StoredReply, kind: str, message: str, maybe_sent: bool) -> StoredReply:
+    """The platform refused the reply (failed), or gave no answer after it may have sent it (unknown)."""
+    status = UNKNOWN if maybe_sent else FAILED
+    with dynamo.storage_errors():
+        dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=reply.key,
+                     UpdateExpression="SET #status = :status, error_kind = :kind, #error = :error",
+                     ConditionExpression="#status = :sending",
+                     ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                     ExpressionAttributeValues=dynamo.values(status=status, kind=kind, error=message[:500],
+                                                             sending=SENDING))
+    reply.status, reply.error_kind, reply.error = status, kind, message[:500]
+    return reply
+
+
+# what the platforms report --------------------------------------------------------------------------------
+
+def _sent_reply(platform: str, platform_message_id: str) -> StoredReply | None:
+    with dynamo.storage_errors():
+        response = dynamo.client().get_item(TableName=dynamo.table_name(), ConsistentRead=True,
+                                            Key=key(SentKeys.pk(platform, platform_message_id), SentKeys.SK))
+    if "Item" not in response:
+        return None
+    found = dynamo.from_item(response["Item"])
+    return get(found["conversation"], found["reply"])
+
+
+def _advance(reply: StoredReply, state: str, at: datetime, error: str | None = None) -> bool:
+    """Move a sent reply on to `state` unless it is already there or further (reports arrive out of order)."""
+    values = dynamo.values(state=state, rank=RANK[state], at=iso(at), read=RANK[READ])
+    names = {"#status": "status"}
+    if state == FAILED:
+        expression = "SET #status = :state, #error = :error, error_kind = :kind"
+        names["#error"] = "error"
+        values |= dynamo.values(error=(error or "failed")[:500], kind="delivery_failed")
+        condition = "status_rank < :read AND #status <> :state"
+    else:
+        expression = f"SET #status = :state, status_rank = :rank, {state}_at = :at"
+        condition = "status_rank < :rank"
+    with dynamo.storage_errors():
+        try:
+            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=reply.key,
+                         UpdateExpression=expression, ConditionExpression=condition,
+                         ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+        except ClientError as exc:
+            if dynamo.error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+    return True
+
+
+def record_delivery(report: DeliveryStatus, now: datetime) -> Outcome:
+    """A platform's report on a message the brand sent: UPDATED when it moved a reply on, UNCHANGED when the
+    reply was already there, UNKNOWN when it concerns nothing sent from the inbox."""
+    if report.platform_message_id:
+        reply = _sent_reply(report.platform, report.platform_message_id)
+        if reply is None:
+            return Outcome.UNKNOWN
+        return Outcome.UPDATED if _advance(reply, report.state, report.at, report.error) else Outcome.UNCHANGED
+    if report.watermark is None or not report.recipient_id:
+        return Outcome.UNKNOWN
+    # a watermark: every reply sent to this customer at or before it reached the state
+    conversation = conversations.pointer(f"dm#{report.platform}:{report.account or ''}:{report.recipient_id}")
+    found = conversations.get_conversation(conversation) if conversation else None
+    if found is None:
+        return Outcome.UNKNOWN
+    moved = False
+    for item in found[1]:
+        reply = StoredReply.from_item(item)
+        if reply.sent_at and parse_iso(reply.sent_at) <= report.watermark and RANK.get(reply.status, 0) >= RANK[SENT]:
+            moved = _advance(reply, report.state, report.at) or moved
+    return Outcome.UPDATED if moved else Outcome.UNCHANGED
+
+
+def record_outbound(message: Message, now: datetime) -> Outcome:
+    """The brand's own message seen on the platform: the echo of a reply sent from here confirms it (and is not
+    stored twice); anything else the brand wrote is stored in its conversation."""
+    native = message.id.partition(":")[2]
+    reply = _sent_reply(message.platform, native)
+    if reply is not None:
+        return Outcome.UNCHANGED
+    return conversations.save_outbound(message, now)
