@@ -13,10 +13,9 @@ to that Page), so it is stored under each platform that replies with it.
 
 from __future__ import annotations
 
-import os
 import re
 
-from ...config import SecretsUnavailable, _ssm_secret, get_settings
+from ...config import SecretNotConfigured, SecretsUnavailable, _ssm_secret, get_secret, get_settings
 from .base import SendFailed
 
 __all__ = ["env_names", "ssm_names", "token_for"]
@@ -36,8 +35,10 @@ def token_for(platform: str, account: str | None) -> str:
         where = f"SSM {ssm_names(settings.secrets_ssm_path, platform, account)[0]}"
     else:
         for name in env_names(platform, account):
-            if os.environ.get(name):
-                return os.environ[name]
+            try:
+                return get_secret(name)  # without SECRETS_SSM_PATH: the environment variable
+            except SecretNotConfigured:
+                continue
         where = f"environment {env_names(platform, account)[0]}"
     raise _missing(platform, account, where)
 
