@@ -75,6 +75,14 @@ class PlatformSender:
         raise NotImplementedError
 
 
+def bearer(platform: str, token: str) -> dict[str, str]:
+    """The Authorization header; a token that could not be a header value is refused (and never echoed)."""
+    if not token or not token.isprintable() or any(c.isspace() for c in token):
+        raise SendFailed("token_invalid", f"{platform}: the configured token is empty or has spaces or control "
+                                          "characters")
+    return {"Authorization": f"Bearer {token}"}
+
+
 def refuse(reply: OutboundReply, why: str) -> SendFailed:
     """A reply this sender cannot turn into a request (nothing is sent)."""
     return SendFailed("rejected", f"cannot send a {reply.platform} {reply.channel} reply: {why}")

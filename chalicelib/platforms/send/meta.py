@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from ...config import get_settings
-from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, refuse
+from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, bearer, refuse
 from .http import Answer, post_json, retry_after_seconds
 
 TOKEN_CODES = frozenset({190, 102})  # expired, revoked or invalid token; API session
@@ -35,7 +35,7 @@ class MetaSender(PlatformSender):
     def send(self, reply: OutboundReply, token: str) -> SendReceipt:
         path, payload, receipt = self.request(reply)
         answer = post_json(reply.platform, get_settings().graph_api_base.rstrip("/") + path, payload,
-                           {"Authorization": f"Bearer {token}"})
+                           bearer(reply.platform, token))
         if not answer.ok:
             raise graph_failure(reply.platform, answer)
         platform_message_id = receipt(answer.body)
@@ -125,7 +125,7 @@ def _usage_retry_after(headers) -> int | None:
 
 def _segment(reply: OutboundReply, native_id: str) -> str:
     """A Graph node id as one path segment (ids are digits and underscores; anything else is refused)."""
-    if not native_id or not all(c.isalnum() or c in "_-." for c in native_id):
+    if not native_id or not all(c.isascii() and (c.isalnum() or c in "_-") for c in native_id):
         raise refuse(reply, f"{native_id!r} is not a Graph API id")
     return native_id
 

@@ -52,7 +52,7 @@ def chat_and_message(reply: OutboundReply) -> tuple[str, int | None]:
     chat = chat or reply.recipient_id
     if not _CHAT_ID.fullmatch(chat or ""):
         raise refuse(reply, f"{chat!r} is not a Telegram chat id")
-    if message and not message.isdigit():
+    if message and not re.fullmatch(r"[0-9]{1,10}", message):
         raise refuse(reply, f"{reply.reply_to_id!r} is not a Telegram message id")
     return chat, int(message) if message else None
 

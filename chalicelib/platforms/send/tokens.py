@@ -30,15 +30,17 @@ def token_for(platform: str, account: str | None) -> str:
                 value = _ssm_secret(parameter, f"the {platform} token", settings.secrets_cache_seconds)
             except SecretsUnavailable as exc:
                 raise SendFailed("unavailable", exc.message, retry_after=5) from None
-            if value:
-                return value
+            if value and value.strip():
+                return value.strip()  # a pasted value's trailing newline is not part of a token
         where = f"SSM {ssm_names(settings.secrets_ssm_path, platform, account)[0]}"
     else:
         for name in env_names(platform, account):
             try:
-                return get_secret(name)  # without SECRETS_SSM_PATH: the environment variable
+                value = get_secret(name).strip()  # without SECRETS_SSM_PATH: the environment variable
             except SecretNotConfigured:
                 continue
+            if value:
+                return value
         where = f"environment {env_names(platform, account)[0]}"
     raise _missing(platform, account, where)
 

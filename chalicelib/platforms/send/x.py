@@ -11,13 +11,15 @@ Errors are problem documents (`{"title", "detail", "type", "status"}`, sometimes
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Callable
 
 from ...config import get_settings
-from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, refuse
+from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, bearer, refuse
 from .http import Answer, post_json, retry_after_seconds
 
+_ID = re.compile(r"[0-9]{1,19}")  # X user and post ids
 # 403s that are about the other person or the post, not about the token's permissions
 _UNREACHABLE = ("cannot send messages", "not permitted to send messages", "not allowed to send messages",
                 "reply to this conversation is not allowed", "not allowed to reply", "blocked")
@@ -31,7 +33,8 @@ class XSender(PlatformSender):
         self.clock = clock  # turns x-rate-limit-reset (a time) into seconds to wait
 
     def send(self, reply: OutboundReply, token: str) -> SendReceipt:
-        if not reply.recipient_id.isdigit() or (reply.channel != "direct_message" and not reply.reply_to_id.isdigit()):
+        if not _ID.fullmatch(reply.recipient_id) or (reply.channel != "direct_message"
+                                                      and not _ID.fullmatch(reply.reply_to_id)):
             raise refuse(reply, "X user and post ids are digits")
         base = get_settings().x_api_base.rstrip("/")
         if reply.channel == "direct_message":
@@ -40,7 +43,7 @@ class XSender(PlatformSender):
         else:
             url, payload, field = f"{base}/2/tweets", \
                 {"text": reply.text, "reply": {"in_reply_to_tweet_id": reply.reply_to_id}}, "id"
-        answer = post_json("x", url, payload, {"Authorization": f"Bearer {token}"})
+        answer = post_json("x", url, payload, bearer("x", token))
         if not answer.ok:
             raise self.failure(answer)
         data = answer.body.get("data") if isinstance(answer.body, dict) else None

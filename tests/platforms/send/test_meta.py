@@ -225,3 +225,17 @@ def test_an_accepted_reply_without_an_id_may_have_been_sent(fake_platforms, monk
     with pytest.raises(SendFailed) as failed:
         get_sender("facebook").send(COMMENT, TOKEN)
     assert (failed.value.kind, failed.value.maybe_sent) == ("unavailable", True)
+
+
+@pytest.mark.parametrize("token", ["", "two words", "line\nbreak", "tab\t"])
+def test_a_token_that_cannot_be_a_header_is_refused_before_sending(fake_platforms, token):
+    with pytest.raises(SendFailed) as failed:
+        get_sender("facebook").send(COMMENT, token)
+    assert failed.value.kind == "token_invalid" and fake_platforms.requests == []
+
+
+@pytest.mark.parametrize("bad_id", ["..", "1.2", "1/2", "١٢٣", "1?fields=x"])
+def test_ids_are_one_plain_path_segment(fake_platforms, bad_id):
+    with pytest.raises(SendFailed):
+        get_sender("facebook").send(dataclasses.replace(COMMENT, reply_to_id=bad_id), TOKEN)
+    assert fake_platforms.requests == []

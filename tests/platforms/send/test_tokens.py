@@ -71,9 +71,9 @@ def test_tokens_are_per_platform_name(dev):
     assert f"TRIAGE_TOKEN_MESSENGER_{PAGE}" in failed.value.message
 
 
-def test_an_empty_variable_is_no_token(dev):
-    dev.setenv("TRIAGE_TOKEN_X_42", "")
-    dev.setenv("TRIAGE_TOKEN_X", "fallback")
+def test_an_empty_variable_is_no_token_and_surrounding_whitespace_is_dropped(dev):
+    dev.setenv("TRIAGE_TOKEN_X_42", " ")
+    dev.setenv("TRIAGE_TOKEN_X", "fallback\n")
     assert token_for("x", "42") == "fallback"
 
 
@@ -85,7 +85,7 @@ def test_prod_reads_the_accounts_secure_string(prod, monkeypatch):
 
 
 def test_prod_falls_back_to_the_platforms_parameter(prod):
-    put(prod, f"{PROD_PATH}/tokens/telegram", "bot-token")
+    put(prod, f"{PROD_PATH}/tokens/telegram", "bot-token\n")  # pasted with its newline
     assert token_for("telegram", "bot") == "bot-token"
 
 

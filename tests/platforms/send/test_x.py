@@ -37,7 +37,8 @@ def test_a_dm_reply_goes_to_the_conversation_with_the_customer(fake_platforms):
 
 
 def test_ids_that_are_not_digits_are_refused_before_sending(fake_platforms):
-    for reply in (dataclasses.replace(DM, recipient_id="../../2/tweets"), dataclasses.replace(MENTION, reply_to_id="x")):
+    for reply in (dataclasses.replace(DM, recipient_id="../../2/tweets"), dataclasses.replace(MENTION, reply_to_id="x"),
+                  dataclasses.replace(DM, recipient_id="١٢٣")):
         with pytest.raises(SendFailed) as failed:
             get_sender("x").send(reply, TOKEN)
         assert failed.value.kind == "rejected"
