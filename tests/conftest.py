@@ -95,7 +95,7 @@ def keys(table):
 def fake_platforms_server():
     from local.fake_platforms import FakePlatforms
 
-    server = FakePlatforms(hang_seconds=3).start()
+    server = FakePlatforms(hang_seconds=5).start()
     yield server
     server.stop()
 
@@ -103,7 +103,7 @@ def fake_platforms_server():
 @pytest.fixture
 def fake_platforms(fake_platforms_server, monkeypatch):
     """The platforms' send APIs (local/fake_platforms.py), emptied, with the settings' API roots and a token per
-    platform (TRIAGE_TOKEN_<PLATFORM>) pointing at it; a send times out after 1 s (scripted *_timeout)."""
+    platform (TRIAGE_TOKEN_<PLATFORM>) pointing at it; a send times out after 2 s (scripted *_timeout)."""
     from local.fake_platforms import DEV_TOKENS
 
     fake_platforms_server.reset()
@@ -111,7 +111,7 @@ def fake_platforms(fake_platforms_server, monkeypatch):
         monkeypatch.setenv(f"{'GRAPH' if name == 'graph' else name.upper()}_API_BASE", url)
     for name, token in DEV_TOKENS.items():
         monkeypatch.setenv(name, token)
-    monkeypatch.setenv("SEND_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("SEND_TIMEOUT_SECONDS", "2")
     monkeypatch.delenv("SECRETS_SSM_PATH", raising=False)
     reset_caches()
     yield fake_platforms_server

@@ -47,7 +47,7 @@ def post_json(platform: str, url: str, payload: dict, headers: Mapping[str, str]
     seconds = get_settings().send_timeout_seconds
     try:
         response = _pool().request(
-            "POST", url, body=json.dumps(payload, ensure_ascii=False).encode(),
+            "POST", url, body=json.dumps(payload).encode(),  # ASCII: a lone surrogate is escaped, not a crash
             headers={"Content-Type": "application/json", "Accept": "application/json", **(headers or {})},
             timeout=urllib3.Timeout(total=seconds, connect=min(seconds, CONNECT_TIMEOUT_MAX)),
             retries=False, redirect=False)

@@ -239,3 +239,9 @@ def test_ids_are_one_plain_path_segment(fake_platforms, bad_id):
     with pytest.raises(SendFailed):
         get_sender("facebook").send(dataclasses.replace(COMMENT, reply_to_id=bad_id), TOKEN)
     assert fake_platforms.requests == []
+
+
+def test_any_unicode_text_arrives_as_written(fake_platforms):
+    text = "Désolé 🙏 — 注文を確認します"
+    send(fake_platforms, dataclasses.replace(DM, text=text))
+    assert fake_platforms.requests[-1].body["message"]["text"] == text
