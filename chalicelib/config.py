@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     triage_review_threshold: Annotated[float | None, Optional] = None
     # CORS is off unless an origin is configured; `chalice package` turns it into API Gateway OPTIONS methods
     cors_origin: Annotated[str | None, Optional] = None
+    # replies (chalicelib/platforms/send): the platforms' API roots (`make run` and the tests point them at
+    # local/fake_platforms.py), and the longest one send may take, connecting and reading together (seconds)
+    graph_api_base: str = "https://graph.facebook.com/v21.0"
+    x_api_base: str = "https://api.x.com"
+    telegram_api_base: str = "https://api.telegram.org"
+    send_timeout_seconds: float = Field(10.0, gt=0, le=25)  # API Gateway gives a route 29 s in all
     powertools_service_name: str = "social-triage"
     powertools_metrics_namespace: str = "SocialTriage"
     log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],

@@ -395,8 +395,13 @@ class ResponseTimesOut(_Model):
     resolved: int
     auto_resolved: int = Field(description="open messages resolved by the sweep after their queue's window")
     snoozed: int = Field(description="times agents snoozed a message")
+    first_replied: int = Field(description="conversations opened in the bucket that got their first reply")
+    first_replies_late: int = Field(description="of those, first replies after the queue's SLA")
     time_to_first_claim_p50_seconds: float | None
     time_to_first_claim_p90_seconds: float | None
+    time_to_first_reply_p50_seconds: float | None = Field(
+        description="from the conversation's first message to the brand's first reply (inbox or platform)")
+    time_to_first_reply_p90_seconds: float | None
     time_to_resolve_p50_seconds: float | None
     time_to_resolve_p90_seconds: float | None
 
@@ -413,7 +418,9 @@ class BucketOut(_Model):
 class SlaOut(_Model):
     queue: Queue
     sla_seconds: int
-    open_past_sla: int
+    open_past_sla: int = Field(description="open conversations whose customer has waited past the SLA since their latest message")
+    first_replied: int = Field(description="conversations opened in the range that got a first reply")
+    first_replies_late: int = Field(description="of those, first replies that came after the SLA")
 
 
 class VersionAccuracyOut(_Model):

@@ -109,7 +109,7 @@ def _role(name: str) -> tuple[str, Any]:
     if name.startswith("messages:"):
         return "platform", name[len("messages:"):]
     kind, _, index = name.partition("_")
-    if kind in ("ttc", "ttr") and index.isdigit():
+    if kind in ("ttc", "ttr", "ttfr") and index.isdigit():
         return kind, int(index)
     return name, None
 
@@ -126,11 +126,15 @@ class _Cell:
     platforms: dict[str, int] = field(default_factory=dict)
     ttc: dict[int, int] = field(default_factory=dict)
     ttr: dict[int, int] = field(default_factory=dict)
+    ttfr: dict[int, int] = field(default_factory=dict)
+    first_replied: int = 0
+    first_reply_late: int = 0
 
     def response_times(self) -> dict[str, Any]:
         out: dict[str, Any] = {"resolved": self.resolved, "auto_resolved": self.auto_resolved,
-                               "snoozed": self.snoozed}
-        for counts, name in ((self.ttc, "first_claim"), (self.ttr, "resolve")):
+                               "snoozed": self.snoozed, "first_replied": self.first_replied,
+                               "first_replies_late": self.first_reply_late}
+        for counts, name in ((self.ttc, "first_claim"), (self.ttfr, "first_reply"), (self.ttr, "resolve")):
             for q, label in ((0.5, "p50"), (0.9, "p90")):
                 value = histogram.percentile(counts, q)
                 out[f"time_to_{name}_{label}_seconds"] = round(value, 1) if value is not None else None
@@ -142,7 +146,8 @@ def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
     cell = _Cell(messages=counts.get(f"messages:{platform}" if platform else "messages", 0),
                  needs_review=counts.get(f"needs_review:{platform}" if platform else "needs_review", 0),
                  resolved=counts.get("resolved", 0), auto_resolved=counts.get("auto_resolved", 0),
-                 snoozed=counts.get("snoozed", 0))
+                 snoozed=counts.get("snoozed", 0), first_replied=counts.get("first_replied", 0),
+                 first_reply_late=counts.get("first_reply_late", 0))
     for name, value in counts.items():
         role, detail = _role(name)
         if role == "platform":
@@ -152,6 +157,8 @@ def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
             cell.ttc[detail] = value
         elif role == "ttr":
             cell.ttr[detail] = value
+        elif role == "ttfr":
+            cell.ttfr[detail] = value
     return cell
 
 
@@ -229,14 +236,18 @@ def _share(part: int, whole: int) -> float | None:
 
 def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
     settings = get_settings()
+    buckets = volumes(query)
+    first_replies = {q: (sum(b["response_times"][q]["first_replied"] for b in buckets),
+                         sum(b["response_times"][q]["first_replies_late"] for b in buckets)) for q in query.queues}
     return {
         "from": query.start.astimezone(query.tz).isoformat(),
         "to": query.end.astimezone(query.tz).isoformat(),
         "granularity": query.granularity,
         "tz": str(query.tz),
         "platform": query.platform,
-        "buckets": volumes(query),
-        "sla": [{"queue": q, "sla_seconds": getattr(settings, f"sla_{q}"), "open_past_sla": open_past_sla(q, now)}
+        "buckets": buckets,
+        "sla": [{"queue": q, "sla_seconds": getattr(settings, f"sla_{q}"), "open_past_sla": open_past_sla(q, now),
+                 "first_replied": first_replies[q][0], "first_replies_late": first_replies[q][1]}
                 for q in query.queues],
         "model_accuracy": model_accuracy(query),
     }
@@ -307,6 +318,7 @@ def to_csv(buckets: Iterable[dict[str, Any]], queues: Iterable[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     times = ["time_to_first_claim_p50_seconds", "time_to_first_claim_p90_seconds",
+             "time_to_first_reply_p50_seconds", "time_to_first_reply_p90_seconds",
              "time_to_resolve_p50_seconds", "time_to_resolve_p90_seconds"]
     writer.writerow(["bucket_start", "queue", "messages", "needs_review", "resolved", "auto_resolved", "snoozed", *times,
                      *[f"bucket_messages_{p}" for p in platforms]])

@@ -35,6 +35,9 @@ def main() -> int:
         embedded = LocalDynamoDB().start()
         os.environ["DYNAMODB_ENDPOINT_URL"] = embedded.endpoint_url
 
+    from local.fake_platforms import start_for_local_run
+
+    fake_platforms = start_for_local_run(os.environ)  # replies go to a local fake of the platforms' APIs
     from chalicelib.store.table import create_table
 
     endpoint, table = os.environ["DYNAMODB_ENDPOINT_URL"], os.environ["TABLE_NAME"]
@@ -50,6 +53,7 @@ def main() -> int:
 social-triage is running on {base}
   DynamoDB: {endpoint} ({'embedded moto server' if embedded else 'DYNAMODB_ENDPOINT_URL'}), table {table!r} {'created' if created else 'reused'}
   Admin key: {shown_key}
+  Platform APIs: {f'local fake on {fake_platforms.url}: replies are recorded there, not posted (GET /_fake/requests, POST /_fake/fail)' if fake_platforms else 'GRAPH_API_BASE, X_API_BASE, TELEGRAM_API_BASE as configured'}
 
 Try it:
   curl {base}/health
@@ -65,6 +69,8 @@ Stop with Ctrl-C.
     finally:
         if embedded:
             embedded.stop()
+        if fake_platforms:
+            fake_platforms.stop()
     return 0
 
 

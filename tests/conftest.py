@@ -89,3 +89,32 @@ def keys(table):
         "agent_both": auth.create_key("agent", "Bo", ["customer_service", "community"]),
     }
     return {name: {"Authorization": f"Bearer {k.key}"} for name, k in issued.items()}
+
+
+@pytest.fixture(scope="session")
+def fake_platforms_server():
+    from local.fake_platforms import FakePlatforms
+
+    server = FakePlatforms(hang_seconds=5).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_platforms(fake_platforms_server, monkeypatch):
+    """The platforms' send APIs (local/fake_platforms.py), emptied, with the settings' API roots and a token per
+    platform (TRIAGE_TOKEN_<PLATFORM>) pointing at it; a send times out after 2 s (scripted *_timeout)."""
+    from local.fake_platforms import DEV_TOKENS
+
+    fake_platforms_server.reset()
+    for name, url in fake_platforms_server.base_urls.items():
+        monkeypatch.setenv(f"{'GRAPH' if name == 'graph' else name.upper()}_API_BASE", url)
+    for name, token in DEV_TOKENS.items():
+        monkeypatch.setenv(name, token)
+    monkeypatch.setenv("SEND_TIMEOUT_SECONDS", "2")
+    monkeypatch.delenv("SECRETS_SSM_PATH", raising=False)
+    reset_caches()
+    yield fake_platforms_server
+    fake_platforms_server.reset()
+    monkeypatch.undo()
+    reset_caches()

@@ -176,3 +176,26 @@ def test_stats_are_for_managers_and_admins_only(api, keys, path):
         status, body = call(api, "GET", path, keys[who])
         assert status == 403 and body["error"]["code"] == "forbidden_role"
     assert call(api, "GET", path, {})[0] == 401
+
+
+def test_time_to_first_reply_and_late_first_replies_per_queue(api, keys):
+    # GIVEN two conversations opened at T0, answered by the brand on the platform after 10 minutes and 3 hours
+    from chalicelib.models import Author, Channel, Message
+    from chalicelib.store import conversations
+
+    seed_message("f1", "customer_service", received_at=T0)
+    seed_message("f2", "customer_service", received_at=T0)
+    for native, waited in (("f1", timedelta(minutes=10)), ("f2", timedelta(hours=3))):
+        at = T0 + waited
+        answer = Message(id=f"facebook:ans-{native}", platform="facebook", channel=Channel.REPLY,
+                         author=Author(id="page"), text="Thanks, we are on it", direction="outbound",
+                         created_at=at, received_at=at, parent_id=f"facebook:{native}")
+        assert conversations.save_outbound(answer, at).value == "stored"
+    # WHEN a manager reads the stats THEN first-reply times are per queue, and the 3-hour one is late (SLA 1 h)
+    body = stats(api, keys, RANGE + "&granularity=day")
+    times = body["buckets"][0]["response_times"]["customer_service"]
+    assert times["first_replied"] == 2 and times["first_replies_late"] == 1
+    assert 300 <= times["time_to_first_reply_p50_seconds"] <= 1200
+    assert times["time_to_first_reply_p90_seconds"] >= 3600
+    [sla] = [s for s in body["sla"] if s["queue"] == "customer_service"]
+    assert (sla["first_replied"], sla["first_replies_late"]) == (2, 1)

@@ -68,4 +68,13 @@ class ReplyNotSent(DomainError):
 
 
 class OutsideReplyWindow(DomainError):
+    """The platform no longer accepts a reply in this conversation (chalicelib/domain/reply_windows.py):
+    nothing is sent. The message names the window and when it closed."""
+
     code = "outside_reply_window"
+
+
+class NoSender(OutsideReplyWindow):
+    """A platform this API cannot send on (generic sources): like a closed window, nothing is sent."""
+
+    code = "no_sender"

@@ -33,13 +33,23 @@ def reopen_window() -> timedelta:
     return timedelta(seconds=get_settings().conversation_reopen_seconds)
 
 
-def key_of(message: Message) -> str:
-    """The message's conversation key; a reply joins its stored parent's conversation (one read)."""
+def locate(message: Message) -> tuple[str, str | None, bool]:
+    """The message's conversation key, the conversation it points to now, and whether the key's pointer exists.
+
+    A reply joins its stored parent's conversation (one read); a parent stored without a key (before
+    conversations existed) is its own conversation's head, and the key's pointer is written when joining it."""
     parent = get_message(message.parent_id, consistent=False) if message.parent_id else None
-    return rules.conversation_key(
+    parent_key = None
+    if parent is not None:
+        parent_key = parent.conversation_key or f"thread#{parent.conversation or parent.id}"
+    conversation_key = rules.conversation_key(
         platform=message.platform, channel=message.channel.value, message_id=message.id, account=message.account,
         author_id=message.author.id, conversation_id=message.conversation_id, parent_id=message.parent_id,
-        parent_key=parent.conversation_key if parent else None)
+        parent_key=parent_key)
+    current = pointer(conversation_key)
+    if current is None and parent is not None:
+        return conversation_key, parent.conversation or parent.id, False
+    return conversation_key, current, current is not None
 
 
 def pointer(conversation_key: str) -> str | None:
@@ -69,18 +79,20 @@ def _pointer_put(conversation_key: str, conversation: str, previous: str | None)
 def save_inbound(item: Triaged, now: datetime) -> Outcome:
     """Store a customer message once, in its conversation: opening one, joining one, or reopening one."""
     message = item.message
-    conversation_key = key_of(message)
     for attempt in range(JOIN_ATTEMPTS):
-        current = pointer(conversation_key)
+        conversation_key, current, pointed = locate(message)
         head = get_message(current) if current else None
         if head is not None and head.id == message.id:
             return Outcome.DUPLICATE  # a redelivery of the message that opened the conversation
+        previous = current if pointed else None
         if head is None or rules.starts_new_conversation(_head_rules(head), now, reopen_window()):
-            operations = lambda shard_try: [  # noqa: E731 - rebuilt per conflict retry
-                *new_message_transaction(item, shard_try, conversation_key=conversation_key),
-                _pointer_put(conversation_key, message.id, current)]
+            operations = lambda shard_try, previous=previous, key=conversation_key: [  # noqa: E731 - rebuilt per try
+                *new_message_transaction(item, shard_try, conversation_key=key),
+                _pointer_put(key, message.id, previous)]
         else:
-            operations = lambda shard_try, head=head: _join_transaction(item, head, conversation_key, now, shard_try)
+            operations = lambda shard_try, head=head, key=conversation_key, pointed=pointed: [
+                *_join_transaction(item, head, key, now, shard_try),
+                *([] if pointed else [_pointer_put(key, head.id, None)])]
         outcome = _run(operations, message, attempt)
         if outcome is not None:
             return outcome
@@ -169,10 +181,9 @@ def save_outbound(message: Message, now: datetime) -> Outcome:
 
     It counts as the conversation's reply (first-reply time) when the brand answered on the platform itself.
     With no conversation to join (the brand wrote first), nothing is stored: UNKNOWN."""
-    conversation_key = key_of(message)
-    current = pointer(conversation_key)
+    conversation_key, current, _ = locate(message)
     head = get_message(current) if current else None
-    if head is None:
+    if head is None or head.is_member:
         return Outcome.UNKNOWN
     member = StoredMessage(
         id=message.id, platform=message.platform, channel=message.channel.value, author=without_none(message.author),

@@ -1,0 +1,88 @@
+"""The interface every platform sender implements: one reply in, the platform's id of what it sent out.
+
+A sender makes exactly one HTTP call and never retries it (a retried POST could post twice): what went
+wrong comes back as one `SendFailed` whose `kind` says what the caller can do about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+__all__ = ["FAILURE_KINDS", "OutboundReply", "PlatformSender", "SendFailed", "SendReceipt"]
+
+# what can go wrong, by what the caller does about it
+FAILURE_KINDS = (
+    "token_invalid",  # expired, revoked or wrong token (Graph 190, X 401, Telegram 401): the channel is unhealthy
+    "token_missing",  # no token configured for the channel
+    "permission_denied",  # the token lacks a permission (Graph 10, 200-299; X 403 on write permission)
+    "rate_limited",  # try again after `retry_after` seconds when known
+    "recipient_unreachable",  # blocked, unavailable, outside the platform's own window: sending again will not help
+    "rejected",  # any other refusal of the request (4xx)
+    "unavailable",  # 5xx, connection refused or broken
+    "timeout",  # no answer in time; `maybe_sent` when the request may have reached the platform
+)
+
+
+@dataclass(frozen=True)
+class OutboundReply:
+    """One reply as the platform needs it (ids are native: no "platform:" prefix)."""
+
+    platform: str  # facebook | messenger | instagram | whatsapp | x | telegram
+    channel: str  # of the message replied to: comment | reply | mention | post | direct_message
+    account: str | None  # the brand's account: Page id, Instagram account id, WhatsApp phone number id, X user id, "bot"
+    recipient_id: str  # the customer: PSID, IGSID, wa_id, X user id, Telegram user id
+    reply_to_id: str  # the message replied to: comment id, tweet id, wamid, mid, Telegram message_id
+    conversation_id: str | None  # as the adapters store it: "telegram:<chat id>", "x:dm:<a>-<b>", "whatsapp:<wa_id>"
+    text: str
+    messaging_type: str | None = None  # Messenger and Instagram DMs: "RESPONSE" or "MESSAGE_TAG"
+    tag: str | None = None  # "HUMAN_AGENT" with MESSAGE_TAG
+
+
+@dataclass(frozen=True)
+class SendReceipt:
+    platform_message_id: str  # comment id, message_id (mid), wamid, tweet id, dm_event_id, Telegram message_id
+
+
+class SendFailed(Exception):
+    """The platform did not take the reply (or may have: `maybe_sent`).
+
+    `message` is for people and logs: it never holds the token nor the reply's text. `platform_code` is the
+    platform's own error code ("190/463", "403", "forbidden"...), `retry_after` seconds to wait when known."""
+
+    def __init__(self, kind: str, message: str, *, platform_code: str | None = None,
+                 retry_after: int | None = None, maybe_sent: bool = False):
+        if kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown failure kind {kind!r}")
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.platform_code = platform_code
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+    def __repr__(self) -> str:
+        return (f"SendFailed({self.kind!r}, {self.message!r}, platform_code={self.platform_code!r}, "
+                f"retry_after={self.retry_after!r}, maybe_sent={self.maybe_sent!r})")
+
+
+class PlatformSender:
+    """Sends replies on one platform family. Stateless: one instance serves every call in a container."""
+
+    platforms: ClassVar[tuple[str, ...]]
+
+    def send(self, reply: OutboundReply, token: str) -> SendReceipt:
+        raise NotImplementedError
+
+
+def bearer(platform: str, token: str) -> dict[str, str]:
+    """The Authorization header; a token that could not be a header value is refused (and never echoed)."""
+    if not token or not token.isprintable() or any(c.isspace() for c in token):
+        raise SendFailed("token_invalid", f"{platform}: the configured token is empty or has spaces or control "
+                                          "characters")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def refuse(reply: OutboundReply, why: str) -> SendFailed:
+    """A reply this sender cannot turn into a request (nothing is sent)."""
+    return SendFailed("rejected", f"cannot send a {reply.platform} {reply.channel} reply: {why}")

@@ -1,0 +1,150 @@
+"""Replies through Meta's Graph API: Facebook comment replies, Messenger and Instagram DMs (Send API),
+Instagram comment replies, WhatsApp Cloud API text messages.
+
+| reply to | request | answer |
+|---|---|---|
+| facebook comment, reply, mention, post | `POST /{comment-or-post-id}/comments {"message"}` | `{"id"}` |
+| messenger, instagram direct_message | `POST /{page-or-ig-account-id}/messages {"recipient": {"id"}, "messaging_type", "tag"?, "message": {"text"}}` | `{"recipient_id", "message_id"}` |
+| instagram comment, reply | `POST /{ig-comment-id}/replies {"message"}` | `{"id"}` |
+| whatsapp | `POST /{phone-number-id}/messages {"messaging_product": "whatsapp", "recipient_type": "individual", "to", "type": "text", "text": {"body"}, "context": {"message_id"}}` | `{"messages": [{"id"}]}` |
+
+The token goes in the `Authorization` header, never in the URL. Graph errors are
+`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...config import get_settings
+from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, bearer, refuse
+from .http import Answer, post_json, retry_after_seconds
+
+TOKEN_CODES = frozenset({190, 102})  # expired, revoked or invalid token; API session
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80004, 80006, 80008, 80009, 80014,
+                              130429, 131048, 131056})  # app, user, page, business use case; WhatsApp throughput
+UNREACHABLE_CODES = frozenset({551, 131026, 131047})  # user unavailable; WhatsApp undeliverable, 24 h passed
+UNREACHABLE_SUBCODES = frozenset({2018278, 2018108, 2018001})  # outside the window; unavailable; no such user
+TRANSIENT_CODES = frozenset({1, 2})  # unknown, service: Meta's downtime
+
+
+class MetaSender(PlatformSender):
+    platforms = ("facebook", "messenger", "instagram", "whatsapp")
+
+    def send(self, reply: OutboundReply, token: str) -> SendReceipt:
+        path, payload, receipt = self.request(reply)
+        answer = post_json(reply.platform, get_settings().graph_api_base.rstrip("/") + path, payload,
+                           bearer(reply.platform, token))
+        if not answer.ok:
+            raise graph_failure(reply.platform, answer)
+        platform_message_id = receipt(answer.body)
+        if not isinstance(platform_message_id, str) or not platform_message_id:
+            raise SendFailed("unavailable", f"{reply.platform}: the Graph API accepted the reply but named no id",
+                             maybe_sent=True)
+        return SendReceipt(platform_message_id)
+
+    @staticmethod
+    def request(reply: OutboundReply) -> tuple[str, dict, Any]:
+        """The path, the JSON body, and how to read the sent message's id from the answer."""
+        if reply.platform == "whatsapp":
+            if not reply.account:
+                raise refuse(reply, "the WhatsApp phone number id (account) is missing")
+            payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": reply.recipient_id,
+                       "type": "text", "text": {"body": reply.text}}
+            if reply.reply_to_id:
+                payload["context"] = {"message_id": reply.reply_to_id}
+            return f"/{_segment(reply, reply.account)}/messages", payload, _whatsapp_id
+        if reply.channel == "direct_message":
+            if reply.platform not in ("messenger", "instagram"):
+                raise refuse(reply, "direct messages are sent as messenger or instagram")
+            messaging_type = reply.messaging_type or "RESPONSE"
+            if messaging_type == "MESSAGE_TAG" and not reply.tag:
+                raise refuse(reply, "MESSAGE_TAG needs a tag (HUMAN_AGENT)")
+            payload = {"recipient": {"id": reply.recipient_id}, "messaging_type": messaging_type,
+                       "message": {"text": reply.text}}
+            if messaging_type == "MESSAGE_TAG":
+                payload["tag"] = reply.tag
+            account = _segment(reply, reply.account) if reply.account else "me"
+            return f"/{account}/messages", payload, lambda body: _field(body, "message_id")
+        if not reply.reply_to_id:
+            raise refuse(reply, "the id of the comment or post replied to is missing")
+        if reply.platform == "facebook":
+            return f"/{_segment(reply, reply.reply_to_id)}/comments", {"message": reply.text}, _id
+        if reply.platform == "instagram" and reply.channel in ("comment", "reply"):
+            # a reply to a reply lands under its top-level comment (Instagram threads one level deep)
+            return f"/{_segment(reply, reply.reply_to_id)}/replies", {"message": reply.text}, _id
+        raise refuse(reply, "only comments, replies and direct messages can be answered on "
+                            f"{reply.platform} (an Instagram mention is answered on the media it is in)")
+
+
+def graph_failure(platform: str, answer: Answer) -> SendFailed:
+    """A Graph API error answer as a `SendFailed` of the right kind."""
+    error = answer.body.get("error") if isinstance(answer.body, dict) else None
+    if not isinstance(error, dict):
+        return _by_status(platform, answer)
+    code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
+    platform_code = f"{code}/{subcode}" if subcode is not None else str(code)
+    said = str(error.get("message") or "no message")[:300]
+    message = f"{platform}: Graph API error {platform_code}: {said}"
+    if code in TOKEN_CODES:
+        kind = "token_invalid"
+    elif code in RATE_LIMIT_CODES:
+        return SendFailed("rate_limited", message, platform_code=platform_code,
+                          retry_after=retry_after_seconds(answer.headers) or _usage_retry_after(answer.headers))
+    elif code in UNREACHABLE_CODES or subcode in UNREACHABLE_SUBCODES:
+        kind = "recipient_unreachable"
+    elif code in (3, 10) or (code is not None and 200 <= code <= 299):
+        kind = "permission_denied"
+    elif code in TRANSIENT_CODES or error.get("is_transient") is True or answer.status >= 500:
+        kind = "unavailable"
+    else:
+        kind = "rejected"
+    return SendFailed(kind, message, platform_code=platform_code)
+
+
+def _by_status(platform: str, answer: Answer) -> SendFailed:
+    kind = {401: "token_invalid", 403: "permission_denied", 429: "rate_limited"}.get(answer.status)
+    if kind is None:
+        kind = "unavailable" if answer.status >= 500 else "rejected"
+    return SendFailed(kind, f"{platform}: the Graph API answered HTTP {answer.status}",
+                      platform_code=str(answer.status), retry_after=retry_after_seconds(answer.headers),
+                      maybe_sent=answer.status == 504)  # a gateway timeout: Meta may have posted it
+
+
+def _usage_retry_after(headers) -> int | None:
+    """Business use case limits say when access returns (minutes) in X-Business-Use-Case-Usage."""
+    try:
+        usage = json.loads(headers.get("X-Business-Use-Case-Usage") or "{}")
+        minutes = max((int(limit.get("estimated_time_to_regain_access") or 0)
+                       for limits in usage.values() for limit in limits), default=0)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return minutes * 60 if minutes > 0 else None
+
+
+def _segment(reply: OutboundReply, native_id: str) -> str:
+    """A Graph node id as one path segment (ids are digits and underscores; anything else is refused)."""
+    if not native_id or not all(c.isascii() and (c.isalnum() or c in "_-") for c in native_id):
+        raise refuse(reply, f"{native_id!r} is not a Graph API id")
+    return native_id
+
+
+def _field(body: Any, name: str) -> Any:
+    return body.get(name) if isinstance(body, dict) else None
+
+
+def _id(body: Any) -> Any:
+    return _field(body, "id")
+
+
+def _whatsapp_id(body: Any) -> Any:
+    messages = _field(body, "messages")
+    return _field(messages[0], "id") if isinstance(messages, list) and messages else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

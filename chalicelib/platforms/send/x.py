@@ -1,0 +1,99 @@
+"""Replies on X (API v2, OAuth 2.0 user-context bearer token with tweet.write / dm.write).
+
+| reply to | request | answer |
+|---|---|---|
+| a post (comment, reply, mention, post) | `POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}}` | `{"data": {"id", "text"}}` |
+| a direct_message | `POST /2/dm_conversations/with/{participant_id}/messages {"text"}` | `{"data": {"dm_conversation_id", "dm_event_id"}}` |
+
+Errors are problem documents (`{"title", "detail", "type", "status"}`, sometimes `{"errors": [...]}`);
+429 carries `x-rate-limit-reset` (Unix seconds).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any, Callable
+
+from ...config import get_settings
+from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, bearer, refuse
+from .http import Answer, post_json, retry_after_seconds
+
+_ID = re.compile(r"[0-9]{1,19}")  # X user and post ids
+# 403s that are about the other person or the post, not about the token's permissions
+_UNREACHABLE = ("cannot send messages", "not permitted to send messages", "not allowed to send messages",
+                "reply to this conversation is not allowed", "not allowed to reply", "blocked")
+_REJECTED = ("duplicate content",)
+
+
+class XSender(PlatformSender):
+    platforms = ("x",)
+
+    def __init__(self, clock: Callable[[], float] = time.time):
+        self.clock = clock  # turns x-rate-limit-reset (a time) into seconds to wait
+
+    def send(self, reply: OutboundReply, token: str) -> SendReceipt:
+        if not _ID.fullmatch(reply.recipient_id) or (reply.channel != "direct_message"
+                                                      and not _ID.fullmatch(reply.reply_to_id)):
+            raise refuse(reply, "X user and post ids are digits")
+        base = get_settings().x_api_base.rstrip("/")
+        if reply.channel == "direct_message":
+            url, payload, field = f"{base}/2/dm_conversations/with/{reply.recipient_id}/messages", \
+                {"text": reply.text}, "dm_event_id"
+        else:
+            url, payload, field = f"{base}/2/tweets", \
+                {"text": reply.text, "reply": {"in_reply_to_tweet_id": reply.reply_to_id}}, "id"
+        answer = post_json("x", url, payload, bearer("x", token))
+        if not answer.ok:
+            raise self.failure(answer)
+        data = answer.body.get("data") if isinstance(answer.body, dict) else None
+        sent = data.get(field) if isinstance(data, dict) else None
+        if not isinstance(sent, str) or not sent:
+            raise SendFailed("unavailable", "x: the API accepted the reply but named no id", maybe_sent=True)
+        return SendReceipt(sent)
+
+    def failure(self, answer: Answer) -> SendFailed:
+        said = _said(answer.body)
+        message = f"x: HTTP {answer.status}: {said[:300] or 'no detail'}"
+        code = _code(answer.body) or str(answer.status)
+        status, lowered = answer.status, said.lower()
+        if status == 401:
+            kind = "token_invalid"
+        elif status == 429:
+            return SendFailed("rate_limited", message, platform_code=code,
+                              retry_after=retry_after_seconds(answer.headers) or self._until_reset(answer.headers))
+        elif status == 403 and any(s in lowered for s in _UNREACHABLE):
+            kind = "recipient_unreachable"
+        elif status == 403 and not any(s in lowered for s in _REJECTED):
+            kind = "permission_denied"
+        elif status >= 500:
+            kind = "unavailable"
+        else:
+            kind = "rejected"
+        return SendFailed(kind, message, platform_code=code, maybe_sent=status == 504)
+
+    def _until_reset(self, headers) -> int | None:
+        reset = (headers.get("x-rate-limit-reset") or "").strip()
+        return max(1, int(reset) - int(self.clock())) if reset.isdigit() else None
+
+
+def _said(body: Any) -> str:
+    """The problem's detail and title, and each error's message, as one line."""
+    if not isinstance(body, dict):
+        return ""
+    parts = [body.get("detail"), body.get("title")]
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        parts += [e.get("message") or e.get("detail") for e in errors if isinstance(e, dict)]
+    return "; ".join(dict.fromkeys(p for p in parts if isinstance(p, str) and p))
+
+
+def _code(body: Any) -> str | None:
+    """X's error code (v1.1 style `errors[].code`) or the problem type's last segment."""
+    if not isinstance(body, dict):
+        return None
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict) and isinstance(errors[0].get("code"), int):
+        return str(errors[0]["code"])
+    kind = body.get("type")
+    return kind.rstrip("/").rsplit("/", 1)[-1] if isinstance(kind, str) and kind != "about:blank" else None

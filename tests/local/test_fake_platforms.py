@@ -1,0 +1,198 @@
+"""The local fake of the platforms' send APIs: documented shapes accepted, others refused as the platform
+refuses them, scripted errors, the control endpoints."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+import urllib3
+
+from local.fake_platforms import ERRORS, FakePlatforms
+
+HTTP = urllib3.PoolManager(retries=False, timeout=5)
+
+
+def post(url: str, body=None, *, token: str | None = "tok", form: bool = False, headers=None):
+    sent_headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if form:
+        data, sent_headers["Content-Type"] = urlencode(body).encode(), "application/x-www-form-urlencoded"
+    else:
+        data, sent_headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    response = HTTP.request("POST", url, body=data, headers={**sent_headers, **(headers or {})})
+    return response.status, json.loads(response.data), response.headers
+
+
+@pytest.fixture
+def fake(fake_platforms):
+    return fake_platforms
+
+
+def graph(fake, path: str) -> str:
+    return fake.base_urls["graph"] + path
+
+
+# Graph API ---------------------------------------------------------------------------------------------
+
+def test_graph_comment_replies_need_a_message_and_a_token(fake):
+    assert post(graph(fake, "/1_2/comments"), {"message": "hi"})[0] == 200
+    status, body, _ = post(graph(fake, "/1_2/comments"), {})
+    assert (status, body["error"]["code"]) == (400, 100)
+    status, body, _ = post(graph(fake, "/1_2/comments"), {"message": "hi"}, token=None)
+    assert (status, body["error"]["code"], body["error"]["type"]) == (400, 104, "OAuthException")
+    # AND a form body is accepted as the Graph API accepts it
+    assert post(graph(fake, "/1_2/comments"), {"message": "hi"}, form=True)[0] == 200
+
+
+def test_graph_ids_are_fresh(fake):
+    first = post(graph(fake, "/17890000000000001/replies"), {"message": "a"})[1]["id"]
+    second = post(graph(fake, "/17890000000000001/replies"), {"message": "a"})[1]["id"]
+    assert first != second
+
+
+@pytest.mark.parametrize("body", [
+    {"messaging_type": "RESPONSE", "message": {"text": "hi"}},  # no recipient
+    {"recipient": {"id": "1"}, "message": {"text": "hi"}},  # no messaging_type
+    {"recipient": {"id": "1"}, "messaging_type": "MESSAGE_TAG", "message": {"text": "hi"}},  # no tag
+    {"recipient": {"id": "1"}, "messaging_type": "RESPONSE", "tag": "HUMAN_AGENT", "message": {"text": "hi"}},
+    {"recipient": {"id": "1"}, "messaging_type": "MESSAGE_TAG", "tag": "WHATEVER", "message": {"text": "hi"}},
+    {"recipient": {"id": "1"}, "messaging_type": "RESPONSE", "message": {"text": ""}},
+    {"recipient": {"id": "1"}, "messaging_type": "RESPONSE", "message": {"text": "x" * 2001}},
+])
+def test_the_send_api_refuses_what_meta_refuses(fake, body):
+    status, answer, _ = post(graph(fake, "/104857600000001/messages"), body)
+    assert (status, answer["error"]["code"]) == (400, 100)
+    assert fake.sent() == []
+
+
+def test_the_send_api_answers_recipient_and_message_id(fake):
+    status, answer, _ = post(graph(fake, "/104857600000001/messages"), {
+        "recipient": {"id": "24000000000000001"}, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT",
+        "message": {"text": "hi"}})
+    assert status == 200 and answer["recipient_id"] == "24000000000000001" and answer["message_id"]
+    assert [r.path for r in fake.sent("instagram")] == [r.path for r in fake.sent("messenger")]
+
+
+@pytest.mark.parametrize("change", [{"to": None}, {"to": "not-a-number"}, {"type": "image"},
+                                    {"text": {"body": ""}}, {"recipient_type": "group"}, {"context": {"id": "x"}}])
+def test_whatsapp_refuses_what_the_cloud_api_refuses(fake, change):
+    body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "16505551234", "type": "text",
+            "text": {"body": "hi"}, "context": {"message_id": "wamid.X"}}
+    body = {k: v for k, v in {**body, **change}.items() if v is not None}
+    status, answer, _ = post(graph(fake, "/106540352242922/messages"), body)
+    assert (status, answer["error"]["code"]) == (400, 100)
+    assert answer["error"]["error_data"]["messaging_product"] == "whatsapp"
+
+
+def test_whatsapp_answers_the_wamid(fake):
+    status, answer, _ = post(graph(fake, "/106540352242922/messages"), {
+        "messaging_product": "whatsapp", "to": "16505551234", "type": "text", "text": {"body": "hi"}})
+    assert status == 200 and answer["messages"][0]["id"].startswith("wamid.")
+    assert answer["contacts"] == [{"input": "16505551234", "wa_id": "16505551234"}]
+    assert len(fake.sent("whatsapp")) == 1 and fake.sent("messenger") == []
+
+
+def test_an_unknown_graph_path_is_graphs_unsupported_request(fake):
+    status, answer, _ = post(graph(fake, "/1/feed/extra"), {"message": "hi"})
+    assert (status, answer["error"]["code"], answer["error"]["error_subcode"]) == (400, 100, 33)
+
+
+# X API v2 ----------------------------------------------------------------------------------------------
+
+def test_x_posts_need_a_bearer_token_and_text(fake):
+    url = fake.base_urls["x"] + "/2/tweets"
+    assert post(url, {"text": "hi"}, token=None)[0] == 401
+    status, answer, _ = post(url, {"reply": {"in_reply_to_tweet_id": "1"}})
+    assert (status, answer["title"]) == (400, "Invalid Request")
+    assert post(url, {"text": "hi", "reply": {"in_reply_to_tweet_id": "abc"}})[0] == 400
+    status, answer, _ = post(url, {"text": "hi", "reply": {"in_reply_to_tweet_id": "1460323737035677698"}})
+    assert status == 201 and answer["data"]["text"] == "hi" and answer["data"]["id"].isdigit()
+
+
+def test_x_dms_answer_the_conversation_and_event(fake):
+    status, answer, _ = post(fake.base_urls["x"] + "/2/dm_conversations/with/2244994945/messages", {"text": "hi"})
+    assert status == 201 and answer["data"]["dm_event_id"].isdigit()
+    assert "2244994945" in answer["data"]["dm_conversation_id"].split("-")
+    assert post(fake.base_urls["x"] + "/2/dm_conversations/with/someone/messages", {"text": "hi"})[0] == 400
+
+
+# Telegram Bot API --------------------------------------------------------------------------------------
+
+def test_telegram_checks_the_token_the_method_and_the_text(fake):
+    base = fake.base_urls["telegram"]
+    ok = {"chat_id": 42, "text": "hi", "reply_parameters": {"message_id": 7, "allow_sending_without_reply": True}}
+    status, answer, _ = post(f"{base}/bot123:abc/sendMessage", ok, token=None)
+    assert status == 200 and answer["ok"] and answer["result"]["reply_to_message"]["message_id"] == 7
+    assert post(f"{base}/botnot-a-token/sendMessage", ok, token=None)[1] == {
+        "ok": False, "error_code": 401, "description": "Unauthorized"}
+    assert post(f"{base}/bot123:abc/sendPigeon", ok, token=None)[0] == 404
+    assert post(f"{base}/bot123:abc/sendMessage", {**ok, "text": ""}, token=None)[1]["description"] == \
+        "Bad Request: message text is empty"
+    assert post(f"{base}/bot123:abc/sendMessage", {**ok, "reply_parameters": {"message_id": "7"}}, token=None)[0] == 400
+
+
+# scripted errors and control ---------------------------------------------------------------------------
+
+def a_request_to(fake, api: str):
+    if api == "graph":
+        return post(graph(fake, "/1_2/comments"), {"message": "hi"})
+    if api == "x":
+        return post(fake.base_urls["x"] + "/2/tweets", {"text": "hi"})
+    return post(fake.base_urls["telegram"] + "/bot123:abc/sendMessage", {"chat_id": 1, "text": "hi"}, token=None)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, answer) in ERRORS.items() if answer != "hang"))
+def test_each_scripted_error_answers_once_in_the_platforms_shape(fake, name):
+    api = ERRORS[name][0]
+    fake.fail_next(name)
+    status, answer, headers = a_request_to(fake, api)
+    assert status >= 400
+    if api == "graph":
+        assert {"message", "type", "code", "fbtrace_id"} <= set(answer["error"])
+    elif api == "x":
+        assert answer["status"] == status and answer["detail"]
+    else:
+        assert answer["ok"] is False and answer["error_code"] == status
+    if name == "x_rate_limited":
+        assert headers["x-rate-limit-reset"].isdigit()
+    if name == "telegram_rate_limited":
+        assert answer["parameters"]["retry_after"] == 7
+    # AND the next request is answered normally
+    assert a_request_to(fake, api)[0] in (200, 201)
+
+
+def test_scripted_errors_wait_for_their_api_and_count(fake):
+    fake.fail_next("telegram_blocked", times=2)
+    assert a_request_to(fake, "graph")[0] == 200  # another API: not affected
+    assert [a_request_to(fake, "telegram")[0] for _ in range(3)] == [403, 403, 200]
+    with pytest.raises(ValueError):
+        fake.fail_next("graph_meteor_strike")
+
+
+def test_the_control_endpoints_script_and_show(fake):
+    status, answer, _ = post(f"{fake.url}/_fake/fail", {"error": "graph_permission", "times": 1}, token=None)
+    assert (status, answer) == (200, {"queued": "graph_permission", "times": 1})
+    assert a_request_to(fake, "graph")[1]["error"]["code"] == 10
+    requests = json.loads(HTTP.request("GET", f"{fake.url}/_fake/requests").data)["requests"]
+    assert [(r["path"], r["status"]) for r in requests] == [("/graph/v21.0/1_2/comments", 403)]
+    assert requests[0]["body"] == {"message": "hi"}
+    assert post(f"{fake.url}/_fake/fail", {"error": "nope"}, token=None)[0] == 400
+    assert post(f"{fake.url}/_fake/reset", {}, token=None)[0] == 200 and fake.requests == []
+
+
+def test_a_timeout_error_posts_then_answers_late():
+    with FakePlatforms(hang_seconds=0.2) as fake:
+        fake.fail_next("x_timeout")
+        slow = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=0.05))
+        with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+            slow.request("POST", fake.base_urls["x"] + "/2/tweets", body=b'{"text": "hi"}',
+                         headers={"Authorization": "Bearer t", "Content-Type": "application/json"})
+        assert [r.status for r in fake.sent("x")] == [201]
+
+
+def test_sent_filters_by_platform_and_api(fake):
+    a_request_to(fake, "graph")
+    a_request_to(fake, "telegram")
+    assert [r.api for r in fake.sent()] == ["graph", "telegram"]
+    assert len(fake.sent("facebook")) == len(fake.sent("graph")) == 1 and fake.sent("x") == []
