@@ -34,7 +34,8 @@ os.environ.update(TEST_ENV)
 os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 os.environ.pop("SECRETS_SSM_PATH", None)
 
-SHARED = ROOT.parent / "shared"
+# beside the checkout; a git worktree elsewhere names it in SOCIAL_TRIAGE_SHARED
+SHARED = Path(os.environ.get("SOCIAL_TRIAGE_SHARED") or ROOT.parent / "shared")
 
 
 def reset_caches() -> None:

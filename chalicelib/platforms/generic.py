@@ -40,11 +40,15 @@ misspelt field fails loudly instead of being dropped. Invalid JSON is 400 `malfo
     parent_id        optional  string 1-200 characters: the source's id of the message replied to
     thread_id        optional  string 1-200 characters: the source's id of the post or thread
     conversation_id  optional  string 1-200 characters: the source's id of the DM conversation
+    account          optional  string 1-200 characters: the brand's account at the source the message
+                               was sent to (a LinkedIn page, a YouTube channel); stored as given, not
+                               prefixed; a channel is (source, account)
     action           optional  "new" (default) | "edit" (new text for a message already sent) |
                                "remove" (deleted or hidden at the source)
 
 parent_id, thread_id and conversation_id are native ids; the Message stores them as
-"<source>:<value>", like its own id.
+"<source>:<value>", like its own id. Messages are grouped by conversation_id, then by their parent_id
+chain: a thread_id alone does not make a conversation.
 
 Edits are ordered by their X-Timestamp (then by position in the batch): an edit signed before the
 edit already applied to that message is answered "unchanged" and changes nothing, so replaying a
@@ -126,6 +130,8 @@ class GenericMessage(_Strict):
     parent_id: NativeId | None = None
     thread_id: NativeId | None = None
     conversation_id: NativeId | None = None
+    account: NativeId | None = Field(None, description=(
+        "the brand's account at the source the message was sent to (e.g. a LinkedIn page id); stored as given"))
     action: Literal["new", "edit", "remove"] = "new"
 
     @model_validator(mode="after")
@@ -194,5 +200,6 @@ def _event(item: GenericMessage, version: str | None = None) -> InboundEvent:
         parent_id=prefixed(item.parent_id),
         thread_id=prefixed(item.thread_id),
         conversation_id=prefixed(item.conversation_id),
+        account=item.account,
     )
     return InboundEvent(kind=EventKind(item.action), message_id=message_id, message=message, version=version)

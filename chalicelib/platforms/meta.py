@@ -2,19 +2,29 @@
 
 One endpoint serves them all (Meta signs every product with the app secret); the payload's
 `object` tells them apart. GET is the `hub.challenge` subscription handshake.
+
+Every message names the brand's `account` it was sent to (or from): the Page id or Instagram account id
+(`entry.id`; in DMs the brand's side of sender/recipient) or the WhatsApp `phone_number_id`. The brand's
+own comments and replies (`from` is the Page or Instagram account) and its DM echoes (`is_echo`) are
+outbound messages, in the same thread as the customer's: a DM's `conversation_id` is
+`<platform>:<account>:<customer id>` both ways (WhatsApp: `whatsapp:<wa_id>`). The brand's own posts
+are skipped as `own_post`. Delivery reports (WhatsApp `statuses`, Messenger/Instagram `delivery` and
+`read`) are STATUS events.
 """
 
 from __future__ import annotations
 
 import hmac
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import BadRequest, Forbidden
 from ..language import detect_language
-from ..models import UNKNOWN_AUTHOR, Author, Channel, EventKind, InboundEvent, Message
+from ..models import (DELIVERY_STATES, INBOUND, OUTBOUND, UNKNOWN_AUTHOR, Author, Channel, DeliveryStatus, EventKind,
+                      InboundEvent, Message)
 from .base import Batch, HandshakeResponse, PlatformAdapter, SecretLookup, WebhookRequest, check_signature, parse_json
 from .timeutil import from_unix
 
@@ -93,7 +103,9 @@ class MetaPayload(_Lenient):
 
 _REMOVAL_VERBS = {"remove", "hide", "delete"}
 CHALLENGE_PATTERN = r"^[0-9]{1,64}$"
+# messaging events without a `message`: `read` and `delivery` are delivery reports, the rest are skipped by name
 _RECEIPTS = ("read", "delivery", "reaction", "postback", "referral", "optin", "account_linking")
+_RECEIPT_STATES = {"delivery": "delivered", "read": "read"}
 
 
 class HubQuery(BaseModel):
@@ -157,6 +169,15 @@ def _remove(batch: Batch, message_id: str) -> None:
     batch.events.append(InboundEvent(kind=EventKind.REMOVE, message_id=message_id))
 
 
+def _status(batch: Batch, message_id: str, status: DeliveryStatus) -> None:
+    batch.events.append(InboundEvent(kind=EventKind.STATUS, message_id=message_id, status=status))
+
+
+def _shown(value: Any) -> str:
+    """A payload value as it may appear in a skip reason (bounded: the reason is echoed in the answer)."""
+    return str(value)[:64]
+
+
 def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
     value = change.value
     if change.field not in ("feed", "mention") or value is None:
@@ -170,8 +191,9 @@ def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
     if value.verb in _REMOVAL_VERBS:
         _remove(batch, message_id)
         return
-    if value.from_ is not None and value.from_.id == entry.id:
-        batch.skip("own_post", native)  # the Page itself commenting or posting
+    outbound = value.from_ is not None and value.from_.id == entry.id  # the Page itself
+    if outbound and value.item != "comment":
+        batch.skip("own_post", native)  # the Page's own post starts no conversation
         return
     if not (value.message or "").strip():
         batch.skip("no_text", native)
@@ -193,6 +215,8 @@ def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
         created_at=from_unix(value.created_time or entry.time or 0),
         parent_id=f"facebook:{value.parent_id}" if value.parent_id else None,
         thread_id=f"facebook:{value.post_id}" if value.post_id else None,
+        account=entry.id,
+        direction=OUTBOUND if outbound else INBOUND,
     )
 
 
@@ -216,12 +240,11 @@ def _instagram_change(batch: Batch, entry: Entry, change: Change) -> None:
     if change.field not in ("comments", "live_comments") or value is None or not value.id:
         batch.skip(f"unsupported_field:{change.field}", entry.id)
         return
-    if value.from_ is not None and value.from_.id == entry.id:
-        batch.skip("own_post", value.id)
-        return
     if not (value.text or "").strip():
         batch.skip("no_text", value.id)
         return
+    # the account's own comments are always on a media: replies to its public, never a post of its own
+    outbound = value.from_ is not None and value.from_.id == entry.id
     media_id = (value.media or {}).get("id") or value.media_id
     _new(
         batch,
@@ -235,44 +258,97 @@ def _instagram_change(batch: Batch, entry: Entry, change: Change) -> None:
         created_at=from_unix(entry.time or 0),
         parent_id=f"instagram:{value.parent_id}" if value.parent_id else None,
         thread_id=f"instagram:{media_id}" if media_id else None,
+        account=entry.id,
+        direction=OUTBOUND if outbound else INBOUND,
     )
 
 
+def _brand_and_customer(entry: Entry, event: MessagingEvent, outbound: bool) -> tuple[str, str]:
+    """(the brand's account, the customer) of a DM event.
+
+    The brand's side is the one that is `entry.id` (the Page or Instagram account); should neither be, the
+    direction decides as Meta documents it: an echo is sent by the brand, anything else is sent to it.
+    """
+    sender, recipient = event.sender.id, event.recipient.id
+    if sender == entry.id or (recipient != entry.id and outbound):
+        return sender, recipient
+    return recipient, sender
+
+
 def _messaging(batch: Batch, platform: str, entry: Entry, event: MessagingEvent) -> None:
-    """Messenger and Instagram Direct share this shape."""
+    """Messenger and Instagram Direct share this shape: messages, echoes, edits and delivery reports."""
     created = from_unix(event.timestamp or entry.time or 0)
-    conversation = f"{platform}:{event.sender.id}-{event.recipient.id}"
     if event.message_edit is not None:
+        outbound = event.sender.id == entry.id
+        account, customer = _brand_and_customer(entry, event, outbound)
         mid, text = event.message_edit.get("mid"), event.message_edit.get("text")
-        if isinstance(mid, str) and isinstance(text, str) and text.strip():
+        if not isinstance(mid, str) or not mid:
+            batch.skip("no_message_id", event.sender.id)
+        elif isinstance(text, str) and text.strip():
             _new(batch, EventKind.EDIT, id=f"{platform}:{mid}", platform=platform, channel=Channel.DIRECT_MESSAGE,
-                 author=Author(id=event.sender.id), text=text, created_at=created, conversation_id=conversation)
+                 author=Author(id=account if outbound else customer), text=text, created_at=created,
+                 account=account, conversation_id=f"{platform}:{account}:{customer}", direction=OUTBOUND if outbound else INBOUND)
         else:
             batch.skip("no_text", mid)
         return
     message = event.message
     if message is None:
-        kind = next((k for k in _RECEIPTS if k in (event.model_extra or {})), "unknown")
-        batch.skip(f"receipt:{kind}" if kind in ("read", "delivery") else kind, event.sender.id)
+        extra = event.model_extra or {}
+        kind = next((k for k in _RECEIPTS if k in extra), "unknown")
+        if kind in _RECEIPT_STATES:
+            _receipt(batch, platform, entry, event, kind, extra[kind], created)
+        else:
+            batch.skip(kind, event.sender.id)
         return
     mid = message.get("mid")
     if not isinstance(mid, str) or not mid:
         batch.skip("no_message_id", event.sender.id)
         return
-    if message.get("is_echo") or event.sender.id == entry.id:
-        batch.skip("echo", mid)  # the brand's own outgoing message
-        return
     if message.get("is_deleted"):
         _remove(batch, f"{platform}:{mid}")
         return
+    # an echo: the brand's own message (sent from the inbox or through the Send API, whose answer is this mid)
+    outbound = message.get("is_echo") is True or event.sender.id == entry.id
+    account, customer = _brand_and_customer(entry, event, outbound)
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
-        batch.skip("no_text", mid)
+        batch.skip("no_text", mid)  # attachments, stickers, quick reactions
         return
     reply_to = message.get("reply_to") if isinstance(message.get("reply_to"), dict) else {}
     _new(batch, EventKind.NEW, id=f"{platform}:{mid}", platform=platform, channel=Channel.DIRECT_MESSAGE,
-         author=Author(id=event.sender.id), text=text, created_at=created, conversation_id=conversation,
+         author=Author(id=account if outbound else customer), text=text, created_at=created, account=account,
+         conversation_id=f"{platform}:{account}:{customer}", direction=OUTBOUND if outbound else INBOUND,
          parent_id=f"{platform}:{reply_to['mid']}" if isinstance(reply_to.get("mid"), str) else None)
+
+
+def _receipt(batch: Batch, platform: str, entry: Entry, event: MessagingEvent, kind: str, report: Any,
+             created: datetime) -> None:
+    """A `delivery` (mids and a watermark) or a `read` (Messenger: a watermark; Instagram: the mid read).
+
+    The customer sends these about the brand's messages: one STATUS per mid, or, with a watermark only, one
+    STATUS for everything sent to that customer up to it, with an id unique to the report.
+    """
+    account, customer = _brand_and_customer(entry, event, outbound=False)
+    report = report if isinstance(report, dict) else {}
+    raw_mids = report.get("mids") if isinstance(report.get("mids"), list) else [report.get("mid")]
+    mids = [mid for mid in raw_mids if isinstance(mid, str) and mid]
+    raw_watermark = report.get("watermark")
+    watermark = from_unix(raw_watermark) if raw_watermark is not None else None
+    if not mids and watermark is None:
+        batch.skip(f"{kind}_without_mid_or_watermark", customer)
+        return
+    state = _RECEIPT_STATES[kind]
+
+    def status(mid: str | None) -> DeliveryStatus:
+        return DeliveryStatus(platform=platform, state=state, at=created, account=account, recipient_id=customer,
+                              platform_message_id=mid, watermark=watermark)
+
+    for mid in mids:
+        _status(batch, f"{platform}:{mid}", status(mid))
+    if not mids:
+        assert watermark is not None
+        milliseconds = round(watermark.timestamp() * 1000)
+        _status(batch, f"{platform}:{kind}:{customer}:{milliseconds}", status(None))
 
 
 _WHATSAPP_CAPTIONED = ("image", "video", "document")
@@ -287,8 +363,10 @@ def _whatsapp_change(batch: Batch, change: Change) -> None:
     if change.field != "messages" or value is None:
         batch.skip(f"unsupported_field:{change.field}")
         return
+    phone_number_id = _id(_field(value.metadata, "phone_number_id"))
+    account = phone_number_id if isinstance(phone_number_id, str) and phone_number_id else None
     for status in value.statuses:
-        batch.skip(f"status:{status.get('status')}", status.get("id"))
+        _whatsapp_status(batch, status, account)
     names = {}
     for contact in value.contacts:  # dicts (the payload model says so), with anything inside
         profile = contact.get("profile")
@@ -297,14 +375,15 @@ def _whatsapp_change(batch: Batch, change: Change) -> None:
     for raw in value.messages:
         wamid, sender, kind = raw.get("id"), raw.get("from"), raw.get("type")
         if not isinstance(wamid, str) or not isinstance(sender, str):
-            batch.skip("no_message_id", wamid)
+            batch.skip("no_message_id" if not isinstance(wamid, str) else "no_sender", wamid)
             continue
         if kind == "text":
             text = _field(raw.get("text"), "body")
         elif kind in _WHATSAPP_CAPTIONED:
             text = _field(raw.get(kind), "caption")
         else:
-            batch.skip(kind if kind in ("reaction", "unsupported", "system") else f"unsupported_type:{kind}", wamid)
+            reason = kind if kind in ("reaction", "unsupported", "system") else f"unsupported_type:{_shown(kind)}"
+            batch.skip(reason, wamid)
             continue
         if not isinstance(text, str) or not text.strip():
             batch.skip("no_text", wamid)
@@ -322,4 +401,27 @@ def _whatsapp_change(batch: Batch, change: Change) -> None:
             created_at=from_unix(raw.get("timestamp") or 0),
             conversation_id=f"whatsapp:{sender}",
             parent_id=f"whatsapp:{context['id']}" if isinstance(context.get("id"), str) else None,
+            account=account,
         )
+
+
+def _whatsapp_status(batch: Batch, raw: dict[str, Any], account: str | None) -> None:
+    """One of `statuses[]`: what became of a message the business sent (its wamid)."""
+    wamid, state, timestamp = raw.get("id"), raw.get("status"), raw.get("timestamp")
+    if not isinstance(wamid, str) or not wamid:
+        batch.skip("no_message_id")
+        return
+    if state not in DELIVERY_STATES:  # e.g. "deleted", "warning"
+        batch.skip(f"unsupported_status:{_shown(state)}", wamid)
+        return
+    if timestamp is None:
+        batch.skip("no_timestamp", wamid)
+        return
+    recipient = _id(raw.get("recipient_id"))
+    errors = raw.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+    error = ": ".join(str(part) for part in (first.get("code"), first.get("title")) if part not in (None, ""))
+    status = DeliveryStatus(platform="whatsapp", state=state, at=from_unix(timestamp), account=account,
+                            recipient_id=recipient if isinstance(recipient, str) and recipient else None,
+                            platform_message_id=wamid, error=error[:500] or None)
+    _status(batch, f"whatsapp:{wamid}", status)

@@ -4,6 +4,11 @@ Telegram has no signature; `setWebhook(secret_token=...)` makes it echo that tok
 `X-Telegram-Bot-Api-Secret-Token` header. `message_id` is unique only within a chat, so our ids
 carry the chat id too. Every update type we do not triage is skipped, which the route answers
 with 200: anything else makes Telegram redeliver it.
+
+One webhook is one bot, so every message's `account` is "bot". A private chat is one conversation
+(`telegram:<chat id>`); in groups a message keeps its reply chain (`parent_id`) and forum topic
+(`thread_id`) but has no conversation id: a whole group is not one conversation. Telegram does not
+send a bot the messages it sent itself, so everything here is inbound.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from .timeutil import from_unix
 
 SECRET = "TELEGRAM_SECRET_TOKEN"
 TOKEN_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ACCOUNT = "bot"  # the channel: one bot (its token) per deployment
 
 # Telegram dates are unix seconds; the bound keeps from_unix in range and in seconds
 UnixSeconds = Annotated[int, Field(ge=0, le=10**11)]
@@ -136,7 +142,8 @@ def _message(batch: Batch, message: TelegramMessage, kind: EventKind, *, is_chan
         language=detect_language(text),
         parent_id=f"telegram:{chat.id}:{reply_to.message_id}" if reply_to is not None else None,
         thread_id=f"telegram:{chat.id}:{message.message_thread_id}" if message.message_thread_id else None,
-        conversation_id=f"telegram:{chat.id}",
+        conversation_id=f"telegram:{chat.id}" if chat.type == "private" else None,
+        account=ACCOUNT,
     )
     batch.events.append(InboundEvent(kind=kind, message_id=message_id, message=result))
 

@@ -2,7 +2,9 @@
 
 GET is the CRC challenge: X sends `crc_token` and expects it signed with the consumer secret.
 POSTs carry `x-twitter-webhooks-signature`, the same HMAC over the raw body. `for_user_id` is the
-subscribed (brand) account, so anything it authored is the brand's own activity.
+subscribed (brand) account: every message's `account`, and anything it authored is the brand's own
+activity. Its replies and its outgoing DMs are outbound messages in the customer's thread (the tweet
+replied to; the DM conversation, the sorted pair of user ids); its other tweets are skipped as `own_post`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValida
 
 from ..errors import BadRequest
 from ..language import detect_language
-from ..models import Author, Channel, EventKind, InboundEvent, Message
+from ..models import INBOUND, OUTBOUND, Author, Channel, EventKind, InboundEvent, Message
 from .base import (Batch, HandshakeResponse, PlatformAdapter, SecretLookup, WebhookRequest, check_signature,
                    hmac_sha256, parse_json)
 from .timeutil import from_unix
@@ -223,40 +225,41 @@ class XAdapter(PlatformAdapter):
         return batch
 
 
-def _new(batch: Batch, **fields: Any) -> None:
-    message = Message(platform="x", language=detect_language(fields["text"]), **fields)
+def _new(batch: Batch, payload: XPayload, **fields: Any) -> None:
+    message = Message(platform="x", language=detect_language(fields["text"]), account=payload.for_user_id, **fields)
     batch.events.append(InboundEvent(kind=EventKind.NEW, message_id=message.id, message=message))
 
 
 def _tweet(batch: Batch, payload: XPayload, tweet: Tweet) -> None:
     native = tweet.native_id
-    if payload.for_user_id and tweet.user.native_id == payload.for_user_id:
-        batch.skip("own_post", native)
+    parent = tweet.in_reply_to_status_id_str
+    outbound = bool(payload.for_user_id) and tweet.user.native_id == payload.for_user_id
+    if outbound and not parent:
+        batch.skip("own_post", native)  # the brand's own tweet (or retweet) answers no one
         return
     if tweet.retweeted_status is not None:
         batch.skip("retweet", native)  # the text is someone else's, already seen or not ours
         return
-    parent = tweet.in_reply_to_status_id_str
     _new(
         batch,
+        payload,
         id=f"x:{native}",
         channel=Channel.REPLY if parent else Channel.MENTION,
         author=Author(id=tweet.user.native_id, handle=tweet.user.screen_name, name=tweet.user.name),
         text=unescape(tweet.full),
         created_at=tweet.created,
         parent_id=f"x:{parent}" if parent else None,
+        direction=OUTBOUND if outbound else INBOUND,
     )
 
 
 def _direct_message(batch: Batch, payload: XPayload, event: DMEvent) -> None:
     create = event.message_create
     if event.type != "message_create" or create is None:
-        batch.skip(f"unsupported_dm:{event.type}", event.id)
+        batch.skip(f"unsupported_dm:{event.type[:64]}", event.id)
         return
     sender, recipient = create.sender_id, create.target.recipient_id
-    if payload.for_user_id and sender == payload.for_user_id:
-        batch.skip("outgoing_dm", event.id)
-        return
+    outbound = bool(payload.for_user_id) and sender == payload.for_user_id
     text = create.message_data.text
     media = create.message_data.attachment.media if create.message_data.attachment else None
     if media is not None and media.url:
@@ -268,10 +271,12 @@ def _direct_message(batch: Batch, payload: XPayload, event: DMEvent) -> None:
     user = payload.users.get(sender) or DMUser()
     _new(
         batch,
+        payload,
         id=f"x:{event.id}",
         channel=Channel.DIRECT_MESSAGE,
         author=Author(id=sender, handle=user.screen_name, name=user.name),
         text=text,
         created_at=from_unix(event.created_timestamp),
-        conversation_id="x:dm:" + "-".join(sorted((sender, recipient))),
+        conversation_id="x:dm:" + "-".join(sorted((sender, recipient))),  # the same whoever sends
+        direction=OUTBOUND if outbound else INBOUND,
     )

@@ -1,7 +1,8 @@
 """Conformance: every real captured payload under ../shared/fixtures/webhooks/ (skipped when absent).
 
 Expectations name only what each payload should produce (a message and its channel, an edit, a
-removal, or a skip reason); texts and ids are read from the fixture itself at run time, never copied.
+removal, a delivery status, or a skip reason); texts and ids are read from the fixture itself at run
+time, never copied.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.models import EventKind
+from chalicelib.models import INBOUND, OUTBOUND, EventKind
 from chalicelib.platforms import WebhookRequest, get_adapter
 from support import SHARED
 
@@ -31,17 +32,20 @@ def _tg(key):
     return lambda p: p[key].get("text") or p[key].get("caption")
 
 
-# file stem -> (kind or "skip", channel or skip reason, expected text from the payload or None)
+# file stem -> (kind or "skip", channel / delivery state / skip reason, expected text from the payload or None)
 EXPECTED = {
-    "instagram/courier_dm_echo": ("skip", "echo", None),
+    # an echo without text (an attachment the brand sent): nothing to store
+    "instagram/courier_dm_echo": ("skip", "no_text", None),
     "instagram/courier_dm_text": ("new", "direct_message", lambda p: p["entry"][0]["messaging"][0]["message"]["text"]),
     "instagram/restfb_comment_2021": ("new", "reply", lambda p: p["entry"][0]["changes"][0]["value"]["text"]),
-    "instagram/restfb_dm_seen": ("skip", "receipt:read", None),
+    "instagram/restfb_dm_seen": ("status", "read", None),
     "instagram/restfb_mention": ("skip", "mention_without_text", None),
-    "messenger/restfb_message_echo": ("skip", "echo", None),
+    "messenger/restfb_message_echo": ("new", "direct_message",
+                                      lambda p: p["entry"][0]["messaging"][0]["message"]["text"]),
     "messenger/restfb_message_image": ("skip", "no_text", None),
     "messenger/restfb_message_text": ("new", "direct_message", lambda p: p["entry"][0]["messaging"][0]["message"]["text"]),
-    "meta_page/restfb_feed_comment_add": ("skip", "own_post", None),  # the Page commenting on its own post
+    # the Page commenting on its own post: the brand's own reply, stored as outbound
+    "meta_page/restfb_feed_comment_add": ("new", "comment", lambda p: p["entry"][0]["changes"][0]["value"]["message"]),
     "meta_page/restfb_feed_comment_remove": ("remove", None, None),
     "meta_page/restfb_feed_two_entries": ("skip", "unsupported_field:", None),
     "telegram/courier_message_text": ("new", "direct_message", _tg("message")),
@@ -51,11 +55,26 @@ EXPECTED = {
     "whatsapp/pywa_message_image": ("skip", "no_text", None),
     "whatsapp/pywa_message_reaction": ("skip", "reaction", None),
     "whatsapp/pywa_signed_text": ("new", "direct_message", _wa_text),
-    "whatsapp/pywa_status_sent": ("skip", "status:sent", None),
+    "whatsapp/pywa_status_sent": ("status", "sent", None),
     "x_twitter/courier_dm_hello": ("new", "direct_message", None),  # text is HTML-unescaped: checked below
     "x_twitter/zammad_dm_incoming_gif": ("skip", "no_text", None),
     "x_twitter/zammad_tweet_reply": ("new", "reply", lambda p: p["tweet_create_events"][0]["text"]),
 }
+OUTBOUND_FIXTURES = {"messenger/restfb_message_echo", "meta_page/restfb_feed_comment_add"}
+
+
+def _entry_id(payload: dict) -> str:
+    return str(payload["entry"][0]["id"])
+
+
+# the brand's account each folder's messages name
+ACCOUNT_OF = {
+    "meta_page": _entry_id, "messenger": _entry_id, "instagram": _entry_id,
+    "whatsapp": lambda p: p["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"],
+    "x_twitter": lambda p: p.get("for_user_id"),
+    "telegram": lambda p: "bot",
+}
+
 
 pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"{FIXTURES} is not present")
 
@@ -80,10 +99,17 @@ def test_each_captured_payload_produces_what_the_platform_meant(path: Path):
     if kind == "remove":
         assert event.message is None and event.message_id.startswith("facebook:")
         return
+    if kind == "status":
+        assert event.message is None and event.status.state == detail
+        assert event.message_id.split(":", 1)[0] == event.status.platform
+        assert event.status.account == ACCOUNT_OF[path.parent.name](payload)
+        return
     message = event.message
     assert message.channel.value == detail
     assert message.id.split(":", 1)[0] == message.platform and message.author.id
     assert message.created_at.tzinfo is not None and message.text.strip()
+    assert message.account == ACCOUNT_OF[path.parent.name](payload)
+    assert message.direction == (OUTBOUND if key in OUTBOUND_FIXTURES else INBOUND)
     if text_of:
         assert message.text == text_of(payload)
 
@@ -95,6 +121,59 @@ def test_the_x_dm_text_is_html_unescaped():
     assert "&amp;" in raw and event.message.text == raw.replace("&amp;", "&")
     sender = payload["direct_message_events"][0]["message_create"]["sender_id"]
     assert event.message.author.handle == payload["users"][sender]["screen_name"]
+
+
+def _parse(folder: str, stem: str):
+    path = FIXTURES / folder / f"{stem}.json"
+    return json.loads(path.read_bytes()), get_adapter(ROUTE_BY_FOLDER[folder]).parse(WebhookRequest(path.read_bytes(),
+                                                                                                    {}))
+
+
+def test_the_messenger_echo_is_in_the_same_conversation_as_the_customers_message():
+    # GIVEN the captured text message and echo of one Messenger thread (the echo names the Page as recipient)
+    text_payload, text_batch = _parse("messenger", "restfb_message_text")
+    echo_payload, echo_batch = _parse("messenger", "restfb_message_echo")
+    [inbound], [echo] = [e.message for e in text_batch.events], [e.message for e in echo_batch.events]
+    page = _entry_id(echo_payload)
+    customer = next(str(party["id"]) for party in (echo_payload["entry"][0]["messaging"][0]["sender"],
+                                                    echo_payload["entry"][0]["messaging"][0]["recipient"])
+                    if str(party["id"]) != page)
+    # THEN both are in the conversation of that Page and that customer; the echo is the Page's, under its mid
+    assert inbound.conversation_id == echo.conversation_id == f"messenger:{page}:{customer}"
+    assert (echo.direction, echo.author.id, echo.account) == (OUTBOUND, page, page)
+    assert echo.id == "messenger:" + echo_payload["entry"][0]["messaging"][0]["message"]["mid"]
+    assert (inbound.direction, inbound.author.id) == (INBOUND, customer)
+
+
+def test_the_whatsapp_sent_status_names_the_wamid_the_recipient_and_the_phone_number():
+    payload, batch = _parse("whatsapp", "pywa_status_sent")
+    raw = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
+    [event] = batch.events
+    assert event.kind is EventKind.STATUS and event.message_id == f"whatsapp:{raw['id']}"
+    status = event.status
+    assert (status.platform, status.state, status.platform_message_id) == ("whatsapp", "sent", raw["id"])
+    assert status.recipient_id == raw["recipient_id"]
+    assert status.account == payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"]
+    assert status.at.timestamp() == int(raw["timestamp"]) and status.error is None
+
+
+def test_the_instagram_seen_report_is_a_read_status_of_the_message_it_names():
+    payload, batch = _parse("instagram", "restfb_dm_seen")
+    messaging = payload["entry"][0]["messaging"][0]
+    [event] = batch.events
+    assert event.message_id == f"instagram:{messaging['read']['mid']}"
+    assert (event.status.state, event.status.platform_message_id) == ("read", messaging["read"]["mid"])
+    assert (event.status.account, event.status.recipient_id) == (messaging["recipient"]["id"], messaging["sender"]["id"])
+
+
+def test_the_pages_own_comment_is_an_outbound_message_on_its_post():
+    payload, batch = _parse("meta_page", "restfb_feed_comment_add")
+    value = payload["entry"][0]["changes"][0]["value"]
+    [event] = batch.events
+    message = event.message
+    assert (message.direction, message.author.id, message.account) == (OUTBOUND, value["from"]["id"],
+                                                                       _entry_id(payload))
+    assert (message.parent_id, message.thread_id) == (f"facebook:{value['parent_id']}", f"facebook:{value['post_id']}")
 
 
 def test_the_signed_whatsapp_body_verifies_and_is_stored_once(api, table, monkeypatch):
