@@ -402,6 +402,22 @@ def stats_export(caller, query: StatsQuery):
     })
 
 
+# managers: channel health ----------------------------------------------------------------------------
+
+from chalicelib.domain import channels as channel_health  # noqa: E402  (kept with its route, one block)
+from chalicelib.schemas import ChannelOut, ChannelsOut  # noqa: E402
+from chalicelib.store import channels as channel_store  # noqa: E402
+
+
+@routes.route("GET", "/channels", "each channel's last webhook, last send and token error, with its health flags "
+              "(manager, admin)", roles=MANAGERS, response=ChannelsOut, errors=(503,))
+def channels_overview(caller):
+    settings = get_settings()
+    report = channel_health.assess(channel_store.list_channels(), channel_health.parse_configured(settings.channels),
+                                   now(), settings.channel_silence_seconds)
+    return ChannelsOut(channels=[ChannelOut.of(channel) for channel in report])
+
+
 @routes.route("GET", "/events/schema.json", "the JSON Schema of the outbound events", response={JSON: {"type": "object"}},
               roles=PUBLIC)
 def events_schema():

@@ -21,6 +21,15 @@ def _empty_is_none(value):
 Optional = BeforeValidator(_empty_is_none)  # an empty variable means "not set"
 
 
+def _configured_channels(value):
+    """A malformed CHANNELS list is refused when the settings are read, not when GET /channels is."""
+    from .domain.channels import parse_configured
+
+    if isinstance(value, str):
+        parse_configured(value)
+    return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
@@ -59,6 +68,11 @@ class Settings(BaseSettings):
     x_api_base: str = "https://api.x.com"
     telegram_api_base: str = "https://api.telegram.org"
     send_timeout_seconds: float = Field(10.0, gt=0, le=25)  # API Gateway gives a route 29 s in all
+    # channel health (GET /channels): the channels to list even before anything was recorded for them
+    # ("facebook:1234,whatsapp:5678": platform and account, comma-separated), and how long a channel may go
+    # without a webhook before it is flagged silent (seconds)
+    channels: Annotated[str | None, BeforeValidator(_configured_channels), Optional] = None
+    channel_silence_seconds: int = Field(86_400, gt=0)
     powertools_service_name: str = "social-triage"
     powertools_metrics_namespace: str = "SocialTriage"
     log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],

@@ -18,6 +18,7 @@ from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse, owning_route
 from .priority import compute_priority
 from .store import conversations, replies
+from .store import channels as channel_store
 from .store import messages as store
 from .store.messages import Outcome, Triaged
 
@@ -65,7 +66,15 @@ def ingest(route: str, request: WebhookRequest) -> IngestResult:
     except StorageUnavailable:
         observability.record_ingest(route, None, observability.STORAGE_FAILED)
         raise
+    for platform, account in channels_reached(batch.events):  # channel health: at most a write a minute each
+        channel_store.record_webhook(platform, account, now)
     return result
+
+
+def channels_reached(events: list[InboundEvent]) -> list[tuple[str, str]]:
+    """The brand channels (platform, account) a verified batch's messages and delivery reports name, once each."""
+    named = (event.message or event.status for event in events)
+    return sorted({(item.platform, item.account) for item in named if item is not None and item.account})
 
 
 def check_id_spaces(route: str, events: list[InboundEvent]) -> None:

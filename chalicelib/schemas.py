@@ -462,3 +462,42 @@ class SpikeOut(_Model):
 class SpikesOut(_Model):
     method: str
     spikes: list[SpikeOut]
+
+
+class SendErrorOut(_Model):
+    kind: str = Field(description="token_invalid, permission_denied, token_missing, rate_limited, "
+                                  "recipient_unreachable, rejected, unavailable or timeout")
+    message: str | None = Field(None, description="the platform's error, shortened")
+
+
+class ChannelOut(_Model):
+    """A brand channel (platform, account) and what the API saw of it; times are ISO 8601 UTC."""
+
+    platform: str
+    account: str = Field(description="Facebook Page id, Instagram account id, WhatsApp phone number id, X user id, "
+                                     "Telegram bot")
+    last_webhook_at: str | None = Field(description="the last verified webhook for it (kept to the minute)")
+    last_send_at: str | None
+    last_send_ok: bool | None
+    last_send_error: SendErrorOut | None = Field(description="set while the last send failed")
+    token_error: str | None = Field(description="the kind of the token or permission failure no successful "
+                                                "send has followed")
+    token_error_since: str | None
+    sends_ok: int
+    sends_failed: int
+    flags: list[Literal["never_received", "silent", "token_error"]]
+    healthy: bool = Field(description="no flags")
+
+    @classmethod
+    def of(cls, health: Any) -> ChannelOut:
+        """A domain.channels.ChannelHealth as the API shows it."""
+        recorded = health.record.public() if health.record is not None else {}
+        return cls.model_validate({
+            "last_webhook_at": None, "last_send_at": None, "last_send_ok": None, "last_send_error": None,
+            "token_error": None, "token_error_since": None, "sends_ok": 0, "sends_failed": 0, **recorded,
+            "platform": health.platform, "account": health.account, "flags": list(health.flags),
+            "healthy": health.healthy})
+
+
+class ChannelsOut(_Model):
+    channels: list[ChannelOut]

@@ -56,7 +56,7 @@ from chalice.utils import to_cfn_resource_name
 
 from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
-from chalicelib.store.entities import MessageKeys, SpikeKeys
+from chalicelib.store.entities import ChannelKeys, MessageKeys, SpikeKeys
 from chalicelib.store.table import GSI1, GSI2, cloudformation_resource
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -269,9 +269,12 @@ def _resources() -> dict[str, Any]:
 
 
 def stream_filters() -> list[dict[str, str]]:
-    """Only message items and spike markers reach the publisher (counters, keys, corrections never do)."""
+    """Only message items, spike markers and channels with a token error reach the publisher (counters, keys,
+    corrections and webhook times never do)."""
     patterns = [{"dynamodb": {"Keys": {"sk": {"S": [MessageKeys.SK]}}}},
-                {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": SpikeKeys.pk("")}]}}}}]
+                {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": SpikeKeys.pk("")}]}}}},
+                {"dynamodb": {"Keys": {"pk": {"S": [ChannelKeys.PK]}},
+                              "NewImage": {"token_error": {"S": [{"exists": True}]}}}}]
     return [{"Pattern": json.dumps(p, separators=(",", ":"))} for p in patterns]
 
 

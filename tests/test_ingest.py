@@ -219,3 +219,114 @@ def test_a_message_id_with_a_lone_surrogate_is_a_400_and_stores_nothing(api, tab
     assert response.status_code == 400, response.body
     assert "valid Unicode" in json.loads(response.body)["error"]["message"]
     assert item_count(table) == 0
+
+
+# channel health ----------------------------------------------------------------------------------
+
+class Clock:
+    """The webhook path's clock, set by the test (the channel interval is in minutes: no waiting)."""
+
+    def __init__(self, moment):
+        self.moment = moment
+
+    def now(self, tz=None):
+        return self.moment
+
+
+@pytest.fixture
+def channel_webhooks(table, monkeypatch):
+    """Meta webhooks whose messages name the Page they reached (as the adapters do once they fill `account`),
+    on a set clock; yields the clock and the channel item's writes (UpdateItem calls on CHANNEL keys)."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from chalicelib import ingest
+    from chalicelib.platforms import get_adapter
+    from chalicelib.store import dynamo
+
+    adapter = get_adapter("meta")
+    parse = adapter.parse
+
+    def parse_with_account(request):
+        batch = parse(request)
+        batch.events = [replace(e, message=replace(e.message, account="104857600000001")) if e.message else e
+                        for e in batch.events]
+        return batch
+
+    monkeypatch.setattr(adapter, "parse", parse_with_account)
+    clock = Clock(datetime.now(timezone.utc).replace(microsecond=0))
+    monkeypatch.setattr(ingest, "datetime", clock)
+    writes: list[dict] = []
+
+    def record(params, **_):
+        if params["Key"]["pk"] == {"S": "CHANNEL"}:
+            writes.append(params)
+
+    dynamo.client().meta.events.register("before-parameter-build.dynamodb.UpdateItem", record)
+    return clock, writes
+
+
+def channel_item(table) -> dict | None:
+    from support import scan_items
+
+    items = [i for i in scan_items(table) if i["pk"] == "CHANNEL"]
+    assert len(items) <= 1
+    return items[0] if items else None
+
+
+def test_a_verified_webhook_records_when_its_channel_last_heard_from_the_platform(api, table, channel_webhooks):
+    from chalicelib.store.entities import iso
+
+    clock, writes = channel_webhooks
+    # GIVEN a Page comment signed with the app secret WHEN it is posted
+    assert post(api, "meta", payloads.page_comment("900001_1", "where is my refund")).status_code == 200
+    # THEN the Page's channel item holds the webhook's time
+    item = channel_item(table)
+    assert (item["platform"], item["account"], item["last_webhook_at"]) == ("facebook", "104857600000001",
+                                                                            iso(clock.moment))
+    # AND a webhook whose signature fails records nothing more
+    body = dumps(payloads.page_comment("900001_2", "hello"))
+    assert post(api, "meta", None, headers=meta_headers(body, secret="wrong"), raw=body).status_code == 401
+    assert len(writes) == 1
+
+
+def test_a_burst_of_webhooks_writes_the_channel_item_at_most_once_a_minute(api, table, channel_webhooks):
+    from datetime import timedelta
+
+    from chalicelib.store.entities import iso
+
+    clock, writes = channel_webhooks
+    start = clock.moment
+    # GIVEN a burst of 30 webhooks to one Page over 59 seconds
+    for n in range(30):
+        clock.moment = start + timedelta(seconds=2 * n)
+        assert post(api, "meta", payloads.page_comment(f"900001_{n}", f"comment {n}")).status_code == 200
+    # THEN the channel item was written once
+    assert len(writes) == 1 and channel_item(table)["last_webhook_at"] == iso(start)
+    # WHEN the next webhook comes a minute after the first THEN the time moves (one more write)
+    clock.moment = start + timedelta(seconds=61)
+    post(api, "meta", payloads.page_comment("900001_99", "still here"))
+    assert len(writes) == 2 and channel_item(table)["last_webhook_at"] == iso(clock.moment)
+    assert len(message_items(table)) == 31
+
+
+def test_a_channel_that_cannot_be_recorded_never_fails_the_webhook(api, table, channel_webhooks):
+    from chalicelib.store import dynamo
+
+    client = dynamo.client()
+    original = client.update_item
+
+    def failing(**kwargs):
+        if kwargs["Key"]["pk"] == {"S": "CHANNEL"}:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "UpdateItem")
+        return original(**kwargs)
+
+    with mock.patch.object(client, "update_item", side_effect=failing):
+        response = post(api, "meta", payloads.page_comment("900001_1", "where is my refund"))
+    assert response.status_code == 200 and json.loads(response.body)["stored"] == 1
+    assert channel_item(table) is None
+
+
+def test_messages_without_an_account_record_no_channel(api, table):
+    assert post(api, "meta", payloads.page_comment("900001_1", "where is my refund")).status_code == 200
+    assert channel_item(table) is None

@@ -14,6 +14,7 @@ is added on the webhook path and no change can happen without its event. The typ
     snoozed/resolved -> open                message.reopened
     any other status change                 message.status_changed
     a new spike marker                      spike.detected
+    a channel's token_error set             channel.unhealthy (a send failed on the token or a permission)
 
 Who acted and when come from the history entry the change appended. `event_id` is a UUID derived from the
 item's key, its revision after the change and the type: a redelivered stream record yields the same id.
@@ -25,7 +26,7 @@ import uuid
 from typing import Any
 
 from ..store import dynamo
-from ..store.entities import MessageKeys, SpikeKeys, parse_iso
+from ..store.entities import ChannelKeys, MessageKeys, SpikeKeys, parse_iso
 from ..domain.workflow import CLAIMED, OPEN, REMOVED, RESOLVED, SNOOZED
 from . import schema
 
@@ -58,6 +59,8 @@ def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text:
         return _message_events(old, new, include_text)
     if old is None and SpikeKeys.is_marker(item):
         return [_spike_event(new)]
+    if ChannelKeys.is_channel(new):
+        return _channel_events(old, new)
     return []
 
 
@@ -157,3 +160,17 @@ def _spike_event(item: dict[str, Any]) -> schema.SpikeDetected:
         expected=item["expected"], p_value=item["p_value"], baseline_hours=item["baseline_hours"],
         method=item["method"],
     )
+
+
+# channels --------------------------------------------------------------------------------------------
+
+def _channel_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[schema.BaseEvent]:
+    """channel.unhealthy when a send sets token_error; webhook times, other sends and recoveries are no event."""
+    if not new.get("token_error") or (old or {}).get("token_error"):
+        return []
+    since = new.get("token_error_since") or new.get("last_send_at") or ""
+    return [schema.ChannelUnhealthy(
+        event_id=event_id(new["pk"], new["sk"], int(new.get(REV, 0)), schema.CHANNEL_UNHEALTHY),
+        occurred_at=since, platform=new["platform"], account=new.get("account"), reason="token_error",
+        error_kind=new["token_error"], since=since,
+    )]

@@ -200,12 +200,15 @@ class SpikeDetected(BaseEvent):
 
 
 class ChannelUnhealthy(BaseEvent):
-    """Reserved: a platform channel that stopped delivering or keeps failing signatures."""
+    """A brand channel whose send failed on its token or a permission (once, until a send succeeds again)."""
 
     type: Literal["channel.unhealthy"] = CHANNEL_UNHEALTHY
     platform: str
-    reason: str
-    since: str | None = None
+    account: str | None = Field(None, description="the channel's account: Facebook Page id, Instagram account id, "
+                                                  "WhatsApp phone number id, X user id, Telegram bot")
+    reason: str = Field(description="token_error")
+    error_kind: str | None = Field(None, description="token_invalid, permission_denied or token_missing")
+    since: str | None = Field(None, description="the first failure since the last successful send")
 
 
 EVENT_MODELS: tuple[type[BaseEvent], ...] = (

@@ -12,6 +12,7 @@
 | author activity shard | `AUTHOR#<platform>#<author id>` | `W#<15-minute window>#<shard>` |
 | correction | `CORRECTION` | `<time>#<message id>` |
 | API key | `APIKEY` | `<key id>` |
+| channel | `CHANNEL` | `<platform>#<account>` |
 
 Counters a message moves are split over COUNTER_SHARDS items, the shard chosen by a hash of the message id
 (and moved on when a try meets a conflict): concurrent messages write different items (DynamoDB cancels a
@@ -380,3 +381,54 @@ class SpikeKeys:
     @staticmethod
     def is_marker(item: dict) -> bool:
         return item.get("type") == SpikeKeys.TYPE and str(item.get("pk", "")).startswith("SPIKE#")
+
+
+# channels ------------------------------------------------------------------------------------------------
+
+class ChannelKeys:
+    """One item per brand channel (platform, account), all in one small partition: pk CHANNEL,
+    sk <platform>#<account>. Written at most once a minute by webhooks and once per reply sent."""
+
+    PK = "CHANNEL"
+    TYPE = "channel"
+
+    @staticmethod
+    def sk(platform: str, account: str) -> str:
+        return f"{platform}#{account}"
+
+    @classmethod
+    def is_channel(cls, item: dict) -> bool:
+        return item.get("pk") == cls.PK and item.get("type") == cls.TYPE
+
+
+@dataclass
+class StoredChannel:
+    """A channel's item: what the API saw of it (webhooks received, sends and their results)."""
+
+    platform: str
+    account: str
+    last_webhook_at: str | None = None
+    last_send_at: str | None = None
+    last_send_ok: bool | None = None
+    last_send_error: dict[str, str] | None = None  # kind and message of the last send, when it failed
+    token_error: str | None = None  # the kind of a token or permission failure no successful send followed
+    token_error_since: str | None = None  # the first such failure
+    sends_ok: int = 0
+    sends_failed: int = 0
+    rev: int = 0  # bumped by every recorded send (orders the channel's events)
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return key(ChannelKeys.PK, ChannelKeys.sk(self.platform, self.account))
+
+    def to_item(self) -> dict[str, Any]:
+        item = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {"pk": ChannelKeys.PK, "sk": ChannelKeys.sk(self.platform, self.account), "type": ChannelKeys.TYPE,
+                **{k: v for k, v in item.items() if v is not None}}
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "StoredChannel":
+        return cls(**{f.name: item[f.name] for f in fields(cls) if f.name in item})
+
+    def public(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "rev"}

@@ -168,3 +168,74 @@ def test_records_are_read_from_lambdas_attribute_value_images():
                                                   "NewImage": dynamo.to_item(CLAIMED)}}
     (event,) = derive.from_record(record)
     assert event == derive.derive(OPEN, CLAIMED)[0]
+
+
+# channels ------------------------------------------------------------------------------------------
+
+def channel(**attributes):
+    return {"pk": "CHANNEL", "sk": "facebook#1234", "type": "channel", "platform": "facebook", "account": "1234",
+            "last_webhook_at": iso(T0), **attributes}
+
+
+TOKEN_FAILED = channel(last_send_at=iso(T0.replace(minute=5)), last_send_ok=False, sends_failed=1, rev=3,
+                       last_send_error={"kind": "token_invalid", "message": "Session has expired"},
+                       token_error="token_invalid", token_error_since=iso(T0.replace(minute=5)))
+
+
+@pytest.mark.parametrize("old", [channel(sends_ok=2, rev=2), None], ids=["after sends", "first record is a failure"])
+def test_a_send_that_sets_a_token_error_is_channel_unhealthy(old):
+    # WHEN a send failed on the token of a channel that had none
+    (event,) = derive.derive(old, TOKEN_FAILED)
+    # THEN one channel.unhealthy names the channel, the reason and since when
+    assert event.type == "channel.unhealthy"
+    assert (event.platform, event.account, event.reason, event.error_kind) == (
+        "facebook", "1234", "token_error", "token_invalid")
+    assert event.since == event.occurred_at == iso(T0.replace(minute=5))
+    assert "Session has expired" not in schema.entry(event, "bus")["Detail"]  # the platform's message stays in the API
+    assert schema.parse(json.loads(schema.entry(event, "bus")["Detail"])) == event
+    # AND a redelivered record is the same event
+    assert derive.derive(old, json.loads(json.dumps(TOKEN_FAILED)))[0].event_id == event.event_id
+
+
+@pytest.mark.parametrize("old,new", [
+    (channel(), channel(last_webhook_at=iso(T0.replace(minute=1)))),  # a webhook time moves
+    (None, channel()),  # the first webhook
+    (TOKEN_FAILED, {**TOKEN_FAILED, "last_webhook_at": iso(T0.replace(minute=9))}),  # a webhook while unhealthy
+    (TOKEN_FAILED, {**TOKEN_FAILED, "token_error": "permission_denied", "sends_failed": 2, "rev": 4}),  # still failing
+    (TOKEN_FAILED, channel(last_send_ok=True, sends_ok=1, sends_failed=1, rev=4)),  # recovered
+    (channel(rev=1), channel(last_send_ok=False, last_send_error={"kind": "rate_limited"}, rev=2)),  # not the token
+], ids=["webhook time", "first webhook", "webhook while unhealthy", "still failing", "recovered", "rate limited"])
+def test_other_channel_changes_are_no_event(old, new):
+    assert derive.derive(old, new) == []
+
+
+def test_channel_unhealthy_again_after_a_recovery_is_a_new_event():
+    recovered = channel(last_send_ok=True, sends_ok=1, sends_failed=1, rev=4)
+    again = {**TOKEN_FAILED, "rev": 5, "token_error_since": iso(T0.replace(minute=20))}
+    (first,), (second,) = derive.derive(None, TOKEN_FAILED), derive.derive(recovered, again)
+    assert first.event_id != second.event_id and second.since == iso(T0.replace(minute=20))
+
+
+def test_the_stores_own_channel_writes_announce_the_token_error_once(table):
+    import os
+
+    from chalicelib.store import channels, dynamo
+
+    def item():
+        response = table.get_item(TableName=os.environ["TABLE_NAME"], ConsistentRead=True,
+                                  Key=dynamo.key("CHANNEL", "whatsapp#5678"))
+        return dynamo.from_item(response["Item"]) if "Item" in response else None
+
+    # GIVEN the store's writes to one channel, each change's (old, new) images
+    writes = [lambda: channels.record_webhook("whatsapp", "5678", T0),
+              lambda: channels.record_send("whatsapp", "5678", T0.replace(minute=1), ok=True),
+              lambda: channels.record_send("whatsapp", "5678", T0.replace(minute=2), ok=False, error_kind="token_invalid"),
+              lambda: channels.record_send("whatsapp", "5678", T0.replace(minute=3), ok=False, error_kind="token_invalid"),
+              lambda: channels.record_webhook("whatsapp", "5678", T0.replace(minute=4))]
+    types = []
+    for write in writes:
+        old = item()
+        write()
+        types += [(e.type, e.account, e.since) for e in derive.derive(old, item())]
+    # THEN only the first token failure is an event
+    assert types == [("channel.unhealthy", "5678", iso(T0.replace(minute=2)))]
