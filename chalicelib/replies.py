@@ -94,6 +94,8 @@ def send(conversation_id: str, actor: Actor, text: str, reply_to: str | None, id
         channels.record_send(target.platform, target.account, now, ok=False, error_kind=failed.kind,
                              error_message=failed.message)
         code, why = NOT_SENT.get(failed.kind, ("platform_rejected", "the platform refused the reply"))
+        if failed.kind == "timeout" and not failed.maybe_sent:
+            code, why = NOT_SENT["unavailable"]
         raise ReplyNotSent(f"not sent: {why} ({failed.message})", code=code, retry_after=failed.retry_after) from failed
     channels.record_send(target.platform, target.account, now, ok=True, error_kind=None, error_message=None)
     return store.mark_sent(reply, head, receipt.platform_message_id, now)

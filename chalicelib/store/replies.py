@@ -24,7 +24,10 @@ from .messages import Outcome
 
 SENDING, SENT, DELIVERED, READ, FAILED, UNKNOWN = "sending", "sent", "delivered", "read", "failed", "unknown"
 RANK = {SENDING: 0, UNKNOWN: 0, FAILED: 0, SENT: 1, DELIVERED: 2, READ: 3}
-RETRYABLE_FAILURES = frozenset({"rate_limited", "unavailable", "token_invalid", "token_missing", "permission_denied"})
+# the platform did not take these (a timeout is `failed` only when the request cannot have reached it): the same
+# key may send them again once the cause is gone
+RETRYABLE_FAILURES = frozenset({"rate_limited", "unavailable", "timeout", "token_invalid", "token_missing",
+                                "permission_denied"})
 
 
 @dataclass
@@ -171,15 +174,15 @@ def _sent_reply(platform: str, platform_message_id: str) -> StoredReply | None:
 
 def _advance(reply: StoredReply, state: str, at: datetime, error: str | None = None) -> bool:
     """Move a sent reply on to `state` unless it is already there or further (reports arrive out of order)."""
-    values = dynamo.values(state=state, rank=RANK[state], at=iso(at), read=RANK[READ])
     names = {"#status": "status"}
     if state == FAILED:
         expression = "SET #status = :state, #error = :error, error_kind = :kind"
         names["#error"] = "error"
-        values |= dynamo.values(error=(error or "failed")[:500], kind="delivery_failed")
+        values = dynamo.values(state=state, read=RANK[READ], error=(error or "failed")[:500], kind="delivery_failed")
         condition = "status_rank < :read AND #status <> :state"
     else:
         expression = f"SET #status = :state, status_rank = :rank, {state}_at = :at"
+        values = dynamo.values(state=state, rank=RANK[state], at=iso(at))
         condition = "status_rank < :rank"
     with dynamo.storage_errors():
         try:

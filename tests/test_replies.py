@@ -1,0 +1,186 @@
+"""Replies from the inbox through each platform's send API (the local fake): who may, windows, exactly once,
+platform errors as clear answers, delivery reports and echoes."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import payloads
+from support import call, dumps, post_webhook
+
+pytestmark = pytest.mark.usefixtures("fake_platforms")
+
+
+def ingest(api, route: str, payload) -> dict:
+    response = post_webhook(api, route, dumps(payload))
+    assert response.status_code == 200, response.body
+    return json.loads(response.body)
+
+
+def claimed_conversation(api, keys, who="manager") -> dict:
+    for queue in ("customer_service", "stance", "community"):
+        status, body = call(api, "POST", f"/queues/{queue}/claim", keys[who], {"count": 1})
+        if status == 200 and body["claimed"]:
+            return body["claimed"][0]
+    raise AssertionError("nothing to claim")
+
+
+def reply(api, keys, conversation: str, text="Thanks for telling us, we are looking into it", key="reply-0001",
+          who="manager", **extra):
+    return call(api, "POST", f"/conversations/{conversation}/replies", keys[who],
+                {"text": text, "idempotency_key": key, **extra})
+
+
+def test_a_messenger_reply_is_sent_once_within_the_24_hour_window(api, keys, fake_platforms):
+    # GIVEN a Messenger DM, claimed
+    ingest(api, "meta", payloads.messenger_dm("m.r1", "My order 7781 has not arrived"))
+    conversation = claimed_conversation(api, keys)["id"]
+    # WHEN the agent replies, and the client retries the same request
+    first = reply(api, keys, conversation)
+    again = reply(api, keys, conversation)
+    # THEN one Send API call went out, as a RESPONSE to the customer, and both answers are the stored reply
+    assert first[0] == 201 and again[0] == 201, (first, again)
+    assert first[1]["status"] == "sent" and first[1]["platform_message_id"] == again[1]["platform_message_id"]
+    [sent] = fake_platforms.sent("messenger")
+    assert sent.body["messaging_type"] == "RESPONSE"
+    assert sent.body["recipient"] == {"id": "6100000000001"}
+    assert sent.body["message"] == {"text": "Thanks for telling us, we are looking into it"}
+    # AND the conversation shows the reply and its first-reply time
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert [r["status"] for r in detail["replies"]] == ["sent"]
+    assert detail["first_reply_at"]
+
+
+def test_the_same_key_for_another_text_is_refused_and_nothing_is_sent(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.messenger_dm("m.r2", "Is my payment through?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    assert reply(api, keys, conversation)[0] == 201
+    status, body = reply(api, keys, conversation, text="Something else entirely")
+    assert status == 409 and body["error"]["code"] == "idempotency_key_reused"
+    assert len(fake_platforms.sent()) == 1
+
+
+def test_only_the_claim_holder_or_a_manager_replies(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.messenger_dm("m.r3", "I was charged twice for my subscription, please refund"))
+    conversation = claimed_conversation(api, keys, who="agent_cs")
+    other = call(api, "POST", f"/conversations/{conversation['id']}/replies", keys["agent_both"],
+                 {"text": "hi", "idempotency_key": "other-agent-1"})
+    assert other[0] == 403 and other[1]["error"]["code"] == "not_claim_holder"
+    assert fake_platforms.sent() == []
+    holder = reply(api, keys, conversation["id"], who="agent_cs")
+    assert holder[0] == 201, holder
+
+
+def test_an_expired_token_marks_the_channel_and_the_same_key_sends_once_it_is_fixed(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.messenger_dm("m.r4", "Can't log in to my account since yesterday"))
+    conversation = claimed_conversation(api, keys)["id"]
+    fake_platforms.fail_next("graph_expired_token")
+    status, body = reply(api, keys, conversation, key="token-try-1")
+    assert status == 424 and body["error"]["code"] == "channel_token_invalid"
+    status, channels = call(api, "GET", "/channels", keys["manager"])
+    [channel] = [c for c in channels["channels"] if c["platform"] == "messenger"]
+    assert channel["token_error"] and "token_error" in channel["flags"]
+    # WHEN the token is fixed and the client retries with the same key THEN it is sent, once
+    status, body = reply(api, keys, conversation, key="token-try-1")
+    assert status == 201 and body["status"] == "sent" and body["attempts"] == 2
+    assert len(fake_platforms.sent()) == 1
+
+
+@pytest.mark.parametrize("error, status, code", [
+    ("graph_rate_limit", 429, "platform_rate_limited"),
+    ("graph_user_unavailable", 422, "recipient_unreachable"),
+    ("graph_permission", 424, "channel_permission_denied"),
+])
+def test_graph_errors_are_clear_answers(api, keys, fake_platforms, error, status, code):
+    ingest(api, "meta", payloads.messenger_dm("m.r5", "Where is my parcel?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    fake_platforms.fail_next(error)
+    response = reply(api, keys, conversation, key=f"k-{error}")
+    assert response[0] == status and response[1]["error"]["code"] == code
+    assert fake_platforms.sent() == []
+
+
+def test_a_reply_the_platform_may_have_taken_is_never_sent_again(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.messenger_dm("m.r6", "Hello? My delivery is late"))
+    conversation = claimed_conversation(api, keys)["id"]
+    fake_platforms.fail_next("graph_timeout")
+    status, body = reply(api, keys, conversation, key="maybe-sent-1")
+    assert status == 502 and body["error"]["code"] == "reply_outcome_unknown"
+    status, body = reply(api, keys, conversation, key="maybe-sent-1")
+    assert status == 201 and body["status"] == "unknown"
+    assert len(fake_platforms.requests) == 1
+
+
+def test_whatsapp_reply_then_delivery_and_read_reports(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.whatsapp_text("wamid.IN1", "My card was charged but the order failed"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, sent = reply(api, keys, conversation)
+    assert status == 201, sent
+    [request] = fake_platforms.sent("whatsapp")
+    assert request.body["to"] == "819012345678" and request.body["context"] == {"message_id": "wamid.IN1"}
+    wamid = sent["platform_message_id"]
+    for state in ("read", "delivered"):  # out of order: a report never moves a reply back
+        ingest(api, "meta", whatsapp_status(wamid, state))
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    [stored] = detail["replies"]
+    assert stored["status"] == "read" and stored["read_at"]
+
+
+def whatsapp_status(wamid: str, state: str) -> dict:
+    return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+            "statuses": [{"id": wamid, "status": state, "timestamp": str(int(time.time())),
+                          "recipient_id": "819012345678"}]}}]}]}
+
+
+def test_the_echo_of_a_sent_reply_confirms_it_and_is_not_stored_twice(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.messenger_dm("m.r7", "Do you ship to Osaka?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, sent = reply(api, keys, conversation)
+    echo = payloads.messenger_dm(sent["platform_message_id"], "Thanks for telling us, we are looking into it", echo=True)
+    summary = ingest(api, "meta", echo)
+    assert summary["stored"] == 0
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert [m["direction"] for m in detail["messages"]] == ["inbound"]
+
+
+def test_x_and_telegram_replies_use_their_documented_shapes(api, keys, fake_platforms):
+    ingest(api, "x", payloads.x_tweet("1790000000000000001", "@brand my app keeps crashing on login"))
+    conversation = claimed_conversation(api, keys)["id"]
+    assert reply(api, keys, conversation, key="x-reply-1")[0] == 201
+    [tweet] = fake_platforms.sent("x")
+    assert tweet.body["reply"] == {"in_reply_to_tweet_id": "1790000000000000001"}
+    call(api, "POST", f"/conversations/{conversation}/resolve", keys["manager"], {})
+    ingest(api, "telegram", payloads.telegram_message(41, "Where can I change my delivery address?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    fake_platforms.fail_next("telegram_blocked")
+    status, body = reply(api, keys, conversation, key="tg-reply-1")
+    assert status == 422 and body["error"]["code"] == "recipient_unreachable"
+    assert reply(api, keys, conversation, key="tg-reply-2")[0] == 201
+    [message] = fake_platforms.sent("telegram")
+    assert message.body["chat_id"] in (700001, "700001")
+    assert message.body["reply_parameters"]["message_id"] in (41, "41")
+
+
+def test_outside_the_whatsapp_window_nothing_is_sent(table, fake_platforms):
+    # GIVEN a WhatsApp conversation whose customer last wrote 25 hours ago
+    from chalicelib import replies
+    from chalicelib.domain.errors import OutsideReplyWindow
+    from chalicelib.domain.workflow import Actor
+    from chalicelib.store import queue
+    from support import seed_message
+
+    seed_message("wamid.OLD", "customer_service", platform="whatsapp", channel="direct_message")
+    now = datetime.now(timezone.utc)
+    [claimed] = queue.claim("customer_service", Actor("agent:cy"), 1, 900, now)
+    with pytest.raises(OutsideReplyWindow) as refused:
+        replies.send(claimed.id, Actor("agent:cy", may_override=True), "Sorry for the wait", None, "late-key-1",
+                     now + timedelta(hours=25))
+    assert refused.value.code == "outside_reply_window"
+    assert fake_platforms.requests == []
