@@ -10,6 +10,8 @@ import time
 PAGE_ID = "104857600000001"
 IG_ACCOUNT_ID = "17841400000000001"
 BRAND_X_ID = "2244994945"
+WHATSAPP_PHONE_NUMBER_ID = "106540352242922"
+MESSENGER_CUSTOMER = "6100000000001"
 
 
 def page_comment(comment_id: str, text: str, *, author_id: str = "5550001", verb: str = "add",
@@ -40,13 +42,31 @@ def page_comments(items: list[tuple[str, str]]) -> dict:
     return payload
 
 
-def messenger_dm(mid: str, text: str, *, sender: str = "6100000000001", echo: bool = False) -> dict:
-    message = {"mid": mid, "text": text}
+def messenger_dm(mid: str, text: str, *, sender: str = MESSENGER_CUSTOMER, echo: bool = False,
+                 instagram: bool = False, reply_to: str | None = None) -> dict:
+    """A customer's DM to the Page (or Instagram account), or with `echo` the brand's own message to `sender`."""
+    message: dict = {"mid": mid, "text": text}
     if echo:
-        message["is_echo"] = True
-    return {"object": "page", "entry": [{"id": PAGE_ID, "time": int(time.time() * 1000), "messaging": [{
-        "sender": {"id": PAGE_ID if echo else sender}, "recipient": {"id": sender if echo else PAGE_ID},
-        "timestamp": int(time.time() * 1000), "message": message}]}]}
+        message.update(is_echo=True, app_id=1517776481860111)
+    if reply_to:
+        message["reply_to"] = {"mid": reply_to}
+    account = IG_ACCOUNT_ID if instagram else PAGE_ID
+    return {"object": "instagram" if instagram else "page", "entry": [{
+        "id": account, "time": int(time.time() * 1000), "messaging": [{
+            "sender": {"id": account if echo else sender}, "recipient": {"id": sender if echo else account},
+            "timestamp": int(time.time() * 1000), "message": message}]}]}
+
+
+def messenger_receipt(kind: str, *, mids: list[str] | None = None, watermark: int | None = None,
+                      customer: str = MESSENGER_CUSTOMER, timestamp: int = 1714965200123) -> dict:
+    """A Messenger `delivery` (mids and a watermark) or `read` (a watermark) the customer's app sends the Page."""
+    report: dict = {"seq": 37}
+    if mids is not None:
+        report["mids"] = mids
+    if watermark is not None:
+        report["watermark"] = watermark
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": timestamp, "messaging": [{
+        "sender": {"id": customer}, "recipient": {"id": PAGE_ID}, "timestamp": timestamp, kind: report}]}]}
 
 
 def instagram_comment(comment_id: str, text: str, *, author_id: str = "17800000000099") -> dict:
@@ -60,10 +80,25 @@ def whatsapp_text(wamid: str, text: str, *, sender: str = "819012345678") -> dic
     return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
         "field": "messages", "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": WHATSAPP_PHONE_NUMBER_ID},
             "contacts": [{"profile": {"name": "Sato Yui"}, "wa_id": sender}],
             "messages": [{"from": sender, "id": wamid, "timestamp": str(int(time.time())),
                           "type": "text", "text": {"body": text}}]}}]}]}
+
+
+def whatsapp_status(wamid: str, status: str = "delivered", *, recipient: str = "819012345678",
+                    error: dict | None = None, timestamp: str = "1714965200") -> dict:
+    """A `statuses[]` report on a message the business sent (`error`: one of Cloud API's `errors[]`)."""
+    report: dict = {"id": wamid, "status": status, "timestamp": timestamp, "recipient_id": recipient,
+                    "conversation": {"id": "7270432eae3749", "origin": {"type": "service"}},
+                    "pricing": {"billable": True, "pricing_model": "CBP", "category": "service"}}
+    if error is not None:
+        report["errors"] = [error]
+    return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": WHATSAPP_PHONE_NUMBER_ID},
+            "statuses": [report]}}]}]}
 
 
 def x_tweet(tweet_id: str, text: str, *, user_id: str = "9000001", reply_to: str | None = None) -> dict:

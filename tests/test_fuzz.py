@@ -202,7 +202,12 @@ REAL_PAYLOADS = {
     "meta": [lambda: payloads.page_comment("900001_1", "where is my refund"),
              lambda: payloads.messenger_dm("m_1", "my card was charged twice"),
              lambda: payloads.instagram_comment("17890000000000001", "love this!"),
-             lambda: payloads.whatsapp_text("wamid.1", "my order did not arrive")],
+             lambda: payloads.whatsapp_text("wamid.1", "my order did not arrive"),
+             # the brand's side: an echo, delivery reports
+             lambda: payloads.messenger_dm("m_2", "we are on it", echo=True, reply_to="m_1"),
+             lambda: payloads.messenger_receipt("delivery", mids=["m_2"], watermark=1714965199000),
+             lambda: payloads.messenger_receipt("read", watermark=1714965199000),
+             lambda: payloads.whatsapp_status("wamid.2", "failed", error={"code": 131047, "title": "Re-engagement"})],
     "x": [lambda: payloads.x_tweet("1600000000000000001", "@brand where is my parcel?"),
           lambda: {"for_user_id": payloads.BRAND_X_ID, "direct_message_events": [{
               "type": "message_create", "id": "1700000000000000001", "created_timestamp": "1700000000000",

@@ -86,14 +86,26 @@ def test_redelivery_in_the_same_and_a_later_post_stores_once(api, table):
     assert item_count(table) == items_after_first  # no counter moved either
 
 
-def test_the_brands_own_comments_echoes_and_receipts_are_acknowledged_not_triaged(api, table):
+def test_the_brands_own_comments_echoes_and_receipts_are_accepted_never_triaged(api, table):
+    # GIVEN the Page's reply, a Messenger echo and delivery reports: events of the brand's side of a thread
     own = payloads.page_comment("900001_5", "Thanks for reaching out!", author_id=payloads.PAGE_ID)
     echo = payloads.messenger_dm("m_1", "We are on it", echo=True)
-    for payload in (own, echo):
+    receipts = (payloads.messenger_receipt("delivery", mids=["m_1"], watermark=1714965199000),
+                payloads.whatsapp_status("wamid.1", "read"))
+    for payload in (own, echo, *receipts):
         response = post(api, "meta", payload)
+        # THEN each is accepted as an event (not skipped) and nothing is triaged or queued
         assert response.status_code == 200
         body = json.loads(response.body)
-        assert body["stored"] == 0 and body["skipped"]
+        assert (body["received"], body["skipped"]) == (1, []), body
+    assert not [item for item in message_items(table) if "triage" in item or "queue" in item]
+
+
+def test_the_brands_own_top_level_post_is_skipped(api, table):
+    own_post = payloads.page_comment("", "Our spring menu is out!", author_id=payloads.PAGE_ID)
+    own_post["entry"][0]["changes"][0]["value"].update(item="status", comment_id=None, parent_id=None)
+    body = json.loads(post(api, "meta", own_post).body)
+    assert [s["reason"] for s in body["skipped"]] == ["own_post"]
     assert message_items(table) == []
 
 

@@ -287,7 +287,8 @@ def _messaging(batch: Batch, platform: str, entry: Entry, event: MessagingEvent)
         elif isinstance(text, str) and text.strip():
             _new(batch, EventKind.EDIT, id=f"{platform}:{mid}", platform=platform, channel=Channel.DIRECT_MESSAGE,
                  author=Author(id=account if outbound else customer), text=text, created_at=created,
-                 account=account, conversation_id=f"{platform}:{account}:{customer}", direction=OUTBOUND if outbound else INBOUND)
+                 account=account, conversation_id=f"{platform}:{account}:{customer}",
+                 direction=OUTBOUND if outbound else INBOUND)
         else:
             batch.skip("no_text", mid)
         return
@@ -421,7 +422,8 @@ def _whatsapp_status(batch: Batch, raw: dict[str, Any], account: str | None) -> 
     errors = raw.get("errors")
     first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     error = ": ".join(str(part) for part in (first.get("code"), first.get("title")) if part not in (None, ""))
+    error = error[:500].encode("utf-8", "replace").decode("utf-8")  # stored text: no lone surrogate
     status = DeliveryStatus(platform="whatsapp", state=state, at=from_unix(timestamp), account=account,
                             recipient_id=recipient if isinstance(recipient, str) and recipient else None,
-                            platform_message_id=wamid, error=error[:500] or None)
+                            platform_message_id=wamid, error=error or None)
     _status(batch, f"whatsapp:{wamid}", status)

@@ -3,8 +3,9 @@
 GET is the CRC challenge: X sends `crc_token` and expects it signed with the consumer secret.
 POSTs carry `x-twitter-webhooks-signature`, the same HMAC over the raw body. `for_user_id` is the
 subscribed (brand) account: every message's `account`, and anything it authored is the brand's own
-activity. Its replies and its outgoing DMs are outbound messages in the customer's thread (the tweet
-replied to; the DM conversation, the sorted pair of user ids); its other tweets are skipped as `own_post`.
+activity. Its replies to others and its outgoing DMs are outbound messages in the customer's thread (the
+tweet replied to; the DM conversation, the sorted pair of user ids); its other tweets (posts, retweets,
+threads continuing its own tweets) are skipped as `own_post`.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class Tweet(_Lenient):
     extended_tweet: ExtendedTweet | None = None
     user: TweetUser
     in_reply_to_status_id_str: Id | None = None
+    in_reply_to_user_id_str: Id | None = None
     retweeted_status: dict[str, Any] | None = None
     timestamp_ms: UnixTime | None = None
     created_at: TweetTime | None = None
@@ -234,8 +236,8 @@ def _tweet(batch: Batch, payload: XPayload, tweet: Tweet) -> None:
     native = tweet.native_id
     parent = tweet.in_reply_to_status_id_str
     outbound = bool(payload.for_user_id) and tweet.user.native_id == payload.for_user_id
-    if outbound and not parent:
-        batch.skip("own_post", native)  # the brand's own tweet (or retweet) answers no one
+    if outbound and (not parent or tweet.in_reply_to_user_id_str == payload.for_user_id):
+        batch.skip("own_post", native)  # the brand's own tweet, retweet or thread of its own: it answers no one
         return
     if tweet.retweeted_status is not None:
         batch.skip("retweet", native)  # the text is someone else's, already seen or not ours

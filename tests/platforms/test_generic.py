@@ -141,6 +141,39 @@ def test_given_only_required_fields_when_parsing_then_optional_ids_are_none():
     assert (m.parent_id, m.thread_id, m.conversation_id) == (None, None, None)
 
 
+def test_given_an_account_when_parsing_then_the_message_names_it_as_given():
+    # GIVEN a poller naming the brand's page the comment was written on
+    [event] = parse(item(account="urn:li:organization:2414183")).events
+    # THEN the account is kept as sent (not prefixed: it names the brand's account, not a message)
+    assert event.message.account == "urn:li:organization:2414183"
+    assert event.message.direction == "inbound"
+    assert parse(item()).events[0].message.account is None  # optional, as before
+
+
+@pytest.mark.parametrize("account", ["", "a" * 201, 42, ["p"]])
+def test_given_an_account_that_is_not_an_id_when_parsing_then_invalid_payload(account):
+    with pytest.raises(InvalidPayload) as caught:
+        parse(item(account=account))
+    assert "account" in caught.value.message
+
+
+def test_given_a_thread_id_without_a_conversation_id_when_parsing_then_no_conversation_is_made_up():
+    [event] = parse(item(thread_id="urn:li:activity:7190000000000", parent_id="7191234500000")).events
+    m = event.message
+    assert (m.thread_id, m.parent_id, m.conversation_id) == ("linkedin:urn:li:activity:7190000000000",
+                                                             "linkedin:7191234500000", None)
+
+
+def test_the_account_field_is_documented_in_the_payload_schema():
+    from app import routes
+    from chalicelib import openapi
+
+    schema = openapi.build(routes.operations)["components"]["schemas"]["GenericMessage"]
+    account = schema["properties"]["account"]
+    assert "account" not in schema.get("required", [])
+    assert "brand's account" in account["description"]
+
+
 def test_given_a_messages_envelope_when_parsing_then_every_item_in_order():
     payload = {"messages": [
         item(source="tiktok", id="v1c1", text="この色はまだありますか"),
@@ -245,7 +278,7 @@ def test_given_missing_required_fields_when_parsing_then_invalid_payload_names_t
 # --- properties ------------------------------------------------------------------------
 
 KEYS = ["messages", "source", "id", "channel", "author", "handle", "name", "text", "created_at", "parent_id",
-        "thread_id", "conversation_id", "action"]
+        "thread_id", "conversation_id", "account", "action"]
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.sampled_from(
     ["linkedin", "comment", "remove", "edit", "2024-05-01T09:30:00+09:00", "9999-12-31T23:59:59-14:00"])
 json_values = st.recursive(
@@ -280,7 +313,7 @@ def test_given_any_bytes_when_parsing_then_a_batch_or_an_api_error(body):
 @settings(max_examples=400, deadline=None)
 @given(st.sampled_from(list(KEYS[1:]) + ["author.id", "author.handle", "author.name"]), json_values)
 def test_given_a_valid_message_with_one_field_replaced_by_any_json_when_parsing_then_batch_or_api_error(field, value):
-    body = item(parent_id="p", thread_id="t", conversation_id="c", action="new")
+    body = item(parent_id="p", thread_id="t", conversation_id="c", account="a", action="new")
     if field.startswith("author."):
         body["author"][field.split(".")[1]] = value
     else:

@@ -163,7 +163,8 @@ def test_the_instagram_seen_report_is_a_read_status_of_the_message_it_names():
     [event] = batch.events
     assert event.message_id == f"instagram:{messaging['read']['mid']}"
     assert (event.status.state, event.status.platform_message_id) == ("read", messaging["read"]["mid"])
-    assert (event.status.account, event.status.recipient_id) == (messaging["recipient"]["id"], messaging["sender"]["id"])
+    assert event.status.account == messaging["recipient"]["id"]
+    assert event.status.recipient_id == messaging["sender"]["id"]
 
 
 def test_the_pages_own_comment_is_an_outbound_message_on_its_post():

@@ -87,7 +87,8 @@ def test_given_a_private_text_message_when_parsing_then_a_new_direct_message():
     assert m.channel is Channel.DIRECT_MESSAGE
     assert m.text == "Where is my order #1234?"
     assert (m.author.id, m.author.handle, m.author.name) == ("48151623", "hanasato", "Hana Sato")
-    assert m.conversation_id == "telegram:48151623"
+    assert m.conversation_id == "telegram:48151623"  # a private chat is one conversation
+    assert (m.account, m.direction) == ("bot", "inbound")
     assert m.created_at == datetime(2024, 5, 6, 3, 12, 45, tzinfo=timezone.utc)
     assert m.parent_id is None
     assert m.language == "en"
@@ -111,7 +112,9 @@ def test_given_a_group_message_without_reply_when_parsing_then_a_comment(chat_ty
     [event] = parse(update(message=message(100, {**GROUP, "type": chat_type}, "Is the shop open today?"))).events
     assert event.message.channel is Channel.COMMENT
     assert event.message.parent_id is None
-    assert event.message.conversation_id == "telegram:-1001987654321"
+    # a whole group is not one conversation: its messages are grouped by their reply chain
+    assert event.message.conversation_id is None
+    assert event.message.account == "bot"
 
 
 @pytest.mark.parametrize("chat_type", ["group", "supergroup"])
@@ -121,12 +124,14 @@ def test_given_a_group_reply_when_parsing_then_a_reply_with_parent_in_the_same_c
     [event] = parse(update(message=message(101, chat, "Since when?", reply_to_message=replied))).events
     assert event.message.channel is Channel.REPLY
     assert event.message.parent_id == "telegram:-1001987654321:99"
+    assert event.message.conversation_id is None
 
 
 def test_given_a_forum_topic_message_when_parsing_then_thread_id_is_the_topic():
     msg = message(102, GROUP, "topic question", message_thread_id=55, is_topic_message=True)
     [event] = parse(update(message=msg)).events
     assert event.message.thread_id == "telegram:-1001987654321:55"
+    assert event.message.conversation_id is None
 
 
 def test_given_a_channel_post_when_parsing_then_a_post_authored_by_the_channel():
@@ -138,6 +143,7 @@ def test_given_a_channel_post_when_parsing_then_a_post_authored_by_the_channel()
     assert m.channel is Channel.POST
     assert m.id == "telegram:-1001122334455:300"
     assert (m.author.id, m.author.handle, m.author.name) == ("-1001122334455", "brandnews", "Brand News")
+    assert (m.conversation_id, m.account) == (None, "bot")
 
 
 def test_given_an_old_channel_post_without_sender_chat_when_parsing_then_the_chat_is_the_author():
@@ -152,6 +158,7 @@ def test_given_an_edited_message_when_parsing_then_an_edit_with_the_new_text():
     assert event.kind is EventKind.EDIT
     assert event.message_id == "telegram:48151623:41"
     assert event.message.text == "Where is my order #1235? (typo)"
+    assert event.message.conversation_id == "telegram:48151623"
     assert event.message.created_at == datetime(2024, 5, 6, 3, 12, 45, tzinfo=timezone.utc)
 
 

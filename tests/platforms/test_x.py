@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.errors import ApiError, BadRequest, InvalidPayload, InvalidSignature
-from chalicelib.models import Channel, EventKind
+from chalicelib.models import INBOUND, OUTBOUND, Channel, EventKind
 from chalicelib.platforms.base import Batch, WebhookRequest
 from chalicelib.platforms.x import XAdapter
 
@@ -159,6 +159,7 @@ def test_given_a_mention_when_parsing_then_one_new_mention_message():
     assert message.created_at == datetime(2024, 5, 6, 3, 12, 45, 123000, tzinfo=timezone.utc)
     assert message.parent_id is None
     assert message.language == "en"
+    assert (message.account, message.direction) == (BRAND_ID, INBOUND)  # the subscribed account: for_user_id
 
 
 def test_given_a_reply_when_parsing_then_channel_is_reply_with_parent():
@@ -212,6 +213,43 @@ def test_given_the_brands_own_tweet_when_parsing_then_skipped_as_own_post():
     assert [(s.reason, s.ref) for s in batch.skipped] == [("own_post", "1787000000000000008")]
 
 
+def test_given_the_brands_reply_to_a_tweet_when_parsing_then_an_outbound_reply_under_that_tweet():
+    # GIVEN the brand answering a customer's tweet
+    own = tweet("1787000000000000014", "@mika_k sorry, a new one is on its way",
+                author=user(BRAND_ID, "brand", "Brand"), in_reply_to_status_id_str="1787000000000000001",
+                in_reply_to_user_id_str="9001")
+    batch = parse({"for_user_id": BRAND_ID, "tweet_create_events": [own]})
+    # THEN it is a new outbound message written by the brand, replying to the customer's tweet
+    [event] = batch.events
+    assert batch.skipped == [] and event.kind is EventKind.NEW and event.message_id == "x:1787000000000000014"
+    message = event.message
+    assert (message.direction, message.account, message.channel) == (OUTBOUND, BRAND_ID, Channel.REPLY)
+    assert (message.author.id, message.author.handle) == (BRAND_ID, "brand")
+    assert message.parent_id == "x:1787000000000000001"
+
+
+def test_given_the_brands_retweet_when_parsing_then_skipped_as_own_post():
+    rt = tweet("1787000000000000015", "RT @mika_k: @brand great coffee", author=user(BRAND_ID, "brand", "Brand"),
+               retweeted_status=tweet("1786000000000000000", "@brand great coffee"))
+    batch = parse({"for_user_id": BRAND_ID, "tweet_create_events": [rt]})
+    assert batch.events == [] and [s.reason for s in batch.skipped] == ["own_post"]
+
+
+def test_given_the_brand_continuing_its_own_thread_when_parsing_then_skipped_as_own_post():
+    # GIVEN the brand's tweet "2/2" replying to its own "1/2": a post of its own, not an answer to anyone
+    own = tweet("1787000000000000017", "2/2 ...and the summer menu", author=user(BRAND_ID, "brand", "Brand"),
+                in_reply_to_status_id_str="1787000000000000016", in_reply_to_user_id_str=BRAND_ID)
+    batch = parse({"for_user_id": BRAND_ID, "tweet_create_events": [own]})
+    assert batch.events == [] and [(s.reason, s.ref) for s in batch.skipped] == [("own_post", "1787000000000000017")]
+
+
+def test_given_no_for_user_id_when_parsing_then_the_account_is_unknown_and_nothing_is_outbound():
+    reply = tweet("1787000000000000016", "@mika_k thanks", author=user(BRAND_ID, "brand", "Brand"),
+                  in_reply_to_status_id_str="1787000000000000001")
+    [event] = parse({"tweet_create_events": [reply]}).events
+    assert (event.message.account, event.message.direction) == (None, INBOUND)
+
+
 def test_given_a_retweet_when_parsing_then_skipped_as_retweet():
     original = tweet("1786000000000000000", "@brand great coffee")
     rt = tweet("1787000000000000009", "RT @mika_k: @brand great coffee", author=user("777", "fan", "Fan"),
@@ -249,11 +287,20 @@ def test_given_a_dm_from_a_user_missing_from_users_when_parsing_then_author_has_
     assert (event.message.author.id, event.message.author.handle, event.message.author.name) == ("5555", None, None)
 
 
-def test_given_a_dm_sent_by_the_brand_when_parsing_then_skipped_as_outgoing():
+def test_given_a_dm_sent_by_the_brand_when_parsing_then_an_outbound_dm_in_the_customers_conversation():
+    # GIVEN the customer's DM and the brand's answer, each as X delivers it to the brand's webhook
+    inbound = parse({"for_user_id": BRAND_ID, "users": USERS,
+                     "direct_message_events": [dm("1787100000000000008", "9001", BRAND_ID, "Refund?")]})
     batch = parse({"for_user_id": BRAND_ID, "users": USERS,
                    "direct_message_events": [dm("1787100000000000003", BRAND_ID, "9001", "We refunded you")]})
-    assert batch.events == []
-    assert [(s.reason, s.ref) for s in batch.skipped] == [("outgoing_dm", "1787100000000000003")]
+    # THEN the answer is a new outbound message by the brand, in the same conversation
+    [event] = batch.events
+    assert batch.skipped == [] and event.kind is EventKind.NEW and event.message_id == "x:1787100000000000003"
+    message = event.message
+    assert (message.direction, message.account, message.channel) == (OUTBOUND, BRAND_ID, Channel.DIRECT_MESSAGE)
+    assert (message.author.id, message.author.handle, message.author.name) == (BRAND_ID, "brand", "Brand")
+    assert message.conversation_id == inbound.events[0].message.conversation_id == f"x:dm:{BRAND_ID}-9001"
+    assert inbound.events[0].message.direction == INBOUND
 
 
 def _media(url: str) -> dict:
@@ -375,7 +422,8 @@ def test_given_a_wrong_shape_when_parsing_then_invalid_payload(payload):
 
 KEYS = ["for_user_id", "tweet_create_events", "direct_message_events", "tweet_delete_events", "users",
         "favorite_events", "id", "id_str", "text", "truncated", "extended_tweet", "full_text", "user",
-        "screen_name", "name", "in_reply_to_status_id_str", "retweeted_status", "timestamp_ms", "created_at",
+        "screen_name", "name", "in_reply_to_status_id_str", "in_reply_to_user_id_str", "retweeted_status",
+        "timestamp_ms", "created_at",
         "type", "created_timestamp", "message_create", "target", "recipient_id", "sender_id", "message_data",
         "attachment", "media", "url", "status", "user_id"]
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.sampled_from(
