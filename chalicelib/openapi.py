@@ -24,11 +24,18 @@ ERRORS: dict[int, str] = {
     401: "missing, unknown, revoked or expired API key; for webhooks a missing or wrong signature",
     403: "the key's role or queues do not allow this (`forbidden_role`, `forbidden_queue`, `not_claim_holder`); "
          "for the Meta handshake a wrong verify token",
-    404: "no such queue, message or key",
+    404: "no such queue, message, conversation or key",
     409: "the message's state does not allow this now (`wrong_status`, `same_queue`, `concurrent_change`); "
-         "a key revoking itself (`own_key`)",
+         "a key revoking itself (`own_key`); a reply's idempotency key used for another reply "
+         "(`idempotency_key_reused`)",
     413: "the body is larger than MAX_BODY_BYTES (1 MiB)",
     415: "the body is not application/json",
+    422: "the reply cannot be sent: `outside_reply_window`, `no_sender`, `recipient_unreachable`, `platform_rejected`",
+    424: "the channel must be fixed first: `channel_token_invalid`, `channel_permission_denied`, "
+         "`channel_token_missing` (the channel is flagged in GET /channels)",
+    429: "the platform asks to slow down (`platform_rate_limited`); send again with the same key after Retry-After",
+    502: "the platform failed (`platform_unavailable`: send again with the same key) or did not answer in time "
+         "(`reply_outcome_unknown`: it may have gone out and is never sent again under that key)",
     503: "storage or the secret store is unavailable, or a secret is not configured; retry (see Retry-After)",
 }
 
@@ -37,6 +44,8 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "message_id": {"type": "string", "minLength": 3, "maxLength": 1100, "pattern": "^[^:]+:.+$",
                    "description": "`<platform>:<native id>`"},
     "key_id": {"type": "string", "pattern": "^[0-9a-f]{16}$", "description": "the 16 hex digits after `st_`"},
+    "conversation_id": {"type": "string", "minLength": 3, "maxLength": 1100, "pattern": "^[^:]+:.+$",
+                        "description": "the id of the conversation's first message, `<platform>:<native id>`"},
 }
 
 
@@ -93,7 +102,7 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
 def _error(status: int) -> dict[str, Any]:
     response: dict[str, Any] = {"description": ERRORS[status],
                                 "content": {JSON: {"schema": {"$ref": REF.format(model="ErrorOut")}}}}
-    if status == 503:
+    if status in (429, 503):
         response["headers"] = {"Retry-After": {"description": "seconds to wait before retrying",
                                                "schema": {"type": "integer"}}}
     return response

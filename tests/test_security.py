@@ -57,8 +57,12 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/messages/{message_id}/reroute": {"queue": "community" if queue != "community" else "stance",
                                            "reason": "belongs there"},
         "/admin/keys": {"role": "agent", "name": "New", "queues": ["stance"]},
+        "/conversations/{conversation_id}/replies": {"text": "Thanks, looking into it", "idempotency_key": "walk-0001"},
     }
+    for action in ("resolve", "snooze", "reroute"):
+        bodies[f"/conversations/{{conversation_id}}/{action}"] = bodies[f"/messages/{{message_id}}/{action}"]
     concrete = path.replace("{name}", queue).replace("{message_id}", message_id).replace("{key_id}", key_id)
+    concrete = concrete.replace("{conversation_id}", message_id)
     body = bodies.get(path) if method == "POST" else None
     return concrete, (dumps(body) if body is not None else None)
 
@@ -131,18 +135,19 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
         return 200, None
     if path.startswith("/queues/"):
         return (200, None) if works else (403, "forbidden_queue")
-    if method == "GET":  # /messages/{message_id}
-        return (200, None) if works else (404, "unknown_message")
-    # release, snooze, resolve, reroute of a message another agent holds
+    unknown = "unknown_conversation" if path.startswith("/conversations/") else "unknown_message"
+    if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}
+        return (200, None) if works else (404, unknown)
+    # release, snooze, resolve, reroute, reply: a conversation another agent holds
     if role in ("admin", "manager"):
-        return 200, None
-    return (403, "not_claim_holder") if works else (404, "unknown_message")
+        return (201 if path.endswith("/replies") else 200), None
+    return (403, "not_claim_holder") if works else (404, unknown)
 
 
 @pytest.mark.parametrize("queue", QUEUES)
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("route", PRIVATE, ids=[f"{m} {p}" for p, m in PRIVATE])
-def test_every_route_with_every_role_and_scope(api, table, keys, route, role, queue):
+def test_every_route_with_every_role_and_scope(api, table, keys, route, role, queue, fake_platforms):
     path, method = route
     now = datetime.now(timezone.utc)
     message_id = seed_message(f"walk-{queue}", queue, received_at=now - timedelta(minutes=5))

@@ -15,6 +15,8 @@ is added on the webhook path and no change can happen without its event. The typ
     any other status change                 message.status_changed
     a new spike marker                      spike.detected
     a channel's token_error set             channel.unhealthy (a send failed on the token or a permission)
+    a reply sending -> sent                 reply.sent
+    a sent reply delivered, read or failed  reply.delivery_status
 
 Who acted and when come from the history entry the change appended. `event_id` is a UUID derived from the
 item's key, its revision after the change and the type: a redelivered stream record yields the same id.
@@ -26,7 +28,7 @@ import uuid
 from typing import Any
 
 from ..store import dynamo
-from ..store.entities import ChannelKeys, MessageKeys, SpikeKeys, parse_iso
+from ..store.entities import ChannelKeys, MessageKeys, ReplyKeys, SpikeKeys, parse_iso
 from ..domain.workflow import CLAIMED, OPEN, REMOVED, RESOLVED, SNOOZED
 from . import schema
 
@@ -61,6 +63,8 @@ def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text:
         return [_spike_event(new)]
     if ChannelKeys.is_channel(new):
         return _channel_events(old, new)
+    if new.get("type") == "reply" and str(new.get("sk", "")).startswith(ReplyKeys.PREFIX):
+        return _reply_events(old, new)
     return []
 
 
@@ -173,4 +177,30 @@ def _channel_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[sch
         event_id=event_id(new["pk"], new["sk"], int(new.get(REV, 0)), schema.CHANNEL_UNHEALTHY),
         occurred_at=since, platform=new["platform"], account=new.get("account"), reason="token_error",
         error_kind=new["token_error"], since=since,
+    )]
+
+
+# replies ---------------------------------------------------------------------------------------------
+
+REPORTED = ("delivered", "read", "failed")
+
+
+def _reply_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[schema.BaseEvent]:
+    """reply.sent when the platform took it; reply.delivery_status when a report moved it on."""
+    before, after = (old or {}).get(STATUS), new.get(STATUS)
+    if before == after:
+        return []
+    if after == "sent" and before in (None, "sending"):
+        model, at = schema.ReplySent, new.get("sent_at")
+    elif after in REPORTED and before in ("sent", "delivered"):
+        model, at = schema.ReplyDeliveryStatus, new.get(f"{after}_at")
+    else:
+        return []
+    return [model(
+        event_id=event_id(new["pk"], new["sk"], int(new.get("status_rank", 0)) * 10 + REPORTED.index(after)
+                          if after in REPORTED else 1, model.model_fields["type"].default),
+        occurred_at=at or new.get("sent_at") or new.get("created_at", ""), conversation=new["conversation"],
+        reply_id=new["id"], platform=new["platform"], account=new.get("account"), by=new["by"],
+        reply_to=new["reply_to"], delivery_status=after, platform_message_id=new.get("platform_message_id"),
+        error=new.get("error") if after == "failed" else None,
     )]

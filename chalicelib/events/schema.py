@@ -168,24 +168,30 @@ class MessageStatusChanged(MessageEvent):
     data: StatusChangedData
 
 
-class ReplyData(_Model):
-    reply_id: str
-    delivery_status: Literal["queued", "sent", "delivered", "read", "failed"]
-    error_code: str | None = None
+class ReplyEvent(BaseEvent):
+    """A reply sent from the inbox (POST /conversations/{id}/replies) and what became of it."""
+
+    conversation: str = Field(description="the conversation's id; GET /conversations/{conversation} has the rest")
+    reply_id: str = Field(description="the reply's idempotency key")
+    platform: str
+    account: str | None = None
+    by: str = Field(description="who sent it: key:<id>")
+    reply_to: str = Field(description="the customer message answered")
+    delivery_status: Literal["sent", "delivered", "read", "failed"]
+    platform_message_id: str | None = None
+    error: str | None = Field(None, description="the platform's error, for failed")
 
 
-class ReplySent(MessageEvent):
-    """Reserved: emitted once replies are sent through the API (the conversations issue)."""
+class ReplySent(ReplyEvent):
+    """The platform took the reply."""
 
     type: Literal["reply.sent"] = REPLY_SENT
-    data: ReplyData
 
 
-class ReplyDeliveryStatus(MessageEvent):
-    """Reserved: a platform's delivery receipt for a reply (the conversations issue)."""
+class ReplyDeliveryStatus(ReplyEvent):
+    """A platform's report on a sent reply: delivered, read, or failed (reports never move a reply back)."""
 
     type: Literal["reply.delivery_status"] = REPLY_DELIVERY
-    data: ReplyData
 
 
 class SpikeDetected(BaseEvent):

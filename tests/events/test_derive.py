@@ -239,3 +239,27 @@ def test_the_stores_own_channel_writes_announce_the_token_error_once(table):
         types += [(e.type, e.account, e.since) for e in derive.derive(old, item())]
     # THEN only the first token failure is an event
     assert types == [("channel.unhealthy", "5678", iso(T0.replace(minute=2)))]
+
+
+# replies -------------------------------------------------------------------------------------------
+
+def reply_item(status: str, **extra):
+    return {"pk": "MSG#messenger:m1", "sk": "REPLY#key-0001", "type": "reply", "id": "key-0001",
+            "conversation": "messenger:m1", "platform": "messenger", "account": "page1", "by": "key:abc",
+            "reply_to": "messenger:m1", "text": "On it", "status": status, "created_at": "2026-12-02T09:00:00.000000Z",
+            **extra}
+
+
+def test_a_sent_reply_is_announced_once_and_each_report_after_it():
+    from chalicelib.events.derive import derive
+
+    sending = reply_item("sending", status_rank=0)
+    sent = reply_item("sent", status_rank=1, sent_at="2026-12-02T09:00:01.000000Z", platform_message_id="m_1")
+    delivered = {**sent, "status": "delivered", "status_rank": 2, "delivered_at": "2026-12-02T09:00:05.000000Z"}
+    [announced] = derive(sending, sent)
+    assert (announced.type, announced.delivery_status, announced.platform_message_id) == ("reply.sent", "sent", "m_1")
+    [report] = derive(sent, delivered)
+    assert (report.type, report.delivery_status, report.occurred_at) == (
+        "reply.delivery_status", "delivered", "2026-12-02T09:00:05.000000Z")
+    assert derive(None, sending) == [] and derive(delivered, delivered) == []
+    assert derive(sending, sent)[0].event_id == announced.event_id  # a redelivered record: the same id
