@@ -32,7 +32,8 @@ def token_for(platform: str, account: str | None) -> str:
                 raise SendFailed("unavailable", exc.message, retry_after=5) from None
             if value and value.strip():
                 return value.strip()  # a pasted value's trailing newline is not part of a token
-        where = f"SSM {ssm_names(settings.secrets_ssm_path, platform, account)[0]}"
+        # the parameter's name under the stage's path (the path itself stays out of answers, as for secrets)
+        where = f"SSM parameter {ssm_names('', platform, account)[0].lstrip('/')} under the stage's secrets path"
     else:
         for name in env_names(platform, account):
             try:

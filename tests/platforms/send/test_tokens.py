@@ -97,7 +97,7 @@ def test_a_token_missing_from_ssm_is_token_missing(prod):
     with pytest.raises(SendFailed) as failed:
         token_for("instagram", "17841400000000001")
     assert failed.value.kind == "token_missing"
-    assert f"{PROD_PATH}/tokens/instagram/17841400000000001" in failed.value.message
+    assert "tokens/instagram/17841400000000001" in failed.value.message and PROD_PATH not in failed.value.message
 
 
 def test_an_unreadable_ssm_is_unavailable_and_nothing_is_sent(prod, monkeypatch):
