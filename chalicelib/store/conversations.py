@@ -27,6 +27,10 @@ from .messages import Outcome, Triaged, get_message, history_entry, new_message,
 from .table import GSI1
 
 JOIN_ATTEMPTS = 8  # re-reads of a head that changed meanwhile (each a fresh transaction)
+# A viral thread sends many messages into one conversation at once: each join guarded by the head's revision
+# would keep losing to the others. After this many tries a message is stored with its counters first, then
+# counted in the conversation by one atomic update (its priority does not move the conversation's).
+CONTENDED_AFTER = 3
 
 
 def reopen_window() -> timedelta:
@@ -89,28 +93,48 @@ def save_inbound(item: Triaged, now: datetime) -> Outcome:
             operations = lambda shard_try, previous=previous, key=conversation_key: [  # noqa: E731 - rebuilt per try
                 *new_message_transaction(item, shard_try, conversation_key=key),
                 _pointer_put(key, message.id, previous)]
-        else:
+        elif attempt < CONTENDED_AFTER:
             operations = lambda shard_try, head=head, key=conversation_key, pointed=pointed: [
                 *_join_transaction(item, head, key, now, shard_try),
                 *([] if pointed else [_pointer_put(key, head.id, None)])]
+            outcome = _run(operations, message, attempt, joining=True)
+            if outcome is not None:
+                return outcome
+            continue
+        else:
+            operations = lambda shard_try, head=head, key=conversation_key, pointed=pointed: [
+                *_contended_member_transaction(item, head, key, shard_try),
+                *([] if pointed else [_pointer_put(key, head.id, None)])]
+            outcome = _run(operations, message, attempt)
+            if outcome == Outcome.STORED:
+                _count_in_head(item, head, now)
+            if outcome is not None:
+                return outcome
+            continue
         outcome = _run(operations, message, attempt)
         if outcome is not None:
             return outcome
     raise dynamo.unavailable(RuntimeError("the conversation kept changing; the platform will redeliver"))
 
 
-def _run(build, message: Message, attempt: int) -> Outcome | None:
-    """STORED, DUPLICATE (the message exists), or None when the head or pointer moved (read again)."""
+def _run(build, message: Message, attempt: int, *, joining: bool = False) -> Outcome | None:
+    """STORED, DUPLICATE (the message exists), or None when the head or pointer moved, or when a join met
+    another transaction on the head (read again; the next tries take the contended path)."""
     # a redelivery has its own received_at, hence its own token (it then meets the message's condition)
     token = dynamo.request_token("conversation", message.id, iso(message.received_at), str(attempt))
     with dynamo.storage_errors():
         try:
-            dynamo.transact_rebuilt(build, token)
+            if joining:
+                dynamo.client().transact_write_items(TransactItems=build(0), ClientRequestToken=token)
+            else:
+                dynamo.transact_rebuilt(build, token)
         except ClientError as exc:
             codes = dynamo.cancellation_codes(exc)
             if codes and codes[0] == "ConditionalCheckFailed":
                 return Outcome.DUPLICATE
-            if "ConditionalCheckFailed" in codes:
+            if "ConditionalCheckFailed" in codes or (joining and dynamo.is_conflict(exc)):
+                if joining:
+                    dynamo.conflict_pause(attempt)
                 return None
             raise
     return Outcome.STORED
@@ -157,6 +181,58 @@ def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
     put = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(member.to_item()),
                    "ConditionExpression": "attribute_not_exists(pk)"}}
     return [put, *operations]
+
+
+def _contended_member_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
+                                 shard_try: int) -> list[dict[str, Any]]:
+    """The member with its counters, without the head (which the others keep changing): exactly once all the same."""
+    m, triage = item.message, item.triage
+    shard = shard_of(m.id, shard_try)
+    return [
+        {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(_member(item, head, conversation_key).to_item()),
+                 "ConditionExpression": "attribute_not_exists(pk)"}},
+        counters.volume_update(triage.category, hour_of(m.received_at), shard,
+                               counters.volume_increments(m.platform, 1, triage.needs_review)),
+        counters.accuracy_update(triage.category, day_of(m.received_at), triage.model_version, shard,
+                                 {"classified": 1, "needs_review": int(triage.needs_review)}),
+        counters.author_update(m.platform, m.author.id, m.received_at, shard),
+    ]
+
+
+def _count_in_head(item: Triaged, head: StoredMessage, now: datetime) -> None:
+    """After a contended join: the head's count and waiting time by one atomic update (a single write waits out
+    transactions instead of losing to them). A conversation resolved or snoozed meanwhile is reopened by a
+    guarded join of the message, as an uncontended one would have been."""
+    with dynamo.storage_errors():
+        answer = dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=head.key,
+                              # the revision moves too: a guarded change read before this one must read again
+                              UpdateExpression="SET message_count = if_not_exists(message_count, :one) + :one, "
+                                               "last_inbound_at = :at, rev = rev + :one",
+                              ExpressionAttributeValues=dynamo.values(one=1, at=iso(item.message.received_at)),
+                              ReturnValues="ALL_NEW")
+    current = StoredMessage.from_item(dynamo.from_item(answer["Attributes"]))
+    for _ in range(JOIN_ATTEMPTS):
+        if current.status in (OPEN, CLAIMED):
+            return
+        joined = rules.join(_head_rules(current), item.triage.category, item.priority.score)
+        entry = history_entry("reopened", now, f"platform:{item.message.platform}", message_id=item.message.id,
+                              category=item.triage.category)
+        attributes = {"priority": joined.priority, "priority_reasons": item.priority.reasons}
+        changed = replace(current, priority=joined.priority)
+        operations = transition(changed, joined.status, entry, queue=joined.queue, attributes=attributes,
+                                needs_review=item.triage.needs_review)
+        operations[0] = _also_remove(operations[0], ("resolved_at", "resolved_by", "resolution_note",
+                                                     "resolution_reason", "snoozed_until"))
+        with dynamo.storage_errors():
+            try:
+                dynamo.transact(operations)
+                return
+            except ClientError as exc:
+                if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
+                    raise
+        current = get_message(head.id)
+        if current is None:
+            return
 
 
 def _also_remove(update: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

@@ -200,7 +200,7 @@ CONFLICT_ATTEMPTS = 10
 CONFLICT_BASE_SECONDS, CONFLICT_CAP_SECONDS = 0.01, 0.4
 
 
-def _conflict_pause(attempt: int) -> None:
+def conflict_pause(attempt: int) -> None:
     time.sleep(random.uniform(0, min(CONFLICT_CAP_SECONDS, CONFLICT_BASE_SECONDS * 2 ** attempt)))
 
 
@@ -212,7 +212,7 @@ def write(call: Callable[..., Any], /, **kwargs: Any) -> Any:
         except ClientError as exc:
             if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
                 raise
-        _conflict_pause(attempt)
+        conflict_pause(attempt)
     raise AssertionError("unreachable")
 
 
@@ -233,7 +233,7 @@ def transact_rebuilt(build: Callable[[int], list[dict[str, Any]]], token: str) -
         except ClientError as exc:
             if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
                 raise
-        _conflict_pause(attempt)
+        conflict_pause(attempt)
 
 
 def request_token(*parts: str) -> str:

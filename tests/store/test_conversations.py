@@ -208,15 +208,15 @@ def test_a_late_first_reply_is_counted_late(table, monkeypatch):
     assert volume("customer_service")["first_reply_late"] == 1
 
 
-def test_concurrent_members_of_one_conversation_are_all_counted(local_dynamodb, conflicts):
-    # GIVEN the conflict model on WHEN eight messages of one conversation arrive at once
+def test_a_viral_thread_stores_every_message_once_and_counts_them_all(local_dynamodb, conflicts):
+    # GIVEN the conflict model on WHEN 24 messages of one conversation arrive at once from 6 writers
     from concurrent.futures import ThreadPoolExecutor
 
     save(dm("m0"))
-    with ThreadPoolExecutor(4) as pool:
-        outcomes = list(pool.map(save, [dm(f"m{i}", at=NOW + timedelta(seconds=i)) for i in range(1, 9)]))
-    # THEN every one is stored once and the conversation counts them all
-    assert outcomes == ["stored"] * 8
-    assert get("messenger:m0").message_count == 9
-    assert volume("customer_service")["messages"] == 9
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(save, [dm(f"m{i}", at=NOW + timedelta(seconds=i)) for i in range(1, 25)]))
+    # THEN none is refused (contended joins fall back to the unguarded count), each is stored once, all counted
+    assert outcomes == ["stored"] * 24
+    assert get("messenger:m0").message_count == 25
+    assert volume("customer_service")["messages"] == 25
     assert queue_counts("customer_service")["open"] == 1
