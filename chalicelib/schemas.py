@@ -476,7 +476,7 @@ class ChannelOut(_Model):
     platform: str
     account: str = Field(description="Facebook Page id, Instagram account id, WhatsApp phone number id, X user id, "
                                      "Telegram bot")
-    last_webhook_at: str | None = Field(description="the last verified webhook for it (kept to the minute)")
+    last_webhook_at: str | None = Field(description="the last verified webhook naming it (moves at most once a minute)")
     last_send_at: str | None
     last_send_ok: bool | None
     last_send_error: SendErrorOut | None = Field(description="set while the last send failed")

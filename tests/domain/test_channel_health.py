@@ -72,7 +72,8 @@ def test_configured_channels_are_listed_even_if_never_seen_and_once_if_seen():
 
 def test_the_setting_is_parsed_leniently_about_spaces_and_strictly_about_entries():
     assert channels.parse_configured(None) == [] and channels.parse_configured(" ") == []
-    assert channels.parse_configured(" facebook:1 ,,telegram:bot,facebook:1") == [("facebook", "1"), ("telegram", "bot")]
+    assert channels.parse_configured(" facebook:1 ,,telegram:bot,facebook:1") == [
+        ("facebook", "1"), ("telegram", "bot")]
     assert channels.parse_configured("generic:urn:li:org:7") == [("generic", "urn:li:org:7")]  # the first colon splits
     for bad in ("facebook", "facebook:", ":1234", "facebook:1,x"):
         with pytest.raises(ValueError, match="platform:account"):

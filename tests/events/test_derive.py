@@ -226,11 +226,13 @@ def test_the_stores_own_channel_writes_announce_the_token_error_once(table):
                                   Key=dynamo.key("CHANNEL", "whatsapp#5678"))
         return dynamo.from_item(response["Item"]) if "Item" in response else None
 
+    def failed(minute):
+        return channels.record_send("whatsapp", "5678", T0.replace(minute=minute), ok=False, error_kind="token_invalid")
+
     # GIVEN the store's writes to one channel, each change's (old, new) images
     writes = [lambda: channels.record_webhook("whatsapp", "5678", T0),
               lambda: channels.record_send("whatsapp", "5678", T0.replace(minute=1), ok=True),
-              lambda: channels.record_send("whatsapp", "5678", T0.replace(minute=2), ok=False, error_kind="token_invalid"),
-              lambda: channels.record_send("whatsapp", "5678", T0.replace(minute=3), ok=False, error_kind="token_invalid"),
+              lambda: failed(2), lambda: failed(3),
               lambda: channels.record_webhook("whatsapp", "5678", T0.replace(minute=4))]
     types = []
     for write in writes:
