@@ -184,3 +184,21 @@ def test_outside_the_whatsapp_window_nothing_is_sent(table, fake_platforms):
                      now + timedelta(hours=25))
     assert refused.value.code == "outside_reply_window"
     assert fake_platforms.requests == []
+
+
+def test_messenger_delivery_by_mid_and_read_by_watermark(api, keys, fake_platforms):
+    # GIVEN a reply sent on Messenger
+    ingest(api, "meta", payloads.messenger_dm("m.r8", "Is the sale on tomorrow too?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, sent = reply(api, keys, conversation)
+    assert status == 201, sent
+    now_ms = int(time.time() * 1000) + 5_000
+    # WHEN the customer's app reports delivery of that mid, then a read up to a later watermark
+    ingest(api, "meta", payloads.messenger_receipt("delivery", mids=[sent["platform_message_id"]], watermark=now_ms,
+                                                   timestamp=now_ms))
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert detail["replies"][0]["status"] == "delivered"
+    ingest(api, "meta", payloads.messenger_receipt("read", watermark=now_ms, timestamp=now_ms))
+    # THEN the reply reads as read
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert detail["replies"][0]["status"] == "read"
