@@ -41,7 +41,7 @@ class File:
 
 
 @functools.lru_cache(maxsize=4)
-def built(dist: Path = DIST) -> dict[str, File]:
+def built(dist: Path) -> dict[str, File]:
     """The files the build's manifest names (an unbuilt console raises and is not cached: a later build counts)."""
     try:
         names = json.loads((dist / "manifest.json").read_text(encoding="utf-8"))["files"]
@@ -58,18 +58,18 @@ def built(dist: Path = DIST) -> dict[str, File]:
     return files
 
 
-def index(request_path: str, dist: Path = DIST) -> File:
+def index(request_path: str) -> File:
     """index.html. Its asset URLs are relative ("./main-<hash>.js"), right for /console/; API Gateway also routes
     /console (no slash) here, where "./" is the parent folder, so that page names them as "./console/..."."""
-    page = built(dist)[INDEX]
+    page = built(DIST)[INDEX]
     if request_path.endswith("/"):
         return page
     return File(page.body.replace('="./', '="./console/'), page.content_type)
 
 
-def asset(name: str, dist: Path = DIST) -> File:
+def asset(name: str) -> File:
     """A built asset by its (flat) name; anything the manifest does not name is 404."""
-    found = built(dist).get(name)
+    found = built(DIST).get(name)
     if found is None or name == INDEX:
         raise NotFound(f"no console file {name!r}", code="unknown_asset")
     return found
