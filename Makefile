@@ -56,7 +56,7 @@ bench: $(VENV)/.installed
 package: console
 	$(HOST_PYTHON) -m infra.deploy package --stage $(STAGE) $(PACKAGE_PYTHON) $(if $(REGION),--region $(REGION))
 
-deploy:
+deploy: console
 	$(HOST_PYTHON) -m infra.deploy deploy --stage $(STAGE) --region "$(REGION)" --bucket "$(BUCKET)" \
 		$(PACKAGE_PYTHON) $(if $(STACK),--stack $(STACK))
 

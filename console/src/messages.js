@@ -173,7 +173,7 @@ export const MESSAGES = {
     'stats.apply': 'Show',
     'stats.csv': 'Download CSV',
     'stats.downloaded': 'CSV downloaded.',
-    'stats.served': 'From {from} to {to} ({tz}), {buckets} buckets with messages.',
+    'stats.served': 'From {from} to {to} ({tz}); buckets with messages: {buckets}.',
     'stats.empty': 'No messages in this range.',
     'stats.sla': 'SLA breaches now',
     'stats.slaTarget': 'SLA',

@@ -265,9 +265,13 @@ class Console:
         self.url = f"{stack.base}/console/"
 
     def wait(self, condition, message: str = ""):
+        """The first truthy value of condition(driver); an element replaced meanwhile (the console redraws
+        views whole) just means "not yet"."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, WAIT, poll_frequency=0.1).until(condition, message)
+        return WebDriverWait(self.driver, WAIT, poll_frequency=0.1,
+                             ignored_exceptions=[StaleElementReferenceException]).until(condition, message)
 
     def find(self, css: str):
         from selenium.webdriver.common.by import By
@@ -281,8 +285,8 @@ class Console:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def text_in(self, css: str, text: str):
-        self.wait(lambda d: any(text in e.text for e in self.all(css)), f"{text!r} never appeared in {css}")
-        return next(e for e in self.all(css) if text in e.text)
+        return self.wait(lambda d: next((e for e in self.all(css) if text in e.text), None),
+                         f"{text!r} never appeared in {css}")
 
     def open(self, fragment: str = "") -> None:
         self.driver.get(self.url + fragment)
@@ -311,12 +315,39 @@ class Console:
                 urls.append(message["params"]["request"]["url"])
         return urls
 
+    def low_contrast(self) -> list[str]:
+        """Visible text under WCAG AA contrast against its background (4.5:1; 3:1 for large text)."""
+        return self.driver.execute_script(CONTRAST_CHECK)
+
     def console_problems(self) -> list[str]:
         """Errors the page logged: a CSP violation, an exception, a failed script (not the API's 4xx answers,
         which the browser logs as failed loads and the tests cause on purpose)."""
         return [entry["message"] for entry in self.driver.get_log("browser") if entry.get("source") != "network"
                 and (entry["level"] == "SEVERE" or "Content Security Policy" in entry["message"]
                      or "Refused to" in entry["message"])]
+
+
+CONTRAST_CHECK = """
+const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+const parse = (text) => { const m = text.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+  const p = m[1].split(',').map(parseFloat); return { rgb: p.slice(0, 3), alpha: p.length > 3 ? p[3] : 1 }; };
+const background = (el) => { for (let e = el; e; e = e.parentElement) {
+  const c = parse(getComputedStyle(e).backgroundColor); if (c && c.alpha > 0.5) return c.rgb; } return [255, 255, 255]; };
+const low = [];
+for (const el of document.querySelectorAll('body *')) {
+  if (!el.getClientRects().length || el.closest('.visually-hidden')) continue;
+  if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+  const style = getComputedStyle(el);
+  if (style.visibility === 'hidden') continue;
+  const [a, b] = [luminance(parse(style.color).rgb), luminance(background(el))].sort((x, y) => y - x);
+  const ratio = (a + 0.05) / (b + 0.05);
+  const size = parseFloat(style.fontSize);
+  const large = size >= 24 || (size >= 18.66 && parseInt(style.fontWeight, 10) >= 700);
+  if (ratio < (large ? 3 : 4.5)) low.push(`${el.tagName}.${el.className} ${ratio.toFixed(2)}: ${el.textContent.trim().slice(0, 40)}`);
+}
+return low;
+"""
 
 
 @pytest.fixture

@@ -146,7 +146,7 @@ function percentile(times, metric, p) {
 export function mountManager(container) {
   let filters = loadFilters();
   const charts = [];
-  const results = h('div', { class: 'stats-results', 'aria-live': 'off' });
+  const results = h('div', { class: 'stats-results', id: 'stats-results' });
 
   const from = h('input', { type: 'date', id: 'stats-from', value: filters.from, required: true });
   const to = h('input', { type: 'date', id: 'stats-to', value: filters.to, required: true });
@@ -363,6 +363,7 @@ export function mountManager(container) {
       timesFigure('chart-resolve', stats, 'resolve', t('chart.resolve.title')),
       accuracyFigure(stats),
     ];
+    results.dataset.granularity = stats.granularity;
     replace(results,
       h('p', { class: 'served', id: 'stats-served' }, t('stats.served', {
         from: fmtDateTime(stats.from), to: fmtDateTime(stats.to), tz: stats.tz,
