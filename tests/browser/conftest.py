@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -144,7 +143,9 @@ def stack(tmp_path_factory):
     try:
         yield Stack(base, admin)
     finally:
-        process.send_signal(signal.SIGINT)  # local.run stops its server and the embedded DynamoDB on Ctrl-C
+        # SIGTERM, not Ctrl-C: a shell's background job inherits SIGINT ignored. The embedded DynamoDB is a
+        # thread of that process and keeps nothing on disk.
+        process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -164,6 +165,9 @@ CUSTOMER_SERVICE = [
     "The app is down again, I can't log in to my account",
     "Where is my package? Tracking has not moved in a week",
     "注文した商品がまだ届きません。返金してください。",
+    "My card was charged twice for one order, I need my money back",
+    "Someone hacked my account and placed orders I never made",
+    "Your site is down again and I can't log in to pay my bill",
 ]
 STANCE = ["Your CEO's statement on the boycott was disgraceful, I'm done with this brand",
           "Proud that you kept your climate commitments, buying more from you"]

@@ -131,6 +131,42 @@ def test_agent_claims_with_the_keyboard_resolves_and_is_told_when_the_lease_is_l
     assert urls and not any(key in url for url in urls), "the key never travels in a URL"
 
 
+def claim_next(console) -> str:
+    console.wait(lambda d: focused_id(console) == "claim-next" or not console.all(".detail-pane #lease"))
+    press(console, "n")
+    console.find(".detail-pane #lease")
+    return hash_parts(console)[2]
+
+
+def test_agent_releases_snoozes_and_reroutes_with_a_reason(console):
+    # GIVEN an agent with a claimed conversation
+    console.sign_in("agent")
+    console.find(".messages .row")
+    released = claim_next(console)
+    # WHEN she releases it THEN it is open again
+    console.find("#release").click()
+    console.text_in("#notice", "Released to the queue.")
+    assert console.stack.call("GET", f"/messages/{released}")[1]["status"] == "open"
+    # WHEN she snoozes the next one for 4 hours THEN it is snoozed
+    snoozed = claim_next(console)
+    Select(console.find("#snooze-for")).select_by_value(str(4 * 3600))
+    console.find("#snooze").click()
+    console.text_in("#notice", "Snoozed until")
+    assert console.stack.call("GET", f"/messages/{snoozed}")[1]["status"] == "snoozed"
+    # WHEN she re-routes the next one without a reason THEN she is asked for one, and nothing moves
+    moved = claim_next(console)
+    console.find("#reroute").click()
+    console.text_in("#alert", "Say why it belongs in the other queue.")
+    assert console.stack.call("GET", f"/messages/{moved}")[1]["queue"] == "customer_service"
+    # WHEN she gives one THEN it moves, with the correction recorded
+    Select(console.find("#reroute-queue")).select_by_value("community")
+    console.find("#reroute-reason").send_keys("a fan question, not an order")
+    console.find("#reroute").click()
+    console.text_in("#notice", "Re-routed to Community.")
+    message = console.stack.call("GET", f"/messages/{moved}", key=console.stack.keys["manager"])[1]
+    assert message["queue"] == "community" and message["corrections"][-1]["reason"] == "a fan question, not an order"
+
+
 def test_agent_replies_once_however_often_she_clicks(console, screenshot):
     # GIVEN the conversation API (the lead's work: this test runs once it is in /openapi.json)
     _, document = console.stack.call("GET", "/openapi.json", key="")

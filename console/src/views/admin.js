@@ -35,7 +35,7 @@ export function mountAdmin(container) {
   const expires = h('input', { type: 'number', id: 'key-expires', min: 1, max: 1830, step: 1, inputmode: 'numeric' });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'issue-key' }, t('keys.issue'));
   const formError = h('p', { class: 'error', role: 'alert', id: 'issue-error' });
-  const form = h('form', { class: 'panel issue-form', 'aria-labelledby': 'issue-title' },
+  const form = h('form', { novalidate: true, class: 'panel issue-form', 'aria-labelledby': 'issue-title' },
     h('h2', { id: 'issue-title' }, t('keys.issueTitle')),
     field(t('keys.name'), name), field(t('keys.role'), role), queues,
     field(t('keys.expires'), expires, t('keys.expiresHint')), submit, formError);

@@ -263,7 +263,7 @@ export function mountAgent(container, { args, role, go }) {
     const open = !item.reply_window || item.reply_window.open !== false;
     const send = h('button', { type: 'submit', class: 'primary', id: 'send-reply', disabled: !open }, t('reply.send'));
     const status = h('p', { class: 'form-status', role: 'status', id: 'reply-status' });
-    const form = h('form', { class: 'reply-form', 'aria-labelledby': 'reply-title' },
+    const form = h('form', { novalidate: true, class: 'reply-form', 'aria-labelledby': 'reply-title' },
       h('h3', { id: 'reply-title' }, t('reply.title')),
       windowLine(item.reply_window),
       field(t('reply.text'), box), send, status);
@@ -315,7 +315,7 @@ export function mountAgent(container, { args, role, go }) {
     };
     const note = draftBox('textarea', `${item.id}:note`, { id: 'resolve-note', rows: 2, maxlength: 2000 });
     const resolve = h('button', { type: 'submit', class: 'primary', id: 'resolve' }, t('action.resolve'));
-    const resolveForm = h('form', { class: 'action', 'aria-labelledby': 'resolve-title' },
+    const resolveForm = h('form', { novalidate: true, class: 'action', 'aria-labelledby': 'resolve-title' },
       h('h3', { id: 'resolve-title' }, t('action.resolveTitle')), field(t('action.note'), note), resolve);
     resolveForm.addEventListener('submit', busy(resolve, () => post('resolve', note.value.trim()
       ? { note: note.value.trim() } : {}, t('action.resolved'))()));
@@ -325,7 +325,7 @@ export function mountAgent(container, { args, role, go }) {
 
     const until = select(SNOOZES.map((seconds) => [String(seconds), fmtDuration(seconds)]), String(3600), { id: 'snooze-for' });
     const snooze = h('button', { type: 'submit', class: 'secondary', id: 'snooze' }, t('action.snooze'));
-    const snoozeForm = h('form', { class: 'action inline', 'aria-labelledby': 'snooze-title' },
+    const snoozeForm = h('form', { novalidate: true, class: 'action inline', 'aria-labelledby': 'snooze-title' },
       h('h3', { id: 'snooze-title' }, t('action.snoozeTitle')), field(t('action.snoozeFor'), until), snooze);
     snoozeForm.addEventListener('submit', busy(snooze, () => {
       const at = new Date(Date.now() + Number(until.value) * 1000);
@@ -336,7 +336,7 @@ export function mountAgent(container, { args, role, go }) {
     const target = select(targets.map((q) => [q, queueName(q)]), targets[0], { id: 'reroute-queue' });
     const reason = draftBox('input', `${item.id}:reason`, { id: 'reroute-reason', type: 'text', maxlength: 500, required: true });
     const reroute = h('button', { type: 'submit', class: 'secondary', id: 'reroute' }, t('action.reroute'));
-    const rerouteForm = h('form', { class: 'action', 'aria-labelledby': 'reroute-title' },
+    const rerouteForm = h('form', { novalidate: true, class: 'action', 'aria-labelledby': 'reroute-title' },
       h('h3', { id: 'reroute-title' }, t('action.rerouteTitle')),
       field(t('action.rerouteTo'), target), field(t('action.reason'), reason), reroute);
     rerouteForm.addEventListener('submit', busy(reroute, () => {

@@ -157,7 +157,7 @@ export function mountManager(container) {
     filters.platform, { id: 'stats-platform' });
   const apply = h('button', { type: 'submit', class: 'primary', id: 'stats-apply' }, t('stats.apply'));
   const download = h('button', { type: 'button', class: 'secondary', id: 'stats-csv' }, t('stats.csv'));
-  const form = h('form', { class: 'filters', 'aria-labelledby': 'stats-title' },
+  const form = h('form', { novalidate: true, class: 'filters', 'aria-labelledby': 'stats-title' },
     h('h1', { id: 'stats-title' }, t('stats.title')),
     h('div', { class: 'filter-fields' },
       field(t('stats.from'), from), field(t('stats.to'), to), field(t('stats.granularity'), granularity),
@@ -170,12 +170,21 @@ export function mountManager(container) {
     session.set('stats.filters', JSON.stringify(filters));
   }
 
+  const datesChosen = () => {
+    if (from.value && to.value) return true;
+    showError(t('stats.datesNeeded'));
+    (from.value ? to : from).focus();
+    return false;
+  };
+
   form.addEventListener('submit', busy(apply, async () => {
+    if (!datesChosen()) return;
     readForm();
     await load();
   }));
 
   download.addEventListener('click', busy(download, async () => {
+    if (!datesChosen()) return;
     readForm();
     try {
       const response = await api('stats/export.csv', { query: statsQuery(filters), raw: true });

@@ -31,7 +31,7 @@ export function mountSignIn(container, { onSignedIn }) {
   });
   const error = h('p', { class: 'error', id: 'signin-error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'sign-in' }, t('signin.submit'));
-  const form = h('form', { class: 'card signin', 'aria-labelledby': 'signin-title' },
+  const form = h('form', { novalidate: true, class: 'card signin', 'aria-labelledby': 'signin-title' },
     h('h1', { id: 'signin-title' }, t('signin.title')),
     h('p', {}, t('signin.intro')),
     field(t('signin.key'), input, t('signin.keyHint')),
