@@ -195,7 +195,7 @@ export function mountAgent(container, { args, role, go }) {
   }
   document.addEventListener('keydown', onKey);
 
-  // the conversation -------------------------------------------------------------------------------------
+  // the conversation (named by the route's id: a message's, or a conversation's first message's) -----------
   function draftBox(tag, scope, props) {
     const box = h(tag, { ...props, value: session.draft(scope) });
     box.addEventListener('input', () => session.saveDraft(scope, box.value));
@@ -257,8 +257,8 @@ export function mountAgent(container, { args, role, go }) {
   }
 
   function replyForm(item, lost) {
-    const scope = `${item.id}:reply`;
-    const pendingName = `pending.${item.id}`;
+    const scope = `${detailId}:reply`;
+    const pendingName = `pending.${detailId}`;
     const box = draftBox('textarea', scope, { id: 'reply-text', rows: 4, maxlength: 4000 });
     const open = !item.reply_window || item.reply_window.open !== false;
     const send = h('button', { type: 'submit', class: 'primary', id: 'send-reply', disabled: !open }, t('reply.send'));
@@ -284,7 +284,7 @@ export function mountAgent(container, { args, role, go }) {
       session.set(pendingName, JSON.stringify(pending));
       replace(status, t('reply.sending'));
       try {
-        await api(`conversations/${seg(item.id)}/replies`, {
+        await api(`conversations/${seg(detailId)}/replies`, {
           method: 'POST', body: { text, idempotency_key: pending.key },
         });
         session.set(pendingName, null);
@@ -304,8 +304,8 @@ export function mountAgent(container, { args, role, go }) {
   function actions(item, lost) {
     const post = (action, body, done) => async () => {
       try {
-        await api(`${base()}/${seg(item.id)}/${action}`, { method: 'POST', body });
-        for (const scope of ['note', 'reason']) session.saveDraft(`${item.id}:${scope}`, '');
+        await api(`${base()}/${seg(detailId)}/${action}`, { method: 'POST', body });
+        for (const scope of ['note', 'reason']) session.saveDraft(`${detailId}:${scope}`, '');
         notice(done);
         go('work', state.queue);
       } catch (error) {
@@ -313,7 +313,7 @@ export function mountAgent(container, { args, role, go }) {
         else showError(error);
       }
     };
-    const note = draftBox('textarea', `${item.id}:note`, { id: 'resolve-note', rows: 2, maxlength: 2000 });
+    const note = draftBox('textarea', `${detailId}:note`, { id: 'resolve-note', rows: 2, maxlength: 2000 });
     const resolve = h('button', { type: 'submit', class: 'primary', id: 'resolve' }, t('action.resolve'));
     const resolveForm = h('form', { novalidate: true, class: 'action', 'aria-labelledby': 'resolve-title' },
       h('h3', { id: 'resolve-title' }, t('action.resolveTitle')), field(t('action.note'), note), resolve);
@@ -334,7 +334,7 @@ export function mountAgent(container, { args, role, go }) {
 
     const targets = QUEUES.filter((q) => q !== item.queue);
     const target = select(targets.map((q) => [q, queueName(q)]), targets[0], { id: 'reroute-queue' });
-    const reason = draftBox('input', `${item.id}:reason`, { id: 'reroute-reason', type: 'text', maxlength: 500, required: true });
+    const reason = draftBox('input', `${detailId}:reason`, { id: 'reroute-reason', type: 'text', maxlength: 500, required: true });
     const reroute = h('button', { type: 'submit', class: 'secondary', id: 'reroute' }, t('action.reroute'));
     const rerouteForm = h('form', { novalidate: true, class: 'action', 'aria-labelledby': 'reroute-title' },
       h('h3', { id: 'reroute-title' }, t('action.rerouteTitle')),
