@@ -319,6 +319,16 @@ class Console:
                 urls.append(message["params"]["request"]["url"])
         return urls
 
+    def unlabelled(self) -> list[str]:
+        """Visible controls without an accessible name (a <label>, aria-label(ledby) or, for buttons, text)."""
+        return self.driver.execute_script("""
+            return [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+              .filter((el) => el.getClientRects().length && el.type !== 'hidden')
+              .filter((el) => !((el.labels && el.labels.length) || el.getAttribute('aria-label')
+                || el.getAttribute('aria-labelledby')
+                || (['BUTTON', 'A'].includes(el.tagName) && el.textContent.trim())))
+              .map((el) => el.outerHTML.slice(0, 80));""")
+
     def low_contrast(self) -> list[str]:
         """Visible text under WCAG AA contrast against its background (4.5:1; 3:1 for large text)."""
         return self.driver.execute_script(CONTRAST_CHECK)
