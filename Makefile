@@ -1,4 +1,4 @@
-# Two commands on a fresh clone (python3 >= 3.11 and make): `make run` and `make test`.
+# Two commands on a fresh clone (python3 >= 3.11, make, node >= 18 with npm): `make run` and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -13,7 +13,7 @@ STACK ?=
 HOST_PYTHON ?= python3
 PACKAGE_PYTHON := $(if $(filter command line environment,$(origin PYTHON)),--python $(PYTHON))
 
-.PHONY: run test train evaluate bench package deploy clean
+.PHONY: run test train evaluate bench package deploy clean console
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,26 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.installed
+# The web console (console/): npm ci when package-lock.json is newer than node_modules, then the build into
+# chalicelib/console_dist/ (gitignored, carried by the Lambda package) when a source changed.
+CONSOLE_DIST := chalicelib/console_dist/manifest.json
+CONSOLE_SOURCES := $(wildcard console/src/*.js console/src/*/*.js console/src/*.css console/src/*.html) console/build.mjs
+
+console/node_modules/.installed: console/package.json console/package-lock.json
+	@command -v npm >/dev/null || { echo "make console needs node (18 or later) and npm: see README, Prerequisites"; exit 1; }
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE_DIST): console/node_modules/.installed $(CONSOLE_SOURCES)
+	cd console && npm run --silent build
+
+console: $(CONSOLE_DIST)
+
+run: $(VENV)/.installed console
 	PORT=$(PORT) $(PY) -m local.run
 
 # pytest exits 5 when it collects nothing: that is not a failure; every other non-zero status is.
-test: $(VENV)/.installed
+test: $(VENV)/.installed console
 	$(PY) -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
 
@@ -38,12 +53,12 @@ evaluate: $(VENV)/.installed
 bench: $(VENV)/.installed
 	for script in bench/*.py; do $(PY) $$script || exit 1; done
 
-package:
+package: console
 	$(HOST_PYTHON) -m infra.deploy package --stage $(STAGE) $(PACKAGE_PYTHON) $(if $(REGION),--region $(REGION))
 
-deploy:
+deploy: console
 	$(HOST_PYTHON) -m infra.deploy deploy --stage $(STAGE) --region "$(REGION)" --bucket "$(BUCKET)" \
 		$(PACKAGE_PYTHON) $(if $(STACK),--stack $(STACK))
 
 clean:
-	rm -rf $(VENV) .venv-package out .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-package out .pytest_cache .hypothesis console/node_modules chalicelib/console_dist

@@ -426,6 +426,31 @@ def events_schema():
     return schema.document()
 
 
+# the web console (console/, built into chalicelib/console_dist/; chalicelib/console.py) ----------------
+# Chalice refuses a route ending in "/": /console also answers /console/ (API Gateway drops the slash to route).
+CONSOLE_ASSETS = {media: {"type": "string"} for media in ("text/javascript", "text/css", "image/svg+xml")}
+
+
+def console_response(file, cache_control: str = "no-store") -> Response:
+    return Response(body=file.body, status_code=200, headers=file.headers(cache_control))
+
+
+@routes.route("GET", "/console", "the web console for agents, managers and admins (also at /console/)",
+              roles=PUBLIC, response={"text/html": {"type": "string"}}, errors=(404,))
+def console_index():
+    from chalicelib import console
+
+    return console_response(console.index((app.current_request.context or {}).get("path", "")))
+
+
+@routes.route("GET", "/console/{asset}", "a file of the web console's build (scripts, styles)", roles=PUBLIC,
+              response=CONSOLE_ASSETS, errors=(404,))
+def console_asset(asset):
+    from chalicelib import console
+
+    return console_response(console.asset(asset), console.IMMUTABLE)
+
+
 # outbound events (not behind the API: their own functions, wired in infra/template.py) -----------------
 
 @app.lambda_function(name="publish_events")

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from .console import ASSET_PATTERN
 from .platforms import REGISTRY
 from .routing import JSON, Operation
 from .schemas import ErrorOut
@@ -24,7 +25,7 @@ ERRORS: dict[int, str] = {
     401: "missing, unknown, revoked or expired API key; for webhooks a missing or wrong signature",
     403: "the key's role or queues do not allow this (`forbidden_role`, `forbidden_queue`, `not_claim_holder`); "
          "for the Meta handshake a wrong verify token",
-    404: "no such queue, message, conversation or key",
+    404: "no such queue, message, conversation, key or console file (`console_not_built` when the console was not built)",
     409: "the message's state does not allow this now (`wrong_status`, `same_queue`, `concurrent_change`); "
          "a key revoking itself (`own_key`); a reply's idempotency key used for another reply "
          "(`idempotency_key_reused`)",
@@ -46,6 +47,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "key_id": {"type": "string", "pattern": "^[0-9a-f]{16}$", "description": "the 16 hex digits after `st_`"},
     "conversation_id": {"type": "string", "minLength": 3, "maxLength": 1100, "pattern": "^[^:]+:.+$",
                         "description": "the id of the conversation's first message, `<platform>:<native id>`"},
+    "asset": {"type": "string", "pattern": ASSET_PATTERN, "description": "a file the console's build names"},
 }
 
 

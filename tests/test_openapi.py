@@ -12,7 +12,10 @@ from chalicelib import openapi
 
 WEBHOOKS = ("meta", "x", "telegram", "generic")
 PUBLIC = {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.json", "GET"), ("/webhooks/meta", "GET"), ("/webhooks/x", "GET"),
-          *((f"/webhooks/{platform}", "POST") for platform in WEBHOOKS)}
+          *((f"/webhooks/{platform}", "POST") for platform in WEBHOOKS), ("/console", "GET"), ("/console/{asset}", "GET")}
+# routes that read neither DynamoDB nor a secret: they never answer 503
+NO_STORAGE = {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.json", "GET"), ("/console", "GET"),
+              ("/console/{asset}", "GET")}
 # routes every valid key may call: they cannot answer 403 (an agent asking for a message outside its
 # queues gets 404, not 403); tests/test_security.py walks every route with every role to prove it
 ANY_KEY = {("/queues", "GET"), ("/messages/{message_id}", "GET")}
@@ -132,7 +135,7 @@ def test_every_error_response_is_the_error_body(document):
         errors = {s for s in statuses if s >= 400}
         assert errors <= ERROR_STATUSES, (path, method)
         assert len(statuses - errors) == 1, "one success response"
-        if (path, method) not in {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.json", "GET")}:
+        if (path, method) not in NO_STORAGE:
             assert 503 in errors, (path, method)  # everything else reads DynamoDB or a secret
         for status in errors:
             response = operation["responses"][str(status)]
@@ -237,3 +240,15 @@ def test_the_builder_stays_light():
     absolute |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
     assert absolute <= {"__future__", "importlib", "typing", "pydantic", "app"}, absolute
+
+
+def test_the_console_documents_its_html_and_asset_types_and_its_asset_names(document):
+    index = document["paths"]["/console"]["get"]
+    assert set(index["responses"]["200"]["content"]) == {"text/html"}
+    asset = document["paths"]["/console/{asset}"]["get"]
+    assert set(asset["responses"]["200"]["content"]) == {"text/javascript", "text/css", "image/svg+xml"}
+    (name,) = asset["parameters"]
+    from chalicelib.console import ASSET_PATTERN
+
+    assert name["name"] == "asset" and name["schema"]["pattern"] == ASSET_PATTERN
+    assert "404" in index["responses"] and "404" in asset["responses"]

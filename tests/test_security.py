@@ -116,7 +116,8 @@ def test_private_routes_are_exactly_the_documented_ones_and_public_ones_need_no_
     public = every - set(PRIVATE)
     assert public == {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.json", "GET"),
                       ("/webhooks/meta", "GET"), ("/webhooks/x", "GET"),
-                      *(("/webhooks/" + platform, "POST") for platform in ("meta", "x", "telegram", "generic"))}
+                      *(("/webhooks/" + platform, "POST") for platform in ("meta", "x", "telegram", "generic")),
+                      ("/console", "GET"), ("/console/{asset}", "GET")}
     assert api.http.get("/health").status_code == 200
     assert api.http.get("/openapi.json").status_code == 200
     assert api.http.get("/events/schema.json").status_code == 200

@@ -1,0 +1,78 @@
+// The API, same origin: this script is served at <api>/console/<name>.js, so the API is its parent folder,
+// with or without a stage prefix (/api/console/... -> /api/). The key goes only in the Authorization header.
+import { session } from './session.js';
+
+export const API_BASE = new URL('../', import.meta.url);
+
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter = null) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+let onUnauthorized = () => {};
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
+
+export function apiUrl(path, query) {
+  const url = new URL(path.replace(/^\//, ''), API_BASE);
+  for (const [name, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value);
+  }
+  return url;
+}
+
+export function seg(value) {
+  return encodeURIComponent(value);
+}
+
+// `raw`: the Response itself (CSV); otherwise parsed JSON, null for 204
+export async function api(path, { method = 'GET', body, query, raw = false, key } = {}) {
+  const headers = { Accept: raw ? '*/*' : 'application/json' };
+  const secret = key ?? session.key();
+  if (secret) headers.Authorization = `Bearer ${secret}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(apiUrl(path, query), {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store', credentials: 'omit', redirect: 'error', referrerPolicy: 'no-referrer',
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', 'the API did not answer');
+  }
+  if (!response.ok) {
+    let code = `http_${response.status}`;
+    let message = '';
+    try {
+      const payload = await response.json();
+      code = payload.error.code || code;
+      message = payload.error.message || '';
+    } catch { /* not our error shape (a proxy's page): the status speaks */ }
+    const retry = Number.parseInt(response.headers.get('Retry-After') || '', 10);
+    const error = new ApiError(response.status, code, message, Number.isFinite(retry) ? retry : null);
+    if (response.status === 401 && !key) onUnauthorized(error);
+    throw error;
+  }
+  if (raw) return response;
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+// the public contract (no key): which optional routes this API has
+let contract = null;
+export async function features() {
+  if (!contract) {
+    const document = await api('openapi.json', { key: '' });
+    const paths = document.paths || {};
+    contract = {
+      conversations: '/conversations/{conversation_id}' in paths,
+      replies: '/conversations/{conversation_id}/replies' in paths,
+    };
+  }
+  return contract;
+}

@@ -1,0 +1,48 @@
+// The page's two live regions: notices (polite: "Resolved.") and errors (assertive), always in words.
+import { add, h, replace } from './dom.js';
+import { errorText } from './i18n.js';
+
+const regions = { notice: null, alert: null };
+
+// the same two elements on every page the console draws: a notice given just before a route change
+// ("Resolved." and back to the list) is still there after it
+export function liveRegions() {
+  if (!regions.notice) {
+    regions.notice = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite', id: 'notice' });
+    regions.alert = h('div', { class: 'alert', role: 'alert', id: 'alert' });
+  }
+  return [regions.notice, regions.alert];
+}
+
+export function notice(text) {
+  if (regions.alert) replace(regions.alert);
+  if (regions.notice) replace(regions.notice, text ? h('p', {}, text) : null);
+}
+
+export function showError(error, context) {
+  if (regions.notice) replace(regions.notice);
+  if (!regions.alert) return;
+  replace(regions.alert);
+  if (!error) return;
+  add(regions.alert, h('p', {}, context ? `${context}: ` : '', typeof error === 'string' ? error : errorText(error)));
+}
+
+export function clearMessages() {
+  notice('');
+}
+
+// a button that is disabled (and says so) while its action runs: a double click acts once
+export function busy(button, action) {
+  return async (event) => {
+    if (event) event.preventDefault();
+    if (button.disabled) return undefined;
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    try {
+      return await action();
+    } finally {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  };
+}

@@ -1,0 +1,475 @@
+// The agent view: queues with their depth, the selected queue in priority order, "claim next" (button and the
+// N key), and the conversation being worked: every message, the triage and its deciding terms, history,
+// reply, resolve, release, snooze, re-route, the lease's remaining time and a clear message when it is lost.
+// What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
+import { api, features, seg } from '../api.js';
+import { field, h, replace, select } from '../dom.js';
+import {
+  channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, platformName,
+  queueName, reasonText, statusName, t, timeTag,
+} from '../i18n.js';
+import { session } from '../session.js';
+import { busy, notice, showError } from '../ui.js';
+
+export const QUEUES = ['customer_service', 'stance', 'community'];
+const STATUSES = ['open', 'claimed', 'snoozed', 'resolved'];
+const SNOOZES = [15 * 60, 60 * 60, 4 * 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60];
+const LEASE_SECONDS = 900;
+const PAGE = 25;
+const SNIPPET = 180;
+
+export function authorName(item) {
+  const author = item.author || {};
+  return author.name || (author.handle ? `@${author.handle}` : '') || author.id || t('author.unknown');
+}
+
+// with the conversation API the listing's items are conversations, named by their first message's id
+function conversationId(item) {
+  if (item.conversation && typeof item.conversation === 'object' && item.conversation.id) return item.conversation.id;
+  if (typeof item.conversation === 'string') return item.conversation;
+  return item.conversation_id || item.id;
+}
+
+function mine(item) {
+  return item.status === 'claimed' && (item.claimed_by || '').endsWith(`(${session.keyId()})`);
+}
+
+function leaseLost(error) {
+  return error.code === 'not_claim_holder' || error.code === 'lease_lost'
+    || (error.status === 409 && !['same_queue', 'own_key'].includes(error.code));
+}
+
+function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function typing(target) {
+  return target instanceof HTMLElement
+    && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
+function badge(text, kind) {
+  return h('span', { class: ['badge', kind && `badge-${kind}`] }, text);
+}
+
+export function mountAgent(container, { args, role, go }) {
+  const manager = role !== 'agent';
+  const [queueArg, detailId] = args;
+  const timers = new Set();
+  const state = { queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null };
+
+  const overview = h('section', { class: 'queues', 'aria-labelledby': 'queues-title' });
+  const listPane = h('section', { class: 'list-pane', 'aria-labelledby': 'list-title' });
+  const detailPane = h('section', { class: 'detail-pane', 'aria-labelledby': 'detail-title' });
+  replace(container, h('div', { class: ['agent', detailId && 'has-detail'] },
+    overview, h('div', { class: 'workspace' }, listPane, detailPane)));
+  if (!detailId) {
+    replace(detailPane, h('h2', { id: 'detail-title' }, t('detail.noneTitle')),
+      h('p', { class: 'hint' }, t('detail.none'), ' ', h('kbd', {}, 'N')));
+  }
+
+  const base = () => (state.feats.conversations ? 'conversations' : 'messages');
+
+  // queues -------------------------------------------------------------------------------------------
+  function renderOverview() {
+    replace(overview, h('h1', { id: 'queues-title', class: 'visually-hidden' }, t('queues.title')),
+      h('ul', { class: 'queue-cards' }, state.queues.map((summary) => {
+        const current = summary.queue === state.queue;
+        return h('li', {}, h('a', {
+          class: ['queue-card', current && 'current'], href: `#/work/${encodeURIComponent(summary.queue)}`,
+          'aria-current': current ? 'true' : null, dataset: { queue: summary.queue },
+        },
+        h('span', { class: 'queue-name' }, queueName(summary.queue)),
+        h('span', { class: 'queue-open' }, h('strong', {}, fmtNumber(summary.open)), ' ', t('queues.open')),
+        h('span', { class: 'queue-facts' },
+          h('span', { class: summary.needs_review ? 'review-count' : null },
+            t('queues.needsReview', { n: fmtNumber(summary.needs_review) })),
+          h('span', {}, t('queues.claimed', { n: fmtNumber(summary.claimed) })),
+          h('span', {}, t('queues.snoozed', { n: fmtNumber(summary.snoozed) })),
+          h('span', {}, t('queues.oldest', {
+            age: summary.oldest_open_age_seconds === null ? '—' : fmtDuration(summary.oldest_open_age_seconds),
+          })))));
+      })));
+  }
+
+  // the list -----------------------------------------------------------------------------------------
+  const list = h('ol', { class: 'messages', id: 'message-list', 'aria-labelledby': 'list-title' });
+  const more = h('button', { type: 'button', class: 'secondary', id: 'load-more', hidden: true }, t('list.more'));
+  const claimButton = h('button', {
+    type: 'button', class: 'primary', id: 'claim-next', 'aria-keyshortcuts': 'n',
+  }, t('claim.next'));
+
+  function renderListPane() {
+    const status = select(STATUSES.map((s) => [s, statusName(s)]), state.status, {
+      id: 'list-status', onchange: (event) => {
+        state.status = event.target.value;
+        session.set('status', state.status);
+        loadList(false);
+      },
+    });
+    const refresh = h('button', { type: 'button', class: 'secondary', id: 'refresh' }, t('list.refresh'));
+    refresh.addEventListener('click', busy(refresh, async () => {
+      await Promise.all([loadQueues(), loadList(false), detailId ? loadDetail() : null]);
+      notice(t('list.refreshed'));
+    }));
+    claimButton.onclick = busy(claimButton, claimNext);
+    more.onclick = busy(more, () => loadList(true));
+    replace(listPane,
+      h('div', { class: 'list-head' },
+        h('h2', { id: 'list-title' }, queueName(state.queue)),
+        h('div', { class: 'toolbar' },
+          claimButton,
+          h('span', { class: 'hint' }, t('claim.shortcut'), ' ', h('kbd', {}, 'N')),
+          field(t('list.show'), status),
+          refresh)),
+      list, more);
+  }
+
+  function row(item) {
+    const id = state.feats.conversations ? conversationId(item) : item.id;
+    const text = item.text || '';
+    return h('li', {}, h('a', {
+      class: ['row', id === detailId && 'current'], href: `#/work/${encodeURIComponent(state.queue)}/${encodeURIComponent(id)}`,
+      'aria-current': id === detailId ? 'true' : null, dataset: { id },
+    },
+    h('span', { class: 'row-top' },
+      h('span', { class: 'priority', title: t('detail.priority') },
+        h('span', { class: 'visually-hidden' }, `${t('detail.priority')} `), fmtNumber(item.priority)),
+      h('span', { class: 'author' }, authorName(item)),
+      item.needs_review ? badge(t('badge.needsReview'), 'review') : null,
+      mine(item) ? badge(t('badge.yours'), 'mine') : null,
+      item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
+    h('span', { class: 'row-meta' }, platformName(item.platform), ' · ', channelName(item.channel), ' · ',
+      timeTag(item.last_inbound_at || item.received_at)),
+    h('span', { class: 'snippet' }, text.length > SNIPPET ? `${text.slice(0, SNIPPET)}…` : text),
+    h('span', { class: 'reasons' }, (item.priority_reasons || []).map((reason) => h('span', { class: 'reason' },
+      reasonText(reason))))));
+  }
+
+  async function loadList(append) {
+    try {
+      const page = await api(`queues/${seg(state.queue)}/messages`, {
+        query: { status: state.status, limit: PAGE, cursor: append ? state.cursor : null },
+      });
+      const items = page.messages || page.conversations || [];
+      state.cursor = page.next_cursor || null;
+      if (!append) replace(list);
+      list.append(...items.map(row));
+      if (!list.children.length) list.append(h('li', { class: 'empty' }, t('list.empty', { status: statusName(state.status) })));
+      more.hidden = !state.cursor;
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  async function loadQueues() {
+    const answer = await api('queues');
+    state.queues = answer.queues;
+    renderOverview();
+  }
+
+  // claim next ---------------------------------------------------------------------------------------
+  async function claimNext() {
+    try {
+      const answer = await api(`queues/${seg(state.queue)}/claim`, {
+        method: 'POST', body: { count: 1, lease_seconds: LEASE_SECONDS },
+      });
+      const [item] = answer.claimed || answer.conversations || [];
+      if (!item) {
+        notice(t('claim.none', { queue: queueName(state.queue) }));
+        return;
+      }
+      notice(t('claim.done', { who: authorName(item) }));
+      go('work', state.queue, state.feats.conversations ? conversationId(item) : item.id);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  function onKey(event) {
+    if (event.key !== 'n' && event.key !== 'N') return;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || typing(event.target)) return;
+    event.preventDefault();
+    claimButton.click();
+  }
+  document.addEventListener('keydown', onKey);
+
+  // the conversation (named by the route's id: a message's, or a conversation's first message's) -----------
+  function draftBox(tag, scope, props) {
+    const box = h(tag, { ...props, value: session.draft(scope) });
+    box.addEventListener('input', () => session.saveDraft(scope, box.value));
+    return box;
+  }
+
+  function leaseLine(item) {
+    if (item.status !== 'claimed' || !item.lease_expires_at) return null;
+    if (!mine(item)) {
+      return h('p', { class: 'lease' }, t('lease.other', { who: item.claimed_by, until: fmtDateTime(item.lease_expires_at) }));
+    }
+    const out = h('p', { class: 'lease', id: 'lease' });
+    const tick = () => {
+      const left = (Date.parse(item.lease_expires_at) - Date.now()) / 1000;
+      out.classList.toggle('warning', left < 60);
+      replace(out, left > 0 ? t('lease.left', { left: fmtCountdown(left) }) : t('lease.expired'));
+    };
+    tick();
+    timers.add(setInterval(tick, 1000));
+    return out;
+  }
+
+  function messageView(message, single) {
+    const outbound = message.direction === 'outbound';
+    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound'], dataset: { id: message.id } },
+      h('header', {},
+        h('span', { class: 'author' }, outbound ? t('message.brand') : authorName(message)),
+        h('span', { class: 'row-meta' }, platformName(message.platform), ' · ', channelName(message.channel), ' · ',
+          timeTag(message.created_at || message.received_at)),
+        single ? null : badge(outbound ? t('message.outbound') : t('message.inbound'))),
+      h('p', { class: 'text' }, message.text || ''),
+      message.text_truncated ? h('p', { class: 'hint' }, t('message.truncated')) : null,
+      message.author && message.author.id ? h('p', { class: 'hint' }, t('message.authorId', { id: message.author.id })) : null);
+  }
+
+  function replyStatus(reply) {
+    return badge(t(`reply.status.${reply.status}`), reply.status === 'failed' ? 'error' : null);
+  }
+
+  function repliesView(item) {
+    if (!Array.isArray(item.replies) || !item.replies.length) return null;
+    return h('section', { class: 'replies', 'aria-labelledby': 'replies-title' },
+      h('h3', { id: 'replies-title' }, t('reply.listTitle')),
+      h('ul', {}, item.replies.map((reply) => h('li', { class: 'reply' },
+        h('p', { class: 'text' }, reply.text || ''),
+        h('p', { class: 'row-meta' }, replyStatus(reply), ' ', reply.by || '', ' · ', timeTag(reply.at)),
+        reply.error ? h('p', { class: 'error' }, errorText({ code: reply.error.code || reply.error, status: 0 })) : null))));
+  }
+
+  function windowLine(window) {
+    if (!window) return null;
+    if (window.open) {
+      return h('p', { class: 'window open', id: 'reply-window' }, t('reply.windowOpen', {
+        until: window.closes_at ? fmtDateTime(window.closes_at) : t('reply.noLimit'),
+      }), window.messaging_type ? ` (${window.messaging_type})` : '');
+    }
+    return h('p', { class: 'window closed', id: 'reply-window' },
+      t('reply.windowClosed', { reason: window.reason ? t(`window.${window.reason}`, {}, window.reason) : '' }));
+  }
+
+  function replyForm(item, lost) {
+    const scope = `${detailId}:reply`;
+    const pendingName = `pending.${detailId}`;
+    const box = draftBox('textarea', scope, { id: 'reply-text', rows: 4, maxlength: 4000 });
+    const open = !item.reply_window || item.reply_window.open !== false;
+    const send = h('button', { type: 'submit', class: 'primary', id: 'send-reply', disabled: !open }, t('reply.send'));
+    const status = h('p', { class: 'form-status', role: 'status', id: 'reply-status' });
+    const form = h('form', { novalidate: true, class: 'reply-form', 'aria-labelledby': 'reply-title' },
+      h('h3', { id: 'reply-title' }, t('reply.title')),
+      windowLine(item.reply_window),
+      field(t('reply.text'), box), send, status);
+    form.addEventListener('submit', busy(send, async () => {
+      const text = box.value.trim();
+      if (!text) {
+        replace(status, t('reply.empty'));
+        box.focus();
+        return;
+      }
+      // one idempotency key per reply attempt, kept (per tab) until the API accepts it: a double click, a retry
+      // after a timeout or a refresh sends the same key again, so the customer never gets the reply twice
+      let pending = null;
+      try {
+        pending = JSON.parse(session.get(pendingName) || 'null');
+      } catch { /* a damaged entry: a new attempt */ }
+      if (!pending || pending.text !== text) pending = { text, key: newIdempotencyKey() };
+      session.set(pendingName, JSON.stringify(pending));
+      replace(status, t('reply.sending'));
+      try {
+        await api(`conversations/${seg(detailId)}/replies`, {
+          method: 'POST', body: { text, idempotency_key: pending.key },
+        });
+        session.set(pendingName, null);
+        session.saveDraft(scope, '');
+        box.value = '';
+        notice(t('reply.sent'));
+        await loadDetail();
+      } catch (error) {
+        if (leaseLost(error)) lost(error);
+        else if (error.status === 429) replace(status, t('error.rate_limited_for', { seconds: fmtNumber(error.retryAfter ?? 30) }));
+        else replace(status, errorText(error));
+      }
+    }));
+    return form;
+  }
+
+  function actions(item, lost) {
+    const post = (action, body, done) => async () => {
+      try {
+        await api(`${base()}/${seg(detailId)}/${action}`, { method: 'POST', body });
+        for (const scope of ['note', 'reason']) session.saveDraft(`${detailId}:${scope}`, '');
+        notice(done);
+        go('work', state.queue);
+      } catch (error) {
+        if (leaseLost(error)) lost(error);
+        else showError(error);
+      }
+    };
+    const note = draftBox('textarea', `${detailId}:note`, { id: 'resolve-note', rows: 2, maxlength: 2000 });
+    const resolve = h('button', { type: 'submit', class: 'primary', id: 'resolve' }, t('action.resolve'));
+    const resolveForm = h('form', { novalidate: true, class: 'action', 'aria-labelledby': 'resolve-title' },
+      h('h3', { id: 'resolve-title' }, t('action.resolveTitle')), field(t('action.note'), note), resolve);
+    resolveForm.addEventListener('submit', busy(resolve, () => post('resolve', note.value.trim()
+      ? { note: note.value.trim() } : {}, t('action.resolved'))()));
+
+    const release = h('button', { type: 'button', class: 'secondary', id: 'release' }, t('action.release'));
+    release.addEventListener('click', busy(release, post('release', undefined, t('action.released'))));
+
+    const until = select(SNOOZES.map((seconds) => [String(seconds), fmtDuration(seconds)]), String(3600), { id: 'snooze-for' });
+    const snooze = h('button', { type: 'submit', class: 'secondary', id: 'snooze' }, t('action.snooze'));
+    const snoozeForm = h('form', { novalidate: true, class: 'action inline', 'aria-labelledby': 'snooze-title' },
+      h('h3', { id: 'snooze-title' }, t('action.snoozeTitle')), field(t('action.snoozeFor'), until), snooze);
+    snoozeForm.addEventListener('submit', busy(snooze, () => {
+      const at = new Date(Date.now() + Number(until.value) * 1000);
+      return post('snooze', { until: at.toISOString() }, t('action.snoozed', { until: fmtDateTime(at.toISOString()) }))();
+    }));
+
+    const targets = QUEUES.filter((q) => q !== item.queue);
+    const target = select(targets.map((q) => [q, queueName(q)]), targets[0], { id: 'reroute-queue' });
+    const reason = draftBox('input', `${detailId}:reason`, { id: 'reroute-reason', type: 'text', maxlength: 500, required: true });
+    const reroute = h('button', { type: 'submit', class: 'secondary', id: 'reroute' }, t('action.reroute'));
+    const rerouteForm = h('form', { novalidate: true, class: 'action', 'aria-labelledby': 'reroute-title' },
+      h('h3', { id: 'reroute-title' }, t('action.rerouteTitle')),
+      field(t('action.rerouteTo'), target), field(t('action.reason'), reason), reroute);
+    rerouteForm.addEventListener('submit', busy(reroute, () => {
+      if (!reason.value.trim()) {
+        showError(t('action.reasonNeeded'));
+        reason.focus();
+        return undefined;
+      }
+      return post('reroute', { queue: target.value, reason: reason.value.trim() },
+        t('action.rerouted', { queue: queueName(target.value) }))();
+    }));
+
+    return h('div', { class: 'actions' }, resolveForm,
+      h('div', { class: 'action inline' }, h('h3', {}, t('action.releaseTitle')), release), snoozeForm, rerouteForm);
+  }
+
+  function triageView(item) {
+    const triage = item.triage || {};
+    const terms = triage.top_terms || [];
+    return h('section', { class: 'triage', 'aria-labelledby': 'triage-title' },
+      h('h3', { id: 'triage-title' }, t('detail.triage')),
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('detail.category')), h('dd', {}, queueName(triage.category)),
+        h('dt', {}, t('detail.confidence')), h('dd', {}, fmtPercent(triage.confidence)),
+        h('dt', {}, t('detail.model')), h('dd', {}, triage.model_version || '—'),
+        h('dt', {}, t('detail.priority')), h('dd', {}, fmtNumber(item.priority)),
+        h('dt', {}, t('detail.reasons')), h('dd', {}, (item.priority_reasons || []).map((r) => h('span', { class: 'reason' }, reasonText(r))))),
+      h('h4', {}, t('detail.terms')),
+      terms.length
+        ? h('ul', { class: 'terms' }, terms.map((term) => h('li', {}, h('span', { class: 'term' }, term.term), ' ',
+          h('span', { class: 'weight' }, fmtNumber(term.weight, { maximumFractionDigits: 2 })))))
+        : h('p', { class: 'hint' }, t('detail.noTerms')));
+  }
+
+  function historyView(item) {
+    const corrections = item.corrections || [];
+    return h('section', { class: 'history', 'aria-labelledby': 'history-title' },
+      h('h3', { id: 'history-title' }, t('detail.history')),
+      h('ol', {}, (item.history || []).map((entry) => h('li', {},
+        timeTag(entry.at), ' ', h('strong', {}, eventName(entry.event)), ' · ', entry.actor,
+        entry.details ? h('span', { class: 'details' }, ' — ', Object.entries(entry.details)
+          .map(([name, value]) => `${name}: ${typeof value === 'object' ? JSON.stringify(value) : value}`).join(', ')) : null))),
+      item.history_dropped ? h('p', { class: 'hint' }, t('detail.historyDropped', { n: fmtNumber(item.history_dropped) })) : null,
+      corrections.length ? h('h4', {}, t('detail.corrections')) : null,
+      corrections.length ? h('ul', {}, corrections.map((c) => h('li', {},
+        t('detail.correction', { from: queueName(c.from), to: queueName(c.to), by: c.by }), ' · ', timeTag(c.at),
+        ' — ', c.reason))) : null);
+  }
+
+  function renderDetail(item) {
+    timers.forEach(clearInterval);
+    timers.clear();
+    const banner = h('div', { class: 'lease-lost-slot' });
+    const lost = (error) => {
+      replace(banner, h('div', { class: 'lease-lost', role: 'alert', id: 'lease-lost' },
+        h('p', {}, h('strong', {}, t('lease.lostTitle'))),
+        h('p', {}, t('lease.lost')),
+        h('p', { class: 'hint' }, errorText(error)),
+        h('div', { class: 'toolbar' },
+          h('button', { type: 'button', class: 'secondary', onclick: () => loadDetail() }, t('lease.reload')),
+          h('button', { type: 'button', class: 'primary', onclick: () => claimButton.click() }, t('claim.next')))));
+      banner.querySelector('button').focus();
+    };
+    const single = !Array.isArray(item.messages);
+    const thread = single ? [item] : item.messages;
+    const canAct = mine(item) || (manager && ['open', 'claimed', 'snoozed'].includes(item.status));
+    const title = h('h2', { id: 'detail-title', tabindex: '-1' }, authorName(item));
+    replace(detailPane,
+      h('a', { class: 'back', href: `#/work/${encodeURIComponent(state.queue)}` }, t('detail.back')),
+      h('div', { class: 'detail-head' }, title,
+        h('p', { class: 'row-meta' },
+          platformName(item.platform), ' · ', channelName(item.channel), ' · ', queueName(item.queue), ' ',
+          badge(statusName(item.status), item.status), ' ',
+          item.needs_review ? badge(t('badge.needsReview'), 'review') : null)),
+      leaseLine(item),
+      banner,
+      item.status === 'claimed' && !mine(item) && !manager ? h('p', { class: 'hint' }, t('detail.notYours')) : null,
+      item.status === 'open' && !manager ? h('p', { class: 'hint' }, t('detail.claimFirst')) : null,
+      h('section', { class: 'thread', 'aria-label': t('detail.thread') }, thread.map((m) => messageView(m, single))),
+      repliesView(item),
+      canAct && state.feats.replies && !single ? replyForm(item, lost) : null,
+      canAct ? actions(item, lost) : null,
+      item.resolution_note ? h('p', {}, t('detail.note'), ': ', item.resolution_note) : null,
+      triageView(item),
+      historyView(item));
+    return title;
+  }
+
+  async function loadDetail() {
+    try {
+      const item = await api(`${base()}/${seg(detailId)}`);
+      return renderDetail(item);
+    } catch (error) {
+      replace(detailPane,
+        h('a', { class: 'back', href: `#/work/${encodeURIComponent(state.queue)}` }, t('detail.back')),
+        h('h2', { id: 'detail-title', tabindex: '-1' }, t('detail.unavailable')),
+        h('p', { class: 'error' }, errorText(error)));
+      return null;
+    }
+  }
+
+  // start ----------------------------------------------------------------------------------------------
+  (async () => {
+    try {
+      state.feats = await features();
+      await loadQueues();
+    } catch (error) {
+      showError(error);
+      return;
+    }
+    const visible = state.queues.map((q) => q.queue);
+    state.queue = [queueArg, session.get('queue'), visible[0]].find((q) => q && visible.includes(q));
+    if (!state.queue) {
+      replace(listPane, h('p', {}, t('queues.none')));
+      return;
+    }
+    session.set('queue', state.queue);
+    renderOverview();
+    renderListPane();
+    const listed = loadList(false);
+    if (detailId) {
+      const title = await loadDetail();
+      if (title) title.focus();
+    } else if (document.activeElement === document.body || !document.activeElement) {
+      claimButton.focus(); // after resolving or releasing, the next step is the next conversation
+    }
+    await listed;
+  })();
+
+  return {
+    dispose() {
+      document.removeEventListener('keydown', onKey);
+      timers.forEach(clearInterval);
+    },
+  };
+}
