@@ -12,6 +12,7 @@ Which conversation a message joins (its key):
 | a reply whose parent is stored | the parent's conversation |
 | a post or comment with a platform conversation id (X `conversation_id`, generic `conversation_id`) | that id |
 | a reply whose parent is not stored | the parent (a comment thread is its top-level comment with its replies) |
+| a top-level comment (its parent is the brand's post) | its own thread |
 | anything else | the message itself |
 
 A new message whose conversation is resolved reopens it when the conversation was resolved less than the reopen
@@ -46,7 +47,8 @@ def conversation_key(*, platform: str, channel: str, message_id: str, account: s
         return parent_key
     if conversation_id:
         return f"conv#{conversation_id}"
-    return f"thread#{parent_id or message_id}"
+    # a reply's thread is its parent comment; a top-level comment's parent is the brand's post: its own thread
+    return f"thread#{parent_id if channel == 'reply' and parent_id else message_id}"
 
 
 @dataclass(frozen=True)

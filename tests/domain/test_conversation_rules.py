@@ -30,6 +30,11 @@ def test_a_comment_thread_is_its_top_level_comment_with_its_replies():
     assert top == reply == "thread#facebook:c1"
 
 
+def test_top_level_comments_on_one_post_are_separate_conversations():
+    assert key(message_id="facebook:c1", parent_id="facebook:post1") == "thread#facebook:c1"
+    assert key(message_id="facebook:c2", parent_id="facebook:post1") == "thread#facebook:c2"
+
+
 def test_a_reply_joins_its_stored_parents_conversation_before_anything_else():
     assert key(channel="reply", message_id="x:3", parent_id="x:2", conversation_id="x-conv",
                parent_key="thread#x:1") == "thread#x:1"

@@ -27,7 +27,7 @@ export function authorName(item) {
 function conversationId(item) {
   if (item.conversation && typeof item.conversation === 'object' && item.conversation.id) return item.conversation.id;
   if (typeof item.conversation === 'string') return item.conversation;
-  return item.conversation_id || item.id;
+  return item.id; // a conversation is named by its first message (conversation_id is the platform's thread)
 }
 
 function mine(item) {
