@@ -50,16 +50,25 @@ AUTHORS = 500
 LAMBDA_TIMEOUT = 20.0
 
 
-def body_of(n: int) -> bytes:
-    return support.dumps(payloads.generic_message(f"spike-{n}", TEXTS[n % len(TEXTS)].format(n=n),
-                                                  author_id=f"urn:li:person:{n % AUTHORS}"))
+ONE_CONVERSATION = "viral-thread"
+
+
+def body_of(n: int, one_conversation: bool = False) -> bytes:
+    payload = payloads.generic_message(f"spike-{n}", TEXTS[n % len(TEXTS)].format(n=n),
+                                       author_id=f"urn:li:person:{n % AUTHORS}")
+    if one_conversation:  # every message in one thread: the hottest item is the conversation itself
+        payload["messages"][0]["conversation_id"] = ONE_CONVERSATION
+    return support.dumps(payload)
 
 
 REASONS: Counter = Counter()  # what the 5xx answers said
 
 
+ARGS = argparse.Namespace(one_conversation=False)
+
+
 def post(base: str, n: int) -> tuple[int, float]:
-    body = body_of(n)
+    body = body_of(n, ARGS.one_conversation)
     request = urllib.request.Request(f"{base}/webhooks/generic", data=body, method="POST",
                                      headers=support.generic_headers(body))
     started = time.perf_counter()
@@ -93,10 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--one-conversation", action="store_true",
+                        help="every message in one conversation (a viral thread) instead of one each")
     parser.add_argument("--shards", type=int, default=None, help="counter shards (default: the store's)")
     parser.add_argument("--conflict-attempts", type=int, default=None,
                         help="the store's tries per conflicting write (default: the store's; 1 = no retry)")
     args = parser.parse_args(argv)
+    ARGS.one_conversation = args.one_conversation
 
     from chalice.config import Config
     from chalice.local import create_local_server
@@ -192,11 +204,15 @@ def main(argv: list[str] | None = None) -> int:
         "all in one queue": {i["queue"] for i in stored} == {QUEUE},
         "volume counter": total(f"STATS#{QUEUE}", "messages") == n,
         "accuracy counter": total(f"ACCURACY#{QUEUE}", "classified") == n,
-        "queue counts (open)": total(f"QCOUNT#{QUEUE}", "open") == n,
+        "queue counts (open)": total(f"QCOUNT#{QUEUE}", "open") == (1 if args.one_conversation else n),
         "author windows": total("AUTHOR#", "messages") == n,
         "/stats total": sum(b["total"] for b in buckets) == n,
-        "/queues open": overview[QUEUE]["open"] == n,
+        "/queues open": overview[QUEUE]["open"] == (1 if args.one_conversation else n),
     }
+    if args.one_conversation:
+        heads = [i for i in stored if i.get("status") != "in_conversation"]
+        checks["one conversation counting every message"] = (
+            len(heads) == 1 and heads[0].get("message_count") == n)
     errors = sum(c for s, c in statuses.items() if s >= 500)
     shards = entities.COUNTER_SHARDS
     hot = sum(1 for i in items if i["pk"] == f"STATS#{QUEUE}")

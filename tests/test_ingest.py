@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from support import (SIGNERS, dumps, generic_headers, item_count, message_items, meta_headers, post_webhook,
-                     telegram_headers, x_headers)
+                     scan_items, telegram_headers, x_headers)
 import payloads
 
 
@@ -340,5 +340,6 @@ def test_a_channel_that_cannot_be_recorded_never_fails_the_webhook(api, table, c
 
 
 def test_messages_without_an_account_record_no_channel(api, table):
-    assert post(api, "meta", payloads.page_comment("900001_1", "where is my refund")).status_code == 200
-    assert channel_item(table) is None
+    # a generic source that names no account of the brand
+    assert post(api, "generic", payloads.generic_message("c-1", "where is my refund")).status_code == 200
+    assert all(i["pk"] != "CHANNEL" for i in scan_items(table))

@@ -59,7 +59,10 @@ def test_ingestion_stores_the_priority_and_counts_repeated_contact(api, table):
     for i in range(3):
         body = dumps(payloads.telegram_message(100 + i, f"hello? anyone there? attempt {i}"))
         assert post_webhook(api, "telegram", body).status_code == 200
-    stored = sorted(message_items(table), key=lambda m: m["id"])
-    assert "repeated_contact" not in stored[0]["priority_reasons"]
-    assert "repeated_contact" in stored[2]["priority_reasons"]
-    assert stored[2]["priority"] > stored[0]["priority"]
+    first, second, third = sorted(message_items(table), key=lambda m: m["id"])
+    assert "repeated_contact" not in second["priority_reasons"]
+    assert "repeated_contact" in third["priority_reasons"]
+    assert third["priority"] > second["priority"]
+    # the three are one conversation, whose priority (and reasons) are its most urgent message's
+    assert (first["conversation"], first["message_count"]) == (first["id"], 3)
+    assert (first["priority"], first["priority_reasons"]) == (third["priority"], third["priority_reasons"])
