@@ -78,6 +78,7 @@ ALTERNATIVES = """\
 |---|---|---|
 | **shipped: TF-IDF words 1-2 + char 3-5 (Latin) / 1-3 (Japanese), `l:ja` bias, LR C=10, balanced** | see above | pure Python on the webhook path |
 | same, corpus v1 after purge and handle mapping (no v2 rows) | 0.815 (en 0.807) | |
+| same, corpus v2 (no v3 rows) | 0.798 (en 0.791; 18.3% flagged, the rest 0.852 right) | v3 added thread arguments (community), controversy-adjacent service, stance naming the issue; casual Japanese stance and hostile service |
 | same, corpus v2 without the `l:ja` bias feature | en 0.798 | the Japanese rows' label mix moved English decisions through the shared intercept |
 | same, corpus v2 with separate English and Japanese feature spaces | en 0.804 | |
 | C = 3 / 30 (corpus v2) | 0.801 / 0.804 (en 0.792 / 0.796) | within noise of C = 10 on 438 messages |
