@@ -10,7 +10,7 @@ Which conversation a message joins (its key):
 |---|---|
 | direct message (Messenger, Instagram, WhatsApp, X, Telegram private chat) | the platform's DM thread (`conversation_id`), else (platform, account, author) |
 | a reply whose parent is stored | the parent's conversation |
-| a post or comment with a platform conversation id (X `conversation_id`, generic `conversation_id`) | that id |
+| a post or comment with a platform conversation id (generic `conversation_id`, else its `thread_id`) | that id |
 | a reply whose parent is not stored | the parent (a comment thread is its top-level comment with its replies) |
 | a top-level comment (its parent is the brand's post) | its own thread |
 | anything else | the message itself |

@@ -21,6 +21,7 @@ from ..domain import conversations as rules
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
 from ..models import OUTBOUND, Message, without_none
+from ..platforms.base import owning_route
 from . import counters, dynamo
 from .entities import ConversationKeys, MessageKeys, ReplyKeys, StoredMessage, day_of, hour_of, iso, key, parse_iso, shard_of
 from .messages import Outcome, Triaged, get_message, history_entry, new_message, new_message_transaction, transition
@@ -46,9 +47,11 @@ def locate(message: Message) -> tuple[str, str | None, bool]:
     parent_key = None
     if parent is not None:
         parent_key = parent.conversation_key or f"thread#{parent.conversation or parent.id}"
+    # a generic source's thread_id groups like a conversation id (a native platform's thread is a whole post)
+    thread = message.thread_id if owning_route(message.platform) == "generic" else None
     conversation_key = rules.conversation_key(
         platform=message.platform, channel=message.channel.value, message_id=message.id, account=message.account,
-        author_id=message.author.id, conversation_id=message.conversation_id, parent_id=message.parent_id,
+        author_id=message.author.id, conversation_id=message.conversation_id or thread, parent_id=message.parent_id,
         parent_key=parent_key)
     current = pointer(conversation_key)
     if current is None and parent is not None:

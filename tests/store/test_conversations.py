@@ -220,3 +220,16 @@ def test_a_viral_thread_stores_every_message_once_and_counts_them_all(local_dyna
     assert get("messenger:m0").message_count == 25
     assert volume("customer_service")["messages"] == 25
     assert queue_counts("customer_service")["open"] == 1
+
+
+def test_a_generic_sources_thread_groups_its_messages(table):
+    # GIVEN two comments from a generic source (a LinkedIn poller) on one thread
+    for native in ("g1", "g2"):
+        item = triaged(native, "community", platform="linkedin", author=f"p-{native}")
+        save(replace(item, message=replace(item.message, thread_id="linkedin:post-77")))
+    # THEN they are one conversation; a native platform's thread (a whole post) does not group
+    assert get("linkedin:g2").conversation == "linkedin:g1"
+    for native in ("c1", "c2"):
+        item = comment(native)
+        save(replace(item, message=replace(item.message, thread_id="facebook:post-1")))
+    assert get("facebook:c2").conversation == "facebook:c2"

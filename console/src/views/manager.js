@@ -331,13 +331,16 @@ export function mountManager(container) {
   }
 
   function slaPanel(stats) {
-    const breaches = stats.sla.reduce((sum, s) => sum + s.open_past_sla, 0);
+    const late = (s) => s.first_replies_late || 0;
+    const breaches = stats.sla.reduce((sum, s) => sum + s.open_past_sla + late(s), 0);
     return h('section', { class: 'panel', 'aria-labelledby': 'sla-title', id: 'sla' },
       h('h2', { id: 'sla-title' }, t('stats.sla')),
       h('p', { class: breaches ? 'breach' : 'hint' }, t(breaches ? 'stats.slaBreaches' : 'stats.slaNone', { n: fmtNumber(breaches) })),
-      table(t('stats.sla'), [t('chart.accuracy.queue'), t('stats.slaTarget'), t('stats.slaOpenPast')],
+      table(t('stats.sla'), [t('chart.accuracy.queue'), t('stats.slaTarget'), t('stats.slaOpenPast'),
+        t('stats.slaLateFirstReplies')],
         stats.sla.map((s) => [queueName(s.queue), fmtDuration(s.sla_seconds),
-          s.open_past_sla ? h('strong', { class: 'breach' }, fmtNumber(s.open_past_sla)) : fmtNumber(0)])));
+          s.open_past_sla ? h('strong', { class: 'breach' }, fmtNumber(s.open_past_sla)) : fmtNumber(0),
+          late(s) ? h('strong', { class: 'breach' }, fmtNumber(late(s))) : fmtNumber(0)])));
   }
 
   function spikeList(spikes) {
