@@ -56,7 +56,10 @@ class MessageEvent(BaseEvent):
     message_id: str = Field(description="`<platform>:<native id>`; GET /messages/{message_id} has the rest")
     platform: str
     channel: str
-    conversation_id: str | None = None
+    conversation_id: str | None = Field(None, description="the platform's thread (DM conversation)")
+    conversation: str | None = Field(None, description="the conversation it belongs to (the id of its first message; "
+                                                       "GET /conversations/{conversation}); for a conversation's "
+                                                       "first message, the conversation's own changes")
     thread_id: str | None = None
     parent_id: str | None = None
     queue: Queue = Field(description="the queue the message is in after the change")

@@ -265,3 +265,16 @@ def test_a_sent_reply_is_announced_once_and_each_report_after_it():
         "reply.delivery_status", "delivered", "2026-12-02T09:00:05.000000Z")
     assert derive(None, sending) == [] and derive(delivered, delivered) == []
     assert derive(sending, sent)[0].event_id == announced.event_id  # a redelivered record: the same id
+
+
+def test_a_message_joining_a_conversation_is_announced_with_its_conversation():
+    # GIVEN a member item as the store writes it when a second DM joins a conversation
+    from chalicelib.events.derive import derive
+
+    member = {"pk": "MSG#messenger:m2", "sk": "MSG", "id": "messenger:m2", "platform": "messenger",
+              "channel": "direct_message", "conversation": "messenger:m1", "conversation_id": "messenger:p:c",
+              "queue": "customer_service", "status": "in_conversation", "priority": 40, "needs_review": False,
+              "rev": 1, "received_at": "2026-12-02T09:00:00.000000Z", "text": "still waiting",
+              "triage": {"category": "customer_service", "model_version": "triage-x", "confidence": 0.9}}
+    [event] = derive(None, member)
+    assert (event.type, event.message_id, event.conversation) == ("message.triaged", "messenger:m2", "messenger:m1")
