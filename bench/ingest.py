@@ -5,11 +5,13 @@
 Method. One moto table (mock_aws, in process), emptied after every timed pair (see the caveat).
   app  a signed Messenger DM (POST /webhooks/meta, a fresh message id each time) through
        chalice.test.Client: envelope and signature checks, parsing, classification, priority, the
-       author-activity Query and the TransactWriteItems of store.messages.save_new, logs and metrics;
+       author-activity Query, the conversation lookups and the TransactWriteItems of
+       store.conversations.save_inbound, logs and metrics;
   raw  for an equivalent fresh message (parsed and classified beforehand, untimed), exactly the calls the
        store makes for it, on the same boto3 client: the author-activity Query of
-       store.messages.recent_messages_from and TransactWriteItems(new_message_transaction(item)) with
-       save_new's ClientRequestToken.
+       store.messages.recent_messages_from, the GetItems of store.conversations.locate (the parent comment when
+       there is one, the conversation key's pointer) and TransactWriteItems(the message, its counters and the
+       pointer) with the store's first ClientRequestToken.
 The two alternate (which goes first alternates too); each writes one message and its counters into an
 empty table. Medians over --reps pairs after 5 untimed warm-up pairs; the ratio is app / raw, end to end.
 Then --batches times, interleaved the same way: one Meta webhook with 100 Page comments (100 authors),
@@ -70,8 +72,8 @@ def comments(batch: int) -> bytes:
     return support.dumps(payload)
 
 
-def prepared(body: bytes) -> list[tuple[dict, dict]]:
-    """For each message of a webhook body: the Query and TransactWriteItems arguments the store would send
+def prepared(body: bytes) -> list[tuple[dict, list[dict], dict]]:
+    """For each message of a webhook body: the Query, GetItem and TransactWriteItems arguments the store would send
     (parsed with the Meta adapter and triaged as ingest.triage does, with no DynamoDB call; untimed)."""
     from chalicelib.classifier import classify
     from chalicelib.config import get_secret
@@ -80,6 +82,9 @@ def prepared(body: bytes) -> list[tuple[dict, dict]]:
     from chalicelib.store import dynamo
     from chalicelib.store.entities import AuthorActivityKeys, iso
     from chalicelib.store.messages import Triaged, new_message_transaction
+    from chalicelib.domain.conversations import conversation_key
+    from chalicelib.store.conversations import _pointer_put
+    from chalicelib.store.entities import ConversationKeys, MessageKeys, key
 
     request = WebhookRequest(body=body, headers={k.lower(): v for k, v in support.meta_headers(body).items()},
                              query={})
@@ -92,12 +97,19 @@ def prepared(body: bytes) -> list[tuple[dict, dict]]:
         verdict = classify(m.text)
         item = Triaged(message=replace(m, received_at=now), triage=verdict,
                        priority=compute_priority(m.channel, verdict.category, m.text, 1))
-        get = {"TableName": dynamo.table_name(), "ProjectionExpression": "messages",
-               "KeyConditionExpression": "pk = :pk AND begins_with(sk, :w)",
-               "ExpressionAttributeValues": dynamo.values(pk=AuthorActivityKeys.pk(m.platform, m.author.id),
-                                                          w=AuthorActivityKeys.window(now))}
-        token = f"{dynamo.request_token('new', m.id, iso(now))[:32]}-000"  # the first try's token
-        calls.append((get, {"TransactItems": new_message_transaction(item), "ClientRequestToken": token}))
+        query = {"TableName": dynamo.table_name(), "ProjectionExpression": "messages",
+                 "KeyConditionExpression": "pk = :pk AND begins_with(sk, :w)",
+                 "ExpressionAttributeValues": dynamo.values(pk=AuthorActivityKeys.pk(m.platform, m.author.id),
+                                                            w=AuthorActivityKeys.window(now))}
+        thread = conversation_key(platform=m.platform, channel=m.channel.value, message_id=m.id, account=m.account,
+                                  author_id=m.author.id, conversation_id=m.conversation_id, parent_id=m.parent_id)
+        gets = ([{"TableName": dynamo.table_name(), "Key": key(MessageKeys.pk(m.parent_id), MessageKeys.SK)}]
+                if m.parent_id else [])
+        gets.append({"TableName": dynamo.table_name(), "ConsistentRead": True,
+                     "Key": key(ConversationKeys.pk(thread), ConversationKeys.SK)})
+        token = dynamo.request_token("conversation", m.id, iso(now), "0")  # the store's first try
+        operations = [*new_message_transaction(item, 0, conversation_key=thread), _pointer_put(thread, m.id, None)]
+        calls.append((query, gets, {"TransactItems": operations, "ClientRequestToken": f"{token[:32]}-000"}))
     return calls
 
 
@@ -146,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"webhook failed: {response.status_code} {response.body[:300]!r}")
 
         def replay(calls) -> None:
-            for get, transaction in calls:
-                db.query(**get)
+            for query, gets, transaction in calls:
+                db.query(**query)
+                for get in gets:
+                    db.get_item(**get)
                 db.transact_write_items(**transaction)
 
         def empty_table() -> None:
