@@ -241,16 +241,19 @@ export function mountAgent(container, { args, role, go }) {
       h('h3', { id: 'replies-title' }, t('reply.listTitle')),
       h('ul', {}, item.replies.map((reply) => h('li', { class: 'reply' },
         h('p', { class: 'text' }, reply.text || ''),
-        h('p', { class: 'row-meta' }, replyStatus(reply), ' ', reply.by || '', ' · ', timeTag(reply.at)),
+        h('p', { class: 'row-meta' }, replyStatus(reply), ' ', reply.by || '', ' · ',
+          timeTag(reply.read_at || reply.delivered_at || reply.sent_at || reply.created_at)),
         reply.error ? h('p', { class: 'error' }, errorText({ code: reply.error.code || reply.error, status: 0 })) : null))));
   }
 
   function windowLine(window) {
     if (!window) return null;
     if (window.open) {
-      return h('p', { class: 'window open', id: 'reply-window' }, t('reply.windowOpen', {
-        until: window.closes_at ? fmtDateTime(window.closes_at) : t('reply.noLimit'),
-      }), window.messaging_type ? ` (${window.messaging_type})` : '');
+      const line = window.closes_at
+        ? t('reply.windowOpen', { until: fmtDateTime(window.closes_at) })
+        : t('reply.noLimit');
+      return h('p', { class: 'window open', id: 'reply-window' }, line,
+        window.messaging_type ? ` (${window.messaging_type})` : '');
     }
     return h('p', { class: 'window closed', id: 'reply-window' },
       t('reply.windowClosed', { reason: window.reason ? t(`window.${window.reason}`, {}, window.reason) : '' }));
