@@ -186,7 +186,10 @@ def main(argv: list[str] | None = None) -> int:
             pending = [n for n in pending if post(base, n)[0] >= 500]
         # what /stats and /queues answer, read in process: moto walks the whole table for an index query, so
         # /stats' SLA count (an index query over this hour's 4,000 arrivals) can outlast the 3 s read timeout here
-        buckets = stats.volumes(stats.parse_query({"granularity": "day"}, hour + timedelta(hours=1)))
+        from chalicelib.schemas import StatsQuery
+
+        day = StatsQuery.model_validate({"granularity": "day"})
+        buckets = stats.volumes(stats.window(day, hour + timedelta(hours=1)))
         overview = {QUEUE: queue.queue_overview(QUEUE, datetime.now(timezone.utc))}
         local.shutdown()
         thread.join(timeout=10)

@@ -17,6 +17,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..config import get_settings
+from ..errors import StorageUnavailable
+from .. import observability
 from ..domain import conversations as rules
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
@@ -31,7 +33,8 @@ JOIN_ATTEMPTS = 8  # re-reads of a head that changed meanwhile (each a fresh tra
 # A viral thread sends many messages into one conversation at once: each join guarded by the head's revision
 # would keep losing to the others. After this many tries a message is stored with its counters first, then
 # counted in the conversation by one atomic update (its priority does not move the conversation's).
-CONTENDED_AFTER = 3
+CONTENDED_AFTER = 2
+COUNT_CONFLICT_ATTEMPTS = 25  # the contended count is one small update: worth waiting for
 
 
 def reopen_window() -> timedelta:
@@ -110,7 +113,13 @@ def save_inbound(item: Triaged, now: datetime) -> Outcome:
                 *([] if pointed else [_pointer_put(key, head.id, None)])]
             outcome = _run(operations, message, attempt)
             if outcome == Outcome.STORED:
-                _count_in_head(item, head, now)
+                try:
+                    _count_in_head(item, head, now)
+                except StorageUnavailable:
+                    # the message is stored and counted everywhere else: a 503 would only bring a redelivery
+                    # that finds it stored (its conversation's message_count stays one short)
+                    observability.warning("conversation count not updated", conversation=head.id,
+                                          message_id=message.id)
             if outcome is not None:
                 return outcome
             continue
@@ -207,7 +216,8 @@ def _count_in_head(item: Triaged, head: StoredMessage, now: datetime) -> None:
     transactions instead of losing to them). A conversation resolved or snoozed meanwhile is reopened by a
     guarded join of the message, as an uncontended one would have been."""
     with dynamo.storage_errors():
-        answer = dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=head.key,
+        answer = dynamo.write(dynamo.client().update_item, conflict_attempts=COUNT_CONFLICT_ATTEMPTS,
+                              TableName=dynamo.table_name(), Key=head.key,
                               # the revision moves too: a guarded change read before this one must read again
                               UpdateExpression="SET message_count = if_not_exists(message_count, :one) + :one, "
                                                "last_inbound_at = :at, rev = rev + :one",

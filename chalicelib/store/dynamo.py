@@ -204,13 +204,15 @@ def conflict_pause(attempt: int) -> None:
     time.sleep(random.uniform(0, min(CONFLICT_CAP_SECONDS, CONFLICT_BASE_SECONDS * 2 ** attempt)))
 
 
-def write(call: Callable[..., Any], /, **kwargs: Any) -> Any:
-    """One write (`client().update_item`, `transact_write_items`, ...), retried while it meets a transaction."""
-    for attempt in range(CONFLICT_ATTEMPTS):
+def write(call: Callable[..., Any], /, *, conflict_attempts: int | None = None, **kwargs: Any) -> Any:
+    """One write (`client().update_item`, `transact_write_items`, ...), retried while it meets a transaction
+    (CONFLICT_ATTEMPTS tries unless told otherwise)."""
+    tries = conflict_attempts or CONFLICT_ATTEMPTS
+    for attempt in range(tries):
         try:
             return call(**kwargs)
         except ClientError as exc:
-            if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
+            if not is_conflict(exc) or attempt == tries - 1:
                 raise
         conflict_pause(attempt)
     raise AssertionError("unreachable")

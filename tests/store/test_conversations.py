@@ -233,3 +233,27 @@ def test_a_generic_sources_thread_groups_its_messages(table):
         item = comment(native)
         save(replace(item, message=replace(item.message, thread_id="facebook:post-1")))
     assert get("facebook:c2").conversation == "facebook:c2"
+
+
+def test_a_contended_join_whose_count_cannot_be_written_still_answers_stored(table, monkeypatch):
+    # GIVEN a conversation whose head keeps changing (every guarded join loses) and a count update that fails
+    from chalicelib.errors import StorageUnavailable
+    from chalicelib.store import conversations
+
+    save(dm("m0"))
+    monkeypatch.setattr(conversations, "_run", _losing_guarded_joins(conversations._run))
+
+    def unavailable(*_args, **_kwargs):
+        raise StorageUnavailable()
+
+    monkeypatch.setattr(conversations, "_count_in_head", unavailable)
+    # WHEN a message joins THEN it is stored (a 503 would only bring a redelivery that finds it stored)
+    assert save(dm("m1", at=NOW + timedelta(minutes=1))) == "stored"
+    assert get("messenger:m1").conversation == "messenger:m0"
+    assert volume("customer_service")["messages"] == 2
+
+
+def _losing_guarded_joins(run):
+    def losing(build, message, attempt, *, joining=False):
+        return None if joining else run(build, message, attempt)
+    return losing
