@@ -274,6 +274,8 @@ def save_outbound(message: Message, now: datetime) -> Outcome:
     head = get_message(current) if current else None
     if head is None or head.is_member:
         return Outcome.UNKNOWN
+    if head.id == message.id:  # the platform reused the id of the message that opened it: stored already
+        return Outcome.DUPLICATE
     member = StoredMessage(
         id=message.id, platform=message.platform, channel=message.channel.value, author=without_none(message.author),
         text=message.text, text_truncated=message.text_truncated or None, language=message.language,

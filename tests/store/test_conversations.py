@@ -257,3 +257,18 @@ def _losing_guarded_joins(run):
     def losing(build, message, attempt, *, joining=False):
         return None if joining else run(build, message, attempt)
     return losing
+
+
+def test_an_echo_reusing_the_id_of_the_message_that_opened_the_conversation_is_a_duplicate(table):
+    # GIVEN a conversation opened by a DM (real captures reuse message ids across a customer's and an echo's payload)
+    from chalicelib.models import Author, Channel, Message
+    from chalicelib.store import conversations
+
+    save(dm("m0"))
+    echo = Message(id="messenger:m0", platform="messenger", channel=Channel.DIRECT_MESSAGE, author=Author(id="page1"),
+                   text="hello", direction="outbound", created_at=NOW, received_at=NOW, account="page1",
+                   conversation_id="messenger:page1:cust1")
+    # WHEN the echo arrives THEN it is a duplicate (not a storage error), and nothing changed
+    before = get("messenger:m0")
+    assert conversations.save_outbound(echo, NOW).value == "duplicate"
+    assert get("messenger:m0") == before
