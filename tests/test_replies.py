@@ -53,6 +53,7 @@ def test_a_messenger_reply_is_sent_once_within_the_24_hour_window(api, keys, fak
     status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
     assert [r["status"] for r in detail["replies"]] == ["sent"]
     assert detail["first_reply_at"]
+    assert detail["message_count"] == len(detail["messages"]) == 1  # a reply is a reply, not a message
 
 
 def test_the_same_key_for_another_text_is_refused_and_nothing_is_sent(api, keys, fake_platforms):

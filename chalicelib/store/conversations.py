@@ -304,14 +304,20 @@ def save_outbound(message: Message, now: datetime) -> Outcome:
     return Outcome.STORED
 
 
-def replied_operations(head: StoredMessage, at: datetime, platform: str, first: bool | None = None) -> list[dict[str, Any]]:
-    """The conversation answered at `at`: its count and reply times; the first answer also adds its time to
-    the queue-hour's first-reply histogram (and to the late count past the queue's SLA), exactly once: the
-    update is conditional on no first reply yet."""
+def replied_operations(head: StoredMessage, at: datetime, platform: str, first: bool | None = None,
+                       stored_message: bool = True) -> list[dict[str, Any]]:
+    """The conversation answered at `at`: its reply times, and its message count when the answer is stored as a
+    message (the brand's own message; a reply sent from here is a reply item); the first answer also adds its
+    time to the queue-hour's first-reply histogram (and to the late count past the queue's SLA), exactly once:
+    the update is conditional on no first reply yet."""
     first = head.first_reply_at is None if first is None else first
-    names = {"#count": "message_count", "#last": "last_reply_at"}
-    values = dynamo.values(one=1, at=iso(at))
-    expression = "SET #count = if_not_exists(#count, :one) + :one, #last = :at"
+    names = {"#last": "last_reply_at"}
+    values = dynamo.values(at=iso(at))
+    expression = "SET #last = :at"
+    if stored_message:
+        names["#count"] = "message_count"
+        values |= dynamo.values(one=1)
+        expression += ", #count = if_not_exists(#count, :one) + :one"
     update: dict[str, Any] = {"TableName": dynamo.table_name(), "Key": head.key, "ExpressionAttributeNames": names,
                               "ConditionExpression": "attribute_exists(pk)"}
     operations: list[dict[str, Any]] = []

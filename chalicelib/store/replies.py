@@ -133,13 +133,14 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
     token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
     with dynamo.storage_errors():
         try:
-            dynamo.transact([reply_update, lookup, *conversations.replied_operations(head, now, reply.platform)], token)
+            dynamo.transact([reply_update, lookup, *conversations.replied_operations(
+                head, now, reply.platform, stored_message=False)], token)
         except ClientError as exc:
             codes = dynamo.cancellation_codes(exc)
             if len(codes) > 2 and codes[2] == "ConditionalCheckFailed" and codes[0] != "ConditionalCheckFailed":
                 # another answer was the conversation's first: this one is not
-                dynamo.transact([reply_update, lookup, *conversations.replied_operations(head, now, reply.platform,
-                                                                                         first=False)], token[:30] + "-2")
+                dynamo.transact([reply_update, lookup, *conversations.replied_operations(
+                    head, now, reply.platform, first=False, stored_message=False)], token[:30] + "-2")
             elif not (codes and codes[0] == "ConditionalCheckFailed"):  # else: already marked by a lost-answer retry
                 raise
     reply.status, reply.platform_message_id, reply.sent_at = SENT, platform_message_id, iso(now)
