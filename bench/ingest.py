@@ -9,8 +9,8 @@ Method. One moto table (mock_aws, in process), emptied after every timed pair (s
        store.conversations.save_inbound, logs and metrics;
   raw  for an equivalent fresh message (parsed and classified beforehand, untimed), exactly the calls the
        store makes for it, on the same boto3 client: the author-activity Query of
-       store.messages.recent_messages_from, the GetItems of store.conversations.locate (the parent comment when
-       there is one, the conversation key's pointer) and TransactWriteItems(the message, its counters and the
+       store.messages.recent_messages_from, the GetItems of store.conversations.locate (a reply's parent, the
+       conversation key's pointer) and TransactWriteItems(the message, its counters and the
        pointer) with the store's first ClientRequestToken.
 The two alternate (which goes first alternates too); each writes one message and its counters into an
 empty table. Medians over --reps pairs after 5 untimed warm-up pairs; the ratio is app / raw, end to end.
@@ -104,7 +104,7 @@ def prepared(body: bytes) -> list[tuple[dict, list[dict], dict]]:
         thread = conversation_key(platform=m.platform, channel=m.channel.value, message_id=m.id, account=m.account,
                                   author_id=m.author.id, conversation_id=m.conversation_id, parent_id=m.parent_id)
         gets = ([{"TableName": dynamo.table_name(), "Key": key(MessageKeys.pk(m.parent_id), MessageKeys.SK)}]
-                if m.parent_id else [])
+                if m.parent_id and m.channel.value == "reply" else [])
         gets.append({"TableName": dynamo.table_name(), "ConsistentRead": True,
                      "Key": key(ConversationKeys.pk(thread), ConversationKeys.SK)})
         token = dynamo.request_token("conversation", m.id, iso(now), "0")  # the store's first try

@@ -22,11 +22,12 @@ from .. import observability
 from ..domain import conversations as rules
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
-from ..models import OUTBOUND, Message, without_none
+from ..models import OUTBOUND, Channel, Message, without_none
 from ..platforms.base import owning_route
 from . import counters, dynamo
-from .entities import ConversationKeys, MessageKeys, ReplyKeys, StoredMessage, day_of, hour_of, iso, key, parse_iso, shard_of
-from .messages import Outcome, Triaged, get_message, history_entry, new_message, new_message_transaction, transition
+from .entities import ConversationKeys, MessageKeys, ReplyKeys, StoredMessage, hour_of, iso, key, parse_iso, shard_of
+from .messages import (Outcome, Triaged, get_message, history_entry, message_counters, new_message,
+                       new_message_transaction, transition)
 from .table import GSI1
 
 JOIN_ATTEMPTS = 8  # re-reads of a head that changed meanwhile (each a fresh transaction)
@@ -35,6 +36,8 @@ JOIN_ATTEMPTS = 8  # re-reads of a head that changed meanwhile (each a fresh tra
 # counted in the conversation by one atomic update (its priority does not move the conversation's).
 CONTENDED_AFTER = 2
 COUNT_CONFLICT_ATTEMPTS = 25  # the contended count is one small update: worth waiting for
+# what a reopened conversation no longer has: its resolution and its wake-up time
+REOPEN_REMOVES = ("resolved_at", "resolved_by", "resolution_note", "resolution_reason", "snoozed_until")
 
 
 def reopen_window() -> timedelta:
@@ -46,7 +49,10 @@ def locate(message: Message) -> tuple[str, str | None, bool]:
 
     A reply joins its stored parent's conversation (one read); a parent stored without a key (before
     conversations existed) is its own conversation's head, and the key's pointer is written when joining it."""
-    parent = get_message(message.parent_id, consistent=False) if message.parent_id else None
+    # only a reply's parent can hold its conversation (a top-level comment's parent is the brand's post, a DM's
+    # quoted message is in the DM thread anyway): no read for the others
+    is_reply = message.parent_id and message.channel == Channel.REPLY
+    parent = get_message(message.parent_id, consistent=False) if is_reply else None
     parent_key = None
     if parent is not None:
         parent_key = parent.conversation_key or f"thread#{parent.conversation or parent.id}"
@@ -175,21 +181,13 @@ def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
     needs_review = (head.needs_review and not joined.reopened) or triage.needs_review
     # the head's index keys follow its new priority and waiting time
     changed = replace(head, priority=joined.priority, last_inbound_at=received)
-    shard = shard_of(m.id, shard_try)
-    extra = [
-        counters.volume_update(triage.category, hour_of(m.received_at), shard,
-                               counters.volume_increments(m.platform, 1, triage.needs_review)),
-        counters.accuracy_update(triage.category, day_of(m.received_at), triage.model_version, shard,
-                                 {"classified": 1, "needs_review": int(triage.needs_review)}),
-        counters.author_update(m.platform, m.author.id, m.received_at, shard),
-    ]
+    extra = message_counters(item, shard_of(m.id, shard_try))
     if joined.reopened and head.status == RESOLVED:
         attributes["reopened_at"] = iso(now)
     operations = transition(changed, joined.status, entry, queue=joined.queue, attributes=attributes,
                             needs_review=needs_review, extra=extra)
     if joined.reopened:  # it leaves the resolved (or snoozed) state: its resolution and wake-up go
-        operations[0] = _also_remove(operations[0], ("resolved_at", "resolved_by", "resolution_note",
-                                                     "resolution_reason", "snoozed_until"))
+        operations[0] = _also_remove(operations[0], REOPEN_REMOVES)
     put = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(member.to_item()),
                    "ConditionExpression": "attribute_not_exists(pk)"}}
     return [put, *operations]
@@ -203,11 +201,7 @@ def _contended_member_transaction(item: Triaged, head: StoredMessage, conversati
     return [
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(_member(item, head, conversation_key).to_item()),
                  "ConditionExpression": "attribute_not_exists(pk)"}},
-        counters.volume_update(triage.category, hour_of(m.received_at), shard,
-                               counters.volume_increments(m.platform, 1, triage.needs_review)),
-        counters.accuracy_update(triage.category, day_of(m.received_at), triage.model_version, shard,
-                                 {"classified": 1, "needs_review": int(triage.needs_review)}),
-        counters.author_update(m.platform, m.author.id, m.received_at, shard),
+        *message_counters(item, shard_of(item.message.id, shard_try)),
     ]
 
 
@@ -234,8 +228,7 @@ def _count_in_head(item: Triaged, head: StoredMessage, now: datetime) -> None:
         changed = replace(current, priority=joined.priority)
         operations = transition(changed, joined.status, entry, queue=joined.queue, attributes=attributes,
                                 needs_review=item.triage.needs_review)
-        operations[0] = _also_remove(operations[0], ("resolved_at", "resolved_by", "resolution_note",
-                                                     "resolution_reason", "snoozed_until"))
+        operations[0] = _also_remove(operations[0], REOPEN_REMOVES)
         with dynamo.storage_errors():
             try:
                 dynamo.transact(operations)

@@ -98,17 +98,30 @@ def state_counts(status: str, needs_review: bool, delta: int) -> dict[str, int]:
     return {status: delta, **({"needs_review": delta} if needs_review else {})}
 
 
-def new_message_transaction(item: Triaged, attempt: int = 0, conversation_key: str | None = None) -> list[dict[str, Any]]:
+def message_counters(item: Triaged, shard: int) -> list[dict[str, Any]]:
+    """What every customer message moves once, whatever its conversation: its volume and model-accuracy shards (in
+    its own category) and its author's activity window."""
     m, triage = item.message, item.triage
-    queue, hour, day, shard = triage.category, hour_of(m.received_at), day_of(m.received_at), shard_of(m.id, attempt)
+    return [
+        counters.volume_update(triage.category, hour_of(m.received_at), shard,
+                               counters.volume_increments(m.platform, 1, triage.needs_review)),
+        counters.accuracy_update(triage.category, day_of(m.received_at), triage.model_version, shard,
+                                 {"classified": 1, "needs_review": int(triage.needs_review)}),
+        counters.author_update(m.platform, m.author.id, m.received_at, shard),
+    ]
+
+
+def new_message_transaction(item: Triaged, attempt: int = 0, conversation_key: str | None = None) -> list[dict[str, Any]]:
+    """A message that opens its conversation: the item, its counters and its queue's open count."""
+    m, triage = item.message, item.triage
+    shard = shard_of(m.id, attempt)
+    volume, accuracy, author = message_counters(item, shard)
     return [
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(message_item(item, conversation_key)),
                  "ConditionExpression": "attribute_not_exists(pk)"}},
-        counters.volume_update(queue, hour, shard, counters.volume_increments(m.platform, 1, triage.needs_review)),
-        counters.accuracy_update(queue, day, triage.model_version, shard,
-                                 {"classified": 1, "needs_review": int(triage.needs_review)}),
-        counters.queue_count_update(queue, shard, state_counts(OPEN, triage.needs_review, 1)),
-        counters.author_update(m.platform, m.author.id, m.received_at, shard),
+        volume, accuracy,
+        counters.queue_count_update(triage.category, shard, state_counts(OPEN, triage.needs_review, 1)),
+        author,
     ]
 
 
