@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from . import observability
-from .classifier import classify
-from .config import get_secret
+from .classifier import Triage, classify
+from .config import get_secret, get_settings
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable, UnsupportedMediaType
 from .models import OUTBOUND, UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
@@ -96,10 +96,16 @@ def _check_envelope(request: WebhookRequest) -> None:
         raise UnsupportedMediaType(f"content type must be application/json, got {content_type or 'none'!r}")
 
 
+def classify_message(text: str) -> Triage:
+    """The classifier as this container is configured (TRIAGE_MODEL_PATH, TRIAGE_REVIEW_THRESHOLD)."""
+    settings = get_settings()
+    return classify(text, settings.triage_review_threshold, settings.triage_model_path)
+
+
 def triage(event: InboundEvent, now: datetime) -> Triaged:
     message = event.message
     assert message is not None
-    verdict = classify(message.text)
+    verdict = classify_message(message.text)
     unknown = message.author.id == UNKNOWN_AUTHOR  # many people: never "the same author again"
     recent = 1 if unknown else store.recent_messages_from(message.platform, message.author.id, now) + 1
     priority = compute_priority(message.channel, verdict.category, message.text, recent)

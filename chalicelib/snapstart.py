@@ -30,8 +30,8 @@ WARM_TEXTS = ("where is my refund? my order never arrived", "注文した商品�
 def prepare() -> None:
     """Before the snapshot: what a first request would otherwise load (modules, settings, adapters, model)."""
     from . import observability
-    from .classifier import classify
     from .config import get_settings
+    from .ingest import classify_message
     from .platforms import REGISTRY, get_adapter
 
     for name in LAZY_MODULES:
@@ -42,7 +42,7 @@ def prepare() -> None:
     for platform in REGISTRY:
         get_adapter(platform)
     for text in WARM_TEXTS:
-        classify(text)
+        classify_message(text)
     from . import openapi
 
     openapi.document()  # built from the route table once, then cached: the same in every environment

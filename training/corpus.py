@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,3 +58,11 @@ def load_corpus(extra: list[Path] | None = None) -> list[Example]:
     for path in extra or []:
         examples.extend(read_jsonl(path))
     return examples
+
+
+def corpus_fingerprint(examples: list[Example]) -> str:
+    """A hash of the rows a model was trained on: a model trained on another corpus has another."""
+    digest = hashlib.sha256()
+    for e in examples:
+        digest.update(json.dumps([e.text, e.label], ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]

@@ -1,11 +1,13 @@
-"""Score a labelled JSONL file with the runtime scorer and report per-class metrics.
+"""Score a labelled JSONL file as the system is deployed and report per-class metrics.
 
-    python -m training.evaluate --data FILE.jsonl [--model models/triage-model.bin]
+    python -m training.evaluate --data FILE.jsonl [--model models/triage-model.bin] [--webhook-only]
 
 Each row needs `text` and `label` (customer_service | stance | community); rows labelled "exclude" are skipped.
-Every row is scored by chalicelib.classifier.scorer.TriageModel, exactly as the Lambda scores it (the deployed
-system: the same artifact, its review threshold unless TRIAGE_REVIEW_THRESHOLD overrides it), and the metrics are
-computed in pure Python: this runs with the runtime dependencies only (no scikit-learn, no numpy).
+As deployed, a message gets two verdicts: the webhook model's (chalicelib.classifier.scorer.TriageModel, the same
+artifact and review threshold as the Lambda, TRIAGE_REVIEW_THRESHOLD honoured), at once, and seconds later the
+second opinion's (second_opinion/: the same TF-IDF features plus multilingual-e5-small sentence embeddings), which
+replaces it. Both are reported; the last line scores the second opinion, the verdict the message keeps.
+`--webhook-only` scores the webhook model alone (no encoder: runtime dependencies only).
 Prints, for all rows and per language (`lang`): per-class precision / recall / F1 / support and the confusion
 matrix; a calibration table (confidence bands, the accuracy in each, ECE); the share flagged needs_review and the
 accuracy of the rest. The last line is `macro_f1=0.XXX` (all rows, the three labels).
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Sequence
 
 from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TriageModel
+from second_opinion.model import SPARSE_PATH, SecondOpinionModel
 from training.corpus import LABELS, CorpusError, Example, read_jsonl
 
 EXIT_BAD_INPUT = 2
@@ -128,7 +131,7 @@ def language_tables(langs, truth, predicted, flagged) -> str:
     return "\n".join(summary) + "\n\n" + "\n".join(metrics_lines) + "\n\n" + "\n".join(matrix_lines)
 
 
-def report(model: TriageModel, rows: Sequence[Example], threshold: float) -> tuple[str, float]:
+def report(model: TriageModel | SecondOpinionModel, rows: Sequence[Example], threshold: float) -> tuple[str, float]:
     """The whole report (without its header and last line) and the macro-F1 over the three labels."""
     results = [model.classify(row.text, threshold) for row in rows]
     truth = [row.label for row in rows]
@@ -161,7 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m training.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, required=True, help="labelled JSONL (text, label)")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="exported model artifact")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="the webhook model's artifact")
+    parser.add_argument("--second-opinion", type=Path, default=SPARSE_PATH,
+                        help="the second-opinion model (its .bin; the .json beside it holds the encoder's head)")
+    parser.add_argument("--webhook-only", action="store_true",
+                        help="score the webhook model alone (its first verdict; needs no encoder)")
     args = parser.parse_args(argv)
 
     try:
@@ -179,10 +186,29 @@ def main(argv: list[str] | None = None) -> int:
 
     override = os.environ.get("TRIAGE_REVIEW_THRESHOLD")  # as deployed: classify() honours the same override
     threshold = float(override) if override else model.review_threshold
-    print(f"model {model.version} ({args.model}) on {args.data}: {len(rows)} rows")
+    second = None
+    if not args.webhook_only:
+        try:
+            second = SecondOpinionModel.load(args.second_opinion, args.second_opinion.with_suffix(".json"))
+            second.classify("warm up")  # loads the encoder: a missing engine fails here, before any output
+        except ImportError as exc:
+            return _fail(f"the second opinion needs its encoder ({exc}): pip install -r requirements-dev.txt, "
+                         "or score the webhook model alone with --webhook-only")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return _fail(f"{args.second_opinion}: cannot load the second-opinion model: {exc!r}")
+    print(f"{len(rows)} rows of {args.data}")
+    print()
+    print(f"## First verdict: the webhook model {model.version} ({args.model})")
     print()
     text, macro = report(model, rows, threshold)
     print(text)
+    if second is not None:
+        print(f"(webhook model macro-F1 {macro:.3f})")
+        print()
+        print(f"## As deployed: the second opinion {second.version} replaces it ({second.encoder})")
+        print()
+        text, macro = report(second, rows, second.review_threshold)
+        print(text)
     print(f"macro_f1={macro:.3f}")
     return 0
 

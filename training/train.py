@@ -113,11 +113,17 @@ def fit(examples: list[Example]) -> Pipeline:
 def export(pipeline: Pipeline, review_threshold: float) -> dict:
     """The plain artifact: per term its idf and one weight per label, in the labels' order."""
     vectorizer, clf = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
-    order = [list(clf.classes_).index(label) for label in LABELS]
-    coef = clf.coef_[order]
+    return export_linear(vectorizer, list(clf.classes_), clf.coef_, clf.intercept_, review_threshold)
+
+
+def export_linear(vectorizer: TfidfVectorizer, classes: list[str], coef: np.ndarray, intercept: np.ndarray,
+                  review_threshold: float) -> dict:
+    """The artifact of a linear model over the vectorizer's terms (coef's first columns; others are ignored)."""
+    order = [classes.index(label) for label in LABELS]
+    coef = coef[order]
     terms = {term: [float(vectorizer.idf_[j])] + [float(w) for w in coef[:, j]]
              for term, j in vectorizer.vocabulary_.items()}
-    return pack_artifact(terms, list(LABELS), [float(b) for b in clf.intercept_[order]], review_threshold)
+    return pack_artifact(terms, list(LABELS), [float(b) for b in intercept[order]], review_threshold)
 
 
 def write_artifact(artifact: dict, path: Path = MODEL_PATH) -> None:

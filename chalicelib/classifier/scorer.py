@@ -15,7 +15,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import get_settings
 from .artifact import MAGIC, Container, bucket_of, read_artifact, unpack_artifact
 from .features import NOT_FROM_TEXT, analyze
 
@@ -37,6 +36,13 @@ class Triage:
     top_terms: list[TermWeight]
     model_version: str
     needs_review: bool
+
+
+def softmax(logits: list[float]) -> list[float]:
+    top = max(logits)
+    exps = [math.exp(z - top) for z in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
 
 
 class TriageModel:
@@ -103,7 +109,8 @@ class TriageModel:
             return {j: (1.0 + log(c)) * idf[j] for j, c in counts.items()}
         return {j: c * idf[j] for j, c in counts.items()}
 
-    def _scores(self, values: dict[int, float]) -> tuple[list[float], float]:
+    def _logits(self, values: dict[int, float]) -> tuple[list[float], float]:
+        """Per label: intercept + the l2-normalized tf-idf vector times the label's weights; and the norm."""
         k, weights = len(self.labels), self._weights
         sums = [0.0] * k
         squares = 0.0
@@ -113,11 +120,21 @@ class TriageModel:
             for label in range(k):
                 sums[label] += v * weights[row + label]
         norm = math.sqrt(squares)
-        logits = [b + (z / norm if norm else 0.0) for b, z in zip(self.intercept, sums)]
-        top = max(logits)
-        exps = [math.exp(z - top) for z in logits]
-        total = sum(exps)
-        return [e / total for e in exps], norm
+        return [b + (z / norm if norm else 0.0) for b, z in zip(self.intercept, sums)], norm
+
+    def _scores(self, values: dict[int, float]) -> tuple[list[float], float]:
+        logits, norm = self._logits(values)
+        return softmax(logits), norm
+
+    def logits(self, text: str) -> list[float]:
+        """Unnormalized label scores in `labels` order (a model that adds other features adds to these)."""
+        return self._logits(self._features(text))[0]
+
+    def deciding_terms(self, text: str, label: str) -> list[TermWeight]:
+        """The terms of `text` that pushed `label` above the others."""
+        values = self._features(text)
+        norm = math.sqrt(sum(v * v for v in values.values()))
+        return self._deciding_terms(values, norm, self.labels.index(label))
 
     def probabilities(self, text: str) -> list[float]:
         """Class probabilities in `labels` order (what scikit-learn's predict_proba gives)."""
@@ -169,15 +186,20 @@ _model: TriageModel | None = None
 _lock = threading.Lock()
 
 
-def get_model() -> TriageModel:
-    """The container's model, loaded on first use from TRIAGE_MODEL_PATH or models/."""
+def get_model(path: Path | str | None = None) -> TriageModel:
+    """The container's model, loaded once on first use (from `path`, else models/); later paths are ignored.
+
+    The classifier reads no settings, so a cold process classifies without importing them; the webhook path
+    passes TRIAGE_MODEL_PATH and TRIAGE_REVIEW_THRESHOLD from the settings (ingest.classify_message).
+    """
     global _model
     if _model is None:
         with _lock:
             if _model is None:
-                _model = TriageModel.load(get_settings().triage_model_path or DEFAULT_MODEL_PATH)
+                _model = TriageModel.load(path or DEFAULT_MODEL_PATH)
     return _model
 
 
-def classify(text: str) -> Triage:
-    return get_model().classify(text, get_settings().triage_review_threshold)
+def classify(text: str, review_threshold: float | None = None, model_path: Path | str | None = None) -> Triage:
+    """Triage one text; `review_threshold` None is the artifact's own."""
+    return get_model(model_path).classify(text, review_threshold)

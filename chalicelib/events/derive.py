@@ -90,7 +90,8 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
             "reason": correction.get("reason") if include_text else None}
     elif new.get(TEXT) != old.get(TEXT) or new.get(TRIAGE) != old.get(TRIAGE) or new.get(QUEUE) != old.get(QUEUE):
         previous = old.get(QUEUE) if old.get(QUEUE) != new.get(QUEUE) else None
-        model, data = schema.MessageTriaged, _triaged_data(new, "edit", previous)
+        trigger = "second_opinion" if entry and entry.get("event") == "second_opinion" else "edit"
+        model, data = schema.MessageTriaged, _triaged_data(new, trigger, previous)
     elif after == RESOLVED and before != RESOLVED:
         model, data = schema.MessageResolved, {
             "resolved_by": new.get("resolved_by", actor), "reason": new.get("resolution_reason"),

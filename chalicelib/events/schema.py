@@ -74,7 +74,9 @@ class MessageEvent(BaseEvent):
 
 
 class TriagedData(_Model):
-    trigger: Literal["new", "edit"] = Field(description="a new message, or an edit that was triaged again")
+    trigger: Literal["new", "edit", "second_opinion"] = Field(
+        description="a new message, an edit that was triaged again, or the second-opinion model's verdict replacing "
+                    "the first (seconds later; data.previous_queue is set when it moved the message)")
     model_version: str
     confidence: float
     language: str | None = None

