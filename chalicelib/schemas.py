@@ -205,6 +205,13 @@ class TermOut(_Model):
     weight: float
 
 
+class FirstOpinionOut(_Model):
+    category: Queue
+    confidence: float
+    model_version: str
+    needs_review: bool
+
+
 class TriageOut(_Model):
     category: Queue
     confidence: float
@@ -212,6 +219,8 @@ class TriageOut(_Model):
     top_terms: list[TermOut]
     model_version: str
     needs_review: bool
+    first_opinion: FirstOpinionOut | None = Field(
+        None, description="the webhook model's verdict, once the second-opinion model (seconds later) replaced it")
 
 
 class HistoryOut(_Model):
