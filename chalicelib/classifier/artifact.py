@@ -23,13 +23,13 @@ convert between the dict and the container exactly (the round trip keeps the ver
 from __future__ import annotations
 
 import array
-import base64
-import hashlib
 import json
 import struct
 import sys
 import zlib
-from typing import Any
+TYPE_CHECKING = False  # importing typing costs a cold start several milliseconds
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT = 2
 MAGIC = b"TRIAGEB2"
@@ -41,11 +41,15 @@ def _pack_doubles(values: list[float]) -> str:
     data = array.array("d", values)
     if sys.byteorder != "little":
         data.byteswap()
+    import base64  # export and tools only: a cold start maps the container
+
     return base64.b64encode(data.tobytes()).decode("ascii")
 
 
 def _unpack_doubles(text: str) -> array.array:
     data = array.array("d")
+    import base64
+
     data.frombytes(base64.b64decode(text))
     if sys.byteorder != "little":
         data.byteswap()
@@ -68,6 +72,8 @@ def pack_artifact(terms: dict[str, list[float]], labels: list[str], intercept: l
         "idf": _pack_doubles([float(terms[n][0]) for n in names]),
         "weights": _pack_doubles([float(w) for n in names for w in terms[n][1:]]),
     }
+    import hashlib
+
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     return {"version": f"triage-{digest[:12]}", **body}
 

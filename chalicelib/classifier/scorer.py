@@ -8,34 +8,36 @@ read once, then the dict answers alone).
 
 from __future__ import annotations
 
+import _thread
 import heapq
 import math
 import mmap
-import threading
-from dataclasses import dataclass
-from pathlib import Path
+import os
+from collections import namedtuple
+TYPE_CHECKING = False  # importing typing costs a cold start several milliseconds
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from .artifact import MAGIC, Container, bucket_of, read_artifact, unpack_artifact
 from .features import NOT_FROM_TEXT, analyze
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "triage-model.bin"
+# a cold start imports as little as it can (no pathlib, dataclasses or threading): DEFAULT_MODEL_PATH, a Path, is
+# built on first access (module __getattr__), the scorer opens the plain string
+_DEFAULT_MODEL_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                   "models", "triage-model.bin")
 TOP_TERMS = 5
 
 
-@dataclass(frozen=True)
-class TermWeight:
-    term: str
-    weight: float
+TermWeight = namedtuple("TermWeight", "term weight")
+Triage = namedtuple("Triage", "category confidence scores top_terms model_version needs_review")
 
 
-@dataclass(frozen=True)
-class Triage:
-    category: str
-    confidence: float
-    scores: dict[str, float]
-    top_terms: list[TermWeight]
-    model_version: str
-    needs_review: bool
+def __getattr__(name: str):
+    if name == "DEFAULT_MODEL_PATH":
+        from pathlib import Path
+
+        return Path(_DEFAULT_MODEL_FILE)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def softmax(logits: list[float]) -> list[float]:
@@ -67,7 +69,7 @@ class TriageModel:
             self._name = _container.name
             self._buckets = _container.header["buckets"]
             self._read = bytearray(self._buckets)
-            self._reading = threading.Lock()
+            self._reading = _thread.allocate_lock()
             self._unread = self._buckets  # buckets not yet in the index
 
     def _resolve(self, feature: str) -> int | None:
@@ -183,7 +185,7 @@ class TriageModel:
 
 
 _model: TriageModel | None = None
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 
 
 def get_model(path: Path | str | None = None) -> TriageModel:
@@ -196,7 +198,7 @@ def get_model(path: Path | str | None = None) -> TriageModel:
     if _model is None:
         with _lock:
             if _model is None:
-                _model = TriageModel.load(path or DEFAULT_MODEL_PATH)
+                _model = TriageModel.load(path or _DEFAULT_MODEL_FILE)
     return _model
 
 
