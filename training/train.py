@@ -92,8 +92,9 @@ ALTERNATIVES = """\
 | TF-IDF + 0.5 x e5 (issue 13) | 0.824 EN / 0.616 JA (sealed sets) | ~40 ms a message, a 69 MB model and a native engine |
 | TF-IDF + all-MiniLM-L6-v2 / + static int8 token table (issue 13) | 0.796 / 0.783-0.795 EN | |
 
-No encoder ships: the webhook path stays pure Python (under 1 ms), and the data was the larger lever. An encoder
-could run as a second opinion outside the webhook path; it is not built.
+The webhook path stays pure Python (under 1 ms): no encoder loads there. TF-IDF + 0.5 x e5 ships as a second
+opinion outside it, in its own function, and its verdict replaces this model's seconds later
+(`models/SECOND_OPINION_CARD.md`: 0.837 on dev_real). This model's verdict is the first one a message gets.
 """
 
 
