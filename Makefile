@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # Packaging and deploying (infra/deploy.py, standard library only): `make package STAGE=prod`,
 # `make deploy STAGE=prod REGION=eu-west-1 BUCKET=my-artifacts`. They package with Python 3.12 (found
-# automatically) in .venv-package; PYTHON=/path/to/python3.12 names the interpreter instead.
+# automatically) in .venv-package; PYTHON=/path/to/python3.12 names the interpreter instead. `package` builds
+# out/<stage>/deployment.zip (the API and the event functions) and second-opinion.zip (the second opinion's own,
+# infra/second_opinion_package.py).
 STAGE ?= dev
 REGION ?=
 BUCKET ?=
@@ -46,6 +48,7 @@ test: $(VENV)/.installed console
 
 train: $(VENV)/.installed
 	$(PY) -m training.train
+	$(PY) -m training.second_opinion
 
 evaluate: $(VENV)/.installed
 	$(PY) -m training.evaluate --data ../shared/data/dev_real.jsonl

@@ -6,8 +6,10 @@
 package: picks a Python 3.12+ interpreter (the Lambda runtime: `chalice package` writes the version of the
 Python that runs it into the template, and SnapStart needs 3.12 or later), keeps a packaging venv
 (.venv-package) with requirements-package.txt for it, then runs `infra.template --check`,
-`chalice package --merge-template infra/resources.json`, and `infra.precompile` (bytecode for that
-runtime) from that venv. prod refuses an older Python; dev packages with one, without SnapStart.
+`chalice package --merge-template infra/resources.json`, `infra.precompile` (bytecode for that
+runtime) and `infra.second_opinion_package` (the second-opinion function's own zip, second-opinion.zip,
+beside deployment.zip: the template's SecondOpinion CodeUri) from that venv. prod refuses an older Python;
+dev packages with one, without SnapStart.
 
 deploy: first checks what it needs from AWS (the CLI, credentials, the bucket in the region) and stops with
 the reason before anything is built; then packages, runs `aws cloudformation package` and `deploy`, and
@@ -35,6 +37,7 @@ VENV = ROOT / ".venv-package"
 REQUIREMENTS = ROOT / "requirements-package.txt"
 RUNTIME = (3, 12)  # the oldest Lambda Python runtime with SnapStart
 CANDIDATES = ("python3.12", "python3.13")
+SECOND_OPINION_ZIP = "second-opinion.zip"  # infra/second_opinion_package.py writes it beside deployment.zip
 
 
 class DeployError(SystemExit):
@@ -150,7 +153,7 @@ def check_stage(stage: str) -> None:
 
 def package(stage: str, out: Path, python: str, venv: Path = VENV, region: str | None = None,
             with_snapstart: bool | None = None) -> Path:
-    """The README's packaging steps; returns the folder holding sam.json and deployment.zip."""
+    """The README's packaging steps; returns the folder holding sam.json, deployment.zip and second-opinion.zip."""
     if with_snapstart is None:
         check_stage(stage)
         with_snapstart = check_runtime(stage, python)
@@ -167,6 +170,8 @@ def package(stage: str, out: Path, python: str, venv: Path = VENV, region: str |
         run([str(venv / "bin" / "chalice"), "--project-dir", str(ROOT), "package", "--stage", stage,
              "--merge-template", str(merge_template), str(out)], env=env)
     run([interpreter, "-m", "infra.precompile", str(out)])
+    run([interpreter, "-m", "infra.second_opinion_package", "--python", interpreter,
+         "--template", str(out / "sam.json"), "--out", str(out / SECOND_OPINION_ZIP)])
     return out
 
 
@@ -246,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         out = package(args.stage, args.out or ROOT / "out" / args.stage, find_python(args.python), args.venv,
                       args.region or None)
-        print(f"packaged {args.stage}: {out / 'sam.json'} and {out / 'deployment.zip'}")
+        print(f"packaged {args.stage}: {out / 'sam.json'}, {out / 'deployment.zip'} and {out / SECOND_OPINION_ZIP}")
     return 0
 
 

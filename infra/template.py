@@ -33,6 +33,16 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
   <stack>-events); `DetectSpikes` runs every 15 minutes. Example routing: one rule per queue to an SQS queue
   (`<Queue>DeskQueue`, for a helpdesk worker) and `spike.detected` to the `SpikeAlertsTopic` SNS topic; their
   targets' undeliverable events go to the dead-letter queue too.
+- The second opinion (second_opinion/, README "The second-opinion function"): `SecondOpinion`, a function of its
+  own, packaged on its own (infra/second_opinion_package.py writes second-opinion.zip beside deployment.zip;
+  CodeUri is relative to sam.json, as Chalice's ./deployment.zip, so `aws cloudformation package` uploads it),
+  at 1769 MB (one full vCPU), no SnapStart (EventBridge invokes it asynchronously: nobody waits on its cold
+  start). `SecondOpinionRule` sends it the bus's `message.triaged` events of new and edited messages only (its
+  own verdict's event, trigger `second_opinion`, does not come back to it), with retries and the dead-letter
+  queue; what still fails after Lambda's own retries of the asynchronous invocation goes to the dead-letter
+  queue too (the function's DeadLetterQueue: the message is the event itself, which the redrive puts back on
+  the bus). Its role `SecondOpinionRole` (defined here: the function is not Chalice's) may read and update the
+  table's items, send to the dead-letter queue and write its log group, nothing else.
 
 The function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
 copies verbatim into the role it generates (`ApiHandlerRole`). The event functions have their own roles and
@@ -58,6 +68,7 @@ from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
 from chalicelib.store.entities import ChannelKeys, MessageKeys, SpikeKeys
 from chalicelib.store.table import GSI1, GSI2, cloudformation_resource
+from infra.deploy import RUNTIME, SECOND_OPINION_ZIP
 
 ROOT = Path(__file__).resolve().parents[1]
 RESOURCES_PATH = ROOT / "infra" / "resources.json"
@@ -88,6 +99,26 @@ STREAM_MAX_RETRIES = 10
 SPIKE_TOPIC, SPIKE_RULE, SPIKE_TOPIC_POLICY = "SpikeAlertsTopic", "SpikeAlertsRule", "SpikeAlertsTopicPolicy"
 DESK_QUEUES_POLICY, DLQ_POLICY = "DeskQueuesPolicy", "EventsDeadLetterQueuePolicy"
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+
+# the second opinion (second_opinion/): not a Chalice function, so its role and permission are defined here
+SECOND_OPINION = "SecondOpinion"
+SECOND_OPINION_ROLE, SECOND_OPINION_RULE = "SecondOpinionRole", "SecondOpinionRule"
+SECOND_OPINION_PERMISSION = "SecondOpinionInvokePermission"
+SECOND_OPINION_HANDLER = "second_opinion.handler.handler"
+SECOND_OPINION_RUNTIME = f"python{RUNTIME[0]}.{RUNTIME[1]}"  # the API's runtime (infra/deploy.py packages both)
+# Lambda gives a function CPU in proportion to its memory, one full vCPU at 1769 MB. The sentence encoder is
+# CPU-bound and runs on one thread (OMP_NUM_THREADS=1): less memory makes every message slower for about the
+# same price per message, more buys a second vCPU it would not use. It uses about 110 MB of it
+# (bench/second_opinion.py).
+SECOND_OPINION_MEMORY_MB = 1769
+SECOND_OPINION_TIMEOUT = 30
+# the `message.triaged` triggers it re-scores; never its own ("second_opinion"), so its verdict does not loop
+SECOND_OPINION_TRIGGERS = ("new", "edit")
+# Lambda's retries of an asynchronous invocation that failed (a ConcurrentChange three times in a row), its
+# defaults made explicit; then the event goes to the dead-letter queue
+SECOND_OPINION_ASYNC_RETRIES = 2
+SECOND_OPINION_MAX_EVENT_AGE = 6 * 3600
+SECOND_OPINION_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # get_message; the guarded update
 
 API = "RestAPI"  # what `chalice package` calls the REST API (AWS::Serverless::Api)
 API_PERMISSION = "APIHandlerInvokePermission"
@@ -224,15 +255,16 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def resources(with_snapstart: bool = True) -> dict[str, Any]:
-    """infra/resources.json: the merge template (stage-independent)."""
-    document = _resources()
+def resources(with_snapstart: bool = True, runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
+    """infra/resources.json: the merge template (stage-independent). `runtime`: the second-opinion function's
+    (Chalice writes the others' from the Python that packages them)."""
+    document = _resources(runtime)
     if with_snapstart:
         document["Resources"] = merge(document["Resources"], snapstart())
     return document
 
 
-def _resources() -> dict[str, Any]:
+def _resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
     functions: dict[str, Any] = {}
     for function, group in FUNCTIONS.items():
         functions[group] = _log_group(function)
@@ -253,6 +285,7 @@ def _resources() -> dict[str, Any]:
             API: {"Properties": {"DefinitionBody": {"x-amazon-apigateway-gateway-responses": gateway_responses()}}},
             **functions,
             **event_resources(),
+            **second_opinion_resources(runtime),
         },
         "Outputs": {
             "TableName": {"Value": {"Ref": TABLE}},
@@ -263,6 +296,7 @@ def _resources() -> dict[str, Any]:
             "EventBusArn": {"Value": {"Fn::GetAtt": [BUS, "Arn"]}},
             "EventsDeadLetterQueueUrl": {"Value": {"Ref": DLQ}},
             "SpikeAlertsTopicArn": {"Value": {"Ref": SPIKE_TOPIC}},
+            "SecondOpinionFunctionName": {"Value": {"Ref": SECOND_OPINION}},
             **{f"{camel(q)}DeskQueueUrl": {"Value": {"Ref": desk_queue(q)}} for q in QUEUES},
         },
     }
@@ -355,7 +389,7 @@ def event_resources() -> dict[str, Any]:
             "Queues": [{"Ref": DLQ}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                 _allow_rules("ExampleRuleTargetsDeadLetter", "sqs:SendMessage", dlq_arn(),
-                             [SPIKE_RULE] + [desk_rule(q) for q in QUEUES])]},
+                             [SPIKE_RULE] + [desk_rule(q) for q in QUEUES] + [SECOND_OPINION_RULE])]},
         }},
     }
     for queue in QUEUES:
@@ -368,6 +402,57 @@ def event_resources() -> dict[str, Any]:
             "Targets": [_target("desk", {"Fn::GetAtt": [desk_queue(queue), "Arn"]})],
         }}
     return out
+
+
+def second_opinion_pattern() -> dict[str, Any]:
+    """The EventBridge pattern of the second opinion's rule: message.triaged of new and edited messages."""
+    return {"source": [events_schema.SOURCE], "detail-type": [events_schema.MESSAGE_TRIAGED],
+            "detail": {"data": {"trigger": list(SECOND_OPINION_TRIGGERS)}}}
+
+
+def second_opinion_environment() -> dict[str, Any]:
+    """The app's environment (.chalice/config.json's, stage-independent part), the table, and one encoder thread."""
+    shared = {k: v for k, v in chalice_config().get("environment_variables", {}).items() if k != "TABLE_NAME"}
+    return {**shared, "TABLE_NAME": {"Ref": TABLE}, "LOG_LEVEL": "INFO", "OMP_NUM_THREADS": "1"}
+
+
+def second_opinion_resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
+    """The second-opinion function, its role, its log group, and the rule (and permission) that invokes it."""
+    function_arn = {"Fn::GetAtt": [SECOND_OPINION, "Arn"]}
+    return {
+        SECOND_OPINION: {"Type": "AWS::Serverless::Function", "Properties": {
+            "CodeUri": f"./{SECOND_OPINION_ZIP}",
+            "Handler": SECOND_OPINION_HANDLER,
+            "Runtime": runtime,
+            "Architectures": ["x86_64"],  # the package's wheels are manylinux x86_64
+            "MemorySize": SECOND_OPINION_MEMORY_MB,
+            "Timeout": SECOND_OPINION_TIMEOUT,
+            "Role": {"Fn::GetAtt": [SECOND_OPINION_ROLE, "Arn"]},
+            "Environment": {"Variables": second_opinion_environment()},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": log_group(SECOND_OPINION)}},
+            "EventInvokeConfig": {"MaximumRetryAttempts": SECOND_OPINION_ASYNC_RETRIES,
+                                  "MaximumEventAgeInSeconds": SECOND_OPINION_MAX_EVENT_AGE},
+            "DeadLetterQueue": {"Type": "SQS", "TargetArn": dlq_arn()},
+        }},
+        SECOND_OPINION_ROLE: {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": f"{SECOND_OPINION_ROLE}Policy", "PolicyDocument": second_opinion_policy()}],
+        }},
+        log_group(SECOND_OPINION): _log_group(SECOND_OPINION),
+        SECOND_OPINION_RULE: {"Type": "AWS::Events::Rule", "Properties": {
+            "Description": "message.triaged of new and edited messages to the second-opinion function",
+            "EventBusName": {"Ref": BUS},
+            "EventPattern": second_opinion_pattern(),
+            "Targets": [_target("second-opinion", function_arn)],
+        }},
+        SECOND_OPINION_PERMISSION: {"Type": "AWS::Lambda::Permission", "Properties": {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": function_arn,
+            "Principal": "events.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [SECOND_OPINION_RULE, "Arn"]},
+        }},
+    }
 
 
 def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -453,6 +538,21 @@ def spikes_policy() -> dict[str, Any]:
     }
 
 
+def second_opinion_policy() -> dict[str, Any]:
+    """The second opinion's role: read a message and update it with its counters (single UpdateItem or a
+    TransactWriteItems of Updates: authorized as dynamodb:UpdateItem), on the table only: no index, no Query, no
+    Scan, no Put or Delete; Lambda sends what still fails to the dead-letter queue under this role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "TableItems", "Effect": "Allow", "Action": list(SECOND_OPINION_TABLE_ACTIONS),
+             "Resource": [table_arn()]},
+            {"Sid": "DeadLetterQueue", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq_arn()]},
+            _own_logs(SECOND_OPINION),
+        ],
+    }
+
+
 FUNCTION_POLICIES = {PUBLISHER_NAME: publisher_policy, SPIKES_NAME: spikes_policy}
 
 
@@ -493,7 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--write", action="store_true", help="write infra/resources.json and the stage policies")
     mode.add_argument("--check", action="store_true", help="exit 1 when a committed file is out of date")
     parser.add_argument("--no-snapstart", action="store_true",
-                        help="print the merge template without SnapStart and the alias (not with --write/--check)")
+                        help="print the merge template without SnapStart and the alias, the second-opinion function "
+                             "on this interpreter's Python as Chalice does the others (not with --write/--check)")
     args = parser.parse_args(argv)
     if args.no_snapstart and (args.write or args.check):
         parser.error("--no-snapstart only prints: the committed template has SnapStart")
@@ -507,7 +608,11 @@ def main(argv: list[str] | None = None) -> int:
         for path in stale:
             print(f"{path.relative_to(ROOT)} is out of date: run python -m infra.template --write", file=sys.stderr)
         return 1 if stale else 0
-    sys.stdout.write(render(resources(with_snapstart=not args.no_snapstart)))
+    if args.no_snapstart:  # deploy.package runs it with the packaging interpreter, which runs `chalice package`
+        runtime = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        sys.stdout.write(render(resources(with_snapstart=False, runtime=runtime)))
+        return 0
+    sys.stdout.write(render(resources()))
     return 0
 
 

@@ -146,12 +146,14 @@ def resources_of(template: dict, kind: str) -> dict[str, dict]:
 # every function of the app: the API's and the scheduled sweep (sharing the API's role policy), and the event
 # functions (each with its own role)
 FUNCTIONS = {*infra.FUNCTIONS, *infra.EVENT_FUNCTIONS}
+# and the second opinion: not Chalice's, packaged on its own (tests/deploy/test_second_opinion_package.py)
+ALL_FUNCTIONS = FUNCTIONS | {infra.SECOND_OPINION}
 
 
 def the_functions(template: dict) -> dict[str, dict]:
-    """The API's function, the scheduled sweep and the event functions, and nothing else."""
+    """The API's function, the scheduled sweep, the event functions and the second opinion, and nothing else."""
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert set(functions) == FUNCTIONS, f"expected the functions {sorted(FUNCTIONS)}: {list(functions)}"
+    assert set(functions) == ALL_FUNCTIONS, f"expected the functions {sorted(ALL_FUNCTIONS)}: {list(functions)}"
     return functions
 
 
@@ -170,6 +172,8 @@ def role_policies(template: dict, function: str = infra.FUNCTION) -> list[dict]:
 def expected_policy(stage: str, function: str) -> dict:
     if function in infra.FUNCTIONS:  # the API's and the sweep's
         return infra.policy(stage, json.loads((PROJECT / ".chalice" / "config.json").read_text())["stages"][stage])
+    if function == infra.SECOND_OPINION:
+        return infra.second_opinion_policy()
     return infra.FUNCTION_POLICIES[infra.EVENT_FUNCTIONS[function]]()
 
 
@@ -251,20 +255,32 @@ def test_function_environment_references_the_table(packaged):
         "SECRETS_SSM_PATH"] == "/social-triage/prod"
 
 
+def test_the_second_opinion_keeps_its_own_package_and_runtime(packaged):
+    """Chalice points its functions at ./deployment.zip before it merges infra/resources.json: the second opinion
+    keeps ./second-opinion.zip (infra/second_opinion_package.py writes it there), on the API's runtime."""
+    for stage, p in packaged.items():
+        props = the_function(p.template, infra.SECOND_OPINION)["Properties"]
+        assert props["CodeUri"] == f"./{deploy.SECOND_OPINION_ZIP}", stage
+        assert props["Runtime"] == the_function(p.template)["Properties"]["Runtime"], stage
+        assert props["Handler"] == infra.SECOND_OPINION_HANDLER
+
+
 def test_policy_is_least_privilege(packaged):
     table_arn = {"Fn::GetAtt": [infra.TABLE, "Arn"]}
     index_arns = [{"Fn::Sub": f"${{{infra.TABLE}.Arn}}/index/{i['IndexName']}"}
                   for i in table_definition("unused")["GlobalSecondaryIndexes"]]
     stream_arn = {"Fn::GetAtt": [infra.TABLE, "StreamArn"]}
     table_streams = {"Fn::Sub": f"${{{infra.TABLE}.Arn}}/stream/*"}
-    for (stage, p), function in itertools.product(packaged.items(), sorted(FUNCTIONS)):
+    for (stage, p), function in itertools.product(packaged.items(), sorted(ALL_FUNCTIONS)):
         documents = role_policies(p.template, function)
         assert documents == [expected_policy(stage, function)], function
         if function == infra.SWEEP:  # the sweep runs the API's store code under the API's policy
             assert documents == role_policies(p.template), function
         granted = {a for d in documents for s in statements(d) for a in s["Action"]}
         if function != infra.PUBLISHER:  # only the publisher reads the stream, puts events, sends to the queue
-            assert not {a for a in granted if a.split(":")[0] in ("events", "sqs")}, function
+            # (and the second opinion's failed invocations go to the queue: Lambda sends them under its role)
+            services = ("events",) if function == infra.SECOND_OPINION else ("events", "sqs")
+            assert not {a for a in granted if a.split(":")[0] in services}, function
             assert not set(infra.STREAM_ACTIONS) & granted, function
         for statement in (s for d in documents for s in statements(d)):
             assert statement["Effect"] == "Allow"
@@ -409,6 +425,24 @@ print(json.dumps({"files": [app.__file__, pydantic.__file__, str(scorer.DEFAULT_
             assert Path(cached).exists() and Path(cached).resolve().is_relative_to(task.resolve()), cached
 
 
+STAND_IN_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:stand-in"
+
+
+def without_serverless_references(resources: dict, functions: set[str]) -> dict:
+    """The plain resources with every reference to a SAM function (the second opinion's rule and permission name
+    it) replaced by a literal ARN, so they are linted too (the SAM translation's lint resolves them)."""
+    def replaced(value):
+        if isinstance(value, dict):
+            if value.get("Ref") in functions or (value.get("Fn::GetAtt") or [None])[0] in functions:
+                return STAND_IN_FUNCTION_ARN
+            return {k: replaced(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [replaced(v) for v in value]
+        return value
+
+    return replaced(resources)
+
+
 def test_cfn_lint(packaged):
     try:
         from cfnlint.api import lint
@@ -423,8 +457,9 @@ def test_cfn_lint(packaged):
         # against IAM's list (W3037) and the event resources against their own schemas
         plain = {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": p.template["Parameters"],
                  "Conditions": p.template["Conditions"],
-                 "Resources": {k: v for k, v in p.template["Resources"].items()
-                               if not v["Type"].startswith("AWS::Serverless::") and k != "APIHandlerInvokePermission"}}
+                 "Resources": without_serverless_references({k: v for k, v in p.template["Resources"].items()
+                               if not v["Type"].startswith("AWS::Serverless::") and k != "APIHandlerInvokePermission"},
+                                                            set(resources_of(p.template, "AWS::Serverless::Function")))}
         matches = lint(json.dumps(plain), regions=["us-east-1"])
         assert not matches, f"{stage} (IAM):\n" + "\n".join(str(m) for m in matches)
 
