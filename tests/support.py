@@ -82,6 +82,19 @@ def message_items(client) -> list[dict]:
     return [i for i in scan_items(client) if i["sk"] == "MSG"]
 
 
+def counted_from_messages(client) -> dict[str, dict[str, int]]:
+    """Each queue's state counts as its messages' states say (what the maintained counts must equal)."""
+    from chalicelib.domain.workflow import ACTIVE
+    from chalicelib.models import QUEUES
+
+    out = {q: {"open": 0, "claimed": 0, "snoozed": 0, "needs_review": 0} for q in QUEUES}
+    for m in message_items(client):
+        if m["status"] in ACTIVE:
+            out[m["queue"]][m["status"]] += 1
+            out[m["queue"]]["needs_review"] += bool(m["needs_review"])
+    return out
+
+
 # signing with the test secrets (payloads.py signs as each platform does) --------------------------
 
 meta_headers, x_headers, telegram_headers, generic_headers = (

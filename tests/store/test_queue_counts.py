@@ -5,20 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.domain.workflow import ACTIVE, Actor
+from chalicelib.domain.workflow import Actor
 from chalicelib.models import QUEUES
-from support import message_items, seed_message
+from support import counted_from_messages, message_items, seed_message
 
 T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
-
-
-def counted_from_messages(table) -> dict[str, dict[str, int]]:
-    out = {q: {"open": 0, "claimed": 0, "snoozed": 0, "needs_review": 0} for q in QUEUES}
-    for m in message_items(table):
-        if m["status"] in ACTIVE:
-            out[m["queue"]][m["status"]] += 1
-            out[m["queue"]]["needs_review"] += bool(m["needs_review"])
-    return out
 
 
 def test_counts_follow_claim_release_snooze_resolve_reroute_and_removal(table):

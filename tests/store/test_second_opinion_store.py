@@ -11,7 +11,7 @@ import pytest
 from chalicelib.classifier import TermWeight, Triage
 from chalicelib.domain.workflow import Actor
 from chalicelib.models import QUEUES
-from support import message_items, seed_message, triaged
+from support import counted_from_messages, seed_message, triaged
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
 SECOND = "second-test"
@@ -21,17 +21,6 @@ def verdict(category: str, needs_review: bool = False) -> Triage:
     scores = {q: (0.9 if q == category else 0.05) for q in QUEUES}
     return Triage(category=category, confidence=0.9, scores=scores, top_terms=[TermWeight("refund", 0.7)],
                   model_version=SECOND, needs_review=needs_review)
-
-
-def counted_from_messages(table) -> dict[str, dict[str, int]]:
-    from chalicelib.domain.workflow import ACTIVE
-
-    out = {q: {"open": 0, "claimed": 0, "snoozed": 0, "needs_review": 0} for q in QUEUES}
-    for m in message_items(table):
-        if m["status"] in ACTIVE:
-            out[m["queue"]][m["status"]] += 1
-            out[m["queue"]]["needs_review"] += bool(m["needs_review"])
-    return out
 
 
 def volumes(queue: str) -> dict[str, int]:
