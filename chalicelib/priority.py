@@ -76,6 +76,16 @@ def compute_priority(channel: Channel, queue: str, text: str, recent_from_author
     return Priority(min(score, 100), reasons)
 
 
+def requeued(priority: Priority, queue: str) -> Priority:
+    """The same message's priority had it been triaged into `queue`: only the queue's bonus changes."""
+    was = next((r.split(":", 1)[1] for r in priority.reasons if r.startswith("queue:")), None)
+    reasons = [r for r in priority.reasons if not r.startswith("queue:")]
+    if QUEUE_BONUS.get(queue):
+        reasons.insert(1 if reasons and reasons[0].startswith("channel:") else 0, f"queue:{queue}")
+    score = priority.score - QUEUE_BONUS.get(was or "", 0) + QUEUE_BONUS.get(queue, 0)
+    return Priority(max(0, min(score, 100)), reasons)
+
+
 def _negative(text: str) -> bool:
     if NEGATIVE_CUES.search(text) or "!!!" in text or "！！！" in text:
         return True

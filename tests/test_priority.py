@@ -66,3 +66,15 @@ def test_ingestion_stores_the_priority_and_counts_repeated_contact(api, table):
     # the three are one conversation, whose priority (and reasons) are its most urgent message's
     assert (first["conversation"], first["message_count"]) == (first["id"], 3)
     assert (first["priority"], first["priority_reasons"]) == (third["priority"], third["priority_reasons"])
+
+
+def test_requeued_swaps_only_the_queue_bonus():
+    from chalicelib.priority import Priority, requeued
+
+    before = compute_priority(Channel.COMMENT, "community", "where is my refund?? worst service", 1)
+    after = requeued(before, "customer_service")
+    fresh = compute_priority(Channel.COMMENT, "customer_service", "where is my refund?? worst service", 1)
+    assert after == fresh  # as if it had been triaged there in the first place
+    assert requeued(after, "community") == before
+    assert requeued(Priority(100, ["channel:direct_message", "queue:stance", "urgent:money", "urgent:legal",
+                                   "negative_tone"]), "customer_service").score == 100

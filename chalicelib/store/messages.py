@@ -17,11 +17,12 @@ from botocore.exceptions import ClientError
 
 from ..classifier import Triage
 from ..domain import second_opinion
+from ..domain.conversations import IN_CONVERSATION
 from ..domain.errors import ConcurrentChange
 from ..domain.workflow import ACTIVE, OPEN, REMOVED
 from ..models import without_none
 from ..models import Message as Inbound
-from ..priority import Priority
+from ..priority import Priority, requeued
 from . import counters, dynamo
 from .entities import (
     CORRECTIONS_LIMIT,
@@ -305,6 +306,13 @@ def apply_second_opinion(stored: StoredMessage, triage: Triage, now: datetime) -
     entry = history_entry("second_opinion", now, second_opinion.ACTOR, queue=queue, category=new_category,
                           model_version=triage.model_version, confidence=round(triage.confidence, 4))
     attributes: dict[str, Any] = {"triage": document}
+    # the priority's queue bonus follows the category where it is the message's own: a member, or a conversation of
+    # one (a longer conversation's priority is its most urgent message's, which this one may not be)
+    own = stored.status == IN_CONVERSATION or (stored.message_count or 1) <= 1
+    if own and new_category != old_category:
+        priority = requeued(Priority(stored.priority, list(stored.priority_reasons)), new_category)
+        attributes |= {"priority": priority.score, "priority_reasons": priority.reasons}
+        stored = replace(stored, priority=priority.score)  # the queue order follows it
     for kept in ("lease_expires_at", "snoozed_until"):  # same state: the claim or snooze stays as it is
         if getattr(stored, kept):
             attributes[kept] = getattr(stored, kept)

@@ -61,6 +61,8 @@ def test_an_open_message_moves_to_the_second_opinions_queue_with_its_counts(tabl
     assert stored.triage["category"] == "customer_service" and stored.triage["model_version"] == SECOND
     assert stored.triage["first_opinion"] == {"category": "stance", "confidence": 0.8,
                                               "model_version": "triage-test", "needs_review": True}
+    # AND its priority carries the new queue's bonus (the seeded priority had none: a hand-set 30)
+    assert (stored.priority, stored.priority_reasons) == (40, ["queue:customer_service", "seeded"])
     entry = stored.history[-1]
     assert (entry["event"], entry["actor"], entry["details"]["queue"]) == ("second_opinion", "model:second-opinion",
                                                                            "customer_service")
@@ -143,3 +145,18 @@ def test_a_message_changed_meanwhile_is_a_conflict_not_a_silent_write(table):
     with pytest.raises(ConcurrentChange):
         messages.apply_second_opinion(stale, verdict("customer_service"), NOW)
     assert messages.get_message(mid).triage["category"] == "stance"
+
+
+def test_a_conversation_of_one_moved_out_of_community_gains_the_queue_bonus_and_its_place(table):
+    from chalicelib.store import messages, queue
+
+    # GIVEN two open customer_service messages and one the webhook model put in community, all priority 30
+    seed_message("cs1", "customer_service", received_at=NOW - timedelta(minutes=2), priority=30)
+    mid = seed_message("m5", "community", received_at=NOW, priority=30)
+    # WHEN the second opinion says customer_service
+    apply(mid, verdict("customer_service"))
+    # THEN its priority gains the queue's bonus and it is claimed first (40 > 30)
+    stored = messages.get_message(mid)
+    assert stored.priority == 40 and "queue:customer_service" in stored.priority_reasons
+    [first] = queue.claim("customer_service", Actor("agent:Cy"), 1, 600, NOW)
+    assert first.id == mid
