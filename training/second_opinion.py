@@ -168,6 +168,22 @@ words (a sarcastic remark, a follow-up) that it calls community. Most of what it
 (a few words of contempt, no issue named) that it calls community. The 19 Japanese messages of dev_real are all
 fan chatter; how it does on Japanese service and controversy threads is measured only by the maintainers' set.
 
+## Failure modes (as deployed, read by hand on dev_real's errors; kinds of message, largest first)
+
+- **Commenters arguing with each other about an issue** (what DEI is, who it helps, hiring and race, a boycott of
+  another country's goods, a local election) go to `stance`, often above 0.9: the issue's words without the brand's
+  conduct; a reply on Facebook carries no sign that it answers another commenter. 21 of 171 community messages.
+- **Service complaints with no service words** (a joke about what was in the food, "a mess" at a store, sarcasm at
+  an airline, a photo of a product that is not as sold, a question about an office's location) go to `community`.
+  20 of 143.
+- **Bare stance reactions** (a few words of contempt or support, a call to fight, a slogan hashtag, an
+  authoritarianism reference) go to `community`: with no issue named, only the brand's post would tell. 16 of 105.
+- **Fan talk that mentions a flight, a product launch or a fundraiser** goes to `customer_service`. 9 of 171.
+- **Service complaints framed as values** (disability access, a supervisor's rudeness, fees that feel unfair) go to
+  `stance`. 5 of 143.
+- Thread context (the parent comment, the brand's post) would decide most of the first and third kinds; the
+  stored message has its parent's id but not the brand's post text.
+
 ## Alternatives measured
 
 {ALTERNATIVES}
