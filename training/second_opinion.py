@@ -173,7 +173,7 @@ fan chatter; how it does on Japanese service and controversy threads is measured
 - **Commenters arguing with each other about an issue** (what DEI is, who it helps, hiring and race, a boycott of
   another country's goods, a local election) go to `stance`, often above 0.9: the issue's words without the brand's
   conduct; a reply on Facebook carries no sign that it answers another commenter. 21 of 171 community messages.
-- **Service complaints with no service words** (a joke about what was in the food, "a mess" at a store, sarcasm at
+- **Service complaints with no service words** (a joke about what was in the food, a store described as chaotic, sarcasm at
   an airline, a photo of a product that is not as sold, a question about an office's location) go to `community`.
   20 of 143.
 - **Bare stance reactions** (a few words of contempt or support, a call to fight, a slogan hashtag, an
