@@ -44,13 +44,17 @@ class LocalSecondOpinion:
         while not self._stop.wait(POLL_SECONDS):
             try:
                 page = self.streams.get_records(ShardIterator=self._iterator, Limit=1000)
-                self._iterator = page["NextShardIterator"]
-                for record in page["Records"]:
+            except Exception:  # a local convenience: keep serving the API whatever happens here
+                log.exception("local second opinion cannot read the stream; it tries again")
+                continue
+            self._iterator = page["NextShardIterator"]
+            for record in page["Records"]:
+                try:
                     for event in derive.from_record(record):
                         if event.type == "message.triaged" and event.data.trigger in TRIGGERS:
                             rescore(event.message_id, datetime.now(timezone.utc))
-            except Exception:  # a local convenience: keep serving the API whatever happens here
-                log.exception("local second opinion failed; messages keep the webhook model's verdict")
+                except Exception:  # one message keeps the webhook model's verdict; the others are still scored
+                    log.exception("local second opinion failed on a record")
 
 
 def start_for_local_run(endpoint_url: str, table: str) -> LocalSecondOpinion | None:

@@ -44,22 +44,21 @@ class SecondOpinionModel:
             self._embed = embed
         return self._embed(text)
 
-    def probabilities(self, text: str, embedding: Sequence[float] | None = None) -> list[float]:
+    def _head_logits(self, text: str, embedding: Sequence[float] | None) -> list[float]:
+        """What the embedding adds to each label's TF-IDF score."""
         vector = self._embedding(text) if embedding is None else embedding
         if len(vector) != len(self._weights[0]):
             raise ValueError(f"embedding of {len(vector)} dimensions, the head expects {len(self._weights[0])}")
-        logits = self.sparse.logits(text)
-        return softmax([z + self._scale * sum(w * x for w, x in zip(row, vector))
-                        for z, row in zip(logits, self._weights)])
+        return [self._scale * sum(w * x for w, x in zip(row, vector)) for row in self._weights]
+
+    def probabilities(self, text: str, embedding: Sequence[float] | None = None) -> list[float]:
+        return softmax([z + a for z, a in zip(self.sparse.logits(text), self._head_logits(text, embedding))])
 
     def classify(self, text: str, review_threshold: float | None = None,
                  embedding: Sequence[float] | None = None) -> Triage:
-        probs = self.probabilities(text, embedding)
-        best = max(range(len(probs)), key=probs.__getitem__)
         threshold = self.review_threshold if review_threshold is None else review_threshold
-        return Triage(category=self.labels[best], confidence=probs[best], scores=dict(zip(self.labels, probs)),
-                      top_terms=self.sparse.deciding_terms(text, self.labels[best]), model_version=self.version,
-                      needs_review=probs[best] < threshold or not text.strip())
+        return self.sparse.classify(text, threshold, added_logits=self._head_logits(text, embedding),
+                                    version=self.version)
 
 
 _model: SecondOpinionModel | None = None

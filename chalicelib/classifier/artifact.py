@@ -27,6 +27,7 @@ import json
 import struct
 import sys
 import zlib
+
 TYPE_CHECKING = False  # importing typing costs a cold start several milliseconds
 if TYPE_CHECKING:
     from typing import Any

@@ -14,9 +14,11 @@ import math
 import mmap
 import os
 from collections import namedtuple
+
 TYPE_CHECKING = False  # importing typing costs a cold start several milliseconds
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Sequence
 
 from .artifact import MAGIC, Container, bucket_of, read_artifact, unpack_artifact
 from .features import NOT_FROM_TEXT, analyze
@@ -124,27 +126,23 @@ class TriageModel:
         norm = math.sqrt(squares)
         return [b + (z / norm if norm else 0.0) for b, z in zip(self.intercept, sums)], norm
 
-    def _scores(self, values: dict[int, float]) -> tuple[list[float], float]:
-        logits, norm = self._logits(values)
-        return softmax(logits), norm
-
     def logits(self, text: str) -> list[float]:
         """Unnormalized label scores in `labels` order (a model that adds other features adds to these)."""
         return self._logits(self._features(text))[0]
 
-    def deciding_terms(self, text: str, label: str) -> list[TermWeight]:
-        """The terms of `text` that pushed `label` above the others."""
-        values = self._features(text)
-        norm = math.sqrt(sum(v * v for v in values.values()))
-        return self._deciding_terms(values, norm, self.labels.index(label))
-
     def probabilities(self, text: str) -> list[float]:
         """Class probabilities in `labels` order (what scikit-learn's predict_proba gives)."""
-        return self._scores(self._features(text))[0]
+        return softmax(self.logits(text))
 
-    def classify(self, text: str, review_threshold: float | None = None) -> Triage:
+    def classify(self, text: str, review_threshold: float | None = None, *,
+                 added_logits: Sequence[float] | None = None, version: str | None = None) -> Triage:
+        """The verdict; a model that adds other features to these (second_opinion/) passes their `added_logits`
+        per label and its own `version`."""
         values = self._features(text)
-        probs, norm = self._scores(values)
+        logits, norm = self._logits(values)
+        if added_logits is not None:
+            logits = [z + a for z, a in zip(logits, added_logits)]
+        probs = softmax(logits)
         best = max(range(len(probs)), key=probs.__getitem__)
         threshold = self.review_threshold if review_threshold is None else review_threshold
         return Triage(
@@ -152,7 +150,7 @@ class TriageModel:
             confidence=probs[best],
             scores=dict(zip(self.labels, probs)),
             top_terms=self._deciding_terms(values, norm, best),
-            model_version=self.version,
+            model_version=version or self.version,
             # nothing the model knows: the prior decided, so a person should look
             needs_review=probs[best] < threshold or not values,
         )

@@ -324,8 +324,9 @@ def apply_second_opinion(stored: StoredMessage, triage: Triage, now: datetime) -
                                        {"classified": -1, "needs_review": -int(old_review)}),
               counters.accuracy_update(new_category, day, triage.model_version, shard,
                                        {"classified": 1, "needs_review": int(new_review)})]
-    # a member's review flag is its own; the queue's needs_review count follows the conversation's item
-    flagged = new_review if stored.status in ACTIVE else stored.needs_review
+    # a member's or a conversation of one's review flag is this verdict's; a longer conversation's may come from
+    # another of its messages, so the second opinion may raise it, not clear it
+    flagged = new_review if own else stored.needs_review or new_review
     operations = transition(stored, stored.status, entry, queue=queue, attributes=attributes, needs_review=flagged,
                             extra=extra)
     if not run_guarded(operations):

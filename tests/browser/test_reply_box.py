@@ -176,6 +176,8 @@ def test_one_key_per_reply_attempt_until_accepted_and_the_window_shown(page, fak
     # WHEN she types, refreshes (the draft survives), and double clicks Send
     page.find("#reply-text").send_keys("Your parcel left our warehouse today.")
     page.driver.refresh()
+    page.text_in("#reply-window", "The reply window is open until")  # the conversation is drawn again, then clicked
+    page.text_in(".thread", "Hello? Still waiting.")
     box = page.find("#reply-text")
     assert box.get_attribute("value") == "Your parcel left our warehouse today."
     ActionChains(page.driver).double_click(page.find("#send-reply")).perform()

@@ -128,8 +128,9 @@ def test_a_member_is_corrected_without_moving_its_conversation(table):
     conversations.save_inbound(dm("d2", "customer_service", NOW + timedelta(seconds=1)), NOW + timedelta(seconds=1))
     member = messages.get_message("messenger:d2")
     assert member.status == "in_conversation"
-    apply(member.id, verdict("stance"))
-    assert messages.get_message("messenger:d2").triage["category"] == "stance"
+    apply(member.id, verdict("stance", needs_review=True))
+    member = messages.get_message("messenger:d2")
+    assert member.triage["category"] == "stance" and member.needs_review  # its own flag, outside the queue counts
     assert messages.get_message("messenger:d1").queue == "customer_service"
     assert {q: counters.queue_counts(q) for q in QUEUES} == counted_from_messages(table)
     assert volumes("stance")["messages"] == 1 and volumes("customer_service")["messages"] == 1
@@ -160,3 +161,21 @@ def test_a_conversation_of_one_moved_out_of_community_gains_the_queue_bonus_and_
     assert stored.priority == 40 and "queue:customer_service" in stored.priority_reasons
     [first] = queue.claim("customer_service", Actor("agent:Cy"), 1, 600, NOW)
     assert first.id == mid
+
+
+def test_a_longer_conversations_review_flag_is_raised_never_cleared(table):
+    from chalicelib.store import conversations, counters, messages
+
+    def dm(native, at, needs_review):
+        item = triaged(native, "customer_service", received_at=at, platform="messenger", author="cust2",
+                       channel="direct_message", needs_review=needs_review)
+        return replace(item, message=replace(item.message, account="page1", conversation_id="messenger:page1:cust2"))
+
+    # GIVEN a conversation whose second message was flagged (so the conversation is)
+    conversations.save_inbound(dm("e1", NOW, False), NOW)
+    conversations.save_inbound(dm("e2", NOW + timedelta(seconds=1), True), NOW + timedelta(seconds=1))
+    assert messages.get_message("messenger:e1").needs_review
+    # WHEN the second opinion is sure of the first message THEN the conversation stays flagged for its other message
+    apply("messenger:e1", verdict("customer_service", needs_review=False))
+    assert messages.get_message("messenger:e1").needs_review
+    assert {q: counters.queue_counts(q) for q in QUEUES} == counted_from_messages(table)
