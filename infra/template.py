@@ -36,13 +36,14 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
 - The second opinion (second_opinion/, README "The second-opinion function"): `SecondOpinion`, a function of its
   own, packaged on its own (infra/second_opinion_package.py writes second-opinion.zip beside deployment.zip;
   CodeUri is relative to sam.json, as Chalice's ./deployment.zip, so `aws cloudformation package` uploads it),
-  at 1769 MB (one full vCPU), no SnapStart (EventBridge invokes it asynchronously: nobody waits on its cold
-  start). `SecondOpinionRule` sends it the bus's `message.triaged` events of new and edited messages only (its
-  own verdict's event, trigger `second_opinion`, does not come back to it), with retries and the dead-letter
-  queue; what still fails after Lambda's own retries of the asynchronous invocation goes to the dead-letter
-  queue too (the function's DeadLetterQueue: the message is the event itself, which the redrive puts back on
-  the bus). Its role `SecondOpinionRole` (defined here: the function is not Chalice's) may read and update the
-  table's items, send to the dead-letter queue and write its log group, nothing else.
+  at 1769 MB (one full vCPU), no SnapStart (nobody waits on its cold start). `SecondOpinionRule` puts the bus's
+  `message.triaged` events of new and edited messages (its own verdict's event, trigger `second_opinion`, does
+  not come back to it) in `SecondOpinionQueue`; Lambda polls that queue in batches of 10 with at most
+  `SecondOpinionMaxConcurrency` invocations at once (partial batch responses), so a crisis waits in the queue
+  instead of taking the concurrency the API's webhooks need. A message that keeps failing moves to the
+  dead-letter queue after 5 receives (the message is the event itself, which the redrive puts back on the bus).
+  Its role `SecondOpinionRole` (defined here: the function is not Chalice's) may read and update the table's
+  items, poll its queue and write its log group, nothing else.
 
 The function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
 copies verbatim into the role it generates (`ApiHandlerRole`). The event functions have their own roles and
@@ -100,10 +101,12 @@ SPIKE_TOPIC, SPIKE_RULE, SPIKE_TOPIC_POLICY = "SpikeAlertsTopic", "SpikeAlertsRu
 DESK_QUEUES_POLICY, DLQ_POLICY = "DeskQueuesPolicy", "EventsDeadLetterQueuePolicy"
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
 
-# the second opinion (second_opinion/): not a Chalice function, so its role and permission are defined here
+# the second opinion (second_opinion/): not a Chalice function, so its role and queue are defined here
 SECOND_OPINION = "SecondOpinion"
 SECOND_OPINION_ROLE, SECOND_OPINION_RULE = "SecondOpinionRole", "SecondOpinionRule"
-SECOND_OPINION_PERMISSION = "SecondOpinionInvokePermission"
+SECOND_OPINION_QUEUE, SECOND_OPINION_QUEUE_POLICY = "SecondOpinionQueue", "SecondOpinionQueuePolicy"
+SECOND_OPINION_QUEUE_EVENT = "FromQueue"  # its SAM event; SAM names the event source mapping SecondOpinionFromQueue
+SECOND_OPINION_CONCURRENCY_PARAMETER = "SecondOpinionMaxConcurrency"
 SECOND_OPINION_HANDLER = "second_opinion.handler.handler"
 SECOND_OPINION_RUNTIME = f"python{RUNTIME[0]}.{RUNTIME[1]}"  # the API's runtime (infra/deploy.py packages both)
 # Lambda gives a function CPU in proportion to its memory, one full vCPU at 1769 MB. The sentence encoder is
@@ -114,11 +117,17 @@ SECOND_OPINION_MEMORY_MB = 1769
 SECOND_OPINION_TIMEOUT = 30
 # the `message.triaged` triggers it re-scores; never its own ("second_opinion"), so its verdict does not loop
 SECOND_OPINION_TRIGGERS = ("new", "edit")
-# Lambda's retries of an asynchronous invocation that failed (a ConcurrentChange three times in a row), its
-# defaults made explicit; then the event goes to the dead-letter queue
-SECOND_OPINION_ASYNC_RETRIES = 2
-SECOND_OPINION_MAX_EVENT_AGE = 6 * 3600
+# Its queue: Lambda polls it with at most this many concurrent invocations (the parameter's default; SQS's
+# minimum is 2), so a crisis queues here instead of taking the concurrency the webhooks need. Without the queue,
+# EventBridge's asynchronous invocations would scale the function up to the account's limit.
+SECOND_OPINION_MAX_CONCURRENCY = 5
+SECOND_OPINION_BATCH_SIZE = 10
+# AWS's advice for a queue Lambda polls: a visibility timeout of six times the function's timeout
+SECOND_OPINION_VISIBILITY_TIMEOUT = 6 * SECOND_OPINION_TIMEOUT
+# receives before a message moves to the dead-letter queue (the handler has already tried three times in each)
+SECOND_OPINION_MAX_RECEIVES = 5
 SECOND_OPINION_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # get_message; the guarded update
+SECOND_OPINION_QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")  # Lambda's poller
 
 API = "RestAPI"  # what `chalice package` calls the REST API (AWS::Serverless::Api)
 API_PERMISSION = "APIHandlerInvokePermission"
@@ -278,6 +287,10 @@ def _resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
         "Parameters": {
             BUS_NAME_PARAMETER: {"Type": "String", "Default": "",
                                  "Description": "The stage's EventBridge bus name (empty: <stack name>-events)"},
+            SECOND_OPINION_CONCURRENCY_PARAMETER: {
+                "Type": "Number", "Default": SECOND_OPINION_MAX_CONCURRENCY, "MinValue": 2, "MaxValue": 1000,
+                "Description": "The most second-opinion invocations at once (each scores ~30 messages a second); "
+                               "a burst above it waits in SecondOpinionQueue"},
         },
         "Conditions": {DEFAULT_BUS_NAME: {"Fn::Equals": [{"Ref": BUS_NAME_PARAMETER}, ""]}},
         "Resources": {
@@ -297,6 +310,7 @@ def _resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
             "EventsDeadLetterQueueUrl": {"Value": {"Ref": DLQ}},
             "SpikeAlertsTopicArn": {"Value": {"Ref": SPIKE_TOPIC}},
             "SecondOpinionFunctionName": {"Value": {"Ref": SECOND_OPINION}},
+            "SecondOpinionQueueUrl": {"Value": {"Ref": SECOND_OPINION_QUEUE}},
             **{f"{camel(q)}DeskQueueUrl": {"Value": {"Ref": desk_queue(q)}} for q in QUEUES},
         },
     }
@@ -416,9 +430,12 @@ def second_opinion_environment() -> dict[str, Any]:
     return {**shared, "TABLE_NAME": {"Ref": TABLE}, "LOG_LEVEL": "INFO", "OMP_NUM_THREADS": "1"}
 
 
+def second_opinion_queue_arn() -> dict[str, Any]:
+    return {"Fn::GetAtt": [SECOND_OPINION_QUEUE, "Arn"]}
+
+
 def second_opinion_resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
-    """The second-opinion function, its role, its log group, and the rule (and permission) that invokes it."""
-    function_arn = {"Fn::GetAtt": [SECOND_OPINION, "Arn"]}
+    """The second-opinion function, its role, its log group, its queue, and the rule that fills the queue."""
     return {
         SECOND_OPINION: {"Type": "AWS::Serverless::Function", "Properties": {
             "CodeUri": f"./{SECOND_OPINION_ZIP}",
@@ -430,9 +447,12 @@ def second_opinion_resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str,
             "Role": {"Fn::GetAtt": [SECOND_OPINION_ROLE, "Arn"]},
             "Environment": {"Variables": second_opinion_environment()},
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": log_group(SECOND_OPINION)}},
-            "EventInvokeConfig": {"MaximumRetryAttempts": SECOND_OPINION_ASYNC_RETRIES,
-                                  "MaximumEventAgeInSeconds": SECOND_OPINION_MAX_EVENT_AGE},
-            "DeadLetterQueue": {"Type": "SQS", "TargetArn": dlq_arn()},
+            "Events": {SECOND_OPINION_QUEUE_EVENT: {"Type": "SQS", "Properties": {
+                "Queue": second_opinion_queue_arn(),
+                "BatchSize": SECOND_OPINION_BATCH_SIZE,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "ScalingConfig": {"MaximumConcurrency": {"Ref": SECOND_OPINION_CONCURRENCY_PARAMETER}},
+            }}},
         }},
         SECOND_OPINION_ROLE: {"Type": "AWS::IAM::Role", "Properties": {
             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
@@ -440,17 +460,22 @@ def second_opinion_resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str,
             "Policies": [{"PolicyName": f"{SECOND_OPINION_ROLE}Policy", "PolicyDocument": second_opinion_policy()}],
         }},
         log_group(SECOND_OPINION): _log_group(SECOND_OPINION),
+        SECOND_OPINION_QUEUE: {"Type": "AWS::SQS::Queue", "Properties": {
+            "SqsManagedSseEnabled": True,
+            "VisibilityTimeout": SECOND_OPINION_VISIBILITY_TIMEOUT,
+            "RedrivePolicy": {"deadLetterTargetArn": dlq_arn(), "maxReceiveCount": SECOND_OPINION_MAX_RECEIVES},
+        }},
+        SECOND_OPINION_QUEUE_POLICY: {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": SECOND_OPINION_QUEUE}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                _allow_rules("SecondOpinionRuleSends", "sqs:SendMessage", second_opinion_queue_arn(),
+                             [SECOND_OPINION_RULE])]},
+        }},
         SECOND_OPINION_RULE: {"Type": "AWS::Events::Rule", "Properties": {
-            "Description": "message.triaged of new and edited messages to the second-opinion function",
+            "Description": "message.triaged of new and edited messages to the second opinion's queue",
             "EventBusName": {"Ref": BUS},
             "EventPattern": second_opinion_pattern(),
-            "Targets": [_target("second-opinion", function_arn)],
-        }},
-        SECOND_OPINION_PERMISSION: {"Type": "AWS::Lambda::Permission", "Properties": {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": function_arn,
-            "Principal": "events.amazonaws.com",
-            "SourceArn": {"Fn::GetAtt": [SECOND_OPINION_RULE, "Arn"]},
+            "Targets": [_target("second-opinion", second_opinion_queue_arn())],
         }},
     }
 
@@ -541,13 +566,15 @@ def spikes_policy() -> dict[str, Any]:
 def second_opinion_policy() -> dict[str, Any]:
     """The second opinion's role: read a message and update it with its counters (single UpdateItem or a
     TransactWriteItems of Updates: authorized as dynamodb:UpdateItem), on the table only: no index, no Query, no
-    Scan, no Put or Delete; Lambda sends what still fails to the dead-letter queue under this role."""
+    Scan, no Put or Delete; Lambda polls its queue under this role (SQS itself moves what keeps failing to the
+    dead-letter queue)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "TableItems", "Effect": "Allow", "Action": list(SECOND_OPINION_TABLE_ACTIONS),
              "Resource": [table_arn()]},
-            {"Sid": "DeadLetterQueue", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq_arn()]},
+            {"Sid": "OwnQueue", "Effect": "Allow", "Action": list(SECOND_OPINION_QUEUE_ACTIONS),
+             "Resource": [second_opinion_queue_arn()]},
             _own_logs(SECOND_OPINION),
         ],
     }

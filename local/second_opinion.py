@@ -1,6 +1,6 @@
 """`make run`'s stand-in for the deployed second opinion (the table's stream -> PublishEvents -> the EventBridge
-rule -> the SecondOpinion function): a thread that reads the embedded table's stream and re-scores each new or
-edited message, as the function does, a second or so after it is stored."""
+rule -> its SQS queue -> the SecondOpinion function): a thread that reads the embedded table's stream and
+re-scores each new or edited message, as the function does, a second or so after it is stored."""
 
 from __future__ import annotations
 

@@ -100,6 +100,47 @@ class Consumer:
                 {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)])
 
 
+class QueuePoller:
+    """An SQS queue as Lambda's event source mapping polls it: up to 10 messages at a time, handed to the function
+    as Lambda's SQS event; the records it reports (`batchItemFailures`), or the whole batch when it raises, stay in
+    the queue and come back on a later poll (visibility timeout 0: at once), each receive counted, so the queue's
+    redrive policy moves what keeps failing to its dead-letter queue."""
+
+    def __init__(self, url: str, region: str = "us-east-1"):
+        self.sqs = boto3.client("sqs", region_name=region)
+        self.url, self.region = url, region
+        self.arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def record(self, message: dict[str, Any]) -> dict[str, Any]:
+        """One received message as a record of Lambda's SQS event."""
+        return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
+                "attributes": message.get("Attributes", {}), "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": self.arn,
+                "awsRegion": self.region}
+
+    def poll(self, handler, batch_size: int = 10) -> dict[str, Any] | None:
+        """One batch through `handler`; its answer (None: the queue was empty; {"raised": ...}: it raised)."""
+        messages = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=batch_size, VisibilityTimeout=0,
+                                            AttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return None
+        try:
+            answer = handler({"Records": [self.record(m) for m in messages]})
+        except Exception as exc:  # Lambda: the invocation failed, every record comes back
+            return {"raised": exc}
+        failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=self.url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)])
+        return answer
+
+    def depth(self) -> int:
+        attributes = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
+
 def dead_letter_queue(name: str = "social-triage-events-dlq", region: str = "us-east-1") -> str:
     return boto3.client("sqs", region_name=region).create_queue(QueueName=name)["QueueUrl"]
 

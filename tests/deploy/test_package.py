@@ -278,9 +278,11 @@ def test_policy_is_least_privilege(packaged):
             assert documents == role_policies(p.template), function
         granted = {a for d in documents for s in statements(d) for a in s["Action"]}
         if function != infra.PUBLISHER:  # only the publisher reads the stream, puts events, sends to the queue
-            # (and the second opinion's failed invocations go to the queue: Lambda sends them under its role)
-            services = ("events",) if function == infra.SECOND_OPINION else ("events", "sqs")
-            assert not {a for a in granted if a.split(":")[0] in services}, function
+            # (and the second opinion polls its own queue: Lambda receives and deletes under its role)
+            assert not {a for a in granted if a.split(":")[0] == "events"}, function
+            sqs = {a for a in granted if a.split(":")[0] == "sqs"}
+            assert sqs == (set(infra.SECOND_OPINION_QUEUE_ACTIONS) if function == infra.SECOND_OPINION else set()), \
+                function
             assert not set(infra.STREAM_ACTIONS) & granted, function
         for statement in (s for d in documents for s in statements(d)):
             assert statement["Effect"] == "Allow"
@@ -303,7 +305,9 @@ def test_policy_is_least_privilege(packaged):
             if "events" in services:
                 assert statement["Action"] == ["events:PutEvents"]
                 assert statement["Resource"] == [{"Fn::GetAtt": [infra.BUS, "Arn"]}]  # the one bus
-            if "sqs" in services:
+            if "sqs" in services and function == infra.SECOND_OPINION:  # it polls its own queue, sends nothing
+                assert statement["Resource"] == [{"Fn::GetAtt": [infra.SECOND_OPINION_QUEUE, "Arn"]}]
+            elif "sqs" in services:
                 assert statement["Action"] == ["sqs:SendMessage"]
                 assert statement["Resource"] == [{"Fn::GetAtt": [infra.DLQ, "Arn"]}]
             if "logs" in services:  # its own log group; the API's and the sweep's share one role policy
@@ -455,11 +459,16 @@ def test_cfn_lint(packaged):
         assert not matches, f"{stage}:\n" + "\n".join(str(m) for m in matches)
         # the plain CloudFormation resources again without the SAM transform, so the roles' actions are checked
         # against IAM's list (W3037) and the event resources against their own schemas
-        plain = {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": p.template["Parameters"],
-                 "Conditions": p.template["Conditions"],
-                 "Resources": without_serverless_references({k: v for k, v in p.template["Resources"].items()
-                               if not v["Type"].startswith("AWS::Serverless::") and k != "APIHandlerInvokePermission"},
-                                                            set(resources_of(p.template, "AWS::Serverless::Function")))}
+        plain_resources = without_serverless_references(
+            {k: v for k, v in p.template["Resources"].items()
+             if not v["Type"].startswith("AWS::Serverless::") and k != "APIHandlerInvokePermission"},
+            set(resources_of(p.template, "AWS::Serverless::Function")))
+        used = json.dumps([plain_resources, p.template["Conditions"]])
+        plain = {"AWSTemplateFormatVersion": "2010-09-09", "Conditions": p.template["Conditions"],
+                 # the parameters the plain resources still use (a function's own, such as its queue's
+                 # concurrency, left with it)
+                 "Parameters": {k: v for k, v in p.template["Parameters"].items() if f'"Ref": "{k}"' in used},
+                 "Resources": plain_resources}
         matches = lint(json.dumps(plain), regions=["us-east-1"])
         assert not matches, f"{stage} (IAM):\n" + "\n".join(str(m) for m in matches)
 
@@ -542,10 +551,19 @@ def test_the_sam_transform_publishes_a_snapstart_version_behind_the_alias_the_ap
         assert f"${{{infra.FUNCTION_ALIAS}}}" in infra.ALIAS_INVOCATION_URI
         assert resources[infra.API_PERMISSION]["Properties"]["FunctionName"] == {"Ref": infra.FUNCTION_ALIAS}
         # AND the table's stream feeds the publisher's alias (the snapshot), with the mapping's settings kept
-        (mapping,) = resources_of({"Resources": resources}, "AWS::Lambda::EventSourceMapping").values()
+        mappings = resources_of({"Resources": resources}, "AWS::Lambda::EventSourceMapping")
+        assert set(mappings) == {f"{infra.PUBLISHER}{infra.STREAM_EVENT}",
+                                 f"{infra.SECOND_OPINION}{infra.SECOND_OPINION_QUEUE_EVENT}"}
+        mapping = mappings[f"{infra.PUBLISHER}{infra.STREAM_EVENT}"]
         assert mapping["Properties"]["FunctionName"] == {"Ref": f"{infra.PUBLISHER}Alias{infra.ALIAS}"}
         assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [infra.TABLE, "StreamArn"]}
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        # AND the second opinion's queue feeds the function itself (no SnapStart), at most N at once
+        mapping = mappings[f"{infra.SECOND_OPINION}{infra.SECOND_OPINION_QUEUE_EVENT}"]["Properties"]
+        assert mapping["FunctionName"] == {"Ref": infra.SECOND_OPINION}
+        assert mapping["EventSourceArn"] == {"Fn::GetAtt": [infra.SECOND_OPINION_QUEUE, "Arn"]}
+        assert mapping["ScalingConfig"] == {"MaximumConcurrency": {"Ref": infra.SECOND_OPINION_CONCURRENCY_PARAMETER}}
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_cfn_lint_passes_on_the_sam_translation(packaged):

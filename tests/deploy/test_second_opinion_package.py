@@ -1,5 +1,5 @@
 """The second-opinion function's deployment: its own package (infra/second_opinion_package.py) and its part of the
-template (infra/template.py: the function, its role, the rule that invokes it).
+template (infra/template.py: the function, its role, its queue and the rule that fills it).
 
 The template tests are fast. The package tests build second-opinion.zip once for the module with the Python 3.12+
 packaging venv (PyPI on the first run, pip's cache after; ~15 s) and run it as Lambda would: a fresh `-I -S -B`
@@ -70,23 +70,51 @@ def test_the_rule_sends_only_new_and_edited_messages_triaged_events():
     assert not pattern.matches_event(bridge_event("new", source="someone-else"))
 
 
-def test_the_rule_targets_the_function_with_retries_and_the_dead_letter_queue():
+def test_the_rule_fills_the_functions_queue_with_retries_and_the_dead_letter_queue():
     document = resources()
+    queue_arn = {"Fn::GetAtt": [infra.SECOND_OPINION_QUEUE, "Arn"]}
     (target,) = document[infra.SECOND_OPINION_RULE]["Properties"]["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [infra.SECOND_OPINION, "Arn"]}
+    assert target["Arn"] == queue_arn
     assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [infra.DLQ, "Arn"]}}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
-    permission = document[infra.SECOND_OPINION_PERMISSION]["Properties"]
-    assert permission["Principal"] == "events.amazonaws.com"
-    assert permission["FunctionName"] == {"Fn::GetAtt": [infra.SECOND_OPINION, "Arn"]}
-    assert permission["SourceArn"] == {"Fn::GetAtt": [infra.SECOND_OPINION_RULE, "Arn"]}  # only this rule invokes it
-    # the queue lets the rule send it what it could not deliver
+    # only this rule may send to the queue
+    (statement,) = document[infra.SECOND_OPINION_QUEUE_POLICY]["Properties"]["PolicyDocument"]["Statement"]
+    assert document[infra.SECOND_OPINION_QUEUE_POLICY]["Properties"]["Queues"] == [{"Ref": infra.SECOND_OPINION_QUEUE}]
+    assert statement["Action"] == "sqs:SendMessage" and statement["Resource"] == queue_arn
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [{"Fn::GetAtt": [infra.SECOND_OPINION_RULE, "Arn"]}]
+    # the dead-letter queue lets the rule send it what it could not deliver
     (statement,) = document[infra.DLQ_POLICY]["Properties"]["PolicyDocument"]["Statement"]
     assert {"Fn::GetAtt": [infra.SECOND_OPINION_RULE, "Arn"]} in statement["Condition"]["ArnEquals"]["aws:SourceArn"]
-    # AND what fails after Lambda's retries of the asynchronous invocation goes there too, as the event itself
+    # nothing invokes the function but its queue's event source mapping
+    assert not [r for r in document.values() if r.get("Type") == "AWS::Lambda::Permission"
+                and r["Properties"]["FunctionName"] == {"Fn::GetAtt": [infra.SECOND_OPINION, "Arn"]}]
+
+
+def test_the_queue_caps_the_functions_concurrency_and_parks_what_keeps_failing():
+    """A crisis waits in the queue: at most SecondOpinionMaxConcurrency invocations, never the account's limit."""
+    template = infra.resources()
+    document = template["Resources"]
     function = document[infra.SECOND_OPINION]["Properties"]
-    assert function["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": [infra.DLQ, "Arn"]}}
-    assert function["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+    assert "EventInvokeConfig" not in function and "DeadLetterQueue" not in function  # not invoked asynchronously
+    (source,) = function["Events"].values()
+    assert source["Type"] == "SQS"
+    props = source["Properties"]
+    assert props["Queue"] == {"Fn::GetAtt": [infra.SECOND_OPINION_QUEUE, "Arn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]  # the handler names the records to retry
+    assert 1 <= props["BatchSize"] <= 10 and "MaximumBatchingWindowInSeconds" not in props  # no wait to fill a batch
+    parameter = infra.SECOND_OPINION_CONCURRENCY_PARAMETER
+    assert props["ScalingConfig"] == {"MaximumConcurrency": {"Ref": parameter}}
+    declared = template["Parameters"][parameter]
+    assert declared["Type"] == "Number" and declared["MinValue"] == 2  # SQS's own floor
+    assert 2 <= declared["Default"] <= 10  # well under a new account's 1,000 (and its 10 on the smallest)
+    queue = document[infra.SECOND_OPINION_QUEUE]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]  # AWS's advice for a queue Lambda polls
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [infra.DLQ, "Arn"]},
+                                      "maxReceiveCount": infra.SECOND_OPINION_MAX_RECEIVES}
+    assert infra.SECOND_OPINION_MAX_RECEIVES >= 5  # AWS's advice: fewer moves messages a throttle delayed
+    assert template["Outputs"]["SecondOpinionQueueUrl"] == {"Value": {"Ref": infra.SECOND_OPINION_QUEUE}}
 
 
 def test_the_function_runs_the_package_on_one_vcpu_with_the_apps_environment():
@@ -131,9 +159,9 @@ def test_the_role_holds_the_tables_items_and_nothing_more():
         services = {a.split(":")[0] for a in statement["Action"]}
         if services == {"dynamodb"}:  # the table itself: no index, no stream
             assert statement["Resource"] == [{"Fn::GetAtt": [infra.TABLE, "Arn"]}]
-        elif services == {"sqs"}:  # Lambda sends failed invocations to the dead-letter queue under this role
-            assert statement["Action"] == ["sqs:SendMessage"]
-            assert statement["Resource"] == [{"Fn::GetAtt": [infra.DLQ, "Arn"]}]
+        elif services == {"sqs"}:  # Lambda polls the function's queue under this role; it sends nothing
+            assert set(statement["Action"]) == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+            assert statement["Resource"] == [{"Fn::GetAtt": [infra.SECOND_OPINION_QUEUE, "Arn"]}]
         else:
             assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
             assert statement["Resource"] == [{"Fn::GetAtt": [infra.log_group(infra.SECOND_OPINION), "Arn"]}]
@@ -173,11 +201,13 @@ def test_the_role_grants_every_call_the_handler_makes(table):
         indexes.extend([params["IndexName"]] if "IndexName" in params else [])
 
     dynamo.client().meta.events.register("provide-client-params.dynamodb", record)
-    # WHEN their events reach the function (twice: EventBridge delivers at least once)
-    for message_id in (moved, kept, moved):
-        event = {"detail-type": "message.triaged", "source": "social-triage",
-                 "detail": {"message_id": message_id, "data": {"trigger": "new"}}}
-        assert handler(event)["outcome"] in ("updated", "unchanged")
+    # WHEN their events reach the function (one twice: EventBridge and SQS deliver at least once)
+    bodies = [json.dumps({"detail-type": "message.triaged", "source": "social-triage",
+                          "detail": {"message_id": message_id, "data": {"trigger": "new"}}})
+              for message_id in (moved, kept, moved)]
+    batch = {"Records": [{"messageId": str(n), "receiptHandle": str(n), "body": body, "attributes": {},
+                          "messageAttributes": {}, "eventSource": "aws:sqs"} for n, body in enumerate(bodies)]}
+    assert handler(batch) == {"batchItemFailures": []}
     # THEN the role grants every call it made, and none read an index
     granted = {a for s in infra.second_opinion_policy()["Statement"] for a in s["Action"]}
     assert {"dynamodb:GetItem", "dynamodb:UpdateItem"} <= needed  # it read them and updated one (a transaction)
