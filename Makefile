@@ -15,7 +15,7 @@ STACK ?=
 HOST_PYTHON ?= python3
 PACKAGE_PYTHON := $(if $(filter command line environment,$(origin PYTHON)),--python $(PYTHON))
 
-.PHONY: run test train evaluate bench package deploy clean console
+.PHONY: run test train evaluate cross-writer bench package deploy clean console
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ train: $(VENV)/.installed
 
 evaluate: $(VENV)/.installed
 	$(PY) -m training.evaluate --data ../shared/data/dev_real.jsonl
+
+# Leave-one-writer-out: each corpus writer held out in turn (both models); writes models/CROSS_WRITER.md.
+cross-writer: $(VENV)/.installed
+	$(PY) -m training.cross_writer --write
 
 bench: $(VENV)/.installed
 	for script in bench/*.py; do $(PY) $$script || exit 1; done

@@ -322,7 +322,8 @@ Hand-written for this project (`training/data/`), {len(examples)} messages{' inc
 
 Stratified folds scatter each brand's rows over training and test; grouped folds keep every row that names one
 brand (or, naming none, one issue) on one side (`training/groups.py`), which is closer to messages about brands
-the corpus never saw.
+the corpus never saw. Both still share writers between training and test rows: `models/CROSS_WRITER.md`
+(`make cross-writer`) holds each writer out in turn.
 
 {languages}
 
