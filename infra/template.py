@@ -44,6 +44,9 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
   dead-letter queue after 5 receives (the message is the event itself, which the redrive puts back on the bus).
   Its role `SecondOpinionRole` (defined here: the function is not Chalice's) may read and update the table's
   items, poll its queue and write its log group, nothing else.
+- Operations alarms to `OperationsAlertsTopic` (SNS; its policy admits this stack's alarms only): anything in the
+  dead-letter queue (`EventsDeadLetterAlarm`), the second opinion's oldest queued event older than 15 minutes
+  for 10 minutes (`SecondOpinionBacklogAlarm`).
 
 The function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
 copies verbatim into the role it generates (`ApiHandlerRole`). The event functions have their own roles and
@@ -128,6 +131,12 @@ SECOND_OPINION_VISIBILITY_TIMEOUT = 6 * SECOND_OPINION_TIMEOUT
 SECOND_OPINION_MAX_RECEIVES = 5
 SECOND_OPINION_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # get_message; the guarded update
 SECOND_OPINION_QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")  # Lambda's poller
+
+# operations alarms, to their own topic (subscribe the on-call address): the dead-letter queue holds anything
+# (redrive it), and the second opinion's backlog is older than this (raise SecondOpinionMaxConcurrency)
+OPS_TOPIC, OPS_TOPIC_POLICY = "OperationsAlertsTopic", "OperationsAlertsTopicPolicy"
+DLQ_ALARM, BACKLOG_ALARM = "EventsDeadLetterAlarm", "SecondOpinionBacklogAlarm"
+SECOND_OPINION_BACKLOG_SECONDS = 15 * 60
 
 API = "RestAPI"  # what `chalice package` calls the REST API (AWS::Serverless::Api)
 API_PERMISSION = "APIHandlerInvokePermission"
@@ -299,6 +308,7 @@ def _resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
             **functions,
             **event_resources(),
             **second_opinion_resources(runtime),
+            **alarm_resources(),
         },
         "Outputs": {
             "TableName": {"Value": {"Ref": TABLE}},
@@ -311,6 +321,7 @@ def _resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
             "SpikeAlertsTopicArn": {"Value": {"Ref": SPIKE_TOPIC}},
             "SecondOpinionFunctionName": {"Value": {"Ref": SECOND_OPINION}},
             "SecondOpinionQueueUrl": {"Value": {"Ref": SECOND_OPINION_QUEUE}},
+            "OperationsAlertsTopicArn": {"Value": {"Ref": OPS_TOPIC}},
             **{f"{camel(q)}DeskQueueUrl": {"Value": {"Ref": desk_queue(q)}} for q in QUEUES},
         },
     }
@@ -477,6 +488,41 @@ def second_opinion_resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str,
             "EventPattern": second_opinion_pattern(),
             "Targets": [_target("second-opinion", second_opinion_queue_arn())],
         }},
+    }
+
+
+def _alarm(name: str, description: str, queue: str, metric: str, threshold: int, periods: int) -> dict[str, Any]:
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmName": sub(f"${{AWS::StackName}}-{name}"),  # the topic's policy admits the stack's alarms by name
+        "AlarmDescription": description,
+        "Namespace": "AWS/SQS", "MetricName": metric,
+        "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+        "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": periods,
+        "Threshold": threshold, "ComparisonOperator": "GreaterThanThreshold",
+        "TreatMissingData": "notBreaching",  # SQS reports nothing for an idle queue
+        "AlarmActions": [{"Ref": OPS_TOPIC}], "OKActions": [{"Ref": OPS_TOPIC}]}}
+
+
+def alarm_resources() -> dict[str, Any]:
+    """What needs a person: a parked event (run the redrive) and a second-opinion backlog (raise its concurrency)."""
+    return {
+        OPS_TOPIC: {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "social-triage operations"}},
+        OPS_TOPIC_POLICY: {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+            "Topics": [{"Ref": OPS_TOPIC}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Sid": "StackAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish", "Resource": {"Ref": OPS_TOPIC},
+                "Condition": {"ArnLike": {"aws:SourceArn": sub(
+                    "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AWS::StackName}-*")},
+                    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]},
+        }},
+        DLQ_ALARM: _alarm("events-dead-letter", "Events are parked in the dead-letter queue: run "
+                          "`python -m chalicelib.cli events redrive` (README, Events)", DLQ,
+                          "ApproximateNumberOfMessagesVisible", 0, 1),
+        BACKLOG_ALARM: _alarm("second-opinion-backlog", "The second opinion's queue is falling behind: raise the "
+                              "SecondOpinionMaxConcurrency parameter (README, The second-opinion function)",
+                              SECOND_OPINION_QUEUE, "ApproximateAgeOfOldestMessage", SECOND_OPINION_BACKLOG_SECONDS,
+                              2),
     }
 
 

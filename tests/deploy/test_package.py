@@ -648,3 +648,33 @@ def test_the_example_routes_each_queue_to_sqs_and_spikes_to_sns(packaged):
     assert spike["EventPattern"]["detail-type"] == ["spike.detected"]
     assert spike["Targets"][0]["Arn"] == {"Ref": infra.SPIKE_TOPIC}
     assert resources[infra.SPIKE_TOPIC]["Type"] == "AWS::SNS::Topic"
+
+
+def test_operations_alarms_watch_the_dead_letter_queue_and_the_second_opinions_backlog():
+    import fnmatch
+
+    document = infra.resources()["Resources"]
+    topic = {"Ref": infra.OPS_TOPIC}
+    watched = {}
+    for name in (infra.DLQ_ALARM, infra.BACKLOG_ALARM):
+        alarm = document[name]
+        assert alarm["Type"] == "AWS::CloudWatch::Alarm"
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [topic] and props["OKActions"] == [topic]
+        assert props["Namespace"] == "AWS/SQS" and props["TreatMissingData"] == "notBreaching"
+        (dimension,) = props["Dimensions"]
+        queue = dimension["Value"]["Fn::GetAtt"][0]
+        watched[queue] = (props["MetricName"], props["Threshold"])
+        # GIVEN the stack "prod-triage": the alarm's name is one the topic's policy admits
+        name_in_stack = props["AlarmName"]["Fn::Sub"].replace("${AWS::StackName}", "prod-triage")
+        (statement,) = document[infra.OPS_TOPIC_POLICY]["Properties"]["PolicyDocument"]["Statement"]
+        pattern = statement["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"].replace(
+            "${AWS::StackName}", "prod-triage").split(":alarm:")[1]
+        assert fnmatch.fnmatch(name_in_stack, pattern)
+        assert not fnmatch.fnmatch(name_in_stack.replace("prod-triage", "other-stack"), pattern)
+        assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and statement["Resource"] == topic
+    # THEN one parked event wakes someone, and so does a second-opinion backlog older than its threshold
+    assert watched == {infra.DLQ: ("ApproximateNumberOfMessagesVisible", 0),
+                       infra.SECOND_OPINION_QUEUE: ("ApproximateAgeOfOldestMessage",
+                                                    infra.SECOND_OPINION_BACKLOG_SECONDS)}
+    assert document[infra.OPS_TOPIC]["Type"] == "AWS::SNS::Topic"
