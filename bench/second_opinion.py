@@ -15,7 +15,9 @@ template (OMP_NUM_THREADS=1 ...), each pinned to one CPU: the function has one v
   Machines differ, so the number to compare is the ratio against a baseline timed the same way in the same process
   afterwards: the webhook model's `chalicelib.classifier.classify(text)` on the same texts.
 - the zip's size and unzipped size against Lambda's limits, and the cost per 1,000 messages at 1769 MB from the
-  warm median (the price constants below; DynamoDB's own calls come on top, and so does the billed cold start).
+  warm median, in full batches from its queue (the price constants below: Lambda's duration and one request per
+  batch; SQS's send per message, receive and delete per batch; DynamoDB's own calls come on top, and so does the
+  billed cold start), and how fast the queue drains at the template's default concurrency.
 
 The last line is `second_opinion_vs_webhook_classify=<warm median / webhook median>`.
 """
@@ -40,6 +42,8 @@ from infra import template as infra  # noqa: E402
 # AWS Lambda, x86_64, us-east-1 list prices (first pricing tier)
 USD_PER_GB_SECOND = 0.0000166667
 USD_PER_REQUEST = 0.20 / 1_000_000
+USD_PER_SQS_REQUEST = 0.40 / 1_000_000  # standard queue; a batch of up to 10 is one request
+BATCH = infra.SECOND_OPINION_BATCH_SIZE
 MEMORY_MB = infra.SECOND_OPINION_MEMORY_MB
 LAMBDA_UNZIPPED_LIMIT = 250 * 2**20  # code and layers, unzipped
 LAMBDA_DIRECT_ZIP_LIMIT = 50 * 2**20  # a zip uploaded with the API call; not through S3 (how the stack deploys)
@@ -217,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     so_ms, webhook_ms = statistics.median(warm["second_opinion_ms"]), statistics.median(warm["webhook_ms"])
     p90 = statistics.quantiles(warm["second_opinion_ms"], n=10)[-1]
     gb = MEMORY_MB / 1024
-    per_thousand = 1000 * (so_ms / 1000 * gb * USD_PER_GB_SECOND + USD_PER_REQUEST)
+    lambda_per_thousand = 1000 * (so_ms / 1000 * gb * USD_PER_GB_SECOND + USD_PER_REQUEST / BATCH)
+    queue_per_thousand = 1000 * USD_PER_SQS_REQUEST * (1 + 2 / BATCH)
+    concurrency = infra.SECOND_OPINION_MAX_CONCURRENCY
     cold_usd = median("total_ms") / 1000 * gb * USD_PER_GB_SECOND
     print()
     print(f"runtime: {warm['runtime']} (the packaging venv), pinned to CPU {warm['cpus']}, OMP_NUM_THREADS=1")
@@ -235,8 +241,13 @@ def main(argv: list[str] | None = None) -> int:
           f"process): median {webhook_ms:.3f} ms")
     print(f"peak RSS after warm scoring: {warm['rss_mb']:.0f} MB (of {MEMORY_MB} MB); heavy modules loaded: "
           f"{warm['heavy'] or 'none'}")
-    print(f"cost at {MEMORY_MB} MB (USD {USD_PER_GB_SECOND:.10f}/GB-s + USD {USD_PER_REQUEST * 1e6:.2f}/1M requests): "
-          f"USD {per_thousand:.5f} per 1,000 messages (scoring only); a cold start adds USD {cold_usd:.6f}")
+    print(f"cost per 1,000 messages in batches of {BATCH}: Lambda at {MEMORY_MB} MB (USD {USD_PER_GB_SECOND:.10f}/GB-s + "
+          f"USD {USD_PER_REQUEST * 1e6:.2f}/1M requests) USD {lambda_per_thousand:.5f} (scoring only), its queue (USD "
+          f"{USD_PER_SQS_REQUEST * 1e6:.2f}/1M requests) USD {queue_per_thousand:.5f}; a cold start adds USD "
+          f"{cold_usd:.6f}")
+    print(f"queue drain at the default {concurrency} concurrent invocations: about "
+          f"{concurrency * 1000 / so_ms:.0f} messages a second (a 10,000-message burst in "
+          f"{10_000 / (concurrency * 1000 / so_ms):.0f} s), scoring only")
     print(f"second_opinion_vs_webhook_classify={so_ms / webhook_ms:.1f}")
     return 0
 
