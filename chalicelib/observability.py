@@ -22,6 +22,10 @@ Metrics (namespace SocialTriage, each with a constant `service` dimension, emitt
     EventsPublished    -                    events the bus accepted (chalicelib/events/publisher.py)
     EventsDeadLettered -                    events sent to the dead-letter queue after the retries
     EventsUndelivered  -                    events neither: Lambda retries their stream records
+    SecondOpinion      outcome              a queued event the second opinion handled (updated, unchanged,
+                                            unknown, skipped; retried: it failed and comes back)
+    SecondOpinionChanged from_category, to_category   its verdict's category differs from the webhook model's:
+                                            how often the two models disagree, and which way (drift shows here)
 """
 
 from __future__ import annotations

@@ -43,9 +43,13 @@ def rescore(message_id: str, now: datetime) -> Outcome:
             return Outcome.UNCHANGED
         verdict = get_model().classify(stored.text)
         try:
-            return store.apply_second_opinion(stored, verdict, now)
+            outcome = store.apply_second_opinion(stored, verdict, now)
         except ConcurrentChange:
             continue
+        if outcome is Outcome.UPDATED and verdict.category != stored.triage["category"]:
+            observability.count("SecondOpinionChanged", from_category=stored.triage["category"],
+                                to_category=verdict.category)
+        return outcome
     raise ConcurrentChange(f"message {message_id} kept changing while it was scored")  # the queue delivers it again
 
 

@@ -121,3 +121,19 @@ def test_a_removed_message_is_left_alone(table):
     messages.mark_removed(mid, NOW, "platform")
     assert handler(sqs_event(bridge_event(mid))) == {"batchItemFailures": []}
     assert messages.get_message(mid).triage["model_version"] == "triage-test"
+
+
+def test_metrics_count_each_outcome_and_each_disagreement_with_the_webhook_model(table, monkeypatch):
+    from second_opinion import handler as function
+
+    counted = []
+    monkeypatch.setattr(function.observability, "count", lambda name, value=1, **dims: counted.append((name, dims)))
+    # GIVEN a complaint the webhook model put in community, and one it put in customer_service
+    misfiled = seed_message("h7", "community", received_at=NOW, text=SERVICE)
+    agreed = seed_message("h8", "customer_service", received_at=NOW, text=SERVICE + " (order 7732)")
+    # WHEN both are re-scored
+    assert function.handler(sqs_event(bridge_event(misfiled), bridge_event(agreed))) == {"batchItemFailures": []}
+    # THEN both count as updated, and only the first as a disagreement, with its direction
+    assert counted.count(("SecondOpinion", {"outcome": "updated"})) == 2
+    assert [c for c in counted if c[0] == "SecondOpinionChanged"] == [
+        ("SecondOpinionChanged", {"from_category": "community", "to_category": "customer_service"})]
