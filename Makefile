@@ -12,6 +12,7 @@ STAGE ?= dev
 REGION ?=
 BUCKET ?=
 STACK ?=
+PARAMETERS ?=
 HOST_PYTHON ?= python3
 PACKAGE_PYTHON := $(if $(filter command line environment,$(origin PYTHON)),--python $(PYTHON))
 
@@ -65,7 +66,7 @@ package: console
 
 deploy: console
 	$(HOST_PYTHON) -m infra.deploy deploy --stage $(STAGE) --region "$(REGION)" --bucket "$(BUCKET)" \
-		$(PACKAGE_PYTHON) $(if $(STACK),--stack $(STACK))
+		$(PACKAGE_PYTHON) $(if $(STACK),--stack $(STACK)) $(foreach p,$(PARAMETERS),--parameter $(p))
 
 clean:
 	rm -rf $(VENV) .venv-package out .pytest_cache .hypothesis console/node_modules chalicelib/console_dist

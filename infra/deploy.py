@@ -1,7 +1,8 @@
 """Package and deploy a stage: the README's deploy sequence as one command (`make package`, `make deploy`).
 
     python -m infra.deploy package --stage prod [--python python3.12] [--out out/prod]
-    python -m infra.deploy deploy  --stage prod --region eu-west-1 --bucket my-artifacts [--stack NAME]
+    python -m infra.deploy deploy  --stage prod --region eu-west-1 --bucket my-artifacts [--stack NAME] \
+        [--parameter SecondOpinionMaxConcurrency=20 ...]
 
 package: picks a Python 3.12+ interpreter (the Lambda runtime: `chalice package` writes the version of the
 Python that runs it into the template, and SnapStart needs 3.12 or later), keeps a packaging venv
@@ -12,8 +13,9 @@ beside deployment.zip: the template's SecondOpinion CodeUri) from that venv. pro
 dev packages with one, without SnapStart.
 
 deploy: first checks what it needs from AWS (the CLI, credentials, the bucket in the region) and stops with
-the reason before anything is built; then packages, runs `aws cloudformation package` and `deploy`, and
-prints the stack's endpoint and table name.
+the reason before anything is built; then packages, runs `aws cloudformation package` and `deploy` (with the
+stack parameters given; the others keep the stack's values, or their defaults on a new stack), and prints the
+stack's endpoint and table name.
 
 Standard library only: it runs with whatever python3 starts it, before any venv exists.
 """
@@ -211,9 +213,20 @@ def stack_outputs(stack: str, region: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in json.loads(text or "[]") or []}
 
 
+def check_parameters(parameters: list[str]) -> list[str]:
+    """`NAME=VALUE` stack parameters, each NAME one the merge template declares (infra/resources.json)."""
+    declared = set(json.loads((ROOT / "infra" / "resources.json").read_text())["Parameters"])
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name not in declared or not value:
+            raise SystemExit(f"--parameter {parameter!r}: expected NAME=VALUE with NAME one of {sorted(declared)}")
+    return parameters
+
+
 def deploy(stage: str, region: str | None, bucket: str | None, python: str, stack: str | None = None,
-           out: Path | None = None, venv: Path = VENV) -> dict[str, str]:
+           out: Path | None = None, venv: Path = VENV, parameters: list[str] | None = None) -> dict[str, str]:
     check_stage(stage)
+    overrides = ["--parameter-overrides", *check_parameters(parameters)] if parameters else []
     with_snapstart = check_runtime(stage, python)  # a local prerequisite: checked before AWS is asked
     preflight(region, bucket)
     stack = stack or f"{APP_NAME}-{stage}"
@@ -222,7 +235,7 @@ def deploy(stage: str, region: str | None, bucket: str | None, python: str, stac
     run(["aws", "cloudformation", "package", "--region", region, "--template-file", str(out / "sam.json"),
          "--s3-bucket", bucket, "--s3-prefix", f"{APP_NAME}/{stage}", "--output-template-file", str(packaged)])
     run(["aws", "cloudformation", "deploy", "--region", region, "--template-file", str(packaged),
-         "--stack-name", stack, "--capabilities", "CAPABILITY_IAM", "--no-fail-on-empty-changeset"])
+         "--stack-name", stack, "--capabilities", "CAPABILITY_IAM", "--no-fail-on-empty-changeset", *overrides])
     outputs = stack_outputs(stack, region)
     print(f"stack:    {stack} ({region})")
     print(f"endpoint: {outputs.get('EndpointURL', '?')}")
@@ -243,11 +256,14 @@ def main(argv: list[str] | None = None) -> int:
         if name == "deploy":
             command.add_argument("--bucket", default=None)
             command.add_argument("--stack", default=None, help=f"stack name (default: {APP_NAME}-<stage>)")
+            command.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                                 help="a stack parameter (repeatable), e.g. SecondOpinionMaxConcurrency=20; one "
+                                      "not given keeps the stack's current value")
     args = parser.parse_args(argv)
     args.region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if args.command == "deploy":
         deploy(args.stage, args.region or None, args.bucket or None, find_python(args.python), args.stack,
-               args.out, args.venv)
+               args.out, args.venv, args.parameter)
     else:
         out = package(args.stage, args.out or ROOT / "out" / args.stage, find_python(args.python), args.venv,
                       args.region or None)

@@ -149,7 +149,8 @@ def test_deploy_runs_the_documented_sequence_and_prints_the_endpoint_and_table(t
     python, venv = package_venv
     # GIVEN credentials and a bucket in the region (the stand-in), and the packaging venv
     command = [sys.executable, "-m", "infra.deploy", "deploy", "--stage", "prod", "--region", "eu-west-1",
-               "--bucket", "artifacts", "--out", str(tmp_path / "out"), "--venv", str(venv), "--python", python]
+               "--bucket", "artifacts", "--out", str(tmp_path / "out"), "--venv", str(venv), "--python", python,
+               "--parameter", "SecondOpinionMaxConcurrency=20"]
     # WHEN deploying
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -161,6 +162,7 @@ def test_deploy_runs_the_documented_sequence_and_prints_the_endpoint_and_table(t
     assert package[package.index("--s3-bucket") + 1] == "artifacts"
     assert deploy_call[deploy_call.index("--stack-name") + 1] == "social-triage-prod"
     assert "CAPABILITY_IAM" in deploy_call
+    assert deploy_call[deploy_call.index("--parameter-overrides") + 1:] == ["SecondOpinionMaxConcurrency=20"]
     stderr = result.stderr
     assert stderr.index("infra.template --check") < stderr.index("--merge-template") < stderr.index("infra.precompile")
     # AND the package is the Python 3.12+ runtime with SnapStart, precompiled for it
@@ -173,6 +175,15 @@ def test_deploy_runs_the_documented_sequence_and_prints_the_endpoint_and_table(t
     # AND it prints where the API is and which table it uses
     assert "endpoint: https://abc123.execute-api.eu-west-1.amazonaws.com/api/" in result.stdout
     assert "table:    social-triage-prod-MessagesTable-XYZ" in result.stdout
+
+
+@pytest.mark.parametrize("parameter", ["NoSuchParameter=3", "SecondOpinionMaxConcurrency", "EventBusName="])
+def test_a_parameter_the_template_does_not_declare_stops_before_asking_aws(tmp_path, fake_aws, parameter):
+    env, calls = fake_aws
+    result = run_deploy(env, tmp_path, "--parameter", parameter)
+    assert result.returncode != 0 and "expected NAME=VALUE with NAME one of" in result.stderr
+    assert "SecondOpinionMaxConcurrency" in result.stderr  # the names it knows are listed
+    assert calls() == [] and nothing_built(tmp_path)
 
 
 def test_dev_packages_with_an_older_python_but_without_snapstart(capsys):
