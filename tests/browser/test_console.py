@@ -15,6 +15,8 @@ import pytest
 
 from .conftest import REQUIRED, XSS_AUTHOR, XSS_TEXT, request
 
+QUEUE_NAMES = {"customer_service": "Customer service", "stance": "Stance", "community": "Community"}  # as shown
+
 try:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
@@ -86,6 +88,16 @@ def test_agent_claims_with_the_keyboard_resolves_and_is_told_when_the_lease_is_l
     assert title.text == message["author"]["name"]
     console.text_in(".triage", "Deciding terms")
     console.text_in(".history", "Claimed")
+    # AND once the second opinion has checked it (local.run re-scores each message a second or so after it is
+    # stored, as the deployed function does), the verdict it replaced is shown beside it
+    console.wait(lambda d: "first_opinion" in console.stack.call("GET", f"/messages/{claimed_id}")[1]["triage"],
+                 "the second opinion re-scored the claimed message")
+    console.driver.refresh()
+    _, message = console.stack.call("GET", f"/messages/{claimed_id}")
+    first = message["triage"]["first_opinion"]
+    shown = console.text_in(".triage", "First verdict (webhook model)").text
+    assert f"{QUEUE_NAMES[first['category']]}, " in shown and "%" in shown, shown
+    console.text_in(".history", "Checked by the second-opinion model")
     # AND the focus is visible
     outline = console.driver.execute_script(
         "const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth];")

@@ -365,6 +365,11 @@ export function mountAgent(container, { args, role, go }) {
         h('dt', {}, t('detail.category')), h('dd', {}, queueName(triage.category)),
         h('dt', {}, t('detail.confidence')), h('dd', {}, fmtPercent(triage.confidence)),
         h('dt', {}, t('detail.model')), h('dd', {}, triage.model_version || '—'),
+        // the second opinion replaced the webhook model's verdict: show what it replaced
+        triage.first_opinion ? h('dt', {}, t('detail.firstOpinion')) : null,
+        triage.first_opinion ? h('dd', {}, t('detail.firstOpinionValue', {
+          category: queueName(triage.first_opinion.category), confidence: fmtPercent(triage.first_opinion.confidence) }))
+          : null,
         h('dt', {}, t('detail.priority')), h('dd', {}, fmtNumber(item.priority)),
         h('dt', {}, t('detail.reasons')), h('dd', {}, (item.priority_reasons || []).map((r) => h('span', { class: 'reason' }, reasonText(r))))),
       h('h4', {}, t('detail.terms')),
