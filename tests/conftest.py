@@ -15,6 +15,30 @@ from support import reset_caches
 ItemSizeLimit.install()
 
 
+def _share_botocore_data() -> None:
+    """One botocore data loader for every session: mock_aws gives each test a new default session, and a new
+    loader re-reads and re-parses the JSON service models (~0.1-0.2 s per test). The models are read-only;
+    sessions, clients and credentials stay new per test."""
+    import botocore.loaders
+    import botocore.session
+
+    create = botocore.loaders.create_loader
+    loaders: dict = {}
+
+    def create_loader(search_path_string=None):
+        if search_path_string not in loaders:
+            loader = create(search_path_string)
+            loaders[search_path_string] = (loader, list(loader.search_paths))
+        loader, paths = loaders[search_path_string]
+        loader.search_paths[:] = paths  # each boto3 session appends its data folder to its loader's paths
+        return loader
+
+    botocore.session.create_loader = create_loader
+
+
+_share_botocore_data()
+
+
 @pytest.fixture
 def table():
     """A fresh table in moto; yields the low-level client."""
