@@ -9,10 +9,16 @@ import pytest
 from moto import mock_aws
 
 from dynamodb_model import ConflictModel, ItemSizeLimit
+from local.dynamodb import lean_queries, lean_transactions
 from support import reset_caches
 
 # DynamoDB's 400 KB item limit, as DynamoDB counts and answers it, for every test (moto's own check differs)
 ItemSizeLimit.install()
+# moto's transactions and key queries as `make run` has them (local/dynamodb.py), from the first test on: the
+# first local_dynamodb or event-pipeline test used to switch them on for the rest of the session, so a test
+# ran on one moto or the other depending on what ran before it (and a transaction deep-copied the table)
+lean_transactions()
+lean_queries()
 
 
 def _share_botocore_data() -> None:
