@@ -10,6 +10,7 @@ from moto import mock_aws
 
 from dynamodb_model import ConflictModel, ItemSizeLimit
 from local.dynamodb import lean_queries, lean_transactions
+from moto_speed import lean_attribute_values, share_botocore_data
 from support import reset_caches
 
 # DynamoDB's 400 KB item limit, as DynamoDB counts and answers it, for every test (moto's own check differs)
@@ -19,30 +20,9 @@ ItemSizeLimit.install()
 # ran on one moto or the other depending on what ran before it (and a transaction deep-copied the table)
 lean_transactions()
 lean_queries()
-
-
-def _share_botocore_data() -> None:
-    """One botocore data loader for every session: mock_aws gives each test a new default session, and a new
-    loader re-reads and re-parses the JSON service models (~0.1-0.2 s per test). The models are read-only;
-    sessions, clients and credentials stay new per test."""
-    import botocore.loaders
-    import botocore.session
-
-    create = botocore.loaders.create_loader
-    loaders: dict = {}
-
-    def create_loader(search_path_string=None):
-        if search_path_string not in loaders:
-            loader = create(search_path_string)
-            loaders[search_path_string] = (loader, list(loader.search_paths))
-        loader, paths = loaders[search_path_string]
-        loader.search_paths[:] = paths  # each boto3 session appends its data folder to its loader's paths
-        return loader
-
-    botocore.session.create_loader = create_loader
-
-
-_share_botocore_data()
+# and two speed-ups that change no answer (moto_speed.py)
+share_botocore_data()
+lean_attribute_values()
 
 
 @pytest.fixture
