@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import boto3
@@ -9,10 +10,23 @@ import pytest
 from moto import mock_aws
 
 from dynamodb_model import ConflictModel, ItemSizeLimit
+from local.dynamodb import lean_queries, lean_transactions
+from moto_speed import lean_attribute_values, share_botocore_data
 from support import reset_caches
 
 # DynamoDB's 400 KB item limit, as DynamoDB counts and answers it, for every test (moto's own check differs)
 ItemSizeLimit.install()
+# moto's transactions and key queries as `make run` has them (local/dynamodb.py), from the first test on: the
+# first local_dynamodb or event-pipeline test used to switch them on for the rest of the session, so a test
+# ran on one moto or the other depending on what ran before it (and a transaction deep-copied the table)
+lean_transactions()
+lean_queries()
+# and two speed-ups that change no answer (moto_speed.py)
+share_botocore_data()
+lean_attribute_values()
+# The suite allocates much (moto, botocore, hypothesis) over a heap of ~250 MB: at the default threshold (700) a
+# full collection ran about once a second, some 15% of the run. Collecting less often costs ~50 MB more at peak.
+gc.set_threshold(20_000, 10, 10)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import threading
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dynamodb_model import MAX_ITEM_BYTES, ConflictModel, item_size
 
@@ -91,3 +93,46 @@ def test_an_item_over_400_kb_is_refused_as_dynamodb_refuses_it(table):
     assert set(stored) == {"BIG"} and stored["BIG"] == item
     # AND a smaller growth is fine
     table.update_item(**{**grow, "ExpressionAttributeValues": {":m": big(500)}})
+
+
+# moto_speed.lean_attribute_values: the same response bytes as moto's own walk ---------------------------------
+
+_TEXT = st.text(max_size=8)
+_LEAVES = st.one_of(
+    st.builds(lambda s: {"S": s}, _TEXT),
+    st.builds(lambda n: {"N": str(n)}, st.integers() | st.decimals(allow_nan=False)),
+    st.builds(lambda b: {"B": b}, st.binary(max_size=8)), st.builds(lambda v: {"SS": v}, st.lists(_TEXT, max_size=3)),
+    st.builds(lambda v: {"NS": [str(n) for n in v]}, st.lists(st.integers(), max_size=3)),
+    st.builds(lambda v: {"BS": v}, st.lists(st.binary(max_size=4), max_size=3)),
+    st.just({"NULL": True}), st.builds(lambda b: {"BOOL": b}, st.booleans()),
+    # not what moto hands over, but the walk's answer must still be kept: no member, two members, lower case, None
+    st.sampled_from([{}, {"S": "a", "N": "1"}, {"s": "lower"}, {"S": None}, {"M": None}, {"L": [None]}]),
+)
+_VALUES = st.recursive(_LEAVES, lambda inner: st.builds(lambda m: {"M": m}, st.dictionaries(_TEXT, inner, max_size=3))
+                       | st.builds(lambda v: {"L": v}, st.lists(inner, max_size=3)), max_leaves=12)
+_ITEMS = st.dictionaries(st.text(min_size=1, max_size=6), _VALUES, max_size=5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(items=st.lists(_ITEMS, max_size=3), key=_ITEMS)
+def test_lean_attribute_values_serialize_exactly_as_the_walk(items, key):
+    from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_serializer_class
+    from moto.core.utils import get_service_model
+
+    service = get_service_model("dynamodb")
+    lean = BaseJSONSerializer._serialize_type_structure
+    assert lean.lean  # conftest installed it
+
+    def body(operation: str, result: dict) -> str:
+        serializer = get_serializer_class("dynamodb", "json")(
+            service.operation_model(operation), value_picker=XFormedAttributePicker(response_transformers={}))
+        return serializer.serialize(result)["body"]
+
+    results = {"Query": {"Items": items, "Count": len(items), "LastEvaluatedKey": key},
+               "GetItem": {"Item": key}, "UpdateItem": {"Attributes": key}}
+    answers = {operation: body(operation, result) for operation, result in results.items()}
+    BaseJSONSerializer._serialize_type_structure = lean.walk
+    try:
+        assert {operation: body(operation, result) for operation, result in results.items()} == answers
+    finally:
+        BaseJSONSerializer._serialize_type_structure = lean

@@ -202,11 +202,29 @@ class Env:
         assert stats["per_queue"] == +Counter(m["queue"] for m in stored.values())
 
 
+class _NoWait:
+    """botocore.endpoint's `time` (its one use: sleeping out a retry's backoff), without the wait."""
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        pass
+
+
 @pytest.fixture
-def env(local_dynamodb):
+def real_waits():
+    """botocore really sleeps out its backoffs (the test measures them); other tests only skip the wait: the
+    backoffs are computed (and recorded by `backoffs`) and the attempts made exactly as they would be."""
+
+
+@pytest.fixture
+def env(local_dynamodb, request, monkeypatch):
+    import botocore.endpoint
+
     from chalicelib import auth
     from chalicelib.store import dynamo
 
+    if "real_waits" not in request.fixturenames:
+        monkeypatch.setattr(botocore.endpoint, "time", _NoWait)
     keys = {
         "manager": auth.create_key("manager", "Max").key,
         "agent": auth.create_key("agent", "Cy", [QUEUE]).key,
@@ -484,7 +502,7 @@ def test_every_read_route_answers_503_when_its_query_fails(env, path):
 
 @pytest.mark.parametrize("operation", ["GetItem", "Query"])
 @pytest.mark.parametrize("fault", FAULTS, ids=str)
-def test_a_single_transient_fault_is_retried_with_backoff_and_absorbed(env, backoffs, fault, operation):
+def test_a_single_transient_fault_is_retried_with_backoff_and_absorbed(env, real_waits, backoffs, fault, operation):
     from chalicelib.store import messages, queue
 
     message_id = seed_message("r1", QUEUE)
