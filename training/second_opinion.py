@@ -37,6 +37,9 @@ CACHE_DIR = ROOT / ".cache" / "embeddings"
 # The encoder's block is scaled before the fit: at 0.5 the issue measured +0.045 macro-F1 on its sealed English
 # set; on dev_real 0.25 to 2.0 are within noise of each other (model card).
 ENCODER_SCALE = 0.5
+# Real messages are flagged about twice as often as the corpus' grouped folds. At the webhook model's 10%, corpus v5
+# put dev_real's English at the issue's 20% cap; 8% leaves room under it (model card, needs_review threshold).
+REVIEW_MAX_SHARE = 0.08
 
 
 # Measured on dev_real (438 messages) with the corpus each row names; the issue's rows on its sealed sets (corpus v1).
@@ -44,7 +47,7 @@ ALTERNATIVES = """\
 | model | dev_real macro-F1 | English | flagged / accuracy of the rest | notes |
 |---|---|---|---|---|
 | webhook model alone (TF-IDF, LR C=10), corpus v5 | 0.804 | 0.801 | 20.1% / 0.854 | the first verdict |
-| **TF-IDF + 0.5 x e5, C=10, corpus v5 (shipped)** | **0.843** | **0.838** | 19.4% / 0.895 | paired bootstrap gain over the webhook model +0.039 (95% CI +0.010..+0.071); over the same on corpus v4 +0.009 (+0.002..+0.019) |
+| **TF-IDF + 0.5 x e5, C=10, corpus v5 (shipped)** | **0.843** | **0.838** | 15.3% / 0.889 (threshold 0.65; at 0.69, the 10% rule: 19.4% / 0.895) | paired bootstrap gain over the webhook model +0.039 (95% CI +0.010..+0.071); over the same on corpus v4 +0.009 (+0.002..+0.019) |
 | same, corpus v5 + the v5 English file (`training/heldout/`) | 0.842 | 0.836 | | the file is held out: it costs the webhook model 0.017 |
 | same, corpus v4 + the first two v5 Japanese files | 0.841 | 0.835 | 19.2% / 0.898 | |
 | corpus v4 -> v5, scored leave-one-writer-out on the corpus (`models/CROSS_WRITER.md`), webhook / second opinion | pooled 0.889 -> 0.898 / 0.915 -> 0.922 | 0.868 -> 0.865 / 0.899 -> 0.902 | | each earlier Japanese-only writer group rose (webhook +0.010 to +0.022, second opinion +0.001 to +0.010); the v5 groups score 0.870 to 0.978 |
@@ -128,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     oof = grouped_oof(examples, embeddings)
     predicted = [classes[i] for i in oof.argmax(axis=1)]
     table, macro, _ = train.per_class_report(labels, predicted)
-    threshold, threshold_table = train.choose_review_threshold(labels, predicted, oof.max(axis=1).tolist())
+    threshold, threshold_table = train.choose_review_threshold(labels, predicted, oof.max(axis=1).tolist(),
+                                                               REVIEW_MAX_SHARE)
     print(f"grouped cross-validation:\n{table}\nmacro_f1={macro:.3f}\nreview_threshold={threshold}\n{threshold_table}")
 
     sparse, dense = export(*fit(examples, embeddings), threshold, corpus_fingerprint(examples))
@@ -196,7 +200,9 @@ fan chatter; how it does on Japanese service and controversy threads is measured
 
 {ALTERNATIVES}
 ## needs_review threshold
-**{threshold:.2f}**, chosen as the webhook model's is (at most {train.REVIEW_MAX_SHARE:.0%} of the grouped folds flagged):
+**{threshold:.2f}**: the highest whose share flagged in the grouped folds stays within {REVIEW_MAX_SHARE:.0%} (the webhook
+model's rule at {train.REVIEW_MAX_SHARE:.0%}). Real messages are flagged about twice as often as these folds: at {train.REVIEW_MAX_SHARE:.0%},
+corpus v5 flagged 19.6% of dev_real's English at 0.69 (the rest 0.890 right), at the issue's 20% cap.
 
 {threshold_table}
 """, encoding="utf-8")

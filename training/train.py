@@ -202,16 +202,17 @@ def matrix_table(matrix: list[list[int]]) -> str:
     return "\n".join(lines)
 
 
-def choose_review_threshold(truth: list[str], predicted: list[str], confidence: list[float]) -> tuple[float, str]:
-    """The highest grid threshold whose share flagged stays within REVIEW_MAX_SHARE, and the table around it."""
+def choose_review_threshold(truth: list[str], predicted: list[str], confidence: list[float],
+                            max_share: float = REVIEW_MAX_SHARE) -> tuple[float, str]:
+    """The highest grid threshold whose share flagged stays within max_share, and the table around it."""
     correct = np.array([t == p for t, p in zip(truth, predicted)])
     conf = np.array(confidence)
 
     def at(t: float) -> tuple[float, float]:
         kept = conf >= t
-        return 1 - kept.mean(), (correct[kept].mean() if kept.any() else 1.0)
+        return (~kept).mean(), (correct[kept].mean() if kept.any() else 1.0)  # a count over n: exact at the cap
 
-    chosen = max([t for t in THRESHOLD_GRID if at(t)[0] <= REVIEW_MAX_SHARE], default=THRESHOLD_GRID[0])
+    chosen = max([t for t in THRESHOLD_GRID if at(t)[0] <= max_share], default=THRESHOLD_GRID[0])
     rows = ["| threshold | flagged for review | accuracy of the rest |", "|---|---|---|"]
     for t in sorted({*THRESHOLD_ROWS, chosen}):
         share, accuracy = at(t)
