@@ -9,6 +9,9 @@ from pathlib import Path
 
 LABELS = ("customer_service", "stance", "community")
 CORPUS_DIR = Path(__file__).resolve().parent / "data"
+# Written and audited like the corpus, measured as training data and not adopted (training/heldout/README.md):
+# kept out of training, scored as a writer the model never saw.
+HELDOUT_DIR = Path(__file__).resolve().parent / "heldout"
 
 
 class CorpusError(ValueError):

@@ -228,7 +228,7 @@ writer effect with a data effect.
 
 **Groups** (`writer_group` in `training/cross_writer.py`): version 1 split by language (the README does not say
 who wrote which of its files); version 3 as one group (one writer wrote its English and its Japanese file); every
-version 2 and version 4 file its own group. Corpus fingerprint `{corpus_fingerprint(data.examples)}`.
+file of every other version its own group. Corpus fingerprint `{corpus_fingerprint(data.examples)}`.
 
 """
 

@@ -37,14 +37,21 @@ CACHE_DIR = ROOT / ".cache" / "embeddings"
 # The encoder's block is scaled before the fit: at 0.5 the issue measured +0.045 macro-F1 on its sealed English
 # set; on dev_real 0.25 to 2.0 are within noise of each other (model card).
 ENCODER_SCALE = 0.5
+# Real messages are flagged about twice as often as the corpus' grouped folds. At the webhook model's 10%, corpus v5
+# put dev_real's English at the issue's 20% cap; 8% leaves room under it (model card, needs_review threshold).
+REVIEW_MAX_SHARE = 0.08
 
 
-# Measured on dev_real (438 messages) with corpus v3; the issue's rows are on its sealed sets (corpus v1).
+# Measured on dev_real (438 messages) with the corpus each row names; the issue's rows on its sealed sets (corpus v1).
 ALTERNATIVES = """\
 | model | dev_real macro-F1 | English | flagged / accuracy of the rest | notes |
 |---|---|---|---|---|
-| webhook model alone (TF-IDF, LR C=10), corpus v4 | 0.801 | 0.797 | 18.3% / 0.855 | the first verdict |
-| **TF-IDF + 0.5 x e5, C=10, corpus v4 (shipped)** | **0.835** | **0.828** | 17.8% / 0.897 | paired bootstrap gain over the webhook model +0.034 (95% CI +0.005..+0.063) |
+| webhook model alone (TF-IDF, LR C=10), corpus v5 | 0.804 | 0.801 | 20.1% / 0.854 | the first verdict |
+| **TF-IDF + 0.5 x e5, C=10, corpus v5 (shipped)** | **0.843** | **0.838** | 15.3% / 0.889 (threshold 0.65; at 0.69, the 10% rule: 19.4% / 0.895) | paired bootstrap gain over the webhook model +0.039 (95% CI +0.010..+0.071); over the same on corpus v4 +0.009 (+0.002..+0.019) |
+| same, corpus v5 + the v5 English file (`training/heldout/`) | 0.842 | 0.836 | | the file is held out: it costs the webhook model 0.017 |
+| same, corpus v4 + the first two v5 Japanese files | 0.841 | 0.835 | 19.2% / 0.898 | |
+| corpus v4 -> v5, scored leave-one-writer-out on the corpus (`models/CROSS_WRITER.md`), webhook / second opinion | pooled 0.889 -> 0.898 / 0.915 -> 0.922 | 0.868 -> 0.865 / 0.899 -> 0.902 | | each earlier Japanese-only writer group rose (webhook +0.010 to +0.022, second opinion +0.001 to +0.010); the v5 groups score 0.870 to 0.978 |
+| same, corpus v4 (no v5 rows) | 0.835 | 0.828 | 17.8% / 0.897 | paired bootstrap gain over the webhook model +0.034 (95% CI +0.005..+0.063) |
 | same, corpus v3 (no v4 Japanese rows) | 0.837 | 0.833 | 16.0% / 0.894 | v4 added casual-register Japanese; dev_real's 19 Japanese messages cannot show its effect |
 | TF-IDF + 0.25 / 1.0 / 2.0 x e5, C=10 (corpus v3) | 0.835 / 0.843 / 0.839 | 0.831 / 0.840 / 0.835 | | within noise of 0.5; 0.5 kept (the issue's choice, made before seeing dev_real) |
 | e5 x 0.25 / **0.5** / 1.0 / 2.0, corpus v4, scored leave-one-writer-out on the corpus, not on dev_real (`models/CROSS_WRITER.md`) | 0.904 / **0.915** / 0.919 / 0.913 (pooled) | 0.887 / **0.899** / 0.909 / 0.905 | | Japanese 0.920 / **0.930** / 0.928 / 0.920. 1.0 gains 0.010 in English and loses 0.002 in Japanese, the language the sealed set finds weaker; 0.5 kept (the issue's measured choice) |
@@ -124,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     oof = grouped_oof(examples, embeddings)
     predicted = [classes[i] for i in oof.argmax(axis=1)]
     table, macro, _ = train.per_class_report(labels, predicted)
-    threshold, threshold_table = train.choose_review_threshold(labels, predicted, oof.max(axis=1).tolist())
+    threshold, threshold_table = train.choose_review_threshold(labels, predicted, oof.max(axis=1).tolist(),
+                                                               REVIEW_MAX_SHARE)
     print(f"grouped cross-validation:\n{table}\nmacro_f1={macro:.3f}\nreview_threshold={threshold}\n{threshold_table}")
 
     sparse, dense = export(*fit(examples, embeddings), threshold, corpus_fingerprint(examples))
@@ -192,7 +200,9 @@ fan chatter; how it does on Japanese service and controversy threads is measured
 
 {ALTERNATIVES}
 ## needs_review threshold
-**{threshold:.2f}**, chosen as the webhook model's is (at most {train.REVIEW_MAX_SHARE:.0%} of the grouped folds flagged):
+**{threshold:.2f}**: the highest whose share flagged in the grouped folds stays within {REVIEW_MAX_SHARE:.0%} (the webhook
+model's rule at {train.REVIEW_MAX_SHARE:.0%}). Real messages are flagged about twice as often as these folds: at {train.REVIEW_MAX_SHARE:.0%},
+corpus v5 flagged 19.6% of dev_real's English at 0.69 (the rest 0.890 right), at the issue's 20% cap.
 
 {threshold_table}
 """, encoding="utf-8")

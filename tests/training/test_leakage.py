@@ -1,4 +1,4 @@
-"""No corpus row near-copies a real evaluation text (../shared/data/*.jsonl) or a shared webhook fixture.
+"""No corpus or held-out row near-copies a real evaluation text (../shared/data/*.jsonl) or a shared webhook fixture.
 
 A paraphrase of an evaluation text is a copy: the rule (training/tools/leakage.py, as ../shared/hooks/leakage.py)
 is character 5-gram Jaccard >= 0.5 after NFKC, lower case, links and handles folded, against evaluation texts of
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from training.corpus import CORPUS_DIR
+from training.corpus import CORPUS_DIR, HELDOUT_DIR
 from training.tools.leakage import MIN_EVAL_CHARS, THRESHOLD, fixture_texts, fold, grams, leakage_pairs
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -23,10 +23,10 @@ FIXTURES = SHARED / "fixtures" / "webhooks"
 
 def corpus_rows() -> list[tuple[str, str]]:
     rows = []
-    for path in sorted(CORPUS_DIR.glob("*.jsonl")):
+    for path in sorted(CORPUS_DIR.glob("*.jsonl")) + sorted(HELDOUT_DIR.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
-                rows.append((f"{path.name}:{number}", json.loads(line)["text"]))
+                rows.append((f"{path.parent.name}/{path.name}:{number}", json.loads(line)["text"]))
     return rows
 
 

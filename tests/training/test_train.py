@@ -50,3 +50,15 @@ def test_extra_rows_join_the_corpus_and_the_vocabulary(tmp_path, monkeypatch):
     assert train.artifact_differences(read_artifact(with_extra.read_bytes()), read_artifact(again.read_bytes()), texts) == []
     assert TriageModel.load(with_extra).classify("zorblax").category == "stance"
     assert "including extra corrections" in card.read_text()
+
+
+def test_review_threshold_is_the_highest_whose_flagged_share_fits_the_cap():
+    # GIVEN 100 predictions whose confidences run 0.40, 0.41, ... 1.39 (one per step; above 0.90 never flagged)
+    confidence = [round(0.40 + 0.01 * i, 2) for i in range(100)]
+    truth = predicted = ["stance"] * 100
+    # WHEN the threshold is chosen under the default cap (10%) and under a tighter one (5%)
+    default, table = train.choose_review_threshold(truth, predicted, confidence)
+    tighter, _ = train.choose_review_threshold(truth, predicted, confidence, max_share=0.05)
+    # THEN each is the highest grid value flagging no more than its cap: 10 rows below 0.50, 5 below 0.45
+    assert (default, tighter) == (0.50, 0.45)
+    assert "| 0.50 (chosen) | 10.0% | 1.000 |" in table
