@@ -54,6 +54,7 @@ def main() -> int:
 
     base = f"http://127.0.0.1:{port}"
     python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
+    send = f"{'' if port == 8000 else f'PORT={port} '}{python} -m local.send"  # local.send posts to 8000 by default
     print(f"""
 social-triage is running on {base}
   DynamoDB: {endpoint} ({'embedded moto server' if embedded else 'DYNAMODB_ENDPOINT_URL'}), table {table!r} {'created' if created else 'reused'}
@@ -64,7 +65,8 @@ social-triage is running on {base}
 Try it:
   curl {base}/health
   curl -H "Authorization: Bearer {admin_key if shown_key == admin_key else '$ADMIN_KEY'}" {base}/queues
-  {python} -m local.send "my order never arrived, I want a refund"   # a signed Meta webhook to this server
+  {send} "my order never arrived, I want a refund"   # a signed Meta webhook to this server
+  {send} --wrong-signature "hello"                   # refused: 401, nothing stored
 Stop with Ctrl-C.
 """, flush=True)
     server = local_server(app, "127.0.0.1", port)
