@@ -31,8 +31,7 @@ def test_heldout_rows_have_the_corpus_schema():
 
 def test_heldout_files_are_not_loaded_for_training():
     # GIVEN the held-out files and the training loader
-    heldout = {json.loads(line)["text"] for path in HELDOUT_DIR.glob("*.jsonl")
-               for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    heldout = {row["text"] for _, row in heldout_rows()}
     # WHEN the corpus is loaded as training loads it
     training_texts = {e.text for e in load_corpus()}
     # THEN no held-out text is among the training rows, and no held-out file sits in the corpus folder
