@@ -8,7 +8,8 @@ artifact and review threshold as the Lambda, TRIAGE_REVIEW_THRESHOLD honoured), 
 second opinion's (second_opinion/: the same TF-IDF features plus multilingual-e5-small sentence embeddings), which
 replaces it. Both are reported; the last line scores the second opinion, the verdict the message keeps.
 `--webhook-only` scores the webhook model alone (no encoder: runtime dependencies only).
-Prints, for all rows and per language (`lang`): per-class precision / recall / F1 / support and the confusion
+Prints, for all rows and per language (`lang`; a row without one gets the runtime's detection, `chalicelib.language`,
+and the header says how many did): per-class precision / recall / F1 / support and the confusion
 matrix; a calibration table (confidence bands, the accuracy in each, ECE); the share flagged needs_review and the
 accuracy of the rest. The last line is `macro_f1=0.XXX` (all rows, the three labels).
 A file that cannot be read or parsed is reported on stderr (naming the line) with exit status 2.
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from chalicelib.classifier.scorer import DEFAULT_MODEL_PATH, TriageModel
+from chalicelib.language import detect_language
 from second_opinion.model import SPARSE_PATH, SecondOpinionModel
 from training.corpus import LABELS, CorpusError, Example, read_jsonl
 
@@ -154,6 +156,12 @@ def report(model: TriageModel | SecondOpinionModel, rows: Sequence[Example], thr
     return text, macro_f1(metrics)
 
 
+def with_languages(rows: Sequence[Example]) -> tuple[list[Example], int]:
+    """The rows, each with a language: its `lang`, else the one the runtime detects (and how many needed that)."""
+    detected = [row if row.lang else Example(row.text, row.label, detect_language(row.text)) for row in rows]
+    return detected, sum(1 for row in rows if not row.lang)
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -196,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                          "or score the webhook model alone with --webhook-only")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             return _fail(f"{args.second_opinion}: cannot load the second-opinion model: {exc!r}")
-    print(f"{len(rows)} rows of {args.data}")
+    rows, detected = with_languages(rows)
+    print(f"{len(rows)} rows of {args.data}" + (f" ({detected} without `lang`: language detected as the runtime does)"
+                                                 if detected else ""))
     print()
     print(f"## First verdict: the webhook model {model.version} ({args.model})")
     print()

@@ -332,3 +332,20 @@ def test_calibration_bands_and_ece_directly():
     assert bands == [(0.3, 0.4, 1, 0.35, 0.0), (0.9, 1.0, 3, pytest.approx((0.95 + 0.99 + 1.0) / 3), 2 / 3)]
     assert ece == pytest.approx(0.25 * 0.35 + 0.75 * abs(2 / 3 - (0.95 + 0.99 + 1.0) / 3))
     assert evaluate.calibration([0.5, 0.5], [True, False])[1] == pytest.approx(0.0)
+
+
+def test_rows_without_lang_are_grouped_by_the_runtime_detection(tmp_path, tiny_model, capsys):
+    # GIVEN an evaluation file whose rows carry no `lang` (one Japanese, two English), and one row that has it
+    rows = [{"text": "refund please", "label": "customer_service"},
+            {"text": "boycott them all", "label": "stance"},
+            {"text": "ミートアップ楽しみ meetup", "label": "community"},
+            {"text": "meetup tonight", "label": "community", "lang": "es"}]
+    data = write_jsonl(tmp_path / "nolang.jsonl", rows)
+    # WHEN it is scored
+    code, out, err = run(["--data", str(data), "--model", str(tiny_model), "--webhook-only"], capsys)
+    # THEN the per-language table groups them by the detected language, keeps the given one, and says so
+    assert code == 0, err
+    table = table_rows(out)
+    assert table["en"][0][0] == "2" and table["ja"][0][0] == "1" and table["es"][0][0] == "1"
+    assert "(none)" not in table
+    assert out.splitlines()[0] == f"4 rows of {data} (3 without `lang`: language detected as the runtime does)"
