@@ -9,8 +9,8 @@ from pathlib import Path
 
 LABELS = ("customer_service", "stance", "community")
 CORPUS_DIR = Path(__file__).resolve().parent / "data"
-# Written and audited like the corpus, measured as training data and not adopted (training/heldout/README.md):
-# kept out of training, scored as a writer the model never saw.
+# Written and audited like the corpus, never trained on (training/heldout/README.md): files measured as training
+# data and not adopted, and probes written only to be scored, as writers the models never saw.
 HELDOUT_DIR = Path(__file__).resolve().parent / "heldout"
 
 

@@ -207,7 +207,7 @@ matrix above counts them)
 ## needs_review threshold
 **{threshold:.2f}**: the highest whose share flagged in the grouped folds stays within {REVIEW_MAX_SHARE:.0%}, tighter than
 the webhook model's {train.REVIEW_MAX_SHARE:.0%}: real messages are flagged about twice as often as these folds, and the issue caps
-the share flagged at 20% (the shipped row of the alternatives above gives the {train.REVIEW_MAX_SHARE:.0%} rule's result on dev_real).
+the share flagged at 20% (the corpus v5 row of the alternatives above gives the {train.REVIEW_MAX_SHARE:.0%} rule's result on dev_real).
 
 {threshold_table}
 """, encoding="utf-8")
