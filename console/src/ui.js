@@ -31,8 +31,9 @@ export function clearMessages() {
   notice('');
 }
 
-// a button that is disabled (and says so) while its action runs: a double click acts once
-export function busy(button, action) {
+// a button that is disabled (and says so) while its action runs: a double click acts once; `ready` says
+// whether it may be enabled again when the action ends (a form that must wait first re-enables it itself)
+export function busy(button, action, ready = () => true) {
   return async (event) => {
     if (event) event.preventDefault();
     if (button.disabled) return undefined;
@@ -41,7 +42,7 @@ export function busy(button, action) {
     try {
       return await action();
     } finally {
-      button.disabled = false;
+      button.disabled = !ready();
       button.removeAttribute('aria-busy');
     }
   };

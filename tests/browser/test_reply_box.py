@@ -172,7 +172,7 @@ def test_one_key_per_reply_attempt_until_accepted_and_the_window_shown(page, fak
     page.driver.get(page.url + "#/work/customer_service/messenger%3Ac1")
     page.text_in("#reply-window", "The reply window is open until")
     page.text_in(".thread", "Hello? Still waiting.")
-    fake_api.answers.append((429, {"Retry-After": "7"}, {"error": {"code": "rate_limited", "message": "slow down"}}))
+    fake_api.answers.append((429, {"Retry-After": "3"}, {"error": {"code": "rate_limited", "message": "slow down"}}))
     # WHEN she types, refreshes (the draft survives), and double clicks Send
     page.find("#reply-text").send_keys("Your parcel left our warehouse today.")
     page.driver.refresh()
@@ -181,10 +181,14 @@ def test_one_key_per_reply_attempt_until_accepted_and_the_window_shown(page, fak
     box = page.find("#reply-text")
     assert box.get_attribute("value") == "Your parcel left our warehouse today."
     ActionChains(page.driver).double_click(page.find("#send-reply")).perform()
-    # THEN one request went out, refused for now, and she is told when to retry
-    page.text_in("#reply-status", "Try again in 7 seconds.")
+    # THEN one request went out, refused for now, and she is told when to retry: Send waits that long (a second
+    # click that lands after the refusal sends nothing either)
+    page.text_in("#reply-status", "Try again in 3 seconds.")
+    assert not page.find("#send-reply").is_enabled()
     assert len(fake_api.posts) == 1
-    # WHEN she sends again THEN the same key goes with the same text, and the reply is shown once
+    # WHEN she sends again once Send is back THEN the same key goes with the same text, and the reply is shown once
+    page.wait(lambda d: page.find("#send-reply").is_enabled(), "Send never came back after the Retry-After")
+    assert len(fake_api.posts) == 1
     page.find("#send-reply").click()
     page.text_in("#notice", "Reply sent.")
     page.text_in(".replies", "Your parcel left our warehouse today.")

@@ -266,11 +266,18 @@ export function mountAgent(container, { args, role, go }) {
     const open = !item.reply_window || item.reply_window.open !== false;
     const send = h('button', { type: 'submit', class: 'primary', id: 'send-reply', disabled: !open }, t('reply.send'));
     const status = h('p', { class: 'form-status', role: 'status', id: 'reply-status' });
+    // after a 429 no new attempt goes out before its Retry-After, not even a double click's second click
+    let retryAt = 0;
+    const secondsToWait = () => Math.ceil((retryAt - Date.now()) / 1000);
     const form = h('form', { novalidate: true, class: 'reply-form', 'aria-labelledby': 'reply-title' },
       h('h3', { id: 'reply-title' }, t('reply.title')),
       windowLine(item.reply_window),
       field(t('reply.text'), box), send, status);
     form.addEventListener('submit', busy(send, async () => {
+      if (secondsToWait() > 0) {
+        replace(status, t('error.rate_limited_for', { seconds: fmtNumber(secondsToWait()) }));
+        return;
+      }
       const text = box.value.trim();
       if (!text) {
         replace(status, t('reply.empty'));
@@ -297,10 +304,14 @@ export function mountAgent(container, { args, role, go }) {
         await loadDetail();
       } catch (error) {
         if (leaseLost(error)) lost(error);
-        else if (error.status === 429) replace(status, t('error.rate_limited_for', { seconds: fmtNumber(error.retryAfter ?? 30) }));
-        else replace(status, errorText(error));
+        else if (error.status === 429) {
+          const seconds = error.retryAfter ?? 30;
+          retryAt = Date.now() + seconds * 1000;
+          replace(status, t('error.rate_limited_for', { seconds: fmtNumber(seconds) }));
+          timers.add(setTimeout(() => { send.disabled = false; }, seconds * 1000));
+        } else replace(status, errorText(error));
       }
-    }));
+    }, () => secondsToWait() <= 0));
     return form;
   }
 
