@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, directory in (("baseline", args.baseline), ("candidate", args.candidate)):
         try:
             sides[name] = load(directory, args.webhook_only)
+            sides[name].classify("warm up")  # the second opinion loads its encoder here
+        except ImportError as exc:
+            print(f"error: the second opinion needs its encoder ({exc}): pip install -r requirements-dev.txt, "
+                  "or compare the webhook models with --webhook-only", file=sys.stderr)
+            return EXIT_BAD_INPUT
         except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
             print(f"error: {directory}: cannot load the models: {exc!r}", file=sys.stderr)
             return EXIT_BAD_INPUT

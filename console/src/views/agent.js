@@ -266,18 +266,13 @@ export function mountAgent(container, { args, role, go }) {
     const open = !item.reply_window || item.reply_window.open !== false;
     const send = h('button', { type: 'submit', class: 'primary', id: 'send-reply', disabled: !open }, t('reply.send'));
     const status = h('p', { class: 'form-status', role: 'status', id: 'reply-status' });
-    // after a 429 no new attempt goes out before its Retry-After, not even a double click's second click
+    // after a 429 Send stays disabled until its Retry-After has passed, a double click's second click included
     let retryAt = 0;
-    const secondsToWait = () => Math.ceil((retryAt - Date.now()) / 1000);
     const form = h('form', { novalidate: true, class: 'reply-form', 'aria-labelledby': 'reply-title' },
       h('h3', { id: 'reply-title' }, t('reply.title')),
       windowLine(item.reply_window),
       field(t('reply.text'), box), send, status);
     form.addEventListener('submit', busy(send, async () => {
-      if (secondsToWait() > 0) {
-        replace(status, t('error.rate_limited_for', { seconds: fmtNumber(secondsToWait()) }));
-        return;
-      }
       const text = box.value.trim();
       if (!text) {
         replace(status, t('reply.empty'));
@@ -311,7 +306,7 @@ export function mountAgent(container, { args, role, go }) {
           timers.add(setTimeout(() => { send.disabled = false; }, seconds * 1000));
         } else replace(status, errorText(error));
       }
-    }, () => secondsToWait() <= 0));
+    }, () => Date.now() >= retryAt));
     return form;
   }
 
