@@ -11,7 +11,8 @@ replaces it. Both are reported; the last line scores the second opinion, the ver
 Prints, for all rows and per language (`lang`; a row without one gets the runtime's detection, `chalicelib.language`,
 and the header says how many did): per-class precision / recall / F1 / support and the confusion
 matrix; a calibration table (confidence bands, the accuracy in each, ECE); the share flagged needs_review and the
-accuracy of the rest. The last line is `macro_f1=0.XXX` (all rows, the three labels).
+accuracy of the rest; and the rows again as replies in a thread (two handles before each text): macro-F1 and how many
+labels changed. The last line is `macro_f1=0.XXX` (all rows, the three labels).
 A file that cannot be read or parsed is reported on stderr (naming the line) with exit status 2.
 """
 
@@ -152,8 +153,21 @@ def report(model: TriageModel | SecondOpinionModel, rows: Sequence[Example], thr
         f"ECE={ece:.3f} ({CALIBRATION_BANDS} equal-width bands)",
         f"needs_review: {sum(flagged)} of {len(rows)} flagged ({share:.1%}) at threshold {threshold:.2f}; "
         "accuracy of the rest " + (f"{rest:.3f}" if rest is not None else "n/a"),
+        as_replies(model, rows, predicted),
     ])
     return text, macro_f1(metrics)
+
+
+REPLY = "@ana_1 @ben_2 "  # how a reply deep in an X or Instagram thread starts
+
+
+def as_replies(model: TriageModel | SecondOpinionModel, rows: Sequence[Example], predicted: Sequence[str]) -> str:
+    """The same rows sent as replies in a thread: whom a message answers should not change what it is."""
+    replied = [model.classify(REPLY + row.text).category for row in rows]
+    changed = sum(a != b for a, b in zip(predicted, replied))
+    score = macro_f1(per_class(confusion([row.label for row in rows], replied)))
+    return (f"as replies (`{REPLY.strip()}` before each text): macro-F1 {score:.3f}; "
+            f"{changed} of {len(rows)} labels changed ({changed / len(rows):.1%})")
 
 
 def with_languages(rows: Sequence[Example]) -> tuple[list[Example], int]:

@@ -22,18 +22,22 @@ JAPANESE_FEATURE = "l:ja"
 NOT_FROM_TEXT = "l:"
 
 _URL = re.compile(r"(?:https?://|www\.)\S+")
-_MENTION = re.compile(r"@\w+")
+# X and Instagram handles are ASCII (Instagram's may hold dots); "@上の人" is words, not a handle.
+MENTION = re.compile(r"@[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
+MENTIONS = re.compile(rf"{MENTION.pattern}(?:\s+{MENTION.pattern})*")  # a run of them: a reply's thread
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]|[#@][\w]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 
 
 def normalize(text: str) -> str:
-    """Fold the surface noise of social text: HTML entities, widths, case, links, numbers."""
+    """Fold the surface noise of social text: HTML entities, widths, case, links, numbers, and each run of
+    mentions to the kinds of account it names, once each (`@user`, `@support`...): whom a reply answers, and how
+    deep in a thread, says nothing of what it is about, and a thread's handles outweighed a short reply's words."""
     text = html.unescape(text[:MAX_TEXT_CHARS])
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).lower()
     text = _URL.sub(" http ", text)
-    text = _MENTION.sub(lambda m: f" @{_handle_kind(m.group(0))} {m.group(0)[1:]} ", text)
+    text = MENTIONS.sub(_kinds, text)
     text = _DIGITS.sub("0", text)
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(text.split())
@@ -52,9 +56,18 @@ def has_cjk(token: str) -> bool:
     return False
 
 
+_ACCOUNT_CUES = ("support", "help", "care", "service", "ask")
+_MENTION_MARKERS = frozenset(f"@{kind}" for kind in (*_ACCOUNT_CUES, "user"))
+
+
+def _kinds(run: re.Match) -> str:
+    kinds = dict.fromkeys(_handle_kind(handle) for handle in MENTION.findall(run.group(0)))
+    return " " + " ".join(f"@{kind}" for kind in kinds) + " "
+
+
 def _handle_kind(handle: str) -> str:
-    """What kind of account a handle names (support accounts are telling), kept beside the handle."""
-    for cue in ("support", "help", "care", "service", "ask"):
+    """What kind of account a handle names (support accounts are telling); it stands in for the handle."""
+    for cue in _ACCOUNT_CUES:
         if cue in handle:
             return cue
     return "user"
@@ -71,6 +84,8 @@ def analyze(text: str) -> list[str]:
             feats.append("w:" + " ".join(words[i:i + n]))
     japanese = False
     for token in norm.split():
+        if token in _MENTION_MARKERS:  # a mention's kind is one word feature, not a run of character n-grams
+            continue
         cjk = has_cjk(token)
         japanese = japanese or cjk
         lo, hi = CJK_CHAR_NGRAM_RANGE if cjk else CHAR_NGRAM_RANGE

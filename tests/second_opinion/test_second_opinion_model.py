@@ -66,6 +66,31 @@ def test_clear_messages_with_the_real_encoder(model, text, label):
     assert result.needs_review == (result.confidence < model.review_threshold)
 
 
+def test_the_encoder_reads_every_handle_as_user(monkeypatch):
+    """GIVEN replies to different people, one or two deep in a thread WHEN embedded THEN the engine reads one text:
+    whom a reply answers is not what it says (the TF-IDF part reads a run of mentions as their kinds, too)."""
+    from second_opinion import encoder
+
+    class Engine:
+        def __init__(self):
+            self.read = []
+
+        def query(self, texts):
+            self.read.append(texts)
+            return _Vectors([[0.0]] * len(texts) if isinstance(texts, list) else [0.0])
+
+    engine = Engine()
+    monkeypatch.setattr(encoder, "_model", engine)
+    encoder.embed("@kenji_0412 you caved on Pride")
+    encoder.embed_batch(["@mayu88 @dan_w you caved on Pride", "@AcmeSupport 返金まだ？ @上の人"])
+    assert engine.read == ["@user you caved on Pride", ["@user you caved on Pride", "@user 返金まだ？ @上の人"]]
+
+
+class _Vectors(list):
+    def tolist(self):
+        return list(self)
+
+
 def test_the_webhook_path_never_loads_the_encoder():
     script = r"""
 import sys

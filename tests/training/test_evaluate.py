@@ -95,6 +95,27 @@ def test_tiny_model_report_is_exact(tmp_path, tiny_model, capsys):
     assert "accuracy=0.667" in lines
 
 
+def test_the_rows_are_scored_again_as_replies_in_a_thread(tmp_path, capsys):
+    """GIVEN a model that reads nothing of a reply's handles, and one that reads "@user" as community WHEN the rows
+    are scored again with two handles before each THEN the first changes nothing and the second everything it can."""
+    data = write_jsonl(tmp_path / "eval.jsonl", TINY_ROWS)
+    replies_read_as_community = tmp_path / "replies.json.gz"
+    artifact = pack_artifact({"w:refund": [1.0, 5.0, 0.0, 0.0], "w:boycott": [1.0, 0.0, 5.0, 0.0],
+                              "w:meetup": [1.0, 0.0, 0.0, 3.0], "w:@user": [1.0, 0.0, 0.0, 9.0]},
+                             list(LABELS), [0.0, 0.0, 0.0], review_threshold=0.6)
+    replies_read_as_community.write_bytes(gzip.compress(json.dumps(artifact).encode()))
+    unmoved = tmp_path / "tiny.json.gz"
+    unmoved.write_bytes(gzip.compress(json.dumps(TINY_ARTIFACT).encode()))
+    code, out, err = run(["--data", str(data), "--model", str(unmoved), "--webhook-only"], capsys)
+    assert code == 0, err
+    assert "as replies (`@ana_1 @ben_2` before each text): macro-F1 0.656; 0 of 6 labels changed (0.0%)" in out
+    code, out, err = run(["--data", str(data), "--model", str(replies_read_as_community), "--webhook-only"], capsys)
+    assert code == 0, err
+    # all six now community: F1 0 (customer_service), 0 (stance), 2 x (1/3 x 1) / (1/3 + 1) = 0.5 (community)
+    assert "as replies (`@ana_1 @ben_2` before each text): macro-F1 0.167; 5 of 6 labels changed (83.3%)" in out
+    assert out.rstrip("\n").splitlines()[-1] == TINY_MACRO  # the last line scores the rows as given
+
+
 COMMITTED_TEXTS = [
     ("My parcel says delivered but nothing is at my door, order 55120. Can someone help?", "customer_service"),
     ("I was charged twice for one subscription this month, please refund the extra", "customer_service"),
