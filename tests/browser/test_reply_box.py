@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from chalicelib.schemas import ReplyOut
+
 from .conftest import REQUIRED, Console
 
 try:
@@ -107,9 +109,11 @@ class FakeApi:
                     status, headers, payload = self.answers.pop(0) if self.answers else (201, {}, None)
                 if status != 201:
                     return status, headers, payload
-                reply = {"id": f"r{len(found['replies']) + 1}", "text": body["text"], "status": "sent", "error": None,
-                         "by": found["claimed_by"], "at": iso(datetime.now(timezone.utc)), "reply_to": None,
-                         "platform_message_id": "m_1"}
+                now = iso(datetime.now(timezone.utc))
+                reply = ReplyOut(id=body["idempotency_key"], conversation=parts[2], text=body["text"],
+                                 reply_to=found["messages"][-1]["id"], by=found["claimed_by"],
+                                 platform=found["platform"], created_at=now, sent_at=now, status="sent", attempts=1,
+                                 platform_message_id="m_1").model_dump()  # the real API's shape
                 if not any(r["idempotency_key"] == body["idempotency_key"] for r in found.setdefault("_keys", [])):
                     found["_keys"].append({"idempotency_key": body["idempotency_key"]})
                     found["replies"].append(reply)
@@ -195,6 +199,8 @@ def test_one_key_per_reply_attempt_until_accepted_and_the_window_shown(page, fak
     assert [p["idempotency_key"] for p in fake_api.posts][0] == fake_api.posts[1]["idempotency_key"]
     assert len(fake_api.posts) == 2 and len(fake_api.conversations["messenger:c1"]["replies"]) == 1
     assert page.find("#reply-text").get_attribute("value") == ""
+    sent_at = fake_api.conversations["messenger:c1"]["replies"][0]["sent_at"]
+    assert page.find(".replies .reply time").get_attribute("datetime") == sent_at  # when it went out, not "—"
     screenshot("agent-reply-box")
     # WHEN she sends another reply THEN it gets a key of its own
     page.find("#reply-text").send_keys("Tracking: 1Z999")
