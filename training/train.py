@@ -69,7 +69,8 @@ Read by hand on `dev_real` (English unless said), as kinds of message, largest f
 - **Bare stance reactions** (two or three words of contempt, a call to fight, a boycott of a media outlet) go to
   `community`: with no issue named, only the brand's post would tell.
 - Japanese: 18 of the 19 Japanese messages (all fan chatter) are right (the other, under a dozen characters, goes
-  to customer_service with confidence near 0.6, flagged for review; the second opinion gets all 19); `dev_real`
+  to customer_service with confidence just above the review threshold, so unflagged; the second opinion gets all
+  19); `dev_real`
   cannot tell how Japanese service complaints or controversy threads fare (see the grouped cross-validation and
   the held-out probes in `training/heldout/` for the corpus' own estimates).
 """
