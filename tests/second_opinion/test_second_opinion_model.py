@@ -86,6 +86,22 @@ def test_the_encoder_reads_every_handle_as_user(monkeypatch):
     assert engine.read == ["@user you caved on Pride", ["@user you caved on Pride", "@user 返金まだ？ @上の人"]]
 
 
+def test_laughter_after_a_japanese_message_rarely_changes_the_verdict_it_keeps(model):
+    """GIVEN every other held-out Japanese message (written for the project, never trained on) WHEN "ｗｗｗｗｗ" is
+    added THEN at most a few change label: before its training saw surface variants (training/augment.py), one in
+    ten did, nearly all to community. The edit is not among the variants' own laughter."""
+    from second_opinion.encoder import embed_batch
+    from training.corpus import HELDOUT_DIR, read_jsonl
+
+    rows = [row for path in sorted(HELDOUT_DIR.glob("ja_*.jsonl")) for row in read_jsonl(path)][::2]
+    texts = [row.text for row in rows]
+    laughing = [text + "ｗｗｗｗｗ" for text in texts]
+    before = [model.classify(t, embedding=e).category for t, e in zip(texts, embed_batch(texts))]
+    after = [model.classify(t, embedding=e).category for t, e in zip(laughing, embed_batch(laughing))]
+    moved = sum(a != b for a, b in zip(after, before))
+    assert len(rows) > 400 and moved <= 0.07 * len(rows), f"{moved} of {len(rows)} moved"
+
+
 class _Vectors(list):
     def tolist(self):
         return list(self)

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from training import corpus, cross_writer, train
+from training import augment, corpus, cross_writer, train
 from training.corpus import LABELS
 
 # Three fake writers, each with its own vocabulary per label, so that a leak would be easy to score well on.
@@ -100,6 +100,7 @@ def test_the_second_opinion_never_trains_on_the_rows_it_scores(tmp_path, monkeyp
     data = cross_writer.load_by_writer(tmp_path / "data")
     embeddings = np.random.default_rng(0).normal(size=(len(data.examples), 8)).astype(np.float32)
     fitted_rows: list[set[str]] = []
+    embedded_variants: dict[int, list[str]] = defaultdict(list)  # by the fit that asked
     real_fit = second_opinion.fit
 
     def spy_fit(examples, rows_embeddings):
@@ -107,16 +108,26 @@ def test_the_second_opinion_never_trains_on_the_rows_it_scores(tmp_path, monkeyp
         fitted_rows.append({e.text for e in examples})
         return real_fit(examples, rows_embeddings)
 
+    def fake_embed(texts):  # the surface variants' embeddings, which fit asks the encoder for
+        embedded_variants[len(fitted_rows) - 1].extend(texts)
+        return np.random.default_rng(len(texts)).normal(size=(len(texts), 8)).astype(np.float32)
+
     monkeypatch.setattr(second_opinion, "fit", spy_fit)
+    monkeypatch.setattr(second_opinion, "embed", fake_embed)
+    monkeypatch.setattr(augment, "SHARE", 0.5)  # the tiny corpus's 18 Japanese rows surely give some
 
     # WHEN each group is held out in turn
     predicted = cross_writer.held_out_predictions(
         data.groups, cross_writer.second_opinion_fit_predict(data.examples, embeddings))
 
-    # THEN no fit saw the group it scored
-    for group, training_texts in zip(cross_writer.in_order(data.groups), fitted_rows):
-        assert not training_texts & {e.text for e, g in zip(data.examples, data.groups) if g == group}
+    # THEN no fit saw the group it scored, not even as a variant of one of its rows
+    for k, (group, training_texts) in enumerate(zip(cross_writer.in_order(data.groups), fitted_rows)):
+        variants = embedded_variants[k]
+        held_out = {e.text for e, g in zip(data.examples, data.groups) if g == group}
+        assert not training_texts & held_out
+        assert all(any(t in v for t in training_texts) and not any(t in v for t in held_out) for v in variants)
     assert len(fitted_rows) == 3 and len(predicted) == len(data.examples)
+    assert sum(map(len, embedded_variants.values())) > 0  # the Japanese rows had variants where trained on
 
 
 def test_pooled_confusion_matrices_count_every_row_once_and_the_report_has_every_group(tmp_path):
