@@ -3,10 +3,10 @@
     python -m training.train [--extra corrections.jsonl] [--dev ../shared/data/dev_real.jsonl]
 
 Fits TF-IDF over the shared analyzer (word and character n-grams) plus a multinomial logistic
-regression, reports 5-fold cross-validation twice (stratified, and grouped by brand/topic so that no brand is on
-both sides: training/groups.py), chooses the needs_review threshold on the grouped folds, then fits on everything
-and writes
-models/triage-model.bin and models/MODEL_CARD.md. On one machine the same corpus gives the same bytes; another
+regression, on the rows and their label-free surface variants (training/augment.py), reports 5-fold
+cross-validation twice (stratified, and grouped by brand/topic so that no brand is on both sides:
+training/groups.py; each fold's variants made from its own rows), chooses the needs_review threshold on the
+grouped folds, then fits on everything and writes models/triage-model.bin and models/MODEL_CARD.md. On one machine the same corpus gives the same bytes; another
 CPU's BLAS kernels may move the weights in the last digits, so the tests compare a retrained model with
 `artifact_differences` (same vocabulary and labels, weights within a relative tolerance, same predictions).
 """
