@@ -45,23 +45,28 @@ JAPANESE_NOISE = {
 MOST_MOVED_BY_NOISE = 0.05  # of the held-out Japanese messages
 
 
+@pytest.fixture(scope="module")
+def japanese(scored):
+    """(model, [(held-out Japanese row, its label as written)])"""
+    model, rows, alone = scored
+    return model, [(row, label) for row, label in zip(rows, alone) if row.lang == "ja"]
+
+
 @pytest.mark.parametrize("edit", JAPANESE_NOISE.values(), ids=JAPANESE_NOISE.keys())
-def test_noise_around_a_japanese_message_rarely_changes_its_label(scored, edit):
+def test_noise_around_a_japanese_message_rarely_changes_its_label(japanese, edit):
     """GIVEN held-out Japanese messages WHEN laughter, an emoji, a link, "!!!!" or a hashtag that names no issue is
     added THEN at most a few change label (before training/augment.py, a laugh moved 11% of them, most to community,
     so a stance post in a mocking thread read as fan chatter)."""
-    model, rows, alone = scored
-    japanese = [(row, label) for row, label in zip(rows, alone) if row.lang == "ja"]
-    moved = sum(model.classify(edit(row.text)).category != label for row, label in japanese)
-    assert len(japanese) > 800 and moved <= MOST_MOVED_BY_NOISE * len(japanese), f"{moved} of {len(japanese)} moved"
+    model, rows = japanese
+    moved = sum(model.classify(edit(row.text)).category != label for row, label in rows)
+    assert len(rows) > 800 and moved <= MOST_MOVED_BY_NOISE * len(rows), f"{moved} of {len(rows)} moved"
 
 
-def test_a_diary_hashtag_moves_fewer_japanese_messages_than_before_the_diary_rows(scored):
+def test_a_diary_hashtag_moves_fewer_japanese_messages_than_before_the_diary_rows(japanese):
     """GIVEN held-out Japanese messages WHEN a hashtag about the poster's day is added (words, not just noise: the
     corpus's community rows talked about their day far more often than its stance rows) THEN fewer than one in
     ten change label (before training/data's version 8 rows and the surface variants, 15% did, nearly all to
     community). Not yet as few as noise moves: the next corpus round's target."""
-    model, rows, alone = scored
-    japanese = [(row, label) for row, label in zip(rows, alone) if row.lang == "ja"]
-    moved = sum(model.classify(row.text + " #今日のできごと").category != label for row, label in japanese)
-    assert moved <= 0.10 * len(japanese), f"{moved} of {len(japanese)} moved"
+    model, rows = japanese
+    moved = sum(model.classify(row.text + " #今日のできごと").category != label for row, label in rows)
+    assert moved <= 0.10 * len(rows), f"{moved} of {len(rows)} moved"
