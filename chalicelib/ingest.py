@@ -130,4 +130,5 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
         stored = store.get_message(event.message_id)
         if stored is not None:
             return store.apply_edit(triaged, stored, now, event.version), triaged.triage.category
+        triaged = replace(triaged, edit_version=event.version)  # an older edit arriving next must not win
     return conversations.save_inbound(triaged, now), triaged.triage.category

@@ -175,6 +175,10 @@ class InboundEvent:
     # an edit whose version sorts before the one applied is ignored, so a replayed older edit cannot revert
     version: str | None = None
 
+    def __post_init__(self) -> None:
+        # a removal names only an id: held to the key limit here, so a batch is refused before any of it is stored
+        _check_id("message id", self.message_id)
+
 
 @dataclass(frozen=True)
 class Skip:

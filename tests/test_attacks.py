@@ -219,6 +219,29 @@ def test_a_lone_surrogate_is_a_400_not_a_503_and_stores_nothing(api, table, case
     assert control.status_code == 200 and body_of(control)["stored"] == 1, control.body
 
 
+@pytest.mark.parametrize("depth", [330, 900])
+@pytest.mark.parametrize("target", ["claim", "webhook"])
+def test_a_deeply_nested_body_around_an_escape_is_a_400_not_a_500(api, table, keys, depth, target):
+    # GIVEN a body nested hundreds of levels deep around a paired escape (an emoji): json.loads takes it, and
+    # the surrogate check that walks every string must not run out of stack on it
+    nested = "[" * depth + '"\\ud83d\\ude00"' + "]" * depth
+    before = snapshot(table)
+    # WHEN an agent posts it as a claim's count, or a signed generic webhook carries it as a thread id
+    if target == "claim":
+        response = api.http.post("/queues/customer_service/claim", body=('{"count": %s}' % nested).encode(),
+                                 headers={**keys["agent_cs"], "Content-Type": "application/json"})
+    else:
+        payload = payloads.generic_message("deep-1", "Where is my order?")
+        payload["messages"][0]["thread_id"] = "PLACEHOLDER"
+        raw = dumps(payload)
+        response = post_webhook(api, "generic", raw.replace(b'"PLACEHOLDER"', nested.encode()))
+    # THEN it is a permanent 400 in the API's error shape, and nothing is stored
+    assert response.status_code == 400, (response.status_code, response.body[:300])
+    assert "Retry-After" not in response.headers
+    assert body_of(response)["error"]["code"], response.body
+    assert snapshot(table) == before
+
+
 @pytest.fixture
 def captured_metrics(monkeypatch):
     from chalicelib import observability
@@ -400,6 +423,24 @@ def test_a_replayed_older_generic_edit_cannot_revert_a_newer_one(api, table):
     assert stored(table, "linkedin:e-1")["text"] == "Thanks, sorted now!"
     # CONTROL: a newer edit still applies
     assert body_of(generic(api, impersonation("linkedin", "e-1", "Actually, one more question", "edit"), now))[
+        "updated"] == 1
+
+
+def test_an_older_edit_replayed_after_an_edit_that_created_the_message_changes_nothing(api, table):
+    # GIVEN a message the API first learns of through an edit (its "new" never arrived)
+    now = int(time.time())
+    older = dumps(impersonation("linkedin", "e-2", "I want a refund for my order", "edit"))
+    older_headers = generic_headers(older, now - 100)  # signed earlier, captured by the attacker
+    assert body_of(generic(api, impersonation("linkedin", "e-2", "Thanks, sorted now!", "edit"), now))["stored"] == 1
+    before = snapshot(table)
+    # WHEN the older signed edit is replayed inside the 300 s window
+    replay = post_webhook(api, "generic", older, older_headers)
+    # THEN it changes nothing: the stored text is the newer edit's
+    assert replay.status_code == 200 and body_of(replay)["unchanged"] == 1, replay.body
+    assert snapshot(table) == before
+    assert stored(table, "linkedin:e-2")["text"] == "Thanks, sorted now!"
+    # CONTROL: a newer edit still applies
+    assert body_of(generic(api, impersonation("linkedin", "e-2", "One more question", "edit"), now + 1))[
         "updated"] == 1
 
 

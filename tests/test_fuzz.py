@@ -345,6 +345,11 @@ FOUND_WEBHOOK_INPUTS = {
     "whatsapp_timestamp_not_a_number": ("meta", lambda: _with(REAL_PAYLOADS["meta"][3], _WA_MESSAGE + ("timestamp",),
                                                               "abc")),
     "whatsapp_timestamp_1e20": ("meta", lambda: _with(REAL_PAYLOADS["meta"][3], _WA_MESSAGE + ("timestamp",), "1e20")),
+    # an integer of hundreds of digits: float() raises OverflowError, not ValueError -> 500
+    "messenger_read_watermark_400_digits": ("meta", lambda: dumps({"object": "page", "entry": [{"id": "1", "messaging": [
+        {"sender": {"id": "2"}, "recipient": {"id": "1"}, "read": {"watermark": 10**400}}]}]})),
+    "whatsapp_timestamp_400_digits": ("meta", lambda: _with(REAL_PAYLOADS["meta"][3], _WA_MESSAGE + ("timestamp",),
+                                                            10**400)),
     "whatsapp_timestamp_object": ("meta", lambda: _with(REAL_PAYLOADS["meta"][3], _WA_MESSAGE + ("timestamp",),
                                                         {"a": 1})),
     "whatsapp_wa_id_list": ("meta", lambda: _with(REAL_PAYLOADS["meta"][3], _WA_CONTACT + ("wa_id",), [])),
@@ -357,6 +362,10 @@ FOUND_WEBHOOK_INPUTS = {
     "meta_comment_id_1100_digits": ("meta", lambda: _with(REAL_PAYLOADS["meta"][0], ("entry", 0, "changes", 0,
                                                                                      "value", "comment_id"),
                                                           "1_" + "9" * 1100)),
+    # a removal's id beside a valid message: refused whole, not the message stored and the removal refused by DynamoDB
+    "x_delete_id_3000_digits_after_a_tweet": ("x", lambda: dumps({**REAL_PAYLOADS["x"][0](),
+                                                                  "tweet_delete_events": [{"status": {
+                                                                      "id": "9" * 3000, "user_id": "9001"}}]})),
     "telegram_chat_id_1200_digits": ("telegram", lambda: _with(REAL_PAYLOADS["telegram"][0], ("message", "chat", "id"),
                                                                10**1200)),
 }

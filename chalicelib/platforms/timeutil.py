@@ -15,7 +15,7 @@ def from_unix(value: object) -> datetime:
     """Unix seconds or milliseconds (Meta mixes both), as UTC; a value that is not a time is a 400."""
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of hundreds of digits
         raise InvalidPayload(f"timestamp {str(value)[:40]!r} is not a number") from None
     if number > 1e11:  # milliseconds
         number /= 1000.0
