@@ -21,10 +21,10 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, HealthOut,
-                                IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage,
-                                QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate, SnoozeCreate,
-                                SpikesOut, SpikesQuery, StatsOut, StatsQuery)
+from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, EarlierQuery,
+                                HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut,
+                                MessagePage, QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate,
+                                SnoozeCreate, SpikesOut, SpikesQuery, StatsOut, StatsQuery, TakeCreate)
 from chalicelib.store import conversations, messages, queue
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
@@ -297,13 +297,33 @@ def _conversation(caller, conversation_id):
 
 
 @routes.route("GET", "/conversations/{conversation_id}",
-              "a conversation: its state, every message in order (with triage and history), its replies and reply window",
+              "a conversation: its state, its first and latest messages in order (with triage and history), its replies "
+              "and reply window",
               response=ConversationOut, errors=(404, 503))
 def conversation_detail(conversation_id, caller):
     from chalicelib import replies
 
     _conversation(caller, conversation_id)
     return ConversationOut.of_conversation(*replies.view(conversation_id, now()))
+
+
+@routes.route("GET", "/conversations/{conversation_id}/messages",
+              "a conversation's messages before a cursor (its earlier_cursor), oldest first; next_cursor: earlier still",
+              query=EarlierQuery, response=MessagePage, errors=(400, 403, 404, 503))
+def conversation_earlier(conversation_id, caller, query: EarlierQuery):
+    from chalicelib import replies
+
+    _conversation(caller, conversation_id)
+    page, cursor = replies.earlier_messages(conversation_id, query.cursor)
+    return MessagePage(messages=[MessageOut.of(m, with_history=True) for m in page], next_cursor=cursor)
+
+
+@routes.route("POST", "/conversations/{conversation_id}/claim",
+              "take this conversation: claim it with a lease (open, snoozed or with an expired lease; yours: unchanged)",
+              body=TakeCreate, body_required=False, response=MessageOut, errors=(403, 404, 409, 503))
+def conversation_claim(conversation_id, caller, body: TakeCreate):
+    stored = _conversation(caller, conversation_id)
+    return MessageOut.of(queue.take(stored, acting(caller), body.lease_seconds, now()))
 
 
 @routes.route("POST", "/conversations/{conversation_id}/release", "give a claimed conversation back to its queue",

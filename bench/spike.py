@@ -98,6 +98,22 @@ class Requests:
             self.sent[event_name.rsplit(".", 1)[-1]] += 1
 
 
+def read_conversation(items: list[dict]) -> str:
+    """The viral thread as an agent opens it (what GET /conversations/{id} answers), beside the whole thread."""
+    from chalicelib import replies
+    from chalicelib.schemas import ConversationOut, MessageOut
+    from chalicelib.store import conversations
+
+    head_id = next(i["id"] for i in items if i["sk"] == "MSG" and i.get("status") != "in_conversation")
+    answer = ConversationOut.of_conversation(*replies.view(head_id, datetime.now(timezone.utc)))
+    size = len(answer.model_dump_json(by_alias=True))
+    head = conversations.get_conversation(head_id)[0]
+    thread = conversations.messages_of(head)
+    whole = sum(len(MessageOut.of(m, with_history=True).model_dump_json(by_alias=True)) for m in thread)
+    return (f"the conversation opened: {len(answer.messages)} of its {len(thread)} messages, {size / 1e6:.2f} MB "
+            f"(all of them: {whole / 1e6:.2f} MB; earlier_cursor {'set' if answer.earlier_cursor else 'null'})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=4000)
@@ -196,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         local.server.server_close()
 
     items = support.scan_items(raw)
+    opened = read_conversation(items) if args.one_conversation else None
     server.stop()
     n = args.messages
     stored = [i for i in items if i["sk"] == "MSG"]
@@ -235,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, ok in checks.items():
         print(f"  {name}: {'exact' if ok else 'WRONG'}")
     print(f"every counter total exact: {'yes' if all(checks.values()) else 'NO'}")
+    if opened:
+        print(opened)
     print(f"spike_errors={errors}")
     return 0 if all(checks.values()) else 1
 

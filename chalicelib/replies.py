@@ -19,6 +19,7 @@ from .platforms.send.tokens import token_for
 from .store import channels, conversations
 from .store import replies as store
 from .store.entities import StoredMessage, iso, parse_iso
+from .store.messages import get_message
 
 # SendFailed.kind -> (the answer's code, why, in words)
 NOT_SENT = {
@@ -40,16 +41,30 @@ def conversation_for(conversation_id: str) -> tuple[StoredMessage, list[dict]]:
     return found
 
 
+def _answerable(message: StoredMessage | None) -> bool:
+    return message is not None and message.direction == INBOUND and message.status != REMOVED
+
+
+def latest_customer_message(head: StoredMessage, page: tuple[list[StoredMessage], str | None]) -> StoredMessage | None:
+    """The conversation's latest customer message, from its latest page (`members_page`): the whole thread is
+    read only when that page holds none of the customer's and earlier messages are left."""
+    latest, earlier = page
+    found = [m for m in latest if _answerable(m)]
+    if not found and earlier is not None:
+        found = [m for m in conversations.members(head.id) if _answerable(m)]
+    return found[-1] if found else (head if _answerable(head) else None)
+
+
 def reply_target(head: StoredMessage, reply_to: str | None) -> StoredMessage:
     """The customer message answered: the one named, else the conversation's latest."""
-    inbound = [m for m in conversations.messages_of(head) if m.direction == INBOUND and m.status != REMOVED]
     if reply_to is None:
-        if not inbound:
+        target = latest_customer_message(head, conversations.members_page(head.id))
+        if target is None:
             raise InvalidRequest("the conversation has no customer message left to answer", code="nothing_to_answer")
-        return inbound[-1]
-    for message in inbound:
-        if message.id == reply_to:
-            return message
+        return target
+    named = head if reply_to == head.id else get_message(reply_to)
+    if _answerable(named) and (named is head or named.conversation == head.id):
+        return named
     raise InvalidRequest("reply_to must name a customer message of this conversation", code="invalid_reply_to")
 
 
@@ -102,10 +117,17 @@ def send(conversation_id: str, actor: Actor, text: str, reply_to: str | None, id
 
 
 def view(conversation_id: str, now: datetime):
-    """The conversation as an agent reads it: its head, every message in order, its replies, and the reply
-    window of its latest customer message (None when nothing is left to answer)."""
+    """The conversation as an agent reads it: its head, then its latest messages in order (a page: the cursor
+    of the earlier ones, None when all are shown), its replies, and the reply window of its latest customer
+    message (None when nothing is left to answer)."""
     head, replies = conversation_for(conversation_id)
-    thread = conversations.messages_of(head)
-    inbound = [m for m in thread if m.direction == INBOUND and m.status != REMOVED]
-    window = window_for(head, inbound[-1], now) if inbound else None
-    return head, thread, replies, window
+    latest, earlier = page = conversations.members_page(head.id)
+    target = latest_customer_message(head, page)
+    window = window_for(head, target, now) if target is not None else None
+    return head, [head, *latest], earlier, replies, window
+
+
+def earlier_messages(conversation_id: str, before: str) -> tuple[list[StoredMessage], str | None]:
+    """The page of a conversation's later messages before a cursor `view` (or this) returned, oldest first."""
+    head, _ = conversation_for(conversation_id)
+    return conversations.members_page(head.id, before)

@@ -53,6 +53,11 @@ class ClaimCreate(_Body):
         900, description="the claim expires after this long")
 
 
+class TakeCreate(_Body):
+    lease_seconds: whole_number(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS) = Field(
+        900, description="the claim expires after this long")
+
+
 class ResolveCreate(_Body):
     note: str | None = Field(None, max_length=2_000)
 
@@ -108,6 +113,11 @@ class ListQuery(_Query):
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, pattern=CURSOR_PATTERN,
                                description="the next_cursor of the previous page (opaque; any other value is 400)")
+
+
+class EarlierQuery(_Query):
+    cursor: str = Field(pattern=CURSOR_PATTERN, description="a conversation's earlier_cursor, or this listing's "
+                        "next_cursor (opaque; any other value is 400)")
 
 
 @functools.lru_cache(maxsize=1)
@@ -351,14 +361,18 @@ class ReplyWindowOut(_Model):
 
 
 class ConversationOut(MessageOut):
-    """A conversation: its state (on its first message), every message in order, the replies sent from here."""
+    """A conversation: its state (on its first message), its first message and latest messages in order, the
+    replies sent from here."""
 
-    messages: list[MessageOut]
+    messages: list[MessageOut] = Field(description="the first message, then the latest ones (at most 100), in order")
+    earlier_cursor: str | None = Field(None, description="messages between the first and the latest are left out: "
+                                       "GET /conversations/{id}/messages?cursor= reads them; null when all are here")
     replies: list[ReplyOut]
     reply_window: ReplyWindowOut | None = Field(None, description="for the latest customer message")
 
     @classmethod
-    def of_conversation(cls, head: Any, thread: list[Any], replies: list[Any], window: Any) -> ConversationOut:
+    def of_conversation(cls, head: Any, thread: list[Any], earlier: str | None, replies: list[Any],
+                        window: Any) -> ConversationOut:
         fields = MessageOut.of(head, with_history=True).model_dump(by_alias=True)
         window_out = None
         if window is not None:
@@ -366,7 +380,7 @@ class ConversationOut(MessageOut):
             window_out = ReplyWindowOut(open=window.open, reason=window.reason, closes_at=closes,
                                         messaging_type=window.messaging_type, tag=window.tag)
         return cls.model_validate({**fields, "messages": [MessageOut.of(m, with_history=True) for m in thread],
-                                   "replies": [ReplyOut.of(r) for r in replies], "reply_window": window_out})
+                                   "earlier_cursor": earlier, "replies": [ReplyOut.of(r) for r in replies], "reply_window": window_out})
 
 
 class QueueSummary(_Model):

@@ -10,11 +10,13 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', 'chalicelib', 'console_dist');
 
-// both languages say everything: the same keys, and every literal t('key') in the sources is one of them
+// both languages say everything: the same keys, and every literal t('key') in the sources is one of them.
+// A plural form ("key.one") is a language's own: it needs only its base key in the other language.
 const { MESSAGES } = await import('./src/messages.js');
 const [english, japanese] = [Object.keys(MESSAGES.en), Object.keys(MESSAGES.ja)];
-const untranslated = english.filter((k) => !(k in MESSAGES.ja));
-const extra = japanese.filter((k) => !(k in MESSAGES.en));
+const base = (k) => k.replace(/\.(zero|one|two|few|many)$/, '');
+const untranslated = english.filter((k) => !(base(k) in MESSAGES.ja));
+const extra = japanese.filter((k) => !(base(k) in MESSAGES.en));
 const sources = (await readdir(join(here, 'src'), { recursive: true })).filter((name) => name.endsWith('.js'));
 const used = new Set();
 for (const name of sources) {

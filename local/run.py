@@ -67,6 +67,8 @@ Try it:
   curl -H "Authorization: Bearer {admin_key if shown_key == admin_key else '$ADMIN_KEY'}" {base}/queues
   {send} "my order never arrived, I want a refund"   # a signed Meta webhook to this server
   {send} --wrong-signature "hello"                   # refused: 401, nothing stored
+  curl -H "Authorization: Bearer {admin_key if shown_key == admin_key else '$ADMIN_KEY'}" -H "Content-Type: application/json" \\
+    -d '{{"role": "agent", "name": "Aiko", "queues": ["customer_service"]}}' {base}/admin/keys   # a key for an agent
 Stop with Ctrl-C.
 """, flush=True)
     server = local_server(app, "127.0.0.1", port)

@@ -83,3 +83,68 @@ def test_the_brands_echo_is_stored_in_the_conversation_as_its_first_reply(api, k
     status, detail = call(api, "GET", f"/conversations/{conversation['id']}", keys["manager"])
     assert [m["direction"] for m in detail["messages"]] == ["inbound", "outbound"]
     assert detail["first_reply_at"] and "triage" not in detail["messages"][1]
+
+
+def test_a_long_conversation_is_read_latest_first_in_pages(api, keys, monkeypatch):
+    from chalicelib.store import conversations
+
+    # GIVEN a conversation of seven messages, read three later messages at a time
+    monkeypatch.setattr(conversations, "PAGE_MESSAGES", 3)
+    texts = [f"Order {5500 + i} still missing, message {i}" for i in range(7)]
+    for i, text in enumerate(texts):
+        assert post_dm(api, f"m.page{i}", text)["stored"] == 1
+    conversation = only_conversation(api, keys)["id"]
+    # WHEN it is opened THEN it shows its first message and the latest three, and a cursor for the rest
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert status == 200, detail
+    assert [m["text"] for m in detail["messages"]] == [texts[0], *texts[4:]]
+    assert detail["earlier_cursor"]
+    # AND the cursor reads the ones between, oldest first, with nothing earlier left
+    status, earlier = call(api, "GET", f"/conversations/{conversation}/messages?cursor={detail['earlier_cursor']}",
+                           keys["manager"])
+    assert status == 200, earlier
+    assert [m["text"] for m in earlier["messages"]] == texts[1:4]
+    assert earlier["next_cursor"] is None
+    # AND the reply window is the latest customer message's
+    assert detail["reply_window"]["open"] is True
+
+
+def test_a_conversation_page_stops_at_its_text_budget(api, keys, monkeypatch):
+    from chalicelib.store import conversations
+
+    # GIVEN texts of about 40 bytes and a page budget of 100 bytes of text
+    monkeypatch.setattr(conversations, "PAGE_TEXT_BYTES", 100)
+    texts = [f"Refund for order {7700 + i} please, it is late" for i in range(5)]
+    for i, text in enumerate(texts):
+        post_dm(api, f"m.budget{i}", text)
+    conversation = only_conversation(api, keys)["id"]
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    # THEN the page holds the latest two (a third would pass the budget) and says earlier ones are left
+    assert status == 200, detail
+    assert [m["text"] for m in detail["messages"]] == [texts[0], *texts[3:]]
+    status, earlier = call(api, "GET", f"/conversations/{conversation}/messages?cursor={detail['earlier_cursor']}",
+                           keys["manager"])
+    assert [m["text"] for m in earlier["messages"]] == texts[1:3] and earlier["next_cursor"] is None
+
+
+def test_a_conversation_cursor_reads_only_its_own_conversation(api, keys, monkeypatch):
+    from chalicelib.store import conversations
+
+    monkeypatch.setattr(conversations, "PAGE_MESSAGES", 1)
+    for i in range(3):
+        post_dm(api, f"m.own{i}", f"Where is parcel {i}?", sender="6100000000001")
+        post_dm(api, f"m.other{i}", f"My card was charged twice, try {i}", sender="6100000000002")
+    status, mine = call(api, "GET", "/conversations/messenger:m.own0", keys["manager"])
+    assert status == 200 and mine["earlier_cursor"], mine
+    # WHEN another conversation's cursor, a made-up one, or none is given THEN 400, in the API's error shape
+    for cursor, code in [(mine["earlier_cursor"], "invalid_cursor"), ("bm90LWEtY3Vyc29y", "invalid_cursor")]:
+        status, refused = call(api, "GET", f"/conversations/messenger:m.other0/messages?cursor={cursor}",
+                               keys["manager"])
+        assert status == 400 and refused["error"]["code"] == code, refused
+    status, refused = call(api, "GET", "/conversations/messenger:m.other0/messages", keys["manager"])
+    assert status == 400, refused
+    # AND an agent outside the conversation's queue learns nothing about it
+    outside = "agent_stance" if mine["queue"] != "stance" else "agent_cs"
+    status, hidden = call(api, "GET", f"/conversations/messenger:m.own0/messages?cursor={mine['earlier_cursor']}",
+                          keys[outside])
+    assert status == 404, hidden

@@ -1,13 +1,14 @@
 """Message states, the transitions between them, and who may make each one.
 
-    open ──claim──▶ claimed ──release──▶ open
+    open ──claim (next, or this one)──▶ claimed ──release──▶ open
       │               ├──snooze──▶ snoozed ──(time passes: claimable, then reopened)──▶ open
       │               ├──resolve──▶ resolved
       └──reroute◀─────┴──reroute──▶ open (in the other queue)
     open ──(older than the queue's window)──▶ resolved (reason `auto_resolved`)
     any ──(deleted on the platform)──▶ removed
 
-A claim is a lease: only its holder, while it lasts, may release, snooze, resolve or re-route the message;
+A person may also take one conversation they chose: an open one, a snoozed one (woken early) or one whose lease
+has run out; never one another person still holds. A claim is a lease: only its holder, while it lasts, may release, snooze, resolve or re-route the message;
 managers may act on any message (and resolve or re-route open ones). Nothing here reads or writes storage.
 """
 
@@ -69,3 +70,19 @@ def check_snooze(until: datetime, now: datetime) -> None:
     if not now + MIN_SNOOZE <= until <= now + MAX_SNOOZE:
         raise InvalidRequest("snooze until a time between 1 minute and 30 days from now", code="invalid_snooze")
 
+
+
+def check_can_take(message_id: str, status: str, claimed_by: str | None, lease_expires_at: datetime | None,
+                   actor: Actor, now: datetime) -> bool:
+    """Whether taking this conversation claims it (False: the actor holds it already). Refused when someone
+    else holds its lease (managers too: they release it first), or it is resolved."""
+    if status == REMOVED:
+        raise UnknownMessage(f"no message {message_id!r}")
+    if status == CLAIMED and lease_expires_at is not None and lease_expires_at > now:
+        if claimed_by == actor.id:
+            return False
+        raise WrongStatus(f"{claimed_by} holds this conversation until {lease_expires_at.isoformat()}",
+                          code="claimed_by_another")
+    if status not in (OPEN, CLAIMED, SNOOZED):
+        raise WrongStatus(f"message is {status}; only an open, snoozed or expired conversation can be taken")
+    return True

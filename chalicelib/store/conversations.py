@@ -353,6 +353,42 @@ def members(conversation: str) -> list[StoredMessage]:
             ExpressionAttributeValues=dynamo.values(p=MessageKeys.conversation_partition(conversation))))
 
 
+# What one read of a conversation holds: its latest later messages, newest first, until either bound. A viral
+# thread has thousands, and texts of up to 64 KiB that JSON escapes can triple; Lambda answers at most 6 MB.
+PAGE_MESSAGES = 100
+PAGE_TEXT_BYTES = 1_000_000
+_CURSOR_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+
+
+def members_page(conversation: str, before: str | None = None) -> tuple[list[StoredMessage], str | None]:
+    """The latest later messages before the cursor `before` (from an earlier page; None: the latest of all),
+    oldest first, and the cursor of the messages before them (None when none are left)."""
+    from .queue import decode_cursor, encode_cursor  # the listings' opaque cursor, bound to this partition
+
+    partition = MessageKeys.conversation_partition(conversation)
+    kwargs: dict[str, Any] = {"TableName": dynamo.table_name(), "IndexName": GSI1, "ScanIndexForward": False,
+                              "KeyConditionExpression": "gsi1pk = :p", "Limit": PAGE_MESSAGES + 1,
+                              "ExpressionAttributeValues": dynamo.values(p=partition)}
+    if before is not None:
+        kwargs["ExclusiveStartKey"] = decode_cursor(before, partition)
+    page: list[tuple[StoredMessage, dict[str, Any]]] = []
+    text_bytes = 0
+    with dynamo.storage_errors():
+        while True:
+            answer = dynamo.client().query(**kwargs)
+            for raw in answer.get("Items", []):
+                message = StoredMessage.from_item(dynamo.from_item(raw))
+                size = len((message.text or "").encode("utf-8", "replace"))
+                if len(page) == PAGE_MESSAGES or (page and text_bytes + size > PAGE_TEXT_BYTES):
+                    oldest = page[-1][1]
+                    return [m for m, _ in reversed(page)], encode_cursor({k: oldest[k] for k in _CURSOR_KEYS})
+                page.append((message, raw))
+                text_bytes += size
+            if "LastEvaluatedKey" not in answer:
+                return [m for m, _ in reversed(page)], None
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
 def messages_of(head: StoredMessage) -> list[StoredMessage]:
     """Every message of the conversation in order: its head, then its members by arrival."""
     return [head, *members(head.id)]

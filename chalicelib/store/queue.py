@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from botocore.exceptions import ClientError
 
 from ..domain import workflow
-from ..domain.errors import InvalidRequest
+from ..domain.errors import ConcurrentChange, InvalidRequest
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED, Actor
 from . import counters, dynamo
 from .entities import (
@@ -97,6 +97,7 @@ class _Candidate:
     message: StoredMessage  # as the index showed it (eventually consistent)
     gsi1sk: str
     status: str  # where it was found: open, an expired lease (claimed) or a due snooze (snoozed)
+    chosen: bool = False  # a person took this one (queue.take): a snooze need not be due
 
     @property
     def id(self) -> str:
@@ -151,6 +152,21 @@ def claim(queue: str, actor: Actor, count: int, lease_seconds: int, now: datetim
     return claimed
 
 
+def take(stored: StoredMessage, actor: Actor, lease_seconds: int, now: datetime) -> StoredMessage:
+    """Claim the conversation a person chose (rules: workflow.check_can_take), by the same conditional
+    transaction as a claim of the next one. `stored` is as just read; one taken or changed meanwhile is a
+    ConcurrentChange (read it again)."""
+    if not workflow.check_can_take(stored.id, stored.status, stored.claimed_by, stored.lease_expiry, actor, now):
+        return stored  # the actor's own live claim: taking it again changes nothing
+    lease_expires = iso(now + timedelta(seconds=lease_seconds))
+    candidate = _Candidate(stored, gsi1sk="", status=stored.status, chosen=True)
+    with dynamo.storage_errors():
+        claimed = _claim_one(stored.queue, candidate, actor.id, lease_expires, now)
+    if claimed is None:
+        raise ConcurrentChange("someone took or changed this conversation meanwhile; reload it and try again")
+    return claimed
+
+
 def _claim_operations(queue: str, candidate: _Candidate, actor: str, lease_expires: str, now: datetime,
                       full: StoredMessage | None = None) -> list[dict[str, Any]]:
     """The claim's transaction. `full` is the message as it was when its history is full: the claim is then
@@ -167,7 +183,7 @@ def _claim_operations(queue: str, candidate: _Candidate, actor: str, lease_expir
     condition = "#queue = :queue AND #status = :source"
     if candidate.status == CLAIMED:
         condition += " AND lease_expires_at < :now"
-    elif candidate.status == SNOOZED:
+    elif candidate.status == SNOOZED and not candidate.chosen:
         condition += " AND snoozed_until <= :now"
     if full is None:
         sets.append("#history = list_append(#history, :entry)")
@@ -228,7 +244,7 @@ def _claimable(message: StoredMessage, candidate: _Candidate, now: datetime) -> 
     if message.status == CLAIMED:
         return message.lease_expiry is not None and message.lease_expiry < now
     if message.status == SNOOZED:
-        return message.snoozed_until is not None and message.snoozed_until <= iso(now)
+        return candidate.chosen or (message.snoozed_until is not None and message.snoozed_until <= iso(now))
     return message.status == OPEN
 
 

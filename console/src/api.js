@@ -72,6 +72,8 @@ export async function features() {
     contract = {
       conversations: '/conversations/{conversation_id}' in paths,
       replies: '/conversations/{conversation_id}/replies' in paths,
+      take: '/conversations/{conversation_id}/claim' in paths,
+      earlier: '/conversations/{conversation_id}/messages' in paths,
     };
   }
   return contract;

@@ -64,8 +64,17 @@ export function has(key) {
   return key in MESSAGES[current] || key in MESSAGES.en;
 }
 
-// t('claim.done', {who}) -> the message with {who} filled in; `fallback` when the key is unknown
+// the plural form of `key` for params.count ("key.one" where the language has one, else the key itself)
+function pluralKey(key, params) {
+  if (typeof params.count !== 'number') return key;
+  const form = `${key}.${new Intl.PluralRules(locale()).select(params.count)}`;
+  return form in MESSAGES[current] || (!(key in MESSAGES[current]) && form in MESSAGES.en) ? form : key;
+}
+
+// t('claim.done', {who}) -> the message with {who} filled in; `fallback` when the key is unknown.
+// With a numeric params.count, the plural form ("key.one") is used where the language has one.
 export function t(key, params = {}, fallback = undefined) {
+  key = pluralKey(key, params);
   let text = MESSAGES[current][key] ?? MESSAGES.en[key];
   if (text === undefined) text = fallback !== undefined ? fallback : key;
   return String(text).replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));

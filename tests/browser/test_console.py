@@ -132,10 +132,13 @@ def test_agent_claims_with_the_keyboard_resolves_and_is_told_when_the_lease_is_l
     # WHEN she resolves it
     console.find("#resolve-note").send_keys("my note")
     console.find("#resolve").click()
-    # THEN the API's 409 is a clear "lease lost" message, and what she typed is still there
+    # THEN the API's 409 is a clear "lease lost" message over the conversation as it is now (resolved, her lease
+    # gone, no form she can no longer use), and what she typed is still there to copy
     lost = console.text_in("#lease-lost", "You no longer hold this conversation.")
-    assert "changed in the meantime" in lost.text
-    assert console.find("#resolve-note").get_attribute("value") == "my note"
+    console.text_in(".detail-head", "Resolved")
+    assert "my note" in console.find("#lease-lost .kept-draft").text
+    assert not console.all(".detail-pane #lease") and not console.all("#resolve-note")
+    assert "Nothing was changed" in lost.text
 
     # WHEN she signs out THEN the key is gone from the tab
     console.find("#sign-out").click()
@@ -179,6 +182,30 @@ def test_agent_releases_snoozes_and_reroutes_with_a_reason(console):
     console.text_in("#notice", "Re-routed to Community.")
     message = console.stack.call("GET", f"/messages/{moved}", key=console.stack.keys["manager"])[1]
     assert message["queue"] == "community" and message["corrections"][-1]["reason"] == "a fan question, not an order"
+
+
+def test_agent_takes_the_conversation_she_has_open_not_the_next_in_line(console, screenshot):
+    from .conftest import comment
+
+    # GIVEN a new open conversation in her queue, which she opens from its link (not by "claim next")
+    text = "The blender from order 9912 arrived broken, what do I do now?"
+    console.stack.webhook(comment(60, text, author="Rin Ito"))
+    chosen = console.stack.find(text)
+    assert chosen["queue"] == "customer_service" and chosen["status"] == "open", chosen
+    console.sign_in("agent")
+    console.find(".messages .row")
+    console.driver.get(console.url + f"#/work/customer_service/{chosen['id']}")
+    console.text_in(".detail-head", "Rin Ito")
+    screenshot("agent-take")
+    # WHEN she presses "Take this conversation"
+    console.find("#take").click()
+    # THEN that very conversation is hers, with a lease, and she can answer it at once
+    console.text_in("#notice", "You took the conversation with Rin Ito.")
+    console.find(".detail-pane #lease")
+    assert not console.all("#take")
+    assert hash_parts(console)[2] == chosen["id"]
+    taken = console.stack.call("GET", f"/messages/{chosen['id']}")[1]
+    assert taken["status"] == "claimed" and "Aiko" in taken["claimed_by"], taken
 
 
 def test_agent_replies_once_however_often_she_clicks(console, screenshot):
@@ -239,6 +266,13 @@ def test_manager_sees_labelled_charts_and_downloads_the_csv(console, downloads, 
     assert rows[0][:3] == ["bucket_start", "queue", "messages"]
     assert sum(int(row[2]) for row in rows[1:]) >= 10
     assert "-day.csv" in path.name
+    # WHEN she sets a start date after the end date THEN she is told so, and the charts shown stay
+    for field, value in (("#stats-from", "2026-12-10"), ("#stats-to", "2026-12-01")):
+        console.driver.execute_script("arguments[0].value = arguments[1]", console.find(field), value)
+    console.find("#stats-apply").click()
+    console.text_in("#alert", "The start date is after the end date.")
+    assert console.find("#stats-from").get_attribute("aria-invalid") == "true"
+    console.find('#stats-results[data-granularity="day"] #chart-volume-canvas')
 
 
 def test_admin_issues_a_key_shown_once_and_revokes_it(console, screenshot):

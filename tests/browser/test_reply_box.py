@@ -70,7 +70,11 @@ class FakeApi:
 
     def __init__(self):
         self.conversations = {"messenger:c1": conversation("messenger:c1", True),
-                              "messenger:c2": conversation("messenger:c2", False)}
+                              "messenger:c2": conversation("messenger:c2", False),
+                              "messenger:c3": {**conversation("messenger:c3", True), "earlier_cursor": "cGFnZTI"}}
+        # what GET /conversations/messenger:c3/messages?cursor=cGFnZTI answers: the messages left out between
+        self.earlier = [{**conversation("messenger:c3", True)["messages"][1], "id": f"messenger:c3-e{i}",
+                         "text": f"Earlier message {i}"} for i in (1, 2)]
         self.posts: list[dict] = []
         self.answers: list[tuple[int, dict, dict]] = []
         self.lock = threading.Lock()
@@ -88,7 +92,8 @@ class FakeApi:
                 return 404, {}, {"error": {"code": "unknown_asset", "message": "no"}}
             return 200, {"Content-Type": asset.content_type, "Content-Security-Policy": console.CSP}, asset.body
         if path == "/openapi.json":
-            return 200, {}, {"paths": {"/conversations/{conversation_id}": {}, "/conversations/{conversation_id}/replies": {}}}
+            return 200, {}, {"paths": {"/conversations/{conversation_id}": {}, "/conversations/{conversation_id}/replies": {},
+                                       "/conversations/{conversation_id}/messages": {}}}
         if path in ("/admin/keys", "/stats"):
             return 403, {}, {"error": {"code": "forbidden_role", "message": "agent"}}
         if path == "/queues":
@@ -103,6 +108,8 @@ class FakeApi:
             found = self.conversations[parts[2]]
             if method == "GET" and len(parts) == 3:
                 return 200, {}, found
+            if method == "GET" and parts[3:] == ["messages"] and found.get("earlier_cursor"):
+                return 200, {}, {"messages": self.earlier, "next_cursor": None}
             if method == "POST" and parts[3:] == ["replies"]:
                 with self.lock:
                     self.posts.append(body)
@@ -231,3 +238,19 @@ def test_a_closed_window_disables_sending_and_says_why_in_japanese(page, fake_ap
     page.find("#reply-text").send_keys("遅くなりすみません")
     page.find("#send-reply").click()
     page.text_in("#reply-status", "返信期限を過ぎたため")
+
+
+def test_a_long_conversation_shows_its_earlier_messages_on_request(page, fake_api):
+    # GIVEN a conversation whose answer leaves out the messages between its first and its latest
+    page.sign_in("agent")
+    page.find("#language")
+    page.driver.get(page.url + "#/work/customer_service/messenger%3Ac3")
+    page.driver.refresh()
+    page.text_in(".thread", "Hello? Still waiting.")
+    assert "Earlier message" not in page.find(".thread").text
+    # WHEN she asks for them THEN they appear between the first and the latest, in order, and the button goes
+    page.find("#earlier").click()
+    page.text_in(".thread", "Earlier message 2")
+    texts = [m.text for m in page.all(".thread .message .text")]
+    assert texts == ["Where is my parcel?", "Earlier message 1", "Earlier message 2", "Hello? Still waiting."]
+    assert not page.all("#earlier")

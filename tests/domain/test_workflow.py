@@ -62,3 +62,22 @@ def test_a_snooze_is_between_a_minute_and_thirty_days_ahead(ahead, ok):
     else:
         with pytest.raises(InvalidRequest):
             workflow.check_snooze(NOW + ahead, NOW)
+
+
+def test_taking_a_conversation_follows_who_holds_it():
+    from chalicelib.domain.workflow import check_can_take
+
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    aiko, max_ = Actor("agent:Aiko"), Actor("manager:Max", may_override=True)
+    live, gone = now + timedelta(minutes=5), now - timedelta(seconds=1)
+    assert check_can_take("m", "open", None, None, aiko, now) is True
+    assert check_can_take("m", "snoozed", None, None, aiko, now) is True
+    assert check_can_take("m", "claimed", "agent:Bo", gone, aiko, now) is True
+    assert check_can_take("m", "claimed", "agent:Aiko", live, aiko, now) is False  # hers already
+    for actor in (aiko, max_):  # a live lease is its holder's, a manager's request included
+        with pytest.raises(WrongStatus):
+            check_can_take("m", "claimed", "agent:Bo", live, actor, now)
+    with pytest.raises(WrongStatus):
+        check_can_take("m", "resolved", None, None, max_, now)
+    with pytest.raises(UnknownMessage):
+        check_can_take("m", "removed", None, None, max_, now)

@@ -200,3 +200,71 @@ def test_eight_concurrent_claimers_claim_each_of_400_messages_exactly_once(local
     from chalicelib.store import counters
 
     assert counters.queue_counts("customer_service") == {"open": 0, "claimed": 400, "snoozed": 0, "needs_review": 0}
+
+
+# taking the conversation a person chose ------------------------------------------------------------
+
+def _counts(api, keys, queue: str) -> tuple[int, int, int]:
+    summary = {q["queue"]: q for q in call(api, "GET", "/queues", keys["manager"])[1]["queues"]}[queue]
+    return summary["open"], summary["claimed"], summary["snoozed"]
+
+
+def test_an_agent_takes_the_open_conversation_she_is_reading_and_no_one_else_can(api, keys, monkeypatch):
+    import app as app_module
+
+    # GIVEN two open conversations, the one she reads the lower priority
+    seed_message("chosen", "customer_service", priority=10, received_at=T0)
+    seed_message("first-in-line", "customer_service", priority=90, received_at=T0)
+    monkeypatch.setattr(app_module, "now", lambda: T0 + timedelta(minutes=1))
+    # WHEN she takes it
+    status, taken = call(api, "POST", "/conversations/facebook:chosen/claim", keys["agent_cs"], {"lease_seconds": 600})
+    # THEN it is hers, with its lease, and the queue's counts moved
+    assert status == 200, taken
+    assert taken["id"] == "facebook:chosen" and taken["status"] == "claimed"
+    assert taken["claimed_by"].startswith("agent:Cy")
+    assert taken["lease_expires_at"].startswith("2026-11-20T09:11:00")
+    assert _counts(api, keys, "customer_service") == (1, 1, 0)
+    # AND another agent of the queue cannot take it, nor claim it as the next one
+    status, refused = call(api, "POST", "/conversations/facebook:chosen/claim", keys["agent_both"])
+    assert status == 409 and refused["error"]["code"] == "claimed_by_another", refused
+    status, nxt = call(api, "POST", "/queues/customer_service/claim", keys["agent_both"], {"count": 5})
+    assert [m["id"] for m in nxt["claimed"]] == ["facebook:first-in-line"]
+    # AND taking it again changes nothing (a retried request)
+    history = call(api, "GET", "/messages/facebook:chosen", keys["agent_cs"])[1]["history"]
+    status, again = call(api, "POST", "/conversations/facebook:chosen/claim", keys["agent_cs"])
+    assert status == 200 and again["lease_expires_at"] == taken["lease_expires_at"]
+    assert call(api, "GET", "/messages/facebook:chosen", keys["agent_cs"])[1]["history"] == history
+
+
+def test_a_snoozed_conversation_is_taken_early_and_an_expired_lease_by_anyone(api, keys, monkeypatch):
+    import app as app_module
+
+    seed_message("napping", "customer_service", received_at=T0)
+    monkeypatch.setattr(app_module, "now", lambda: T0 + timedelta(minutes=1))
+    call(api, "POST", "/conversations/facebook:napping/claim", keys["agent_cs"], {"lease_seconds": 60})
+    status, _ = call(api, "POST", "/conversations/facebook:napping/snooze", keys["agent_cs"],
+                     {"until": "2026-11-20T15:00:00Z"})
+    assert status == 200 and _counts(api, keys, "customer_service") == (0, 0, 1)
+    # WHEN another agent takes it hours before it is due THEN it is hers, and counted claimed, not snoozed
+    status, woken = call(api, "POST", "/conversations/facebook:napping/claim", keys["agent_both"], {"lease_seconds": 60})
+    assert status == 200 and woken["status"] == "claimed" and woken["claimed_by"].startswith("agent:Bo"), woken
+    assert woken.get("snoozed_until") is None
+    assert _counts(api, keys, "customer_service") == (0, 1, 0)
+    # AND once her lease has run out, the first agent may take it back
+    monkeypatch.setattr(app_module, "now", lambda: T0 + timedelta(minutes=5))
+    status, back = call(api, "POST", "/conversations/facebook:napping/claim", keys["agent_cs"])
+    assert status == 200 and back["claimed_by"].startswith("agent:Cy"), back
+    assert _counts(api, keys, "customer_service") == (0, 1, 0)
+
+
+def test_a_resolved_or_foreign_conversation_cannot_be_taken(api, keys):
+    seed_message("done", "customer_service")
+    call(api, "POST", "/conversations/facebook:done/claim", keys["agent_cs"])
+    call(api, "POST", "/conversations/facebook:done/resolve", keys["agent_cs"], {})
+    status, refused = call(api, "POST", "/conversations/facebook:done/claim", keys["agent_cs"])
+    assert status == 409 and refused["error"]["code"] == "wrong_status", refused
+    # an agent outside its queue learns nothing about it
+    seed_message("elsewhere", "customer_service")
+    status, hidden = call(api, "POST", "/conversations/facebook:elsewhere/claim", keys["agent_stance"])
+    assert status == 404, hidden
+    assert _counts(api, keys, "customer_service")[0] == 1

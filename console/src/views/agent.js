@@ -34,6 +34,13 @@ function mine(item) {
   return item.status === 'claimed' && (item.claimed_by || '').endsWith(`(${session.keyId()})`);
 }
 
+// what "Take" may claim: open, snoozed (woken early) or a lease that has run out, never one held by another
+function takeable(item) {
+  if (mine(item)) return false;
+  if (item.status === 'open' || item.status === 'snoozed') return true;
+  return item.status === 'claimed' && !!item.lease_expires_at && Date.parse(item.lease_expires_at) <= Date.now();
+}
+
 function leaseLost(error) {
   return error.code === 'not_claim_holder' || error.code === 'lease_lost'
     || (error.status === 409 && !['same_queue', 'own_key'].includes(error.code));
@@ -84,7 +91,7 @@ export function mountAgent(container, { args, role, go }) {
         h('span', { class: 'queue-open' }, h('strong', {}, fmtNumber(summary.open)), ' ', t('queues.open')),
         h('span', { class: 'queue-facts' },
           h('span', { class: summary.needs_review ? 'review-count' : null },
-            t('queues.needsReview', { n: fmtNumber(summary.needs_review) })),
+            t('queues.needsReview', { n: fmtNumber(summary.needs_review), count: summary.needs_review })),
           h('span', {}, t('queues.claimed', { n: fmtNumber(summary.claimed) })),
           h('span', {}, t('queues.snoozed', { n: fmtNumber(summary.snoozed) })),
           h('span', {}, t('queues.oldest', {
@@ -185,6 +192,48 @@ export function mountAgent(container, { args, role, go }) {
     } catch (error) {
       showError(error);
     }
+  }
+
+  // take the conversation on screen ------------------------------------------------------------------
+  async function take(item) {
+    try {
+      await api(`conversations/${seg(detailId)}/claim`, { method: 'POST', body: { lease_seconds: LEASE_SECONDS } });
+      notice(t('claim.taken', { who: authorName(item) }));
+      const title = await loadDetail();
+      const box = detailPane.querySelector('#reply-text');
+      (box || title)?.focus();
+    } catch (error) {
+      showError(error);
+      await loadDetail();
+    }
+  }
+
+  function takeButton(item) {
+    if (!state.feats.take || !takeable(item)) return null;
+    const button = h('button', { type: 'button', class: 'primary', id: 'take' }, t('claim.take'));
+    button.addEventListener('click', busy(button, () => take(item)));
+    return h('div', { class: 'toolbar take' }, button);
+  }
+
+  // the messages between a long conversation's first and latest ones, a page at a time
+  function earlierButton(cursor) {
+    if (!cursor || !state.feats.earlier) return null;
+    const button = h('button', { type: 'button', class: 'secondary', id: 'earlier' }, t('detail.earlier'));
+    const slot = h('div', { class: 'earlier' }, button);
+    button.addEventListener('click', busy(button, async () => {
+      try {
+        const page = await api(`conversations/${seg(detailId)}/messages?cursor=${encodeURIComponent(cursor)}`);
+        const shown = page.messages.map((m) => messageView(m, false));
+        slot.replaceWith(...shown, ...[earlierButton(page.next_cursor)].filter(Boolean));
+        if (shown.length) {
+          shown[0].setAttribute('tabindex', '-1');
+          shown[0].focus();
+        }
+      } catch (error) {
+        showError(error);
+      }
+    }));
+    return slot;
   }
 
   function onKey(event) {
@@ -393,30 +442,35 @@ export function mountAgent(container, { args, role, go }) {
         timeTag(entry.at), ' ', h('strong', {}, eventName(entry.event)), ' · ', entry.actor,
         entry.details ? h('span', { class: 'details' }, ' — ', Object.entries(entry.details)
           .map(([name, value]) => `${name}: ${typeof value === 'object' ? JSON.stringify(value) : value}`).join(', ')) : null))),
-      item.history_dropped ? h('p', { class: 'hint' }, t('detail.historyDropped', { n: fmtNumber(item.history_dropped) })) : null,
+      item.history_dropped ? h('p', { class: 'hint' }, t('detail.historyDropped', { n: fmtNumber(item.history_dropped), count: item.history_dropped })) : null,
       corrections.length ? h('h4', {}, t('detail.corrections')) : null,
       corrections.length ? h('ul', {}, corrections.map((c) => h('li', {},
         t('detail.correction', { from: queueName(c.from), to: queueName(c.to), by: c.by }), ' · ', timeTag(c.at),
         ' — ', c.reason))) : null);
   }
 
-  function renderDetail(item) {
+  function renderDetail(item, lostLease = false) {
     timers.forEach(clearInterval);
     timers.clear();
-    const banner = h('div', { class: 'lease-lost-slot' });
-    const lost = (error) => {
-      replace(banner, h('div', { class: 'lease-lost', role: 'alert', id: 'lease-lost' },
-        h('p', {}, h('strong', {}, t('lease.lostTitle'))),
-        h('p', {}, t('lease.lost')),
-        h('p', { class: 'hint' }, errorText(error)),
-        h('div', { class: 'toolbar' },
-          h('button', { type: 'button', class: 'secondary', onclick: () => loadDetail() }, t('lease.reload')),
-          h('button', { type: 'button', class: 'primary', onclick: () => claimButton.click() }, t('claim.next')))));
-      banner.querySelector('button').focus();
-    };
+    // a lease lost while working: the conversation as it is now, under a banner that says so (what was typed
+    // stays in its draft)
+    const canAct = mine(item) || (manager && ['open', 'claimed', 'snoozed'].includes(item.status));
+    // drafts no form shows any more (the conversation is not hers now): kept where she can copy them
+    const kept = canAct ? [] : ['reply', 'note', 'reason'].map((scope) => session.draft(`${detailId}:${scope}`)).filter(Boolean);
+    const banner = lostLease ? h('div', { class: 'lease-lost', role: 'alert', id: 'lease-lost' },
+      h('p', {}, h('strong', {}, t('lease.lostTitle'))),
+      h('p', {}, t('lease.lost')),
+      kept.length ? h('p', { class: 'hint' }, t('lease.kept')) : null,
+      ...kept.map((text) => h('blockquote', { class: 'kept-draft' }, text)),
+      h('div', { class: 'toolbar' },
+        takeable(item) && state.feats.take ? null
+          : h('button', { type: 'button', class: 'secondary', onclick: () => loadDetail() }, t('lease.reload')),
+        h('button', { type: 'button', class: 'secondary', onclick: () => claimButton.click() }, t('claim.next')))) : null;
+    const lost = () => loadDetail(true);
     const single = !Array.isArray(item.messages);
     const thread = single ? [item] : item.messages;
-    const canAct = mine(item) || (manager && ['open', 'claimed', 'snoozed'].includes(item.status));
+    const shown = thread.map((m) => messageView(m, single));
+    if (!single && item.earlier_cursor) shown.splice(1, 0, earlierButton(item.earlier_cursor));
     const title = h('h2', { id: 'detail-title', tabindex: '-1' }, authorName(item));
     replace(detailPane,
       h('a', { class: 'back', href: `#/work/${encodeURIComponent(state.queue)}` }, t('detail.back')),
@@ -427,22 +481,26 @@ export function mountAgent(container, { args, role, go }) {
           item.needs_review ? badge(t('badge.needsReview'), 'review') : null)),
       leaseLine(item),
       banner,
-      item.status === 'claimed' && !mine(item) && !manager ? h('p', { class: 'hint' }, t('detail.notYours')) : null,
-      item.status === 'open' && !manager ? h('p', { class: 'hint' }, t('detail.claimFirst')) : null,
-      h('section', { class: 'thread', 'aria-label': t('detail.thread') }, thread.map((m) => messageView(m, single))),
+      item.status === 'snoozed' && item.snoozed_until
+        ? h('p', { class: 'lease', id: 'snoozed-until' }, t('detail.snoozedUntil', { until: fmtDateTime(item.snoozed_until) })) : null,
+      item.status === 'claimed' && !mine(item) && !takeable(item) && !manager ? h('p', { class: 'hint' }, t('detail.notYours')) : null,
+      item.status === 'open' && !manager && !state.feats.take ? h('p', { class: 'hint' }, t('detail.claimFirst')) : null,
+      takeButton(item),
+      h('section', { class: 'thread', 'aria-label': t('detail.thread') }, shown),
       repliesView(item),
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,
       canAct ? actions(item, lost) : null,
       item.resolution_note ? h('p', {}, t('detail.note'), ': ', item.resolution_note) : null,
       triageView(item),
       historyView(item));
+    if (banner) banner.querySelector('button').focus();
     return title;
   }
 
-  async function loadDetail() {
+  async function loadDetail(lostLease = false) {
     try {
       const item = await api(`${base()}/${seg(detailId)}`);
-      return renderDetail(item);
+      return renderDetail(item, lostLease);
     } catch (error) {
       replace(detailPane,
         h('a', { class: 'back', href: `#/work/${encodeURIComponent(state.queue)}` }, t('detail.back')),

@@ -171,10 +171,19 @@ export function mountManager(container) {
   }
 
   const datesChosen = () => {
-    if (from.value && to.value) return true;
-    showError(t('stats.datesNeeded'));
-    (from.value ? to : from).focus();
-    return false;
+    if (!from.value || !to.value) {
+      showError(t('stats.datesNeeded'));
+      (from.value ? to : from).focus();
+      return false;
+    }
+    if (from.value > to.value) { // ISO dates compare as strings
+      showError(t('stats.datesReversed'));
+      from.setAttribute('aria-invalid', 'true');
+      from.focus();
+      return false;
+    }
+    from.removeAttribute('aria-invalid');
+    return true;
   };
 
   form.addEventListener('submit', busy(apply, async () => {
@@ -228,8 +237,9 @@ export function mountManager(container) {
     const spikesOf = spikesByBucket(stats, spikes);
     const totals = Object.fromEntries(queues.map((q) => [q, stats.buckets.reduce((sum, b) => sum + (b.messages[q] || 0), 0)]));
     const marked = stats.buckets.filter((b) => spikesOf(b).length);
+    const total = Object.values(totals).reduce((a, b) => a + b, 0);
     const summary = t('chart.volume.summary', {
-      total: fmtNumber(Object.values(totals).reduce((a, b) => a + b, 0)),
+      total: fmtNumber(total), count: total,
       parts: queues.map((q) => `${queueName(q)} ${fmtNumber(totals[q])}`).join(', '),
       spikes: fmtNumber(spikes.length),
     });
@@ -335,7 +345,7 @@ export function mountManager(container) {
     const breaches = stats.sla.reduce((sum, s) => sum + s.open_past_sla + late(s), 0);
     return h('section', { class: 'panel', 'aria-labelledby': 'sla-title', id: 'sla' },
       h('h2', { id: 'sla-title' }, t('stats.sla')),
-      h('p', { class: breaches ? 'breach' : 'hint' }, t(breaches ? 'stats.slaBreaches' : 'stats.slaNone', { n: fmtNumber(breaches) })),
+      h('p', { class: breaches ? 'breach' : 'hint' }, t(breaches ? 'stats.slaBreaches' : 'stats.slaNone', { n: fmtNumber(breaches), count: breaches })),
       table(t('stats.sla'), [t('chart.accuracy.queue'), t('stats.slaTarget'), t('stats.slaOpenPast'),
         t('stats.slaLateFirstReplies')],
         stats.sla.map((s) => [queueName(s.queue), fmtDuration(s.sla_seconds),
