@@ -87,7 +87,10 @@ def test_agent_claims_with_the_keyboard_resolves_and_is_told_when_the_lease_is_l
     assert message["status"] == "claimed" and message["claimed_by"].endswith(f"({key.split('_')[1]})")
     assert title.text == message["author"]["name"]
     console.text_in(".triage", "Deciding terms")
-    console.text_in(".history", "Claimed")
+    # AND the history is in words: who by name, the lease's end as a time, the queue by its name
+    history = console.text_in(".history", "Claimed · Aiko (agent) — lease until:").text
+    assert "lease_expires_at" not in history and key.split("_")[1] not in history, history
+    assert "Classified · the model — queue: Customer service" in history, history
     # AND once the second opinion has checked it (local.run re-scores each message a second or so after it is
     # stored, as the deployed function does), the verdict it replaced is shown beside it
     console.wait(lambda d: "first_opinion" in console.stack.call("GET", f"/messages/{claimed_id}")[1]["triage"],

@@ -56,6 +56,25 @@ function typing(target) {
     && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 }
 
+// history entries in words: queues by name, times in the chosen zone, confidence as a percentage
+function historyValue(name, value) {
+  if (['queue', 'category', 'from', 'to'].includes(name) && QUEUES.includes(value)) return queueName(value);
+  if (name === 'confidence' && typeof value === 'number') return fmtPercent(value);
+  if (['lease_expires_at', 'until', 'snoozed_until'].includes(name) && typeof value === 'string') return fmtDateTime(value);
+  if (name === 'reason' && value === 'auto_resolved') return t('history.autoResolved');
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+// "agent:Aiko (0a1b63147c8b155f)" -> "Aiko"; the system's actors by what they are
+function actorName(actor) {
+  const [kind, ...rest] = String(actor || '').split(':');
+  const name = rest.join(':').replace(/\s*\([0-9a-f]{16}\)$/, '');
+  if (['agent', 'manager', 'admin'].includes(kind) && name) return name;
+  if (kind === 'platform' && name) return platformName(name);
+  if (kind === 'model' && name === 'second-opinion') return t('actor.secondOpinion');
+  return t(`actor.${kind}`, {}, actor || '');
+}
+
 function badge(text, kind) {
   return h('span', { class: ['badge', kind && `badge-${kind}`] }, text);
 }
@@ -439,9 +458,9 @@ export function mountAgent(container, { args, role, go }) {
     return h('section', { class: 'history', 'aria-labelledby': 'history-title' },
       h('h3', { id: 'history-title' }, t('detail.history')),
       h('ol', {}, (item.history || []).map((entry) => h('li', {},
-        timeTag(entry.at), ' ', h('strong', {}, eventName(entry.event)), ' · ', entry.actor,
+        timeTag(entry.at), ' ', h('strong', {}, eventName(entry.event)), ' · ', h('span', { title: entry.actor }, actorName(entry.actor)),
         entry.details ? h('span', { class: 'details' }, ' — ', Object.entries(entry.details)
-          .map(([name, value]) => `${name}: ${typeof value === 'object' ? JSON.stringify(value) : value}`).join(', ')) : null))),
+          .map(([name, value]) => `${t(`history.${name}`, {}, name)}: ${historyValue(name, value)}`).join(', ')) : null))),
       item.history_dropped ? h('p', { class: 'hint' }, t('detail.historyDropped', { n: fmtNumber(item.history_dropped), count: item.history_dropped })) : null,
       corrections.length ? h('h4', {}, t('detail.corrections')) : null,
       corrections.length ? h('ul', {}, corrections.map((c) => h('li', {},
