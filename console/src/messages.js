@@ -108,6 +108,7 @@ export const MESSAGES = {
     'list.more': 'Load more',
     'list.empty': 'No {status} conversations in this queue.',
     'list.messages': '{n} messages',
+    'list.snoozedUntil': 'until {until}',
     'badge.needsReview': 'Needs review',
     'badge.yours': 'Yours',
 
@@ -452,6 +453,7 @@ export const MESSAGES = {
     'list.more': 'さらに読み込む',
     'list.empty': 'このキューに「{status}」の会話はありません。',
     'list.messages': '{n} 件のメッセージ',
+    'list.snoozedUntil': '{until} まで',
     'badge.needsReview': '要確認',
     'badge.yours': 'あなたの担当',
 

@@ -165,6 +165,7 @@ export function mountAgent(container, { args, role, go }) {
       h('span', { class: 'author' }, authorName(item)),
       item.needs_review ? badge(t('badge.needsReview'), 'review') : null,
       mine(item) ? badge(t('badge.yours'), 'mine') : null,
+      item.status === 'snoozed' && item.snoozed_until ? badge(t('list.snoozedUntil', { until: fmtDateTime(item.snoozed_until) })) : null,
       item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
     h('span', { class: 'row-meta' }, platformName(item.platform), ' · ', channelName(item.channel), ' · ',
       timeTag(item.last_inbound_at || item.received_at)),
