@@ -63,6 +63,14 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         bodies[f"/conversations/{{conversation_id}}/{action}"] = bodies[f"/messages/{{message_id}}/{action}"]
     concrete = path.replace("{name}", queue).replace("{message_id}", message_id).replace("{key_id}", key_id)
     concrete = concrete.replace("{conversation_id}", message_id)
+    if path == "/conversations/{conversation_id}/messages":  # the page before a cursor of this conversation
+        from chalicelib.store.entities import MessageKeys
+        from chalicelib.store.queue import encode_cursor
+
+        cursor = encode_cursor({"pk": {"S": MessageKeys.pk(message_id)}, "sk": {"S": MessageKeys.SK},
+                                "gsi1pk": {"S": MessageKeys.conversation_partition(message_id)},
+                                "gsi1sk": {"S": "9999"}})
+        concrete += f"?cursor={cursor}"
     body = bodies.get(path) if method == "POST" else None
     return concrete, (dumps(body) if body is not None else None)
 
@@ -137,8 +145,10 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     if path.startswith("/queues/"):
         return (200, None) if works else (403, "forbidden_queue")
     unknown = "unknown_conversation" if path.startswith("/conversations/") else "unknown_message"
-    if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}
+    if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}[/messages]
         return (200, None) if works else (404, unknown)
+    if path.endswith("/claim"):  # taking a conversation another agent holds: nobody may, managers included
+        return (409, "claimed_by_another") if works else (404, unknown)
     # release, snooze, resolve, reroute, reply: a conversation another agent holds
     if role in ("admin", "manager"):
         return (201 if path.endswith("/replies") else 200), None
