@@ -109,6 +109,7 @@ export const MESSAGES = {
     'list.empty': 'No {status} conversations in this queue.',
     'list.messages': '{n} messages',
     'list.snoozedUntil': 'until {until}',
+    'list.newer': 'More conversations are waiting than this list shows.',
     'badge.needsReview': 'Needs review',
     'badge.yours': 'Yours',
 
@@ -454,6 +455,7 @@ export const MESSAGES = {
     'list.empty': 'このキューに「{status}」の会話はありません。',
     'list.messages': '{n} 件のメッセージ',
     'list.snoozedUntil': '{until} まで',
+    'list.newer': 'この一覧の表示より多くの会話が待っています。',
     'badge.needsReview': '要確認',
     'badge.yours': 'あなたの担当',
 

@@ -211,6 +211,30 @@ def test_agent_takes_the_conversation_she_has_open_not_the_next_in_line(console,
     assert taken["status"] == "claimed" and "Aiko" in taken["claimed_by"], taken
 
 
+def test_the_queue_counts_stay_current_and_the_list_says_when_more_are_waiting(console):
+    from .conftest import comment
+
+    # GIVEN an agent reading her queue's list
+    console.sign_in("agent")
+    console.find(".messages .row")
+    before = int(console.find('.queue-card[data-queue="customer_service"] .queue-open strong').text)
+    newer = console.all("#list-newer")[0]
+    assert not newer.is_displayed()
+    # WHEN a customer writes, and her tab is looked at again (the 30 s poll reads the same way)
+    text = "My refund for order 5120 never came through, please check"
+    console.stack.webhook(comment(61, text, author="Kai Mori"))
+    console.driver.execute_script("document.dispatchEvent(new Event('visibilitychange'))")
+    # THEN the queue's count grows and the list says more are waiting, without redrawing under her
+    console.wait(lambda d: int(console.find('.queue-card[data-queue="customer_service"] .queue-open strong').text)
+                 > before, "the open count was read again")
+    console.find("#list-newer")
+    assert text not in console.find("#message-list").text
+    # AND its Refresh shows them
+    console.find("#list-newer button").click()
+    console.text_in("#message-list", text)
+    assert not newer.is_displayed()
+
+
 def test_agent_replies_once_however_often_she_clicks(console, screenshot):
     # GIVEN the conversation API (the lead's work: this test runs once it is in /openapi.json)
     _, document = console.stack.call("GET", "/openapi.json", key="")

@@ -83,7 +83,7 @@ export function mountAgent(container, { args, role, go }) {
   const manager = role !== 'agent';
   const [queueArg, detailId] = args;
   const timers = new Set();
-  const state = { queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null };
+  const state = { queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null };
 
   const overview = h('section', { class: 'queues', 'aria-labelledby': 'queues-title' });
   const listPane = h('section', { class: 'list-pane', 'aria-labelledby': 'list-title' });
@@ -137,6 +137,7 @@ export function mountAgent(container, { args, role, go }) {
     const refresh = h('button', { type: 'button', class: 'secondary', id: 'refresh' }, t('list.refresh'));
     refresh.addEventListener('click', busy(refresh, async () => {
       await Promise.all([loadQueues(), loadList(false), detailId ? loadDetail() : null]);
+      state.listedOpen = openInQueue(); // the counts read beside this list, whichever answered first
       notice(t('list.refreshed'));
     }));
     claimButton.onclick = busy(claimButton, claimNext);
@@ -149,8 +150,32 @@ export function mountAgent(container, { args, role, go }) {
           h('span', { class: 'hint' }, t('claim.shortcut'), ' ', h('kbd', {}, 'N')),
           field(t('list.show'), status),
           refresh)),
-      list, more);
+      newer, list, more);
+    newer.querySelector('button').onclick = () => refresh.click();
   }
+
+  // the counts stay current, as in a shared inbox: read again every 30 s while the tab is visible and on coming
+  // back to it. The list is not redrawn under her (she may be reading it): it says when more are waiting.
+  const newer = h('p', { class: 'hint newer', id: 'list-newer', role: 'status', hidden: true }, t('list.newer'), ' ',
+    h('button', { type: 'button', class: 'secondary' }, t('list.refresh')));
+
+  function openInQueue() {
+    const shown = state.queues.find((q) => q.queue === state.queue);
+    return shown ? shown.open : null;
+  }
+
+  async function refreshCounts() {
+    if (document.visibilityState !== 'visible' || !state.queue) return;
+    try {
+      await loadQueues();
+    } catch {
+      return; // the next tick tries again
+    }
+    const open = openInQueue();
+    if (state.status === 'open' && state.listedOpen !== null && open !== null && open > state.listedOpen) newer.hidden = false;
+  }
+  const poll = setInterval(refreshCounts, 30_000);
+  document.addEventListener('visibilitychange', refreshCounts);
 
   function row(item) {
     const id = state.feats.conversations ? conversationId(item) : item.id;
@@ -181,7 +206,11 @@ export function mountAgent(container, { args, role, go }) {
       });
       const items = page.messages || page.conversations || [];
       state.cursor = page.next_cursor || null;
-      if (!append) replace(list);
+      if (!append) {
+        replace(list);
+        newer.hidden = true;
+        state.listedOpen = openInQueue();
+      }
       list.append(...items.map(row));
       if (!list.children.length) list.append(h('li', { class: 'empty' }, t('list.empty', { status: statusName(state.status) })));
       more.hidden = !state.cursor;
@@ -561,6 +590,8 @@ export function mountAgent(container, { args, role, go }) {
   return {
     dispose() {
       document.removeEventListener('keydown', onKey);
+      document.removeEventListener('visibilitychange', refreshCounts);
+      clearInterval(poll);
       timers.forEach(clearInterval);
     },
   };
