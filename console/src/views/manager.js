@@ -377,12 +377,14 @@ export function mountManager(container) {
     // the first-reply times arrive with the conversation API; until then the first claim stands in
     const firstReply = stats.buckets.some((b) => Object.values(b.response_times)
       .some((times) => Object.keys(times).some((name) => name.includes('first_reply'))));
+    // response times are counted per queue, not per platform: with a platform chosen, their titles say so
+    const times = (title) => (filters.platform ? `${title} ${t('chart.allPlatforms')}` : title);
     const figures = [
       volumeFigure(stats, spikes),
       firstReply
-        ? timesFigure('chart-first-reply', stats, 'first_reply', t('chart.firstReply.title'))
-        : timesFigure('chart-first-reply', stats, 'first_claim', t('chart.firstClaim.title')),
-      timesFigure('chart-resolve', stats, 'resolve', t('chart.resolve.title')),
+        ? timesFigure('chart-first-reply', stats, 'first_reply', times(t('chart.firstReply.title')))
+        : timesFigure('chart-first-reply', stats, 'first_claim', times(t('chart.firstClaim.title'))),
+      timesFigure('chart-resolve', stats, 'resolve', times(t('chart.resolve.title'))),
       accuracyFigure(stats),
     ];
     results.dataset.granularity = stats.granularity;
