@@ -366,7 +366,7 @@ class ConversationOut(MessageOut):
 
     messages: list[MessageOut] = Field(description="the first message, then the latest ones (at most 100), in order")
     earlier_cursor: str | None = Field(None, description="messages between the first and the latest are left out: "
-                                       "GET /conversations/{id}/messages?cursor= reads them; null when all are here")
+                                       "GET /conversations/{id}/messages?cursor= reads them; absent when all are here")
     replies: list[ReplyOut]
     reply_window: ReplyWindowOut | None = Field(None, description="for the latest customer message")
 
