@@ -271,6 +271,8 @@ class MessageOut(_Model):
     conversation: str | None = Field(None, description="its conversation (the id of the conversation's first message)")
     message_count: int | None = Field(None, description="a conversation: its messages, both directions")
     last_inbound_at: str | None = Field(None, description="a conversation: the customer's latest message")
+    last_inbound_text: str | None = Field(None, description="a conversation: the start (280 characters) of the "
+                                          "customer's latest message, once a second one joined")
     first_reply_at: str | None = Field(None, description="a conversation: the brand's first answer")
     last_reply_at: str | None = None
     reopened_at: str | None = None

@@ -32,6 +32,7 @@ def test_three_messages_from_one_customer_are_one_conversation_read_in_order(api
     # WHEN the manager lists the queues THEN there is one conversation with three messages
     conversation = only_conversation(api, keys)
     assert conversation["message_count"] == 3
+    assert conversation["last_inbound_text"] == texts[2]  # what the list shows: the customer's latest words
     # AND its detail shows every message in order with its triage and priority reasons
     status, detail = call(api, "GET", f"/conversations/{conversation['id']}", keys["manager"])
     assert status == 200, detail

@@ -36,6 +36,8 @@ JOIN_ATTEMPTS = 8  # re-reads of a head that changed meanwhile (each a fresh tra
 # counted in the conversation by one atomic update (its priority does not move the conversation's).
 CONTENDED_AFTER = 2
 COUNT_CONFLICT_ATTEMPTS = 25  # the contended count is one small update: worth waiting for
+# the head keeps the start of the customer's latest message, so a queue's list can show it (as helpdesks do)
+LAST_TEXT_CHARS = 280
 # what a reopened conversation no longer has: its resolution and its wake-up time
 REOPEN_REMOVES = ("resolved_at", "resolved_by", "resolution_note", "resolution_reason", "snoozed_until")
 
@@ -173,7 +175,7 @@ def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
     entry = history_entry("reopened" if joined.reopened else "message_added", now, f"platform:{m.platform}",
                           message_id=m.id, category=triage.category)
     attributes: dict[str, Any] = {"message_count": (head.message_count or 1) + 1, "last_inbound_at": received,
-                                  "priority": joined.priority}
+                                  "last_inbound_text": m.text[:LAST_TEXT_CHARS], "priority": joined.priority}
     if joined.takes_message_priority:
         attributes["priority_reasons"] = item.priority.reasons
     if joined.status == CLAIMED:
@@ -214,8 +216,9 @@ def _count_in_head(item: Triaged, head: StoredMessage, now: datetime) -> None:
                               TableName=dynamo.table_name(), Key=head.key,
                               # the revision moves too: a guarded change read before this one must read again
                               UpdateExpression="SET message_count = if_not_exists(message_count, :one) + :one, "
-                                               "last_inbound_at = :at, rev = rev + :one",
-                              ExpressionAttributeValues=dynamo.values(one=1, at=iso(item.message.received_at)),
+                                               "last_inbound_at = :at, last_inbound_text = :text, rev = rev + :one",
+                              ExpressionAttributeValues=dynamo.values(one=1, at=iso(item.message.received_at),
+                                                                      text=item.message.text[:LAST_TEXT_CHARS]),
                               ReturnValues="ALL_NEW")
     current = StoredMessage.from_item(dynamo.from_item(answer["Attributes"]))
     for _ in range(JOIN_ATTEMPTS):

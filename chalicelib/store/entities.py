@@ -175,6 +175,7 @@ class StoredMessage:
     conversation_key: str | None = None
     message_count: int | None = None  # head: messages in the conversation, both directions
     last_inbound_at: str | None = None  # head: the customer's latest message
+    last_inbound_text: str | None = None  # head: its first LAST_TEXT_CHARS characters, once a later one joined
     first_reply_at: str | None = None  # head: the brand's first answer (from the inbox or on the platform)
     last_reply_at: str | None = None
 

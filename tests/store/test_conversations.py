@@ -218,6 +218,8 @@ def test_a_viral_thread_stores_every_message_once_and_counts_them_all(local_dyna
     # THEN none is refused (contended joins fall back to the unguarded count), each is stored once, all counted
     assert outcomes == ["stored"] * 24
     assert get("messenger:m0").message_count == 25
+    # AND the head keeps the start of a customer's latest words (which one wins a race is the last write's)
+    assert get("messenger:m0").last_inbound_text in {f"message m{i} for customer_service" for i in range(1, 25)}
     assert volume("customer_service")["messages"] == 25
     assert queue_counts("customer_service")["open"] == 1
 

@@ -179,7 +179,7 @@ export function mountAgent(container, { args, role, go }) {
 
   function row(item) {
     const id = state.feats.conversations ? conversationId(item) : item.id;
-    const text = item.text || '';
+    const text = item.last_inbound_text || item.text || ''; // a conversation: the customer's latest words
     return h('li', {}, h('a', {
       class: ['row', id === detailId && 'current'], href: `#/work/${encodeURIComponent(state.queue)}/${encodeURIComponent(id)}`,
       'aria-current': id === detailId ? 'true' : null, dataset: { id },
