@@ -382,7 +382,8 @@ class ConversationOut(MessageOut):
             window_out = ReplyWindowOut(open=window.open, reason=window.reason, closes_at=closes,
                                         messaging_type=window.messaging_type, tag=window.tag)
         return cls.model_validate({**fields, "messages": [MessageOut.of(m, with_history=True) for m in thread],
-                                   "earlier_cursor": earlier, "replies": [ReplyOut.of(r) for r in replies], "reply_window": window_out})
+                                   "earlier_cursor": earlier, "replies": [ReplyOut.of(r) for r in replies],
+                                   "reply_window": window_out})
 
 
 class QueueSummary(_Model):

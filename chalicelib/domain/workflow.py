@@ -1,6 +1,6 @@
 """Message states, the transitions between them, and who may make each one.
 
-    open ──claim (next, or this one)──▶ claimed ──release──▶ open
+    open ──claim──▶ claimed ──release──▶ open
       │               ├──snooze──▶ snoozed ──(time passes: claimable, then reopened)──▶ open
       │               ├──resolve──▶ resolved
       └──reroute◀─────┴──reroute──▶ open (in the other queue)
@@ -8,7 +8,8 @@
     any ──(deleted on the platform)──▶ removed
 
 A person may also take one conversation they chose: an open one, a snoozed one (woken early) or one whose lease
-has run out; never one another person still holds. A claim is a lease: only its holder, while it lasts, may release, snooze, resolve or re-route the message;
+has run out; never one another person still holds. A claim is a lease: only its holder, while it lasts, may
+release, snooze, resolve or re-route the message;
 managers may act on any message (and resolve or re-route open ones). Nothing here reads or writes storage.
 """
 

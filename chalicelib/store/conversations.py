@@ -390,8 +390,3 @@ def members_page(conversation: str, before: str | None = None) -> tuple[list[Sto
             if "LastEvaluatedKey" not in answer:
                 return [m for m, _ in reversed(page)], None
             kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-
-
-def messages_of(head: StoredMessage) -> list[StoredMessage]:
-    """Every message of the conversation in order: its head, then its members by arrival."""
-    return [head, *members(head.id)]

@@ -103,7 +103,8 @@ def test_a_reply_joins_its_comment_thread_and_a_reply_to_a_reply_follows_its_par
     assert queue_counts("community")["open"] == 2
     from chalicelib.store import conversations
 
-    assert [m.id for m in conversations.messages_of(get("facebook:c1"))] == ["facebook:c1", "facebook:c2", "facebook:c3"]
+    latest, earlier = conversations.members_page("facebook:c1")
+    assert [m.id for m in latest] == ["facebook:c2", "facebook:c3"] and earlier is None
 
 
 def test_the_most_urgent_message_moves_an_unclaimed_conversation_and_its_counts(table):
