@@ -490,7 +490,7 @@ export function mountAgent(container, { args, role, go }) {
       h('ol', {}, (item.history || []).map((entry) => h('li', {},
         timeTag(entry.at), ' ', h('strong', {}, eventName(entry.event)), ' · ', h('span', { title: entry.actor }, actorName(entry.actor)),
         entry.details ? h('span', { class: 'details' }, ' — ', Object.entries(entry.details)
-          .map(([name, value]) => `${t(`history.${name}`, {}, name)}: ${historyValue(name, value)}`).join(', ')) : null))),
+          .map(([name, value]) => `${t(`history.${name}`, {}, name)}: ${historyValue(name, value)}`).join(t('history.separator'))) : null))),
       item.history_dropped ? h('p', { class: 'hint' }, t('detail.historyDropped', { n: fmtNumber(item.history_dropped), count: item.history_dropped })) : null,
       corrections.length ? h('h4', {}, t('detail.corrections')) : null,
       corrections.length ? h('ul', {}, corrections.map((c) => h('li', {},
