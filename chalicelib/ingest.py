@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from . import observability
 from .classifier import Triage, classify
 from .config import get_secret, get_settings
-from .errors import InvalidPayload, InvalidSignature, StorageUnavailable, UnsupportedMediaType
+from .errors import InvalidPayload, InvalidSignature, StorageUnavailable
 from .models import OUTBOUND, UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse, owning_route
@@ -21,6 +21,7 @@ from .store import conversations, replies
 from .store import channels as channel_store
 from .store import messages as store
 from .store.messages import Outcome, Triaged
+from .validation import require_json
 
 
 @dataclass
@@ -91,9 +92,7 @@ def check_id_spaces(route: str, events: list[InboundEvent]) -> None:
 
 
 def _check_envelope(request: WebhookRequest) -> None:
-    content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise UnsupportedMediaType(f"content type must be application/json, got {content_type or 'none'!r}")
+    require_json(request.header("content-type"))
 
 
 def classify_message(text: str) -> Triage:

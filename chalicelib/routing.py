@@ -17,7 +17,7 @@ from chalice import Chalice, Response
 from pydantic import BaseModel
 
 from . import auth
-from .validation import parse_json, parse_query
+from .validation import parse_json, parse_query, require_json
 
 JSON, TEXT, CSV = "application/json", "text/plain", "text/csv"
 ANY_CONTENT_TYPE = ["*/*"]  # content types are checked by the domain code, which answers in our error shape
@@ -55,7 +55,7 @@ class Operation:
         if self.query is not None or self.body is not None:
             implied.add(400)
         if self.body is not None:
-            implied.add(413)
+            implied |= {413, 415}
         return tuple(sorted(implied))
 
 
@@ -91,6 +91,8 @@ class RouteTable:
         if operation.query is not None:
             arguments["query"] = parse_query(request.query_params, operation.query)
         if operation.body is not None:
+            if request.raw_body:
+                require_json(request.headers.get("content-type"))
             arguments["body"] = parse_json(request.raw_body, operation.body, empty={})  # empty: {}
         result = operation.handler(**arguments)
         if isinstance(result, BaseModel):

@@ -8,7 +8,7 @@ from typing import Any, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import BadRequest, InvalidPayload
+from .errors import BadRequest, InvalidPayload, UnsupportedMediaType
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,6 +55,13 @@ def has_lone_surrogate(value: Any) -> bool:
         elif isinstance(item, list):
             pending.extend(item)
     return False
+
+
+def require_json(content_type: str | None) -> None:
+    """A JSON body must say so: a form or text/plain body is one a page on another site could have sent."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType(f"content type must be application/json, got {media_type or 'none'!r}")
 
 
 def load_json(body: bytes) -> Any:

@@ -366,6 +366,31 @@ def test_an_api_body_of_1_mib_plus_one_byte_is_413_and_stores_nothing(api, table
     assert snapshot(table) == before
 
 
+BODIES = [(path, method) for path, method in POSTS if request_for(path, method)[1] is not None]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+@pytest.mark.parametrize("route", BODIES, ids=[p for p, _ in BODIES])
+def test_an_api_body_that_is_not_declared_json_is_415_and_stores_nothing(api, table, keys, route, content_type):
+    # GIVEN a valid body for the route, sent by a holder of a valid key, as a form or text would be
+    path, method = route
+    message_id = seed_message("typed", "stance")
+    concrete, body = request_for(path, method, message_id=message_id)
+    headers = {"Authorization": keys["admin"]["Authorization"]}
+    if content_type:
+        headers["Content-Type"] = content_type
+    before = snapshot(table)
+    # WHEN it is posted without saying application/json
+    response = api.http.request(method, concrete, headers=headers, body=body)
+    payload = json.loads(response.body)
+    # THEN it is refused as such and nothing changes
+    assert_error(response, payload, 415, "unsupported_media_type")
+    assert snapshot(table) == before
+    # AND the same request declared as JSON (with a charset) is not refused for its type
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    assert api.http.request(method, concrete, headers=headers, body=body).status_code != 415
+
+
 # CORS and error shapes --------------------------------------------------------------------------------
 
 @pytest.mark.skipif(bool(os.environ.get("CORS_ORIGIN")), reason="CORS_ORIGIN is configured in this environment")
