@@ -21,7 +21,7 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, EarlierQuery,
+from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, EarlierQuery, FilterQuery,
                                 HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut,
                                 MessagePage, QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate,
                                 SnoozeCreate, SpikesOut, SpikesQuery, StatsOut, StatsQuery, TakeCreate)
@@ -210,7 +210,7 @@ def acting(caller) -> Actor:
               query=ListQuery, response=MessagePage, errors=(403, 404, 503))
 def queue_messages(name, caller, query: ListQuery):
     auth.require_queue(caller, name)
-    items, cursor = queue.list_messages(name, query.status, query.limit, query.cursor)
+    items, cursor = queue.list_messages(name, query.status, query.limit, query.cursor, query.only())
     return MessagePage(messages=[MessageOut.of(i) for i in items], next_cursor=cursor)
 
 
@@ -284,8 +284,15 @@ def message_reroute(message_id, caller, body: RerouteCreate):
               query=ListQuery, response=ConversationPage, errors=(403, 404, 503))
 def queue_conversations(name, caller, query: ListQuery):
     auth.require_queue(caller, name)
-    items, cursor = queue.list_messages(name, query.status, query.limit, query.cursor)
+    items, cursor = queue.list_messages(name, query.status, query.limit, query.cursor, query.only())
     return ConversationPage(conversations=[MessageOut.of(i) for i in items], next_cursor=cursor)
+
+
+@routes.route("GET", "/me/conversations", "the conversations the caller holds (claimed, in every queue they work), "
+              "highest priority first, then oldest", query=FilterQuery, response=ConversationPage, errors=(503,))
+def my_conversations(caller, query: FilterQuery):
+    held = queue.held_by(caller.actor, caller.visible_queues(), query.only())
+    return ConversationPage(conversations=[MessageOut.of(i) for i in held], next_cursor=None)
 
 
 def _conversation(caller, conversation_id):

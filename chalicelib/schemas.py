@@ -17,6 +17,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .models import Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .store.messages import Outcome
+from .store.queue import ListFilter
 
 MIN_LEASE_SECONDS, MAX_LEASE_SECONDS = 30, 86_400
 MAX_KEY_LIFETIME_DAYS = 5 * 366
@@ -108,11 +109,24 @@ class _Query(_Model):
     model_config = ConfigDict(extra="ignore")  # API Gateway passes any parameter; unknown ones change nothing
 
 
-class ListQuery(_Query):
+class FilterQuery(_Query):
+    """Narrow a listing to conversations whose first message has these facts (omitted: any)."""
+
+    platform: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="e.g. `whatsapp`, `x`")
+    language: Literal["en", "ja", "other"] | None = None
+    needs_review: bool | None = Field(None, description="true: only those the model was unsure of; false: the others")
+    answered: bool | None = Field(None, description="false: not answered by the brand yet; true: answered")
+
+    def only(self) -> ListFilter:
+        return ListFilter(self.platform, self.language, self.needs_review, self.answered)
+
+
+class ListQuery(FilterQuery):
     status: Literal["open", "claimed", "snoozed", "resolved"] = "open"
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, pattern=CURSOR_PATTERN,
-                               description="the next_cursor of the previous page (opaque; any other value is 400)")
+                               description="the next_cursor of the previous page (opaque; any other value is 400). "
+                               "With a filter a page may hold fewer than `limit`, even none, and still have a next one")
 
 
 class EarlierQuery(_Query):

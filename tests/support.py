@@ -115,7 +115,8 @@ def post_webhook(api, route: str, body: bytes, headers: dict | None = None):
 # seeding -----------------------------------------------------------------------------------------
 
 def triaged(native_id: str, queue: str, *, priority: int = 30, received_at=None, platform: str = "facebook",
-            text: str | None = None, needs_review: bool = False, author: str = "a1", channel: str = "comment"):
+            text: str | None = None, needs_review: bool = False, author: str = "a1", channel: str = "comment",
+            language: str = "en"):
     """A triaged message whose queue is chosen, not predicted."""
     from datetime import datetime, timezone
 
@@ -127,7 +128,7 @@ def triaged(native_id: str, queue: str, *, priority: int = 30, received_at=None,
     received = received_at or datetime.now(timezone.utc)
     message = Message(id=f"{platform}:{native_id}", platform=platform, channel=Channel(channel),
                       author=Author(id=author), text=text or f"message {native_id} for {queue}",
-                      created_at=received, received_at=received, language="en")
+                      created_at=received, received_at=received, language=language)
     scores = {q: (0.8 if q == queue else 0.1) for q in ("customer_service", "stance", "community")}
     triage = Triage(category=queue, confidence=0.8, scores=scores, top_terms=[TermWeight("seed", 0.5)],
                     model_version="triage-test", needs_review=needs_review)

@@ -65,8 +65,51 @@ def decode_cursor(cursor: str, partition: str) -> dict[str, Any]:
     return {k: {"S": v} for k, v in plain.items()}
 
 
-def list_messages(queue: str, status: str, limit: int, cursor: str | None) -> tuple[list[StoredMessage], str | None]:
-    """One page of a queue in priority order (highest first, then oldest) and the next page's cursor."""
+@dataclass(frozen=True)
+class ListFilter:
+    """Facts of a conversation's first message a listing may be narrowed to (None: any)."""
+
+    platform: str | None = None
+    language: str | None = None
+    needs_review: bool | None = None
+    answered: bool | None = None  # the brand has answered it (first_reply_at is set)
+
+    def expression(self) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+        """FilterExpression terms (joined by AND), with their names and values."""
+        terms, names, named = [], {}, {}
+        for attribute in ("platform", "language", "needs_review"):
+            value = getattr(self, attribute)
+            if value is not None:
+                terms.append(f"#{attribute} = :{attribute}")
+                names[f"#{attribute}"], named[attribute] = attribute, value
+        if self.answered is not None:
+            terms.append(f"{'attribute_exists' if self.answered else 'attribute_not_exists'}(first_reply_at)")
+        return terms, names, dynamo.values(**named) if named else {}
+
+
+EVERYTHING = ListFilter()
+FILTERED_PAGE = 200  # items a filtered listing reads per Query
+FILTERED_READS = 5  # Queries one filtered page may spend: a rare match answers a short page, with a cursor
+HELD_READS = 10  # Query pages per queue for the caller's claims (a queue's live claims: one or two pages)
+_CURSOR_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+
+
+def _filtered(kwargs: dict[str, Any], terms: list[str], names: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
+    if not terms:
+        return kwargs
+    kwargs = {**kwargs, "FilterExpression": " AND ".join(terms),
+              "ExpressionAttributeValues": {**kwargs.get("ExpressionAttributeValues", {}), **values}}
+    if names:
+        kwargs["ExpressionAttributeNames"] = {**kwargs.get("ExpressionAttributeNames", {}), **names}
+    return kwargs
+
+
+def list_messages(queue: str, status: str, limit: int, cursor: str | None,
+                  only: ListFilter = EVERYTHING) -> tuple[list[StoredMessage], str | None]:
+    """One page of a queue in priority order (highest first, then oldest) and the next page's cursor.
+
+    Filtered, a page reads at most FILTERED_READS x FILTERED_PAGE items of the queue, so its cost stays bounded
+    when few match: it may then hold fewer than `limit` (even none) and still give a cursor to read on."""
     partition = MessageKeys.queue_partition(queue, status)
     kwargs: dict[str, Any] = {
         "TableName": dynamo.table_name(), "IndexName": GSI1, "Limit": limit,
@@ -74,11 +117,52 @@ def list_messages(queue: str, status: str, limit: int, cursor: str | None) -> tu
     }
     if cursor:
         kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition)
+    terms, names, values = only.expression()
+    if not terms:
+        with dynamo.storage_errors():
+            page = dynamo.client().query(**kwargs)
+        items = [StoredMessage.from_item(dynamo.from_item(i)) for i in page.get("Items", [])]
+        next_key = page.get("LastEvaluatedKey")
+        return items, encode_cursor(next_key) if next_key else None
+    kwargs = _filtered({**kwargs, "Limit": FILTERED_PAGE}, terms, names, values)
+    found: list[dict[str, Any]] = []
+    next_key = None
     with dynamo.storage_errors():
-        page = dynamo.client().query(**kwargs)
-    items = [StoredMessage.from_item(dynamo.from_item(i)) for i in page.get("Items", [])]
-    next_key = page.get("LastEvaluatedKey")
-    return items, encode_cursor(next_key) if next_key else None
+        for _ in range(FILTERED_READS):
+            page = dynamo.client().query(**kwargs)
+            items, next_key = page.get("Items", []), page.get("LastEvaluatedKey")
+            for position, item in enumerate(items, 1):
+                found.append(item)
+                if len(found) == limit:
+                    more = position < len(items) or next_key is not None
+                    next_key = {k: item[k] for k in _CURSOR_KEYS} if more else None
+                    break
+            if len(found) == limit or next_key is None:
+                break
+            kwargs["ExclusiveStartKey"] = next_key
+    messages = [StoredMessage.from_item(dynamo.from_item(i)) for i in found]
+    return messages, encode_cursor(next_key) if next_key else None
+
+
+def held_by(actor: str, queues: list[str], only: ListFilter = EVERYTHING) -> list[StoredMessage]:
+    """The conversations `actor` holds (claimed, the lease live or lapsed and not yet taken by another) in these
+    queues, in priority order: each queue's lease index, which lists only its claimed conversations."""
+    terms, names, values = only.expression()
+    held: list[dict[str, Any]] = []
+    with dynamo.storage_errors():
+        for queue in queues:
+            kwargs = _filtered({
+                "TableName": dynamo.table_name(), "IndexName": GSI2, "KeyConditionExpression": "gsi2pk = :p",
+                "ExpressionAttributeValues": dynamo.values(p=MessageKeys.lease_partition(queue), actor=actor),
+            }, ["claimed_by = :actor", *terms], names, values)
+            for _ in range(HELD_READS):
+                page = dynamo.client().query(**kwargs)
+                held.extend(page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    held.sort(key=lambda item: item["gsi1sk"]["S"])
+    return [StoredMessage.from_item(dynamo.from_item(i)) for i in held]
 
 
 def queue_overview(queue: str, now: datetime) -> dict[str, Any]:
