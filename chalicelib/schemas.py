@@ -110,12 +110,12 @@ class _Query(_Model):
 
 
 class FilterQuery(_Query):
-    """Narrow a listing to conversations whose first message has these facts (omitted: any)."""
+    """Narrow a listing to conversations with these facts (omitted: any); the language is their first message's."""
 
     platform: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="e.g. `whatsapp`, `x`")
     language: Literal["en", "ja", "other"] | None = None
-    needs_review: bool | None = Field(None, description="true: only those the model was unsure of; false: the others")
-    answered: bool | None = Field(None, description="false: not answered by the brand yet; true: answered")
+    needs_review: bool | None = Field(None, description="true: only those with a message the model was unsure of; false: the others")
+    answered: bool | None = Field(None, description="false: no reply from the brand yet; true: the brand has replied")
 
     def only(self) -> ListFilter:
         return ListFilter(self.platform, self.language, self.needs_review, self.answered)

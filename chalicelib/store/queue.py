@@ -67,7 +67,7 @@ def decode_cursor(cursor: str, partition: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ListFilter:
-    """Facts of a conversation's first message a listing may be narrowed to (None: any)."""
+    """Facts of a conversation (its head) a listing may be narrowed to (None: any)."""
 
     platform: str | None = None
     language: str | None = None
