@@ -74,6 +74,8 @@ export async function features() {
       replies: '/conversations/{conversation_id}/replies' in paths,
       take: '/conversations/{conversation_id}/claim' in paths,
       earlier: '/conversations/{conversation_id}/messages' in paths,
+      mine: '/me/conversations' in paths,
+      filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
     };
   }
   return contract;

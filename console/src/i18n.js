@@ -135,6 +135,8 @@ export function fmtCountdown(seconds) {
 
 export const queueName = (queue) => t(`queue.${queue}`, {}, queue || '—');
 export const statusName = (status) => t(`status.${status}`, {}, status);
+// a status inside a sentence ("No open conversations"), where English does not capitalise it
+export const statusWord = (status) => t(`statusWord.${status}`, {}, statusName(status));
 export const channelName = (channel) => t(`channel.${channel}`, {}, channel || '—');
 export const platformName = (platform) => t(`platform.${platform}`, {}, platform || '—');
 export const eventName = (event) => t(`event.${event}`, {}, event);

@@ -235,6 +235,43 @@ def test_the_queue_counts_stay_current_and_the_list_says_when_more_are_waiting(c
     assert not newer.is_displayed()
 
 
+def test_agent_narrows_her_queue_with_filters_and_sees_what_she_holds_in_every_queue(console, screenshot):
+    from .conftest import comment
+
+    # GIVEN a Japanese customer message in her queue among English ones
+    text = "ポイントが付与されていません。注文番号 7781 です。確認してください。"
+    console.stack.webhook(comment(62, text, author="Sato Yui"))
+    assert console.stack.find(text)["queue"] == "customer_service"
+    console.sign_in("agent")
+    console.find(".messages .row")
+    # WHEN she shows Japanese conversations only
+    Select(console.find("#filter-language")).select_by_value("ja")
+    # THEN the list is those, her message among them, and she can clear the filter in one step
+    console.text_in("#message-list", text)
+    snippets = [e.text for e in console.all("#message-list .snippet")]
+    assert snippets and all(any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in s) for s in snippets)
+    assert console.find("#filter-clear").is_displayed()
+    # AND a filter nothing matches says so in words
+    Select(console.find("#filter-platform")).select_by_value("youtube")
+    console.text_in("#message-list .empty", "match the filters")
+    screenshot("agent-filters")
+    console.find("#filter-clear").click()
+    console.wait(lambda d: len(console.all("#message-list .row")) > len(snippets), "the whole queue again")
+    assert Select(console.find("#filter-language")).first_selected_option.get_attribute("value") == ""
+    # WHEN she claims the next conversation and shows what she holds
+    console.find("#claim-next").click()
+    console.find(".detail-pane #lease")
+    claimed = hash_parts(console)[2]
+    Select(console.find("#list-status")).select_by_value("mine")
+    # THEN the list is exactly what the API says she holds, the new one included, under a title that says so
+    console.text_in("#list-title", "Yours")
+    held = console.stack.call("GET", "/me/conversations", key=console.stack.keys["agent"])[1]["conversations"]
+    assert claimed in [c["id"] for c in held]
+    console.wait(lambda d: [e.get_attribute("data-id") for e in console.all("#message-list .row")]
+                 == [c["id"] for c in held], "the rows are her conversations")
+    assert len(console.all("#message-list .badge-mine")) == len(held)
+
+
 def test_agent_replies_once_however_often_she_clicks(console, screenshot):
     # GIVEN the conversation API (the lead's work: this test runs once it is in /openapi.json)
     _, document = console.stack.call("GET", "/openapi.json", key="")

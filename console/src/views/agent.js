@@ -6,13 +6,16 @@ import { api, features, seg } from '../api.js';
 import { field, h, replace, select } from '../dom.js';
 import {
   channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, platformName,
-  queueName, reasonText, statusName, t, timeTag,
+  queueName, reasonText, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
 import { session } from '../session.js';
 import { busy, notice, showError } from '../ui.js';
 
 export const QUEUES = ['customer_service', 'stance', 'community'];
+export const PLATFORMS = ['facebook', 'instagram', 'messenger', 'whatsapp', 'x', 'telegram', 'linkedin', 'tiktok', 'youtube'];
 const STATUSES = ['open', 'claimed', 'snoozed', 'resolved'];
+const MINE = 'mine'; // "Yours": what the agent holds, in every queue (GET /me/conversations)
+const LANGUAGES = ['en', 'ja', 'other'];
 const SNOOZES = [15 * 60, 60 * 60, 4 * 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60];
 const LEASE_SECONDS = 900;
 const PAGE = 25;
@@ -75,6 +78,20 @@ function actorName(actor) {
   return t(`actor.${kind}`, {}, actor || '');
 }
 
+// the list's filters, kept per tab: platform, language, needs_review ('true'), answered ('false')
+function readFilters() {
+  try {
+    const kept = JSON.parse(session.get('list.filters') || '{}');
+    return kept && typeof kept === 'object' ? kept : {};
+  } catch {
+    return {};
+  }
+}
+
+function activeFilters(filters) {
+  return Object.fromEntries(Object.entries(filters).filter(([, value]) => value));
+}
+
 function badge(text, kind) {
   return h('span', { class: ['badge', kind && `badge-${kind}`] }, text);
 }
@@ -83,7 +100,10 @@ export function mountAgent(container, { args, role, go }) {
   const manager = role !== 'agent';
   const [queueArg, detailId] = args;
   const timers = new Set();
-  const state = { queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null };
+  const state = {
+    queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null,
+    filters: readFilters(),
+  };
 
   const overview = h('section', { class: 'queues', 'aria-labelledby': 'queues-title' });
   const listPane = h('section', { class: 'list-pane', 'aria-labelledby': 'list-title' });
@@ -126,11 +146,52 @@ export function mountAgent(container, { args, role, go }) {
     type: 'button', class: 'primary', id: 'claim-next', 'aria-keyshortcuts': 'n',
   }, t('claim.next'));
 
+  function filterControls() {
+    const save = (name, value) => {
+      state.filters = activeFilters({ ...state.filters, [name]: value });
+      session.set('list.filters', JSON.stringify(state.filters));
+      renderListPane();
+      loadList(false);
+    };
+    const platforms = [...new Set([...PLATFORMS, state.filters.platform].filter(Boolean))];
+    const platform = select([['', t('filter.anyPlatform')], ...platforms.map((p) => [p, platformName(p)])],
+      state.filters.platform || '', { id: 'filter-platform', onchange: (event) => save('platform', event.target.value) });
+    const language = select([['', t('filter.anyLanguage')], ...LANGUAGES.map((l) => [l, t(`filter.language.${l}`)])],
+      state.filters.language || '', { id: 'filter-language', onchange: (event) => save('language', event.target.value) });
+    const check = (id, name, on, label) => h('label', { class: 'check', for: id },
+      h('input', {
+        type: 'checkbox', id, checked: state.filters[name] === on,
+        onchange: (event) => save(name, event.target.checked ? on : ''),
+      }), ' ', label);
+    const active = Object.keys(activeFilters(state.filters)).length;
+    const clear = h('button', { type: 'button', class: 'link', id: 'filter-clear', hidden: !active }, t('filter.clear'));
+    clear.addEventListener('click', () => {
+      state.filters = {};
+      session.set('list.filters', null);
+      renderListPane();
+      loadList(false);
+      document.getElementById('filter-platform')?.focus();
+    });
+    const quiet = (label, control) => { // the options name themselves ("Any platform"); the label is for screen readers
+      const wrapped = field(label, control);
+      wrapped.querySelector('label').classList.add('visually-hidden');
+      return wrapped;
+    };
+    return h('div', { class: 'toolbar list-filters', role: 'group', 'aria-label': t('filter.title') },
+      quiet(t('filter.platform'), platform), quiet(t('filter.language'), language),
+      check('filter-review', 'needs_review', 'true', t('filter.needsReview')),
+      check('filter-unanswered', 'answered', 'false', t('filter.unanswered')),
+      clear);
+  }
+
   function renderListPane() {
-    const status = select(STATUSES.map((s) => [s, statusName(s)]), state.status, {
+    const statuses = STATUSES.map((s) => [s, statusName(s)]);
+    if (state.feats.mine) statuses.unshift([MINE, t('list.mine')]);
+    const status = select(statuses, state.status, {
       id: 'list-status', onchange: (event) => {
         state.status = event.target.value;
         session.set('status', state.status);
+        renderListPane();
         loadList(false);
       },
     });
@@ -144,12 +205,13 @@ export function mountAgent(container, { args, role, go }) {
     more.onclick = busy(more, () => loadList(true));
     replace(listPane,
       h('div', { class: 'list-head' },
-        h('h2', { id: 'list-title' }, queueName(state.queue)),
+        h('h2', { id: 'list-title' }, state.status === MINE ? t('list.mineTitle') : queueName(state.queue)),
         h('div', { class: 'toolbar' },
           claimButton,
           h('span', { class: 'hint' }, t('claim.shortcut'), ' ', h('kbd', {}, 'N')),
           field(t('list.show'), status),
-          refresh)),
+          refresh),
+        state.feats.filters ? filterControls() : null),
       newer, list, more);
     newer.querySelector('button').onclick = () => refresh.click();
   }
@@ -181,7 +243,8 @@ export function mountAgent(container, { args, role, go }) {
     const id = state.feats.conversations ? conversationId(item) : item.id;
     const text = item.last_inbound_text || item.text || ''; // a conversation: the customer's latest words
     return h('li', {}, h('a', {
-      class: ['row', id === detailId && 'current'], href: `#/work/${encodeURIComponent(state.queue)}/${encodeURIComponent(id)}`,
+      class: ['row', id === detailId && 'current'],
+      href: `#/work/${encodeURIComponent(item.queue || state.queue)}/${encodeURIComponent(id)}`,
       'aria-current': id === detailId ? 'true' : null, dataset: { id },
     },
     h('span', { class: 'row-top' },
@@ -192,28 +255,39 @@ export function mountAgent(container, { args, role, go }) {
       mine(item) ? badge(t('badge.yours'), 'mine') : null,
       item.status === 'snoozed' && item.snoozed_until ? badge(t('list.snoozedUntil', { until: fmtDateTime(item.snoozed_until) })) : null,
       item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
-    h('span', { class: 'row-meta' }, platformName(item.platform), ' · ', channelName(item.channel), ' · ',
-      timeTag(item.last_inbound_at || item.received_at)),
+    h('span', { class: 'row-meta' }, state.status === MINE ? [queueName(item.queue), ' · '] : null,
+      platformName(item.platform), ' · ', channelName(item.channel), ' · ', timeTag(item.last_inbound_at || item.received_at)),
     h('span', { class: 'snippet' }, text.length > SNIPPET ? `${text.slice(0, SNIPPET)}…` : text),
     h('span', { class: 'reasons' }, (item.priority_reasons || []).map((reason) => h('span', { class: 'reason' },
       reasonText(reason))))));
   }
 
   async function loadList(append) {
+    const filters = state.feats.filters ? activeFilters(state.filters) : {};
+    const filtered = Object.keys(filters).length > 0;
     try {
-      const page = await api(`queues/${seg(state.queue)}/messages`, {
-        query: { status: state.status, limit: PAGE, cursor: append ? state.cursor : null },
-      });
+      const page = state.status === MINE
+        ? await api('me/conversations', { query: filters })
+        : await api(`queues/${seg(state.queue)}/messages`, {
+          query: { status: state.status, limit: PAGE, cursor: append ? state.cursor : null, ...filters },
+        });
       const items = page.messages || page.conversations || [];
       state.cursor = page.next_cursor || null;
       if (!append) {
         replace(list);
         newer.hidden = true;
-        state.listedOpen = openInQueue();
+        state.listedOpen = filtered ? null : openInQueue(); // "more waiting" compares unfiltered counts only
       }
+      list.querySelector('.empty')?.remove();
       list.append(...items.map(row));
-      if (!list.children.length) list.append(h('li', { class: 'empty' }, t('list.empty', { status: statusName(state.status) })));
+      if (!list.children.length) {
+        let empty = t('list.empty', { status: statusWord(state.status) });
+        if (state.status === MINE) empty = filtered ? t('list.mineNoMatch') : t('list.mineEmpty');
+        else if (filtered) empty = state.cursor ? t('list.noMatchYet') : t('list.noMatch', { status: statusWord(state.status) });
+        list.append(h('li', { class: 'empty' }, empty));
+      }
       more.hidden = !state.cursor;
+      replace(more, filtered && !items.length ? t('list.further') : t('list.more'));
     } catch (error) {
       showError(error);
     }

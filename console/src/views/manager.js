@@ -13,7 +13,7 @@ import {
 } from '../i18n.js';
 import { session } from '../session.js';
 import { busy, notice, showError } from '../ui.js';
-import { QUEUES } from './agent.js';
+import { PLATFORMS, QUEUES } from './agent.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement,
   Legend, Title, Tooltip);
@@ -21,7 +21,6 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineContro
 // Okabe-Ito: told apart with any colour vision, each at least 3:1 against the white background
 const COLORS = { customer_service: '#0072B2', stance: '#D55E00', community: '#009E73' };
 const SPIKE_COLOR = '#1a1a1a';
-const PLATFORMS = ['facebook', 'instagram', 'messenger', 'whatsapp', 'x', 'telegram', 'linkedin', 'tiktok', 'youtube'];
 const DAY_MS = 86_400_000;
 
 function localToday(tz) {
