@@ -24,8 +24,10 @@ from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
 from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, EarlierQuery, FilterQuery,
                                 HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut,
                                 MessagePage, QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate,
+                                SavedRepliesOut, SavedReplyCreate, SavedReplyOut, SavedReplyUpdate,
                                 SnoozeCreate, SpikesOut, SpikesQuery, StatsOut, StatsQuery, TakeCreate)
-from chalicelib.store import conversations, messages, queue
+from chalicelib.store import conversations, messages, queue, saved_replies
+from chalicelib.store.entities import StoredSavedReply, iso
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
 snapstart.register()  # under Lambda SnapStart: load everything before the snapshot, refresh after each restore
@@ -47,6 +49,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.InvalidRequest: BadRequest,
     domain.IdempotencyKeyReused: Conflict,
     domain.OutsideReplyWindow: Unprocessable,
+    domain.UnknownSavedReply: NotFound,
+    domain.SavedRepliesFull: Conflict,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -370,6 +374,35 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     _conversation(caller, conversation_id)
     sent = replies.send(conversation_id, acting(caller), body.text, body.reply_to, body.idempotency_key, now())
     return ReplyOut.of(sent)
+
+
+# saved replies: approved answers agents insert (Zendesk macros, Chatwoot canned responses) -------------------
+
+@routes.route("GET", "/saved-replies", "the saved replies the caller may use (for a queue they work, or for every "
+              "queue), by title", response=SavedRepliesOut, errors=(503,))
+def saved_replies_list(caller):
+    return SavedRepliesOut(saved_replies=[SavedReplyOut.of(s) for s in saved_replies.usable_by(caller.can_work)])
+
+
+@routes.route("POST", "/saved-replies", "save a reply for agents to use (manager, admin)", roles=MANAGERS,
+              body=SavedReplyCreate, status=201, response=SavedReplyOut, errors=(409, 503))
+def saved_replies_create(caller, body: SavedReplyCreate):
+    created = StoredSavedReply.new(body.title, body.text, body.queues, body.language, caller.actor, iso(now()))
+    return SavedReplyOut.of(saved_replies.create(created))
+
+
+@routes.route("PUT", "/saved-replies/{saved_reply_id}", "change a saved reply at the revision read (manager, admin)",
+              roles=MANAGERS, body=SavedReplyUpdate, response=SavedReplyOut, errors=(404, 409, 503))
+def saved_replies_update(saved_reply_id, caller, body: SavedReplyUpdate):
+    return SavedReplyOut.of(saved_replies.update(saved_reply_id, body.rev, body.title, body.text, body.queues,
+                                                 body.language, caller.actor, iso(now())))
+
+
+@routes.route("DELETE", "/saved-replies/{saved_reply_id}", "delete a saved reply (manager, admin)", roles=MANAGERS,
+              status=204, response=None, errors=(404, 503))
+def saved_replies_delete(saved_reply_id, caller):
+    saved_replies.delete(saved_reply_id)
+    return Response(body="", status_code=204)
 
 
 # the scheduled sweep -------------------------------------------------------------------------------

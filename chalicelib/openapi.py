@@ -47,6 +47,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "key_id": {"type": "string", "pattern": "^[0-9a-f]{16}$", "description": "the 16 hex digits after `st_`"},
     "conversation_id": {"type": "string", "minLength": 3, "maxLength": 1100, "pattern": "^[^:]+:.+$",
                         "description": "the id of the conversation's first message, `<platform>:<native id>`"},
+    "saved_reply_id": {"type": "string", "pattern": "^[0-9a-f]{16}$", "description": "a saved reply's `id`"},
     "asset": {"type": "string", "pattern": ASSET_PATTERN, "description": "a file the console's build names"},
 }
 

@@ -80,6 +80,24 @@ class ReplyCreate(_Body):
                                  description="chosen by the client per reply; a retry with the same key never sends twice")
 
 
+def _distinct_queues(queues: list[str]) -> list[str]:
+    return sorted(set(queues))
+
+
+class SavedReplyCreate(_Body):
+    title: str = Field(min_length=1, max_length=80, pattern=r"\S", description="how agents find it (not blank)")
+    text: str = Field(min_length=1, max_length=4_000, pattern=r"\S",
+                      description="the reply; `{{customer_name}}` is filled in with the customer's name where it is used")
+    queues: Annotated[list[Queue], AfterValidator(_distinct_queues)] = Field(
+        default_factory=list, max_length=3, description="the queues whose agents see it; empty: every queue")
+    language: Literal["en", "ja"] | None = Field(None, description="the customers' language it is written for; "
+                                                  "absent: any")
+
+
+class SavedReplyUpdate(SavedReplyCreate):
+    rev: int = Field(ge=1, description="the `rev` read: if it changed meanwhile, 409 `concurrent_change`")
+
+
 class _KeyCreate(_Body):
     name: str = Field(min_length=1, max_length=100, pattern=r"\S", description="who holds the key (not blank)")
     expires_in_days: whole_number(1, MAX_KEY_LIFETIME_DAYS) | None = Field(
@@ -425,6 +443,27 @@ class KeyOut(_Model):
 
 class IssuedKeyOut(KeyOut):
     key: str = Field(description="the secret key; shown only once")
+
+
+class SavedReplyOut(_Model):
+    id: str
+    title: str
+    text: str
+    queues: list[Queue] = Field(description="empty: every queue")
+    language: Literal["en", "ja"] | None = None
+    created_by: str
+    created_at: str
+    updated_by: str
+    updated_at: str
+    rev: int
+
+    @classmethod
+    def of(cls, saved: Any) -> SavedReplyOut:
+        return cls.model_validate(saved.public())
+
+
+class SavedRepliesOut(_Model):
+    saved_replies: list[SavedReplyOut] = Field(description="those the caller may use, by title")
 
 
 class KeysOut(_Model):

@@ -70,7 +70,7 @@ from chalice.utils import to_cfn_resource_name
 
 from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
-from chalicelib.store.entities import ChannelKeys, MessageKeys, SpikeKeys
+from chalicelib.store.entities import ChannelKeys, MessageKeys, SavedReplyKeys, SpikeKeys
 from chalicelib.store.table import GSI1, GSI2, cloudformation_resource
 from infra.deploy import RUNTIME, SECOND_OPINION_ZIP
 
@@ -158,6 +158,9 @@ TABLE_ACTIONS = (
     "dynamodb:Query",
 )
 INDEX_ACTIONS = ("dynamodb:Query",)
+# The only items the API deletes are saved replies: DeleteItem is granted on their partition alone, so the
+# function can never delete a message, a counter or a key.
+DELETABLE_PARTITIONS = (SavedReplyKeys.PK,)
 SSM_ACTIONS = ("ssm:GetParameter",)  # Powertools parameters.get_parameter, one secret at a time
 
 
@@ -543,6 +546,13 @@ def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, 
                 "Effect": "Allow",
                 "Action": list(INDEX_ACTIONS),
                 "Resource": index_arns(),
+            },
+            {
+                "Sid": "DeleteSavedRepliesOnly",
+                "Effect": "Allow",
+                "Action": ["dynamodb:DeleteItem"],
+                "Resource": [table_arn()],
+                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(DELETABLE_PARTITIONS)}},
             },
             {
                 "Sid": "StageSecrets",

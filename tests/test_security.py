@@ -19,7 +19,8 @@ from app import routes
 from chalicelib import auth, openapi
 from chalicelib.domain.workflow import Actor
 from chalicelib.models import QUEUES
-from chalicelib.store.entities import iso
+from chalicelib.store import saved_replies
+from chalicelib.store.entities import StoredSavedReply, iso
 from support import SIGNERS, TEST_ENV, dumps, meta_headers, post_webhook, seed_message, snapshot, x_headers
 
 DOCUMENT = openapi.build(routes.operations)
@@ -49,7 +50,7 @@ def assert_error(response, payload, status: int, code: str | None = None) -> Non
 # one concrete request per private route: valid apart from whatever is being tested ---------------------
 
 def request_for(path: str, method: str, queue: str = "stance", message_id: str = "facebook:none",
-                key_id: str = "0123456789abcdef") -> tuple[str, bytes | None]:
+                key_id: str = "0123456789abcdef", saved_reply_id: str = "0123456789abcdef") -> tuple[str, bytes | None]:
     bodies = {
         "/queues/{name}/claim": {"count": 1},
         "/messages/{message_id}/resolve": {"note": "done"},
@@ -58,11 +59,13 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
                                            "reason": "belongs there"},
         "/admin/keys": {"role": "agent", "name": "New", "queues": ["stance"]},
         "/conversations/{conversation_id}/replies": {"text": "Thanks, looking into it", "idempotency_key": "walk-0001"},
+        "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
+        "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
     }
     for action in ("resolve", "snooze", "reroute"):
         bodies[f"/conversations/{{conversation_id}}/{action}"] = bodies[f"/messages/{{message_id}}/{action}"]
     concrete = path.replace("{name}", queue).replace("{message_id}", message_id).replace("{key_id}", key_id)
-    concrete = concrete.replace("{conversation_id}", message_id)
+    concrete = concrete.replace("{conversation_id}", message_id).replace("{saved_reply_id}", saved_reply_id)
     if path == "/conversations/{conversation_id}/messages":  # the page before a cursor of this conversation
         from chalicelib.store.entities import MessageKeys
         from chalicelib.store.queue import encode_cursor
@@ -71,7 +74,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
                                 "gsi1pk": {"S": MessageKeys.conversation_partition(message_id)},
                                 "gsi1sk": {"S": "9999"}})
         concrete += f"?cursor={cursor}"
-    body = bodies.get(path) if method == "POST" else None
+    body = bodies.get(path) if method in ("POST", "PUT") else None
     return concrete, (dumps(body) if body is not None else None)
 
 
@@ -138,6 +141,11 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     works = queue in SCOPES[role]
     if path.startswith("/admin/"):
         return ({"GET": 200, "POST": 201, "DELETE": 204}[method], None) if role == "admin" else (403, "forbidden_role")
+    if path.startswith("/saved-replies"):  # everyone reads those of their queues; managers keep them
+        if method == "GET":
+            return 200, None
+        return ({"POST": 201, "PUT": 200, "DELETE": 204}[method], None) if role in ("admin", "manager") \
+            else (403, "forbidden_role")
     if path.startswith("/stats") or path == "/channels":  # managers' views
         return (200, None) if role in ("admin", "manager") else (403, "forbidden_role")
     if path in ("/queues", "/me/conversations"):  # each caller's own: their queues, their claims
@@ -170,7 +178,9 @@ def test_every_route_with_every_role_and_scope(api, table, keys, route, role, qu
     [claimed] = queues.claim(queue, Actor(holder_principal.actor), 1, 900, now)
     assert claimed.id == message_id
     victim = auth.create_key("agent", "Victim", ["stance"]).record["key_id"]
-    concrete, body = request_for(path, method, queue=queue, message_id=message_id, key_id=victim)
+    saved = saved_replies.create(StoredSavedReply.new("Walk", "Thanks", [queue], None, "manager:M", iso(now)))
+    concrete, body = request_for(path, method, queue=queue, message_id=message_id, key_id=victim,
+                                 saved_reply_id=saved.id)
     before = snapshot(table)
 
     response, payload = send(api, method, concrete, keys[role], body)
@@ -351,7 +361,7 @@ def test_a_webhook_of_1_mib_plus_one_byte_is_413_and_stores_nothing(api, table, 
     assert response.status_code == 200, response.body  # the limit itself is allowed
 
 
-POSTS = [(path, method) for path, method in PRIVATE if method == "POST"]
+POSTS = [(path, method) for path, method in PRIVATE if method in ("POST", "PUT")]
 
 
 @pytest.mark.parametrize("route", POSTS, ids=[p for p, _ in POSTS])

@@ -78,3 +78,15 @@ class NoSender(OutsideReplyWindow):
     """A platform this API cannot send on (generic sources): like a closed window, nothing is sent."""
 
     code = "no_sender"
+
+
+# saved replies ------------------------------------------------------------------------------------------
+
+class UnknownSavedReply(DomainError):
+    code = "unknown_saved_reply"
+
+
+class SavedRepliesFull(DomainError):
+    """The brand keeps at most domain.saved_replies.MAX_SAVED_REPLIES: delete one before adding another."""
+
+    code = "saved_replies_full"

@@ -13,6 +13,7 @@
 | correction | `CORRECTION` | `<time>#<message id>` |
 | API key | `APIKEY` | `<key id>` |
 | channel | `CHANNEL` | `<platform>#<account>` |
+| saved reply | `SAVEDREPLY` | `R#<id>` (and `COUNT`: how many there are) |
 
 Counters a message moves are split over COUNTER_SHARDS items, the shard chosen by a hash of the message id
 (and moved on when a try meets a conflict): concurrent messages write different items (DynamoDB cancels a
@@ -22,6 +23,7 @@ transaction that meets another on one of its items), and a Query over the sort-k
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -433,3 +435,53 @@ class StoredChannel:
 
     def public(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "rev"}
+
+
+# saved replies ----------------------------------------------------------------------------------------
+
+class SavedReplyKeys:
+    """Saved replies in one partition (a few hundred at most): pk SAVEDREPLY, sk R#<id>; sk COUNT counts them."""
+
+    PK = "SAVEDREPLY"
+    PREFIX = "R#"
+    COUNT_SK = "COUNT"
+    TYPE = "saved_reply"
+
+    @classmethod
+    def sk(cls, saved_reply_id: str) -> str:
+        return f"{cls.PREFIX}{saved_reply_id}"
+
+
+@dataclass
+class StoredSavedReply:
+    id: str
+    title: str
+    text: str
+    queues: list[str]
+    language: str | None
+    created_by: str
+    created_at: str
+    updated_by: str
+    updated_at: str
+    rev: int = 1
+
+    @classmethod
+    def new(cls, title: str, text: str, queues: list[str], language: str | None, actor: str,
+            at: str) -> "StoredSavedReply":
+        return cls(secrets.token_hex(8), title, text, queues, language, actor, at, actor, at)
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return key(SavedReplyKeys.PK, SavedReplyKeys.sk(self.id))
+
+    def to_item(self) -> dict[str, Any]:
+        item = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {"pk": SavedReplyKeys.PK, "sk": SavedReplyKeys.sk(self.id), "type": SavedReplyKeys.TYPE,
+                **{k: v for k, v in item.items() if v is not None}}
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "StoredSavedReply":
+        return cls(**{f.name: item.get(f.name) for f in fields(cls) if f.name in item or f.name == "language"})
+
+    def public(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -678,3 +678,13 @@ def test_operations_alarms_watch_the_dead_letter_queue_and_the_second_opinions_b
                        infra.SECOND_OPINION_QUEUE: ("ApproximateAgeOfOldestMessage",
                                                     infra.SECOND_OPINION_BACKLOG_SECONDS)}
     assert document[infra.OPS_TOPIC]["Type"] == "AWS::SNS::Topic"
+
+
+def test_the_api_may_delete_saved_replies_and_no_other_item():
+    from chalicelib.store.entities import SavedReplyKeys
+
+    deleting = [s for s in statements(infra.policy("prod")) if "dynamodb:DeleteItem" in s["Action"]]
+    assert deleting, "saved replies are deleted"
+    for statement in deleting:
+        assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [SavedReplyKeys.PK]}}
+        assert statement["Action"] == ["dynamodb:DeleteItem"]

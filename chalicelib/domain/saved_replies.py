@@ -1,0 +1,15 @@
+"""Saved replies (Zendesk's macros, Chatwoot's canned responses): answers a manager approves once, for some
+queues and a language, and agents insert into a reply. In a crisis they keep every answer on the brand's
+approved line. Who sees which, and how many a brand keeps."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+MAX_SAVED_REPLIES = 200  # one listing reads them all (a page of DynamoDB holds far more)
+CUSTOMER_NAME = "{{customer_name}}"  # filled in with the customer's name where the reply is written
+
+
+def visible(queues: Sequence[str], can_work: Callable[[str], bool]) -> bool:
+    """A saved reply for no queue in particular is for everyone; otherwise for whoever works one of its queues."""
+    return not queues or any(can_work(queue) for queue in queues)
