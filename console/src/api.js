@@ -75,6 +75,7 @@ export async function features() {
       take: '/conversations/{conversation_id}/claim' in paths,
       earlier: '/conversations/{conversation_id}/messages' in paths,
       mine: '/me/conversations' in paths,
+      savedReplies: '/saved-replies' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
     };
   }

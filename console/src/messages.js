@@ -133,6 +133,10 @@ export const MESSAGES = {
     'filter.needsReview': 'Needs review',
     'filter.unanswered': 'Not answered yet',
     'filter.clear': 'Clear filters',
+    'saved.label': 'Saved reply',
+    'saved.choose': 'Insert a saved reply…',
+    'saved.customer': 'there',
+    'saved.inserted': 'Inserted “{title}”. Read it through before you send it.',
     'badge.needsReview': 'Needs review',
     'badge.yours': 'Yours',
 
@@ -503,6 +507,10 @@ export const MESSAGES = {
     'filter.needsReview': '要確認のみ',
     'filter.unanswered': '未返信のみ',
     'filter.clear': '絞り込みを解除',
+    'saved.label': '定型文',
+    'saved.choose': '定型文を挿入…',
+    'saved.customer': 'お客様',
+    'saved.inserted': '「{title}」を挿入しました。送信前に内容を確認してください。',
     'badge.needsReview': '要確認',
     'badge.yours': 'あなたの担当',
 

@@ -296,6 +296,40 @@ def test_agent_replies_once_however_often_she_clicks(console, screenshot):
     screenshot("agent-reply")
 
 
+def test_agent_inserts_a_saved_reply_with_the_customers_name_and_edits_it_before_sending(console, screenshot):
+    from .conftest import comment
+
+    # GIVEN an approved answer for her queue, one for another queue, and a customer with a name
+    stack = console.stack
+    status, saved = stack.call("POST", "/saved-replies", key=stack.keys["manager"], body={
+        "title": "Refund on its way", "queues": ["customer_service"], "language": "en",
+        "text": "Hi {{customer_name}}, your refund is on its way."})
+    assert status == 201, saved
+    assert stack.call("POST", "/saved-replies", key=stack.keys["manager"], body={
+        "title": "Boycott statement", "queues": ["stance"], "text": "Our statement is here."})[0] == 201
+    text = "I returned the kettle from order 6610 two weeks ago, where is my money?"
+    stack.webhook(comment(63, text, author="Noa Hart"))
+    chosen = stack.find(text)
+    console.sign_in("agent")
+    console.find(".messages .row")
+    console.driver.get(console.url + f"#/work/customer_service/{chosen['id']}")
+    console.find("#take").click()
+    box = console.find("#reply-text")
+    # WHEN she picks the saved reply (only her queue's are offered) after typing a greeting
+    picker = Select(console.find("#saved-reply"))
+    offered = [o.text for o in picker.options]
+    assert "Refund on its way" in offered and "Boycott statement" not in offered
+    box.send_keys("Sorry for the wait. ")
+    picker.select_by_visible_text("Refund on its way")
+    # THEN it is in the box after what she typed, with the customer's name, for her to read before sending
+    console.wait(lambda d: box.get_attribute("value") == "Sorry for the wait. Hi Noa Hart, your refund is on its way.",
+                 "the saved reply was inserted where she was typing")
+    console.text_in("#notice", "Read it through before you send it.")
+    assert focused_id(console) == "reply-text"
+    screenshot("agent-saved-reply")
+    assert stack.call("DELETE", f"/saved-replies/{saved['id']}", key=stack.keys["manager"])[0] == 204
+
+
 def test_manager_sees_labelled_charts_and_downloads_the_csv(console, downloads, screenshot):
     # GIVEN a manager on the stats view
     console.sign_in("manager")

@@ -102,7 +102,7 @@ export function mountAgent(container, { args, role, go }) {
   const timers = new Set();
   const state = {
     queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null,
-    filters: readFilters(),
+    filters: readFilters(), saved: null,
   };
 
   const overview = h('section', { class: 'queues', 'aria-labelledby': 'queues-title' });
@@ -431,6 +431,43 @@ export function mountAgent(container, { args, role, go }) {
       t('reply.windowClosed', { reason: window.reason ? t(`window.${window.reason}`, {}, window.reason) : '' }));
   }
 
+  // saved replies (approved answers): read once per view; none when the API has none or cannot say
+  async function loadSaved() {
+    if (state.saved || !state.feats.savedReplies) return;
+    try {
+      state.saved = (await api('saved-replies')).saved_replies || [];
+    } catch {
+      state.saved = null; // the reply box still works; the next conversation tries again
+    }
+  }
+
+  // a saved reply's text where the cursor is, with the customer's name filled in
+  function savedPicker(item, box, scope) {
+    const usable = (state.saved || []).filter((s) => !s.queues.length || s.queues.includes(item.queue));
+    if (!usable.length) return null;
+    // those written for the conversation's language first, then those for any language, then the rest
+    const rank = (s) => (s.language === item.language ? 0 : s.language ? 2 : 1);
+    const sorted = [...usable].sort((a, b) => rank(a) - rank(b));
+    const picker = select([['', t('saved.choose')], ...sorted.map((s) => [s.id, s.language && s.language !== item.language
+      ? `${s.title} (${t(`filter.language.${s.language}`)})` : s.title])], '', { id: 'saved-reply' });
+    picker.addEventListener('change', () => {
+      const chosen = usable.find((s) => s.id === picker.value);
+      picker.value = '';
+      if (!chosen) return;
+      const author = item.author || {};
+      const name = author.name || (author.handle ? `@${author.handle}` : '') || t('saved.customer');
+      const text = chosen.text.split('{{customer_name}}').join(name);
+      const start = box.selectionStart ?? box.value.length;
+      const end = box.selectionEnd ?? box.value.length;
+      box.value = `${box.value.slice(0, start)}${text}${box.value.slice(end)}`.slice(0, 4000);
+      session.saveDraft(scope, box.value);
+      box.focus();
+      box.setSelectionRange(start + text.length, start + text.length);
+      notice(t('saved.inserted', { title: chosen.title }));
+    });
+    return field(t('saved.label'), picker);
+  }
+
   function replyForm(item, lost) {
     const scope = `${detailId}:reply`;
     const pendingName = `pending.${detailId}`;
@@ -443,6 +480,7 @@ export function mountAgent(container, { args, role, go }) {
     const form = h('form', { novalidate: true, class: 'reply-form', 'aria-labelledby': 'reply-title' },
       h('h3', { id: 'reply-title' }, t('reply.title')),
       windowLine(item.reply_window),
+      savedPicker(item, box, scope),
       field(t('reply.text'), box), send, status);
     form.addEventListener('submit', busy(send, async () => {
       const text = box.value.trim();
@@ -622,7 +660,7 @@ export function mountAgent(container, { args, role, go }) {
 
   async function loadDetail(lostLease = false) {
     try {
-      const item = await api(`${base()}/${seg(detailId)}`);
+      const [item] = await Promise.all([api(`${base()}/${seg(detailId)}`), loadSaved()]);
       return renderDetail(item, lostLease);
     } catch (error) {
       replace(detailPane,
