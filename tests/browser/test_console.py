@@ -489,3 +489,103 @@ def test_a_phone_screen_shows_the_conversation_without_sideways_scrolling(consol
     console.find(".detail-pane .back").click()
     console.find(".messages .row")
     assert console.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_manager_adds_edits_and_deletes_a_saved_reply_that_agents_cannot_manage(console, screenshot):
+    import secrets
+
+    stack, manager = console.stack, console.stack.keys["manager"]
+    title = f"Boycott statement {secrets.token_hex(4)}"  # other tests keep saved replies of their own
+
+    def listing() -> list[dict]:
+        status, body = stack.call("GET", "/saved-replies", key=manager)
+        assert status == 200, body
+        return body["saved_replies"]
+
+    def stored() -> dict | None:
+        return next((s for s in listing() if s["title"] == title), None)
+
+    # GIVEN a manager on the saved-replies view
+    console.sign_in("manager")
+    console.find('nav a[href="#/saved"]').click()
+    console.find("#saved-count")
+    assert console.find("h1").text == "Saved replies"
+    before = len(listing())
+    # WHEN she saves with no title THEN she is told so next to the form, on the title, and nothing is sent
+    console.find("#saved-submit").click()
+    console.text_in("#saved-error", "Give the saved reply a title.")
+    assert focused_id(console) == "saved-title" and len(listing()) == before
+    # WHEN she writes an English answer for the Stance queue, with the customer's name in it, and saves
+    console.find("#saved-title").send_keys(title)
+    console.find("#saved-text").send_keys("Hi {{customer_name}}, our statement on the boycott is on our site.")
+    console.find("#saved-queue-stance").click()
+    Select(console.find("#saved-language")).select_by_value("en")
+    console.find("#saved-submit").click()
+    # THEN it is stored as written, listed with its queue and language in words, and the form is ready again
+    console.text_in("#notice", f"Saved “{title}”.")
+    saved = stored()
+    assert saved and saved["queues"] == ["stance"] and saved["language"] == "en" and saved["rev"] == 1, saved
+    assert saved["text"] == "Hi {{customer_name}}, our statement on the boycott is on our site."
+    card = console.text_in(f'.saved-item[data-id="{saved["id"]}"]', "{{customer_name}}")
+    assert "Queues: Stance" in card.text and "Language: English" in card.text, card.text
+    assert "by Mana (manager)" in card.text and "manager:" not in card.text, card.text
+    console.text_in("#saved-count", f"{len(listing())} of 200")
+    assert focused_id(console) == "saved-title" and console.find("#saved-title").get_attribute("value") == ""
+    assert not console.low_contrast() and not console.unlabelled()
+    screenshot("manager-saved-replies")
+    # AND in Japanese it is 定型文, with the queue and language in Japanese words
+    Select(console.find("#language")).select_by_value("ja")
+    console.text_in("h1", "定型文")
+    console.text_in(f'.saved-item[data-id="{saved["id"]}"]', "キュー: スタンス")
+    screenshot("manager-saved-replies-ja")
+    Select(console.find("#language")).select_by_value("en")
+    console.text_in("h1", "Saved replies")
+    # WHEN she edits it while someone else changes it through the API
+    console.find(f'#saved-edit-{saved["id"]}').click()
+    console.text_in("#saved-form-title", "Edit saved reply")
+    assert console.find("#saved-title").get_attribute("value") == title and console.find("#saved-cancel").is_displayed()
+    theirs = "Hello {{customer_name}}, read our statement on the boycott."
+    assert stack.call("PUT", f"/saved-replies/{saved['id']}", key=manager, body={
+        "title": title, "text": theirs, "queues": ["stance"], "language": "en", "rev": saved["rev"]})[0] == 200
+    text = console.find("#saved-text")
+    text.clear()
+    text.send_keys("Hi {{customer_name}}, thank you. Our full statement on the boycott is on our site.")
+    console.find("#saved-submit").click()
+    # THEN she is told in words, the list shows their version, and her text is still in the form
+    console.text_in("#saved-error", "Someone else changed")
+    console.text_in(f'.saved-item[data-id="{saved["id"]}"]', theirs)
+    assert "thank you" in console.find("#saved-text").get_attribute("value")
+    # WHEN she saves again THEN her text replaces theirs, here and through the API
+    console.find("#saved-submit").click()
+    console.text_in("#notice", f"Saved your changes to “{title}”.")
+    assert stored()["text"] == "Hi {{customer_name}}, thank you. Our full statement on the boycott is on our site."
+    assert stored()["rev"] == 3
+    card = console.text_in(f'.saved-item[data-id="{saved["id"]}"]', "thank you")
+    assert "Updated" in card.text and theirs not in card.text
+    console.text_in("#saved-form-title", "New saved reply")
+    # AND on a 390 px phone the view fits the width
+    console.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    console.driver.refresh()
+    console.find(f'.saved-item[data-id="{saved["id"]}"]')
+    assert console.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert not console.low_contrast() and not console.unlabelled()
+    screenshot("manager-saved-replies-phone")
+    console.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    # WHEN she deletes it (two steps, in place)
+    console.find(f'#saved-delete-{saved["id"]}').click()
+    assert focused_id(console) == f'saved-confirm-{saved["id"]}' and stored()
+    console.find(f'#saved-confirm-{saved["id"]}').click()
+    # THEN it is gone, here and through the API, and the focus is on the list's heading
+    console.text_in("#notice", f"Deleted “{title}”.")
+    console.wait(lambda d: not console.all(f'.saved-item[data-id="{saved["id"]}"]'), "the card is gone")
+    assert stored() is None
+    assert focused_id(console) == "saved-list-title"
+    # AND an agent has no such view: no link, and #/saved takes her to her queues
+    console.find("#sign-out").click()
+    console.sign_in("agent")
+    console.find(".messages .row")
+    assert not console.all('nav a[href="#/saved"]')
+    console.driver.get(console.url + "#/saved")
+    console.wait(lambda d: d.execute_script("return location.hash") == "#/work", "#/saved redirects an agent")
+    assert not console.all("#saved-title")
