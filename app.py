@@ -21,12 +21,13 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, EarlierQuery, FilterQuery,
-                                HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut,
-                                MessagePage, QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate,
-                                SavedRepliesOut, SavedReplyCreate, SavedReplyOut, SavedReplyUpdate,
-                                SnoozeCreate, SpikesOut, SpikesQuery, StatsOut, StatsQuery, TakeCreate)
-from chalicelib.store import conversations, messages, queue, saved_replies
+from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, EarlierQuery,
+                                FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
+                                MessageOut, MessagePage, NoteCreate, NoteOut, QueuesOut, ReplyCreate, ReplyOut,
+                                RerouteCreate, ResolveCreate, SavedRepliesOut, SavedReplyCreate, SavedReplyOut,
+                                SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery, StatsOut, StatsQuery,
+                                TakeCreate)
+from chalicelib.store import conversations, messages, notes, queue, saved_replies
 from chalicelib.store.entities import StoredSavedReply, iso
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
@@ -51,6 +52,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.OutsideReplyWindow: Unprocessable,
     domain.UnknownSavedReply: NotFound,
     domain.SavedRepliesFull: Conflict,
+    domain.NotesFull: Conflict,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -374,6 +376,15 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     _conversation(caller, conversation_id)
     sent = replies.send(conversation_id, acting(caller), body.text, body.reply_to, body.idempotency_key, now())
     return ReplyOut.of(sent)
+
+
+@routes.route("POST", "/conversations/{conversation_id}/notes", "add an internal note for the team (never sent to "
+              "the customer); the same idempotency key again is the same note", body=NoteCreate, status=201,
+              response=NoteOut, errors=(404, 409, 503))
+def conversation_note(conversation_id, caller, body: NoteCreate):
+    head = _conversation(caller, conversation_id)
+    note, _ = notes.add(notes.StoredNote(body.idempotency_key, head.id, body.text, caller.actor, iso(now())))
+    return NoteOut.of(note)
 
 
 # saved replies: approved answers agents insert (Zendesk macros, Chatwoot canned responses) -------------------

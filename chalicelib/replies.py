@@ -34,7 +34,7 @@ NOT_SENT = {
 }
 
 
-def conversation_for(conversation_id: str) -> tuple[StoredMessage, list[dict]]:
+def conversation_for(conversation_id: str) -> conversations.ConversationItems:
     found = conversations.get_conversation(conversation_id)
     if found is None or found[0].status == REMOVED:
         raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
@@ -88,7 +88,7 @@ def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow
 def send(conversation_id: str, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
          now: datetime) -> store.StoredReply:
     """Send a reply through the conversation's platform, once per idempotency key."""
-    head, _ = conversation_for(conversation_id)
+    head = conversation_for(conversation_id).head
     workflow.check_can_act(head.id, head.status, head.claimed_by, head.lease_expiry, actor, now,
                            workflow.resolvable_from(actor))
     target = reply_target(head, reply_to)
@@ -120,14 +120,14 @@ def view(conversation_id: str, now: datetime):
     """The conversation as an agent reads it: its head, then its latest messages in order (a page: the cursor
     of the earlier ones, None when all are shown), its replies, and the reply window of its latest customer
     message (None when nothing is left to answer)."""
-    head, replies = conversation_for(conversation_id)
+    head, replies, notes = conversation_for(conversation_id)
     latest, earlier = page = conversations.members_page(head.id)
     target = latest_customer_message(head, page)
     window = window_for(head, target, now) if target is not None else None
-    return head, [head, *latest], earlier, replies, window
+    return head, [head, *latest], earlier, replies, window, notes
 
 
 def earlier_messages(conversation_id: str, before: str) -> tuple[list[StoredMessage], str | None]:
     """The page of a conversation's later messages before a cursor `view` (or this) returned, oldest first."""
-    head, _ = conversation_for(conversation_id)
+    head = conversation_for(conversation_id).head
     return conversations.members_page(head.id, before)

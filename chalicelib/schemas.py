@@ -16,6 +16,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 
 from .models import Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
+from .domain.notes import MAX_NOTE_CHARS
 from .store.messages import Outcome
 from .store.queue import ListFilter
 
@@ -78,6 +79,13 @@ class ReplyCreate(_Body):
                                  description="the customer message answered (default: the conversation's latest)")
     idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  description="chosen by the client per reply; a retry with the same key never sends twice")
+
+
+class NoteCreate(_Body):
+    text: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, pattern=r"\S",
+                      description="for the team only: never sent to the customer (not blank)")
+    idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="chosen by the client per note; the same key again is the same note")
 
 
 def _distinct_queues(queues: list[str]) -> list[str]:
@@ -394,6 +402,18 @@ class ReplyWindowOut(_Model):
     tag: str | None = None
 
 
+class NoteOut(_Model):
+    id: str = Field(description="the idempotency key")
+    text: str
+    by: str
+    created_at: str
+
+    @classmethod
+    def of(cls, note: Any) -> NoteOut:
+        fields = note if isinstance(note, dict) else note.__dict__
+        return cls.model_validate({name: fields[name] for name in cls.model_fields})
+
+
 class ConversationOut(MessageOut):
     """A conversation: its state (on its first message), its first message and latest messages in order, the
     replies sent from here."""
@@ -403,10 +423,11 @@ class ConversationOut(MessageOut):
                                        "GET /conversations/{id}/messages?cursor= reads them; absent when all are here")
     replies: list[ReplyOut]
     reply_window: ReplyWindowOut | None = Field(None, description="for the latest customer message")
+    notes: list[NoteOut] = Field(default_factory=list, description="the team's internal notes, oldest first")
 
     @classmethod
     def of_conversation(cls, head: Any, thread: list[Any], earlier: str | None, replies: list[Any],
-                        window: Any) -> ConversationOut:
+                        window: Any, notes: list[Any] = ()) -> ConversationOut:
         fields = MessageOut.of(head, with_history=True).model_dump(by_alias=True)
         window_out = None
         if window is not None:
@@ -415,7 +436,7 @@ class ConversationOut(MessageOut):
                                         messaging_type=window.messaging_type, tag=window.tag)
         return cls.model_validate({**fields, "messages": [MessageOut.of(m, with_history=True) for m in thread],
                                    "earlier_cursor": earlier, "replies": [ReplyOut.of(r) for r in replies],
-                                   "reply_window": window_out})
+                                   "reply_window": window_out, "notes": [NoteOut.of(n) for n in notes]})
 
 
 class QueueSummary(_Model):

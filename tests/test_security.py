@@ -59,6 +59,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
                                            "reason": "belongs there"},
         "/admin/keys": {"role": "agent", "name": "New", "queues": ["stance"]},
         "/conversations/{conversation_id}/replies": {"text": "Thanks, looking into it", "idempotency_key": "walk-0001"},
+        "/conversations/{conversation_id}/notes": {"text": "Customer is a journalist", "idempotency_key": "note-0001"},
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
     }
@@ -155,6 +156,8 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     unknown = "unknown_conversation" if path.startswith("/conversations/") else "unknown_message"
     if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}[/messages]
         return (200, None) if works else (404, unknown)
+    if path.endswith("/notes"):  # a note is for whoever may read the conversation, claimed by another or not
+        return (201, None) if works else (404, unknown)
     if path.endswith("/claim"):  # taking a conversation another agent holds: nobody may, managers included
         return (409, "claimed_by_another") if works else (404, unknown)
     # release, snooze, resolve, reroute, reply: a conversation another agent holds

@@ -90,3 +90,9 @@ class SavedRepliesFull(DomainError):
     """The brand keeps at most domain.saved_replies.MAX_SAVED_REPLIES: delete one before adding another."""
 
     code = "saved_replies_full"
+
+
+class NotesFull(DomainError):
+    """A conversation keeps at most domain.notes.MAX_NOTES internal notes."""
+
+    code = "notes_full"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -25,7 +25,8 @@ from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
 from ..models import OUTBOUND, Channel, Message, without_none
 from ..platforms.base import owning_route
 from . import counters, dynamo
-from .entities import ConversationKeys, MessageKeys, ReplyKeys, StoredMessage, hour_of, iso, key, parse_iso, shard_of
+from .entities import (ConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, hour_of, iso, key, parse_iso,
+                       shard_of)
 from .messages import (Outcome, Triaged, get_message, history_entry, message_counters, new_message,
                        new_message_transaction, transition)
 from .table import GSI1
@@ -331,9 +332,15 @@ def replied_operations(head: StoredMessage, at: datetime, platform: str, first: 
 
 # reading ------------------------------------------------------------------------------------------------
 
-def get_conversation(conversation: str) -> tuple[StoredMessage, list[dict[str, Any]]] | None:
-    """A conversation's head and its replies (one Query on the head's partition)."""
-    head, replies = None, []
+class ConversationItems(NamedTuple):
+    head: StoredMessage
+    replies: list[dict[str, Any]]  # oldest first
+    notes: list[dict[str, Any]]  # oldest first
+
+
+def get_conversation(conversation: str) -> ConversationItems | None:
+    """A conversation's head, its replies and its internal notes (one Query on the head's partition)."""
+    head, replies, notes = None, [], []
     with dynamo.storage_errors():
         for item in dynamo.query_pages(KeyConditionExpression="pk = :pk",
                                        ExpressionAttributeValues=dynamo.values(pk=MessageKeys.pk(conversation)),
@@ -342,9 +349,12 @@ def get_conversation(conversation: str) -> tuple[StoredMessage, list[dict[str, A
                 head = StoredMessage.from_item(item)
             elif item["sk"].startswith(ReplyKeys.PREFIX):
                 replies.append(item)
+            elif item["sk"].startswith(NoteKeys.PREFIX):
+                notes.append(item)
     if head is None or head.is_member:
         return None
-    return head, sorted(replies, key=lambda r: r.get("created_at", ""))
+    by_time = lambda item: item.get("created_at", "")  # noqa: E731
+    return ConversationItems(head, sorted(replies, key=by_time), sorted(notes, key=by_time))
 
 
 def members(conversation: str) -> list[StoredMessage]:

@@ -13,6 +13,7 @@
 | correction | `CORRECTION` | `<time>#<message id>` |
 | API key | `APIKEY` | `<key id>` |
 | channel | `CHANNEL` | `<platform>#<account>` |
+| internal note | `MSG#<conversation id>` | `NOTE#<idempotency key>` (and `NOTES`: how many it has) |
 | saved reply | `SAVEDREPLY` | `R#<id>` (and `COUNT`: how many there are) |
 
 Counters a message moves are split over COUNTER_SHARDS items, the shard chosen by a hash of the message id
@@ -238,6 +239,18 @@ class ReplyKeys:
     """A reply sent from the inbox, stored under its conversation by idempotency key (read with the head)."""
 
     PREFIX = "REPLY#"
+
+    @classmethod
+    def sk(cls, idempotency_key: str) -> str:
+        return f"{cls.PREFIX}{idempotency_key}"
+
+
+class NoteKeys:
+    """An internal note on a conversation (never sent), under the conversation by idempotency key; `NOTES`
+    counts them."""
+
+    PREFIX = "NOTE#"
+    COUNT_SK = "NOTES"
 
     @classmethod
     def sk(cls, idempotency_key: str) -> str:

@@ -213,7 +213,7 @@ def record_delivery(report: DeliveryStatus, now: datetime) -> Outcome:
     if found is None:
         return Outcome.UNKNOWN
     moved = False
-    for item in found[1]:
+    for item in found.replies:
         reply = StoredReply.from_item(item)
         if reply.sent_at and parse_iso(reply.sent_at) <= report.watermark and RANK.get(reply.status, 0) >= RANK[SENT]:
             moved = _advance(reply, report.state, report.at) or moved
