@@ -76,6 +76,7 @@ export async function features() {
       earlier: '/conversations/{conversation_id}/messages' in paths,
       mine: '/me/conversations' in paths,
       savedReplies: '/saved-replies' in paths,
+      notes: '/conversations/{conversation_id}/notes' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
     };
   }

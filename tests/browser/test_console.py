@@ -305,8 +305,9 @@ def test_agent_inserts_a_saved_reply_with_the_customers_name_and_edits_it_before
         "title": "Refund on its way", "queues": ["customer_service"], "language": "en",
         "text": "Hi {{customer_name}}, your refund is on its way."})
     assert status == 201, saved
-    assert stack.call("POST", "/saved-replies", key=stack.keys["manager"], body={
-        "title": "Boycott statement", "queues": ["stance"], "text": "Our statement is here."})[0] == 201
+    status, other = stack.call("POST", "/saved-replies", key=stack.keys["manager"], body={
+        "title": "Boycott statement", "queues": ["stance"], "text": "Our statement is here."})
+    assert status == 201, other
     text = "I returned the kettle from order 6610 two weeks ago, where is my money?"
     stack.webhook(comment(63, text, author="Noa Hart"))
     chosen = stack.find(text)
@@ -327,7 +328,34 @@ def test_agent_inserts_a_saved_reply_with_the_customers_name_and_edits_it_before
     console.text_in("#notice", "Read it through before you send it.")
     assert focused_id(console) == "reply-text"
     screenshot("agent-saved-reply")
-    assert stack.call("DELETE", f"/saved-replies/{saved['id']}", key=stack.keys["manager"])[0] == 204
+    for made in (saved, other):
+        assert stack.call("DELETE", f"/saved-replies/{made['id']}", key=stack.keys["manager"])[0] == 204
+
+
+def test_agent_leaves_a_team_note_once_however_often_she_clicks_and_it_is_never_sent(console, screenshot):
+    from .conftest import comment
+
+    # GIVEN an open conversation in her queue that she has not claimed
+    text = "The invoice for order 4820 lists a gift card I never bought"
+    console.stack.webhook(comment(64, text, author="Emi Sato"))
+    chosen = console.stack.find(text)
+    console.sign_in("agent")
+    console.find(".messages .row")
+    console.driver.get(console.url + f"#/work/customer_service/{chosen['id']}")
+    console.text_in(".detail-head", "Emi Sato")
+    # WHEN she writes a note for the team and double-clicks Add note
+    console.find("#note-text").send_keys("Same gift card issue as yesterday: ask billing before replying")
+    ActionChains(console.driver).double_click(console.find("#add-note")).perform()
+    # THEN the note is shown once, with her name, and the box is empty and focused for the next one
+    console.text_in("#notice", "Note added.")
+    console.text_in("#note-list", "Same gift card issue as yesterday")
+    assert "Aiko" in console.find("#note-list .note .row-meta").text
+    assert console.find("#note-text").get_attribute("value") == "" and focused_id(console) == "note-text"
+    _, detail = console.stack.call("GET", f"/conversations/{chosen['id']}")
+    assert [n["text"] for n in detail["notes"]] == ["Same gift card issue as yesterday: ask billing before replying"]
+    # AND nothing went to the customer, and the conversation is still open for anyone to take
+    assert detail["replies"] == [] and detail["status"] == "open"
+    screenshot("agent-note")
 
 
 def test_manager_sees_labelled_charts_and_downloads_the_csv(console, downloads, screenshot):

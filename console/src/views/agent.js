@@ -413,9 +413,54 @@ export function mountAgent(container, { args, role, go }) {
       h('h3', { id: 'replies-title' }, t('reply.listTitle')),
       h('ul', {}, item.replies.map((reply) => h('li', { class: 'reply' },
         h('p', { class: 'text' }, reply.text || ''),
-        h('p', { class: 'row-meta' }, replyStatus(reply), ' ', reply.by || '', ' · ',
+        h('p', { class: 'row-meta' }, replyStatus(reply), ' ', h('span', { title: reply.by || '' }, actorName(reply.by)), ' · ',
           timeTag(reply.read_at || reply.delivered_at || reply.sent_at || reply.created_at)),
         reply.error ? h('p', { class: 'error' }, errorText({ code: reply.error.code || reply.error, status: 0 })) : null))));
+  }
+
+  // the team's internal notes: whoever may read the conversation may add one, whoever holds it; never sent
+  function notesView(item) {
+    if (!state.feats.notes || !Array.isArray(item.notes)) return null;
+    const scope = `${detailId}:teamnote`;
+    const pendingName = `pendingNote.${detailId}`;
+    const box = draftBox('textarea', scope, { id: 'note-text', rows: 2, maxlength: 2000 });
+    const add = h('button', { type: 'submit', class: 'secondary', id: 'add-note' }, t('notes.add'));
+    const status = h('p', { class: 'form-status', role: 'status', id: 'note-status' });
+    const form = h('form', { novalidate: true, class: 'note-form', 'aria-labelledby': 'notes-title' },
+      field(t('notes.label'), box, t('notes.hint')), add, status);
+    form.addEventListener('submit', busy(add, async () => {
+      const text = box.value.trim();
+      if (!text) {
+        replace(status, t('notes.empty'));
+        box.focus();
+        return;
+      }
+      // one key per note, kept until the API has it: a double click or a retry adds it once
+      let pending = null;
+      try {
+        pending = JSON.parse(session.get(pendingName) || 'null');
+      } catch { /* a damaged entry: a new attempt */ }
+      if (!pending || pending.text !== text) pending = { text, key: newIdempotencyKey() };
+      session.set(pendingName, JSON.stringify(pending));
+      try {
+        await api(`conversations/${seg(detailId)}/notes`, { method: 'POST', body: { text, idempotency_key: pending.key } });
+        session.set(pendingName, null);
+        session.saveDraft(scope, '');
+        notice(t('notes.added'));
+        await loadDetail();
+        document.getElementById('note-text')?.focus();
+      } catch (error) {
+        replace(status, errorText(error));
+      }
+    }));
+    return h('section', { class: 'notes', 'aria-labelledby': 'notes-title' },
+      h('h3', { id: 'notes-title' }, t('notes.title')),
+      item.notes.length
+        ? h('ul', { id: 'note-list' }, item.notes.map((note) => h('li', { class: 'note' },
+          h('p', { class: 'text' }, note.text),
+          h('p', { class: 'row-meta' }, h('span', { title: note.by }, actorName(note.by)), ' · ', timeTag(note.created_at)))))
+        : null,
+      form);
   }
 
   function windowLine(window) {
@@ -650,6 +695,7 @@ export function mountAgent(container, { args, role, go }) {
       h('section', { class: 'thread', 'aria-label': t('detail.thread') }, shown),
       repliesView(item),
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,
+      single ? null : notesView(item),
       canAct ? actions(item, lost) : null,
       item.resolution_note ? h('p', {}, t('detail.note'), ': ', item.resolution_note) : null,
       triageView(item),
