@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from chalice import Chalice, CORSConfig, Rate, Response
 
-from chalicelib import auth, ingest, observability, snapstart, stats
+from chalicelib import auth, bulk, ingest, observability, snapstart, stats
 from chalicelib.config import get_settings
 from chalicelib.domain import errors as domain
 from chalicelib.domain.workflow import Actor
@@ -21,12 +21,12 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (ClaimCreate, ClaimOut, ConversationOut, ConversationPage, CrcOut, EarlierQuery,
-                                FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
-                                MessageOut, MessagePage, NoteCreate, NoteOut, QueuesOut, ReplyCreate, ReplyOut,
-                                RerouteCreate, ResolveCreate, SavedRepliesOut, SavedReplyCreate, SavedReplyOut,
-                                SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery, StatsOut, StatsQuery,
-                                TakeCreate)
+from chalicelib.schemas import (BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut, ConversationOut,
+                                ConversationPage, CrcOut, EarlierQuery, FilterQuery, HealthOut, IngestOut,
+                                IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage, NoteCreate,
+                                NoteOut, QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate,
+                                SavedRepliesOut, SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate,
+                                SpikesOut, SpikesQuery, StatsOut, StatsQuery, TakeCreate)
 from chalicelib.store import conversations, messages, notes, queue, saved_replies
 from chalicelib.store.entities import StoredSavedReply, iso
 
@@ -376,6 +376,16 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     _conversation(caller, conversation_id)
     sent = replies.send(conversation_id, acting(caller), body.text, body.reply_to, body.idempotency_key, now())
     return ReplyOut.of(sent)
+
+
+@routes.route("POST", "/conversations/bulk", "resolve, release or re-route up to 50 conversations, each by the rules "
+              "of the single action, each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
+def conversations_bulk(caller, body: BulkCreate):
+    asked = body.root
+    outcomes = bulk.apply(caller, asked.action, asked.conversation_ids, now(), note=getattr(asked, "note", None),
+                          to_queue=getattr(asked, "queue", None), reason=getattr(asked, "reason", None))
+    done = sum(o.outcome == bulk.DONE for o in outcomes)
+    return BulkOut(results=[BulkResultOut(**o.__dict__) for o in outcomes], done=done, refused=len(outcomes) - done)
 
 
 @routes.route("POST", "/conversations/{conversation_id}/notes", "add an internal note for the team (never sent to "

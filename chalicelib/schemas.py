@@ -16,6 +16,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 
 from .models import Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
+from .bulk import MAX_BULK
 from .domain.notes import MAX_NOTE_CHARS
 from .store.messages import Outcome
 from .store.queue import ListFilter
@@ -81,6 +82,53 @@ class ReplyCreate(_Body):
                                  description="chosen by the client per reply; a retry with the same key never sends twice")
 
 
+ConversationIds = Annotated[
+    list[Annotated[str, Field(min_length=3, max_length=1100, pattern=r"^[^:]+:.+$")]],
+    Field(min_length=1, max_length=MAX_BULK, description=f"at most {MAX_BULK}; a repeated id counts once")]
+
+
+class BulkResolve(_Body):
+    action: Literal["resolve"]
+    conversation_ids: ConversationIds
+    note: str | None = Field(None, max_length=2_000, description="the resolution note")
+
+
+class BulkRelease(_Body):
+    action: Literal["release"]
+    conversation_ids: ConversationIds
+
+
+class BulkReroute(_Body):
+    action: Literal["reroute"]
+    conversation_ids: ConversationIds
+    queue: Queue
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute], Field(discriminator="action")]]):
+    """One action on several conversations, each by the single action's rules."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class BulkResultOut(_Model):
+    id: str
+    outcome: str = Field(description="`done`, the code a single action would have answered (`not_claim_holder`, "
+                         "`wrong_status`, `unknown_conversation`...), or `not_attempted` after storage failed")
+    status: str | None = Field(None, description="done: the conversation's status now")
+    message: str | None = Field(None, description="refused: why, in words")
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class BulkOut(_Model):
+    results: list[BulkResultOut] = Field(description="one per conversation, in the order sent")
+    done: int
+    refused: int = Field(description="refused or not attempted")
+
+
 class NoteCreate(_Body):
     text: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, pattern=r"\S",
                       description="for the team only: never sent to the customer (not blank)")
@@ -142,9 +190,11 @@ class FilterQuery(_Query):
     language: Literal["en", "ja", "other"] | None = None
     needs_review: bool | None = Field(None, description="true: only those with a message the model was unsure of; false: the others")
     answered: bool | None = Field(None, description="false: no reply from the brand yet; true: the brand has replied")
+    author: str | None = Field(None, min_length=1, max_length=512, description="the platform's id of the customer who "
+                               "opened it (a message's `author.id`): everything one account sent, e.g. a spam wave")
 
     def only(self) -> ListFilter:
-        return ListFilter(self.platform, self.language, self.needs_review, self.answered)
+        return ListFilter(self.platform, self.language, self.needs_review, self.answered, self.author)
 
 
 class ListQuery(FilterQuery):

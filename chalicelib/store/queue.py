@@ -73,6 +73,7 @@ class ListFilter:
     language: str | None = None
     needs_review: bool | None = None
     answered: bool | None = None  # the brand has answered it (first_reply_at is set)
+    author: str | None = None  # the platform's id of the customer who opened it
 
     def expression(self) -> tuple[list[str], dict[str, str], dict[str, Any]]:
         """FilterExpression terms (joined by AND), with their names and values."""
@@ -82,6 +83,10 @@ class ListFilter:
             if value is not None:
                 terms.append(f"#{attribute} = :{attribute}")
                 names[f"#{attribute}"], named[attribute] = attribute, value
+        if self.author is not None:
+            terms.append("#author.#author_id = :author")
+            names |= {"#author": "author", "#author_id": "id"}
+            named["author"] = self.author
         if self.answered is not None:
             terms.append(f"{'attribute_exists' if self.answered else 'attribute_not_exists'}(first_reply_at)")
         return terms, names, dynamo.values(**named) if named else {}

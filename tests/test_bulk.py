@@ -1,0 +1,116 @@
+"""Bulk actions over the API: one action on many conversations, each by the single action's rules, each with its
+own outcome; a spam wave found by its author and resolved in one request."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import call, counted_from_messages, seed_message, snapshot
+
+
+def bulk(api, who, action: str, ids: list[str], **extra):
+    status, body = call(api, "POST", "/conversations/bulk", who, {"action": action, "conversation_ids": ids, **extra})
+    assert status == 200, body
+    return body
+
+
+def queue_counts(api, who) -> dict[str, dict[str, int]]:
+    _, body = call(api, "GET", "/queues", who)
+    return {q["queue"]: {k: q[k] for k in ("open", "claimed", "snoozed", "needs_review")} for q in body["queues"]}
+
+
+def test_a_manager_resolves_a_spam_wave_found_by_its_author_in_one_request(api, keys, table):
+    # GIVEN one account's five spam comments among a real customer's message
+    spam = [seed_message(f"spam{i}", "community", author="bot-77", text=f"Earn $500 a day, DM me {i}") for i in range(5)]
+    seed_message("real", "community", author="fan-1", text="Who else is going to the meetup?")
+    # WHEN the manager lists the queue by that author
+    status, page = call(api, "GET", "/queues/community/conversations?author=bot-77&limit=100", keys["manager"])
+    assert status == 200 and sorted(c["id"] for c in page["conversations"]) == sorted(spam)
+    # AND resolves them all with a note
+    result = bulk(api, keys["manager"], "resolve", [c["id"] for c in page["conversations"]], note="spam wave")
+    # THEN each is resolved, with the note, and the customer's message is untouched
+    assert result["done"] == 5 and result["refused"] == 0
+    assert all(r["outcome"] == "done" and r["status"] == "resolved" for r in result["results"])
+    for message_id in spam:
+        _, detail = call(api, "GET", f"/conversations/{message_id}", keys["manager"])
+        assert detail["status"] == "resolved" and detail["resolution_note"] == "spam wave"
+    _, rest = call(api, "GET", "/queues/community/conversations", keys["manager"])
+    assert [c["id"] for c in rest["conversations"]] == ["facebook:real"]
+    # AND the queue counts moved exactly as the messages did
+    assert queue_counts(api, keys["manager"]) == counted_from_messages(table)
+
+
+def test_each_conversation_gets_the_single_actions_answer_and_a_refusal_stops_nothing(api, keys, table):
+    # GIVEN two conversations the agent holds, one another agent holds, an open one, one resolved,
+    # one in a queue she does not work and an id that names nothing
+    for name in ("mine1", "mine2", "theirs", "open", "done"):
+        seed_message(name, "customer_service")
+    seed_message("elsewhere", "stance")
+    assert call(api, "POST", "/conversations/facebook:mine1/claim", keys["agent_cs"], {})[0] == 200
+    assert call(api, "POST", "/conversations/facebook:mine2/claim", keys["agent_cs"], {})[0] == 200
+    assert call(api, "POST", "/conversations/facebook:theirs/claim", keys["agent_both"], {})[0] == 200
+    assert call(api, "POST", "/conversations/facebook:done/resolve", keys["manager"], {})[0] == 200
+    ids = ["facebook:mine1", "facebook:theirs", "facebook:open", "facebook:done", "facebook:elsewhere",
+           "facebook:nothing", "facebook:mine2", "facebook:mine1"]
+    # WHEN she resolves them all at once
+    result = bulk(api, keys["agent_cs"], "resolve", ids)
+    # THEN hers are resolved; every other one says why, as the single action would, in the order sent, each once
+    outcomes = {r["id"]: r["outcome"] for r in result["results"]}
+    assert [r["id"] for r in result["results"]] == ids[:-1]
+    assert outcomes == {"facebook:mine1": "done", "facebook:mine2": "done", "facebook:theirs": "not_claim_holder",
+                        "facebook:open": "wrong_status", "facebook:done": "wrong_status",
+                        "facebook:elsewhere": "unknown_conversation", "facebook:nothing": "unknown_conversation"}
+    assert (result["done"], result["refused"]) == (2, 5)
+    assert all(r.get("message") for r in result["results"] if r["outcome"] != "done")
+    status, single = call(api, "POST", "/conversations/facebook:open/resolve", keys["agent_cs"], {})
+    assert status == 409 and single["error"]["code"] == outcomes["facebook:open"]  # what the single action answers
+    _, theirs = call(api, "GET", "/conversations/facebook:theirs", keys["manager"])
+    assert theirs["status"] == "claimed" and theirs["claimed_by"].startswith("agent:Bo")
+    assert queue_counts(api, keys["manager"]) == counted_from_messages(table)
+
+
+def test_a_bulk_reroute_moves_each_with_its_correction(api, keys):
+    ids = [seed_message(f"move{i}", "community") for i in range(3)]
+    result = bulk(api, keys["manager"], "reroute", ids, queue="stance", reason="boycott thread, not fan talk")
+    assert result["done"] == 3
+    for message_id in ids:
+        _, detail = call(api, "GET", f"/conversations/{message_id}", keys["manager"])
+        assert detail["queue"] == "stance" and detail["corrections"][-1]["reason"] == "boycott thread, not fan talk"
+
+
+def test_storage_failing_midway_stops_the_run_and_says_which_were_not_attempted(api, keys, monkeypatch):
+    from chalicelib.errors import StorageUnavailable
+    from chalicelib.store import queue
+
+    ids = [seed_message(f"sf{i}", "community") for i in range(4)]
+    real_resolve, calls = queue.resolve, []
+
+    def failing_second(*args, **kwargs):
+        calls.append(args[0].id)
+        if len(calls) == 2:
+            raise StorageUnavailable("storage is unavailable")
+        return real_resolve(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "resolve", failing_second)
+    result = bulk(api, keys["manager"], "resolve", ids)
+    assert [r["outcome"] for r in result["results"]] == ["done", "storage_unavailable", "not_attempted",
+                                                         "not_attempted"]
+    assert calls == ids[:2]
+
+
+@pytest.mark.parametrize("body", [
+    {"action": "reroute", "conversation_ids": ["facebook:x1"], "queue": "stance"},
+    {"action": "reroute", "conversation_ids": ["facebook:x1"], "reason": "why"},
+    {"action": "release", "conversation_ids": ["facebook:x1"], "note": "n"},
+    {"action": "resolve", "conversation_ids": ["facebook:x1"], "queue": "stance"},
+    {"action": "resolve", "conversation_ids": []},
+    {"action": "resolve", "conversation_ids": [f"facebook:x{i}" for i in range(51)]},
+    {"action": "resolve", "conversation_ids": ["no-colon"]},
+    {"action": "delete", "conversation_ids": ["facebook:x1"]},
+])
+def test_an_invalid_bulk_request_is_a_400_and_changes_nothing(api, keys, table, body):
+    seed_message("x1", "stance")
+    before = snapshot(table)
+    status, answer = call(api, "POST", "/conversations/bulk", keys["manager"], body)
+    assert status == 400, answer
+    assert snapshot(table) == before
