@@ -77,6 +77,7 @@ export async function features() {
       mine: '/me/conversations' in paths,
       savedReplies: '/saved-replies' in paths,
       notes: '/conversations/{conversation_id}/notes' in paths,
+      bulk: '/conversations/bulk' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
     };
   }

@@ -102,7 +102,7 @@ export function mountAgent(container, { args, role, go }) {
   const timers = new Set();
   const state = {
     queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null,
-    filters: readFilters(), saved: null,
+    filters: readFilters(), saved: null, selected: new Set(),
   };
 
   const overview = h('section', { class: 'queues', 'aria-labelledby': 'queues-title' });
@@ -177,8 +177,11 @@ export function mountAgent(container, { args, role, go }) {
       wrapped.querySelector('label').classList.add('visually-hidden');
       return wrapped;
     };
+    const author = state.filters.author ? h('span', { class: 'chip', id: 'filter-author' },
+      t('filter.author', { id: state.filters.author }), ' ',
+      h('button', { type: 'button', class: 'link', onclick: () => save('author', '') }, t('filter.removeAuthor'))) : null;
     return h('div', { class: 'toolbar list-filters', role: 'group', 'aria-label': t('filter.title') },
-      quiet(t('filter.platform'), platform), quiet(t('filter.language'), language),
+      author, quiet(t('filter.platform'), platform), quiet(t('filter.language'), language),
       check('filter-review', 'needs_review', 'true', t('filter.needsReview')),
       check('filter-unanswered', 'answered', 'false', t('filter.unanswered')),
       clear);
@@ -212,8 +215,75 @@ export function mountAgent(container, { args, role, go }) {
           field(t('list.show'), status),
           refresh),
         state.feats.filters ? filterControls() : null),
-      newer, list, more);
+      newer, bulkBar, list, more);
     newer.querySelector('button').onclick = () => refresh.click();
+    renderBulkBar();
+  }
+
+  // bulk actions on the conversations ticked in the list (a spam wave, a thread in the wrong queue)
+  const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', role: 'region', 'aria-label': t('bulk.title') });
+  const bulkStatus = h('div', { class: 'form-status', role: 'status', id: 'bulk-status' });
+
+  async function submitBulk(action, extra, words) {
+    try {
+      const answer = await api('conversations/bulk', {
+        method: 'POST', body: { action, conversation_ids: [...state.selected], ...extra },
+      });
+      const refused = answer.results.filter((r) => r.outcome !== 'done');
+      notice(t(`bulk.done.${action}`, { n: fmtNumber(answer.done), count: answer.done, ...words }));
+      await Promise.all([loadQueues(), loadList(false)]);
+      // what was refused stays on screen, each with the reason the single action would give
+      replace(bulkStatus, refused.length ? [
+        h('p', {}, t('bulk.refused', { n: fmtNumber(refused.length), count: refused.length })),
+        h('ul', {}, refused.map((r) => h('li', {}, r.id, ': ', errorText({ code: r.outcome, message: r.message, status: 0 })))),
+      ] : null);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  function renderBulkBar() {
+    if (!state.feats || !state.feats.bulk) return;
+    const picks = [...list.querySelectorAll('input.pick')];
+    const every = picks.length > 0 && picks.every((p) => p.checked);
+    const all = h('input', {
+      type: 'checkbox', id: 'bulk-all', checked: every, indeterminate: state.selected.size > 0 && !every,
+      onchange: (event) => {
+        for (const p of picks) {
+          p.checked = event.target.checked;
+          if (p.checked) state.selected.add(p.dataset.id);
+          else state.selected.delete(p.dataset.id);
+        }
+        renderBulkBar();
+        document.getElementById('bulk-all')?.focus();
+      },
+    });
+    const count = state.selected.size;
+    const button = (id, label) => h('button', { type: 'button', class: 'secondary', id }, label);
+    const resolve = button('bulk-resolve', t('bulk.resolve'));
+    resolve.addEventListener('click', busy(resolve, () => submitBulk('resolve', {}, {})));
+    const release = button('bulk-release', t('bulk.release'));
+    release.addEventListener('click', busy(release, () => submitBulk('release', {}, {})));
+    const target = select(QUEUES.map((q) => [q, queueName(q)]), QUEUES.find((q) => q !== state.queue), { id: 'bulk-queue' });
+    const reason = h('input', { type: 'text', id: 'bulk-reason', maxlength: 500, placeholder: t('bulk.reasonPlaceholder') });
+    const move = button('bulk-move', t('bulk.move'));
+    move.addEventListener('click', busy(move, async () => {
+      if (!reason.value.trim()) {
+        replace(bulkStatus, t('bulk.reasonNeeded'));
+        reason.focus();
+        return;
+      }
+      await submitBulk('reroute', { queue: target.value, reason: reason.value.trim() }, { queue: queueName(target.value) });
+    }));
+    replace(bulkBar,
+      h('label', { class: 'check', for: 'bulk-all' }, all, ' ',
+        count ? t('bulk.selected', { n: fmtNumber(count), count }) : t('bulk.selectAll')),
+      count ? h('div', { class: 'toolbar' }, resolve, release) : null,
+      count ? h('div', { class: 'toolbar bulk-move' },
+        h('label', { class: 'visually-hidden', for: 'bulk-queue' }, t('bulk.moveTo')), target,
+        h('label', { class: 'visually-hidden', for: 'bulk-reason' }, t('bulk.reason')), reason, move) : null,
+      bulkStatus);
+    bulkBar.hidden = !picks.length;
   }
 
   // the counts stay current, as in a shared inbox: read again every 30 s while the tab is visible and on coming
@@ -242,7 +312,16 @@ export function mountAgent(container, { args, role, go }) {
   function row(item) {
     const id = state.feats.conversations ? conversationId(item) : item.id;
     const text = item.last_inbound_text || item.text || ''; // a conversation: the customer's latest words
-    return h('li', {}, h('a', {
+    const pick = state.feats.bulk ? h('input', {
+      type: 'checkbox', class: 'pick', checked: state.selected.has(id), dataset: { id },
+      'aria-label': t('bulk.pick', { who: authorName(item) }),
+      onchange: (event) => {
+        if (event.target.checked) state.selected.add(id);
+        else state.selected.delete(id);
+        renderBulkBar();
+      },
+    }) : null;
+    return h('li', { class: pick ? 'selectable' : null }, pick, h('a', {
       class: ['row', id === detailId && 'current'],
       href: `#/work/${encodeURIComponent(item.queue || state.queue)}/${encodeURIComponent(id)}`,
       'aria-current': id === detailId ? 'true' : null, dataset: { id },
@@ -262,24 +341,30 @@ export function mountAgent(container, { args, role, go }) {
       reasonText(reason))))));
   }
 
+  let listRequest = 0;
   async function loadList(append) {
     const filters = state.feats.filters ? activeFilters(state.filters) : {};
     const filtered = Object.keys(filters).length > 0;
+    const request = ++listRequest;
     try {
       const page = state.status === MINE
         ? await api('me/conversations', { query: filters })
         : await api(`queues/${seg(state.queue)}/messages`, {
           query: { status: state.status, limit: PAGE, cursor: append ? state.cursor : null, ...filters },
         });
+      // a filter or status chosen meanwhile asked again: this answer is for a list no longer shown
+      if (request !== listRequest) return;
       const items = page.messages || page.conversations || [];
       state.cursor = page.next_cursor || null;
       if (!append) {
         replace(list);
+        state.selected.clear();
         newer.hidden = true;
         state.listedOpen = filtered ? null : openInQueue(); // "more waiting" compares unfiltered counts only
       }
       list.querySelector('.empty')?.remove();
       list.append(...items.map(row));
+      renderBulkBar();
       if (!list.children.length) {
         let empty = t('list.empty', { status: statusWord(state.status) });
         if (state.status === MINE) empty = filtered ? t('list.mineNoMatch') : t('list.mineEmpty');
@@ -684,7 +769,17 @@ export function mountAgent(container, { args, role, go }) {
         h('p', { class: 'row-meta' },
           platformName(item.platform), ' · ', channelName(item.channel), ' · ', queueName(item.queue), ' ',
           badge(statusName(item.status), item.status), ' ',
-          item.needs_review ? badge(t('badge.needsReview'), 'review') : null)),
+          item.needs_review ? badge(t('badge.needsReview'), 'review') : null),
+        state.feats.filters && item.author && item.author.id ? h('button', {
+          type: 'button', class: 'link', id: 'from-author',
+          onclick: () => {
+            state.filters = activeFilters({ ...state.filters, author: item.author.id });
+            session.set('list.filters', JSON.stringify(state.filters));
+            renderListPane();
+            loadList(false);
+            document.getElementById('list-title')?.scrollIntoView();
+          },
+        }, t('detail.fromAuthor')) : null),
       leaseLine(item),
       banner,
       item.status === 'snoozed' && item.snoozed_until
