@@ -104,14 +104,16 @@ def _bucket_start(hour: str, query: StatsQuery) -> datetime:
 
 
 @functools.lru_cache(maxsize=4096)
-def _role(name: str) -> tuple[str, Any]:
-    """What a counter attribute is: ("platform", name), ("ttc"|"ttr", bin) or (name, None)."""
+def _role(name: str) -> tuple[str, Any, str | None]:
+    """What a counter attribute is, and the platform it counts (None: every platform):
+    ("platform", name, name) for `messages:<platform>`, ("ttc"|"ttr"|"ttfr", bin, ...) or (name, None, ...)."""
     if name.startswith("messages:"):
-        return "platform", name[len("messages:"):]
+        return "platform", name[len("messages:"):], name[len("messages:"):]
+    name, _, platform = name.partition(":")
     kind, _, index = name.partition("_")
     if kind in ("ttc", "ttr", "ttfr") and index.isdigit():
-        return kind, int(index)
-    return name, None
+        return kind, int(index), platform or None
+    return name, None, platform or None
 
 
 @dataclass
@@ -142,30 +144,28 @@ class _Cell:
 
 
 def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
-    """A (summed) counter's attributes as a cell; with a platform filter, messages are that platform's."""
-    cell = _Cell(messages=counts.get(f"messages:{platform}" if platform else "messages", 0),
-                 needs_review=counts.get(f"needs_review:{platform}" if platform else "needs_review", 0),
-                 resolved=counts.get("resolved", 0), auto_resolved=counts.get("auto_resolved", 0),
-                 snoozed=counts.get("snoozed", 0), first_replied=counts.get("first_replied", 0),
-                 first_reply_late=counts.get("first_reply_late", 0))
+    """A (summed) counter's attributes as a cell: every platform's, or with a platform filter that platform's
+    (its messages, review flags and response times: `<name>:<platform>`)."""
+    own = (lambda name: f"{name}:{platform}") if platform else (lambda name: name)
+    cell = _Cell(messages=counts.get(own("messages"), 0), needs_review=counts.get(own("needs_review"), 0),
+                 resolved=counts.get(own("resolved"), 0), auto_resolved=counts.get(own("auto_resolved"), 0),
+                 snoozed=counts.get(own("snoozed"), 0), first_replied=counts.get(own("first_replied"), 0),
+                 first_reply_late=counts.get(own("first_reply_late"), 0))
     for name, value in counts.items():
-        role, detail = _role(name)
+        role, detail, counted_platform = _role(name)
         if role == "platform":
             if value and (platform is None or detail == platform):
                 cell.platforms[detail] = value
-        elif role == "ttc":
-            cell.ttc[detail] = value
-        elif role == "ttr":
-            cell.ttr[detail] = value
-        elif role == "ttfr":
-            cell.ttfr[detail] = value
+        elif role in ("ttc", "ttr", "ttfr") and counted_platform == platform:
+            getattr(cell, role)[detail] = value
     return cell
 
 
 def volumes(query: StatsQuery) -> list[dict[str, Any]]:
     """Per bucket: messages per category and per platform, needs_review, and response times per queue.
 
-    With a platform filter, messages and needs_review are that platform's; response times are per queue.
+    With a platform filter, every number is that platform's (response times counted per platform since they
+    were first kept so; earlier hours have none for a platform).
     The key condition already bounds the hours to those overlapping the range.
     """
     starts: dict[str, datetime] = {}  # each hour is met once per queue

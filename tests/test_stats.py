@@ -75,6 +75,33 @@ def test_response_times_from_claim_and_resolve(api, keys, monkeypatch):
     assert 3000 * 0.9 <= times["time_to_resolve_p90_seconds"] <= 3000 * 1.1
 
 
+def test_with_a_platform_chosen_response_times_are_that_platforms(api, keys, monkeypatch):
+    import app as app_module
+
+    # GIVEN a WhatsApp message resolved after 10 minutes and an X message after 5 hours, in one queue and hour
+    received = datetime.now(timezone.utc).replace(microsecond=0, minute=0) - timedelta(hours=6)
+    seed_message("wa", "customer_service", received_at=received, platform="whatsapp")
+    seed_message("tw", "customer_service", received_at=received, platform="x")
+    for message_id, after in (("whatsapp:wa", timedelta(minutes=10)), ("x:tw", timedelta(hours=5))):
+        monkeypatch.setattr(app_module, "now", lambda after=after: received + after)
+        assert call(api, "POST", f"/messages/{message_id}/resolve", keys["manager"], {})[0] == 200
+    monkeypatch.undo()
+    query = f"granularity=day&queue=customer_service&from={received.date().isoformat()}"
+
+    def times(extra: str) -> dict:
+        [bucket] = [b for b in stats(api, keys, query + extra)["buckets"] if b["response_times"]["customer_service"]["resolved"]]
+        return bucket["response_times"]["customer_service"]
+
+    # WHEN the manager reads each platform's THEN each has its own resolve time; all of them, both
+    assert times("&platform=whatsapp")["resolved"] == 1
+    assert 600 * 0.9 <= times("&platform=whatsapp")["time_to_resolve_p90_seconds"] <= 600 * 1.1
+    assert 18_000 * 0.9 <= times("&platform=x")["time_to_resolve_p50_seconds"] <= 18_000 * 1.1
+    assert times("")["resolved"] == 2
+    # AND a platform with nothing resolved has no times
+    telegram = [b["response_times"]["customer_service"] for b in stats(api, keys, query + "&platform=telegram")["buckets"]]
+    assert all(t["resolved"] == 0 and t["time_to_resolve_p50_seconds"] is None for t in telegram)  # or no bucket
+
+
 def test_open_messages_past_sla(api, keys):
     now = datetime.now(timezone.utc)
     seed_message("late", "customer_service", received_at=now - timedelta(hours=2))  # SLA 1 h

@@ -325,7 +325,8 @@ def replied_operations(head: StoredMessage, at: datetime, platform: str, first: 
         sla = timedelta(seconds=getattr(get_settings(), f"sla_{head.queue}"))
         waited = at - parse_iso(head.received_at)
         operations.append(counters.volume_update(head.queue, head.received_hour, head.shard,
-                                                 counters.first_reply_increments(waited, sla)))
+                                                 counters.per_platform(counters.first_reply_increments(waited, sla),
+                                                                       head.platform)))
     update |= {"UpdateExpression": expression, "ExpressionAttributeValues": values}
     return [{"Update": update}, *operations]
 

@@ -49,6 +49,12 @@ def volume_increments(platform: str, delta: int, needs_review: bool) -> dict[str
     return add
 
 
+def per_platform(add: dict[str, int], platform: str) -> dict[str, int]:
+    """The counts again under `<name>:<platform>` in the same item, so stats filtered by a platform read its own
+    response times (no extra write: the same update sets both)."""
+    return add | {f"{name}:{platform}": value for name, value in add.items()}
+
+
 def response_time_increments(received: datetime, first_claim: datetime, resolved: datetime) -> dict[str, int]:
     """What resolving a message adds to its queue-hour counter: log-spaced response-time bins."""
     return {

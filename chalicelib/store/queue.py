@@ -361,7 +361,8 @@ def snooze(stored: StoredMessage, actor: Actor, until: datetime, now: datetime) 
     _check(stored, actor, now, workflow.resolvable_from(actor))
     workflow.check_snooze(until, now)
     entry = history_entry("snoozed", now, actor.id, until=iso(until))
-    snoozed = counters.volume_update(stored.queue, stored.received_hour, stored.shard, {"snoozed": 1})
+    snoozed = counters.volume_update(stored.queue, stored.received_hour, stored.shard,
+                                     counters.per_platform({"snoozed": 1}, stored.platform))
     operations = transition(stored, SNOOZED, entry, attributes={"snoozed_until": iso(until)}, extra=[snoozed])
     return apply_guarded(stored, operations, entry)
 
@@ -378,7 +379,8 @@ def _resolve_operations(stored: StoredMessage, entry: dict[str, Any], actor: str
         received = parse_iso(stored.received_at)
         first_claim = parse_iso(stored.first_claimed_at) if stored.first_claimed_at else now
         counted = counters.response_time_increments(received, first_claim, now)
-    volume = counters.volume_update(stored.queue, stored.received_hour, stored.shard, counted)
+    volume = counters.volume_update(stored.queue, stored.received_hour, stored.shard,
+                                    counters.per_platform(counted, stored.platform))
     return transition(stored, RESOLVED, entry, attributes=attributes, extra=[volume])
 
 

@@ -376,8 +376,8 @@ export function mountManager(container) {
     // the first-reply times arrive with the conversation API; until then the first claim stands in
     const firstReply = stats.buckets.some((b) => Object.values(b.response_times)
       .some((times) => Object.keys(times).some((name) => name.includes('first_reply'))));
-    // response times are counted per queue, not per platform: with a platform chosen, their titles say so
-    const times = (title) => (filters.platform ? `${title} ${t('chart.allPlatforms')}` : title);
+    // with a platform chosen every chart is that platform's: the response-time titles name it too
+    const times = (title) => (filters.platform ? t('chart.forPlatform', { title, platform: platformName(filters.platform) }) : title);
     const figures = [
       volumeFigure(stats, spikes),
       firstReply
