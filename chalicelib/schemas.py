@@ -193,8 +193,12 @@ class FilterQuery(_Query):
     author: str | None = Field(None, min_length=1, max_length=512, description="the platform's id of the customer who "
                                "opened it (a message's `author.id`): everything one account sent, e.g. a spam wave")
 
+    q: str | None = Field(None, max_length=100, description="words in the first or the latest customer message (as "
+                          "typed, in lower case, capitalised or upper case); blank: no search")
+
     def only(self) -> ListFilter:
-        return ListFilter(self.platform, self.language, self.needs_review, self.answered, self.author)
+        return ListFilter(self.platform, self.language, self.needs_review, self.answered, self.author,
+                          (self.q or "").strip() or None)
 
 
 class ListQuery(FilterQuery):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Iterator
@@ -74,6 +75,7 @@ class ListFilter:
     needs_review: bool | None = None
     answered: bool | None = None  # the brand has answered it (first_reply_at is set)
     author: str | None = None  # the platform's id of the customer who opened it
+    words: str | None = None  # in the first or the latest customer message (see text_variants)
 
     def expression(self) -> tuple[list[str], dict[str, str], dict[str, Any]]:
         """FilterExpression terms (joined by AND), with their names and values."""
@@ -87,9 +89,29 @@ class ListFilter:
             terms.append("#author.#author_id = :author")
             names |= {"#author": "author", "#author_id": "id"}
             named["author"] = self.author
+        if self.words:
+            variants = text_variants(self.words)
+            names |= {"#text": "text", "#latest": "last_inbound_text"}
+            terms.append("(" + " OR ".join(f"contains(#text, :w{i}) OR contains(#latest, :w{i})"
+                                           for i in range(len(variants))) + ")")
+            named |= {f"w{i}": variant for i, variant in enumerate(variants)}
         if self.answered is not None:
             terms.append(f"{'attribute_exists' if self.answered else 'attribute_not_exists'}(first_reply_at)")
         return terms, names, dynamo.values(**named) if named else {}
+
+
+def _full_width(text: str) -> str:
+    """ASCII as Japanese text often types it: "4471" as "４４７１"."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text)
+
+
+def text_variants(words: str) -> list[str]:
+    """What a text search looks for: DynamoDB's contains() is exact, so the words as typed, in lower case,
+    capitalised and in upper case, in half width (NFKC) and, for digits and Latin letters, in full width."""
+    variants = [words, words.lower(), words[:1].upper() + words[1:].lower(), words.upper()]
+    half = unicodedata.normalize("NFKC", words)
+    variants += [half, half.lower(), _full_width(half), _full_width(half.lower())]
+    return list(dict.fromkeys(variants))
 
 
 EVERYTHING = ListFilter()

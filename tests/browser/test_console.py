@@ -262,6 +262,11 @@ def test_agent_narrows_her_queue_with_filters_and_sees_what_she_holds_in_every_q
     console.find("#filter-clear").click()
     console.wait(lambda d: len(console.all("#message-list .row")) > len(snippets), "the whole queue again")
     assert Select(console.find("#filter-language")).first_selected_option.get_attribute("value") == ""
+    # WHEN she searches for the order number THEN only that conversation is listed
+    console.find("#filter-q").send_keys("7781", Keys.ENTER)
+    console.wait(lambda d: [e.text for e in console.all("#message-list .snippet")] == [text], "the search's one match")
+    console.find("#filter-clear").click()
+    console.wait(lambda d: len(console.all("#message-list .row")) > 1, "the whole queue again")
     # WHEN she claims the next conversation and shows what she holds
     console.find("#claim-next").click()
     console.find(".detail-pane #lease")

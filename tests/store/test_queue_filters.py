@@ -172,3 +172,42 @@ def test_a_lapsed_lease_stays_mine_until_someone_else_takes_it(api, keys, monkey
     assert call(api, "POST", "/conversations/facebook:lapse/claim", keys["agent_both"], {})[0] == 200
     assert mine(api, keys["agent_cs"]) == []
     assert [m["id"] for m in mine(api, keys["agent_both"])] == ["facebook:lapse"]
+
+
+def test_words_find_conversations_by_their_first_or_latest_customer_message_whatever_the_case(api, keys, table):
+    import json
+
+    import payloads
+    from support import dumps, post_webhook
+
+    # GIVEN conversations that mention a refund in several cases, one in Japanese, and one that does not
+    for native, text in (("r1", "Refund please, order 4471"), ("r2", "I WANT A REFUND NOW"), ("r3", "where is my refund?"),
+                         ("r4", "注文番号４４７１の返金はまだですか"), ("r5", "Love the new flavour")):
+        seed_message(native, "customer_service", text=text)
+    # AND a DM conversation whose first message says nothing of it, but whose latest does
+    for mid, text in (("m.s1", "Hello, question about my order"), ("m.s2", "Actually I need a refund for it")):
+        response = post_webhook(api, "meta", dumps(payloads.messenger_dm(mid, text, sender="6100000000099")))
+        assert response.status_code == 200 and json.loads(response.body)["stored"] == 1
+    status, dm = call(api, "GET", "/conversations/messenger:m.s1", keys["manager"])
+    queue = dm["queue"]
+
+    def found(queue_name: str, words: str) -> set[str]:
+        ids, _ = read_all(api, keys["manager"], f"/queues/{queue_name}/conversations", q=words)
+        return set(ids)
+
+    # WHEN an agent searches THEN the words match as typed, lower case, capitalised or upper case
+    assert {"facebook:r1", "facebook:r2", "facebook:r3"} <= found("customer_service", "refund")
+    assert "facebook:r5" not in found("customer_service", "refund")
+    # AND in the latest customer message of a conversation
+    assert "messenger:m.s1" in found(queue, "refund")
+    # AND full-width digits are found by half-width ones, Japanese as typed
+    assert found("customer_service", "4471") >= {"facebook:r1", "facebook:r4"}
+    assert found("customer_service", "返金") == {"facebook:r4"}
+
+
+def test_a_blank_search_is_no_search_and_one_past_100_characters_is_a_400(api, keys):
+    seed_message("any", "community", text="Great meetup")
+    status, body = call(api, "GET", "/queues/community/conversations?q=%20%20", keys["manager"])
+    assert status == 200 and [c["id"] for c in body["conversations"]] == ["facebook:any"]
+    status, body = call(api, "GET", f"/queues/community/conversations?q={'x' * 101}", keys["manager"])
+    assert status == 400 and body["error"]["code"] == "invalid_query", body

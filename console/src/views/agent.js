@@ -180,8 +180,19 @@ export function mountAgent(container, { args, role, go }) {
     const author = state.filters.author ? h('span', { class: 'chip', id: 'filter-author' },
       t('filter.author', { id: state.filters.author }), ' ',
       h('button', { type: 'button', class: 'link', onclick: () => save('author', '') }, t('filter.removeAuthor'))) : null;
+    // words: searched when she presses Enter or Search (each search reads the list again)
+    const words = h('input', { type: 'search', id: 'filter-q', value: state.filters.q || '', maxlength: 100,
+      placeholder: t('filter.searchPlaceholder'), autocomplete: 'off' });
+    const search = h('form', { role: 'search', class: 'list-search', novalidate: true },
+      h('label', { class: 'visually-hidden', for: 'filter-q' }, t('filter.search')), words,
+      h('button', { type: 'submit', class: 'secondary', id: 'filter-search' }, t('filter.searchButton')));
+    search.addEventListener('submit', (event) => {
+      event.preventDefault();
+      save('q', words.value.trim());
+      document.getElementById('filter-q')?.focus();
+    });
     return h('div', { class: 'toolbar list-filters', role: 'group', 'aria-label': t('filter.title') },
-      author, quiet(t('filter.platform'), platform), quiet(t('filter.language'), language),
+      search, author, quiet(t('filter.platform'), platform), quiet(t('filter.language'), language),
       check('filter-review', 'needs_review', 'true', t('filter.needsReview')),
       check('filter-unanswered', 'answered', 'false', t('filter.unanswered')),
       clear);
