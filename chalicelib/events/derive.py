@@ -17,6 +17,7 @@ is added on the webhook path and no change can happen without its event. The typ
     a channel's token_error set             channel.unhealthy (a send failed on the token or a permission)
     a reply sending -> sent                 reply.sent
     a sent reply delivered, read or failed  reply.delivery_status
+    a note added to a conversation          note.added
 
 Who acted and when come from the history entry the change appended. `event_id` is a UUID derived from the
 item's key, its revision after the change and the type: a redelivered stream record yields the same id.
@@ -28,7 +29,7 @@ import uuid
 from typing import Any
 
 from ..store import dynamo
-from ..store.entities import ChannelKeys, MessageKeys, ReplyKeys, SpikeKeys, parse_iso
+from ..store.entities import ChannelKeys, MessageKeys, NoteKeys, ReplyKeys, SpikeKeys, parse_iso
 from ..domain.workflow import CLAIMED, OPEN, REMOVED, RESOLVED, SNOOZED
 from . import schema
 
@@ -65,6 +66,10 @@ def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text:
         return _channel_events(old, new)
     if new.get("type") == "reply" and str(new.get("sk", "")).startswith(ReplyKeys.PREFIX):
         return _reply_events(old, new)
+    if old is None and new.get("type") == "note" and str(new.get("sk", "")).startswith(NoteKeys.PREFIX):
+        return [schema.NoteAdded(event_id=event_id(new["pk"], new["sk"], 1, schema.NOTE_ADDED),
+                                 occurred_at=new["created_at"], conversation=new["conversation"], note_id=new["id"],
+                                 by=new["by"], text=new["text"] if include_text else None)]
     return []
 
 

@@ -30,6 +30,7 @@ MESSAGE_REMOVED = "message.removed"
 MESSAGE_STATUS_CHANGED = "message.status_changed"
 REPLY_SENT = "reply.sent"
 REPLY_DELIVERY = "reply.delivery_status"
+NOTE_ADDED = "note.added"
 SPIKE_DETECTED = "spike.detected"
 CHANNEL_UNHEALTHY = "channel.unhealthy"
 
@@ -199,6 +200,16 @@ class ReplyDeliveryStatus(ReplyEvent):
     type: Literal["reply.delivery_status"] = REPLY_DELIVERY
 
 
+class NoteAdded(BaseEvent):
+    """An internal note left on a conversation (POST /conversations/{id}/notes): for a helpdesk to mirror."""
+
+    type: Literal["note.added"] = NOTE_ADDED
+    conversation: str = Field(description="the conversation's id; GET /conversations/{conversation} lists its notes")
+    note_id: str = Field(description="the note's idempotency key")
+    by: str = Field(description="who wrote it")
+    text: str | None = Field(None, description="the note (only with EVENTS_INCLUDE_TEXT=true)")
+
+
 class SpikeDetected(BaseEvent):
     type: Literal["spike.detected"] = SPIKE_DETECTED
     category: Queue
@@ -224,7 +235,7 @@ class ChannelUnhealthy(BaseEvent):
 
 EVENT_MODELS: tuple[type[BaseEvent], ...] = (
     MessageTriaged, MessageClaimed, MessageReleased, MessageSnoozed, MessageReopened, MessageResolved,
-    MessageRerouted, MessageRemoved, MessageStatusChanged, ReplySent, ReplyDeliveryStatus, SpikeDetected,
+    MessageRerouted, MessageRemoved, MessageStatusChanged, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
     ChannelUnhealthy,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(m.model_fields["type"].default for m in EVENT_MODELS)

@@ -278,3 +278,23 @@ def test_a_message_joining_a_conversation_is_announced_with_its_conversation():
               "triage": {"category": "customer_service", "model_version": "triage-x", "confidence": 0.9}}
     [event] = derive(None, member)
     assert (event.type, event.message_id, event.conversation) == ("message.triaged", "messenger:m2", "messenger:m1")
+
+
+def test_a_note_is_announced_once_when_added_and_its_text_only_to_trusted_consumers():
+    from chalicelib.events.derive import derive
+    from chalicelib.store.entities import MessageKeys, NoteKeys
+    from chalicelib.store.notes import StoredNote
+
+    # GIVEN a note as the store writes it, and the conversation's note count beside it
+    note = StoredNote("note-0001", "messenger:m1", "Journalist: escalate to PR", "agent:Aiko (0123456789abcdef)",
+                      "2026-12-02T09:00:00.000000Z").to_item()
+    count = {"pk": MessageKeys.pk("messenger:m1"), "sk": NoteKeys.COUNT_SK, "notes": 1}
+    # WHEN the stream carries its insert THEN one note.added names the conversation, the note and its author
+    [added] = derive(None, note)
+    assert (added.type, added.conversation, added.note_id, added.by, added.occurred_at) == (
+        "note.added", "messenger:m1", "note-0001", "agent:Aiko (0123456789abcdef)", "2026-12-02T09:00:00.000000Z")
+    assert added.text is None  # agents' free text stays out unless the stage includes text
+    assert derive(None, note, include_text=True)[0].text == "Journalist: escalate to PR"
+    assert derive(None, note, include_text=True)[0].event_id == added.event_id  # a redelivered record: the same id
+    # AND nothing else about notes is an event: not a rewrite of the item, not the count
+    assert derive(note, note) == [] and derive(None, count) == [] and derive({**count, "notes": 0}, count) == []
