@@ -5,7 +5,7 @@ import { whenUnauthorized } from './api.js';
 import { h, replace, field, select } from './dom.js';
 import { LANGUAGES, language, setLanguage, setTimeZone, t, timeZone, timeZones } from './i18n.js';
 import { session } from './session.js';
-import { liveRegions, showError } from './ui.js';
+import { clearMessages, liveRegions, showError } from './ui.js';
 import { mountAdmin } from './views/admin.js';
 import { mountAgent } from './views/agent.js';
 import { mountManager } from './views/manager.js';
@@ -42,7 +42,8 @@ function go(...parts) {
 
 function preferences() {
   const lang = select(LANGUAGES.map((code) => [code, t(`language.${code}`)]), language(), {
-    id: 'language', onchange: (event) => { setLanguage(event.target.value); render(); },
+    // a notice in the old language would stay on screen: the page is redrawn in the new one without it
+    id: 'language', onchange: (event) => { setLanguage(event.target.value); clearMessages(); render(); },
   });
   const zone = select(timeZones().map((name) => [name, name]), timeZone(), {
     id: 'time-zone', onchange: (event) => { setTimeZone(event.target.value); render(); },

@@ -104,6 +104,7 @@ export const MESSAGES = {
 
     'claim.next': 'Claim next',
     'claim.shortcut': 'Shortcut:',
+    'list.moveKeys': 'move in the list:',
     'claim.none': 'Nothing to claim in {queue} right now.',
     'claim.take': 'Take this conversation',
     'claim.taken': 'You took the conversation with {who}. Your lease runs 15 minutes.',
@@ -549,6 +550,7 @@ export const MESSAGES = {
 
     'claim.next': '次を担当',
     'claim.shortcut': 'ショートカット:',
+    'list.moveKeys': '一覧の移動:',
     'claim.none': '{queue}に担当できる会話は今ありません。',
     'claim.take': 'この会話を担当',
     'claim.taken': '{who} との会話を担当しました。担当期限は 15 分です。',

@@ -681,3 +681,23 @@ def test_manager_clears_one_accounts_spam_wave_from_the_list_in_one_go(console, 
     console.find("#filter-author button").click()
     console.wait(lambda d: not console.all("#filter-author"), "the author filter is gone")
     console.text_in("#message-list", fan)
+
+
+def test_agent_moves_through_the_list_with_j_and_k_and_opens_with_enter(console):
+    # GIVEN an agent on her queue's list of several conversations
+    console.sign_in("agent")
+    console.find(".messages .row")
+    console.wait(lambda d: len(console.all("#message-list a.row")) >= 2, "two conversations at least")
+    ids = [e.get_attribute("data-id") for e in console.all("#message-list a.row")]
+    console.driver.execute_script("document.activeElement.blur()")
+    # WHEN she presses J twice and K once THEN the focus is on the first, the second, then the first row
+    press(console, "j")
+    assert console.driver.execute_script("return document.activeElement.dataset.id") == ids[0]
+    press(console, "j")
+    assert console.driver.execute_script("return document.activeElement.dataset.id") == ids[1]
+    press(console, "k")
+    assert console.driver.execute_script("return document.activeElement.dataset.id") == ids[0]
+    # AND Enter opens it
+    press(console, Keys.ENTER)
+    console.wait(lambda d: hash_parts(console)[-1] == ids[0], "the conversation is open")
+    console.find("#detail-title")

@@ -222,7 +222,8 @@ export function mountAgent(container, { args, role, go }) {
         h('h2', { id: 'list-title' }, state.status === MINE ? t('list.mineTitle') : queueName(state.queue)),
         h('div', { class: 'toolbar' },
           claimButton,
-          h('span', { class: 'hint' }, t('claim.shortcut'), ' ', h('kbd', {}, 'N')),
+          h('span', { class: 'hint' }, t('claim.shortcut'), ' ', h('kbd', {}, 'N'), ' · ', t('list.moveKeys'), ' ',
+            h('kbd', {}, 'J'), ' ', h('kbd', {}, 'K')),
           field(t('list.show'), status),
           refresh),
         state.feats.filters ? filterControls() : null),
@@ -455,11 +456,24 @@ export function mountAgent(container, { args, role, go }) {
     return slot;
   }
 
+  // N claims the next conversation; J and K move through the list (Enter opens the one focused), as in a mail client
   function onKey(event) {
-    if (event.key !== 'n' && event.key !== 'N') return;
-    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || typing(event.target)) return;
+    const key = event.key.toLowerCase();
+    if (!['n', 'j', 'k'].includes(key)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (key === 'n') {
+      if (event.repeat) return;
+      event.preventDefault();
+      claimButton.click();
+      return;
+    }
+    const rows = [...list.querySelectorAll('a.row')];
+    if (!rows.length) return;
     event.preventDefault();
-    claimButton.click();
+    const at = rows.indexOf(document.activeElement);
+    const start = at >= 0 ? at : rows.findIndex((row) => row.classList.contains('current'));
+    const next = key === 'j' ? Math.min(start + 1, rows.length - 1) : Math.max(start < 0 ? 0 : start - 1, 0);
+    rows[next].focus();
   }
   document.addEventListener('keydown', onKey);
 
