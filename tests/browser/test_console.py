@@ -301,7 +301,7 @@ def test_agent_replies_once_however_often_she_clicks(console, screenshot):
     _, detail = console.stack.call("GET", f"/conversations/{conversation}", key=console.stack.keys["manager"])
     texts = [r["text"] for r in detail["replies"]]
     assert texts.count("We are sorry: a refund is on its way.") == 1, texts
-    console.text_in(".replies", "We are sorry: a refund is on its way.")
+    console.text_in(".thread .reply", "We are sorry: a refund is on its way.")  # in the timeline, after her message
     screenshot("agent-reply")
 
 
@@ -357,8 +357,9 @@ def test_agent_leaves_a_team_note_once_however_often_she_clicks_and_it_is_never_
     ActionChains(console.driver).double_click(console.find("#add-note")).perform()
     # THEN the note is shown once, with her name, and the box is empty and focused for the next one
     console.text_in("#notice", "Note added.")
-    console.text_in("#note-list", "Same gift card issue as yesterday")
-    assert "Aiko" in console.find("#note-list .note .row-meta").text
+    console.text_in(".thread .note", "Same gift card issue as yesterday")
+    assert "Aiko" in console.find(".thread .note .row-meta").text
+    assert len(console.all(".thread .note")) == 1
     assert console.find("#note-text").get_attribute("value") == "" and focused_id(console) == "note-text"
     _, detail = console.stack.call("GET", f"/conversations/{chosen['id']}")
     assert [n["text"] for n in detail["notes"]] == ["Same gift card issue as yesterday: ask billing before replying"]

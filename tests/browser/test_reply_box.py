@@ -202,17 +202,17 @@ def test_one_key_per_reply_attempt_until_accepted_and_the_window_shown(page, fak
     assert len(fake_api.posts) == 1
     page.find("#send-reply").click()
     page.text_in("#notice", "Reply sent.")
-    page.text_in(".replies", "Your parcel left our warehouse today.")
+    page.text_in(".thread .reply", "Your parcel left our warehouse today.")
     assert [p["idempotency_key"] for p in fake_api.posts][0] == fake_api.posts[1]["idempotency_key"]
     assert len(fake_api.posts) == 2 and len(fake_api.conversations["messenger:c1"]["replies"]) == 1
     assert page.find("#reply-text").get_attribute("value") == ""
     sent_at = fake_api.conversations["messenger:c1"]["replies"][0]["sent_at"]
-    assert page.find(".replies .reply time").get_attribute("datetime") == sent_at  # when it went out, not "—"
+    assert page.find(".thread .reply time").get_attribute("datetime") == sent_at  # when it went out, not "—"
     screenshot("agent-reply-box")
     # WHEN she sends another reply THEN it gets a key of its own
     page.find("#reply-text").send_keys("Tracking: 1Z999")
     page.find("#send-reply").click()
-    page.text_in(".replies", "Tracking: 1Z999")
+    page.text_in(".thread .reply", "Tracking: 1Z999")
     assert len(fake_api.conversations["messenger:c1"]["replies"]) == 2
     assert fake_api.posts[2]["idempotency_key"] != fake_api.posts[0]["idempotency_key"]
     # WHEN the lease is lost meanwhile THEN she is told so, and her text stays

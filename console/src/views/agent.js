@@ -517,16 +517,41 @@ export function mountAgent(container, { args, role, go }) {
     return badge(t(`reply.status.${reply.status}`), reply.status === 'failed' ? 'error' : null);
   }
 
-  function repliesView(item) {
-    if (!Array.isArray(item.replies) || !item.replies.length) return null;
-    return h('section', { class: 'replies', 'aria-labelledby': 'replies-title' },
-      h('h3', { id: 'replies-title' }, t('reply.listTitle')),
-      h('ul', {}, item.replies.map((reply) => h('li', { class: 'reply' },
-        h('p', { class: 'text' }, reply.text || ''),
-        h('p', { class: 'row-meta' }, replyStatus(reply), ' ', h('span', { title: reply.by || '' }, actorName(reply.by)), ' · ',
+  // a reply sent from here, in the conversation's timeline: what the customer got, who sent it, what became of it
+  function replyView(reply) {
+    return h('article', { class: 'message outbound reply', dataset: { reply: reply.id } },
+      h('header', {},
+        h('span', { class: 'author' }, t('message.brand')),
+        h('span', { class: 'row-meta' }, t('reply.sentBy', { who: actorName(reply.by) }), ' · ',
           timeTag(reply.read_at || reply.delivered_at || reply.sent_at || reply.created_at)),
-        reply.error ? h('p', { class: 'error' }, errorText({ code: reply.error.code || reply.error, status: 0 })) : null))));
+        replyStatus(reply)),
+      h('p', { class: 'text' }, reply.text || ''),
+      reply.error ? h('p', { class: 'error' }, errorText({ code: reply.error.code || reply.error, status: 0 })) : null);
   }
+
+  // a team note in the timeline: set apart, never sent
+  function noteView(note) {
+    return h('article', { class: 'note', dataset: { note: note.id } },
+      h('header', {}, badge(t('notes.badge'), 'note'), ' ',
+        h('span', { class: 'row-meta' }, h('span', { title: note.by }, actorName(note.by)), ' · ', timeTag(note.created_at))),
+      h('p', { class: 'text' }, note.text));
+  }
+
+  // the conversation as one timeline (Chatwoot's): its messages, the replies sent from here and the team's notes,
+  // by when the API received each (one clock); the first message stays first, with "Show earlier" after it
+  function timelineView(item, single) {
+    if (single) return [messageView(item, true)];
+    const at = (entry) => Date.parse(entry) || 0;
+    const [head, ...rest] = item.messages;
+    const later = [
+      ...rest.map((m) => ({ at: at(m.received_at || m.created_at), node: messageView(m, false) })),
+      ...(item.replies || []).map((r) => ({ at: at(r.sent_at || r.created_at), node: replyView(r) })),
+      ...(item.notes || []).map((n) => ({ at: at(n.created_at), node: noteView(n) })),
+    ].sort((a, b) => a.at - b.at);
+    return [messageView(head, false), earlierButton(item.earlier_cursor), ...later.map((entry) => entry.node)]
+      .filter(Boolean);
+  }
+
 
   // the team's internal notes: whoever may read the conversation may add one, whoever holds it; never sent
   function notesView(item) {
@@ -564,13 +589,7 @@ export function mountAgent(container, { args, role, go }) {
       }
     }));
     return h('section', { class: 'notes', 'aria-labelledby': 'notes-title' },
-      h('h3', { id: 'notes-title' }, t('notes.title')),
-      item.notes.length
-        ? h('ul', { id: 'note-list' }, item.notes.map((note) => h('li', { class: 'note' },
-          h('p', { class: 'text' }, note.text),
-          h('p', { class: 'row-meta' }, h('span', { title: note.by }, actorName(note.by)), ' · ', timeTag(note.created_at)))))
-        : null,
-      form);
+      h('h3', { id: 'notes-title' }, t('notes.title')), form);
   }
 
   function windowLine(window) {
@@ -784,9 +803,7 @@ export function mountAgent(container, { args, role, go }) {
         h('button', { type: 'button', class: 'secondary', onclick: () => claimButton.click() }, t('claim.next')))) : null;
     const lost = () => loadDetail(true);
     const single = !Array.isArray(item.messages);
-    const thread = single ? [item] : item.messages;
-    const shown = thread.map((m) => messageView(m, single));
-    if (!single && item.earlier_cursor) shown.splice(1, 0, earlierButton(item.earlier_cursor));
+    const shown = timelineView(item, single);
     const title = h('h2', { id: 'detail-title', tabindex: '-1' }, authorName(item));
     replace(detailPane,
       h('a', { class: 'back', href: `#/work/${encodeURIComponent(state.queue)}` }, t('detail.back')),
@@ -813,7 +830,6 @@ export function mountAgent(container, { args, role, go }) {
       item.status === 'open' && !manager && !state.feats.take ? h('p', { class: 'hint' }, t('detail.claimFirst')) : null,
       takeButton(item),
       h('section', { class: 'thread', 'aria-label': t('detail.thread') }, shown),
-      repliesView(item),
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,
       single ? null : notesView(item),
       canAct ? actions(item, lost) : null,
