@@ -48,7 +48,9 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
             outcomes.append(BulkOutcome(conversation_id, DONE, done.status))
         except DomainError as refused:
             outcomes.append(BulkOutcome(conversation_id, refused.code, message=refused.message))
-        except (StorageUnavailable, StorageRejected) as failed:
+        except StorageRejected as refused:  # DynamoDB refused this one request (it would again): the others go on
+            outcomes.append(BulkOutcome(conversation_id, refused.code, message=refused.message))
+        except StorageUnavailable as failed:
             outcomes.append(BulkOutcome(conversation_id, failed.code, message=failed.message))
             outcomes += [BulkOutcome(rest, NOT_ATTEMPTED) for rest in ids[position + 1:]]
             break

@@ -124,7 +124,26 @@ def view(conversation_id: str, now: datetime):
     latest, earlier = page = conversations.members_page(head.id)
     target = latest_customer_message(head, page)
     window = window_for(head, target, now) if target is not None else None
-    return head, [head, *latest], earlier, replies, window, notes
+    shown = latest_replies(replies)
+    return head, [head, *latest], earlier, shown, window, notes, len(replies) - len(shown)
+
+
+# The replies one read answers: the latest, within bounds of their own (a long-running conversation may have
+# hundreds, each up to 4,000 characters).
+REPLIES_SHOWN = 50
+REPLY_TEXT_BYTES = 300_000
+
+
+def latest_replies(replies: list[dict]) -> list[dict]:
+    """The latest replies (oldest first) within REPLIES_SHOWN and REPLY_TEXT_BYTES of JSON text."""
+    shown, spent = [], 0
+    for reply in reversed(replies):
+        size = conversations.json_size(reply.get("text"))
+        if len(shown) == REPLIES_SHOWN or (shown and spent + size > REPLY_TEXT_BYTES):
+            break
+        shown.append(reply)
+        spent += size
+    return shown[::-1]
 
 
 def earlier_messages(conversation_id: str, before: str) -> tuple[list[StoredMessage], str | None]:

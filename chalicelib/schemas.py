@@ -18,6 +18,7 @@ from .models import Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .bulk import MAX_BULK
 from .domain.notes import MAX_NOTE_CHARS
+from .domain.saved_replies import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from .store.messages import Outcome
 from .store.queue import ListFilter
 
@@ -141,8 +142,8 @@ def _distinct_queues(queues: list[str]) -> list[str]:
 
 
 class SavedReplyCreate(_Body):
-    title: str = Field(min_length=1, max_length=80, pattern=r"\S", description="how agents find it (not blank)")
-    text: str = Field(min_length=1, max_length=4_000, pattern=r"\S",
+    title: str = Field(min_length=1, max_length=MAX_TITLE_CHARS, pattern=r"\S", description="how agents find it (not blank)")
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=r"\S",
                       description="the reply; `{{customer_name}}` is filled in with the customer's name where it is used")
     queues: Annotated[list[Queue], AfterValidator(_distinct_queues)] = Field(
         default_factory=list, max_length=3, description="the queues whose agents see it; empty: every queue")
@@ -151,7 +152,7 @@ class SavedReplyCreate(_Body):
 
 
 class SavedReplyUpdate(SavedReplyCreate):
-    rev: int = Field(ge=1, description="the `rev` read: if it changed meanwhile, 409 `concurrent_change`")
+    rev: whole_number(1, 2**53) = Field(description="the `rev` read: if it changed meanwhile, 409 `concurrent_change`")
 
 
 class _KeyCreate(_Body):
@@ -478,10 +479,12 @@ class ConversationOut(MessageOut):
     replies: list[ReplyOut]
     reply_window: ReplyWindowOut | None = Field(None, description="for the latest customer message")
     notes: list[NoteOut] = Field(default_factory=list, description="the team's internal notes, oldest first")
+    earlier_replies: int | None = Field(None, description="replies older than those listed, left out to keep the "
+                                        "answer bounded (the latest 50, about 300 KB of text); absent when none")
 
     @classmethod
     def of_conversation(cls, head: Any, thread: list[Any], earlier: str | None, replies: list[Any],
-                        window: Any, notes: list[Any] = ()) -> ConversationOut:
+                        window: Any, notes: list[Any] = (), earlier_replies: int = 0) -> ConversationOut:
         fields = MessageOut.of(head, with_history=True).model_dump(by_alias=True)
         window_out = None
         if window is not None:
@@ -490,7 +493,8 @@ class ConversationOut(MessageOut):
                                         messaging_type=window.messaging_type, tag=window.tag)
         return cls.model_validate({**fields, "messages": [MessageOut.of(m, with_history=True) for m in thread],
                                    "earlier_cursor": earlier, "replies": [ReplyOut.of(r) for r in replies],
-                                   "reply_window": window_out, "notes": [NoteOut.of(n) for n in notes]})
+                                   "reply_window": window_out, "notes": [NoteOut.of(n) for n in notes],
+                                   "earlier_replies": earlier_replies or None})
 
 
 class QueueSummary(_Model):

@@ -555,3 +555,86 @@ def test_no_csv_cell_can_start_a_spreadsheet_formula(api, table, keys):
     cells = [cell for row in csv.reader(io.StringIO(response.body.decode())) for cell in row]
     assert "bucket_messages_cmd" in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+# found by the tenth session's audit of its new routes ------------------------------------------------------
+
+LAMBDA_ANSWER_LIMIT = 6_291_556  # bytes of the function's answer, API Gateway's envelope included
+
+
+def enveloped_size(response) -> int:
+    """The answer as Lambda returns it to API Gateway: the body as a JSON string inside the proxy envelope."""
+    return len(json.dumps({"statusCode": response.status_code, "headers": dict(response.headers),
+                           "body": response.body.decode()}))
+
+
+@pytest.mark.parametrize("path", ["/queues/customer_service/conversations", "/queues/customer_service/messages",
+                                  "/queues/customer_service/conversations?q=refund&"])
+def test_a_forged_cursor_nested_deep_is_a_400_not_a_500(api, keys, path):
+    import base64
+
+    forged = base64.urlsafe_b64encode(b"[" * 1400).decode().rstrip("=")
+    joiner = "" if path.endswith("&") else "?"
+    status, body = call(api, "GET", f"{path}{joiner}cursor={forged}", keys["agent_cs"])
+    assert status == 400 and body["error"]["code"] == "invalid_cursor", body
+
+
+def test_a_bulk_id_past_dynamodbs_key_limit_names_nothing_and_the_rest_go_on(api, keys):
+    from support import seed_message
+
+    resolved = seed_message("after-long", "stance")
+    long_id = "x:" + "é" * 1098  # 2,200 bytes: DynamoDB refuses a partition key past 2,048
+    status, body = call(api, "POST", "/conversations/bulk", keys["manager"],
+                        {"action": "resolve", "conversation_ids": [long_id, resolved]})
+    assert status == 200, body
+    assert [r["outcome"] for r in body["results"]] == ["unknown_conversation", "done"]
+    status, body = call(api, "GET", f"/conversations/{quote(long_id, safe=':')}", keys["manager"])
+    assert status == 404 and body["error"]["code"] == "unknown_conversation", body
+
+
+def test_every_saved_reply_at_its_worst_still_lists_within_lambdas_answer_limit(api, keys):
+    from chalicelib.domain.saved_replies import MAX_SAVED_REPLIES, MAX_TEXT_CHARS, MAX_TITLE_CHARS
+
+    # GIVEN the most saved replies, each as long as allowed in the character JSON writes longest (12 bytes)
+    for i in range(MAX_SAVED_REPLIES):
+        status, body = call(api, "POST", "/saved-replies", keys["manager"], {
+            "title": f"{i:03d}" + "\U0001d54f" * (MAX_TITLE_CHARS - 3), "text": "\U0001d54f" * MAX_TEXT_CHARS})
+        assert status == 201, body
+    # WHEN an agent lists them THEN the answer fits what Lambda may return, with room to spare
+    response = api.http.get("/saved-replies", headers=keys["agent_cs"])
+    assert response.status_code == 200 and len(json.loads(response.body)["saved_replies"]) == MAX_SAVED_REPLIES
+    assert enveloped_size(response) < LAMBDA_ANSWER_LIMIT * 0.75, enveloped_size(response)
+
+
+def test_a_conversation_at_its_worst_still_opens_within_lambdas_answer_limit(api, keys):
+    from chalicelib.domain.notes import MAX_NOTE_CHARS, MAX_NOTES
+
+    # GIVEN a thread of 64 KiB messages of control characters (JSON writes each as \u0001) from one customer,
+    # and as many notes as a conversation keeps, as long as allowed, in 12-byte characters
+    for i in range(16):
+        body = dumps({"messages": [{"source": "linkedin", "id": f"worst-{i}", "channel": "direct_message", "action": "new",
+                                    "conversation_id": "worst-thread", "author": {"id": "li-1"},
+                                    "text": "\u0001" * 65_536, "created_at": "2026-11-20T10:00:00+00:00"}]})
+        response = post_webhook(api, "generic", body, generic_headers(body, int(time.time())))
+        assert response.status_code == 200, response.body
+    conversation = next(iter(
+        c["id"] for q in ("customer_service", "stance", "community")
+        for c in call(api, "GET", f"/queues/{q}/conversations", keys["manager"])[1]["conversations"]))
+    for i in range(MAX_NOTES):
+        status, body = call(api, "POST", f"/conversations/{conversation}/notes", keys["manager"],
+                            {"text": "\U0001d54f" * MAX_NOTE_CHARS, "idempotency_key": f"worst-note-{i:03d}"})
+        assert status == 201, body
+    # WHEN it is opened THEN the answer fits what Lambda may return, and says that earlier messages are left out
+    response = api.http.get(f"/conversations/{conversation}", headers=keys["manager"])
+    assert response.status_code == 200
+    assert json.loads(response.body)["earlier_cursor"]
+    assert enveloped_size(response) < LAMBDA_ANSWER_LIMIT * 0.75, enveloped_size(response)
+
+
+def test_a_saved_reply_revision_must_be_a_whole_number(api, keys):
+    status, saved = call(api, "POST", "/saved-replies", keys["manager"], {"title": "T", "text": "Thanks"})
+    assert status == 201
+    for rev in (True, "1", 1.5):
+        status, body = call(api, "PUT", f"/saved-replies/{saved['id']}", keys["manager"],
+                            {"title": "T", "text": "Thanks!", "rev": rev})
+        assert status == 400, (rev, body)

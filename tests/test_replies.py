@@ -203,3 +203,33 @@ def test_messenger_delivery_by_mid_and_read_by_watermark(api, keys, fake_platfor
     # THEN the reply reads as read
     status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
     assert detail["replies"][0]["status"] == "read"
+
+
+def test_a_conversation_answers_its_latest_replies_within_their_own_bounds(monkeypatch):
+    from chalicelib import replies
+
+    # GIVEN 60 replies, the last five of 99 KB
+    stored = [{"id": f"r{i}", "text": "x" * (99_000 if i >= 55 else 10)} for i in range(60)]
+    # WHEN a conversation is read THEN the latest come back, oldest first, within the count and the text budget
+    shown = replies.latest_replies(stored)
+    assert [r["id"] for r in shown] == ["r57", "r58", "r59"]  # a fourth 99 KB text passes 300 KB
+    monkeypatch.setattr(replies, "REPLY_TEXT_BYTES", 10**9)
+    assert [r["id"] for r in replies.latest_replies(stored)] == [f"r{i}" for i in range(10, 60)]
+    # AND one reply past the whole budget is still shown (the latest always is)
+    assert replies.latest_replies([{"id": "big", "text": "x" * 10**7}])[0]["id"] == "big"
+
+
+def test_a_retried_note_is_the_same_write_and_a_later_one_under_its_key_is_another(monkeypatch):
+    from chalicelib.store import dynamo, notes
+
+    # GIVEN the tokens two adds of one note send (the second a minute later, as a double click's retry would be)
+    tokens = []
+    monkeypatch.setattr(dynamo, "transact", lambda operations, token=None: tokens.append(token))
+    first = notes.StoredNote("note-0001", "messenger:m1", "Escalate", "agent:A (0123456789abcdef)",
+                             "2026-12-04T10:00:00.000000Z")
+    notes.add(first)
+    notes.add(first)
+    notes.add(notes.StoredNote(**{**first.__dict__, "created_at": "2026-12-04T10:01:00.000000Z"}))
+    # THEN the same write sends the same token (DynamoDB answers a lost answer's retry as done), and a later
+    # request its own (DynamoDB would refuse one token for other items: it meets the condition instead)
+    assert tokens[0] == tokens[1] and tokens[2] != tokens[0]

@@ -4,5 +4,7 @@ any state (a resolved conversation keeps its post-mortem), and none is edited or
 
 from __future__ import annotations
 
-MAX_NOTES = 100  # per conversation: they are read with it, in the same Query as its head and replies
-MAX_NOTE_CHARS = 2_000
+# Per conversation: read with it (the same Query as its head and replies) and answered with it, so their worst
+# case (JSON escapes a character to at most 14 bytes in Lambda's envelope) stays under 1 MB of its 6 MB answer.
+MAX_NOTES = 50
+MAX_NOTE_CHARS = 1_000

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-MAX_SAVED_REPLIES = 200  # one listing reads them all (a page of DynamoDB holds far more)
+# One listing answers them all, within Lambda's 6 MB answer: JSON escapes a character to at most 14 bytes once
+# API Gateway's envelope escapes it again, so 100 x (80 + 2,000) characters stay under 3 MB.
+MAX_SAVED_REPLIES = 100
+MAX_TITLE_CHARS = 80
+MAX_TEXT_CHARS = 2_000
 CUSTOMER_NAME = "{{customer_name}}"  # filled in with the customer's name where the reply is written
 
 

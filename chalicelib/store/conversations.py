@@ -10,6 +10,7 @@ fresh read. The brand's own messages join their conversation without triage or c
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -368,10 +369,16 @@ def members(conversation: str) -> list[StoredMessage]:
 
 
 # What one read of a conversation holds: its latest later messages, newest first, until either bound. A viral
-# thread has thousands, and texts of up to 64 KiB that JSON escapes can triple; Lambda answers at most 6 MB.
+# thread has thousands, and a 64 KiB text grows sixfold as JSON (a control character is written \u0001);
+# Lambda answers at most 6 MB. So texts are counted as JSON writes them.
 PAGE_MESSAGES = 100
 PAGE_TEXT_BYTES = 1_000_000
 _CURSOR_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+
+
+def json_size(text: str | None) -> int:
+    """Bytes the API's JSON spends on a text (ASCII-escaped, as the answer is written)."""
+    return len(json.dumps(text or ""))
 
 
 def members_page(conversation: str, before: str | None = None) -> tuple[list[StoredMessage], str | None]:
@@ -392,7 +399,7 @@ def members_page(conversation: str, before: str | None = None) -> tuple[list[Sto
             answer = dynamo.client().query(**kwargs)
             for raw in answer.get("Items", []):
                 message = StoredMessage.from_item(dynamo.from_item(raw))
-                size = len((message.text or "").encode("utf-8", "replace"))
+                size = json_size(message.text)
                 if len(page) == PAGE_MESSAGES or (page and text_bytes + size > PAGE_TEXT_BYTES):
                     oldest = page[-1][1]
                     return [m for m, _ in reversed(page)], encode_cursor({k: oldest[k] for k in _CURSOR_KEYS})

@@ -145,7 +145,12 @@ def save_new(item: Triaged) -> Outcome:
     return Outcome.STORED
 
 
+MAX_PARTITION_KEY_BYTES = 2048  # DynamoDB's limit: a longer id names no message (it could never be stored)
+
+
 def get_message(message_id: str, consistent: bool = True) -> StoredMessage | None:
+    if len(MessageKeys.pk(message_id).encode("utf-8", "surrogatepass")) > MAX_PARTITION_KEY_BYTES:
+        return None
     with dynamo.storage_errors():
         response = dynamo.client().get_item(TableName=dynamo.table_name(), ConsistentRead=consistent,
                                             Key=key(MessageKeys.pk(message_id), MessageKeys.SK))

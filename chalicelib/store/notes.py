@@ -51,7 +51,10 @@ def add(note: StoredNote) -> tuple[StoredNote, bool]:
     ]
     with dynamo.storage_errors():
         try:
-            dynamo.transact(operations, token=dynamo.request_token("note", note.conversation, note.id, note.text))
+            # the token names this very write (its time too): a retry of a lost answer is that write; a later
+            # request with the same key meets the condition and is answered by what is stored
+            dynamo.transact(operations, token=dynamo.request_token("note", note.conversation, note.id, note.by,
+                                                                   note.created_at, note.text))
         except ClientError as exc:
             codes = dynamo.cancellation_codes(exc)
             if codes[:1] == ["ConditionalCheckFailed"]:

@@ -59,7 +59,7 @@ def decode_cursor(cursor: str, partition: str) -> dict[str, Any]:
         plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         valid = isinstance(plain, dict) and set(plain) == {"pk", "sk", "gsi1pk", "gsi1sk"} and all(
             isinstance(v, str) for v in plain.values())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):  # a forged cursor nested deep
         valid = False
     if not valid or plain["gsi1pk"] != partition:
         raise InvalidRequest("cursor is not one this listing returned", code="invalid_cursor")

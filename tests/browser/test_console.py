@@ -566,7 +566,7 @@ def test_manager_adds_edits_and_deletes_a_saved_reply_that_agents_cannot_manage(
     card = console.text_in(f'.saved-item[data-id="{saved["id"]}"]', "{{customer_name}}")
     assert "Queues: Stance" in card.text and "Language: English" in card.text, card.text
     assert "by Mana (manager)" in card.text and "manager:" not in card.text, card.text
-    console.text_in("#saved-count", f"{len(listing())} of 200")
+    console.text_in("#saved-count", f"{len(listing())} of 100")
     assert focused_id(console) == "saved-title" and console.find("#saved-title").get_attribute("value") == ""
     assert not console.low_contrast() and not console.unlabelled()
     screenshot("manager-saved-replies")

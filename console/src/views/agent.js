@@ -558,7 +558,7 @@ export function mountAgent(container, { args, role, go }) {
     if (!state.feats.notes || !Array.isArray(item.notes)) return null;
     const scope = `${detailId}:teamnote`;
     const pendingName = `pendingNote.${detailId}`;
-    const box = draftBox('textarea', scope, { id: 'note-text', rows: 2, maxlength: 2000 });
+    const box = draftBox('textarea', scope, { id: 'note-text', rows: 2, maxlength: 1000 });
     const add = h('button', { type: 'submit', class: 'secondary', id: 'add-note' }, t('notes.add'));
     const status = h('p', { class: 'form-status', role: 'status', id: 'note-status' });
     const form = h('form', { novalidate: true, class: 'note-form', 'aria-labelledby': 'notes-title' },

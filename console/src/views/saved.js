@@ -7,7 +7,7 @@ import { errorText, locale, queueName, t, timeTag } from '../i18n.js';
 import { busy, notice, showError } from '../ui.js';
 import { QUEUES } from './agent.js';
 
-const MAX = 200; // the API keeps at most this many (409 saved_replies_full beyond it)
+const MAX = 100; // the API keeps at most this many (409 saved_replies_full beyond it)
 const TOKEN = '{{customer_name}}';
 
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
@@ -34,7 +34,7 @@ export function mountSavedReplies(container) {
 
   const heading = h('h2', { id: 'saved-form-title' });
   const title = h('input', { type: 'text', id: 'saved-title', maxlength: 80, required: true, autocomplete: 'off' });
-  const text = h('textarea', { id: 'saved-text', maxlength: 4000, rows: 6, required: true });
+  const text = h('textarea', { id: 'saved-text', maxlength: 2000, rows: 6, required: true });
   const boxes = QUEUES.map((q) => h('input', { type: 'checkbox', id: `saved-queue-${q}`, value: q }));
   const queues = h('fieldset', { class: 'queues-field', id: 'saved-queues', 'aria-describedby': 'saved-queues-hint' },
     h('legend', {}, t('saved.queues')),
