@@ -54,6 +54,18 @@ function newIdempotencyKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+// one idempotency key per attempt, kept (per tab) until the API accepts it: a double click, a retry after a
+// timeout or a refresh sends the same key again, so the API acts once
+function pendingAttempt(name, text) {
+  let pending = null;
+  try {
+    pending = JSON.parse(session.get(name) || 'null');
+  } catch { /* a damaged entry: a new attempt */ }
+  if (!pending || pending.text !== text) pending = { text, key: newIdempotencyKey() };
+  session.set(name, JSON.stringify(pending));
+  return pending;
+}
+
 function typing(target) {
   return target instanceof HTMLElement
     && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
@@ -570,13 +582,7 @@ export function mountAgent(container, { args, role, go }) {
         box.focus();
         return;
       }
-      // one key per note, kept until the API has it: a double click or a retry adds it once
-      let pending = null;
-      try {
-        pending = JSON.parse(session.get(pendingName) || 'null');
-      } catch { /* a damaged entry: a new attempt */ }
-      if (!pending || pending.text !== text) pending = { text, key: newIdempotencyKey() };
-      session.set(pendingName, JSON.stringify(pending));
+      const pending = pendingAttempt(pendingName, text); // a double click or a retry adds it once
       try {
         await api(`conversations/${seg(detailId)}/notes`, { method: 'POST', body: { text, idempotency_key: pending.key } });
         session.set(pendingName, null);
@@ -663,14 +669,7 @@ export function mountAgent(container, { args, role, go }) {
         box.focus();
         return;
       }
-      // one idempotency key per reply attempt, kept (per tab) until the API accepts it: a double click, a retry
-      // after a timeout or a refresh sends the same key again, so the customer never gets the reply twice
-      let pending = null;
-      try {
-        pending = JSON.parse(session.get(pendingName) || 'null');
-      } catch { /* a damaged entry: a new attempt */ }
-      if (!pending || pending.text !== text) pending = { text, key: newIdempotencyKey() };
-      session.set(pendingName, JSON.stringify(pending));
+      const pending = pendingAttempt(pendingName, text); // the customer never gets the reply twice
       replace(status, t('reply.sending'));
       try {
         await api(`conversations/${seg(detailId)}/replies`, {
