@@ -303,10 +303,7 @@ def my_conversations(caller, query: FilterQuery):
 
 def _conversation(caller, conversation_id):
     """The conversation the caller works on, after the queue-scope check (nothing about others' queues leaks)."""
-    stored = messages.get_message(conversation_id)
-    if stored is None or stored.is_member or not caller.can_work(stored.queue):
-        raise NotFound(f"no conversation {conversation_id!r}", code="unknown_conversation")
-    return stored
+    return messages.conversation_head(conversation_id, caller.can_work)
 
 
 @routes.route("GET", "/conversations/{conversation_id}",

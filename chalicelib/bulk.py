@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from .domain.errors import DomainError, UnknownMessage
+from .domain.errors import DomainError
 from .domain.workflow import Actor
 from .errors import StorageRejected, StorageUnavailable
 from .store import queue
-from .store.messages import get_message
+from .store.messages import conversation_head
 
 MAX_BULK = 50  # one Lambda invocation: a read and a transaction each, far inside its timeout
 Action = Literal["resolve", "release", "reroute"]
@@ -36,9 +36,7 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
     ids = list(dict.fromkeys(conversation_ids))
     for position, conversation_id in enumerate(ids):
         try:
-            stored = get_message(conversation_id)
-            if stored is None or stored.is_member or not principal.can_work(stored.queue):
-                raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
+            stored = conversation_head(conversation_id, principal.can_work)
             if action == "resolve":
                 done = queue.resolve(stored, actor, note, now)
             elif action == "release":
@@ -46,9 +44,8 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
             else:
                 done = queue.reroute(stored, actor, to_queue, reason, now)
             outcomes.append(BulkOutcome(conversation_id, DONE, done.status))
-        except DomainError as refused:
-            outcomes.append(BulkOutcome(conversation_id, refused.code, message=refused.message))
-        except StorageRejected as refused:  # DynamoDB refused this one request (it would again): the others go on
+        # refused by the rules, or by DynamoDB for this one request (it would be again): the others go on
+        except (DomainError, StorageRejected) as refused:
             outcomes.append(BulkOutcome(conversation_id, refused.code, message=refused.message))
         except StorageUnavailable as failed:
             outcomes.append(BulkOutcome(conversation_id, failed.code, message=failed.message))

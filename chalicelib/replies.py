@@ -8,6 +8,7 @@ is recorded on the reply and on the channel's health.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from .domain import reply_windows, workflow
 from .domain.errors import InvalidRequest, ReplyNotSent, UnknownMessage
@@ -116,16 +117,26 @@ def send(conversation_id: str, actor: Actor, text: str, reply_to: str | None, id
     return store.mark_sent(reply, head, receipt.platform_message_id, now)
 
 
-def view(conversation_id: str, now: datetime):
-    """The conversation as an agent reads it: its head, then its latest messages in order (a page: the cursor
-    of the earlier ones, None when all are shown), its replies, and the reply window of its latest customer
-    message (None when nothing is left to answer)."""
+class ConversationView(NamedTuple):
+    """The conversation as an agent reads it (schemas.ConversationOut.of_conversation takes it as is)."""
+
+    head: StoredMessage
+    thread: list[StoredMessage]  # its first message, then its latest ones in order
+    earlier: str | None  # the cursor of the messages between, None when all are shown
+    replies: list[dict]  # the latest (latest_replies), oldest first
+    window: reply_windows.ReplyWindow | None  # of its latest customer message; None when nothing is left to answer
+    notes: list[dict]
+    earlier_replies: int  # replies left out
+
+
+def view(conversation_id: str, now: datetime) -> ConversationView:
+    """The conversation as an agent reads it, in one read of its partition and one page of its messages."""
     head, replies, notes = conversation_for(conversation_id)
     latest, earlier = page = conversations.members_page(head.id)
     target = latest_customer_message(head, page)
     window = window_for(head, target, now) if target is not None else None
     shown = latest_replies(replies)
-    return head, [head, *latest], earlier, shown, window, notes, len(replies) - len(shown)
+    return ConversationView(head, [head, *latest], earlier, shown, window, notes, len(replies) - len(shown))
 
 
 # The replies one read answers: the latest, within bounds of their own (a long-running conversation may have

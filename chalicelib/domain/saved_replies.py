@@ -11,7 +11,6 @@ from typing import Callable, Sequence
 MAX_SAVED_REPLIES = 100
 MAX_TITLE_CHARS = 80
 MAX_TEXT_CHARS = 2_000
-CUSTOMER_NAME = "{{customer_name}}"  # filled in with the customer's name where the reply is written
 
 
 def visible(queues: Sequence[str], can_work: Callable[[str], bool]) -> bool:

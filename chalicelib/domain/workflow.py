@@ -72,7 +72,6 @@ def check_snooze(until: datetime, now: datetime) -> None:
         raise InvalidRequest("snooze until a time between 1 minute and 30 days from now", code="invalid_snooze")
 
 
-
 def check_can_take(message_id: str, status: str, claimed_by: str | None, lease_expires_at: datetime | None,
                    actor: Actor, now: datetime) -> bool:
     """Whether taking this conversation claims it (False: the actor holds it already). Refused when someone

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
 from ..classifier import Triage
 from ..domain import second_opinion
 from ..domain.conversations import IN_CONVERSATION
-from ..domain.errors import ConcurrentChange
+from ..domain.errors import ConcurrentChange, UnknownMessage
 from ..domain.workflow import ACTIVE, OPEN, REMOVED
 from ..models import without_none
 from ..models import Message as Inbound
@@ -155,6 +155,15 @@ def get_message(message_id: str, consistent: bool = True) -> StoredMessage | Non
         response = dynamo.client().get_item(TableName=dynamo.table_name(), ConsistentRead=consistent,
                                             Key=key(MessageKeys.pk(message_id), MessageKeys.SK))
     return StoredMessage.from_item(dynamo.from_item(response["Item"])) if "Item" in response else None
+
+
+def conversation_head(conversation_id: str, can_work: Callable[[str], bool]) -> StoredMessage:
+    """The conversation named by its first message's id, when its queue is one the caller works; otherwise
+    UnknownMessage (nothing about other queues' conversations leaks, not even that they exist)."""
+    stored = get_message(conversation_id)
+    if stored is None or stored.is_member or not can_work(stored.queue):
+        raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
+    return stored
 
 
 def recent_messages_from(platform: str, author_id: str, now: datetime) -> int:

@@ -482,6 +482,10 @@ def test_japanese_from_the_browser_language_or_the_switch(console, screenshot):
     assert not mismatches, mismatches
     count = console.find('.queue-card[data-queue="customer_service"] .queue-open').text
     assert "件 未対応" in count
+    # AND the list's search, filters and bulk selection are in Japanese too
+    assert console.find("#filter-search").text == "検索"
+    console.text_in("#bulk-bar", "表示中をすべて選択")
+    screenshot("agent-ja")
     # AND the API's errors are in Japanese words
     console.driver.get(console.url + "#/work/customer_service/facebook%3Anope")
     console.text_in("#detail-title", "この会話は表示できません")
