@@ -26,8 +26,8 @@ from chalicelib.schemas import (BulkCreate, BulkOut, BulkResultOut, ClaimCreate,
                                 IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage, NoteCreate,
                                 NoteOut, QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate,
                                 SavedRepliesOut, SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate,
-                                SpikesOut, SpikesQuery, StatsOut, StatsQuery, TakeCreate)
-from chalicelib.store import conversations, messages, notes, queue, saved_replies
+                                SpikesOut, SpikesQuery, StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate)
+from chalicelib.store import conversations, messages, notes, queue, saved_replies, tags
 from chalicelib.store.entities import StoredSavedReply, iso
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
@@ -53,6 +53,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.UnknownSavedReply: NotFound,
     domain.SavedRepliesFull: Conflict,
     domain.NotesFull: Conflict,
+    domain.TooManyTags: Conflict,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -297,8 +298,8 @@ def queue_conversations(name, caller, query: ListQuery):
 @routes.route("GET", "/me/conversations", "the conversations the caller holds (claimed, in every queue they work), "
               "highest priority first, then oldest", query=FilterQuery, response=ConversationPage, errors=(503,))
 def my_conversations(caller, query: FilterQuery):
-    held = queue.held_by(caller.actor, caller.visible_queues(), query.only())
-    return ConversationPage(conversations=[MessageOut.of(i) for i in held], next_cursor=None)
+    held, left_out = queue.held_by(caller.actor, caller.visible_queues(), query.only())
+    return ConversationPage(conversations=[MessageOut.of(i) for i in held], next_cursor=None, left_out=left_out or None)
 
 
 def _conversation(caller, conversation_id):
@@ -375,12 +376,13 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     return ReplyOut.of(sent)
 
 
-@routes.route("POST", "/conversations/bulk", "resolve, release or re-route up to 50 conversations, each by the rules "
+@routes.route("POST", "/conversations/bulk", "resolve, release, re-route or tag up to 50 conversations, each by the rules "
               "of the single action, each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
 def conversations_bulk(caller, body: BulkCreate):
     asked = body.root
     outcomes = bulk.apply(caller, asked.action, asked.conversation_ids, now(), note=getattr(asked, "note", None),
-                          to_queue=getattr(asked, "queue", None), reason=getattr(asked, "reason", None))
+                          to_queue=getattr(asked, "queue", None), reason=getattr(asked, "reason", None),
+                          add=tuple(getattr(asked, "add", ())), remove=tuple(getattr(asked, "remove", ())))
     done = sum(o.outcome == bulk.DONE for o in outcomes)
     return BulkOut(results=[BulkResultOut(**o.__dict__) for o in outcomes], done=done, refused=len(outcomes) - done)
 
@@ -392,6 +394,15 @@ def conversation_note(conversation_id, caller, body: NoteCreate):
     head = _conversation(caller, conversation_id)
     note, _ = notes.add(notes.StoredNote(body.idempotency_key, head.id, body.text, caller.actor, iso(now())))
     return NoteOut.of(note)
+
+
+@routes.route("POST", "/conversations/{conversation_id}/tags", "add and remove the conversation's tags (anyone "
+              "who may read it, in any state); answers all its tags", body=TagsChange, response=TagsOut,
+              errors=(404, 409, 503))
+def conversation_tags(conversation_id, caller, body: TagsChange):
+    head = _conversation(caller, conversation_id)
+    tagged = tags.retag(head, caller.actor, body.add, body.remove, now())
+    return TagsOut(conversation=tagged.id, tags=tagged.tags or [])
 
 
 # saved replies: approved answers agents insert (Zendesk macros, Chatwoot canned responses) -------------------

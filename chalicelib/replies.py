@@ -19,7 +19,7 @@ from .platforms.send.base import OutboundReply, SendFailed
 from .platforms.send.tokens import token_for
 from .store import channels, conversations
 from .store import replies as store
-from .store.entities import StoredMessage, iso, parse_iso
+from .store.entities import StoredMessage, iso, json_size, parse_iso
 from .store.messages import get_message
 
 # SendFailed.kind -> (the answer's code, why, in words)
@@ -149,7 +149,7 @@ def latest_replies(replies: list[dict]) -> list[dict]:
     """The latest replies (oldest first) within REPLIES_SHOWN and REPLY_TEXT_BYTES of JSON text."""
     shown, spent = [], 0
     for reply in reversed(replies):
-        size = conversations.json_size(reply.get("text"))
+        size = json_size(reply.get("text"))
         if len(shown) == REPLIES_SHOWN or (shown and spent + size > REPLY_TEXT_BYTES):
             break
         shown.append(reply)

@@ -17,6 +17,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .models import Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .bulk import MAX_BULK
+from .domain import tags
 from .domain.notes import MAX_NOTE_CHARS
 from .domain.saved_replies import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from .store.messages import Outcome
@@ -88,6 +89,20 @@ ConversationIds = Annotated[
     Field(min_length=1, max_length=MAX_BULK, description=f"at most {MAX_BULK}; a repeated id counts once")]
 
 
+# a tag as the contract takes it: Python's re semantics on both sides (pydantic's default engine reads \w otherwise)
+Tag = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG_CHARS, pattern=tags.TAG_PATTERN,
+                           description="letters, digits, `_` and `-` in any script; Latin letters are kept in lower case")]
+TagQuery = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG_CHARS, pattern=tags.TAG_PATTERN)]
+TagList = Annotated[list[Tag], Field(max_length=tags.MAX_CHANGE)]
+
+
+class TagsChange(_Body):
+    model_config = ConfigDict(regex_engine="python-re")
+
+    add: TagList = Field(default_factory=list, description="tags to add (those it has already stay as they are)")
+    remove: TagList = Field(default_factory=list, description="tags to remove (removal wins over an add of the same tag)")
+
+
 class BulkResolve(_Body):
     action: Literal["resolve"]
     conversation_ids: ConversationIds
@@ -106,7 +121,13 @@ class BulkReroute(_Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute], Field(discriminator="action")]]):
+class BulkTag(TagsChange):
+    action: Literal["tag"]
+    conversation_ids: ConversationIds
+
+
+class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag],
+                                     Field(discriminator="action")]]):
     """One action on several conversations, each by the single action's rules."""
 
     model_config = ConfigDict(defer_build=True)
@@ -187,6 +208,8 @@ class _Query(_Model):
 class FilterQuery(_Query):
     """Narrow a listing to conversations with these facts (omitted: any); the language is their first message's."""
 
+    model_config = ConfigDict(regex_engine="python-re")  # the tag's \w, as the contract's validators read it
+
     platform: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="e.g. `whatsapp`, `x`")
     language: Literal["en", "ja", "other"] | None = None
     needs_review: bool | None = Field(None, description="true: only those with a message the model was unsure of; false: the others")
@@ -197,9 +220,11 @@ class FilterQuery(_Query):
     q: str | None = Field(None, max_length=100, description="words in the first or the latest customer message (as "
                           "typed, in lower case, capitalised or upper case); blank: no search")
 
+    tag: TagQuery | None = Field(None, description="conversations with this tag (`VIP`, `vip` and `ｖｉｐ` are one tag)")
+
     def only(self) -> ListFilter:
         return ListFilter(self.platform, self.language, self.needs_review, self.answered, self.author,
-                          (self.q or "").strip() or None)
+                          (self.q or "").strip() or None, tags.normalized(self.tag) if self.tag else None)
 
 
 class ListQuery(FilterQuery):
@@ -371,6 +396,7 @@ class MessageOut(_Model):
     first_reply_at: str | None = Field(None, description="a conversation: the brand's first answer")
     last_reply_at: str | None = None
     reopened_at: str | None = None
+    tags: list[str] | None = Field(None, description="a conversation: the team's tags, in the order added")
     queue: Queue
     status: Literal["open", "claimed", "snoozed", "resolved", "removed", "in_conversation"] = Field(
         description="a conversation's state; `in_conversation` for its later messages (their state is the conversation's)")
@@ -417,6 +443,14 @@ class ClaimOut(_Model):
 class ConversationPage(_Model):
     conversations: list[MessageOut] = Field(description="each conversation as its first message, with its state")
     next_cursor: str | None
+    left_out: int | None = Field(None, description="GET /me/conversations: conversations the caller holds that are not "
+                                 "listed, to keep the answer bounded (the first 100 by priority, about 1 MB of text, "
+                                 "are); absent when none")
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k == "next_cursor"}
 
 
 class ReplyOut(_Model):
@@ -467,6 +501,11 @@ class NoteOut(_Model):
     def of(cls, note: Any) -> NoteOut:
         fields = note if isinstance(note, dict) else note.__dict__
         return cls.model_validate({name: fields[name] for name in cls.model_fields})
+
+
+class TagsOut(_Model):
+    conversation: str
+    tags: list[str] = Field(description="all its tags now, in the order added")
 
 
 class ConversationOut(MessageOut):

@@ -638,3 +638,59 @@ def test_a_saved_reply_revision_must_be_a_whole_number(api, keys):
         status, body = call(api, "PUT", f"/saved-replies/{saved['id']}", keys["manager"],
                             {"title": "T", "text": "Thanks!", "rev": rev})
         assert status == 400, (rev, body)
+
+
+# found by the eleventh session: the listings at their worst ----------------------------------------------------
+
+WORST_TEXT = "\u0001" * 65_536  # 64 KiB of control characters: JSON writes each as \u0001, six bytes
+
+
+@pytest.fixture
+def worst_queue(api, keys):
+    """30 open conversations in one queue, each as heavy as JSON can make a stored text: one DynamoDB read of
+    1 MB holds 15 of them, 6.9 MB as an answer; 30 once a filter gathers two reads."""
+    from support import seed_message
+
+    return [seed_message(f"worst-{i:02d}", "community", author="spammer-1", text=WORST_TEXT) for i in range(30)]
+
+
+@pytest.mark.parametrize("path", ["/queues/community/conversations?limit=100", "/queues/community/messages?limit=100",
+                                  "/queues/community/conversations?limit=100&author=spammer-1"])
+def test_a_queue_of_the_heaviest_texts_still_lists_within_lambdas_answer_limit_and_pages_through_all(
+        api, keys, worst_queue, path):
+    seen, cursor = [], None
+    while True:
+        response = api.http.get(path + (f"&cursor={cursor}" if cursor else ""), headers=keys["manager"])
+        # THEN every page fits what Lambda may return, with room to spare
+        assert response.status_code == 200 and enveloped_size(response) < LAMBDA_ANSWER_LIMIT * 0.75, \
+            enveloped_size(response)
+        page = json.loads(response.body)
+        listed = page.get("conversations", page.get("messages"))
+        assert listed or page["next_cursor"]
+        seen += [m["id"] for m in listed]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    # AND the pages together list each conversation once, whole
+    assert sorted(seen) == sorted(worst_queue)
+
+
+def test_claiming_the_heaviest_texts_hands_over_every_message_claimed(api, keys, worst_queue):
+    # WHEN a manager claims 50 of a queue whose texts are the heaviest JSON can write
+    response = api.http.post("/queues/community/claim", headers={**keys["manager"], "Content-Type": "application/json"},
+                             body=json.dumps({"count": 50}))
+    # THEN the answer fits what Lambda may return, and it names every message the claim took
+    assert response.status_code == 200 and enveloped_size(response) < LAMBDA_ANSWER_LIMIT * 0.75, enveloped_size(response)
+    claimed = {m["id"] for m in json.loads(response.body)["claimed"]}
+    assert claimed and len(claimed) < 50
+    _, queues = call(api, "GET", "/queues", keys["manager"])
+    assert next(q for q in queues["queues"] if q["queue"] == "community")["claimed"] == len(claimed)
+    # AND what the caller holds lists them within the limit too, saying how many it left out
+    while len(claimed) < len(worst_queue):
+        status, more = call(api, "POST", "/queues/community/claim", keys["manager"], {"count": 50})
+        assert status == 200 and more["claimed"], more
+        claimed |= {m["id"] for m in more["claimed"]}
+    response = api.http.get("/me/conversations", headers=keys["manager"])
+    assert response.status_code == 200 and enveloped_size(response) < LAMBDA_ANSWER_LIMIT * 0.75, enveloped_size(response)
+    mine = json.loads(response.body)
+    assert mine["conversations"] and len(mine["conversations"]) + mine["left_out"] == len(worst_queue)

@@ -114,3 +114,21 @@ def test_an_invalid_bulk_request_is_a_400_and_changes_nothing(api, keys, table, 
     status, answer = call(api, "POST", "/conversations/bulk", keys["manager"], body)
     assert status == 400, answer
     assert snapshot(table) == before
+
+
+def test_a_manager_tags_a_crisis_thread_in_one_request_and_each_gets_its_own_outcome(api, keys):
+    # GIVEN three conversations about one incident, one of them resolved, and one in a queue the agent does not work
+    incident = [seed_message(f"outage{i}", "customer_service", text=f"App down again {i}") for i in range(3)]
+    assert call(api, "POST", f"/conversations/{incident[2]}/resolve", keys["manager"], {})[0] == 200
+    elsewhere = seed_message("stance1", "stance", text="Where do you stand on this?")
+    # WHEN an agent of customer_service tags them all, with one tag to add and one to take off
+    result = bulk(api, keys["agent_cs"], "tag", [*incident, elsewhere], add=["outage-dec"], remove=["todo"])
+    # THEN each of hers is tagged, whatever its state; the other queue's answers as the single action would
+    outcomes = {r["id"]: (r["outcome"], r.get("status")) for r in result["results"]}
+    assert outcomes == {incident[0]: ("done", "open"), incident[1]: ("done", "open"),
+                        incident[2]: ("done", "resolved"), elsewhere: ("unknown_conversation", None)}
+    status, page = call(api, "GET", "/queues/customer_service/conversations?tag=outage-dec", keys["agent_cs"])
+    assert sorted(c["id"] for c in page["conversations"]) == sorted(incident[:2])  # the open ones
+    _, resolved = call(api, "GET", "/queues/customer_service/conversations?tag=outage-dec&status=resolved",
+                       keys["agent_cs"])
+    assert [c["id"] for c in resolved["conversations"]] == [incident[2]]

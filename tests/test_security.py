@@ -61,6 +61,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/conversations/{conversation_id}/replies": {"text": "Thanks, looking into it", "idempotency_key": "walk-0001"},
         "/conversations/bulk": {"action": "resolve", "conversation_ids": [message_id]},
         "/conversations/{conversation_id}/notes": {"text": "Customer is a journalist", "idempotency_key": "note-0001"},
+        "/conversations/{conversation_id}/tags": {"add": ["press"]},
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
     }
@@ -161,6 +162,8 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
         return (200, None) if works else (404, unknown)
     if path.endswith("/notes"):  # a note is for whoever may read the conversation, claimed by another or not
         return (201, None) if works else (404, unknown)
+    if path.endswith("/tags"):  # so is a tag
+        return (200, None) if works else (404, unknown)
     if path.endswith("/claim"):  # taking a conversation another agent holds: nobody may, managers included
         return (409, "claimed_by_another") if works else (404, unknown)
     # release, snooze, resolve, reroute, reply: a conversation another agent holds

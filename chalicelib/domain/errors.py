@@ -96,3 +96,9 @@ class NotesFull(DomainError):
     """A conversation keeps at most domain.notes.MAX_NOTES internal notes."""
 
     code = "notes_full"
+
+
+class TooManyTags(DomainError):
+    """A conversation keeps at most domain.tags.MAX_TAGS tags."""
+
+    code = "too_many_tags"

@@ -13,6 +13,7 @@ is added on the webhook path and no change can happen without its event. The typ
     claimed -> open                         message.released
     snoozed/resolved -> open                message.reopened
     any other status change                 message.status_changed
+    tags changed (and nothing above)        message.tagged   (all tags, added, removed)
     a new spike marker                      spike.detected
     a channel's token_error set             channel.unhealthy (a send failed on the token or a permission)
     a reply sending -> sent                 reply.sent
@@ -38,7 +39,7 @@ EVENT_ID_NAMESPACE = uuid.UUID("6f1d4c1e-2b8a-4c53-9a57-5e0f0c1b7a11")
 # the message item's attributes read here (chalicelib/store/messages.py writes them)
 STATUS, QUEUE, REV, HISTORY, CORRECTIONS, TRIAGE, TEXT = (
     "status", "queue", "rev", "history", "corrections", "triage", "text")
-CLAIMED_BY, LEASE_EXPIRES_AT, SNOOZED_UNTIL = "claimed_by", "lease_expires_at", "snoozed_until"
+CLAIMED_BY, LEASE_EXPIRES_AT, SNOOZED_UNTIL, TAGS = "claimed_by", "lease_expires_at", "snoozed_until", "tags"
 
 
 def event_id(pk: str, sk: str, revision: int, event_type: str) -> str:
@@ -116,6 +117,10 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
         model, data = schema.MessageReopened, {"from_status": before}
     elif before != after:
         model, data = schema.MessageStatusChanged, {"from_status": before, "to_status": after}
+    elif (new.get(TAGS) or []) != (old.get(TAGS) or []):
+        tags, previous = new.get(TAGS) or [], old.get(TAGS) or []
+        model, data = schema.MessageTagged, {"tags": tags, "added": [t for t in tags if t not in previous],
+                                             "removed": [t for t in previous if t not in tags]}
     else:
         return []  # nothing an event names changed
     return [_message_event(model, new, actor, include_text, data, at=entry.get("at") if entry else None)]

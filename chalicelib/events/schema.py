@@ -28,6 +28,7 @@ MESSAGE_RESOLVED = "message.resolved"
 MESSAGE_REROUTED = "message.rerouted"
 MESSAGE_REMOVED = "message.removed"
 MESSAGE_STATUS_CHANGED = "message.status_changed"
+MESSAGE_TAGGED = "message.tagged"
 REPLY_SENT = "reply.sent"
 REPLY_DELIVERY = "reply.delivery_status"
 NOTE_ADDED = "note.added"
@@ -174,6 +175,19 @@ class MessageStatusChanged(MessageEvent):
     data: StatusChangedData
 
 
+class TaggedData(_Model):
+    tags: list[str] = Field(description="all the conversation's tags after the change, in the order added")
+    added: list[str] = []
+    removed: list[str] = []
+
+
+class MessageTagged(MessageEvent):
+    """The team changed a conversation's tags (POST /conversations/{id}/tags, or a bulk tag): on its first message."""
+
+    type: Literal["message.tagged"] = MESSAGE_TAGGED
+    data: TaggedData
+
+
 class ReplyEvent(BaseEvent):
     """A reply sent from the inbox (POST /conversations/{id}/replies) and what became of it."""
 
@@ -235,7 +249,7 @@ class ChannelUnhealthy(BaseEvent):
 
 EVENT_MODELS: tuple[type[BaseEvent], ...] = (
     MessageTriaged, MessageClaimed, MessageReleased, MessageSnoozed, MessageReopened, MessageResolved,
-    MessageRerouted, MessageRemoved, MessageStatusChanged, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
+    MessageRerouted, MessageRemoved, MessageStatusChanged, MessageTagged, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
     ChannelUnhealthy,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(m.model_fields["type"].default for m in EVENT_MODELS)

@@ -10,7 +10,6 @@ fresh read. The brand's own messages join their conversation without triage or c
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -26,8 +25,8 @@ from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
 from ..models import OUTBOUND, Channel, Message, without_none
 from ..platforms.base import owning_route
 from . import counters, dynamo
-from .entities import (ConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, hour_of, iso, key, parse_iso,
-                       shard_of)
+from .entities import (ANSWER_TEXT_BYTES, ConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, hour_of,
+                       iso, json_size, key, parse_iso, shard_of)
 from .messages import (Outcome, Triaged, get_message, history_entry, message_counters, new_message,
                        new_message_transaction, transition)
 from .table import GSI1
@@ -368,17 +367,11 @@ def members(conversation: str) -> list[StoredMessage]:
             ExpressionAttributeValues=dynamo.values(p=MessageKeys.conversation_partition(conversation))))
 
 
-# What one read of a conversation holds: its latest later messages, newest first, until either bound. A viral
-# thread has thousands, and a 64 KiB text grows sixfold as JSON (a control character is written \u0001);
-# Lambda answers at most 6 MB. So texts are counted as JSON writes them.
+# What one read of a conversation holds: its latest later messages, newest first, until either bound (a viral
+# thread has thousands; texts are counted as JSON writes them, see entities.ANSWER_TEXT_BYTES).
 PAGE_MESSAGES = 100
-PAGE_TEXT_BYTES = 1_000_000
+PAGE_TEXT_BYTES = ANSWER_TEXT_BYTES
 _CURSOR_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
-
-
-def json_size(text: str | None) -> int:
-    """Bytes the API's JSON spends on a text (ASCII-escaped, as the answer is written)."""
-    return len(json.dumps(text or ""))
 
 
 def members_page(conversation: str, before: str | None = None) -> tuple[list[StoredMessage], str | None]:

@@ -24,6 +24,7 @@ transaction that meets another on one of its items), and a Query over the sort-k
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
@@ -36,6 +37,17 @@ AUTHOR_WINDOW = timedelta(minutes=15)
 COUNTER_SHARDS = 32
 HISTORY_LIMIT = 50  # entries kept in a message item: the first two (received, classified) and the latest
 CORRECTIONS_LIMIT = 20  # re-routes kept in a message item (every one is also a CORRECTION item)
+
+
+# Lambda answers at most 6 MB, and a listing of messages can hold many: a 64 KiB text grows sixfold as JSON (a
+# control character is written \u0001), and one 1 MB DynamoDB read holds fifteen such texts. So a listing stops
+# once the texts it answers, counted as JSON writes them, reach ANSWER_TEXT_BYTES (its first message always fits).
+ANSWER_TEXT_BYTES = 1_000_000
+
+
+def json_size(text: str | None) -> int:
+    """Bytes the API's JSON spends on a text (ASCII-escaped, as the answer is written)."""
+    return len(json.dumps(text or ""))
 
 
 def iso(moment: datetime) -> str:
@@ -181,6 +193,12 @@ class StoredMessage:
     last_inbound_text: str | None = None  # head: its first LAST_TEXT_CHARS characters, once a later one joined
     first_reply_at: str | None = None  # head: the brand's first answer (from the inbox or on the platform)
     last_reply_at: str | None = None
+    tags: list[str] | None = None  # head: the team's tags (domain.tags), in the order added
+
+    @property
+    def answer_bytes(self) -> int:
+        """What its texts weigh in a listing (see ANSWER_TEXT_BYTES)."""
+        return json_size(self.text) + json_size(self.last_inbound_text)
 
     @property
     def conversation_id_or_own(self) -> str:

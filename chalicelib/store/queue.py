@@ -23,12 +23,14 @@ from ..domain.errors import ConcurrentChange, InvalidRequest
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED, Actor
 from . import counters, dynamo
 from .entities import (
+    ANSWER_TEXT_BYTES,
     HISTORY_LIMIT,
     Correction,
     MessageKeys,
     StoredMessage,
     day_of,
     iso,
+    json_size,
     key,
     parse_iso,
     shard_of,
@@ -76,6 +78,7 @@ class ListFilter:
     answered: bool | None = None  # the brand has answered it (first_reply_at is set)
     author: str | None = None  # the platform's id of the customer who opened it
     words: str | None = None  # in the first or the latest customer message (see text_variants)
+    tag: str | None = None  # one of its tags (domain.tags), in the spelling kept
 
     def expression(self) -> tuple[list[str], dict[str, str], dict[str, Any]]:
         """FilterExpression terms (joined by AND), with their names and values."""
@@ -95,6 +98,9 @@ class ListFilter:
             terms.append("(" + " OR ".join(f"contains(#text, :w{i}) OR contains(#latest, :w{i})"
                                            for i in range(len(variants))) + ")")
             named |= {f"w{i}": variant for i, variant in enumerate(variants)}
+        if self.tag is not None:
+            terms.append("contains(#tags, :tag)")
+            names["#tags"], named["tag"] = "tags", self.tag
         if self.answered is not None:
             terms.append(f"{'attribute_exists' if self.answered else 'attribute_not_exists'}(first_reply_at)")
         return terms, names, dynamo.values(**named) if named else {}
@@ -118,6 +124,7 @@ EVERYTHING = ListFilter()
 FILTERED_PAGE = 200  # items a filtered listing reads per Query
 FILTERED_READS = 5  # Queries one filtered page may spend: a rare match answers a short page, with a cursor
 HELD_READS = 10  # Query pages per queue for the caller's claims (a queue's live claims: one or two pages)
+MAX_HELD_LISTED = 100
 _CURSOR_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 
@@ -131,12 +138,18 @@ def _filtered(kwargs: dict[str, Any], terms: list[str], names: dict[str, str], v
     return kwargs
 
 
+def _answer_bytes(item: dict[str, Any]) -> int:
+    """A raw message item's texts as a listing answers them (StoredMessage.answer_bytes)."""
+    return json_size(item.get("text", {}).get("S")) + json_size(item.get("last_inbound_text", {}).get("S"))
+
+
 def list_messages(queue: str, status: str, limit: int, cursor: str | None,
                   only: ListFilter = EVERYTHING) -> tuple[list[StoredMessage], str | None]:
     """One page of a queue in priority order (highest first, then oldest) and the next page's cursor.
 
-    Filtered, a page reads at most FILTERED_READS x FILTERED_PAGE items of the queue, so its cost stays bounded
-    when few match: it may then hold fewer than `limit` (even none) and still give a cursor to read on."""
+    A page ends at `limit` messages or once its texts reach ANSWER_TEXT_BYTES, whichever comes first. Filtered,
+    it reads at most FILTERED_READS x FILTERED_PAGE items of the queue, so its cost stays bounded when few match:
+    it may then hold fewer than `limit` (even none) and still give a cursor to read on."""
     partition = MessageKeys.queue_partition(queue, status)
     kwargs: dict[str, Any] = {
         "TableName": dynamo.table_name(), "IndexName": GSI1, "Limit": limit,
@@ -145,35 +158,35 @@ def list_messages(queue: str, status: str, limit: int, cursor: str | None,
     if cursor:
         kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition)
     terms, names, values = only.expression()
-    if not terms:
-        with dynamo.storage_errors():
-            page = dynamo.client().query(**kwargs)
-        items = [StoredMessage.from_item(dynamo.from_item(i)) for i in page.get("Items", [])]
-        next_key = page.get("LastEvaluatedKey")
-        return items, encode_cursor(next_key) if next_key else None
-    kwargs = _filtered({**kwargs, "Limit": FILTERED_PAGE}, terms, names, values)
+    if terms:
+        kwargs = _filtered({**kwargs, "Limit": FILTERED_PAGE}, terms, names, values)
     found: list[dict[str, Any]] = []
-    next_key = None
+    text_bytes, next_key = 0, None
     with dynamo.storage_errors():
-        for _ in range(FILTERED_READS):
+        for _ in range(FILTERED_READS if terms else 1):
             page = dynamo.client().query(**kwargs)
             items, next_key = page.get("Items", []), page.get("LastEvaluatedKey")
             for position, item in enumerate(items, 1):
+                if found and text_bytes >= ANSWER_TEXT_BYTES:  # the answer is full: the rest on the next page
+                    next_key = {k: found[-1][k] for k in _CURSOR_KEYS}
+                    break
                 found.append(item)
+                text_bytes += _answer_bytes(item)
                 if len(found) == limit:
                     more = position < len(items) or next_key is not None
                     next_key = {k: item[k] for k in _CURSOR_KEYS} if more else None
                     break
-            if len(found) == limit or next_key is None:
+            if len(found) == limit or next_key is None or text_bytes >= ANSWER_TEXT_BYTES:
                 break
             kwargs["ExclusiveStartKey"] = next_key
     messages = [StoredMessage.from_item(dynamo.from_item(i)) for i in found]
     return messages, encode_cursor(next_key) if next_key else None
 
 
-def held_by(actor: str, queues: list[str], only: ListFilter = EVERYTHING) -> list[StoredMessage]:
+def held_by(actor: str, queues: list[str], only: ListFilter = EVERYTHING) -> tuple[list[StoredMessage], int]:
     """The conversations `actor` holds (claimed, the lease live or lapsed and not yet taken by another) in these
-    queues, in priority order: each queue's lease index, which lists only its claimed conversations."""
+    queues, in priority order: each queue's lease index, which lists only its claimed conversations. At most
+    MAX_HELD_LISTED, within ANSWER_TEXT_BYTES; returns them and how many more are held."""
     terms, names, values = only.expression()
     held: list[dict[str, Any]] = []
     with dynamo.storage_errors():
@@ -189,7 +202,13 @@ def held_by(actor: str, queues: list[str], only: ListFilter = EVERYTHING) -> lis
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     held.sort(key=lambda item: item["gsi1sk"]["S"])
-    return [StoredMessage.from_item(dynamo.from_item(i)) for i in held]
+    listed, text_bytes = [], 0
+    for item in held[:MAX_HELD_LISTED]:
+        if listed and text_bytes >= ANSWER_TEXT_BYTES:
+            break
+        listed.append(StoredMessage.from_item(dynamo.from_item(item)))
+        text_bytes += _answer_bytes(item)
+    return listed, len(held) - len(listed)
 
 
 def queue_overview(queue: str, now: datetime) -> dict[str, Any]:
@@ -242,7 +261,8 @@ def _candidates(queue: str, now: datetime, batch: int) -> Iterator[_Candidate]:
 
 
 def claim(queue: str, actor: Actor, count: int, lease_seconds: int, now: datetime) -> list[StoredMessage]:
-    """Claim up to `count` messages for `actor`, one atomic conditional transaction each.
+    """Claim up to `count` messages for `actor`, one atomic conditional transaction each; fewer when their texts
+    reach ANSWER_TEXT_BYTES, so that the answer can hand over every message claimed.
 
     A candidate that cannot be updated (taken meanwhile, held by a transaction, refused by DynamoDB) is
     skipped, not a failed request. When storage fails after some messages were claimed, those are returned
@@ -250,12 +270,14 @@ def claim(queue: str, actor: Actor, count: int, lease_seconds: int, now: datetim
     """
     lease_expires = iso(now + timedelta(seconds=lease_seconds))
     claimed: list[StoredMessage] = []
+    text_bytes = 0
     try:
         for candidate in _candidates(queue, now, batch=max(count * 2, 10)):
             item = _claim_one(queue, candidate, actor.id, lease_expires, now)
             if item is not None:
                 claimed.append(item)
-                if len(claimed) == count:
+                text_bytes += item.answer_bytes
+                if len(claimed) == count or text_bytes >= ANSWER_TEXT_BYTES:  # the answer must hand them all over
                     break
     except dynamo.STORAGE_ERRORS as exc:
         if not claimed:

@@ -40,6 +40,7 @@ CORRECTION = {"from": "customer_service", "to": "stance", "by": "key:agent1", "a
 SNOOZED = changed(CLAIMED, "snoozed", "key:agent1", 7, remove=("claimed_by", "lease_expires_at"), status="snoozed",
                   snoozed_until=iso(T0.replace(hour=12)))
 EDITED_TRIAGE = {**OPEN["triage"], "category": "stance", "confidence": 0.91}
+TAGGED = changed(CLAIMED, "tagged", "key:agent2", 6, tags=["refund", "vip"])
 
 CASES = [
     # name, old, new, expected type, expected data (subset), expected actor
@@ -75,6 +76,12 @@ CASES = [
     ("removed on the platform", CLAIMED,
      changed(CLAIMED, "removed", "platform", 11, remove=("claimed_by", "lease_expires_at"), status="removed"),
      "message.removed", {"previous_status": "claimed"}, "platform"),
+    ("tags added (no claim needed)", CLAIMED, TAGGED, "message.tagged",
+     {"tags": ["refund", "vip"], "added": ["refund", "vip"], "removed": []}, "key:agent2"),
+    ("a tag removed and one added", TAGGED, changed(TAGGED, "tagged", "key:agent1", 7, tags=["vip", "crisis"]),
+     "message.tagged", {"tags": ["vip", "crisis"], "added": ["crisis"], "removed": ["refund"]}, "key:agent1"),
+    ("the last tag removed", TAGGED, changed(TAGGED, "tagged", "key:agent1", 8, tags=[]),
+     "message.tagged", {"tags": [], "added": [], "removed": ["refund", "vip"]}, "key:agent1"),
     ("a state no type names", OPEN, changed(OPEN, "archived", "system", 12, status="archived"),
      "message.status_changed", {"from_status": "open", "to_status": "archived"}, "system"),
 ]

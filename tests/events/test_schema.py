@@ -14,7 +14,7 @@ from support import triaged
 
 ISSUE_TYPES = {"message.triaged", "message.claimed", "message.released", "message.snoozed", "message.resolved",
                "message.rerouted", "message.removed", "reply.sent", "reply.delivery_status", "spike.detected",
-               "channel.unhealthy", "note.added"}
+               "channel.unhealthy", "note.added", "message.tagged"}
 
 
 def test_every_type_the_issue_names_has_a_model_with_an_id_a_type_and_a_time():
