@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from chalice import Chalice, CORSConfig, Rate, Response
 
@@ -21,12 +21,12 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut, ConversationOut,
+from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut, ConversationOut,
                                 ConversationPage, CrcOut, EarlierQuery, FilterQuery, HealthOut, IngestOut,
                                 IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage, NoteCreate,
                                 NoteOut, QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate,
                                 SavedRepliesOut, SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate,
-                                SpikesOut, SpikesQuery, StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate)
+                                SpikesOut, SpikesQuery, StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut)
 from chalicelib.store import conversations, messages, notes, queue, saved_replies, tags
 from chalicelib.store.entities import StoredSavedReply, iso
 
@@ -48,6 +48,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.ConcurrentChange: Conflict,
     domain.NotClaimHolder: Forbidden,
     domain.InvalidRequest: BadRequest,
+    domain.InvalidAssignee: Unprocessable,
     domain.IdempotencyKeyReused: Conflict,
     domain.OutsideReplyWindow: Unprocessable,
     domain.UnknownSavedReply: NotFound,
@@ -337,6 +338,16 @@ def conversation_claim(conversation_id, caller, body: TakeCreate):
     return MessageOut.of(queue.take(stored, acting(caller), body.lease_seconds, now()))
 
 
+@routes.route("POST", "/conversations/{conversation_id}/assign", "hand the conversation to a person who works its "
+              "queue: claimed for them with a lease (manager, admin; open, snoozed or claimed by anyone)",
+              roles=MANAGERS, body=AssignCreate, response=MessageOut, errors=(403, 404, 409, 422, 503))
+def conversation_assign(conversation_id, caller, body: AssignCreate):
+    head = _conversation(caller, conversation_id)
+    at = now()
+    return MessageOut.of(queue.assign(head, auth.person(body.key_id), acting(caller),
+                                      at + timedelta(seconds=body.lease_seconds), at))
+
+
 @routes.route("POST", "/conversations/{conversation_id}/release", "give a claimed conversation back to its queue",
               response=MessageOut, errors=(403, 404, 409, 503))
 def conversation_release(conversation_id, caller):
@@ -376,13 +387,17 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     return ReplyOut.of(sent)
 
 
-@routes.route("POST", "/conversations/bulk", "resolve, release, re-route or tag up to 50 conversations, each by the rules "
+@routes.route("POST", "/conversations/bulk", "resolve, release, re-route, tag or assign up to 50 conversations, each by the rules "
               "of the single action, each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
 def conversations_bulk(caller, body: BulkCreate):
     asked = body.root
-    outcomes = bulk.apply(caller, asked.action, asked.conversation_ids, now(), note=getattr(asked, "note", None),
+    at = now()
+    assignee = auth.person(asked.key_id) if asked.action == "assign" else None
+    lease_expires = at + timedelta(seconds=asked.lease_seconds) if asked.action == "assign" else None
+    outcomes = bulk.apply(caller, asked.action, asked.conversation_ids, at, note=getattr(asked, "note", None),
                           to_queue=getattr(asked, "queue", None), reason=getattr(asked, "reason", None),
-                          add=tuple(getattr(asked, "add", ())), remove=tuple(getattr(asked, "remove", ())))
+                          add=tuple(getattr(asked, "add", ())), remove=tuple(getattr(asked, "remove", ())),
+                          assignee=assignee, lease_expires=lease_expires)
     done = sum(o.outcome == bulk.DONE for o in outcomes)
     return BulkOut(results=[BulkResultOut(**o.__dict__) for o in outcomes], done=done, refused=len(outcomes) - done)
 
@@ -445,6 +460,12 @@ def sweep_queues(event):
 
 
 # admin: API keys -------------------------------------------------------------------------------
+
+@routes.route("GET", "/team", "the people work can be assigned to: everyone with a live key, by name (manager, admin)",
+              roles=MANAGERS, response=TeamOut, errors=(503,))
+def team(caller):
+    return TeamOut(members=[TeamMemberOut.of(person) for person in auth.team()])
+
 
 @routes.route("GET", "/admin/keys", "list API keys (admin)", roles=ADMINS, response=KeysOut, errors=(503,))
 def keys_list(caller):

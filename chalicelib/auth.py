@@ -135,6 +135,24 @@ def authenticate(headers: Mapping[str, str]) -> Principal:
     return Principal(record["key_id"], record["name"], record["role"], tuple(record.get("queues") or ()))
 
 
+def _live(record: dict[str, Any] | None) -> Principal | None:
+    if not record or record.get("revoked_at"):
+        return None
+    if record.get("expires_at") and parse_iso(record["expires_at"]) <= datetime.now(timezone.utc):
+        return None
+    return Principal(record["key_id"], record["name"], record["role"], tuple(record.get("queues") or ()))
+
+
+def person(key_id: str) -> Principal | None:
+    """Who holds a live (not revoked, not expired) key: someone work can be assigned to."""
+    return _live(api_keys.get_key(key_id))
+
+
+def team() -> list[Principal]:
+    """Everyone with a live key, by name: whom a manager may assign work to."""
+    return sorted(filter(None, map(_live, api_keys.list_keys())), key=lambda p: (p.name.casefold(), p.key_id))
+
+
 def require_role(principal: Principal, *roles: str) -> None:
     if principal.role not in roles:
         raise Forbidden(f"this route needs the {' or '.join(roles)} role", code="forbidden_role")

@@ -1,5 +1,5 @@
 """Bulk actions (Zendesk's bulk update, Chatwoot's bulk resolve): one action on up to MAX_BULK conversations, for
-a spam wave, a thread that moved queue or a crisis to tag. Each conversation goes through the single action's rules and guarded
+a spam wave, a thread that moved queue, a crisis to tag or to hand to one person. Each conversation goes through the single action's rules and guarded
 write, and gets its own outcome: one refused (not yours, already resolved, outside your queues) stops nothing."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .store import queue, tags
 from .store.messages import conversation_head
 
 MAX_BULK = 50  # one Lambda invocation: a read and a transaction each, far inside its timeout
-Action = Literal["resolve", "release", "reroute", "tag"]
+Action = Literal["resolve", "release", "reroute", "tag", "assign"]
 DONE, NOT_ATTEMPTED = "done", "not_attempted"
 
 
@@ -29,7 +29,7 @@ class BulkOutcome:
 
 def apply(principal, action: Action, conversation_ids: list[str], now: datetime, *, note: str | None = None,
           to_queue: str | None = None, reason: str | None = None, add: tuple[str, ...] = (),
-          remove: tuple[str, ...] = ()) -> list[BulkOutcome]:
+          remove: tuple[str, ...] = (), assignee=None, lease_expires: datetime | None = None) -> list[BulkOutcome]:
     """The action on each conversation in order (each once). Storage failing stops the run: the rest are
     NOT_ATTEMPTED, so the caller knows exactly which to send again."""
     actor = Actor(principal.actor, may_override=principal.is_manager)
@@ -44,6 +44,8 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
                 done = queue.release(stored, actor, now)
             elif action == "tag":
                 done = tags.retag(stored, actor.id, add, remove, now)
+            elif action == "assign":
+                done = queue.assign(stored, assignee, actor, lease_expires, now)
             else:
                 done = queue.reroute(stored, actor, to_queue, reason, now)
             outcomes.append(BulkOutcome(conversation_id, DONE, done.status))

@@ -63,6 +63,16 @@ class TakeCreate(_Body):
         900, description="the claim expires after this long")
 
 
+KeyId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$", description="the person's key id (GET /team)")]
+ASSIGN_LEASE_SECONDS = 4 * 3_600  # an assignment outlasts a claim's default: the person may not be at the inbox yet
+
+
+class AssignCreate(_Body):
+    key_id: KeyId
+    lease_seconds: whole_number(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS) = Field(
+        ASSIGN_LEASE_SECONDS, description="the claim made for them expires after this long")
+
+
 class ResolveCreate(_Body):
     note: str | None = Field(None, max_length=2_000)
 
@@ -126,7 +136,12 @@ class BulkTag(TagsChange):
     conversation_ids: ConversationIds
 
 
-class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag],
+class BulkAssign(AssignCreate):
+    action: Literal["assign"]
+    conversation_ids: ConversationIds
+
+
+class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag, BulkAssign],
                                      Field(discriminator="action")]]):
     """One action on several conversations, each by the single action's rules."""
 
@@ -557,6 +572,23 @@ class KeyOut(_Model):
     created_at: str
     expires_at: str | None = None
     revoked_at: str | None = None
+
+
+class TeamMemberOut(_Model):
+    key_id: str
+    name: str
+    role: Literal["agent", "manager", "admin"]
+    queues: list[Queue] = Field(description="an agent's queues (managers and admins work every queue)")
+    actor: str = Field(description="how conversations and history name them (`claimed_by`, `actor`)")
+
+    @classmethod
+    def of(cls, person: Any) -> TeamMemberOut:
+        return cls(key_id=person.key_id, name=person.name, role=person.role, queues=list(person.queues),
+                   actor=person.actor)
+
+
+class TeamOut(_Model):
+    members: list[TeamMemberOut] = Field(description="everyone with a live key, by name")
 
 
 class IssuedKeyOut(KeyOut):

@@ -62,6 +62,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/conversations/bulk": {"action": "resolve", "conversation_ids": [message_id]},
         "/conversations/{conversation_id}/notes": {"text": "Customer is a journalist", "idempotency_key": "note-0001"},
         "/conversations/{conversation_id}/tags": {"add": ["press"]},
+        "/conversations/{conversation_id}/assign": {"key_id": key_id},
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
     }
@@ -149,7 +150,11 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
             return 200, None
         return ({"POST": 201, "PUT": 200, "DELETE": 204}[method], None) if role in ("admin", "manager") \
             else (403, "forbidden_role")
-    if path.startswith("/stats") or path == "/channels":  # managers' views
+    if path == "/conversations/{conversation_id}/assign":  # managers hand work to someone of its queue (the
+        if role not in ("admin", "manager"):                # key here: an agent of stance)
+            return 403, "forbidden_role"
+        return (200, None) if queue == "stance" else (422, "assignee_outside_queue")
+    if path.startswith("/stats") or path in ("/channels", "/team"):  # managers' views
         return (200, None) if role in ("admin", "manager") else (403, "forbidden_role")
     if path in ("/queues", "/me/conversations"):  # each caller's own: their queues, their claims
         return 200, None

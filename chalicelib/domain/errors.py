@@ -39,6 +39,12 @@ class NotClaimHolder(DomainError):
     code = "not_claim_holder"
 
 
+class InvalidAssignee(DomainError):
+    """A conversation assigned to nobody who may hold it: no live key by that id, or one outside its queue."""
+
+    code = "invalid_assignee"
+
+
 class InvalidRequest(DomainError):
     """Input the domain cannot act on (a foreign cursor, an unknown queue, a snooze in the past)."""
 

@@ -7,6 +7,8 @@
     open ──(older than the queue's window)──▶ resolved (reason `auto_resolved`)
     any ──(deleted on the platform)──▶ removed
 
+A manager may also assign a conversation (open, snoozed, or claimed by anyone) to a person who works its queue: it
+is then claimed for them, with a lease like any claim.
 A person may also take one conversation they chose: an open one, a snoozed one (woken early) or one whose lease
 has run out; never one another person still holds. A claim is a lease: only its holder, while it lasts, may
 release, snooze, resolve or re-route the message;
@@ -17,9 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..models import QUEUES
-from .errors import InvalidRequest, NotClaimHolder, SameQueue, UnknownMessage, WrongStatus
+from .errors import InvalidAssignee, InvalidRequest, NotClaimHolder, SameQueue, UnknownMessage, WrongStatus
 
 OPEN, CLAIMED, SNOOZED, RESOLVED, REMOVED = "open", "claimed", "snoozed", "resolved", "removed"
 STATUSES = (OPEN, CLAIMED, SNOOZED, RESOLVED, REMOVED)
@@ -86,3 +89,18 @@ def check_can_take(message_id: str, status: str, claimed_by: str | None, lease_e
     if status not in (OPEN, CLAIMED, SNOOZED):
         raise WrongStatus(f"message is {status}; only an open, snoozed or expired conversation can be taken")
     return True
+
+
+def check_can_assign(message_id: str, status: str, assignee: Any, queue: str, actor: Actor) -> None:
+    """Refuse unless a manager assigns an open, snoozed or claimed conversation to someone who works its queue.
+    `assignee` is the person (their key: `.can_work(queue)`), None when no live key has that id."""
+    if not actor.may_override:
+        raise NotClaimHolder("only a manager or an admin assigns conversations", code="forbidden_role")
+    if status == REMOVED:
+        raise UnknownMessage(f"no message {message_id!r}")
+    if status not in (OPEN, CLAIMED, SNOOZED):
+        raise WrongStatus(f"message is {status}; only an open, snoozed or claimed conversation can be assigned")
+    if assignee is None:
+        raise InvalidAssignee("no active API key has that id", code="unknown_assignee")
+    if not assignee.can_work(queue):
+        raise InvalidAssignee(f"that person does not work the {queue} queue", code="assignee_outside_queue")

@@ -300,6 +300,16 @@ def take(stored: StoredMessage, actor: Actor, lease_seconds: int, now: datetime)
     return claimed
 
 
+def assign(stored: StoredMessage, assignee: Any, by: Actor, lease_expires: datetime, now: datetime) -> StoredMessage:
+    """Claim a conversation for `assignee` (their key: `.actor`, `.can_work`), by a manager: rules in
+    workflow.check_can_assign. Guarded by its revision: one changed meanwhile is a ConcurrentChange."""
+    workflow.check_can_assign(stored.id, stored.status, assignee, stored.queue, by)
+    entry = history_entry("assigned", now, by.id, to=assignee.actor, lease_expires_at=iso(lease_expires))
+    attributes = {"claimed_by": assignee.actor, "lease_expires_at": iso(lease_expires),
+                  "first_claimed_at": stored.first_claimed_at or iso(now)}
+    return apply_guarded(stored, transition(stored, CLAIMED, entry, attributes=attributes), entry)
+
+
 def _claim_operations(queue: str, candidate: _Candidate, actor: str, lease_expires: str, now: datetime,
                       full: StoredMessage | None = None) -> list[dict[str, Any]]:
     """The claim's transaction. `full` is the message as it was when its history is full: the claim is then

@@ -81,3 +81,34 @@ def test_taking_a_conversation_follows_who_holds_it():
         check_can_take("m", "resolved", None, None, max_, now)
     with pytest.raises(UnknownMessage):
         check_can_take("m", "removed", None, None, max_, now)
+
+
+class _Person:
+    def __init__(self, *queues: str):
+        self.queues = queues
+
+    def can_work(self, queue: str) -> bool:
+        return queue in self.queues
+
+
+@pytest.mark.parametrize("status", ["open", "snoozed", "claimed"])
+def test_a_manager_assigns_an_active_conversation_to_someone_of_its_queue(status):
+    workflow.check_can_assign("m", status, _Person("stance"), "stance", Actor("manager:Max", may_override=True))
+
+
+def test_assigning_is_refused_to_agents_and_for_nobody_who_may_hold_it():
+    from chalicelib.domain.errors import InvalidAssignee
+
+    max_ = Actor("manager:Max", may_override=True)
+    with pytest.raises(NotClaimHolder):
+        workflow.check_can_assign("m", "open", _Person("stance"), "stance", Actor("agent:Aiko"))
+    with pytest.raises(WrongStatus):
+        workflow.check_can_assign("m", "resolved", _Person("stance"), "stance", max_)
+    with pytest.raises(UnknownMessage):
+        workflow.check_can_assign("m", "removed", _Person("stance"), "stance", max_)
+    with pytest.raises(InvalidAssignee) as outside:
+        workflow.check_can_assign("m", "open", _Person("community"), "stance", max_)
+    assert outside.value.code == "assignee_outside_queue"
+    with pytest.raises(InvalidAssignee) as nobody:
+        workflow.check_can_assign("m", "open", None, "stance", max_)
+    assert nobody.value.code == "unknown_assignee"
