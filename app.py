@@ -21,12 +21,13 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut, ConversationOut,
-                                ConversationPage, CrcOut, EarlierQuery, FilterQuery, HealthOut, IngestOut,
-                                IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage, NoteCreate,
-                                NoteOut, QueuesOut, ReplyCreate, ReplyOut, RerouteCreate, ResolveCreate,
-                                SavedRepliesOut, SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate,
-                                SpikesOut, SpikesQuery, StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut)
+from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
+                                ConversationOut, ConversationPage, CrcOut, EarlierQuery, FilterQuery, HealthOut,
+                                IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage,
+                                NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReplyCreate,
+                                ReplyOut, RerouteCreate, ResolveCreate, SavedRepliesOut, SavedReplyCreate,
+                                SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery, StatsOut,
+                                StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut)
 from chalicelib.store import conversations, messages, notes, queue, saved_replies, tags
 from chalicelib.store.entities import StoredSavedReply, iso
 
@@ -500,6 +501,15 @@ def stats_spikes(caller, query: SpikesQuery):
     # any range up to 366 days: the answer holds only the spikes
     spikes = stats.spikes(stats.window(query, now(), bound_hourly=False), query.baseline_hours)
     return SpikesOut(method=stats.SPIKE_METHOD, spikes=spikes)
+
+
+@routes.route("GET", "/stats/people", "what each person resolved and replied in a range, with their time to "
+              "resolve (manager, admin)", roles=MANAGERS, query=PeopleStatsQuery, response=PeopleStatsOut, errors=(503,))
+def stats_people(caller, query: PeopleStatsQuery):
+    window = stats.window(query, now())
+    return PeopleStatsOut(from_=window.start.astimezone(window.tz).isoformat(),
+                          to=window.end.astimezone(window.tz).isoformat(), tz=str(window.tz),
+                          people=stats.people(window, auth.list_keys()))
 
 
 @routes.route("GET", "/stats/export.csv", "the stats buckets as CSV (manager, admin)", roles=MANAGERS,

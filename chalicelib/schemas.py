@@ -314,6 +314,13 @@ class StatsQuery(_Query):
     queue: Queue | None = Field(None, description="only this queue")
 
 
+class PeopleStatsQuery(_Query):
+    from_: Moment | None = Field(None, alias="from", description="start, inclusive, as for /stats; default: to - 7 "
+                                 "days; at most 31 days are served")
+    to: Moment | None = Field(None, description="end, exclusive, as from; default: now")
+    tz: TimeZone = Field("UTC", description="IANA time zone of from/to without an offset")
+
+
 class SpikesQuery(StatsQuery):
     baseline_hours: Annotated[int, Field(ge=MIN_BASELINE_HOURS, le=MAX_BASELINE_HOURS),
                               BeforeValidator(_ascii_digits)] = Field(
@@ -686,6 +693,26 @@ class SpikeOut(_Model):
     observed: int
     expected: float
     p_value: float
+
+
+class PersonStatsOut(_Model):
+    key_id: str
+    name: str
+    role: Literal["agent", "manager", "admin"]
+    revoked: bool = Field(description="the key was revoked since (the work stays theirs)")
+    resolved: int = Field(description="conversations they resolved (by the hour they did)")
+    replies: int = Field(description="replies they sent from the inbox that the platform took")
+    time_to_resolve_p50_seconds: float | None = Field(description="from the customer's first message to their resolve")
+    time_to_resolve_p90_seconds: float | None
+
+
+class PeopleStatsOut(_Model):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from", description="the start of the range served, in tz")
+    to: str = Field(description="the end of the range served, in tz (at most 31 days after the start)")
+    tz: str
+    people: list[PersonStatsOut] = Field(description="everyone who resolved or replied in the range, most resolved first")
 
 
 class SpikesOut(_Model):

@@ -59,10 +59,11 @@ def window(query, now: datetime, *, bound_hourly: bool = True) -> StatsQuery:
     tz = ZoneInfo(query.tz)
     end = _served(_moment(query.to, tz)) if query.to else now
     start = max(_served(_moment(query.from_, tz)) if query.from_ else end - DEFAULT_RANGE, EARLIEST)
-    longest = MAX_HOURLY_RANGE if bound_hourly and query.granularity == "hour" else MAX_RANGE
+    granularity = getattr(query, "granularity", "hour")  # people's activity: hourly, every queue and platform
+    longest = MAX_HOURLY_RANGE if bound_hourly and granularity == "hour" else MAX_RANGE
     end = max(start, min(end, start + longest))
-    return StatsQuery(start, end, query.granularity, tz, query.platform,
-                      (query.queue,) if query.queue else QUEUES)
+    queue = getattr(query, "queue", None)
+    return StatsQuery(start, end, granularity, tz, getattr(query, "platform", None), (queue,) if queue else QUEUES)
 
 
 def _served(moment: datetime) -> datetime:
@@ -251,6 +252,30 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
                 for q in query.queues],
         "model_accuracy": model_accuracy(query),
     }
+
+
+# people -------------------------------------------------------------------------------------------
+
+def people(query: StatsQuery, keys: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What each person did in the range (by the hour it happened): conversations resolved with their time to
+    resolve (from the customer's first message), and replies sent. Everyone who did something, revoked keys
+    included (last month's work stays theirs), most resolved first."""
+    out = []
+    for record in keys:
+        totals: dict[str, int] = defaultdict(int)
+        for _, counts in counters.person_counters(record["key_id"], query.start, query.end):
+            for name, value in counts.items():
+                totals[name] += value
+        if not any(totals.values()):
+            continue
+        ttr = {int(name[4:]): value for name, value in totals.items() if name.startswith("ttr_") and name[4:].isdigit()}
+        times = {label: histogram.percentile(ttr, q) for q, label in ((0.5, "p50"), (0.9, "p90"))}
+        out.append({"key_id": record["key_id"], "name": record["name"], "role": record["role"],
+                    "revoked": bool(record.get("revoked_at")), "resolved": totals.get("resolved", 0),
+                    "replies": totals.get("replies", 0),
+                    **{f"time_to_resolve_{label}_seconds": None if value is None else round(value, 1)
+                       for label, value in times.items()}})
+    return sorted(out, key=lambda p: (-p["resolved"], -p["replies"], p["name"].casefold(), p["key_id"]))
 
 
 # spikes -------------------------------------------------------------------------------------------

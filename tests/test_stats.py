@@ -197,7 +197,7 @@ def test_spike_baseline_outside_24_to_168_hours_is_400(api, keys):
     assert call(api, "GET", "/stats/spikes?baseline_hours=abc", keys["manager"])[0] == 400
 
 
-@pytest.mark.parametrize("path", ["/stats", "/stats/spikes", "/stats/export.csv"])
+@pytest.mark.parametrize("path", ["/stats", "/stats/spikes", "/stats/export.csv", "/stats/people"])
 def test_stats_are_for_managers_and_admins_only(api, keys, path):
     for who in ("agent_cs", "agent_stance", "agent_both"):
         status, body = call(api, "GET", path, keys[who])
@@ -226,3 +226,43 @@ def test_time_to_first_reply_and_late_first_replies_per_queue(api, keys):
     assert times["time_to_first_reply_p90_seconds"] >= 3600
     [sla] = [s for s in body["sla"] if s["queue"] == "customer_service"]
     assert (sla["first_replied"], sla["first_replies_late"]) == (2, 1)
+
+
+def test_each_persons_resolves_and_replies_by_the_hour_they_did_them(api, keys, monkeypatch, fake_platforms):
+    import app as app_module
+    import payloads
+    from support import dumps, post_webhook
+
+    # GIVEN Cy resolves two conversations 10 and 40 minutes after they came in, Bo one, and the sweep another
+    received = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3)
+    for name in ("c1", "c2", "b1", "auto"):
+        seed_message(name, "customer_service", received_at=received)
+    for name, who, minutes in (("c1", "agent_cs", 10), ("c2", "agent_cs", 40), ("b1", "agent_both", 20)):
+        monkeypatch.setattr(app_module, "now", lambda m=minutes: received + timedelta(minutes=m))
+        assert call(api, "POST", f"/conversations/facebook:{name}/claim", keys[who], {})[0] == 200
+        assert call(api, "POST", f"/conversations/facebook:{name}/resolve", keys[who], {})[0] == 200
+    monkeypatch.setattr(app_module, "now", lambda: datetime.now(timezone.utc))  # (undo() would drop the platforms')
+    from chalicelib.store import queue
+
+    queue.sweep("customer_service", received + timedelta(days=30), timedelta(hours=1))
+    # AND Cy sends a reply on a Messenger conversation she holds
+    response = post_webhook(api, "meta", dumps(payloads.messenger_dm("m.p1", "Where is my parcel?")))
+    assert response.status_code == 200, response.body
+    assert call(api, "POST", "/conversations/messenger:m.p1/claim", keys["agent_cs"], {})[0] == 200
+    status, sent = call(api, "POST", "/conversations/messenger:m.p1/replies", keys["agent_cs"],
+                        {"text": "It left the depot this morning", "idempotency_key": "people-0001"})
+    assert status == 201, sent
+    # WHEN a manager reads what each person did
+    status, body = call(api, "GET", "/stats/people", keys["manager"])
+    assert status == 200, body
+    people = {p["name"]: p for p in body["people"]}
+    # THEN Cy resolved two (p50 between her 10 and 40 minutes) and sent one reply; Bo resolved one; nobody else
+    # did anything, and the sweep is nobody's
+    assert [p["name"] for p in body["people"]] == ["Cy", "Bo"]
+    assert (people["Cy"]["resolved"], people["Cy"]["replies"]) == (2, 1)
+    assert 600 * 0.9 <= people["Cy"]["time_to_resolve_p50_seconds"] <= 2400 * 1.1
+    assert (people["Bo"]["resolved"], people["Bo"]["replies"]) == (1, 0)
+    assert 1200 * 0.9 <= people["Bo"]["time_to_resolve_p50_seconds"] <= 1200 * 1.1
+    # AND a range before any of it lists nobody
+    _, earlier = call(api, "GET", "/stats/people?from=2026-01-01&to=2026-01-08", keys["manager"])
+    assert earlier["people"] == [] and earlier["from"].startswith("2026-01-01")

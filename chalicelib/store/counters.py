@@ -7,6 +7,7 @@ redelivery (which fails the message's own condition) or a re-route moves the ver
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,8 +18,10 @@ from .entities import (
     AuthorActivityKeys,
     MessageKeys,
     ModelCounterKeys,
+    PersonActivityKeys,
     QueueCountKeys,
     VolumeCounterKeys,
+    hour_of,
     iso,
     key,
 )
@@ -83,6 +86,18 @@ def accuracy_update(queue: str, day: str, version: str, shard: int, add: dict[st
                           {"queue": queue, "day": day, "model_version": version})
 
 
+_KEY_OF_ACTOR = re.compile(r"\(([0-9a-f]{16})\)$")  # auth.Principal.actor: "<role>:<name> (<key id>)"
+
+
+def person_update(actor: str, at: datetime, shard: int, add: dict[str, int]) -> dict[str, Any] | None:
+    """What a person did at `at`, added to their hour; None for actors that are not a person's key (the sweep,
+    a platform)."""
+    found = _KEY_OF_ACTOR.search(actor)
+    if found is None:
+        return None
+    return counter_update(PersonActivityKeys.pk(found.group(1)), PersonActivityKeys.sk(hour_of(at), shard), add)
+
+
 def queue_count_update(queue: str, shard: int, add: dict[str, int]) -> dict[str, Any] | None:
     """Moves of a queue's state counts (open, claimed, snoozed, needs_review); None when nothing moves."""
     add = {name: delta for name, delta in add.items() if delta}
@@ -114,6 +129,19 @@ def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[st
             KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
             ExpressionAttributeValues=dynamo.values(pk=VolumeCounterKeys.pk(queue), lo=lo, hi=hi),
             decode=lambda item: (VolumeCounterKeys.hour(item["sk"]["S"]), dynamo.numbers(item)),
+        ))
+
+
+def person_counters(key_id: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
+    """(hour, counts) of every shard of a person's hourly activity that overlaps [start, end)."""
+    if start >= end:
+        return []
+    lo, hi = PersonActivityKeys.between(*_hours(start, end))
+    with dynamo.storage_errors():
+        return list(dynamo.query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=dynamo.values(pk=PersonActivityKeys.pk(key_id), lo=lo, hi=hi),
+            decode=lambda item: (PersonActivityKeys.hour(item["sk"]["S"]), dynamo.numbers(item)),
         ))
 
 

@@ -10,6 +10,7 @@
 | accuracy counter shard | `ACCURACY#<queue the model chose>` | `D#<UTC day>#<model version>#<shard>` |
 | queue counts shard | `QCOUNT#<queue>` | `S#<shard>` |
 | author activity shard | `AUTHOR#<platform>#<author id>` | `W#<15-minute window>#<shard>` |
+| person activity shard | `AGENT#<key id>` | `H#<UTC hour>#<shard>` |
 | correction | `CORRECTION` | `<time>#<message id>` |
 | API key | `APIKEY` | `<key id>` |
 | channel | `CHANNEL` | `<platform>#<account>` |
@@ -339,6 +340,25 @@ class QueueCountKeys:
     @staticmethod
     def sk(shard: int) -> str:
         return f"S#{shard:02d}"
+
+
+class PersonActivityKeys:
+    """What one person (an API key) did, per UTC hour it happened: conversations resolved, with their time to
+    resolve, and replies sent; pk AGENT#<key id>, sk H#<hour>#<shard>. One person works one request at a time,
+    so two shards are plenty (and a month of a person reads as one small Query)."""
+
+    SHARDS = 2
+
+    @staticmethod
+    def pk(key_id: str) -> str:
+        return f"AGENT#{key_id}"
+
+    @classmethod
+    def sk(cls, hour: str, shard: int) -> str:
+        return f"H#{hour}#{shard % cls.SHARDS:02d}"
+
+    hour = staticmethod(VolumeCounterKeys.hour)
+    between = staticmethod(VolumeCounterKeys.between)
 
 
 class AuthorActivityKeys:

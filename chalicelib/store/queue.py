@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
+from .. import histogram
 from ..domain import workflow
 from ..domain.errors import ConcurrentChange, InvalidRequest
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED, Actor
@@ -435,7 +436,9 @@ def _resolve_operations(stored: StoredMessage, entry: dict[str, Any], actor: str
         counted = counters.response_time_increments(received, first_claim, now)
     volume = counters.volume_update(stored.queue, stored.received_hour, stored.shard,
                                     counters.per_platform(counted, stored.platform))
-    return transition(stored, RESOLVED, entry, attributes=attributes, extra=[volume])
+    person = None if reason else counters.person_update(actor, now, stored.shard, {
+        "resolved": 1, f"ttr_{histogram.bin_of((now - parse_iso(stored.received_at)).total_seconds())}": 1})
+    return transition(stored, RESOLVED, entry, attributes=attributes, extra=[volume, person])
 
 
 def resolve(stored: StoredMessage, actor: Actor, note: str | None, now: datetime) -> StoredMessage:

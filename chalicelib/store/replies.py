@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from ..domain.errors import ConcurrentChange, IdempotencyKeyReused
 from ..models import DeliveryStatus, Message
-from . import conversations, dynamo
+from . import conversations, counters, dynamo
 from .entities import MessageKeys, ReplyKeys, SentKeys, StoredMessage, iso, key, parse_iso
 from .messages import Outcome
 
@@ -131,16 +131,17 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
         "pk": SentKeys.pk(reply.platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
         "conversation": reply.conversation, "reply": reply.id})}}
     token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
+    person = [op for op in (counters.person_update(reply.by, now, head.shard, {"replies": 1}),) if op]
     with dynamo.storage_errors():
         try:
             dynamo.transact([reply_update, lookup, *conversations.replied_operations(
-                head, now, reply.platform, stored_message=False)], token)
+                head, now, reply.platform, stored_message=False), *person], token)
         except ClientError as exc:
             codes = dynamo.cancellation_codes(exc)
             if len(codes) > 2 and codes[2] == "ConditionalCheckFailed" and codes[0] != "ConditionalCheckFailed":
                 # another answer was the conversation's first: this one is not
                 dynamo.transact([reply_update, lookup, *conversations.replied_operations(
-                    head, now, reply.platform, first=False, stored_message=False)], token[:30] + "-2")
+                    head, now, reply.platform, first=False, stored_message=False), *person], token[:30] + "-2")
             elif not (codes and codes[0] == "ConditionalCheckFailed"):  # else: already marked by a lost-answer retry
                 raise
     reply.status, reply.platform_message_id, reply.sent_at = SENT, platform_message_id, iso(now)
