@@ -78,6 +78,7 @@ export async function features() {
       savedReplies: '/saved-replies' in paths,
       notes: '/conversations/{conversation_id}/notes' in paths,
       bulk: '/conversations/bulk' in paths,
+      tags: '/conversations/{conversation_id}/tags' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
     };
   }

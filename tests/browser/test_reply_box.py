@@ -23,6 +23,7 @@ from .conftest import REQUIRED, Console
 
 try:
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
 except ImportError:
     if REQUIRED:
         raise
@@ -77,6 +78,7 @@ class FakeApi:
                          "text": f"Earlier message {i}"} for i in (1, 2)]
         self.posts: list[dict] = []
         self.answers: list[tuple[int, dict, dict]] = []
+        self.left_out = 0  # what GET /me/conversations says it did not list
         self.lock = threading.Lock()
 
     def handle(self, method: str, path: str, body: dict | None) -> tuple[int, dict, object]:
@@ -93,7 +95,7 @@ class FakeApi:
             return 200, {"Content-Type": asset.content_type, "Content-Security-Policy": console.CSP}, asset.body
         if path == "/openapi.json":
             return 200, {}, {"paths": {"/conversations/{conversation_id}": {}, "/conversations/{conversation_id}/replies": {},
-                                       "/conversations/{conversation_id}/messages": {}}}
+                                       "/conversations/{conversation_id}/messages": {}, "/me/conversations": {}}}
         if path in ("/admin/keys", "/stats"):
             return 403, {}, {"error": {"code": "forbidden_role", "message": "agent"}}
         if path == "/queues":
@@ -103,6 +105,11 @@ class FakeApi:
             items = [{k: v for k, v in c.items() if k not in ("messages", "replies", "reply_window")}
                      for c in self.conversations.values()]
             return 200, {}, {"messages": items, "next_cursor": None}
+        if path == "/me/conversations":
+            items = [{k: v for k, v in c.items() if k not in ("messages", "replies", "reply_window")}
+                     for c in self.conversations.values()]
+            return 200, {}, {"conversations": items, "next_cursor": None, **({"left_out": self.left_out}
+                                                                             if self.left_out else {})}
         parts = path.split("/")
         if len(parts) >= 3 and parts[1] == "conversations" and parts[2] in self.conversations:
             found = self.conversations[parts[2]]
@@ -254,3 +261,30 @@ def test_a_long_conversation_shows_its_earlier_messages_on_request(page, fake_ap
     texts = [m.text for m in page.all(".thread .message .text")]
     assert texts == ["Where is my parcel?", "Earlier message 1", "Earlier message 2", "Hello? Still waiting."]
     assert not page.all("#earlier")
+
+
+def test_the_list_of_what_she_holds_says_how_many_more_it_leaves_out(page, fake_api):
+    # GIVEN an agent who holds more conversations than GET /me/conversations lists at once
+    fake_api.left_out = 120
+    page.sign_in("agent")
+    page.find(".messages .row")
+    assert not any(e.is_displayed() for e in page.all("#list-left-out"))
+    # WHEN she shows what she holds
+    Select(page.find("#list-status")).select_by_value("mine")
+    # THEN the list says how many more she holds and how to see them, in words
+    page.text_in("#list-left-out", "120 more conversations you hold are not shown: narrow the list with a filter.")
+    assert len(page.all("#message-list .row")) == len(fake_api.conversations)
+    # AND one is said as one, in English and in Japanese
+    fake_api.left_out = 1
+    page.find("#refresh").click()
+    page.text_in("#list-left-out", "1 more conversation you hold is not shown")
+    Select(page.find("#language")).select_by_value("ja")
+    page.text_in("#list-left-out", "担当中の会話がほかに 1 件ありますが、表示していません。")
+    # AND when none is left out the line goes
+    fake_api.left_out = 0
+    page.find("#refresh").click()
+    page.wait(lambda d: not page.all("#list-left-out")[0].is_displayed(), "the line is hidden")
+    # AND a queue's list never shows it
+    Select(page.find("#list-status")).select_by_value("open")
+    page.find(".messages .row")
+    assert not page.all("#list-left-out")[0].is_displayed()

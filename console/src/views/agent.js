@@ -9,6 +9,7 @@ import {
   queueName, reasonText, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
 import { session } from '../session.js';
+import { MAX_TAGS, foldTag, parseTags, validTag } from '../tags.js';
 import { busy, notice, showError } from '../ui.js';
 
 export const QUEUES = ['customer_service', 'stance', 'community'];
@@ -90,6 +91,16 @@ function actorName(actor) {
   return t(`actor.${kind}`, {}, actor || '');
 }
 
+// a `tagged` history entry as a sentence: "Cy added tags refund, vip", "Cy removed the tag spam"
+function taggedText(entry) {
+  const who = actorName(entry.actor);
+  const { added = [], removed = [] } = entry.details || {};
+  const list = (tags) => tags.join(t('history.separator'));
+  if (added.length && removed.length) return t('history.tagsChanged', { who, added: list(added), removed: list(removed) });
+  if (removed.length) return t('history.tagsRemoved', { who, tags: list(removed), count: removed.length });
+  return t('history.tagsAdded', { who, tags: list(added), count: added.length });
+}
+
 // the list's filters, kept per tab: platform, language, needs_review ('true'), answered ('false')
 function readFilters() {
   try {
@@ -154,17 +165,22 @@ export function mountAgent(container, { args, role, go }) {
   // the list -----------------------------------------------------------------------------------------
   const list = h('ol', { class: 'messages', id: 'message-list', 'aria-labelledby': 'list-title' });
   const more = h('button', { type: 'button', class: 'secondary', id: 'load-more', hidden: true }, t('list.more'));
+  // GET /me/conversations lists at most a bounded number: how many more she holds, when some are left out
+  const leftOut = h('p', { class: 'hint', id: 'list-left-out', hidden: true });
   const claimButton = h('button', {
     type: 'button', class: 'primary', id: 'claim-next', 'aria-keyshortcuts': 'n',
   }, t('claim.next'));
 
+  // a filter changed (the bar, "All from this customer", a tag chip): kept per tab, and the list read again
+  function setFilter(name, value) {
+    state.filters = activeFilters({ ...state.filters, [name]: value });
+    session.set('list.filters', JSON.stringify(state.filters));
+    renderListPane();
+    loadList(false);
+  }
+
   function filterControls() {
-    const save = (name, value) => {
-      state.filters = activeFilters({ ...state.filters, [name]: value });
-      session.set('list.filters', JSON.stringify(state.filters));
-      renderListPane();
-      loadList(false);
-    };
+    const save = setFilter;
     const platforms = [...new Set([...PLATFORMS, state.filters.platform].filter(Boolean))];
     const platform = select([['', t('filter.anyPlatform')], ...platforms.map((p) => [p, platformName(p)])],
       state.filters.platform || '', { id: 'filter-platform', onchange: (event) => save('platform', event.target.value) });
@@ -203,8 +219,28 @@ export function mountAgent(container, { args, role, go }) {
       save('q', words.value.trim());
       document.getElementById('filter-q')?.focus();
     });
+    // a tag: applied on Enter or Apply, in the one spelling the API keeps ("VIP" lists those tagged "vip")
+    let tagged = null;
+    if (state.feats.tags) {
+      const tag = h('input', { type: 'text', id: 'filter-tag', value: state.filters.tag || '', maxlength: 100,
+        placeholder: t('filter.tagPlaceholder'), autocomplete: 'off', spellcheck: 'false' });
+      tagged = h('form', { class: 'list-tag', novalidate: true },
+        h('label', { for: 'filter-tag' }, t('filter.tag')), tag,
+        h('button', { type: 'submit', class: 'secondary', id: 'filter-tag-apply' }, t('filter.tagApply')));
+      tagged.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const value = foldTag(tag.value.trim());
+        if (value && !validTag(value)) {
+          showError(t('tags.invalid', { tags: value, count: 1 }));
+          tag.focus();
+          return;
+        }
+        save('tag', value);
+        document.getElementById('filter-tag')?.focus();
+      });
+    }
     return h('div', { class: 'toolbar list-filters', role: 'group', 'aria-label': t('filter.title') },
-      search, author, quiet(t('filter.platform'), platform), quiet(t('filter.language'), language),
+      search, author, tagged, quiet(t('filter.platform'), platform), quiet(t('filter.language'), language),
       check('filter-review', 'needs_review', 'true', t('filter.needsReview')),
       check('filter-unanswered', 'answered', 'false', t('filter.unanswered')),
       clear);
@@ -239,7 +275,7 @@ export function mountAgent(container, { args, role, go }) {
           field(t('list.show'), status),
           refresh),
         state.feats.filters ? filterControls() : null),
-      newer, bulkBar, list, more);
+      newer, bulkBar, list, leftOut, more);
     newer.querySelector('button').onclick = () => refresh.click();
     renderBulkBar();
   }
@@ -248,12 +284,15 @@ export function mountAgent(container, { args, role, go }) {
   const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', role: 'region', 'aria-label': t('bulk.title') });
   const bulkStatus = h('div', { class: 'form-status', role: 'status', id: 'bulk-status' });
 
+  // true once the API has answered (each conversation with its own outcome)
   async function submitBulk(action, extra, words) {
+    let done = false;
     try {
       const answer = await api('conversations/bulk', {
         method: 'POST', body: { action, conversation_ids: [...state.selected], ...extra },
       });
       const refused = answer.results.filter((r) => r.outcome !== 'done');
+      done = true;
       notice(t(`bulk.done.${action}`, { n: fmtNumber(answer.done), count: answer.done, ...words }));
       await Promise.all([loadQueues(), loadList(false)]);
       // what was refused stays on screen, each with the reason the single action would give
@@ -264,6 +303,7 @@ export function mountAgent(container, { args, role, go }) {
     } catch (error) {
       showError(error);
     }
+    return done;
   }
 
   function renderBulkBar() {
@@ -299,6 +339,33 @@ export function mountAgent(container, { args, role, go }) {
       }
       await submitBulk('reroute', { queue: target.value, reason: reason.value.trim() }, { queue: queueName(target.value) });
     }));
+    let tagging = null;
+    if (state.feats.tags) {
+      // what she typed outlives the bar's redrawing as she ticks more rows, until the tags are sent
+      const tagsBox = h('input', { type: 'text', id: 'bulk-tags', maxlength: 400, autocomplete: 'off', spellcheck: 'false',
+        placeholder: t('bulk.tagPlaceholder'), value: state.bulkTags || '' });
+      tagsBox.addEventListener('input', () => { state.bulkTags = tagsBox.value; });
+      const tag = button('bulk-tag', t('bulk.tag'));
+      tag.addEventListener('click', busy(tag, async () => {
+        const { tags, invalid } = parseTags(tagsBox.value);
+        const problem = invalid.length ? t('tags.invalid', { tags: invalid.join(t('history.separator')), count: invalid.length })
+          : !tags.length ? t('bulk.tagNeeded') : tags.length > MAX_TAGS ? errorText({ code: 'too_many_tags' }) : null;
+        if (problem) {
+          replace(bulkStatus, problem);
+          tagsBox.focus();
+          return;
+        }
+        if (await submitBulk('tag', { add: tags }, { tags: tags.join(t('history.separator')) })) state.bulkTags = '';
+      }));
+      tagsBox.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' && !event.isComposing) {
+          event.preventDefault();
+          tag.click();
+        }
+      });
+      tagging = h('div', { class: 'toolbar bulk-tags' },
+        h('label', { class: 'visually-hidden', for: 'bulk-tags' }, t('bulk.tags')), tagsBox, tag);
+    }
     replace(bulkBar,
       h('label', { class: 'check', for: 'bulk-all' }, all, ' ',
         count ? t('bulk.selected', { n: fmtNumber(count), count }) : t('bulk.selectAll')),
@@ -306,6 +373,7 @@ export function mountAgent(container, { args, role, go }) {
       count ? h('div', { class: 'toolbar bulk-move' },
         h('label', { class: 'visually-hidden', for: 'bulk-queue' }, t('bulk.moveTo')), target,
         h('label', { class: 'visually-hidden', for: 'bulk-reason' }, t('bulk.reason')), reason, move) : null,
+      count ? tagging : null,
       bulkStatus);
     bulkBar.hidden = !picks.length;
   }
@@ -345,7 +413,9 @@ export function mountAgent(container, { args, role, go }) {
         renderBulkBar();
       },
     }) : null;
-    return h('li', { class: pick ? 'selectable' : null }, pick, h('a', {
+    const tags = rowTags(item.tags);
+    return h('li', { class: pick ? 'selectable' : null }, pick, h('div', {
+      class: ['row-box', tags && 'tagged', id === detailId && 'current'], dataset: { id } }, h('a', {
       class: ['row', id === detailId && 'current'],
       href: `#/work/${encodeURIComponent(item.queue || state.queue)}/${encodeURIComponent(id)}`,
       'aria-current': id === detailId ? 'true' : null, dataset: { id },
@@ -362,12 +432,45 @@ export function mountAgent(container, { args, role, go }) {
       platformName(item.platform), ' · ', channelName(item.channel), ' · ', timeTag(item.last_inbound_at || item.received_at)),
     h('span', { class: 'snippet' }, text.length > SNIPPET ? `${text.slice(0, SNIPPET)}…` : text),
     h('span', { class: 'reasons' }, (item.priority_reasons || []).map((reason) => h('span', { class: 'reason' },
-      reasonText(reason))))));
+      reasonText(reason))))), tags));
+  }
+
+  // a row's tags, under its link (a button may not sit inside a link): each shows the list with that tag
+  // (pressed: the list shows it already, and a click shows every tag again)
+  function rowTags(tags) {
+    if (!state.feats.tags || !tags || !tags.length) return null;
+    return h('ul', { class: 'row-tags', 'aria-label': t('tags.title') }, tags.map((tag) => {
+      const pressed = state.filters.tag === tag;
+      return h('li', {}, h('button', {
+        type: 'button', class: 'tag-chip', 'aria-pressed': pressed ? 'true' : 'false',
+        'aria-label': t('tags.filterBy', { tag }), dataset: { tag },
+        onclick: () => {
+          setFilter('tag', pressed ? '' : tag);
+          document.getElementById('filter-tag')?.focus();
+        },
+      }, tag));
+    }));
+  }
+
+  // the row of a conversation whose tags changed here, redrawn in place (what is ticked stays ticked); read
+  // again when the list is filtered by a tag it no longer has
+  function retagRow(id, tags) {
+    const box = [...list.querySelectorAll('.row-box')].find((el) => el.dataset.id === id);
+    if (state.filters.tag && tags.includes(state.filters.tag) !== !!box) {
+      loadList(false);
+      return;
+    }
+    if (!box) return;
+    box.querySelector('.row-tags')?.remove();
+    const shown = rowTags(tags);
+    box.classList.toggle('tagged', !!shown);
+    if (shown) box.append(shown);
   }
 
   let listRequest = 0;
   async function loadList(append) {
     const filters = state.feats.filters ? activeFilters(state.filters) : {};
+    if (!state.feats.tags) delete filters.tag;
     const filtered = Object.keys(filters).length > 0;
     const request = ++listRequest;
     try {
@@ -397,6 +500,9 @@ export function mountAgent(container, { args, role, go }) {
       }
       more.hidden = !state.cursor;
       replace(more, filtered && !items.length ? t('list.further') : t('list.more'));
+      const unlisted = state.status === MINE ? page.left_out || 0 : 0;
+      replace(leftOut, unlisted ? t('list.leftOut', { n: fmtNumber(unlisted), count: unlisted }) : null);
+      leftOut.hidden = !unlisted;
     } catch (error) {
       showError(error);
     }
@@ -598,6 +704,87 @@ export function mountAgent(container, { args, role, go }) {
       h('h3', { id: 'notes-title' }, t('notes.title')), form);
   }
 
+  // the conversation's tags (Chatwoot's labels): whoever may read it may tag it, in any state, without claiming
+  // it. The chips are drawn again from each answer (all its tags now, whoever else tagged it meanwhile).
+  function tagsView(item) {
+    if (!state.feats.tags || item.status === 'removed') return null;
+    let current = item.tags || [];
+    const chips = h('ul', { class: 'tag-list', id: 'tag-list', 'aria-labelledby': 'tags-title' });
+    const input = h('input', { type: 'text', id: 'tag-input', maxlength: 400, autocomplete: 'off', spellcheck: 'false' });
+    const addButton = h('button', { type: 'submit', class: 'secondary', id: 'tag-add' }, t('tags.add'));
+    const form = h('form', { novalidate: true, class: 'tag-form' },
+      h('label', { for: 'tag-input' }, t('tags.label')),
+      h('div', { class: 'tag-entry' }, input, addButton),
+      h('p', { class: 'hint', id: 'tag-input-hint' }, t('tags.hint')));
+    input.setAttribute('aria-describedby', 'tag-input-hint');
+
+    async function change(body) {
+      const answer = await api(`conversations/${seg(detailId)}/tags`, { method: 'POST', body });
+      current = answer.tags || [];
+      item.tags = current;
+      draw();
+      retagRow(detailId, current);
+      return current;
+    }
+    // a 400 here is a tag the API would not keep (the checks above should have named it): say what a tag is
+    const failed = (error, tags) => showError(error.status === 400
+      ? t('tags.invalid', { tags: tags.join(t('history.separator')), count: tags.length }) : error);
+
+    function draw() {
+      replace(chips, current.length ? current.map((tag) => {
+        const remove = h('button', { type: 'button', class: 'tag-remove', 'aria-label': t('tags.remove', { tag }),
+          title: t('tags.remove', { tag }), dataset: { tag } }, '×');
+        remove.addEventListener('click', busy(remove, async () => {
+          const at = current.indexOf(tag);
+          try {
+            await change({ remove: [tag] });
+            notice(t('tags.removed', { tag }));
+            // the focus goes to the next chip's ×, or the one before, or the input when none is left
+            const left = [...chips.querySelectorAll('.tag-remove')];
+            (left[Math.min(at, left.length - 1)] || input).focus();
+          } catch (error) {
+            failed(error, [tag]);
+          }
+        }));
+        return h('li', { class: 'tag', dataset: { tag } }, h('span', { class: 'tag-name' }, tag), remove);
+      }) : h('li', { class: 'hint no-tags' }, t('tags.none')));
+    }
+    draw();
+
+    form.addEventListener('submit', busy(addButton, async () => {
+      const { tags, invalid } = parseTags(input.value);
+      if (invalid.length) {
+        showError(t('tags.invalid', { tags: invalid.join(t('history.separator')), count: invalid.length }));
+        input.focus();
+        return;
+      }
+      if (!tags.length) {
+        showError(t('tags.empty'));
+        input.focus();
+        return;
+      }
+      if (new Set([...current, ...tags]).size > MAX_TAGS) {
+        showError({ code: 'too_many_tags' });
+        input.focus();
+        return;
+      }
+      try {
+        const before = new Set(current);
+        const now = await change({ add: tags });
+        const added = tags.filter((tag) => !before.has(tag) && now.includes(tag));
+        const list = (added.length ? added : tags).join(t('history.separator'));
+        notice(added.length ? t('tags.added', { tags: list, count: added.length })
+          : t('tags.already', { tags: list, count: tags.length }));
+        input.value = '';
+      } catch (error) {
+        failed(error, tags);
+      }
+      input.focus();
+    }));
+    return h('section', { class: 'tags', 'aria-labelledby': 'tags-title' },
+      h('h3', { id: 'tags-title' }, t('tags.title')), chips, form);
+  }
+
   function windowLine(window) {
     if (!window) return null;
     if (window.open) {
@@ -773,9 +960,12 @@ export function mountAgent(container, { args, role, go }) {
     return h('section', { class: 'history', 'aria-labelledby': 'history-title' },
       h('h3', { id: 'history-title' }, t('detail.history')),
       h('ol', {}, (item.history || []).map((entry) => h('li', {},
-        timeTag(entry.at), ' ', h('strong', {}, eventName(entry.event)), ' · ', h('span', { title: entry.actor }, actorName(entry.actor)),
-        entry.details ? h('span', { class: 'details' }, ' — ', Object.entries(entry.details)
-          .map(([name, value]) => `${t(`history.${name}`, {}, name)}: ${historyValue(name, value)}`).join(t('history.separator'))) : null))),
+        timeTag(entry.at), ' ', h('strong', {}, eventName(entry.event)), ' · ',
+        entry.event === 'tagged' ? h('span', { title: entry.actor, class: 'tagged' }, taggedText(entry))
+          : [h('span', { title: entry.actor }, actorName(entry.actor)),
+            entry.details ? h('span', { class: 'details' }, ' — ', Object.entries(entry.details)
+              .map(([name, value]) => `${t(`history.${name}`, {}, name)}: ${historyValue(name, value)}`)
+              .join(t('history.separator'))) : null]))),
       item.history_dropped ? h('p', { class: 'hint' }, t('detail.historyDropped', { n: fmtNumber(item.history_dropped), count: item.history_dropped })) : null,
       corrections.length ? h('h4', {}, t('detail.corrections')) : null,
       corrections.length ? h('ul', {}, corrections.map((c) => h('li', {},
@@ -814,10 +1004,7 @@ export function mountAgent(container, { args, role, go }) {
         state.feats.filters && item.author && item.author.id ? h('button', {
           type: 'button', class: 'link', id: 'from-author',
           onclick: () => {
-            state.filters = activeFilters({ ...state.filters, author: item.author.id });
-            session.set('list.filters', JSON.stringify(state.filters));
-            renderListPane();
-            loadList(false);
+            setFilter('author', item.author.id);
             document.getElementById('list-title')?.scrollIntoView();
           },
         }, t('detail.fromAuthor')) : null),
@@ -828,6 +1015,7 @@ export function mountAgent(container, { args, role, go }) {
       item.status === 'claimed' && !mine(item) && !takeable(item) && !manager ? h('p', { class: 'hint' }, t('detail.notYours')) : null,
       item.status === 'open' && !manager && !state.feats.take ? h('p', { class: 'hint' }, t('detail.claimFirst')) : null,
       takeButton(item),
+      single ? null : tagsView(item),
       h('section', { class: 'thread', 'aria-label': t('detail.thread') }, shown),
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,
       single ? null : notesView(item),
