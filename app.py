@@ -470,7 +470,8 @@ def team(caller):
 
 @routes.route("GET", "/admin/keys", "list API keys (admin)", roles=ADMINS, response=KeysOut, errors=(503,))
 def keys_list(caller):
-    return KeysOut(keys=auth.list_keys())
+    listed, left_out = auth.listed_keys()
+    return KeysOut(keys=listed, left_out=left_out or None)
 
 
 @routes.route("POST", "/admin/keys", "issue an API key, shown once (admin)", roles=ADMINS, body=KeyCreate,

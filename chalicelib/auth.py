@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -16,7 +17,7 @@ from typing import Any, Iterable, Mapping
 from .errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from .models import QUEUES
 from .store import api_keys
-from .store.entities import iso, parse_iso
+from .store.entities import ANSWER_BYTES, iso, parse_iso
 
 ROLES = ("agent", "manager", "admin")
 MAX_KEY_LIFETIME = timedelta(days=5 * 366)
@@ -149,8 +150,14 @@ def person(key_id: str) -> Principal | None:
 
 
 def team() -> list[Principal]:
-    """Everyone with a live key, by name: whom a manager may assign work to."""
-    return sorted(filter(None, map(_live, api_keys.list_keys())), key=lambda p: (p.name.casefold(), p.key_id))
+    """Everyone with a live key, by name: whom a manager may assign work to (within one answer, see listed_keys)."""
+    people, size = [], 0
+    for person in sorted(filter(None, map(_live, api_keys.list_keys())), key=lambda p: (p.name.casefold(), p.key_id)):
+        if size >= ANSWER_BYTES:
+            break
+        people.append(person)
+        size += len(json.dumps(person.__dict__)) * 2  # the name is answered twice (name, actor)
+    return people
 
 
 def require_role(principal: Principal, *roles: str) -> None:
@@ -172,6 +179,24 @@ def public(record: dict[str, Any]) -> dict[str, Any]:
 
 def list_keys() -> list[dict[str, Any]]:
     return [public(r) for r in api_keys.list_keys()]
+
+
+def listed_keys() -> tuple[list[dict[str, Any]], int]:
+    """The keys an admin sees, within one answer (entities.ANSWER_BYTES as JSON): the live ones first, then the
+    latest revoked or expired; returns them with how many older ones are left out (nothing bounds how many keys
+    were ever issued)."""
+    now = iso(datetime.now(timezone.utc))
+    records = list_keys()
+    live = sorted((r for r in records if _live(r) is not None), key=lambda r: r["created_at"], reverse=True)
+    ended = sorted((r for r in records if _live(r) is None),
+                   key=lambda r: r.get("revoked_at") or r.get("expires_at") or now, reverse=True)
+    listed, size = [], 0
+    for record in live + ended:
+        if size >= ANSWER_BYTES:
+            break
+        listed.append(record)
+        size += len(json.dumps(record, default=str))
+    return listed, len(records) - len(listed)
 
 
 def revoke(key_id: str, by: Principal | None = None) -> None:

@@ -99,16 +99,15 @@ ConversationIds = Annotated[
     Field(min_length=1, max_length=MAX_BULK, description=f"at most {MAX_BULK}; a repeated id counts once")]
 
 
-# a tag as the contract takes it: Python's re semantics on both sides (pydantic's default engine reads \w otherwise)
+# a tag as the contract takes it: its pattern spells out code points, so it means the same in every engine
 Tag = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG_CHARS, pattern=tags.TAG_PATTERN,
-                           description="letters, digits, `_` and `-` in any script; Latin letters are kept in lower case")]
+                           description="any script; no space, invisible or control character, no comma. Kept in one "
+                           "spelling (NFKC case fold): `VIP`, `vip` and `ｖｉｐ` are one tag")]
 TagQuery = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG_CHARS, pattern=tags.TAG_PATTERN)]
 TagList = Annotated[list[Tag], Field(max_length=tags.MAX_CHANGE)]
 
 
 class TagsChange(_Body):
-    model_config = ConfigDict(regex_engine="python-re")
-
     add: TagList = Field(default_factory=list, description="tags to add (those it has already stay as they are)")
     remove: TagList = Field(default_factory=list, description="tags to remove (removal wins over an add of the same tag)")
 
@@ -222,8 +221,6 @@ class _Query(_Model):
 
 class FilterQuery(_Query):
     """Narrow a listing to conversations with these facts (omitted: any); the language is their first message's."""
-
-    model_config = ConfigDict(regex_engine="python-re")  # the tag's \w, as the contract's validators read it
 
     platform: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="e.g. `whatsapp`, `x`")
     language: Literal["en", "ja", "other"] | None = None
@@ -595,7 +592,7 @@ class TeamMemberOut(_Model):
 
 
 class TeamOut(_Model):
-    members: list[TeamMemberOut] = Field(description="everyone with a live key, by name")
+    members: list[TeamMemberOut] = Field(description="everyone with a live key, by name (about 1 MB of them at most)")
 
 
 class IssuedKeyOut(KeyOut):
@@ -624,7 +621,13 @@ class SavedRepliesOut(_Model):
 
 
 class KeysOut(_Model):
-    keys: list[KeyOut]
+    keys: list[KeyOut] = Field(description="live keys, newest first, then the latest revoked or expired ones")
+    left_out: int | None = Field(None, description="keys not listed, to keep the answer bounded (about 1 MB): the "
+                                 "oldest revoked or expired ones go first; absent when none")
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class ResponseTimesOut(_Model):

@@ -25,6 +25,7 @@ from .errors import BadRequest
 from .models import QUEUES
 from .store import counters
 from .store.counters import accuracy_counters, volume_counters
+from .store.entities import iso
 
 MAX_RANGE = timedelta(days=366)
 # hourly buckets: 31 days is 744 buckets per answer, well inside API Gateway/Lambda's 6 MB response
@@ -261,7 +262,10 @@ def people(query: StatsQuery, keys: Iterable[dict[str, Any]]) -> list[dict[str, 
     resolve (from the customer's first message), and replies sent. Everyone who did something, revoked keys
     included (last month's work stays theirs), most resolved first."""
     out = []
+    first, last = iso(query.start), iso(query.end)
     for record in keys:
+        if record["created_at"] >= last or (record.get("revoked_at") or "9") < first:
+            continue  # nobody could act with it in the range: no read
         totals: dict[str, int] = defaultdict(int)
         for _, counts in counters.person_counters(record["key_id"], query.start, query.end):
             for name, value in counts.items():

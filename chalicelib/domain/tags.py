@@ -2,12 +2,15 @@
 group it ("refund", "vip", "crisis-dec", "炎上"). Anyone who may read a conversation may tag it, claimed or not,
 in any state but removed: a tag is a fact about the conversation, not a step of its workflow.
 
-A tag is letters, digits, `_` and `-` (any script), at most MAX_TAG_CHARS. Letters are kept in lower case and
-full-width Latin letters and digits as ASCII, so "VIP", "vip" and "ｖｉｐ" are one tag; both foldings keep each
-character one character, so a tag the contract accepts stays one it accepts."""
+A tag is 1 to MAX_TAG_CHARS characters in any script, none of them a space, an invisible character, a control
+character or a comma (the separator people type). It is kept in one spelling, Unicode's NFKC case fold
+(`normalized`), so "VIP", "vip" and "ｖｉｐ", "ΟΔΟΣ" and "οδος", "ｶﾀｶﾅ" and "カタカナ", a composed and a
+decomposed "café", are one tag each."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Iterable
 
 from .errors import TooManyTags
@@ -15,21 +18,25 @@ from .errors import TooManyTags
 MAX_TAGS = 10  # per conversation
 MAX_TAG_CHARS = 32
 MAX_CHANGE = MAX_TAGS  # tags one request may add, and may remove
-# Python's re semantics (\w: any script's letters and digits, and _): the contract is validated with them too
-TAG_PATTERN = r"^[\w-]+$"
 
-_FULL_WIDTH = {code: code - 0xFEE0 for first, last in (("Ａ", "Ｚ"), ("ａ", "ｚ"), ("０", "９"))
-               for code in range(ord(first), ord(last) + 1)}
+# What a tag may not hold, spelled out code point by code point, so that the contract's pattern means the same to
+# pydantic (Rust), Python and a client's ECMAScript validator: controls, spaces (Unicode's White_Space), the
+# invisible format characters around them, and the comma in its every width.
+_NOT_IN_A_TAG = (r"\u0000-\u0020\u007f-\u00a0\u00ad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f"
+                 r"\u3000\ufe10\ufe50\ufeff\uff0c,")
+TAG_PATTERN = rf"^[^{_NOT_IN_A_TAG}]+$"
+_DROPPED = re.compile(rf"[{_NOT_IN_A_TAG}]+")
 
 
-def _lower(character: str) -> str:
-    lower = character.lower()
-    return lower if len(lower) == 1 else character  # "İ" lowers to two characters: kept as typed
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 def normalized(tag: str) -> str:
-    """The one spelling a tag is kept in."""
-    return "".join(map(_lower, tag.translate(_FULL_WIDTH)))
+    """The one spelling a tag is kept in: NFKC, case folded, NFKC again (Unicode's NFKC_Casefold, near enough),
+    without what a tag may not hold (NFKC turns a few characters into a space and a mark) and at most
+    MAX_TAG_CHARS characters (folding lengthens a few, such as "ß" to "ss")."""
+    return _nfkc(_DROPPED.sub("", _nfkc(_nfkc(tag).casefold())))[:MAX_TAG_CHARS]
 
 
 def changed(current: Iterable[str], add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[str]:

@@ -25,7 +25,7 @@ from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
 from ..models import OUTBOUND, Channel, Message, without_none
 from ..platforms.base import owning_route
 from . import counters, dynamo
-from .entities import (ANSWER_TEXT_BYTES, ConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, hour_of,
+from .entities import (ANSWER_BYTES, ConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, hour_of,
                        iso, json_size, key, parse_iso, shard_of)
 from .messages import (Outcome, Triaged, get_message, history_entry, message_counters, new_message,
                        new_message_transaction, transition)
@@ -368,9 +368,9 @@ def members(conversation: str) -> list[StoredMessage]:
 
 
 # What one read of a conversation holds: its latest later messages, newest first, until either bound (a viral
-# thread has thousands; texts are counted as JSON writes them, see entities.ANSWER_TEXT_BYTES).
+# thread has thousands; texts are counted as JSON writes them, see entities.ANSWER_BYTES).
 PAGE_MESSAGES = 100
-PAGE_TEXT_BYTES = ANSWER_TEXT_BYTES
+PAGE_TEXT_BYTES = ANSWER_BYTES
 _CURSOR_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 

@@ -42,8 +42,8 @@ CORRECTIONS_LIMIT = 20  # re-routes kept in a message item (every one is also a 
 
 # Lambda answers at most 6 MB, and a listing of messages can hold many: a 64 KiB text grows sixfold as JSON (a
 # control character is written \u0001), and one 1 MB DynamoDB read holds fifteen such texts. So a listing stops
-# once the texts it answers, counted as JSON writes them, reach ANSWER_TEXT_BYTES (its first message always fits).
-ANSWER_TEXT_BYTES = 1_000_000
+# once the messages it answers, counted as JSON writes them, reach ANSWER_BYTES (its first always fits).
+ANSWER_BYTES = 1_000_000
 
 
 def json_size(text: str | None) -> int:
@@ -198,8 +198,9 @@ class StoredMessage:
 
     @property
     def answer_bytes(self) -> int:
-        """What its texts weigh in a listing (see ANSWER_TEXT_BYTES)."""
-        return json_size(self.text) + json_size(self.last_inbound_text)
+        """What it weighs in a listing, as JSON writes it without its history (see ANSWER_BYTES): its texts,
+        and its re-routes' reasons, its author and its triage too."""
+        return len(json.dumps(self.public(), default=str))
 
     @property
     def conversation_id_or_own(self) -> str:

@@ -158,10 +158,11 @@ def get_message(message_id: str, consistent: bool = True) -> StoredMessage | Non
 
 
 def conversation_head(conversation_id: str, can_work: Callable[[str], bool]) -> StoredMessage:
-    """The conversation named by its first message's id, when its queue is one the caller works; otherwise
-    UnknownMessage (nothing about other queues' conversations leaks, not even that they exist)."""
+    """The conversation named by its first message's id, when its queue is one the caller works and it was not
+    removed on the platform; otherwise UnknownMessage (nothing about other queues' conversations leaks, not even
+    that they exist)."""
     stored = get_message(conversation_id)
-    if stored is None or stored.is_member or not can_work(stored.queue):
+    if stored is None or stored.is_member or stored.status == REMOVED or not can_work(stored.queue):
         raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
     return stored
 
@@ -173,13 +174,24 @@ def recent_messages_from(platform: str, author_id: str, now: datetime) -> int:
 
 # changes guarded by the revision ----------------------------------------------------------------------------
 
+# Entries that give way first when a history is full: anyone who may read a conversation may tag it, as often as
+# they like, and that must not push its workflow (who claimed, who resolved) out.
+YIELDING_EVENTS = frozenset({"tagged"})
+
+
 def bounded_history(history: list[dict[str, Any]], entry: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
     """The history with `entry` appended, at most HISTORY_LIMIT entries: the first two (received, classified)
-    and the latest; returns it with the number of entries it drops (a message cannot outgrow its item)."""
+    and the latest, the oldest tag changes dropped before any other entry; returns it with the number of entries
+    it drops (a message cannot outgrow its item)."""
     history = history + [entry]
     if len(history) <= HISTORY_LIMIT:
         return history, 0
-    kept = history[:2] + history[-(HISTORY_LIMIT - 2):]
+    excess = len(history) - HISTORY_LIMIT
+    yielding = {i for i, old in enumerate(history[2:-1], 2) if old.get("event") in YIELDING_EVENTS}
+    yielding = set(sorted(yielding)[:excess])
+    kept = [old for i, old in enumerate(history) if i not in yielding]
+    if len(kept) > HISTORY_LIMIT:
+        kept = kept[:2] + kept[-(HISTORY_LIMIT - 2):]
     return kept, len(history) - len(kept)
 
 

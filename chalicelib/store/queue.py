@@ -24,14 +24,13 @@ from ..domain.errors import ConcurrentChange, InvalidRequest
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED, Actor
 from . import counters, dynamo
 from .entities import (
-    ANSWER_TEXT_BYTES,
+    ANSWER_BYTES,
     HISTORY_LIMIT,
     Correction,
     MessageKeys,
     StoredMessage,
     day_of,
     iso,
-    json_size,
     key,
     parse_iso,
     shard_of,
@@ -139,16 +138,11 @@ def _filtered(kwargs: dict[str, Any], terms: list[str], names: dict[str, str], v
     return kwargs
 
 
-def _answer_bytes(item: dict[str, Any]) -> int:
-    """A raw message item's texts as a listing answers them (StoredMessage.answer_bytes)."""
-    return json_size(item.get("text", {}).get("S")) + json_size(item.get("last_inbound_text", {}).get("S"))
-
-
 def list_messages(queue: str, status: str, limit: int, cursor: str | None,
                   only: ListFilter = EVERYTHING) -> tuple[list[StoredMessage], str | None]:
     """One page of a queue in priority order (highest first, then oldest) and the next page's cursor.
 
-    A page ends at `limit` messages or once its texts reach ANSWER_TEXT_BYTES, whichever comes first. Filtered,
+    A page ends at `limit` messages or once they reach ANSWER_BYTES as JSON, whichever comes first. Filtered,
     it reads at most FILTERED_READS x FILTERED_PAGE items of the queue, so its cost stays bounded when few match:
     it may then hold fewer than `limit` (even none) and still give a cursor to read on."""
     partition = MessageKeys.queue_partition(queue, status)
@@ -161,33 +155,33 @@ def list_messages(queue: str, status: str, limit: int, cursor: str | None,
     terms, names, values = only.expression()
     if terms:
         kwargs = _filtered({**kwargs, "Limit": FILTERED_PAGE}, terms, names, values)
-    found: list[dict[str, Any]] = []
-    text_bytes, next_key = 0, None
+    found: list[tuple[StoredMessage, dict[str, Any]]] = []
+    answer_bytes, next_key = 0, None
     with dynamo.storage_errors():
         for _ in range(FILTERED_READS if terms else 1):
             page = dynamo.client().query(**kwargs)
             items, next_key = page.get("Items", []), page.get("LastEvaluatedKey")
             for position, item in enumerate(items, 1):
-                if found and text_bytes >= ANSWER_TEXT_BYTES:  # the answer is full: the rest on the next page
-                    next_key = {k: found[-1][k] for k in _CURSOR_KEYS}
+                if found and answer_bytes >= ANSWER_BYTES:  # the answer is full: the rest on the next page
+                    next_key = {k: found[-1][1][k] for k in _CURSOR_KEYS}
                     break
-                found.append(item)
-                text_bytes += _answer_bytes(item)
+                message = StoredMessage.from_item(dynamo.from_item(item))
+                found.append((message, item))
+                answer_bytes += message.answer_bytes
                 if len(found) == limit:
                     more = position < len(items) or next_key is not None
                     next_key = {k: item[k] for k in _CURSOR_KEYS} if more else None
                     break
-            if len(found) == limit or next_key is None or text_bytes >= ANSWER_TEXT_BYTES:
+            if len(found) == limit or next_key is None or answer_bytes >= ANSWER_BYTES:
                 break
             kwargs["ExclusiveStartKey"] = next_key
-    messages = [StoredMessage.from_item(dynamo.from_item(i)) for i in found]
-    return messages, encode_cursor(next_key) if next_key else None
+    return [message for message, _ in found], encode_cursor(next_key) if next_key else None
 
 
 def held_by(actor: str, queues: list[str], only: ListFilter = EVERYTHING) -> tuple[list[StoredMessage], int]:
     """The conversations `actor` holds (claimed, the lease live or lapsed and not yet taken by another) in these
     queues, in priority order: each queue's lease index, which lists only its claimed conversations. At most
-    MAX_HELD_LISTED, within ANSWER_TEXT_BYTES; returns them and how many more are held."""
+    MAX_HELD_LISTED, within ANSWER_BYTES; returns them and how many more are held."""
     terms, names, values = only.expression()
     held: list[dict[str, Any]] = []
     with dynamo.storage_errors():
@@ -203,12 +197,12 @@ def held_by(actor: str, queues: list[str], only: ListFilter = EVERYTHING) -> tup
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     held.sort(key=lambda item: item["gsi1sk"]["S"])
-    listed, text_bytes = [], 0
+    listed, answer_bytes = [], 0
     for item in held[:MAX_HELD_LISTED]:
-        if listed and text_bytes >= ANSWER_TEXT_BYTES:
+        if listed and answer_bytes >= ANSWER_BYTES:
             break
         listed.append(StoredMessage.from_item(dynamo.from_item(item)))
-        text_bytes += _answer_bytes(item)
+        answer_bytes += listed[-1].answer_bytes
     return listed, len(held) - len(listed)
 
 
@@ -262,8 +256,8 @@ def _candidates(queue: str, now: datetime, batch: int) -> Iterator[_Candidate]:
 
 
 def claim(queue: str, actor: Actor, count: int, lease_seconds: int, now: datetime) -> list[StoredMessage]:
-    """Claim up to `count` messages for `actor`, one atomic conditional transaction each; fewer when their texts
-    reach ANSWER_TEXT_BYTES, so that the answer can hand over every message claimed.
+    """Claim up to `count` messages for `actor`, one atomic conditional transaction each; fewer when they
+    reach ANSWER_BYTES as JSON, so that the answer can hand over every message claimed.
 
     A candidate that cannot be updated (taken meanwhile, held by a transaction, refused by DynamoDB) is
     skipped, not a failed request. When storage fails after some messages were claimed, those are returned
@@ -271,14 +265,14 @@ def claim(queue: str, actor: Actor, count: int, lease_seconds: int, now: datetim
     """
     lease_expires = iso(now + timedelta(seconds=lease_seconds))
     claimed: list[StoredMessage] = []
-    text_bytes = 0
+    answer_bytes = 0
     try:
         for candidate in _candidates(queue, now, batch=max(count * 2, 10)):
             item = _claim_one(queue, candidate, actor.id, lease_expires, now)
             if item is not None:
                 claimed.append(item)
-                text_bytes += item.answer_bytes
-                if len(claimed) == count or text_bytes >= ANSWER_TEXT_BYTES:  # the answer must hand them all over
+                answer_bytes += item.answer_bytes
+                if len(claimed) == count or answer_bytes >= ANSWER_BYTES:  # the answer must hand them all over
                     break
     except dynamo.STORAGE_ERRORS as exc:
         if not claimed:

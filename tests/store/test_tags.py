@@ -78,7 +78,7 @@ def test_a_conversation_keeps_at_most_max_tags(api, keys, table):
 
 
 @pytest.mark.parametrize("body", [
-    {"add": ["has space"]}, {"add": [""]}, {"add": ["x" * 33]}, {"add": ["#hash"]}, {"add": ["a,b"]},
+    {"add": ["has space"]}, {"add": [""]}, {"add": ["x" * 33]}, {"add": ["zero\u200bwidth"]}, {"add": ["tab\tsep"]}, {"add": ["vip\n"]}, {"add": ["a,b"]},
     {"add": "refund"}, {"add": [f"t{i}" for i in range(11)]}, {"add": ["ok"], "colour": "red"}, {"add": [7]},
 ])
 def test_an_invalid_tag_change_is_a_400_and_stores_nothing(api, keys, table, body):
