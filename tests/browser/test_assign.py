@@ -212,6 +212,27 @@ def test_manager_assigns_the_selected_conversations_and_is_told_which_were_refus
     screenshot("manager-assign-600")
 
 
+def test_an_assignment_the_api_refuses_is_said_in_words_and_the_conversation_shown_as_it_is_now(console):
+    stack = console.stack
+    suffix = secrets.token_hex(3)
+    # GIVEN a manager on an open conversation, with an agent of its queue chosen
+    eve = person(stack, "agent", f"Eve {suffix}", ["customer_service"])
+    first = customer_service(stack, f"Invoice {suffix} is wrong, please refund the difference", "44500004", "Jo Lind")
+    console.sign_in("manager")
+    console.driver.get(console.url + f"#/work/customer_service/{first}")
+    Select(console.find("#assign-to")).select_by_value(eve["key_id"])
+    # WHEN someone resolves it meanwhile, and she assigns it
+    status, body = stack.call("POST", "/conversations/bulk", body={"action": "resolve", "conversation_ids": [first]})
+    assert status == 200 and body["done"] == 1, body
+    console.find("#assign-submit").click()
+    # THEN she is told in words, the conversation is drawn as it is now (resolved: nothing to assign), and the API
+    # did not assign it
+    console.text_in("#alert", "This conversation changed in the meantime")
+    console.text_in(".detail-head .badge", "Resolved")
+    console.wait(lambda d: not console.all("#assign"), "no Assign to… on a resolved conversation")
+    assert conversation(stack, first)["status"] == "resolved"
+
+
 # fmtDuration (console/src/i18n.js), for the expected cells: the same Intl formatting in the page's language
 DURATION = """
 const [seconds, lang] = arguments;

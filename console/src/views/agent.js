@@ -667,10 +667,11 @@ export function mountAgent(container, { args, role, go }) {
     } catch (error) {
       showError(error);
       if (error.code === 'unknown_assignee') forgetTeam(); // no longer there: the team is read again
-      state.focusAssign = true;
-      if (error.status === 409 || error.status === 404 || error.code === 'unknown_assignee') await loadDetail();
-      else document.getElementById('assign-to')?.focus();
-      if (!document.getElementById('assign')) state.focusAssign = false; // resolved meanwhile: nothing to assign
+      if (error.status === 409 || error.status === 404 || error.code === 'unknown_assignee') {
+        state.focusAssign = true; // the conversation as it is now, the focus back on the select
+        await loadDetail();
+        if (!document.getElementById('assign')) state.focusAssign = false; // resolved meanwhile: nothing to assign
+      } else document.getElementById('assign-to')?.focus();
       return;
     }
     notice(t('assign.done', { who: person.name, until: fmtDateTime(answer.lease_expires_at) }));
