@@ -103,6 +103,20 @@ class Stack:
         status, _, raw = request(self.base, "POST", "/webhooks/meta", body=body, headers=headers)
         assert status == 200 and json.loads(raw)["stored"] == 1, raw
 
+    def settled(self, message_id: str) -> dict:
+        """The message once the second opinion has re-scored it (local.run does a second or so after it is stored,
+        as the deployed function does): until then it may still change under a test (its revision moves, and an
+        open one may even move queue), so a claim, an assignment or a re-route made meanwhile may meet a
+        concurrent_change."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            status, message = self.call("GET", f"/messages/{message_id}")
+            assert status == 200, message
+            if "first_opinion" in (message.get("triage") or {}):
+                return message
+            assert time.monotonic() < deadline, f"the second opinion never re-scored {message_id}"
+            time.sleep(0.1)
+
     def find(self, text: str) -> dict:
         """The stored message with this text (any queue, any status), as an admin sees it."""
         for queue in ("customer_service", "stance", "community"):

@@ -10,11 +10,13 @@ import {
 } from '../i18n.js';
 import { session } from '../session.js';
 import { MAX_TAGS, foldTag, parseTags, validTag } from '../tags.js';
+import { actorKeyId, forgetTeam, loadTeam, worksQueue } from '../team.js';
 import { busy, notice, showError } from '../ui.js';
 
 export const QUEUES = ['customer_service', 'stance', 'community'];
 export const PLATFORMS = ['facebook', 'instagram', 'messenger', 'whatsapp', 'x', 'telegram', 'linkedin', 'tiktok', 'youtube'];
 const STATUSES = ['open', 'claimed', 'snoozed', 'resolved'];
+const ASSIGNABLE = ['open', 'claimed', 'snoozed']; // a manager may hand these to someone (POST .../assign)
 const MINE = 'mine'; // "Yours": what the agent holds, in every queue (GET /me/conversations)
 const LANGUAGES = ['en', 'ja', 'other'];
 const SNOOZES = [15 * 60, 60 * 60, 4 * 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60];
@@ -101,6 +103,13 @@ function taggedText(entry) {
   return t('history.tagsAdded', { who, tags: list(added), count: added.length });
 }
 
+// an `assigned` history entry as a sentence: "Max assigned it to Cy until Dec 4, 2026, 3:30 PM"
+function assignedText(entry) {
+  const { to, lease_expires_at: until } = entry.details || {};
+  const words = { who: actorName(entry.actor), to: actorName(to) };
+  return until ? t('history.assigned', { ...words, until: fmtDateTime(until) }) : t('history.assignedNoLease', words);
+}
+
 // the list's filters, kept per tab: platform, language, needs_review ('true'), answered ('false')
 function readFilters() {
   try {
@@ -115,6 +124,18 @@ function activeFilters(filters) {
   return Object.fromEntries(Object.entries(filters).filter(([, value]) => value));
 }
 
+// a select of people (GET /team's members), by role: agents, then managers, then admins, each by name. The one
+// holding the conversation and the one signed in are marked as such.
+function personSelect(id, people, value, placeholder, holder = '') {
+  const option = (member) => h('option', { value: member.key_id, selected: member.key_id === value },
+    member.key_id === holder ? t('assign.holderOption', { name: member.name })
+      : member.key_id === session.keyId() ? t('assign.youOption', { name: member.name }) : member.name);
+  const groups = ['agent', 'manager', 'admin'].map((role) => [role, people.filter((member) => member.role === role)])
+    .filter(([, members]) => members.length)
+    .map(([role, members]) => h('optgroup', { label: t(`assign.group.${role}`) }, members.map(option)));
+  return h('select', { id }, h('option', { value: '', selected: !value }, placeholder), groups);
+}
+
 function badge(text, kind) {
   return h('span', { class: ['badge', kind && `badge-${kind}`] }, text);
 }
@@ -126,6 +147,8 @@ export function mountAgent(container, { args, role, go }) {
   const state = {
     queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null,
     filters: readFilters(), saved: null, selected: new Set(),
+    rowQueues: new Map(), // each listed conversation's queue, by id: whom the bulk bar may assign them to
+    team: null, // GET /team, once read (managers)
   };
 
   const overview = h('section', { class: 'queues', 'aria-labelledby': 'queues-title' });
@@ -229,13 +252,13 @@ export function mountAgent(container, { args, role, go }) {
         h('button', { type: 'submit', class: 'secondary', id: 'filter-tag-apply' }, t('filter.tagApply')));
       tagged.addEventListener('submit', (event) => {
         event.preventDefault();
-        const value = foldTag(tag.value.trim());
-        if (value && !validTag(value)) {
-          showError(t('tags.invalid', { tags: value, count: 1 }));
+        const typed = tag.value.trim();
+        if (typed && !validTag(typed)) {
+          showError(t('tags.invalid', { tags: typed, count: 1 }));
           tag.focus();
           return;
         }
-        save('tag', value);
+        save('tag', typed ? foldTag(typed) : '');
         document.getElementById('filter-tag')?.focus();
       });
     }
@@ -284,17 +307,19 @@ export function mountAgent(container, { args, role, go }) {
   const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', role: 'region', 'aria-label': t('bulk.title') });
   const bulkStatus = h('div', { class: 'form-status', role: 'status', id: 'bulk-status' });
 
-  // true once the API has answered (each conversation with its own outcome)
+  // the API's answer once it has answered (each conversation with its own outcome), else null
   async function submitBulk(action, extra, words) {
-    let done = false;
+    let done = null;
+    const ids = [...state.selected];
     try {
       const answer = await api('conversations/bulk', {
-        method: 'POST', body: { action, conversation_ids: [...state.selected], ...extra },
+        method: 'POST', body: { action, conversation_ids: ids, ...extra },
       });
       const refused = answer.results.filter((r) => r.outcome !== 'done');
-      done = true;
+      done = answer;
       notice(t(`bulk.done.${action}`, { n: fmtNumber(answer.done), count: answer.done, ...words }));
-      await Promise.all([loadQueues(), loadList(false)]);
+      // the conversation open beside the list, when it was among them, is read again too
+      await Promise.all([loadQueues(), loadList(false), detailId && ids.includes(detailId) ? loadDetail() : null]);
       // what was refused stays on screen, each with the reason the single action would give
       replace(bulkStatus, refused.length ? [
         h('p', {}, t('bulk.refused', { n: fmtNumber(refused.length), count: refused.length })),
@@ -366,6 +391,7 @@ export function mountAgent(container, { args, role, go }) {
       tagging = h('div', { class: 'toolbar bulk-tags' },
         h('label', { class: 'visually-hidden', for: 'bulk-tags' }, t('bulk.tags')), tagsBox, tag);
     }
+    const assigning = count ? bulkAssign(button) : null;
     replace(bulkBar,
       h('label', { class: 'check', for: 'bulk-all' }, all, ' ',
         count ? t('bulk.selected', { n: fmtNumber(count), count }) : t('bulk.selectAll')),
@@ -374,8 +400,46 @@ export function mountAgent(container, { args, role, go }) {
         h('label', { class: 'visually-hidden', for: 'bulk-queue' }, t('bulk.moveTo')), target,
         h('label', { class: 'visually-hidden', for: 'bulk-reason' }, t('bulk.reason')), reason, move) : null,
       count ? tagging : null,
+      assigning,
       bulkStatus);
     bulkBar.hidden = !picks.length;
+  }
+
+  // "Assign selected to…" (managers): the people who work the queue of every conversation ticked; what she chose
+  // outlives the bar's redrawing as she ticks more rows
+  function bulkAssign(button) {
+    if (!manager || !state.feats.assign) return null;
+    if (!state.team) {
+      loadTeam().then((members) => {
+        state.team = members;
+        renderBulkBar();
+      }).catch(() => { /* the bar is drawn without it; the next redraw asks again */ });
+      return null;
+    }
+    const queues = new Set([...state.selected].map((id) => state.rowQueues.get(id) || state.queue));
+    const people = state.team.filter((member) => [...queues].every((queue) => worksQueue(member, queue)));
+    if (!people.some((member) => member.key_id === state.bulkAssignee)) state.bulkAssignee = '';
+    const who = personSelect('bulk-assignee', people, state.bulkAssignee, t('bulk.assignChoose'));
+    who.addEventListener('change', () => { state.bulkAssignee = who.value; });
+    const assign = button('bulk-assign', t('bulk.assign'));
+    assign.addEventListener('click', busy(assign, async () => {
+      const chosen = people.find((member) => member.key_id === who.value);
+      if (!chosen) {
+        replace(bulkStatus, t('bulk.assignNeeded'));
+        who.focus();
+        return;
+      }
+      const answer = await submitBulk('assign', { key_id: chosen.key_id }, { who: chosen.name });
+      if (!answer) return;
+      state.bulkAssignee = '';
+      if (answer.results.some((r) => r.outcome === 'unknown_assignee')) { // no longer there: read the team again
+        forgetTeam();
+        state.team = null;
+        renderBulkBar();
+      }
+    }));
+    return h('div', { class: 'toolbar bulk-assign' },
+      h('label', { class: 'visually-hidden', for: 'bulk-assignee' }, t('bulk.assignTo')), who, assign);
   }
 
   // the counts stay current, as in a shared inbox: read again every 30 s while the tab is visible and on coming
@@ -414,6 +478,7 @@ export function mountAgent(container, { args, role, go }) {
       },
     }) : null;
     const tags = rowTags(item.tags);
+    state.rowQueues.set(id, item.queue || state.queue);
     return h('li', { class: pick ? 'selectable' : null }, pick, h('div', {
       class: ['row-box', tags && 'tagged', id === detailId && 'current'], dataset: { id } }, h('a', {
       class: ['row', id === detailId && 'current'],
@@ -426,6 +491,8 @@ export function mountAgent(container, { args, role, go }) {
       h('span', { class: 'author' }, authorName(item)),
       item.needs_review ? badge(t('badge.needsReview'), 'review') : null,
       mine(item) ? badge(t('badge.yours'), 'mine') : null,
+      item.status === 'claimed' && item.claimed_by && !mine(item)
+        ? h('span', { class: 'badge holder', title: item.claimed_by }, t('list.heldBy', { who: actorName(item.claimed_by) })) : null,
       item.status === 'snoozed' && item.snoozed_until ? badge(t('list.snoozedUntil', { until: fmtDateTime(item.snoozed_until) })) : null,
       item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
     h('span', { class: 'row-meta' }, state.status === MINE ? [queueName(item.queue), ' · '] : null,
@@ -486,6 +553,7 @@ export function mountAgent(container, { args, role, go }) {
       if (!append) {
         replace(list);
         state.selected.clear();
+        state.rowQueues.clear();
         newer.hidden = true;
         state.listedOpen = filtered ? null : openInQueue(); // "more waiting" compares unfiltered counts only
       }
@@ -553,6 +621,77 @@ export function mountAgent(container, { args, role, go }) {
     return h('div', { class: 'toolbar take' }, button);
   }
 
+  // "Assign to…" (managers and admins; Zendesk's assignee): hand the conversation to a person who works its queue,
+  // claimed for them with the API's default lease (4 hours). The team is read once per page.
+  function assignView(item) {
+    if (!manager || !state.feats.assign || !ASSIGNABLE.includes(item.status)) return null;
+    const holder = item.status === 'claimed' ? actorKeyId(item.claimed_by) : '';
+    const now = h('p', { class: 'hint', id: 'assign-now' }, item.status === 'claimed' && item.claimed_by
+      ? t('assign.heldBy', { who: actorName(item.claimed_by), until: fmtDateTime(item.lease_expires_at) })
+      : t('assign.nobody'));
+    const body = h('div', { class: 'assign-body' }, h('p', { class: 'hint' }, t('assign.loading')));
+    const section = h('section', { class: 'assign', id: 'assign', 'aria-labelledby': 'assign-title' },
+      h('h3', { id: 'assign-title' }, t('assign.title')), now, body);
+
+    function draw(members) {
+      const people = members.filter((member) => worksQueue(member, item.queue));
+      const who = personSelect('assign-to', people, '', t('assign.choose'), holder);
+      who.setAttribute('aria-describedby', 'assign-now assign-hint');
+      const assign = h('button', { type: 'submit', class: 'secondary', id: 'assign-submit' }, t('assign.submit'));
+      const form = h('form', { novalidate: true, class: 'assign-form' },
+        h('label', { for: 'assign-to' }, t('assign.label')),
+        h('div', { class: 'assign-entry' }, who, assign),
+        h('p', { class: 'hint', id: 'assign-hint' }, t('assign.hint', { queue: queueName(item.queue) })));
+      form.addEventListener('submit', busy(assign, async () => {
+        const chosen = people.find((member) => member.key_id === who.value);
+        if (!chosen) {
+          showError(t('assign.needed'));
+          who.focus();
+          return;
+        }
+        await assignTo(item, chosen);
+      }));
+      replace(body, people.length ? form : h('p', { class: 'hint' }, t('assign.noOne', { queue: queueName(item.queue) })));
+      if (state.focusAssign && people.length) who.focus(); // back where she was, after an assignment
+      state.focusAssign = false;
+    }
+
+    loadTeam().then(draw).catch((error) => replace(body, h('p', { class: 'error' }, errorText(error))));
+    return section;
+  }
+
+  async function assignTo(item, person) {
+    let answer;
+    try {
+      answer = await api(`conversations/${seg(detailId)}/assign`, { method: 'POST', body: { key_id: person.key_id } });
+    } catch (error) {
+      showError(error);
+      if (error.code === 'unknown_assignee') forgetTeam(); // no longer there: the team is read again
+      if (error.status === 409 || error.status === 404 || error.code === 'unknown_assignee') {
+        state.focusAssign = true; // the conversation as it is now, the focus back on the select
+        await loadDetail();
+        if (!document.getElementById('assign')) state.focusAssign = false; // resolved meanwhile: nothing to assign
+      } else document.getElementById('assign-to')?.focus();
+      return;
+    }
+    notice(t('assign.done', { who: person.name, until: fmtDateTime(answer.lease_expires_at) }));
+    // the conversation drawn again from the answer (its state; the messages, replies and notes are as they were)
+    const next = { ...item };
+    for (const name of ['status', 'claimed_by', 'lease_expires_at', 'snoozed_until', 'first_claimed_at', 'queue', 'tags']) {
+      if (name in answer) next[name] = answer[name];
+      else delete next[name];
+    }
+    state.focusAssign = true;
+    renderDetail(next);
+    // the answer carries no history: the history is read again, and the list and counts (it is claimed now)
+    await Promise.all([loadQueues().catch(() => {}), loadList(false), (async () => {
+      try {
+        const fresh = await api(`conversations/${seg(detailId)}`);
+        detailPane.querySelector('section.history')?.replaceWith(historyView(fresh));
+      } catch { /* the history shows the assignment on the next reading */ }
+    })()]);
+  }
+
   // the messages between a long conversation's first and latest ones, a page at a time
   function earlierButton(cursor) {
     if (!cursor || !state.feats.earlier) return null;
@@ -605,7 +744,8 @@ export function mountAgent(container, { args, role, go }) {
   function leaseLine(item) {
     if (item.status !== 'claimed' || !item.lease_expires_at) return null;
     if (!mine(item)) {
-      return h('p', { class: 'lease' }, t('lease.other', { who: item.claimed_by, until: fmtDateTime(item.lease_expires_at) }));
+      return h('p', { class: 'lease', id: 'lease-other', title: item.claimed_by },
+        t('lease.other', { who: actorName(item.claimed_by), until: fmtDateTime(item.lease_expires_at) }));
     }
     const out = h('p', { class: 'lease', id: 'lease' });
     const tick = () => {
@@ -771,7 +911,7 @@ export function mountAgent(container, { args, role, go }) {
       try {
         const before = new Set(current);
         const now = await change({ add: tags });
-        const added = tags.filter((tag) => !before.has(tag) && now.includes(tag));
+        const added = now.filter((tag) => !before.has(tag)); // as the API spells them
         const list = (added.length ? added : tags).join(t('history.separator'));
         notice(added.length ? t('tags.added', { tags: list, count: added.length })
           : t('tags.already', { tags: list, count: tags.length }));
@@ -962,6 +1102,7 @@ export function mountAgent(container, { args, role, go }) {
       h('ol', {}, (item.history || []).map((entry) => h('li', {},
         timeTag(entry.at), ' ', h('strong', {}, eventName(entry.event)), ' · ',
         entry.event === 'tagged' ? h('span', { title: entry.actor, class: 'tagged' }, taggedText(entry))
+          : entry.event === 'assigned' ? h('span', { title: entry.actor, class: 'assigned' }, assignedText(entry))
           : [h('span', { title: entry.actor }, actorName(entry.actor)),
             entry.details ? h('span', { class: 'details' }, ' — ', Object.entries(entry.details)
               .map(([name, value]) => `${t(`history.${name}`, {}, name)}: ${historyValue(name, value)}`)
@@ -1015,6 +1156,7 @@ export function mountAgent(container, { args, role, go }) {
       item.status === 'claimed' && !mine(item) && !takeable(item) && !manager ? h('p', { class: 'hint' }, t('detail.notYours')) : null,
       item.status === 'open' && !manager && !state.feats.take ? h('p', { class: 'hint' }, t('detail.claimFirst')) : null,
       takeButton(item),
+      single ? null : assignView(item),
       single ? null : tagsView(item),
       h('section', { class: 'thread', 'aria-label': t('detail.thread') }, shown),
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,

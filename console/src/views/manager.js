@@ -6,10 +6,10 @@ import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement,
   Title, Tooltip,
 } from 'chart.js';
-import { api } from '../api.js';
+import { api, features } from '../api.js';
 import { field, h, replace, select } from '../dom.js';
 import {
-  fmtBucket, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, language, platformName, queueName, t, timeZone,
+  errorText, fmtBucket, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, language, platformName, queueName, t, timeZone,
 } from '../i18n.js';
 import { session } from '../session.js';
 import { busy, notice, showError } from '../ui.js';
@@ -22,6 +22,7 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineContro
 const COLORS = { customer_service: '#0072B2', stance: '#D55E00', community: '#009E73' };
 const SPIKE_COLOR = '#1a1a1a';
 const DAY_MS = 86_400_000;
+const PEOPLE_DAYS = 31; // GET /stats/people serves at most this many days from `from`
 
 function localToday(tz) {
   // en-CA formats a date as YYYY-MM-DD
@@ -360,12 +361,41 @@ export function mountManager(container) {
       })))) : h('p', { class: 'hint' }, t('stats.noSpikes')));
   }
 
+  // what each person resolved and replied in the same range (in the same zone); every queue and platform
+  function peoplePanel(answer) {
+    const title = t('people.title');
+    let body;
+    if (answer.error) body = h('p', { class: 'error' }, errorText(answer.error));
+    else {
+      const days = Math.round((Date.parse(addDays(filters.to, 1)) - Date.parse(filters.from)) / DAY_MS);
+      body = [
+        h('p', { class: 'hint', id: 'people-served' }, t('people.served', {
+          from: fmtDateTime(answer.from), to: fmtDateTime(answer.to), tz: answer.tz }),
+        days > PEOPLE_DAYS ? ` ${t('people.cut', { n: fmtNumber(PEOPLE_DAYS) })}` : ''),
+        answer.people.length ? table(title, [t('people.person'), t('people.role'), t('people.resolved'),
+          t('people.replies'), t('people.p50'), t('people.p90')], answer.people.map((person) => [
+          h('span', { class: person.revoked ? 'revoked' : null, dataset: { key: person.key_id } }, person.name,
+            person.revoked ? [' ', h('span', { class: 'badge' }, t('people.revoked'))] : null),
+          t(`role.${person.role}`), fmtNumber(person.resolved), fmtNumber(person.replies),
+          fmtDuration(person.time_to_resolve_p50_seconds), fmtDuration(person.time_to_resolve_p90_seconds)]))
+          : h('p', { class: 'hint', id: 'people-empty' }, t('people.empty')),
+      ];
+    }
+    return h('section', { class: 'panel people', id: 'people', 'aria-labelledby': 'people-title' },
+      h('h2', { id: 'people-title' }, title), h('p', { class: 'hint' }, t('people.hint')), body);
+  }
+
   async function load() {
     const query = statsQuery(filters);
     let stats;
     let spikes;
+    let people = null;
     try {
-      [stats, { spikes }] = await Promise.all([api('stats', { query }), api('stats/spikes', { query })]);
+      const feats = await features();
+      // the people table is not the charts: its error is said in its own panel
+      const asked = feats.people ? api('stats/people', { query: { from: query.from, to: query.to, tz: query.tz } })
+        .catch((error) => ({ error })) : null;
+      [stats, { spikes }, people] = await Promise.all([api('stats', { query }), api('stats/spikes', { query }), asked]);
     } catch (error) {
       showError(error);
       return;
@@ -394,7 +424,8 @@ export function mountManager(container) {
       })),
       served.buckets.length ? null : h('p', { class: 'hint' }, t('stats.empty')),
       h('div', { class: 'chart-grid' }, figures.map((f) => f.node)),
-      h('div', { class: 'panel-grid' }, slaPanel(stats), spikeList(spikes), rerouteTable(stats)));
+      h('div', { class: 'panel-grid' }, slaPanel(stats), spikeList(spikes), rerouteTable(stats)),
+      people ? peoplePanel(people) : null);
     for (const f of figures) charts.push(f.make());
   }
 
