@@ -309,6 +309,11 @@ def _conversation(caller, conversation_id):
     return messages.conversation_head(conversation_id, caller.can_work)
 
 
+def _acting_on(caller, conversation_id, act):
+    """A change of the conversation as it is now, worked out again when it meets another (messages.on_conversation)."""
+    return messages.on_conversation(conversation_id, caller.can_work, act)
+
+
 @routes.route("GET", "/conversations/{conversation_id}",
               "a conversation: its state, its first and latest messages in order (with triage and history), its replies "
               "and reply window",
@@ -335,24 +340,23 @@ def conversation_earlier(conversation_id, caller, query: EarlierQuery):
               "take this conversation: claim it with a lease (open, snoozed or with an expired lease; yours: unchanged)",
               body=TakeCreate, body_required=False, response=MessageOut, errors=(403, 404, 409, 503))
 def conversation_claim(conversation_id, caller, body: TakeCreate):
-    stored = _conversation(caller, conversation_id)
-    return MessageOut.of(queue.take(stored, acting(caller), body.lease_seconds, now()))
+    return MessageOut.of(_acting_on(caller, conversation_id,
+                                    lambda head: queue.take(head, acting(caller), body.lease_seconds, now())))
 
 
 @routes.route("POST", "/conversations/{conversation_id}/assign", "hand the conversation to a person who works its "
               "queue: claimed for them with a lease (manager, admin; open, snoozed or claimed by anyone)",
               roles=MANAGERS, body=AssignCreate, response=MessageOut, errors=(403, 404, 409, 422, 503))
 def conversation_assign(conversation_id, caller, body: AssignCreate):
-    head = _conversation(caller, conversation_id)
-    at = now()
-    return MessageOut.of(queue.assign(head, auth.person(body.key_id), acting(caller),
-                                      at + timedelta(seconds=body.lease_seconds), at))
+    at, assignee = now(), auth.person(body.key_id)
+    return MessageOut.of(_acting_on(caller, conversation_id, lambda head: queue.assign(
+        head, assignee, acting(caller), at + timedelta(seconds=body.lease_seconds), at)))
 
 
 @routes.route("POST", "/conversations/{conversation_id}/release", "give a claimed conversation back to its queue",
               response=MessageOut, errors=(403, 404, 409, 503))
 def conversation_release(conversation_id, caller):
-    return MessageOut.of(queue.release(_conversation(caller, conversation_id), acting(caller), now()))
+    return MessageOut.of(_acting_on(caller, conversation_id, lambda head: queue.release(head, acting(caller), now())))
 
 
 @routes.route("POST", "/conversations/{conversation_id}/snooze",
@@ -360,21 +364,23 @@ def conversation_release(conversation_id, caller):
               body=SnoozeCreate, response=MessageOut, errors=(403, 404, 409, 503))
 def conversation_snooze(conversation_id, caller, body: SnoozeCreate):
     until = body.until if body.until.tzinfo else body.until.replace(tzinfo=timezone.utc)
-    return MessageOut.of(queue.snooze(_conversation(caller, conversation_id), acting(caller), until, now()))
+    return MessageOut.of(_acting_on(caller, conversation_id,
+                                    lambda head: queue.snooze(head, acting(caller), until, now())))
 
 
 @routes.route("POST", "/conversations/{conversation_id}/resolve", "resolve a conversation", body=ResolveCreate,
               body_required=False, response=MessageOut, errors=(403, 404, 409, 503))
 def conversation_resolve(conversation_id, caller, body: ResolveCreate):
-    return MessageOut.of(queue.resolve(_conversation(caller, conversation_id), acting(caller), body.note, now()))
+    return MessageOut.of(_acting_on(caller, conversation_id,
+                                    lambda head: queue.resolve(head, acting(caller), body.note, now())))
 
 
 @routes.route("POST", "/conversations/{conversation_id}/reroute",
               "move a conversation to another queue (recorded as a correction of its first message)",
               body=RerouteCreate, response=MessageOut, errors=(403, 404, 409, 503))
 def conversation_reroute(conversation_id, caller, body: RerouteCreate):
-    stored = _conversation(caller, conversation_id)
-    return MessageOut.of(queue.reroute(stored, acting(caller), body.queue, body.reason, now()))
+    return MessageOut.of(_acting_on(caller, conversation_id,
+                                    lambda head: queue.reroute(head, acting(caller), body.queue, body.reason, now())))
 
 
 @routes.route("POST", "/conversations/{conversation_id}/replies",

@@ -12,7 +12,7 @@ from .domain.errors import DomainError
 from .domain.workflow import Actor
 from .errors import StorageRejected, StorageUnavailable
 from .store import queue, tags
-from .store.messages import conversation_head
+from .store.messages import on_conversation
 
 MAX_BULK = 50  # one Lambda invocation: a read and a transaction each, far inside its timeout
 Action = Literal["resolve", "release", "reroute", "tag", "assign"]
@@ -33,21 +33,23 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
     """The action on each conversation in order (each once). Storage failing stops the run: the rest are
     NOT_ATTEMPTED, so the caller knows exactly which to send again."""
     actor = Actor(principal.actor, may_override=principal.is_manager)
+
+    def act(stored):
+        if action == "resolve":
+            return queue.resolve(stored, actor, note, now)
+        if action == "release":
+            return queue.release(stored, actor, now)
+        if action == "tag":
+            return tags.retag(stored, actor.id, add, remove, now)
+        if action == "assign":
+            return queue.assign(stored, assignee, actor, lease_expires, now)
+        return queue.reroute(stored, actor, to_queue, reason, now)
+
     outcomes: list[BulkOutcome] = []
     ids = list(dict.fromkeys(conversation_ids))
     for position, conversation_id in enumerate(ids):
         try:
-            stored = conversation_head(conversation_id, principal.can_work)
-            if action == "resolve":
-                done = queue.resolve(stored, actor, note, now)
-            elif action == "release":
-                done = queue.release(stored, actor, now)
-            elif action == "tag":
-                done = tags.retag(stored, actor.id, add, remove, now)
-            elif action == "assign":
-                done = queue.assign(stored, assignee, actor, lease_expires, now)
-            else:
-                done = queue.reroute(stored, actor, to_queue, reason, now)
+            done = on_conversation(conversation_id, principal.can_work, act)
             outcomes.append(BulkOutcome(conversation_id, DONE, done.status))
         # refused by the rules, or by DynamoDB for this one request (it would be again): the others go on
         except (DomainError, StorageRejected) as refused:

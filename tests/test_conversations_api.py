@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import payloads
 from support import call, dumps, post_webhook
 
@@ -149,3 +151,50 @@ def test_a_conversation_cursor_reads_only_its_own_conversation(api, keys, monkey
     status, hidden = call(api, "GET", f"/conversations/messenger:m.own0/messages?cursor={mine['earlier_cursor']}",
                           keys[outside])
     assert status == 404, hidden
+
+
+@pytest.mark.parametrize("action, body, status", [
+    ("resolve", {"note": "refunded"}, "resolved"), ("release", None, "open"),
+    ("reroute", {"queue": "community", "reason": "a fan question"}, "open"),
+])
+def test_a_change_that_meets_a_message_joining_the_thread_is_worked_out_again_not_refused(
+        api, keys, monkeypatch, action, body, status):
+    from chalicelib.store import queue
+
+    # GIVEN a busy conversation the agent holds
+    post_dm(api, "m.busy0", "My order 6610 never arrived")
+    conversation = only_conversation(api, keys)
+    assert call(api, "POST", f"/conversations/{conversation['id']}/claim", keys["manager"], {})[0] == 200
+    # WHEN a customer message joins it between the API's read of the conversation and its write
+    real, joined = getattr(queue, action), []
+
+    def racing(stored, *args):
+        if not joined:
+            joined.append(post_dm(api, "m.busy1", "Hello?? anyone there"))
+        return real(stored, *args)
+
+    monkeypatch.setattr(queue, action, racing)
+    answered, result = call(api, "POST", f"/conversations/{conversation['id']}/{action}", keys["manager"], body)
+    # THEN the change is made on the conversation as it now is, not refused with "reload and try again"
+    assert answered == 200, result
+    assert result["status"] == status and joined
+    _, detail = call(api, "GET", f"/conversations/{conversation['id']}", keys["manager"])
+    assert detail["message_count"] == 2 and detail["status"] == status
+
+
+def test_a_conversation_that_never_stops_changing_is_a_409_in_the_end(api, keys, monkeypatch):
+    from chalicelib.domain.errors import ConcurrentChange
+    from chalicelib.store import messages, queue
+
+    post_dm(api, "m.busy2", "My order 6611 never arrived")
+    conversation = only_conversation(api, keys)["id"]
+    attempts = []
+
+    def always_changed(stored, *args):
+        attempts.append(stored.rev)
+        raise ConcurrentChange("the message changed meanwhile; reload it and try again")
+
+    monkeypatch.setattr(queue, "resolve", always_changed)
+    answered, result = call(api, "POST", f"/conversations/{conversation}/resolve", keys["manager"], {})
+    assert answered == 409 and result["error"]["code"] == "concurrent_change", result
+    assert len(attempts) == messages.CHANGE_ROUNDS

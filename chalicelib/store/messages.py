@@ -167,6 +167,25 @@ def conversation_head(conversation_id: str, can_work: Callable[[str], bool]) -> 
     return stored
 
 
+CHANGE_ROUNDS = 4  # a head that changes between a read and a write this often is said to be busy (409)
+
+
+def on_conversation(conversation_id: str, can_work: Callable[[str], bool],
+                    act: Callable[[StoredMessage], StoredMessage]) -> StoredMessage:
+    """`act(head)` on the conversation as it is now (conversation_head's scope check first). A guarded change that
+    meets another one (a message joining a busy thread, the second opinion's verdict, a colleague's tag) is worked
+    out again on the head read again, with the scope and every rule checked again: nobody is sent back to reload
+    for a change they never saw."""
+    for round_ in range(CHANGE_ROUNDS):
+        head = conversation_head(conversation_id, can_work)
+        try:
+            return act(head)
+        except ConcurrentChange:
+            if round_ == CHANGE_ROUNDS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def recent_messages_from(platform: str, author_id: str, now: datetime) -> int:
     """Messages from this author in the current activity window, before this one."""
     return counters.author_messages(platform, author_id, now)
