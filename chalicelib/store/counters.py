@@ -119,30 +119,27 @@ def _hours(start: datetime, end: datetime) -> tuple[str, str]:
     return first.strftime("%Y-%m-%dT%H"), last.strftime("%Y-%m-%dT%H")
 
 
-def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
-    """(hour, counts) of every shard of the queue's hourly counters that overlap [start, end)."""
+def _hourly(keys, pk: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
+    """(hour, counts) of every shard of an hourly counter (`keys`: its entity) that overlaps [start, end)."""
     if start >= end:  # an empty range (from >= to) reads nothing
         return []
-    lo, hi = VolumeCounterKeys.between(*_hours(start, end))
+    lo, hi = keys.between(*_hours(start, end))
     with dynamo.storage_errors():
         return list(dynamo.query_pages(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues=dynamo.values(pk=VolumeCounterKeys.pk(queue), lo=lo, hi=hi),
-            decode=lambda item: (VolumeCounterKeys.hour(item["sk"]["S"]), dynamo.numbers(item)),
+            ExpressionAttributeValues=dynamo.values(pk=pk, lo=lo, hi=hi),
+            decode=lambda item: (keys.hour(item["sk"]["S"]), dynamo.numbers(item)),
         ))
+
+
+def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
+    """(hour, counts) of every shard of the queue's hourly counters that overlap [start, end)."""
+    return _hourly(VolumeCounterKeys, VolumeCounterKeys.pk(queue), start, end)
 
 
 def person_counters(key_id: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
     """(hour, counts) of every shard of a person's hourly activity that overlaps [start, end)."""
-    if start >= end:
-        return []
-    lo, hi = PersonActivityKeys.between(*_hours(start, end))
-    with dynamo.storage_errors():
-        return list(dynamo.query_pages(
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues=dynamo.values(pk=PersonActivityKeys.pk(key_id), lo=lo, hi=hi),
-            decode=lambda item: (PersonActivityKeys.hour(item["sk"]["S"]), dynamo.numbers(item)),
-        ))
+    return _hourly(PersonActivityKeys, PersonActivityKeys.pk(key_id), start, end)
 
 
 def accuracy_counters(queue: str, start: datetime, end: datetime) -> list[dict[str, Any]]:

@@ -15,9 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-import payloads
-
-from .conftest import REQUIRED
+from .conftest import REQUIRED, conversation_in_customer_service
 
 try:
     from selenium.webdriver.support.ui import Select
@@ -28,17 +26,7 @@ except ImportError:
 
 
 def customer_service(stack, text: str, author_id: str, author: str) -> str:
-    """A new conversation (a top-level page comment) in customer_service, by its id; one the model put elsewhere is
-    moved there."""
-    payload = payloads.page_comment(f"104857600000001_{secrets.randbelow(10 ** 12)}", text, author_id=author_id)
-    payload["entry"][0]["changes"][0]["value"]["from"]["name"] = author
-    stack.webhook(payload)
-    found = stack.settled(stack.find(text)["id"])  # the second opinion may move it: once it has, it stays
-    if found["queue"] != "customer_service":
-        status, body = stack.call("POST", "/conversations/bulk", body={
-            "action": "reroute", "conversation_ids": [found["id"]], "queue": "customer_service", "reason": "assign test"})
-        assert status == 200 and body["done"] == 1, body
-    return found["id"]
+    return conversation_in_customer_service(stack, text, author_id, author)
 
 
 def person(stack, role: str, name: str, queues=()) -> dict:

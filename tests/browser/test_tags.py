@@ -13,9 +13,7 @@ import secrets
 
 import pytest
 
-import payloads
-
-from .conftest import REQUIRED
+from .conftest import REQUIRED, conversation_in_customer_service
 
 try:
     from selenium.webdriver.common.keys import Keys
@@ -27,17 +25,7 @@ except ImportError:
 
 
 def customer_service(stack, n: int, text: str, author_id: str, author: str) -> str:
-    """A new conversation (a page comment) in customer_service, by its id: the model picks the queue, and this is
-    about tags, so one it put elsewhere is moved there."""
-    payload = payloads.page_comment(f"104857600000001_{990000 + n}", text, author_id=author_id)
-    payload["entry"][0]["changes"][0]["value"]["from"]["name"] = author
-    stack.webhook(payload)
-    found = stack.settled(stack.find(text)["id"])  # the second opinion may move it: once it has, it stays
-    if found["queue"] != "customer_service":
-        status, body = stack.call("POST", "/conversations/bulk", body={
-            "action": "reroute", "conversation_ids": [found["id"]], "queue": "customer_service", "reason": "tags test"})
-        assert status == 200 and body["done"] == 1, body
-    return found["id"]
+    return conversation_in_customer_service(stack, text, author_id, author, f"104857600000001_{990000 + n}")
 
 
 def tags_of(stack, conversation: str) -> list[str]:
