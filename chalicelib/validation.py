@@ -8,6 +8,7 @@ from typing import Any, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .domain.tags import TAG_PATTERN
 from .errors import BadRequest, InvalidPayload, UnsupportedMediaType
 
 M = TypeVar("M", bound=BaseModel)
@@ -19,9 +20,15 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xbf]")
 
 
+# patterns whose regular expression says nothing to a person, in words
+PATTERN_MEANINGS = {TAG_PATTERN: "a tag may not hold a space, an invisible or control character, or a comma"}
+
+
 def first_problem(exc: ValidationError, where: str) -> str:
     error = exc.errors()[0]
     location = ".".join(str(p) for p in error["loc"]) or where
+    if error["type"] == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") in PATTERN_MEANINGS:
+        return f"{location}: {PATTERN_MEANINGS[error['ctx']['pattern']]}"
     return f"{location}: {error['msg']}"
 
 

@@ -89,6 +89,15 @@ def test_an_invalid_tag_change_is_a_400_and_stores_nothing(api, keys, table, bod
     assert snapshot(table) == before
 
 
+def test_a_refused_tag_is_explained_in_words_not_as_a_regular_expression(api, keys):
+    conversation = seed_message("t8", "customer_service")
+    status, answer = retag(api, keys["manager"], conversation, add=["a b"])
+    assert status == 400 and answer["error"]["message"].endswith(
+        "add.0: a tag may not hold a space, an invisible or control character, or a comma"), answer
+    status, answer = call(api, "GET", "/queues/customer_service/conversations?tag=a,b", keys["manager"])
+    assert status == 400 and "may not hold" in answer["error"]["message"], answer
+
+
 def test_a_change_read_before_another_one_keeps_both(api, keys):
     from chalicelib.store import messages, tags
 
