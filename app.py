@@ -232,8 +232,8 @@ def queue_claim(name, caller, body: ClaimCreate):
 
 
 def _working(caller, message_id):
-    """The conversation the caller acts on (read once), after the queue-scope check: the message's own when it
-    opened one, else the conversation it belongs to."""
+    """The conversation the caller acts on, after the queue-scope check: the message's own when it opened one,
+    else the conversation it belongs to."""
     stored = messages.get_message(message_id)
     if stored is not None and stored.is_member:
         stored = messages.get_message(stored.conversation)
@@ -262,7 +262,7 @@ def message_detail(message_id, caller):
               response=MessageOut, errors=(403, 404, 409, 503))
 def message_release(message_id, caller):
     stored = _working(caller, message_id)
-    return MessageOut.of(queue.release(stored, acting(caller), now()))
+    return MessageOut.of(_acting_on(caller, stored.id, lambda head: queue.release(head, acting(caller), now())))
 
 
 @routes.route("POST", "/messages/{message_id}/snooze", "set a claimed message aside until a time; it reopens then",
@@ -270,21 +270,23 @@ def message_release(message_id, caller):
 def message_snooze(message_id, caller, body: SnoozeCreate):
     stored = _working(caller, message_id)
     until = body.until if body.until.tzinfo else body.until.replace(tzinfo=timezone.utc)
-    return MessageOut.of(queue.snooze(stored, acting(caller), until, now()))
+    return MessageOut.of(_acting_on(caller, stored.id, lambda head: queue.snooze(head, acting(caller), until, now())))
 
 
 @routes.route("POST", "/messages/{message_id}/resolve", "resolve a message", body=ResolveCreate, body_required=False,
               response=MessageOut, errors=(403, 404, 409, 503))
 def message_resolve(message_id, caller, body: ResolveCreate):
     stored = _working(caller, message_id)
-    return MessageOut.of(queue.resolve(stored, acting(caller), body.note, now()))
+    return MessageOut.of(_acting_on(caller, stored.id,
+                                    lambda head: queue.resolve(head, acting(caller), body.note, now())))
 
 
 @routes.route("POST", "/messages/{message_id}/reroute", "move a message to another queue (recorded as a correction)",
               body=RerouteCreate, response=MessageOut, errors=(403, 404, 409, 503))
 def message_reroute(message_id, caller, body: RerouteCreate):
     stored = _working(caller, message_id)
-    return MessageOut.of(queue.reroute(stored, acting(caller), body.queue, body.reason, now()))
+    return MessageOut.of(_acting_on(caller, stored.id,
+                                    lambda head: queue.reroute(head, acting(caller), body.queue, body.reason, now())))
 
 
 # conversations: the queue item -------------------------------------------------------------------------

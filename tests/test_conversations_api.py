@@ -153,12 +153,13 @@ def test_a_conversation_cursor_reads_only_its_own_conversation(api, keys, monkey
     assert status == 404, hidden
 
 
+@pytest.mark.parametrize("route", ["conversations", "messages"])
 @pytest.mark.parametrize("action, body, status", [
     ("resolve", {"note": "refunded"}, "resolved"), ("release", None, "open"),
     ("reroute", {"queue": "community", "reason": "a fan question"}, "open"),
 ])
 def test_a_change_that_meets_a_message_joining_the_thread_is_worked_out_again_not_refused(
-        api, keys, monkeypatch, action, body, status):
+        api, keys, monkeypatch, action, body, status, route):
     from chalicelib.store import queue
 
     # GIVEN a busy conversation the agent holds
@@ -174,7 +175,7 @@ def test_a_change_that_meets_a_message_joining_the_thread_is_worked_out_again_no
         return real(stored, *args)
 
     monkeypatch.setattr(queue, action, racing)
-    answered, result = call(api, "POST", f"/conversations/{conversation['id']}/{action}", keys["manager"], body)
+    answered, result = call(api, "POST", f"/{route}/{conversation['id']}/{action}", keys["manager"], body)
     # THEN the change is made on the conversation as it now is, not refused with "reload and try again"
     assert answered == 200, result
     assert result["status"] == status and joined
