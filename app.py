@@ -262,7 +262,7 @@ def message_detail(message_id, caller):
               response=MessageOut, errors=(403, 404, 409, 503))
 def message_release(message_id, caller):
     stored = _working(caller, message_id)
-    return MessageOut.of(_acting_on(caller, stored.id, lambda head: queue.release(head, acting(caller), now())))
+    return MessageOut.of(_acting_on(caller, stored.id, lambda head: queue.release(head, acting(caller), now()), stored))
 
 
 @routes.route("POST", "/messages/{message_id}/snooze", "set a claimed message aside until a time; it reopens then",
@@ -270,7 +270,7 @@ def message_release(message_id, caller):
 def message_snooze(message_id, caller, body: SnoozeCreate):
     stored = _working(caller, message_id)
     until = body.until if body.until.tzinfo else body.until.replace(tzinfo=timezone.utc)
-    return MessageOut.of(_acting_on(caller, stored.id, lambda head: queue.snooze(head, acting(caller), until, now())))
+    return MessageOut.of(_acting_on(caller, stored.id, lambda head: queue.snooze(head, acting(caller), until, now()), stored))
 
 
 @routes.route("POST", "/messages/{message_id}/resolve", "resolve a message", body=ResolveCreate, body_required=False,
@@ -278,15 +278,15 @@ def message_snooze(message_id, caller, body: SnoozeCreate):
 def message_resolve(message_id, caller, body: ResolveCreate):
     stored = _working(caller, message_id)
     return MessageOut.of(_acting_on(caller, stored.id,
-                                    lambda head: queue.resolve(head, acting(caller), body.note, now())))
+                                    lambda head: queue.resolve(head, acting(caller), body.note, now()), stored))
 
 
 @routes.route("POST", "/messages/{message_id}/reroute", "move a message to another queue (recorded as a correction)",
               body=RerouteCreate, response=MessageOut, errors=(403, 404, 409, 503))
 def message_reroute(message_id, caller, body: RerouteCreate):
     stored = _working(caller, message_id)
-    return MessageOut.of(_acting_on(caller, stored.id,
-                                    lambda head: queue.reroute(head, acting(caller), body.queue, body.reason, now())))
+    return MessageOut.of(_acting_on(caller, stored.id, lambda head: queue.reroute(
+        head, acting(caller), body.queue, body.reason, now()), stored))
 
 
 # conversations: the queue item -------------------------------------------------------------------------
@@ -311,9 +311,10 @@ def _conversation(caller, conversation_id):
     return messages.conversation_head(conversation_id, caller.can_work)
 
 
-def _acting_on(caller, conversation_id, act):
-    """A change of the conversation as it is now, worked out again when it meets another (messages.on_conversation)."""
-    return messages.on_conversation(conversation_id, caller.can_work, act)
+def _acting_on(caller, conversation_id, act, read=None):
+    """A change of the conversation as it is now (`read`: its head, just read), worked out again when it meets
+    another (messages.on_conversation)."""
+    return messages.on_conversation(conversation_id, caller.can_work, act, read)
 
 
 @routes.route("GET", "/conversations/{conversation_id}",
@@ -424,8 +425,7 @@ def conversation_note(conversation_id, caller, body: NoteCreate):
               "who may read it, in any state); answers all its tags", body=TagsChange, response=TagsOut,
               errors=(404, 409, 503))
 def conversation_tags(conversation_id, caller, body: TagsChange):
-    head = _conversation(caller, conversation_id)
-    tagged = tags.retag(head, caller.actor, body.add, body.remove, now())
+    tagged = _acting_on(caller, conversation_id, lambda head: tags.retag(head, caller.actor, body.add, body.remove, now()))
     return TagsOut(conversation=tagged.id, tags=tagged.tags or [])
 
 

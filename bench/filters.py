@@ -30,7 +30,7 @@ import time
 from contextlib import redirect_stdout
 from datetime import datetime, timedelta, timezone
 
-from harness import ROOT, MotoClock, Work, moto_item_size_check_off  # noqa: E402  (puts the repo on sys.path)
+from harness import ROOT, MotoClock, Work, lean_moto_table, moto_item_size_check_off  # noqa: E402  (puts the repo on sys.path)
 
 import support  # noqa: E402  (fake AWS credentials and the test environment: nothing can reach AWS)
 
@@ -70,24 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=15, help="timed repetitions per call (default 15)")
     args = parser.parse_args(argv)
 
-    import boto3
-    from botocore.config import Config
     from chalice.test import Client
-    from moto import mock_aws
 
-    from local.dynamodb import lean_queries, lean_transactions
-
-    lean_transactions()
-    lean_queries()
-    with mock_aws():
-        support.reset_caches()
+    with lean_moto_table() as raw:
         from app import app
         from chalicelib import auth
         from chalicelib.store import dynamo, queue
-        from chalicelib.store.table import create_table
 
-        raw = boto3.client("dynamodb", region_name="us-east-1", config=Config(parameter_validation=False))
-        create_table(raw, os.environ["TABLE_NAME"])
         with moto_item_size_check_off():
             seed(raw, args.depth, datetime.now(timezone.utc))
         gc.collect()

@@ -44,7 +44,7 @@ from collections import Counter
 from contextlib import redirect_stdout
 from datetime import datetime, timedelta, timezone
 
-from harness import ROOT, MotoClock, Work, moto_item_size_check_off  # noqa: E402  (puts the repo on sys.path)
+from harness import ROOT, MotoClock, Work, lean_moto_table, moto_item_size_check_off  # noqa: E402  (puts the repo on sys.path)
 
 import support  # noqa: E402  (fake AWS credentials and the test environment: nothing can reach AWS)
 
@@ -106,28 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=30, help="timed repetitions per call and depth (default 30)")
     args = parser.parse_args(argv)
 
-    import boto3
-    from botocore.config import Config
     from chalice.test import Client
-    from moto import mock_aws
 
-    from local.dynamodb import lean_queries, lean_transactions
-
-    # as in `make run` and the tests: moto would otherwise deep-copy all 111,000 items for every claim's
-    # transaction, and walk them all for every Query on the table's own key
-    lean_transactions()
-    lean_queries()
-    with mock_aws():
-        support.reset_caches()
+    with lean_moto_table() as raw:
         from app import app
         from chalicelib import auth
         from chalicelib.domain.workflow import Actor
         from chalicelib.store import dynamo, messages, queue
-        from chalicelib.store.table import create_table
 
-        # botocore's client-side parameter validation off for this seeding client (a quarter of the seeding time)
-        raw = boto3.client("dynamodb", region_name="us-east-1", config=Config(parameter_validation=False))
-        create_table(raw, os.environ["TABLE_NAME"])
         now = datetime.now(timezone.utc)
         started = time.perf_counter()
         with moto_item_size_check_off():

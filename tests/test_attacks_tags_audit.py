@@ -232,8 +232,8 @@ def test_concurrent_tag_adds_never_pass_the_limit_and_lose_no_answered_change(lo
 
     def add(n: int) -> None:
         try:
-            head = messages.get_message(conversation)
-            tags.retag(head, f"key:agent-{n}", [f"new{n}"], [], datetime.now(timezone.utc))
+            messages.on_conversation(conversation, lambda queue_name: True, lambda head: tags.retag(
+                head, f"key:agent-{n}", [f"new{n}"], [], datetime.now(timezone.utc)))  # as the route does
             outcomes[f"new{n}"] = "added"
         except TooManyTags:
             outcomes[f"new{n}"] = "too_many"
@@ -249,9 +249,9 @@ def test_concurrent_tag_adds_never_pass_the_limit_and_lose_no_answered_change(lo
                 if head.status == "open":
                     got = queue.claim("customer_service", Actor("key:claimer"), 1, 600, datetime.now(timezone.utc))
                     for claimed in got:
-                        try:  # a release that meets a tag is sent back to reload (workflow changes do not commute)
-                            queue.release(messages.get_message(claimed.id), Actor("key:claimer"),
-                                          datetime.now(timezone.utc))
+                        try:  # as the route does: a release that meets a tag is worked out again
+                            messages.on_conversation(claimed.id, lambda queue_name: True, lambda head: queue.release(
+                                head, Actor("key:claimer"), datetime.now(timezone.utc)))
                         except ConcurrentChange:
                             pass
         except BaseException as exc:  # noqa: BLE001

@@ -171,13 +171,13 @@ CHANGE_ROUNDS = 4  # a head that changes between a read and a write this often i
 
 
 def on_conversation(conversation_id: str, can_work: Callable[[str], bool],
-                    act: Callable[[StoredMessage], StoredMessage]) -> StoredMessage:
-    """`act(head)` on the conversation as it is now (conversation_head's scope check first). A guarded change that
-    meets another one (a message joining a busy thread, the second opinion's verdict, a colleague's tag) is worked
-    out again on the head read again, with the scope and every rule checked again: nobody is sent back to reload
-    for a change they never saw."""
+                    act: Callable[[StoredMessage], StoredMessage], read: StoredMessage | None = None) -> StoredMessage:
+    """`act(head)` on the conversation as it is now (`read`: its head, just read and scope-checked; otherwise read
+    here, with conversation_head's check). A guarded change that meets another one (a message joining a busy
+    thread, the second opinion's verdict, a colleague's tag) is worked out again on the head read again, with the
+    scope and every rule checked again: nobody is sent back to reload for a change they never saw."""
     for round_ in range(CHANGE_ROUNDS):
-        head = conversation_head(conversation_id, can_work)
+        head = read if round_ == 0 and read is not None else conversation_head(conversation_id, can_work)
         try:
             return act(head)
         except ConcurrentChange:
@@ -206,9 +206,9 @@ def bounded_history(history: list[dict[str, Any]], entry: dict[str, Any]) -> tup
     if len(history) <= HISTORY_LIMIT:
         return history, 0
     excess = len(history) - HISTORY_LIMIT
-    yielding = {i for i, old in enumerate(history[2:-1], 2) if old.get("event") in YIELDING_EVENTS}
-    yielding = set(sorted(yielding)[:excess])
-    kept = [old for i, old in enumerate(history) if i not in yielding]
+    yielding = [i for i, old in enumerate(history[2:-1], 2) if old.get("event") in YIELDING_EVENTS]
+    given_up = set(yielding[:excess])
+    kept = [old for i, old in enumerate(history) if i not in given_up]
     if len(kept) > HISTORY_LIMIT:
         kept = kept[:2] + kept[-(HISTORY_LIMIT - 2):]
     return kept, len(history) - len(kept)

@@ -18,7 +18,6 @@ from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from .. import histogram
 from ..domain import workflow
 from ..domain.errors import ConcurrentChange, InvalidRequest
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED, Actor
@@ -430,8 +429,9 @@ def _resolve_operations(stored: StoredMessage, entry: dict[str, Any], actor: str
         counted = counters.response_time_increments(received, first_claim, now)
     volume = counters.volume_update(stored.queue, stored.received_hour, stored.shard,
                                     counters.per_platform(counted, stored.platform))
-    person = None if reason else counters.person_update(actor, now, stored.shard, {
-        "resolved": 1, f"ttr_{histogram.bin_of((now - parse_iso(stored.received_at)).total_seconds())}": 1})
+    # the person's own counts: the resolve and its time to resolve, as the queue's (not its time to first claim)
+    person = None if reason else counters.person_update(actor, now, stored.shard,
+                                                        {k: v for k, v in counted.items() if not k.startswith("ttc_")})
     return transition(stored, RESOLVED, entry, attributes=attributes, extra=[volume, person])
 
 

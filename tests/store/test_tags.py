@@ -99,6 +99,7 @@ def test_a_refused_tag_is_explained_in_words_not_as_a_regular_expression(api, ke
 
 
 def test_a_change_read_before_another_one_keeps_both(api, keys):
+    from chalicelib.domain.errors import ConcurrentChange
     from chalicelib.store import messages, tags
 
     # GIVEN two agents who opened the same conversation
@@ -106,7 +107,11 @@ def test_a_change_read_before_another_one_keeps_both(api, keys):
     seen_by_first = messages.get_message(conversation)
     # WHEN the second one tags it "vip" and then the first, from what she read before, tags it "refund"
     tags.retag(messages.get_message(conversation), "key:second", ["vip"], [], datetime.now(timezone.utc))
-    after = tags.retag(seen_by_first, "key:first", ["refund"], [], datetime.now(timezone.utc))
+    with pytest.raises(ConcurrentChange):  # one guarded write on what she read cannot go through...
+        tags.retag(seen_by_first, "key:first", ["refund"], [], datetime.now(timezone.utc))
+    after = messages.on_conversation(  # ...so the route works it out again on the conversation as it now is
+        conversation, lambda queue_name: True,
+        lambda head: tags.retag(head, "key:first", ["refund"], [], datetime.now(timezone.utc)), read=seen_by_first)
     # THEN neither change is lost, and her request was not refused as a conflict
     assert after.tags == ["vip", "refund"]
     assert messages.get_message(conversation).tags == ["vip", "refund"]
