@@ -14,6 +14,29 @@ from botocore.exceptions import ClientError
 
 BUS = "social-triage-test"
 SOURCE = "social-triage"
+EVENTBRIDGE_REQUEST_LIMIT = 256 * 1024
+
+
+def eventbridge_request_size(entries: list[dict[str, Any]]) -> int:
+    """A PutEvents request's size as EventBridge's documentation counts it (14 bytes for a Time, then the UTF-8
+    bytes of Source, DetailType, Detail and each Resource)."""
+    size = 0
+    for entry in entries:
+        size += 14 if entry.get("Time") else 0
+        size += sum(len(entry.get(name, "").encode()) for name in ("Source", "DetailType", "Detail"))
+        size += sum(len(r.encode()) for r in entry.get("Resources", []))
+    return size
+
+
+def enforce_eventbridge_limits(events_client) -> None:
+    """Model what moto does not: EventBridge refuses a PutEvents request over 256 KB whole."""
+    def refuse_oversized(params, **_):
+        size = eventbridge_request_size(params.get("Entries", []))
+        if size > EVENTBRIDGE_REQUEST_LIMIT:
+            raise ClientError({"Error": {"Code": "ValidationException",
+                                         "Message": "Total size of the entries in the request is over the limit."}},
+                              "PutEvents")
+    events_client.meta.events.register("provide-client-params.events.PutEvents", refuse_oversized)
 
 
 def _lambda_json(value: Any) -> Any:

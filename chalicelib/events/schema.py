@@ -10,6 +10,7 @@ notes are left out unless the stage sets EVENTS_INCLUDE_TEXT=true (for trusted c
 from __future__ import annotations
 
 import functools
+import json
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -50,6 +51,9 @@ class BaseEvent(_Model):
     event_id: str = Field(description="stable per change (a UUID): drop events whose id you have already seen")
     schema_version: Literal["1"] = SCHEMA_VERSION
     occurred_at: str = Field(description="when the change happened, ISO 8601 UTC")
+    truncated: list[str] | None = Field(
+        None, description="the free-text fields (e.g. `text`, `data.note`) cut short so that the event fits "
+                          "EventBridge's 256 KB; the API has them whole (GET /messages/{message_id})")
 
 
 class MessageEvent(BaseEvent):
@@ -268,10 +272,73 @@ def parse(detail: dict[str, Any] | str) -> BaseEvent:
     return adapter().validate_python(detail)
 
 
+# EventBridge refuses an entry (and a request) over 256 KB. A stored text may be 64 KiB, which JSON can write
+# six times longer (a control character as \u0001), so an event with text may not fit as it is.
+MAX_ENTRY_BYTES = 256 * 1024
+ENTRY_OVERHEAD = 14  # what EventBridge counts for the entry's Time
+FREE_TEXT = (("text",), ("data", "note"), ("data", "reason"), ("author", "name"), ("author", "handle"))
+
+
 def entry(event: BaseEvent, bus_name: str) -> dict[str, Any]:
-    """The PutEvents entry of an event."""
+    """The PutEvents entry of an event, its free texts cut short when it would not fit EventBridge's limit."""
+    budget = MAX_ENTRY_BYTES - ENTRY_OVERHEAD - len(SOURCE.encode()) - len(event.type.encode())
     return {"Source": SOURCE, "DetailType": event.type, "EventBusName": bus_name,
-            "Detail": event.model_dump_json(exclude_none=True), "Time": event.occurred_at}
+            "Detail": fitted_detail(event, budget), "Time": event.occurred_at}
+
+
+def fitted_detail(event: BaseEvent, budget: int) -> str:
+    """The event's detail as JSON of at most `budget` bytes: the longest free text is cut (on a character),
+    then the next, and the event names what was cut in `truncated`."""
+    detail = event.model_dump_json(exclude_none=True)
+    if len(detail.encode()) <= budget:
+        return detail
+    model, data, cut = type(event), event.model_dump(exclude_none=True), []
+    while True:
+        over = len(detail.encode()) - budget
+        texts = [(path, _get(data, path)) for path in FREE_TEXT]
+        texts = [(path, text) for path, text in texts if isinstance(text, str) and text]
+        if over <= 0 or not texts:
+            return detail
+        path, text = max(texts, key=lambda t: _json_bytes(t[1]))
+        _set(data, path, _cut_by(text, over))
+        cut.append(".".join(path))
+        data["truncated"] = sorted(set(cut))
+        detail = model.model_validate(data).model_dump_json(exclude_none=True)
+
+
+def _cut_by(text: str, excess: int) -> str:
+    """The longest beginning of `text` that JSON writes at least `excess` bytes shorter (binary search)."""
+    target = _json_bytes(text) - excess
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if _json_bytes(text[:mid]) <= target:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo]
+
+
+def _json_bytes(text: str) -> int:
+    return len(_dumps(text).encode())
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for name in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(name)
+    return data
+
+
+def _set(data: dict[str, Any], path: tuple[str, ...], value: str) -> None:
+    for name in path[:-1]:
+        data = data[name]
+    data[path[-1]] = value
 
 
 def json_schema(ref_template: str = "#/$defs/{model}") -> dict[str, Any]:

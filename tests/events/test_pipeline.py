@@ -11,7 +11,8 @@ import boto3
 import pytest
 
 from chalicelib.events import publisher, schema
-from event_stream import BUS, Consumer, FlakyPutEvents, StreamReader, batches, dead_letter_queue, streams_client
+from event_stream import (BUS, Consumer, FlakyPutEvents, StreamReader, batches, dead_letter_queue,
+                          enforce_eventbridge_limits, streams_client)
 from support import call, dumps, generic_headers, payloads, post_webhook
 
 CS_RULE = {"source": [schema.SOURCE], "detail-type": [{"prefix": "message."}], "detail": {"queue": ["stance"]}}
@@ -30,6 +31,7 @@ def pipeline(api, keys, request):
     stance_desk = Consumer(pattern=CS_RULE, name="stance-desk")  # the template's per-queue example rule
     dlq = dead_letter_queue()
     events_client = boto3.client("events", region_name="us-east-1")
+    enforce_eventbridge_limits(events_client)
     p = publisher.Publisher(BUS, dlq, events_client=events_client, sqs_client=boto3.client("sqs", region_name="us-east-1"),
                             sleep=lambda s: None)
     yield api, keys, reader, everything, stance_desk, p, dlq

@@ -7,11 +7,13 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib.events import derive, publisher, schema
+from chalicelib.models import MAX_TEXT_BYTES
 from chalicelib.store import dynamo
 from chalicelib.store.messages import message_item
-from event_stream import BUS, Consumer, FlakyPutEvents, dead_letter_queue
+from event_stream import BUS, Consumer, FlakyPutEvents, dead_letter_queue, enforce_eventbridge_limits
 from support import triaged
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
@@ -38,7 +40,9 @@ def new_events(count: int, text: str = "") -> list[schema.BaseEvent]:
 
 def make(dlq: str | None, **kwargs) -> publisher.Publisher:
     kwargs.setdefault("sleep", Sleeps())
-    return publisher.Publisher(BUS, dlq, events_client=boto3.client("events", region_name="us-east-1"),
+    events_client = boto3.client("events", region_name="us-east-1")
+    enforce_eventbridge_limits(events_client)
+    return publisher.Publisher(BUS, dlq, events_client=events_client,
                                sqs_client=boto3.client("sqs", region_name="us-east-1"), **kwargs)
 
 
@@ -72,6 +76,32 @@ def test_events_go_out_in_requests_of_at_most_ten_entries_and_256_kb(aws):
     # THEN the big ones go at most four to a request (4 x 60 KB < 256 KB < 5 x 60 KB)
     assert calls == [4, 4, 1] and len(outcome.published) == 9
     assert sorted(ids_received(consumer)) == sorted(e.event_id for e in new_events(25) + big)
+
+
+def test_an_event_whose_text_would_not_fit_eventbridge_goes_out_with_the_text_cut_and_says_so(aws):
+    consumer, dlq = aws
+    p = make(dlq)
+    # GIVEN the longest text the store keeps, all control characters (JSON writes each as six bytes: 384 KB)
+    longest = "\x01" * MAX_TEXT_BYTES
+    (event,) = new_events(1, text=longest)
+    whole = {"Source": schema.SOURCE, "DetailType": event.type, "Detail": event.model_dump_json(exclude_none=True)}
+    with pytest.raises(ClientError, match="over the limit"):  # as it is, EventBridge refuses it
+        p.events.put_events(Entries=[{**whole, "EventBusName": BUS}])
+    # WHEN it is published, beside an event with an ordinary text
+    ordinary = derive.derive(None, message_item(triaged("other", "stance", received_at=T0, text="my parcel never came")),
+                             include_text=True)[0]
+    outcome = p.publish([event, ordinary])
+    # THEN both reach the bus, none goes to the dead-letter queue
+    assert sorted(outcome.published) == sorted([event.event_id, ordinary.event_id]) and not outcome.dead_lettered
+    received = {e["detail"]["event_id"]: e["detail"] for e in consumer.receive()}
+    assert not dead_letters(dlq)
+    # AND the long one carries as much of the text as fits, and names what was cut
+    cut = received[event.event_id]
+    assert cut["truncated"] == ["text"] and longest.startswith(cut["text"])
+    assert 40_000 < len(cut["text"]) < MAX_TEXT_BYTES
+    assert publisher.entry_size(schema.entry(schema.parse(cut), BUS)) <= schema.MAX_ENTRY_BYTES
+    # AND the ordinary one is as it was
+    assert received[ordinary.event_id]["text"] == "my parcel never came" and "truncated" not in received[ordinary.event_id]
 
 
 def test_a_bus_failing_one_call_in_five_loses_nothing_and_copies_only_what_event_id_drops(aws):

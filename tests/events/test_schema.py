@@ -45,3 +45,41 @@ def test_the_served_schema_validates_what_the_publisher_sends_and_refuses_what_i
         validator.validate({**detail, "type": "message.exploded"})
     with pytest.raises(Exception):
         validator.validate({k: v for k, v in detail.items() if k != "event_id"})
+
+
+def note_event(text: str) -> schema.NoteAdded:
+    return schema.NoteAdded(event_id="e1", occurred_at="2026-12-04T10:00:00.000000Z", conversation="facebook:c1",
+                            note_id="n1", by="key:0123456789abcdef", text=text)
+
+
+@pytest.mark.parametrize("character", ["x", "炎", "\x01", "😀", "\""])
+def test_a_detail_over_its_budget_keeps_the_longest_beginning_of_its_text_that_fits(character):
+    # GIVEN an event whose text, written as JSON, is far over the budget
+    event = note_event(character * 5_000)
+    budget = 2_000
+    # WHEN its detail is fitted
+    detail = schema.fitted_detail(event, budget)
+    # THEN it fits, names the cut field, and keeps a beginning of the text (whole characters)
+    fitted = schema.parse(detail)
+    assert len(detail.encode()) <= budget and fitted.truncated == ["text"]
+    assert event.text.startswith(fitted.text) and fitted.text
+    # AND one more character would not have fitted
+    longer = fitted.model_copy(update={"text": event.text[:len(fitted.text) + 1]})
+    assert len(longer.model_dump_json(exclude_none=True).encode()) > budget
+
+
+def test_the_longest_free_text_is_cut_first_and_a_detail_that_fits_is_left_alone():
+    # GIVEN a resolution with a long note and a long message text
+    event = schema.MessageResolved.model_validate({
+        **derive.derive(None, message_item(triaged("r1", "stance", text="t" * 3_000)), include_text=True)[0]
+        .model_dump(exclude={"type", "data"}),
+        "data": {"note": "n" * 1_000}})
+    size = len(event.model_dump_json(exclude_none=True).encode())
+    # WHEN the budget is a little under its size, only the longest text (the message's) is cut
+    fitted = schema.parse(schema.fitted_detail(event, size - 500))
+    assert fitted.truncated == ["text"] and fitted.data.note == "n" * 1_000 and len(fitted.text) < 3_000
+    # WHEN the budget leaves room for neither whole, both are cut and named
+    fitted = schema.parse(schema.fitted_detail(event, size - 3_500))
+    assert fitted.truncated == ["data.note", "text"]
+    # AND a detail within its budget is the model's JSON as it is
+    assert schema.fitted_detail(event, size) == event.model_dump_json(exclude_none=True)
