@@ -455,6 +455,8 @@ export const MESSAGES = {
     'keys.cancel': 'Cancel',
     'keys.revoked': 'The key of {name} is revoked.',
     'keys.revokedAt': 'Revoked {at}',
+    'keys.leftOut': '{n} older revoked or expired keys are not listed.',
+    'keys.leftOut.one': '{n} older revoked or expired key is not listed.',
 
     'error.network_error': 'The API did not answer. Check the connection and try again.',
     'error.missing_key': 'Enter an API key.',
@@ -961,6 +963,7 @@ export const MESSAGES = {
     'keys.cancel': 'キャンセル',
     'keys.revoked': '{name} のキーを失効させました。',
     'keys.revokedAt': '{at} に失効',
+    'keys.leftOut': '失効済みまたは期限切れの古いキー {n} 件は表示していません。',
 
     'error.network_error': 'API から応答がありません。接続を確認して、もう一度お試しください。',
     'error.missing_key': 'API キーを入力してください。',

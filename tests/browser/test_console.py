@@ -452,6 +452,25 @@ def test_admin_issues_a_key_shown_once_and_revokes_it(console, screenshot):
     assert "The key you signed in with" in own.text
 
 
+def test_the_keys_view_says_how_many_old_keys_the_api_left_out(console):
+    # GIVEN an admin, and an API that lists only part of the keys (it stops at about 1 MB: thousands of keys)
+    console.sign_in("admin")
+    console.driver.execute_script("""
+        const fetch = window.fetch.bind(window);
+        window.fetch = async (url, init) => {
+          const response = await fetch(url, init);
+          if (!String(url).endsWith('/admin/keys') || (init && init.method && init.method !== 'GET')) return response;
+          const body = await response.json();
+          return new Response(JSON.stringify({ ...body, left_out: 1234 }),
+                              { status: response.status, headers: response.headers });
+        };""")
+    # WHEN she opens the keys view
+    console.find('nav a[href="#/keys"]').click()
+    console.find("#keys-table")
+    # THEN it says how many are not listed, in words
+    console.text_in("#keys-left-out", "1,234 older revoked or expired keys are not listed.")
+
+
 def test_japanese_from_the_browser_language_or_the_switch(console, screenshot):
     # GIVEN a browser whose language is Japanese
     agent = console.driver.execute_script("return navigator.userAgent")

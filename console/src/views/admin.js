@@ -2,7 +2,7 @@
 // only in this page's memory (never stored) until the admin closes it or leaves the view.
 import { api, seg } from '../api.js';
 import { field, h, replace, select } from '../dom.js';
-import { errorText, fmtDateTime, queueName, t, timeTag } from '../i18n.js';
+import { errorText, fmtDateTime, fmtNumber, queueName, t, timeTag } from '../i18n.js';
 import { session } from '../session.js';
 import { busy, notice, showError } from '../ui.js';
 import { QUEUES } from './agent.js';
@@ -133,7 +133,7 @@ export function mountAdmin(container) {
 
   async function loadKeys() {
     try {
-      const { keys } = await api('admin/keys');
+      const { keys, left_out: leftOut = 0 } = await api('admin/keys');
       keys.sort((a, b) => (a.revoked_at ? 1 : 0) - (b.revoked_at ? 1 : 0) || b.created_at.localeCompare(a.created_at));
       replace(keysSlot, h('h2', { id: 'keys-title' }, t('keys.title')),
         h('table', { id: 'keys-table' },
@@ -147,7 +147,8 @@ export function mountAdmin(container) {
             h('td', {}, key.role === 'agent' ? key.queues.map(queueName).join(', ') : t('keys.allQueues')),
             h('td', {}, timeTag(key.created_at)),
             h('td', {}, key.expires_at ? timeTag(key.expires_at) : t('keys.never')),
-            revokeCell(key))))));
+            revokeCell(key))))),
+        leftOut ? h('p', { class: 'hint', id: 'keys-left-out' }, t('keys.leftOut', { n: fmtNumber(leftOut), count: leftOut })) : null);
     } catch (error) {
       showError(error);
     }
