@@ -42,6 +42,15 @@ def conversation_for(conversation_id: str) -> conversations.ConversationItems:
     return found
 
 
+def head_of(conversation_id: str) -> StoredMessage:
+    """The conversation's head alone (one GetItem): a send or a page of earlier messages needs no reply or note,
+    and a long conversation may have hundreds."""
+    head = get_message(conversation_id)
+    if head is None or head.is_member or head.status == REMOVED:
+        raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
+    return head
+
+
 def _answerable(message: StoredMessage | None) -> bool:
     return message is not None and message.direction == INBOUND and message.status != REMOVED
 
@@ -89,7 +98,7 @@ def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow
 def send(conversation_id: str, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
          now: datetime) -> store.StoredReply:
     """Send a reply through the conversation's platform, once per idempotency key."""
-    head = conversation_for(conversation_id).head
+    head = head_of(conversation_id)
     workflow.check_can_act(head.id, head.status, head.claimed_by, head.lease_expiry, actor, now,
                            workflow.resolvable_from(actor))
     target = reply_target(head, reply_to)
@@ -159,5 +168,5 @@ def latest_replies(replies: list[dict]) -> list[dict]:
 
 def earlier_messages(conversation_id: str, before: str) -> tuple[list[StoredMessage], str | None]:
     """The page of a conversation's later messages before a cursor `view` (or this) returned, oldest first."""
-    head = conversation_for(conversation_id).head
+    head = head_of(conversation_id)
     return conversations.members_page(head.id, before)

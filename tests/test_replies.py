@@ -233,3 +233,28 @@ def test_a_retried_note_is_the_same_write_and_a_later_one_under_its_key_is_anoth
     # THEN the same write sends the same token (DynamoDB answers a lost answer's retry as done), and a later
     # request its own (DynamoDB would refuse one token for other items: it meets the condition instead)
     assert tokens[0] == tokens[1] and tokens[2] != tokens[0]
+
+
+def test_a_reply_reads_the_conversations_head_not_its_replies_and_notes(api, keys, fake_platforms):
+    from chalicelib.store import dynamo
+
+    # GIVEN a claimed Messenger DM that already has three replies and a note
+    ingest(api, "meta", payloads.messenger_dm("m.r9", "Where is my parcel?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    for n in range(3):
+        assert reply(api, keys, conversation, text=f"Reply {n}", key=f"reply-900{n}")[0] == 201
+    assert call(api, "POST", f"/conversations/{conversation}/notes", keys["manager"],
+                {"text": "Regular customer", "idempotency_key": "note-9001"})[0] == 201
+    queried = []
+    client = dynamo.client()
+    hook = lambda params, **_: queried.append(params.get("ExpressionAttributeValues", {}))  # noqa: E731
+    client.meta.events.register("provide-client-params.dynamodb.Query", hook)
+    try:
+        # WHEN the agent sends another
+        assert reply(api, keys, conversation, text="Found it", key="reply-9009")[0] == 201
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.Query", hook)
+    # THEN nothing queried the conversation's partition (its replies and notes grow with the conversation)
+    assert not [v for v in queried if v.get(":pk", {}).get("S") == f"MSG#{conversation}"], queried
+    # AND the conversation shows all four
+    assert len(call(api, "GET", f"/conversations/{conversation}", keys["manager"])[1]["replies"]) == 4
