@@ -14,6 +14,7 @@ import { actorKeyId, forgetTeam, loadTeam, worksQueue } from '../team.js';
 import { busy, notice, showError } from '../ui.js';
 
 export const QUEUES = ['customer_service', 'stance', 'community'];
+const FOLLOW_MS = 15_000;
 export const PLATFORMS = ['facebook', 'instagram', 'messenger', 'whatsapp', 'x', 'telegram', 'linkedin', 'tiktok', 'youtube'];
 const STATUSES = ['open', 'claimed', 'snoozed', 'resolved'];
 const ASSIGNABLE = ['open', 'claimed', 'snoozed']; // a manager may hand these to someone (POST .../assign)
@@ -1135,6 +1136,11 @@ export function mountAgent(container, { args, role, go }) {
     const single = !Array.isArray(item.messages);
     const shown = timelineView(item, single);
     const title = h('h2', { id: 'detail-title', tabindex: '-1' }, authorName(item));
+    const thread = h('section', { class: 'thread', 'aria-label': t('detail.thread') }, shown);
+    const changed = h('div', { class: 'hint changed', id: 'detail-changed', role: 'status', hidden: true },
+      t('detail.changed'), ' ',
+      h('button', { type: 'button', class: 'secondary', id: 'detail-show-now', onclick: () => loadDetail() }, t('detail.showNow')));
+    if (!single) follow(item, thread, changed);
     replace(detailPane,
       h('a', { class: 'back', href: `#/work/${encodeURIComponent(state.queue)}` }, t('detail.back')),
       h('div', { class: 'detail-head' }, title,
@@ -1158,7 +1164,8 @@ export function mountAgent(container, { args, role, go }) {
       takeButton(item),
       single ? null : assignView(item),
       single ? null : tagsView(item),
-      h('section', { class: 'thread', 'aria-label': t('detail.thread') }, shown),
+      changed,
+      thread,
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,
       single ? null : notesView(item),
       canAct ? actions(item, lost) : null,
@@ -1167,6 +1174,50 @@ export function mountAgent(container, { args, role, go }) {
       historyView(item));
     if (banner) banner.querySelector('button').focus();
     return title;
+  }
+
+  // The open conversation follows its thread, as a chat does: read again every FOLLOW_MS while the tab is visible,
+  // and on coming back to it. Customer messages that joined are added to the thread and announced (the reply
+  // window moves with them); any other change (someone else's claim, reply or note, a resolve, another queue) is
+  // offered, never redrawn under what she is typing.
+  let followTick = null;
+  const onVisible = () => followTick?.();
+  document.addEventListener('visibilitychange', onVisible);
+
+  function follow(item, thread, changed) {
+    const id = detailId;
+    const shownIds = new Set(item.messages.map((m) => m.id));
+    const signature = (c) => JSON.stringify([c.status, c.queue, c.claimed_by || null, c.snoozed_until || null,
+      (c.replies || []).map((r) => [r.id, r.status]), (c.notes || []).length]);
+    const before = signature(item);
+    let reading = false;
+    const tick = async () => {
+      if (reading || document.visibilityState !== 'visible' || detailId !== id || !thread.isConnected) return;
+      reading = true;
+      let now;
+      try {
+        now = await api(`conversations/${seg(id)}`);
+      } catch {
+        return; // the next tick tries again; an action says what is wrong
+      } finally {
+        reading = false;
+      }
+      if (detailId !== id || !thread.isConnected) return;
+      const joined = now.messages.filter((m) => !shownIds.has(m.id));
+      if (joined.length) {
+        joined.forEach((m) => shownIds.add(m.id));
+        thread.append(...joined.map((m) => messageView(m, false)));
+        const inbound = joined.filter((m) => m.direction !== 'outbound');
+        if (inbound.length) notice(t('detail.newMessages', { n: fmtNumber(inbound.length), count: inbound.length }));
+        const windowNow = windowLine(now.reply_window);
+        if (windowNow) document.getElementById('reply-window')?.replaceWith(windowNow);
+        const send = document.getElementById('send-reply');
+        if (send && now.reply_window) send.disabled = now.reply_window.open === false;
+      }
+      changed.hidden = signature(now) === before;
+    };
+    followTick = tick;
+    timers.add(setInterval(tick, FOLLOW_MS));
   }
 
   async function loadDetail(lostLease = false) {
@@ -1214,6 +1265,7 @@ export function mountAgent(container, { args, role, go }) {
     dispose() {
       document.removeEventListener('keydown', onKey);
       document.removeEventListener('visibilitychange', refreshCounts);
+      document.removeEventListener('visibilitychange', onVisible);
       clearInterval(poll);
       timers.forEach(clearInterval);
     },
