@@ -1,5 +1,6 @@
 """The scheduled sweep (app.sweep_queues, every 5 minutes): per queue, reopen snoozes that are due and
-auto-resolve open messages older than the queue's window (settings AUTO_RESOLVE_<QUEUE>, in seconds).
+auto-resolve open messages older than the queue's window (settings AUTO_RESOLVE_<QUEUE>, in seconds), then fold
+the volume counter shards of closed hours (store.counters.fold_closed_hours), so that stats read less.
 
 Each run is bounded (store.queue.SWEEP_BATCH changes per queue and kind) and idempotent: every change is
 guarded by the message's revision, so a rerun, or two runs at once, change each message at most once.
@@ -11,12 +12,18 @@ from datetime import datetime, timedelta
 
 from . import observability
 from .config import get_settings
+from .errors import StorageUnavailable
 from .models import QUEUES
-from .store import queue
+from .store import counters, queue
 
 
 def run(now: datetime) -> dict[str, dict[str, int]]:
     settings = get_settings()
     done = {q: queue.sweep(q, now, timedelta(seconds=getattr(settings, f"auto_resolve_{q}"))) for q in QUEUES}
+    for q in QUEUES:
+        try:
+            done[q]["folded"] = counters.fold_closed_hours(q, now)
+        except StorageUnavailable:  # only reads get slower: the next sweep folds them
+            observability.warning("counter fold failed", queue=q)
     observability.get_logger().info("sweep", extra={"sweep": done})
     return done

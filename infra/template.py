@@ -70,7 +70,7 @@ from chalice.utils import to_cfn_resource_name
 
 from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
-from chalicelib.store.entities import ChannelKeys, MessageKeys, SavedReplyKeys, SpikeKeys
+from chalicelib.store.entities import ChannelKeys, MessageKeys, SavedReplyKeys, SpikeKeys, VolumeCounterKeys
 from chalicelib.store.table import GSI1, GSI2, cloudformation_resource
 from infra.deploy import RUNTIME, SECOND_OPINION_ZIP
 
@@ -158,9 +158,10 @@ TABLE_ACTIONS = (
     "dynamodb:Query",
 )
 INDEX_ACTIONS = ("dynamodb:Query",)
-# The only items the API deletes are saved replies: DeleteItem is granted on their partition alone, so the
-# function can never delete a message, a counter or a key.
-DELETABLE_PARTITIONS = (SavedReplyKeys.PK,)
+# The only items the API deletes are saved replies and the volume counter shards the sweep folds (counts moved,
+# in the same transaction, into the hour's folded item): DeleteItem is granted on those partitions alone, so the
+# function can never delete a message, another counter or a key.
+DELETABLE_PARTITIONS = (SavedReplyKeys.PK, *(VolumeCounterKeys.pk(queue) for queue in QUEUES))
 SSM_ACTIONS = ("ssm:GetParameter",)  # Powertools parameters.get_parameter, one secret at a time
 
 

@@ -11,6 +11,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from .. import histogram
 from . import dynamo
 from .entities import (
@@ -77,8 +79,10 @@ def first_reply_increments(waited: timedelta, sla: timedelta) -> dict[str, int]:
 
 
 def volume_update(queue: str, hour: str, shard: int, add: dict[str, int]) -> dict[str, Any]:
-    # the queue and hour are in the key (stats read them from it): only counts are written
-    return counter_update(VolumeCounterKeys.pk(queue), VolumeCounterKeys.sk(hour, shard), add)
+    # the queue and hour are in the key (stats read them from it): only counts are written, and how many writes
+    # the shard has had, which the fold compares (fold_hour)
+    return counter_update(VolumeCounterKeys.pk(queue), VolumeCounterKeys.sk(hour, shard),
+                          {**add, VolumeCounterKeys.WRITES: 1})
 
 
 def accuracy_update(queue: str, day: str, version: str, shard: int, add: dict[str, int]) -> dict[str, Any]:
@@ -128,8 +132,14 @@ def _hourly(keys, pk: str, start: datetime, end: datetime) -> list[tuple[str, di
         return list(dynamo.query_pages(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
             ExpressionAttributeValues=dynamo.values(pk=pk, lo=lo, hi=hi),
-            decode=lambda item: (keys.hour(item["sk"]["S"]), dynamo.numbers(item)),
+            decode=lambda item: (keys.hour(item["sk"]["S"]), _counts(item)),
         ))
+
+
+def _counts(item: dict[str, Any]) -> dict[str, int]:
+    counts = dynamo.numbers(item)
+    counts.pop(VolumeCounterKeys.WRITES, None)
+    return counts
 
 
 def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
@@ -209,3 +219,54 @@ def open_past(queue: str, cutoff: datetime) -> int:
     """Open messages received before `cutoff` (e.g. past the SLA): the maintained open count minus the
     open messages received since the cutoff. Its cost grows with the arrivals since the cutoff, not the backlog."""
     return max(0, queue_counts(queue)["open"] - count_open_since(queue, cutoff))
+
+
+# folding closed hours ------------------------------------------------------------------------------------
+
+# A busy queue-hour has up to COUNTER_SHARDS items, and reading is what costs: DynamoDB's 1 MB pages and above
+# all botocore decoding every attribute of every item, which for a year of busy hours is far past a request's
+# time. Writes to an hour go on after it closes (claims, resolves, re-routes of its messages count there), so
+# each sweep folds the hours that are these ages, after the late writes most of them get: a write after the
+# last one is simply a new shard beside the folded item (reads sum both) until it is folded too.
+FOLD_AGES = (timedelta(hours=2), timedelta(days=1), timedelta(days=3), timedelta(days=8), timedelta(days=15),
+             timedelta(days=32))
+
+
+def fold_hour(queue: str, hour: str) -> int:
+    """Move the counts of the hour's shards into its folded item, in one transaction that deletes each shard
+    only if its `writes` is still what was read: a write meanwhile cancels the whole fold (tried again by the
+    next sweep), so the sum of the hour's items never changes. Shards without `writes` (written before it
+    existed) are left as they are. Returns how many shards were folded."""
+    pk = VolumeCounterKeys.pk(queue)
+    folded_sk = VolumeCounterKeys.folded_sk(hour)
+    lo, hi = VolumeCounterKeys.between(hour, hour)
+    with dynamo.storage_errors():
+        items = list(dynamo.query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi", ConsistentRead=True,
+            ExpressionAttributeValues=dynamo.values(pk=pk, lo=lo, hi=hi), decode=lambda item: item))
+    shards = [i for i in items if i["sk"]["S"] != folded_sk and VolumeCounterKeys.WRITES in i]
+    if not shards or (len(shards) == 1 and len(items) == 1):
+        return 0  # nothing to gain: the hour is already one item
+    sums: dict[str, int] = {}
+    for shard in shards:
+        for name, value in _counts(shard).items():
+            sums[name] = sums.get(name, 0) + value
+    operations = [{"Delete": {"TableName": dynamo.table_name(), "Key": key(pk, shard["sk"]["S"]),
+                              "ConditionExpression": "#w = :w", "ExpressionAttributeNames": {"#w": VolumeCounterKeys.WRITES},
+                              "ExpressionAttributeValues": {":w": shard[VolumeCounterKeys.WRITES]}}}
+                  for shard in shards]
+    if any(sums.values()):
+        operations.append(counter_update(pk, folded_sk, sums))
+    with dynamo.storage_errors():
+        try:
+            dynamo.client().transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if dynamo.error_code(exc) == "TransactionCanceledException":
+                return 0  # a write met it (a condition or a conflict): the next sweep folds the hour as it is then
+            raise
+    return len(shards)
+
+
+def fold_closed_hours(queue: str, now: datetime) -> int:
+    """One sweep's folds for a queue: the hours that are FOLD_AGES old. Returns the shards folded."""
+    return sum(fold_hour(queue, hour_of(now - age)) for age in FOLD_AGES)

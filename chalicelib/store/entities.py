@@ -6,7 +6,7 @@
 | reply | `MSG#<conversation id>` | `REPLY#<idempotency key>` |
 | conversation pointer | `CONVKEY#<conversation key>` | `CONV` |
 | sent-message lookup | `SENT#<platform>:<platform message id>` | `SENT` |
-| volume counter shard | `STATS#<queue>` | `H#<UTC hour>#<shard>` |
+| volume counter shard | `STATS#<queue>` | `H#<UTC hour>#<shard>` (a closed hour's shards folded: `H#<UTC hour>#all`) |
 | accuracy counter shard | `ACCURACY#<queue the model chose>` | `D#<UTC day>#<model version>#<shard>` |
 | queue counts shard | `QCOUNT#<queue>` | `S#<shard>` |
 | author activity shard | `AUTHOR#<platform>#<author id>` | `W#<15-minute window>#<shard>` |
@@ -294,7 +294,13 @@ class VolumeCounterKeys:
 
     Per-platform counts are attributes (`messages:<platform>`), so a week of stats reads at most
     3 x 168 x COUNTER_SHARDS items, whatever the message count. `open` counts messages of that hour still open.
+    Once an hour has closed, the sweep folds its shards into one item, sk H#<hour>#all (store.counters.fold_hour),
+    so that a year of stats reads one item per queue and hour; every shard write also ADDs to `writes`, which
+    the fold's conditions compare.
     """
+
+    FOLDED = "all"
+    WRITES = "writes"
 
     @staticmethod
     def pk(queue: str) -> str:
@@ -303,6 +309,10 @@ class VolumeCounterKeys:
     @staticmethod
     def sk(hour: str, shard: int) -> str:
         return f"H#{hour}#{shard:02d}"
+
+    @classmethod
+    def folded_sk(cls, hour: str) -> str:
+        return f"H#{hour}#{cls.FOLDED}"
 
     @staticmethod
     def hour(sk: str) -> str:

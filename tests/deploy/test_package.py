@@ -680,11 +680,12 @@ def test_operations_alarms_watch_the_dead_letter_queue_and_the_second_opinions_b
     assert document[infra.OPS_TOPIC]["Type"] == "AWS::SNS::Topic"
 
 
-def test_the_api_may_delete_saved_replies_and_no_other_item():
+def test_the_api_may_delete_saved_replies_and_folded_counter_shards_and_no_other_item():
     from chalicelib.store.entities import SavedReplyKeys
 
     deleting = [s for s in statements(infra.policy("prod")) if "dynamodb:DeleteItem" in s["Action"]]
-    assert deleting, "saved replies are deleted"
+    assert deleting, "saved replies and folded shards are deleted"
     for statement in deleting:
-        assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [SavedReplyKeys.PK]}}
+        assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [
+            SavedReplyKeys.PK, "STATS#customer_service", "STATS#stance", "STATS#community"]}}
         assert statement["Action"] == ["dynamodb:DeleteItem"]
