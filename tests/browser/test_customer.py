@@ -130,13 +130,13 @@ def test_manager_pages_through_a_busy_customer_with_show_more(console):
     console.text_in(".detail-head", "Wave Sender")
     # THEN a first page of 25 is listed, newest first, with "Show more"
     console.wait(lambda d: len(listed(console)) == 25, "the first page")
-    assert f"number 26" in console.find("#customer-list > li:first-child").text
+    assert "number 26" in console.find("#customer-list > li:first-child").text
     more = console.find("#customer-more")
     assert more.is_displayed()
     # WHEN she shows more THEN the last two follow, the focus on the first of them, and the button goes
     more.click()
     console.wait(lambda d: len(listed(console)) == 27, "every other conversation")
-    assert f"number 0" in console.find("#customer-list > li:last-child").text
+    assert "number 0" in console.find("#customer-list > li:last-child").text
     assert len(set(listed(console))) == 27 and newest not in listed(console)
     console.wait(lambda d: not shown(console, "#customer-more"), "no more to show")
     focused = console.driver.execute_script("return document.activeElement.closest('li')?.dataset.id")
