@@ -22,13 +22,14 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
 from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
-                                ConversationOut, ConversationPage, CrcOut, EarlierQuery, FilterQuery, HealthOut,
+                                ConversationOut, ConversationPage, CrcOut, CustomerConversationOut,
+                                CustomerConversationsOut, CustomerOut, CustomerQuery, EarlierQuery, FilterQuery, HealthOut,
                                 IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage,
                                 NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReplyCreate,
                                 ReplyOut, RerouteCreate, ResolveCreate, SavedRepliesOut, SavedReplyCreate,
                                 SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery, StatsOut,
                                 StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut)
-from chalicelib.store import conversations, messages, notes, queue, saved_replies, tags
+from chalicelib.store import conversations, customers, messages, notes, queue, saved_replies, tags
 from chalicelib.store.entities import StoredSavedReply, iso
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
@@ -337,6 +338,16 @@ def conversation_earlier(conversation_id, caller, query: EarlierQuery):
     _conversation(caller, conversation_id)
     page, cursor = replies.earlier_messages(conversation_id, query.cursor)
     return MessagePage(messages=[MessageOut.of(m, with_history=True) for m in page], next_cursor=cursor)
+
+
+@routes.route("GET", "/conversations/{conversation_id}/customer",
+              "who opened the conversation and the other conversations they opened, newest first (those in queues the "
+              "caller works)", query=CustomerQuery, response=CustomerConversationsOut, errors=(400, 404, 503))
+def conversation_customer(conversation_id, caller, query: CustomerQuery):
+    head = _conversation(caller, conversation_id)
+    page, cursor = customers.other_conversations(head, caller.can_work, query.cursor)
+    return CustomerConversationsOut(customer=CustomerOut.of(head),
+                                    conversations=[CustomerConversationOut.of(c) for c in page], next_cursor=cursor)
 
 
 @routes.route("POST", "/conversations/{conversation_id}/claim",

@@ -247,6 +247,11 @@ class ListQuery(FilterQuery):
                                "With a filter a page may hold fewer than `limit`, even none, and still have a next one")
 
 
+class CustomerQuery(_Query):
+    cursor: str | None = Field(None, pattern=CURSOR_PATTERN, description="the next_cursor of the previous page "
+                               "(opaque; any other value is 400)")
+
+
 class EarlierQuery(_Query):
     cursor: str = Field(pattern=CURSOR_PATTERN, description="a conversation's earlier_cursor, or this listing's "
                         "next_cursor (opaque; any other value is 400)")
@@ -470,6 +475,53 @@ class ConversationPage(_Model):
     def _without_none(self, handler):
         data = handler(self)
         return {k: v for k, v in data.items() if v is not None or k == "next_cursor"}
+
+
+class CustomerOut(_Model):
+    """Who opened the conversation, as their platform named them on its first message."""
+
+    platform: str
+    id: str = Field(description="the platform's id of the author (`author.id`)")
+    name: str | None = None
+    handle: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    @classmethod
+    def of(cls, head: Any) -> CustomerOut:
+        author = head.author or {}
+        return cls(platform=head.platform, id=author.get("id", ""), name=author.get("name"), handle=author.get("handle"))
+
+
+class CustomerConversationOut(_Model):
+    """Another conversation the same customer opened, as it is now."""
+
+    id: str = Field(description="the conversation (its first message's id)")
+    channel: str
+    queue: Queue
+    status: Literal["open", "claimed", "snoozed", "resolved"]
+    received_at: str
+    last_inbound_at: str | None = Field(None, description="the customer's latest message in it")
+    text: str = Field(description="the start (280 characters) of its first message")
+    text_cut: bool = Field(description="true when its first message is longer than `text`")
+    tags: list[str] = Field(default_factory=list)
+    message_count: int | None = Field(None, description="its messages, both directions")
+
+    @classmethod
+    def of(cls, summary: Any) -> CustomerConversationOut:
+        data = {k: v for k, v in vars(summary).items() if v is not None}
+        return cls.model_validate(data)
+
+
+class CustomerConversationsOut(_Model):
+    customer: CustomerOut
+    conversations: list[CustomerConversationOut] = Field(
+        description="the other conversations this customer opened, newest first, in queues the caller works (those "
+        "opened before this listing existed are not known to it)")
+    next_cursor: str | None = Field(description="the next page (older ones); a page may hold fewer than 25, even "
+                                    "none, and still have a next one")
 
 
 class ReplyOut(_Model):

@@ -153,6 +153,7 @@ ALIAS_INVOCATION_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:
 # there is no IAM action called dynamodb:TransactWriteItems.
 TABLE_ACTIONS = (
     "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",  # a customer's conversations: their heads, by the pointers' keys
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:Query",

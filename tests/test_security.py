@@ -163,7 +163,7 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     if path.startswith("/queues/"):
         return (200, None) if works else (403, "forbidden_queue")
     unknown = "unknown_conversation" if path.startswith("/conversations/") else "unknown_message"
-    if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}[/messages]
+    if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}[/messages|/customer]
         return (200, None) if works else (404, unknown)
     if path.endswith("/notes"):  # a note is for whoever may read the conversation, claimed by another or not
         return (201, None) if works else (404, unknown)
@@ -209,6 +209,8 @@ def test_every_route_with_every_role_and_scope(api, table, keys, route, role, qu
         assert [q["queue"] for q in payload["queues"]] == list(SCOPES[role])
     if path == "/queues/{name}/messages" and status == 200:
         assert [m["queue"] for m in payload["messages"]] == [queue]  # the open one; the claimed one is not listed
+    if path == "/conversations/{conversation_id}/customer" and status == 200:  # the author's other one, same queue
+        assert [c["queue"] for c in payload["conversations"]] == [queue]
 
 
 @pytest.mark.parametrize("action", ["release", "resolve", "reroute"])

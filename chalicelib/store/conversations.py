@@ -1,7 +1,7 @@
 """Storing messages into conversations, and reading a conversation back (rules: domain.conversations).
 
 A customer message that opens a conversation is stored as before (store.messages.save_new: the message item
-with its counters), plus the conversation key's pointer to it. A customer message that joins a conversation is
+with its counters and its customer's pointer), plus the conversation key's pointer to it. A customer message that joins a conversation is
 one transaction: the member item (conditional on not existing, so a redelivery changes nothing), its volume,
 accuracy and author counters (volume stays per message), and the head's update guarded by the head's revision,
 with the queue-count shards it moves. When the head changed meanwhile the whole transaction is rebuilt from a

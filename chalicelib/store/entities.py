@@ -5,6 +5,7 @@
 | message | `MSG#<id>` | `MSG` (a conversation's head: GSI1 by queue and status, GSI2 by waiting time, lease or snooze; a member: GSI1 by conversation) |
 | reply | `MSG#<conversation id>` | `REPLY#<idempotency key>` |
 | conversation pointer | `CONVKEY#<conversation key>` | `CONV` |
+| customer's conversation | `CUSTOMER#<platform>#<author id>` | `C#<received_at>#<conversation id>` (one per conversation the customer opened; never changed) |
 | sent-message lookup | `SENT#<platform>:<platform message id>` | `SENT` |
 | volume counter shard | `STATS#<queue>` | `H#<UTC hour>#<shard>` (a closed hour's shards folded: `H#<UTC hour>#all`) |
 | accuracy counter shard | `ACCURACY#<queue the model chose>` | `D#<UTC day>#<model version>#<shard>` |
@@ -253,6 +254,28 @@ class ConversationKeys:
     @staticmethod
     def pk(conversation_key: str) -> str:
         return f"CONVKEY#{conversation_key}"
+
+
+class CustomerConversationKeys:
+    """One item per conversation a customer opened, written with its head (so exactly once): pk
+    CUSTOMER#<platform>#<author id>, sk C#<received_at>#<conversation id>; a Query lists them newest first.
+    It points only: the conversation's state (queue, status, tags) is read from its head."""
+
+    PREFIX = "C#"
+    TYPE = "customer_conversation"
+
+    @staticmethod
+    def pk(platform: str, author_id: str) -> str:
+        return f"CUSTOMER#{platform}#{author_id}"
+
+    @classmethod
+    def sk(cls, received_at: str, conversation: str) -> str:
+        return f"{cls.PREFIX}{received_at}#{conversation}"
+
+    @classmethod
+    def item(cls, platform: str, author_id: str, received_at: str, conversation: str) -> dict[str, Any]:
+        return {"pk": cls.pk(platform, author_id), "sk": cls.sk(received_at, conversation), "type": cls.TYPE,
+                "conversation": conversation, "received_at": received_at}
 
 
 class ReplyKeys:

@@ -1,7 +1,7 @@
 """Storing triaged messages exactly once, with their counters, reading them back, and changing them.
 
 A new message is one transaction: the message item (conditional on not existing) and its counter shards
-(volume, model accuracy, queue counts) and its author's activity window. A redelivery fails the condition
+(volume, model accuracy, queue counts), its author's activity window and its customer's pointer to it. A redelivery fails the condition
 and changes nothing, so every counter stays exact. Every later change is guarded by the message's revision
 (optimistic lock) and travels with the counters it moves.
 """
@@ -16,17 +16,18 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 from ..classifier import Triage
-from ..domain import second_opinion
+from ..domain import customers, second_opinion
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.errors import ConcurrentChange, UnknownMessage
 from ..domain.workflow import ACTIVE, OPEN, REMOVED
-from ..models import without_none
+from ..models import OUTBOUND, without_none
 from ..models import Message as Inbound
 from ..priority import Priority, requeued
 from . import counters, dynamo
 from .entities import (
     CORRECTIONS_LIMIT,
     HISTORY_LIMIT,
+    CustomerConversationKeys,
     STATE_ATTRIBUTES,
     MessageKeys,
     StoredMessage,
@@ -115,18 +116,31 @@ def message_counters(item: Triaged, shard: int) -> list[dict[str, Any]]:
     ]
 
 
+def customer_pointer(m: Inbound) -> dict[str, Any] | None:
+    """The customer's pointer to the conversation `m` opens (None for an author without an id: many people).
+
+    Unconditional: it travels with the head's conditional put, so a redelivery cancels both."""
+    if m.direction == OUTBOUND or not customers.has_history(m.author.id):
+        return None
+    item = CustomerConversationKeys.item(m.platform, m.author.id, iso(m.received_at), m.id)
+    return {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(item)}}
+
+
 def new_message_transaction(item: Triaged, attempt: int = 0, conversation_key: str | None = None) -> list[dict[str, Any]]:
-    """A message that opens its conversation: the item, its counters and its queue's open count."""
+    """A message that opens its conversation: the item, its counters, its queue's open count and its customer's
+    pointer to it."""
     m, triage = item.message, item.triage
     shard = shard_of(m.id, attempt)
     volume, accuracy, author = message_counters(item, shard)
-    return [
+    operations = [
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(message_item(item, conversation_key)),
                  "ConditionExpression": "attribute_not_exists(pk)"}},
         volume, accuracy,
         counters.queue_count_update(triage.category, shard, state_counts(OPEN, triage.needs_review, 1)),
         author,
+        customer_pointer(m),
     ]
+    return [op for op in operations if op is not None]
 
 
 def save_new(item: Triaged) -> Outcome:

@@ -55,14 +55,16 @@ def encode_cursor(last_key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, partition: str) -> dict[str, Any]:
+def decode_cursor(cursor: str, partition: str, partition_key: str = "gsi1pk",
+                  keys: frozenset[str] = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})) -> dict[str, Any]:
+    """The key a cursor of this listing names; a cursor of another partition (or index) is refused. A table
+    listing's cursor has keys {pk, sk} and is bound by its `pk`."""
     try:
         plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        valid = isinstance(plain, dict) and set(plain) == {"pk", "sk", "gsi1pk", "gsi1sk"} and all(
-            isinstance(v, str) for v in plain.values())
+        valid = isinstance(plain, dict) and set(plain) == keys and all(isinstance(v, str) for v in plain.values())
     except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):  # a forged cursor nested deep
         valid = False
-    if not valid or plain["gsi1pk"] != partition:
+    if not valid or plain[partition_key] != partition:
         raise InvalidRequest("cursor is not one this listing returned", code="invalid_cursor")
     return {k: {"S": v} for k, v in plain.items()}
 

@@ -79,6 +79,7 @@ export async function features() {
       notes: '/conversations/{conversation_id}/notes' in paths,
       bulk: '/conversations/bulk' in paths,
       tags: '/conversations/{conversation_id}/tags' in paths,
+      customer: '/conversations/{conversation_id}/customer' in paths,
       assign: '/conversations/{conversation_id}/assign' in paths && '/team' in paths,
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),

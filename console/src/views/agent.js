@@ -926,6 +926,59 @@ export function mountAgent(container, { args, role, go }) {
       h('h3', { id: 'tags-title' }, t('tags.title')), chips, form);
   }
 
+  // the customer's other conversations (Chatwoot's "Previous conversations"): those in queues she works, newest
+  // first, a page at a time, each opening on a click. Nothing is shown when there are none.
+  function customerView() {
+    if (!state.feats.customer) return null;
+    const list = h('ol', { class: 'customer-list', id: 'customer-list', 'aria-labelledby': 'customer-title' });
+    const failed = h('p', { class: 'error', id: 'customer-error', hidden: true });
+    const showMore = h('button', { type: 'button', class: 'secondary', id: 'customer-more', hidden: true }, t('customer.more'));
+    const section = h('section', { class: 'customer', id: 'customer', 'aria-labelledby': 'customer-title', hidden: true },
+      h('h3', { id: 'customer-title' }, t('customer.title')), list, failed, showMore);
+    let cursor = null;
+    async function page() {
+      section.setAttribute('aria-busy', 'true');
+      try {
+        // a page may come back empty with a cursor (the next ones are in queues she does not work): read on a little
+        for (let reads = 0; reads < 3; reads += 1) {
+          const answer = await api(`conversations/${seg(detailId)}/customer`, { query: { cursor } });
+          cursor = answer.next_cursor || null;
+          const others = answer.conversations || [];
+          list.append(...others.map(customerRow));
+          if (others.length || !cursor) break;
+        }
+        failed.hidden = true;
+      } catch (error) {
+        replace(failed, errorText(error));
+        failed.hidden = false;
+      }
+      showMore.hidden = !cursor;
+      section.hidden = !list.children.length && failed.hidden;
+      section.removeAttribute('aria-busy');
+    }
+    showMore.addEventListener('click', busy(showMore, async () => {
+      const shown = list.children.length;
+      await page();
+      list.children[shown]?.querySelector('a')?.focus(); // on to the first one just added
+    }));
+    page();
+    return section;
+  }
+
+  function customerRow(other) {
+    const text = other.text || '';
+    const snippet = other.text_cut || text.length > SNIPPET ? `${text.slice(0, SNIPPET)}…` : text;
+    const tags = other.tags && other.tags.length ? h('ul', { class: 'tag-list', 'aria-label': t('tags.title') },
+      other.tags.map((tag) => h('li', { class: 'tag' }, h('span', { class: 'tag-name' }, tag)))) : null;
+    return h('li', { dataset: { id: other.id } }, h('a', {
+      class: 'customer-row', href: `#/work/${encodeURIComponent(other.queue)}/${encodeURIComponent(other.id)}`,
+    },
+    h('span', { class: 'row-meta' }, timeTag(other.received_at), ' · ', queueName(other.queue), ' ',
+      badge(statusName(other.status), other.status),
+      other.message_count > 1 ? [' ', badge(t('list.messages', { n: fmtNumber(other.message_count) }))] : null),
+    h('span', { class: 'snippet' }, snippet)), tags);
+  }
+
   function windowLine(window) {
     if (!window) return null;
     if (window.open) {
@@ -1164,6 +1217,7 @@ export function mountAgent(container, { args, role, go }) {
       takeButton(item),
       single ? null : assignView(item),
       single ? null : tagsView(item),
+      single ? null : customerView(),
       changed,
       thread,
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,

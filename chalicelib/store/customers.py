@@ -1,0 +1,119 @@
+"""A customer's conversations in DynamoDB (rules: domain.customers): the pointers written with each conversation's
+head (store.messages.customer_pointer), read newest first, and the heads they point to read fresh (a re-route
+moves a conversation to another queue; the pointer never changes).
+
+A page reads at most READS Queries of POINTERS_PER_READ pointers and their heads (BatchGetItem): when most of
+a customer's conversations are in queues the caller does not work, the page may be short and still have a
+cursor. The cursor is the last pointer looked at, so the next page never reads those again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from ..domain import customers as rules
+from ..errors import StorageUnavailable
+from . import dynamo
+from .entities import ANSWER_BYTES, CustomerConversationKeys, MessageKeys, StoredMessage, key
+from .queue import decode_cursor, encode_cursor
+
+PAGE = 25  # conversations a page lists at most
+POINTERS_PER_READ = PAGE
+READS = 4
+FIRST_WORDS_CHARS = 280  # as much of the first message as a queue row shows of the latest (LAST_TEXT_CHARS)
+BATCH_GET_TRIES = 5  # BatchGetItem hands back what it could not read (throttled): asked again, then 503
+# what a summary reads of a head (its history and triage can weigh hundreds of KB)
+_HEAD_ATTRIBUTES = ("id", "channel", "queue", "status", "received_at", "last_inbound_at", "text", "tags",
+                    "message_count")
+
+
+@dataclass(frozen=True)
+class CustomerConversation:
+    """One of the customer's conversations as the list beside a conversation shows it."""
+
+    id: str
+    channel: str
+    queue: str
+    status: str
+    received_at: str
+    text: str  # the start of its first message
+    text_cut: bool
+    last_inbound_at: str | None = None
+    tags: list[str] | None = None
+    message_count: int | None = None
+
+    @classmethod
+    def of(cls, head: dict[str, Any]) -> "CustomerConversation":
+        text = head.get("text") or ""
+        return cls(id=head["id"], channel=head["channel"], queue=head["queue"], status=head["status"],
+                   received_at=head["received_at"], text=text[:FIRST_WORDS_CHARS], text_cut=len(text) > FIRST_WORDS_CHARS,
+                   last_inbound_at=head.get("last_inbound_at"), tags=head.get("tags"),
+                   message_count=head.get("message_count"))
+
+    @property
+    def answer_bytes(self) -> int:
+        return len(json.dumps(asdict(self)))
+
+
+def other_conversations(head: StoredMessage, can_work: Callable[[str], bool],
+                        cursor: str | None = None) -> tuple[list[CustomerConversation], str | None]:
+    """The other conversations `head`'s customer opened that the caller may read, newest first, one page (after
+    `cursor`, a cursor this listing gave), and the next page's cursor (None: no more)."""
+    author_id = (head.author or {}).get("id")
+    if not rules.has_history(author_id):
+        return [], None
+    partition = CustomerConversationKeys.pk(head.platform, author_id)
+    visible = rules.shown(head.id, can_work)
+    kwargs: dict[str, Any] = {
+        "TableName": dynamo.table_name(), "ScanIndexForward": False, "Limit": POINTERS_PER_READ,
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :c)",
+        "ExpressionAttributeValues": dynamo.values(p=partition, c=CustomerConversationKeys.PREFIX),
+    }
+    if cursor is not None:
+        kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition, "pk", frozenset({"pk", "sk"}))
+    found: list[CustomerConversation] = []
+    answer_bytes, last = 0, None
+    with dynamo.storage_errors():
+        for _ in range(READS):
+            page = dynamo.client().query(**kwargs)
+            pointers = [dynamo.from_item(item) for item in page.get("Items", [])]
+            heads = _heads([pointer["conversation"] for pointer in pointers])
+            for pointer in pointers:
+                if len(found) == PAGE or (found and answer_bytes >= ANSWER_BYTES):
+                    return found, _cursor(last)
+                last = pointer
+                current = heads.get(pointer["conversation"])
+                if current is not None and visible(current["id"], current["queue"], current["status"]):
+                    found.append(CustomerConversation.of(current))
+                    answer_bytes += found[-1].answer_bytes
+            if "LastEvaluatedKey" not in page:
+                return found, None
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return found, _cursor(last)
+
+
+def _cursor(pointer: dict[str, Any] | None) -> str | None:
+    return encode_cursor(key(pointer["pk"], pointer["sk"])) if pointer is not None else None
+
+
+def _heads(conversations: list[str]) -> dict[str, dict[str, Any]]:
+    """The heads of these conversations as stored now (consistent reads), by id: the summary's attributes only."""
+    if not conversations:
+        return {}
+    names = {f"#a{i}": name for i, name in enumerate(_HEAD_ATTRIBUTES)}
+    wanted = {"Keys": [key(MessageKeys.pk(c), MessageKeys.SK) for c in dict.fromkeys(conversations)],
+              "ConsistentRead": True, "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+    found: dict[str, dict[str, Any]] = {}
+    request = {dynamo.table_name(): wanted}
+    for attempt in range(BATCH_GET_TRIES):
+        answer = dynamo.client().batch_get_item(RequestItems=request)
+        for item in answer.get("Responses", {}).get(dynamo.table_name(), []):
+            head = dynamo.from_item(item)
+            found[head["id"]] = head
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        dynamo.conflict_pause(attempt)
+    raise StorageUnavailable()
