@@ -87,6 +87,7 @@ class Stack:
     admin: str
     keys: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
+    log: Path | None = None  # local.run's output: every request it served
 
     def call(self, method: str, path: str, key: str | None = None, body=None):
         status, _, raw = request(self.base, method, path, key if key is not None else self.admin, body)
@@ -155,7 +156,7 @@ def stack(tmp_path_factory):
             pytest.fail(f"local.run did not answer /health:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.2)
     try:
-        yield Stack(base, admin)
+        yield Stack(base, admin, log=log_path)
     finally:
         # SIGTERM, not Ctrl-C: a shell's background job inherits SIGINT ignored. The embedded DynamoDB is a
         # thread of that process and keeps nothing on disk.
@@ -394,8 +395,29 @@ return low;
 """
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.when == "call":
+        item.call_failed = report.failed
+
+
+def keep_failure(request, driver, screens, stack) -> None:
+    """A failed test's page as it was (CI runs once: this is all there is to go on) and where the stack's log is."""
+    if not getattr(request.node, "call_failed", False):
+        return
+    path = screens / f"FAILED-{request.node.name}.png"
+    driver.save_screenshot(str(path))
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    line = f"failed ({request.node.name}): screenshot {path}; stack log {stack.log}"
+    if reporter:
+        reporter.write_line(line)
+    else:
+        print(line)
+
+
 @pytest.fixture
-def console(driver, seeded):
+def console(driver, seeded, screens, request):
     page = Console(driver, seeded)
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     driver.set_window_size(1280, 800)
@@ -404,5 +426,6 @@ def console(driver, seeded):
     driver.get_log("browser")  # start each test with an empty log
     driver.get_log("performance")
     yield page
+    keep_failure(request, driver, screens, seeded)
     problems = page.console_problems()
     assert not problems, problems

@@ -188,7 +188,9 @@ def test_manager_assigns_the_selected_conversations_and_is_told_which_were_refus
     # AND on a 600 px screen the bulk bar and the conversation's "Assign to…" fit the width
     narrow(console)
     console.driver.get(console.url + "#/work/customer_service")
-    console.wait(lambda d: row_ids(console) == sorted(ids[:2]), "the claimed ones, still filtered by that customer")
+    # the view without the conversation: the one it replaces lists the same rows, and a tick there would be lost
+    console.wait(lambda d: not console.all(".agent.has-detail") and row_ids(console) == sorted(ids[:2]),
+                 "the claimed ones, still filtered by that customer")
     console.find("#bulk-all").click()
     console.find("#bulk-assignee")
     assert fits(console)
@@ -283,6 +285,8 @@ def test_the_people_table_shows_what_each_person_resolved_as_the_api_counts_it(c
     # WHEN she chooses a range in which nobody did anything
     console.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     Select(console.find("#language")).select_by_value("en")
+    # the redrawn view's own reading first: answering after hers, it would draw the default range over it
+    console.text_in("#people-served", "From ")
     for field, day in (("#stats-from", "2021-01-04"), ("#stats-to", "2021-01-05")):
         console.driver.execute_script("arguments[0].value = arguments[1]", console.find(field), day)
     console.find("#stats-apply").click()

@@ -152,7 +152,11 @@ def test_agent_claims_with_the_keyboard_resolves_and_is_told_when_the_lease_is_l
 
 
 def claim_next(console) -> str:
-    console.wait(lambda d: focused_id(console) == "claim-next" or not console.all(".detail-pane #lease"))
+    # N is heard once the view has drawn its list pane (which wires "Claim next" and, after an action, focuses it):
+    # pressed while the view after Release or Snooze is still loading its queues, it did nothing
+    console.wait(lambda d: d.switch_to.active_element.get_attribute("id") == "claim-next"
+                 and d.switch_to.active_element.is_enabled() and not console.all(".detail-pane #lease"),
+                 "Claim next is focused and ready")
     press(console, "n")
     console.find(".detail-pane #lease")
     return hash_parts(console)[2]

@@ -198,11 +198,16 @@ def test_one_key_per_reply_attempt_until_accepted_and_the_window_shown(page, fak
     page.text_in(".thread", "Hello? Still waiting.")
     box = page.find("#reply-text")
     assert box.get_attribute("value") == "Your parcel left our warehouse today."
-    ActionChains(page.driver).double_click(page.find("#send-reply")).perform()
+    send = page.find("#send-reply")
+    page.driver.execute_script("window.__clickedAt = performance.now()")
+    ActionChains(page.driver).double_click(send).perform()
     # THEN one request went out, refused for now, and she is told when to retry: Send waits that long (a second
     # click that lands after the refusal sends nothing either)
     page.text_in("#reply-status", "Try again in 3 seconds.")
-    assert not page.find("#send-reply").is_enabled()
+    # judged on the page's clock: a loaded machine may look after the 3 s, when Send is rightly back
+    disabled, waited = page.driver.execute_script(
+        "return [document.getElementById('send-reply').disabled, performance.now() - window.__clickedAt]")
+    assert disabled or waited >= 3000, waited
     assert len(fake_api.posts) == 1
     # WHEN she sends again once Send is back THEN the same key goes with the same text, and the reply is shown once
     page.wait(lambda d: page.find("#send-reply").is_enabled(), "Send never came back after the Retry-After")
