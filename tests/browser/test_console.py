@@ -162,6 +162,30 @@ def claim_next(console) -> str:
     return hash_parts(console)[2]
 
 
+def test_n_pressed_while_the_queue_view_still_loads_claims_once_it_can(console):
+    # GIVEN an agent on a slow network, with a conversation claimed
+    console.sign_in("agent")
+    console.find(".messages .row")
+    first = claim_next(console)
+    console.driver.execute_cdp_cmd("Network.enable", {})
+    console.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 600, "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        # WHEN she releases it and presses N at once, while the queue view after it still reads its queues
+        console.find("#release").click()
+        console.wait(lambda d: not console.all(".detail-pane #lease"), "the released conversation is closed")
+        press(console, "n")
+        # THEN the claim is made once the view can: a conversation opens with her lease
+        console.find(".detail-pane #lease")
+    finally:
+        console.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    claimed = hash_parts(console)[2]
+    assert console.stack.call("GET", f"/messages/{claimed}")[1]["status"] == "claimed"
+    for message in {first, claimed}:
+        console.stack.call("POST", f"/messages/{message}/release", key=console.stack.keys["agent"])
+
+
 def test_agent_releases_snoozes_and_reroutes_with_a_reason(console):
     # GIVEN an agent with a claimed conversation
     console.sign_in("agent")

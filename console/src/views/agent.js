@@ -191,6 +191,7 @@ export function mountAgent(container, { args, role, go }) {
   const more = h('button', { type: 'button', class: 'secondary', id: 'load-more', hidden: true }, t('list.more'));
   // GET /me/conversations lists at most a bounded number: how many more she holds, when some are left out
   const leftOut = h('p', { class: 'hint', id: 'list-left-out', hidden: true });
+  let claimWhenReady = false;
   const claimButton = h('button', {
     type: 'button', class: 'primary', id: 'claim-next', 'aria-keyshortcuts': 'n',
   }, t('claim.next'));
@@ -288,6 +289,10 @@ export function mountAgent(container, { args, role, go }) {
       notice(t('list.refreshed'));
     }));
     claimButton.onclick = busy(claimButton, claimNext);
+    if (claimWhenReady) {
+      claimWhenReady = false;
+      setTimeout(() => claimButton.click());
+    }
     more.onclick = busy(more, () => loadList(true));
     replace(listPane,
       h('div', { class: 'list-head' },
@@ -722,7 +727,8 @@ export function mountAgent(container, { args, role, go }) {
     if (key === 'n') {
       if (event.repeat) return;
       event.preventDefault();
-      claimButton.click();
+      if (claimButton.onclick) claimButton.click();
+      else claimWhenReady = true; // pressed while the view still reads its queues: claim once it can
       return;
     }
     const rows = [...list.querySelectorAll('a.row')];
