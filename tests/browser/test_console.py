@@ -396,6 +396,32 @@ def test_agent_leaves_a_team_note_once_however_often_she_clicks_and_it_is_never_
     screenshot("agent-note")
 
 
+def test_a_slower_older_stats_answer_is_not_drawn_over_a_newer_one(console):
+    # GIVEN a manager whose first /stats answer will be slow (2.5 s)
+    console.sign_in("manager")
+    console.driver.execute_script("""
+        const fetch = window.fetch.bind(window);
+        let slowed = false;
+        window.fetch = async (url, init) => {
+          const response = await fetch(url, init);
+          if (!slowed && /\\/stats\\?/.test(String(url))) {
+            slowed = true;
+            await new Promise((resolve) => setTimeout(resolve, 2500));
+          }
+          return response;
+        };""")
+    # WHEN she opens the stats view and, before its first answer, asks for the other granularity
+    console.find('nav a[href="#/stats"]').click()
+    granularity = Select(console.find("#stats-granularity"))
+    other = "day" if granularity.first_selected_option.get_attribute("value") == "hour" else "hour"
+    granularity.select_by_value(other)
+    console.find("#stats-apply").click()
+    # THEN her choice is shown, and stays shown once the first, older answer has come in
+    console.find(f'#stats-results[data-granularity="{other}"] #chart-volume-canvas')
+    console.driver.execute_script("return new Promise((resolve) => setTimeout(resolve, 3000))")
+    assert console.find("#stats-results").get_attribute("data-granularity") == other
+
+
 def test_manager_sees_labelled_charts_and_downloads_the_csv(console, downloads, screenshot):
     # GIVEN a manager on the stats view
     console.sign_in("manager")

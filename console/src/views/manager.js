@@ -385,8 +385,11 @@ export function mountManager(container) {
       h('h2', { id: 'people-title' }, title), h('p', { class: 'hint' }, t('people.hint')), body);
   }
 
+  // a slower, older answer must not be drawn over a newer one (the range changed while it was on its way)
+  let latestLoad = 0;
   async function load() {
     const query = statsQuery(filters);
+    const loadNumber = ++latestLoad;
     let stats;
     let spikes;
     let people = null;
@@ -397,9 +400,10 @@ export function mountManager(container) {
         .catch((error) => ({ error })) : null;
       [stats, { spikes }, people] = await Promise.all([api('stats', { query }), api('stats/spikes', { query }), asked]);
     } catch (error) {
-      showError(error);
+      if (loadNumber === latestLoad) showError(error);
       return;
     }
+    if (loadNumber !== latestLoad) return;
     destroyCharts();
     const served = stats;
     stats = { ...served, buckets: everyBucket(served) };
