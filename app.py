@@ -526,7 +526,8 @@ def stats_spikes(caller, query: SpikesQuery):
 @routes.route("GET", "/stats/people", "what each person resolved and replied in a range, with their time to "
               "resolve (manager, admin)", roles=MANAGERS, query=PeopleStatsQuery, response=PeopleStatsOut, errors=(503,))
 def stats_people(caller, query: PeopleStatsQuery):
-    window = stats.window(query, now())
+    # any range up to 366 days: one row per person, read from daily counters past a month
+    window = stats.window(query, now(), bound_hourly=False)
     return PeopleStatsOut(from_=window.start.astimezone(window.tz).isoformat(),
                           to=window.end.astimezone(window.tz).isoformat(), tz=str(window.tz),
                           people=stats.people(window, auth.list_keys()))

@@ -1,6 +1,6 @@
 """Latency of a 7-day hourly /stats query when the table holds 1,000 against 20,000 messages, in one run.
 
-    python bench/stats.py [--reps 5] [--plain-reps 2] [--year-days 366]
+    python bench/stats.py [--reps 5] [--plain-reps 2] [--year-days 366] [--people-days 366]
 
 The large case (printed last, before the ratio line; `--year-days 0` skips it): 366 days of busy hourly
 counters (about 105 messages an hour, every platform and response-time bin), served to stats from memory.
@@ -48,12 +48,15 @@ DynamoDB never reads. Three numbers, therefore:
   (3) the DynamoDB work per /stats call: requests per operation and items read (Query ScannedCount,
       GetItem hits), counted by botocore hooks on the store's client.
 The last line is (2) measured outside moto; the sentence printed above it says why.
+
+The people case (after the large case; `--people-days 0` skips it): /stats/people over a year of persons active
+in every hour, items read and Queries per person, the previous every-hour read against days plus the hours at
+the ends (and the answers compared with the hourly sums).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import inspect
 import json
@@ -67,7 +70,8 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager, redirect_stdout
 from datetime import datetime, timedelta, timezone
 
-from harness import ROOT, MotoClock, Work, moto_item_size_check_off  # noqa: E402  (puts the repo on sys.path)
+import harness  # noqa: E402  (puts the repo on sys.path)
+from harness import ROOT, MotoClock, Work, moto_item_size_check_off  # noqa: E402
 
 import support  # noqa: E402  (fake AWS credentials and the test environment: nothing can reach AWS)
 
@@ -144,6 +148,14 @@ def partition_lookup():
         Table.query = original
 
 
+def use_region(region: str) -> None:
+    """Point the store at the table of another moto region: the settings (and with them the client) are cached."""
+    from chalicelib.config import get_settings
+
+    os.environ["AWS_REGION"] = region
+    get_settings.cache_clear()
+
+
 # seeding ------------------------------------------------------------------------------------------
 
 def read_kind(operation: str, params: dict) -> str:
@@ -201,7 +213,7 @@ def build(n: int, start: datetime, end: datetime, now: datetime, seed: int) -> t
         triaged = support.triaged(f"b{seed}-{i}", queue, priority=rng.randint(0, 120), received_at=received,
                                   platform=platform, author=author, needs_review=needs_review,
                                   text=f"{rng.choice(TEXTS)} #{i}")
-        triaged = m.Triaged(triaged.message, dataclasses.replace(triaged.triage, model_version=version),
+        triaged = m.Triaged(triaged.message, triaged.triage._replace(model_version=version),
                             triaged.priority)
         item = m.message_item(triaged)
         hour, day, shard = hour_of(received), day_of(received), shard_of(item["id"])
@@ -421,6 +433,93 @@ def year_case(days: int) -> None:
           f"{previous * 1000:.1f} ms, ratio {sliding / previous:.3f}; spikes found {found} vs {found_before}")
 
 
+# people: a year of a person's stats ---------------------------------------------------------------
+
+def people_case(days: int, people: int = 3) -> None:
+    """GET /stats/people over `days` for `people` persons who each did something in both shards of every hour:
+    items read and Queries per person, the hourly read the previous version would have done (had it served a
+    year) against the days-and-ends read, on a lean moto table seeded by BatchWriteItem with the items the
+    write path's person_update operations leave (their ADDs summed here). Both answers must agree."""
+    from chalice.test import Client
+
+    from chalicelib.store import counters, dynamo
+    from chalicelib.store.entities import PersonActivityKeys
+
+    end = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    rng = random.Random(days)
+    use_region("us-east-1")  # lean_moto_table's region (the main case left the store on another)
+    with harness.lean_moto_table() as raw:
+        from app import app
+        from chalicelib import auth
+
+        key = f"st_{'d' * 16}_{'bench-people-secret-' * 2}"
+        auth.create_key("manager", "bench", key=key)
+        table = os.environ["TABLE_NAME"]
+        raw.update_item(TableName=table, Key={"pk": {"S": "APIKEY"}, "sk": {"S": "d" * 16}},
+                        UpdateExpression="SET created_at = :c",
+                        ExpressionAttributeValues={":c": {"S": (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}})
+        persons = []
+        items: dict = defaultdict(Counter)
+        for n in range(people):
+            issued = auth.create_key("agent", f"agent {n}", ["customer_service"])
+            key_id = issued.record["key_id"]
+            raw.update_item(TableName=table, Key={"pk": {"S": "APIKEY"}, "sk": {"S": key_id}},
+                            UpdateExpression="SET created_at = :c",
+                            ExpressionAttributeValues={":c": {"S": (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}})
+            persons.append(key_id)
+            for h in range(days * 24):
+                for shard in range(PersonActivityKeys.SHARDS):
+                    at = start + timedelta(hours=h, minutes=rng.randrange(60))
+                    add = {"resolved": rng.randint(1, 3), f"ttr_{rng.randrange(8, 40)}": 1, "replies": rng.randint(0, 4)}
+                    for operation in counters.person_update(f"agent:agent {n} ({key_id})", at, shard, add):
+                        update = operation["Update"]
+                        names, values = update["ExpressionAttributeNames"], update["ExpressionAttributeValues"]
+                        items[(update["Key"]["pk"]["S"], update["Key"]["sk"]["S"])].update(
+                            {names[f"#a{i}"]: int(values[f":a{i}"]["N"]) for i in range(len(names))})
+        puts = [{"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": sk}, **{k: {"N": str(v)} for k, v in c.items()}}}}
+                for (pk, sk), c in items.items()]
+        with harness.moto_item_size_check_off():
+            for first in range(0, len(puts), 25):
+                raw.batch_write_item(RequestItems={table: puts[first:first + 25]})
+        work = Work(dynamo.client(), kind_of=lambda operation, params: (
+            "people" if operation == "Query" and next(iter(params.get("ExpressionAttributeValues", {}).values()), {})
+            .get("S", "").startswith("AGENT#") else operation))
+        # the previous read: every hour of the range, per person
+        before = work.snapshot()
+        hourly = {k: Counter() for k in persons}
+        for key_id in persons:
+            for _, counts in counters._hourly(PersonActivityKeys, PersonActivityKeys.pk(key_id), start, end):
+                hourly[key_id].update(counts)
+        old_requests, old_read, _ = work.snapshot()
+        old = (old_requests["Query"] - before[0]["Query"], old_read["people"] - before[1]["people"])
+        # the new read, through the API
+        span = f"from={start.strftime('%Y-%m-%dT%H:%M:%SZ')}&to={end.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        sink = open(os.devnull, "w")
+        with Client(app, project_dir=str(ROOT)) as api, redirect_stdout(sink):
+            before = work.snapshot()
+            started = time.perf_counter()
+            response = api.http.get(f"/stats/people?{span}", headers={"Authorization": f"Bearer {key}"})
+            seconds = time.perf_counter() - started
+            new_requests, new_read, _ = work.snapshot()
+        new = (new_requests["Query"] - before[0]["Query"], new_read["people"] - before[1]["people"])
+        if response.status_code != 200:
+            raise SystemExit(f"/stats/people failed: {response.status_code} {response.body[:300]!r}")
+        answer = {p["key_id"]: (p["resolved"], p["replies"]) for p in json.loads(response.body)["people"]}
+        same = all(answer.get(k) == (hourly[k]["resolved"], hourly[k]["replies"]) for k in persons)
+    support.reset_caches()
+    print(f"People case: {days} days of {people} persons active in both shards of every hour "
+          f"({days * 24 * PersonActivityKeys.SHARDS:,} hourly and {days * PersonActivityKeys.SHARDS:,} daily items each):")
+    print("| read per person | Queries | items read |")
+    print("|---|---|---|")
+    print(f"| previous: every hour | {old[0] / people:.0f} | {old[1] / people:,.0f} |")
+    print(f"| now: days, the first day and both ends by the hour | {new[0] / people:.0f} | {new[1] / people:,.0f} |")
+    print(f"  items read, now / previous: {new[1] / old[1]:.3f}; answers equal to the hourly sums: "
+          f"{'yes' if same else 'NO'}; GET /stats/people took {seconds * 1000:.0f} ms on moto")
+    if not same:
+        raise SystemExit("people: the days-and-ends read disagrees with the hourly sums")
+
+
 # running ------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -429,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain-reps", type=int, default=2, help="timed calls per table on plain moto (default 2)")
     parser.add_argument("--year-days", type=int, default=366,
                         help="the large case: days of busy hourly counters (default 366; 0 skips it)")
+    parser.add_argument("--people-days", type=int, default=366,
+                        help="the people case: days of a person's counters read by /stats/people (0 skips it)")
     args = parser.parse_args(argv)
     if args.reps < 1:
         parser.error("--reps must be at least 1: the ratio is of the patched timings")
@@ -471,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
             in_week[name] = sum(1 for i in items if i.get("type") == "message" and i["received_at"] >= iso(start))
             seed(raw, table, items)
             seeded_s[name] = time.perf_counter() - began
-            os.environ["AWS_REGION"] = region
+            use_region(region)
             auth.create_key("manager", "bench", key=key)
             clients.append(dynamo.client())
         headers = {"Authorization": f"Bearer {key}"}
@@ -484,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         answers: dict = {}
 
         def measure(api, mode: str, name: str, record: bool) -> None:
-            os.environ["AWS_REGION"] = TABLES[name][2]
+            use_region(TABLES[name][2])
             before_moto, before = moto.seconds, work.snapshot()
             gc.collect()
             gc.disable()  # moto's garbage would otherwise be collected on our time, at random
@@ -580,6 +681,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.year_days:
         print()
         year_case(args.year_days)
+    if args.people_days:
+        print()
+        people_case(args.people_days)
     ratio = ratios.get(("patched", "outside", "large"), float("nan"))
     dense = ratios.get(("patched", "outside", "dense"), float("nan"))
     print(f"stats dense ratio, (2) outside moto, 20x the weekly traffic: {dense:.2f} (no target)")

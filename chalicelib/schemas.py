@@ -318,7 +318,9 @@ class StatsQuery(_Query):
 
 class PeopleStatsQuery(_Query):
     from_: Moment | None = Field(None, alias="from", description="start, inclusive, as for /stats; default: to - 7 "
-                                 "days; at most 31 days are served")
+                                 "days; at most 366 days are served. Counts are by the UTC hour they happened: an "
+                                 "hour that holds an end of the range (e.g. midnight in a half-hour zone) counts "
+                                 "whole")
     to: Moment | None = Field(None, description="end, exclusive, as from; default: now")
     tz: TimeZone = Field("UTC", description="IANA time zone of from/to without an offset")
 
@@ -765,7 +767,7 @@ class PeopleStatsOut(_Model):
     model_config = ConfigDict(populate_by_name=True)
 
     from_: str = Field(alias="from", description="the start of the range served, in tz")
-    to: str = Field(description="the end of the range served, in tz (at most 31 days after the start)")
+    to: str = Field(description="the end of the range served, in tz (at most 366 days after the start)")
     tz: str
     people: list[PersonStatsOut] = Field(description="everyone who resolved or replied in the range, most resolved first")
 

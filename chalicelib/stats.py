@@ -258,9 +258,10 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
 # people -------------------------------------------------------------------------------------------
 
 def people(query: StatsQuery, keys: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What each person did in the range (by the hour it happened): conversations resolved with their time to
-    resolve (from the customer's first message), and replies sent. Everyone who did something, revoked keys
-    included (last month's work stays theirs), most resolved first."""
+    """What each person did in the range (by the UTC hour it happened; up to 366 days, see
+    counters.person_counters): conversations resolved with their time to resolve (from the customer's first
+    message), and replies sent. Everyone who did something, revoked keys included (last month's work stays
+    theirs), most resolved first."""
     out = []
     first, last = iso(query.start), iso(query.end)
     for record in keys:

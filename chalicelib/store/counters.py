@@ -8,7 +8,7 @@ redelivery (which fails the message's own condition) or a re-route moves the ver
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,6 +23,7 @@ from .entities import (
     PersonActivityKeys,
     QueueCountKeys,
     VolumeCounterKeys,
+    day_of,
     hour_of,
     iso,
     key,
@@ -93,13 +94,15 @@ def accuracy_update(queue: str, day: str, version: str, shard: int, add: dict[st
 _KEY_OF_ACTOR = re.compile(r"\(([0-9a-f]{16})\)$")  # auth.Principal.actor: "<role>:<name> (<key id>)"
 
 
-def person_update(actor: str, at: datetime, shard: int, add: dict[str, int]) -> dict[str, Any] | None:
-    """What a person did at `at`, added to their hour; None for actors that are not a person's key (the sweep,
-    a platform)."""
+def person_update(actor: str, at: datetime, shard: int, add: dict[str, int]) -> list[dict[str, Any]]:
+    """What a person did at `at`, added to their hour and to their day (two items of one transaction, so they
+    always agree); nothing for actors that are not a person's key (the sweep, a platform)."""
     found = _KEY_OF_ACTOR.search(actor)
     if found is None:
-        return None
-    return counter_update(PersonActivityKeys.pk(found.group(1)), PersonActivityKeys.sk(hour_of(at), shard), add)
+        return []
+    pk = PersonActivityKeys.pk(found.group(1))
+    return [counter_update(pk, PersonActivityKeys.sk(hour_of(at), shard), add),
+            counter_update(pk, PersonActivityKeys.day_sk(day_of(at), shard), add)]
 
 
 def queue_count_update(queue: str, shard: int, add: dict[str, int]) -> dict[str, Any] | None:
@@ -147,9 +150,55 @@ def volume_counters(queue: str, start: datetime, end: datetime) -> list[tuple[st
     return _hourly(VolumeCounterKeys, VolumeCounterKeys.pk(queue), start, end)
 
 
+# a month or less reads hours only, as it always did: one Query, and exact for days before the daily items
+PERSON_HOURLY_RANGE = timedelta(days=31)
+
+
 def person_counters(key_id: str, start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
-    """(hour, counts) of every shard of a person's hourly activity that overlaps [start, end)."""
-    return _hourly(PersonActivityKeys, PersonActivityKeys.pk(key_id), start, end)
+    """(hour or day, counts) of every shard of a person's activity in the UTC hours overlapping [start, end).
+
+    Past PERSON_HOURLY_RANGE, the whole UTC days inside those hours are read from the daily items and the
+    pieces at both ends (under a day each) from the hourly ones: the same sum, since every count is an ADD to
+    both. Days before the person's daily items could be trusted (see _daily_since) are read by the hour.
+    """
+    pk = PersonActivityKeys.pk(key_id)
+    if end - start <= PERSON_HOURLY_RANGE:
+        return _hourly(PersonActivityKeys, pk, start, end)
+    first = start.replace(minute=0, second=0, microsecond=0)
+    last = (end - timedelta(microseconds=1)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    days_from = max(_next_midnight(first), _daily_since(pk))
+    days_to = last.replace(hour=0)
+    if days_from >= days_to:  # no whole day to read by the day
+        return _hourly(PersonActivityKeys, pk, first, last)
+    lo, hi = PersonActivityKeys.days_between(day_of(days_from), day_of(days_to - timedelta(days=1)))
+    with dynamo.storage_errors():
+        days = list(dynamo.query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=dynamo.values(pk=pk, lo=lo, hi=hi),
+            decode=lambda item: (PersonActivityKeys.day(item["sk"]["S"]), dynamo.numbers(item)),
+        ))
+    return [*_hourly(PersonActivityKeys, pk, first, days_from), *days, *_hourly(PersonActivityKeys, pk, days_to, last)]
+
+
+def _next_midnight(hour: datetime) -> datetime:
+    midnight = hour.replace(hour=0)
+    return midnight if midnight == hour else midnight + timedelta(days=1)
+
+
+def _daily_since(pk: str) -> datetime:
+    """From when a person's daily items hold every count: the day after their first one (versions before the
+    daily items wrote hours only, so that first day may miss what was done earlier that day). Without any
+    daily item: never, so hours only."""
+    with dynamo.storage_errors():
+        page = dynamo.client().query(
+            TableName=dynamo.table_name(), Limit=1, ProjectionExpression="sk",
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
+            ExpressionAttributeValues=dynamo.values(pk=pk, d=PersonActivityKeys.DAYS))
+    items = page.get("Items", [])
+    if not items:
+        return datetime.max.replace(tzinfo=timezone.utc)
+    first = datetime.fromisoformat(PersonActivityKeys.day(items[0]["sk"]["S"])).replace(tzinfo=timezone.utc)
+    return first + timedelta(days=1)
 
 
 def accuracy_counters(queue: str, start: datetime, end: datetime) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@
 | accuracy counter shard | `ACCURACY#<queue the model chose>` | `D#<UTC day>#<model version>#<shard>` |
 | queue counts shard | `QCOUNT#<queue>` | `S#<shard>` |
 | author activity shard | `AUTHOR#<platform>#<author id>` | `W#<15-minute window>#<shard>` |
-| person activity shard | `AGENT#<key id>` | `H#<UTC hour>#<shard>` |
+| person activity shard | `AGENT#<key id>` | `H#<UTC hour>#<shard>` and `D#<UTC day>#<shard>` (the same counts by day) |
 | correction | `CORRECTION` | `<time>#<message id>` |
 | API key | `APIKEY` | `<key id>` |
 | channel | `CHANNEL` | `<platform>#<account>` |
@@ -378,8 +378,9 @@ class QueueCountKeys:
 
 class PersonActivityKeys:
     """What one person (an API key) did, per UTC hour it happened: conversations resolved, with their time to
-    resolve, and replies sent; pk AGENT#<key id>, sk H#<hour>#<shard>. One person works one request at a time,
-    so two shards are plenty (and a month of a person reads as one small Query)."""
+    resolve, and replies sent; pk AGENT#<key id>, sk H#<hour>#<shard>. The same transaction adds the same counts
+    to the UTC day, sk D#<day>#<shard>, so a year reads as days plus the hours at its ends. One person works one
+    request at a time, so two shards are plenty (and a month of a person reads as one small Query)."""
 
     SHARDS = 2
 
@@ -391,8 +392,21 @@ class PersonActivityKeys:
     def sk(cls, hour: str, shard: int) -> str:
         return f"H#{hour}#{shard % cls.SHARDS:02d}"
 
+    @classmethod
+    def day_sk(cls, day: str, shard: int) -> str:
+        return f"D#{day}#{shard % cls.SHARDS:02d}"
+
     hour = staticmethod(VolumeCounterKeys.hour)
     between = staticmethod(VolumeCounterKeys.between)
+    DAYS = "D#"  # the prefix of every daily item
+
+    @staticmethod
+    def day(sk: str) -> str:
+        return sk[2:12]
+
+    @staticmethod
+    def days_between(first_day: str, last_day: str) -> tuple[str, str]:
+        return f"D#{first_day}#", f"D#{last_day}#~"
 
 
 class AuthorActivityKeys:

@@ -432,9 +432,9 @@ def _resolve_operations(stored: StoredMessage, entry: dict[str, Any], actor: str
     volume = counters.volume_update(stored.queue, stored.received_hour, stored.shard,
                                     counters.per_platform(counted, stored.platform))
     # the person's own counts: the resolve and its time to resolve, as the queue's (not its time to first claim)
-    person = None if reason else counters.person_update(actor, now, stored.shard,
-                                                        {k: v for k, v in counted.items() if not k.startswith("ttc_")})
-    return transition(stored, RESOLVED, entry, attributes=attributes, extra=[volume, person])
+    person = [] if reason else counters.person_update(actor, now, stored.shard,
+                                                      {k: v for k, v in counted.items() if not k.startswith("ttc_")})
+    return transition(stored, RESOLVED, entry, attributes=attributes, extra=[volume, *person])
 
 
 def resolve(stored: StoredMessage, actor: Actor, note: str | None, now: datetime) -> StoredMessage:

@@ -131,7 +131,7 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
         "pk": SentKeys.pk(reply.platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
         "conversation": reply.conversation, "reply": reply.id})}}
     token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
-    person = [op for op in (counters.person_update(reply.by, now, head.shard, {"replies": 1}),) if op]
+    person = counters.person_update(reply.by, now, head.shard, {"replies": 1})
     with dynamo.storage_errors():
         try:
             dynamo.transact([reply_update, lookup, *conversations.replied_operations(

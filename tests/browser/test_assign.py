@@ -293,3 +293,9 @@ def test_the_people_table_shows_what_each_person_resolved_as_the_api_counts_it(c
     # THEN the People panel says so in words
     console.text_in("#people-empty", "Nobody resolved a conversation or sent a reply in this range.")
     assert not console.all("#people table")
+    # AND a year, which the API serves whole (366 days at most), is not said to be cut
+    for field, day in (("#stats-from", "2021-01-01"), ("#stats-to", "2021-12-31")):
+        console.driver.execute_script("arguments[0].value = arguments[1]", console.find(field), day)
+    console.find("#stats-apply").click()
+    served = console.text_in("#people-served", "2022")
+    assert "first" not in served.text, served.text

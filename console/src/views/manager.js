@@ -22,7 +22,7 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineContro
 const COLORS = { customer_service: '#0072B2', stance: '#D55E00', community: '#009E73' };
 const SPIKE_COLOR = '#1a1a1a';
 const DAY_MS = 86_400_000;
-const PEOPLE_DAYS = 31; // GET /stats/people serves at most this many days from `from`
+const PEOPLE_DAYS = 366; // GET /stats/people serves at most this many days from `from` (as /stats by day)
 
 function localToday(tz) {
   // en-CA formats a date as YYYY-MM-DD
