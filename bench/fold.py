@@ -120,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
         after = measure()
         assert after["answer"] == before["answer"], "folding changed what the stats read"
 
-    per_day = {k: before["items"] / args.days for k in ("before",)} | {"after": after["items"] / args.days}
     print(f"{args.days} days, {args.rate:g} messages an hour on average: {len(items):,} shard items seeded, "
           f"{folded:,} folded; /stats by day over the whole range, the same answer both times "
           f"({sum(b['total'] for b in before['answer']):,} messages)")
