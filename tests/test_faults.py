@@ -293,18 +293,19 @@ def test_a_fault_on_the_second_of_three_messages_answers_503_and_a_redelivery_st
 
 
 def test_each_message_is_one_transaction_of_its_item_and_all_its_counters(env):
-    """All-or-nothing per message: the message, its four counter shards and its conversation key's pointer travel
-    in one TransactWriteItems."""
+    """All-or-nothing per message: the message, its four counter shards, its customer's pointer to it and its
+    conversation key's pointer travel in one TransactWriteItems."""
     assert env.post_webhook("meta", THREE_COMMENTS).status_code == 200
     transactions = env.faults.requests["TransactWriteItems"]
     assert len(transactions) == 3
     for request in transactions:
         ops = request["TransactItems"]
-        assert [next(iter(op)) for op in ops] == ["Put", "Update", "Update", "Update", "Update", "Put"]
+        assert [next(iter(op)) for op in ops] == ["Put", "Update", "Update", "Update", "Update", "Put", "Put"]
         assert ops[0]["Put"]["ConditionExpression"] == "attribute_not_exists(pk)"
         assert [op["Update"]["Key"]["pk"]["S"].split("#")[0] for op in ops[1:5]] == ["STATS", "ACCURACY", "QCOUNT",
                                                                                      "AUTHOR"]
-        assert ops[5]["Put"]["Item"]["pk"]["S"].startswith("CONVKEY#")
+        assert ops[5]["Put"]["Item"]["pk"]["S"].startswith("CUSTOMER#facebook#")
+        assert ops[6]["Put"]["Item"]["pk"]["S"].startswith("CONVKEY#")
         assert request["ClientRequestToken"]
     # and nothing else writes during ingestion but the channel's webhook time (reads: the author's recent
     # messages, the conversation's pointer, the comment's parent)
