@@ -1223,12 +1223,13 @@ export function mountAgent(container, { args, role, go }) {
       takeButton(item),
       single ? null : assignView(item),
       single ? null : tagsView(item),
-      single ? null : customerView(),
       changed,
       thread,
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,
       single ? null : notesView(item),
       canAct ? actions(item, lost) : null,
+      // context, after the work itself: the thread and the reply box stay at the top however many there are
+      single ? null : customerView(),
       item.resolution_note ? h('p', {}, t('detail.note'), ': ', item.resolution_note) : null,
       triageView(item),
       historyView(item));
