@@ -333,10 +333,7 @@ def conversation_detail(conversation_id, caller):
               "a conversation's messages before a cursor (its earlier_cursor), oldest first; next_cursor: earlier still",
               query=EarlierQuery, response=MessagePage, errors=(400, 403, 404, 503))
 def conversation_earlier(conversation_id, caller, query: EarlierQuery):
-    from chalicelib import replies
-
-    _conversation(caller, conversation_id)
-    page, cursor = replies.earlier_messages(conversation_id, query.cursor)
+    page, cursor = conversations.members_page(_conversation(caller, conversation_id).id, query.cursor)
     return MessagePage(messages=[MessageOut.of(m, with_history=True) for m in page], next_cursor=cursor)
 
 
@@ -403,8 +400,8 @@ def conversation_reroute(conversation_id, caller, body: RerouteCreate):
 def conversation_reply(conversation_id, caller, body: ReplyCreate):
     from chalicelib import replies
 
-    _conversation(caller, conversation_id)
-    sent = replies.send(conversation_id, acting(caller), body.text, body.reply_to, body.idempotency_key, now())
+    head = _conversation(caller, conversation_id)
+    sent = replies.send(head, acting(caller), body.text, body.reply_to, body.idempotency_key, now())
     return ReplyOut.of(sent)
 
 

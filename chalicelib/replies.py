@@ -42,15 +42,6 @@ def conversation_for(conversation_id: str) -> conversations.ConversationItems:
     return found
 
 
-def head_of(conversation_id: str) -> StoredMessage:
-    """The conversation's head alone (one GetItem): a send or a page of earlier messages needs no reply or note,
-    and a long conversation may have hundreds."""
-    head = get_message(conversation_id)
-    if head is None or head.is_member or head.status == REMOVED:
-        raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
-    return head
-
-
 def _answerable(message: StoredMessage | None) -> bool:
     return message is not None and message.direction == INBOUND and message.status != REMOVED
 
@@ -95,10 +86,10 @@ def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow
                          tag=window.tag)
 
 
-def send(conversation_id: str, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
+def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
          now: datetime) -> store.StoredReply:
-    """Send a reply through the conversation's platform, once per idempotency key."""
-    head = head_of(conversation_id)
+    """Send a reply through the conversation's platform, once per idempotency key. `head` is the conversation's
+    head as just read (messages.conversation_head): its replies and notes are not needed, and may be hundreds."""
     workflow.check_can_act(head.id, head.status, head.claimed_by, head.lease_expiry, actor, now,
                            workflow.resolvable_from(actor))
     target = reply_target(head, reply_to)
@@ -164,9 +155,3 @@ def latest_replies(replies: list[dict]) -> list[dict]:
         shown.append(reply)
         spent += size
     return shown[::-1]
-
-
-def earlier_messages(conversation_id: str, before: str) -> tuple[list[StoredMessage], str | None]:
-    """The page of a conversation's later messages before a cursor `view` (or this) returned, oldest first."""
-    head = head_of(conversation_id)
-    return conversations.members_page(head.id, before)

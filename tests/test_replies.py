@@ -181,7 +181,7 @@ def test_outside_the_whatsapp_window_nothing_is_sent(table, fake_platforms):
     now = datetime.now(timezone.utc)
     [claimed] = queue.claim("customer_service", Actor("agent:cy"), 1, 900, now)
     with pytest.raises(OutsideReplyWindow) as refused:
-        replies.send(claimed.id, Actor("agent:cy", may_override=True), "Sorry for the wait", None, "late-key-1",
+        replies.send(claimed, Actor("agent:cy", may_override=True), "Sorry for the wait", None, "late-key-1",
                      now + timedelta(hours=25))
     assert refused.value.code == "outside_reply_window"
     assert fake_platforms.requests == []
