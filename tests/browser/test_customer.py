@@ -89,6 +89,8 @@ def test_agent_sees_the_customers_other_conversations_in_her_queue_and_opens_one
     console.wait(lambda d: in_zone(console, detail["received_at"], "ja-JP")
                  in console.find(f'#customer-list li[data-id="{older}"]').text, "the date in Tokyo, in Japanese")
     assert "カスタマーサービス" in console.find(f'#customer-list li[data-id="{older}"]').text
+    console.driver.execute_script("document.getElementById('customer-title').scrollIntoView()")
+    screenshot("agent-customer-ja")
     Select(console.find("#language")).select_by_value("en")
 
     # WHEN she clicks it THEN it opens, and lists the newer one as the customer's other conversation
