@@ -36,7 +36,7 @@ NOT_SENT = {
 
 
 def conversation_for(conversation_id: str) -> conversations.ConversationItems:
-    found = conversations.get_conversation(conversation_id)
+    found = conversations.get_conversation(conversation_id, latest_replies=REPLIES_SHOWN)
     if found is None or found[0].status == REMOVED:
         raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
     return found
@@ -98,7 +98,8 @@ def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, ide
     draft = store.StoredReply(
         id=idempotency_key, conversation=head.id, text=text, reply_to=target.id, by=actor.id,
         platform=target.platform, account=target.account, created_at=iso(now), status=store.SENDING,
-        request_hash=store.request_hash(text, target.id), messaging_type=window.messaging_type)
+        request_hash=store.request_hash(text, target.id), messaging_type=window.messaging_type,
+        by_time=bool(head.replies_by_time))
     reply, must_send = store.reserve(draft)
     if not must_send:
         return reply
@@ -130,13 +131,14 @@ class ConversationView(NamedTuple):
 
 
 def view(conversation_id: str, now: datetime) -> ConversationView:
-    """The conversation as an agent reads it, in one read of its partition and one page of its messages."""
-    head, replies, notes = conversation_for(conversation_id)
+    """The conversation as an agent reads it: its head, notes and latest replies (one or two Queries, see
+    conversations.get_conversation) and one page of its messages."""
+    head, replies, notes, reply_count = conversation_for(conversation_id)
     latest, earlier = page = conversations.members_page(head.id)
     target = latest_customer_message(head, page)
     window = window_for(head, target, now) if target is not None else None
     shown = latest_replies(replies)
-    return ConversationView(head, [head, *latest], earlier, shown, window, notes, len(replies) - len(shown))
+    return ConversationView(head, [head, *latest], earlier, shown, window, notes, reply_count - len(shown))
 
 
 # The replies one read answers: the latest, within bounds of their own (a long-running conversation may have

@@ -65,7 +65,7 @@ def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text:
         return [_spike_event(new)]
     if ChannelKeys.is_channel(new):
         return _channel_events(old, new)
-    if new.get("type") == "reply" and str(new.get("sk", "")).startswith(ReplyKeys.PREFIX):
+    if new.get("type") == "reply" and str(new.get("sk", "")).startswith((ReplyKeys.PREFIX, ReplyKeys.TIMED_PREFIX)):
         return _reply_events(old, new)
     if old is None and new.get("type") == "note" and str(new.get("sk", "")).startswith(NoteKeys.PREFIX):
         return [schema.NoteAdded(event_id=event_id(new["pk"], new["sk"], 1, schema.NOTE_ADDED),

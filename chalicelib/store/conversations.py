@@ -164,7 +164,8 @@ def _run(build, message: Message, attempt: int, *, joining: bool = False) -> Out
 def _member(item: Triaged, head: StoredMessage, conversation_key: str) -> StoredMessage:
     stored = new_message(item)
     return replace(stored, status=IN_CONVERSATION, queue=head.queue, conversation=head.id,
-                   conversation_key=conversation_key, message_count=None, last_inbound_at=None)
+                   conversation_key=conversation_key, message_count=None, last_inbound_at=None,
+                   replies_by_time=None)
 
 
 def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str, now: datetime,
@@ -335,27 +336,62 @@ def replied_operations(head: StoredMessage, at: datetime, platform: str, first: 
 
 class ConversationItems(NamedTuple):
     head: StoredMessage
-    replies: list[dict[str, Any]]  # oldest first
+    replies: list[dict[str, Any]]  # oldest first: all of them, or the latest `latest_replies` where kept by time
     notes: list[dict[str, Any]]  # oldest first
+    reply_count: int  # all its replies
 
 
-def get_conversation(conversation: str) -> ConversationItems | None:
-    """A conversation's head, its replies and its internal notes (one Query on the head's partition)."""
-    head, replies, notes = None, [], []
+def get_conversation(conversation: str, latest_replies: int | None = None) -> ConversationItems | None:
+    """A conversation's head, its latest replies and its internal notes: one Query for the head, its notes (at
+    most domain.notes.MAX_NOTES) and its reply count, one for the latest replies when it has any. A conversation
+    opened before replies were kept by time (ReplyKeys) gives all of its replies."""
+    head, notes, reply_count = None, [], 0
+    pk = MessageKeys.pk(conversation)
     with dynamo.storage_errors():
-        for item in dynamo.query_pages(KeyConditionExpression="pk = :pk",
-                                       ExpressionAttributeValues=dynamo.values(pk=MessageKeys.pk(conversation)),
-                                       ConsistentRead=True):
+        for item in dynamo.query_pages(KeyConditionExpression="pk = :pk AND sk < :replies", ConsistentRead=True,
+                                       ExpressionAttributeValues=dynamo.values(pk=pk, replies=ReplyKeys.BEFORE_REPLIES)):
             if item["sk"] == MessageKeys.SK:
                 head = StoredMessage.from_item(item)
-            elif item["sk"].startswith(ReplyKeys.PREFIX):
-                replies.append(item)
+            elif item["sk"] == ReplyKeys.COUNT_SK:
+                reply_count = int(item.get("replies", 0))
             elif item["sk"].startswith(NoteKeys.PREFIX):
                 notes.append(item)
-    if head is None or head.is_member:
-        return None
+        if head is None or head.is_member:
+            return None
+        if not head.replies_by_time:
+            replies = list(dynamo.query_pages(
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)", ConsistentRead=True,
+                ExpressionAttributeValues=dynamo.values(pk=pk, prefix=ReplyKeys.PREFIX)))
+            reply_count = len(replies)
+        elif reply_count and latest_replies != 0:
+            replies = latest_timed_replies(conversation, latest_replies)
+        else:
+            replies = []
     by_time = lambda item: item.get("created_at", "")  # noqa: E731
-    return ConversationItems(head, sorted(replies, key=by_time), sorted(notes, key=by_time))
+    return ConversationItems(head, sorted(replies, key=by_time), sorted(notes, key=by_time), reply_count)
+
+
+def latest_timed_replies(conversation: str, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
+    """Replies of a conversation that keeps them by time: the latest `limit` (None: all) created before the sort
+    key `before` (None: the latest of all), newest first."""
+    kwargs: dict[str, Any] = {"ScanIndexForward": False, "ConsistentRead": True}
+    if before is None:
+        kwargs |= {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+                   "ExpressionAttributeValues": dynamo.values(pk=MessageKeys.pk(conversation),
+                                                              prefix=ReplyKeys.TIMED_PREFIX)}
+    else:
+        kwargs |= {"KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :before",
+                   "ExpressionAttributeValues": dynamo.values(pk=MessageKeys.pk(conversation),
+                                                              first=ReplyKeys.TIMED_PREFIX, before=before)}
+    found: list[dict[str, Any]] = []
+    with dynamo.storage_errors():
+        for item in dynamo.query_pages(**kwargs, **({"Limit": limit} if limit else {})):
+            if item["sk"] == before:
+                continue
+            found.append(item)
+            if limit is not None and len(found) == limit:
+                break
+    return found
 
 
 def members(conversation: str) -> list[StoredMessage]:

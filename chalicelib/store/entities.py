@@ -3,7 +3,7 @@
 | entity | pk | sk |
 |---|---|---|
 | message | `MSG#<id>` | `MSG` (a conversation's head: GSI1 by queue and status, GSI2 by waiting time, lease or snooze; a member: GSI1 by conversation) |
-| reply | `MSG#<conversation id>` | `REPLY#<idempotency key>` |
+| reply | `MSG#<conversation id>` | `RT#<created_at>#<idempotency key>` (newest first by a Query), with `REPLY#<idempotency key>` holding its key once and `COUNT#REPLIES` how many there are; a conversation opened before replies were kept by time: the reply itself at `REPLY#<idempotency key>` |
 | conversation pointer | `CONVKEY#<conversation key>` | `CONV` |
 | customer's conversation | `CUSTOMER#<platform>#<author id>` | `C#<received_at>#<conversation id>` (one per conversation the customer opened; never changed) |
 | sent-message lookup | `SENT#<platform>:<platform message id>` | `SENT` |
@@ -196,6 +196,7 @@ class StoredMessage:
     first_reply_at: str | None = None  # head: the brand's first answer (from the inbox or on the platform)
     last_reply_at: str | None = None
     tags: list[str] | None = None  # head: the team's tags (domain.tags), in the order added
+    replies_by_time: bool | None = None  # head: its replies are kept by time (ReplyKeys); None in older ones
 
     @property
     def answer_bytes(self) -> int:
@@ -279,13 +280,25 @@ class CustomerConversationKeys:
 
 
 class ReplyKeys:
-    """A reply sent from the inbox, stored under its conversation by idempotency key (read with the head)."""
+    """A reply sent from the inbox, under its conversation. In a conversation whose head has `replies_by_time`
+    it sits at `RT#<created_at>#<idempotency key>`, so its latest replies are one bounded Query; `REPLY#<key>`
+    then holds only where it is (`at`: the key can be used once) and `COUNT#REPLIES` how many there are (it sorts
+    before the head: one Query of `sk < "R"` reads head, count and notes). In an older conversation the reply
+    itself sits at `REPLY#<idempotency key>` (read with the whole partition, as before)."""
 
     PREFIX = "REPLY#"
+    TIMED_PREFIX = "RT#"
+    COUNT_SK = "COUNT#REPLIES"
+    KEY_TYPE = "reply_key"
+    BEFORE_REPLIES = "R"  # every sort key of the head, its notes and the count sorts below it
 
     @classmethod
     def sk(cls, idempotency_key: str) -> str:
         return f"{cls.PREFIX}{idempotency_key}"
+
+    @classmethod
+    def timed_sk(cls, created_at: str, idempotency_key: str) -> str:
+        return f"{cls.TIMED_PREFIX}{created_at}#{idempotency_key}"
 
 
 class NoteKeys:

@@ -85,7 +85,7 @@ def new_message(item: Triaged, conversation_key: str | None = None) -> StoredMes
         received_hour=hour_of(m.received_at), parent_id=m.parent_id, thread_id=m.thread_id,
         conversation_id=m.conversation_id, triage=triage_document(triage), queue=queue, status=OPEN,
         needs_review=triage.needs_review, priority=item.priority.score, priority_reasons=item.priority.reasons,
-        edit_version=item.edit_version, rev=1, history=[
+        edit_version=item.edit_version, rev=1, replies_by_time=True, history=[
             history_entry("received", m.received_at, f"platform:{m.platform}"),
             history_entry("classified", m.received_at, "model", queue=queue, model_version=triage.model_version,
                           confidence=round(triage.confidence, 4)),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
@@ -20,7 +20,7 @@ from ..domain.errors import ConcurrentChange, IdempotencyKeyReused
 from ..models import DeliveryStatus, Message
 from . import conversations, counters, dynamo
 from .entities import MessageKeys, ReplyKeys, SentKeys, StoredMessage, iso, key, parse_iso
-from .messages import Outcome
+from .messages import Outcome, get_message
 
 SENDING, SENT, DELIVERED, READ, FAILED, UNKNOWN = "sending", "sent", "delivered", "read", "failed", "unknown"
 RANK = {SENDING: 0, UNKNOWN: 0, FAILED: 0, SENT: 1, DELIVERED: 2, READ: 3}
@@ -50,30 +50,56 @@ class StoredReply:
     error_kind: str | None = None
     error: str | None = None
     messaging_type: str | None = None
+    by_time: bool = False  # where it is kept (ReplyKeys): its conversation's head says; not an attribute
+
+    @property
+    def sk(self) -> str:
+        return ReplyKeys.timed_sk(self.created_at, self.id) if self.by_time else ReplyKeys.sk(self.id)
 
     @property
     def key(self) -> dict[str, Any]:
-        return key(MessageKeys.pk(self.conversation), ReplyKeys.sk(self.id))
+        return key(MessageKeys.pk(self.conversation), self.sk)
 
     def to_item(self) -> dict[str, Any]:
-        item = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
-        return {"pk": MessageKeys.pk(self.conversation), "sk": ReplyKeys.sk(self.id), "type": "reply",
+        item = {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "by_time" and getattr(self, f.name) is not None}
+        return {"pk": MessageKeys.pk(self.conversation), "sk": self.sk, "type": "reply",
                 "status_rank": RANK[self.status], **item}
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "StoredReply":
-        return cls(**{f.name: item[f.name] for f in fields(cls) if f.name in item})
+        return cls(**{f.name: item[f.name] for f in fields(cls) if f.name in item},
+                   by_time=item["sk"].startswith(ReplyKeys.TIMED_PREFIX))
 
 
 def request_hash(text: str, reply_to: str) -> str:
     return hashlib.sha256(f"{reply_to}\n{text}".encode()).hexdigest()
 
 
-def get(conversation: str, idempotency_key: str) -> StoredReply | None:
+def _get_item(conversation: str, sk: str) -> dict[str, Any] | None:
     with dynamo.storage_errors():
         response = dynamo.client().get_item(TableName=dynamo.table_name(), ConsistentRead=True,
-                                            Key=key(MessageKeys.pk(conversation), ReplyKeys.sk(idempotency_key)))
-    return StoredReply.from_item(dynamo.from_item(response["Item"])) if "Item" in response else None
+                                            Key=key(MessageKeys.pk(conversation), sk))
+    return dynamo.from_item(response["Item"]) if "Item" in response else None
+
+
+def get(conversation: str, idempotency_key: str) -> StoredReply | None:
+    """The reply stored under this idempotency key: found by its key's marker where replies are kept by time."""
+    item = _get_item(conversation, ReplyKeys.sk(idempotency_key))
+    if item is not None and item.get("type") == ReplyKeys.KEY_TYPE:
+        item = _get_item(conversation, item["at"])
+    return StoredReply.from_item(item) if item is not None else None
+
+
+def _reserve_operations(draft: StoredReply) -> list[dict[str, Any]]:
+    """A reply kept by time: its key's marker (the condition: a key is used once), the reply and the count."""
+    table, pk = dynamo.table_name(), MessageKeys.pk(draft.conversation)
+    marker = {"pk": pk, "sk": ReplyKeys.sk(draft.id), "type": ReplyKeys.KEY_TYPE, "at": draft.sk}
+    return [{"Put": {"TableName": table, "Item": dynamo.to_item(marker),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": table, "Item": dynamo.to_item(draft.to_item())}},
+            {"Update": {"TableName": table, "Key": key(pk, ReplyKeys.COUNT_SK), "UpdateExpression": "ADD replies :one",
+                        "ExpressionAttributeValues": dynamo.values(one=1)}}]
 
 
 def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
@@ -82,11 +108,17 @@ def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
     refused; a reply the platform refused for a passing reason (rate limit, token) is sent again."""
     with dynamo.storage_errors():
         try:
-            dynamo.write(dynamo.client().put_item, TableName=dynamo.table_name(), Item=dynamo.to_item(draft.to_item()),
-                         ConditionExpression="attribute_not_exists(pk)")
+            if draft.by_time:
+                dynamo.transact(_reserve_operations(draft), dynamo.request_token(
+                    "reply", draft.conversation, draft.id, draft.created_at, draft.request_hash))
+            else:
+                dynamo.write(dynamo.client().put_item, TableName=dynamo.table_name(),
+                             Item=dynamo.to_item(draft.to_item()), ConditionExpression="attribute_not_exists(pk)")
             return draft, True
         except ClientError as exc:
-            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+            taken = (dynamo.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"] if draft.by_time
+                     else dynamo.error_code(exc) == "ConditionalCheckFailedException")
+            if not taken:
                 raise
     stored = get(draft.conversation, draft.id)
     if stored is None:
@@ -129,7 +161,7 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
                                                    sending=SENDING)}}
     lookup = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item({
         "pk": SentKeys.pk(reply.platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
-        "conversation": reply.conversation, "reply": reply.id})}}
+        "conversation": reply.conversation, "reply": reply.id, "reply_sk": reply.sk})}}
     token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
     person = counters.person_update(reply.by, now, head.shard, {"replies": 1})
     with dynamo.storage_errors():
@@ -171,6 +203,9 @@ def _sent_reply(platform: str, platform_message_id: str) -> StoredReply | None:
     if "Item" not in response:
         return None
     found = dynamo.from_item(response["Item"])
+    if "reply_sk" in found:
+        item = _get_item(found["conversation"], found["reply_sk"])
+        return StoredReply.from_item(item) if item is not None else None
     return get(found["conversation"], found["reply"])
 
 
@@ -210,15 +245,40 @@ def record_delivery(report: DeliveryStatus, now: datetime) -> Outcome:
         return Outcome.UNKNOWN
     # a watermark: every reply sent to this customer at or before it reached the state
     conversation = conversations.pointer(f"dm#{report.platform}:{report.account or ''}:{report.recipient_id}")
-    found = conversations.get_conversation(conversation) if conversation else None
-    if found is None:
+    head = get_message(conversation) if conversation else None
+    if head is None or head.is_member:
         return Outcome.UNKNOWN
     moved = False
-    for item in found.replies:
-        reply = StoredReply.from_item(item)
+    for reply in _replies_up_to(head, report.watermark, report.state):
         if reply.sent_at and parse_iso(reply.sent_at) <= report.watermark and RANK.get(reply.status, 0) >= RANK[SENT]:
             moved = _advance(reply, report.state, report.at) or moved
     return Outcome.UPDATED if moved else Outcome.UNCHANGED
+
+
+WATERMARK_PAGE = 50
+
+
+def _replies_up_to(head: StoredMessage, watermark: datetime, state: str) -> Iterator[StoredReply]:
+    """The replies a watermark may move: created at or before it, newest first, page by page until a page holds
+    one already at `state` or beyond (a platform's watermarks are cumulative: the ones before it were moved
+    then). An older conversation's replies are read all at once, as they are kept."""
+    if not head.replies_by_time:
+        found = conversations.get_conversation(head.id)
+        yield from (StoredReply.from_item(item) for item in (found.replies if found else []))
+        return
+    kwargs: dict[str, Any] = {
+        "TableName": dynamo.table_name(), "ConsistentRead": True, "ScanIndexForward": False, "Limit": WATERMARK_PAGE,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+        "ExpressionAttributeValues": dynamo.values(pk=MessageKeys.pk(head.id), first=ReplyKeys.TIMED_PREFIX,
+                                                   last=f"{ReplyKeys.TIMED_PREFIX}{iso(watermark)}$")}  # $ sorts after #
+    while True:
+        with dynamo.storage_errors():
+            page = dynamo.client().query(**kwargs)
+        replies = [StoredReply.from_item(dynamo.from_item(item)) for item in page.get("Items", [])]
+        yield from replies
+        if "LastEvaluatedKey" not in page or any(RANK.get(r.status, 0) >= RANK.get(state, 0) for r in replies):
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def record_outbound(message: Message, now: datetime) -> Outcome:

@@ -1,0 +1,231 @@
+"""Where replies are kept: by time under their conversation (its latest are one bounded Query however many it has),
+each idempotency key used once, and conversations opened before that read as they always did."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import payloads
+from support import call, dumps, post_webhook
+
+pytestmark = pytest.mark.usefixtures("fake_platforms")
+
+T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+
+
+@pytest.fixture
+def reads():
+    """The app client's Queries and GetItems: (operation, items read)."""
+    from chalicelib.store import dynamo
+
+    seen: list[tuple[str, int]] = []
+
+    def record(http_response, parsed, model, **_):
+        seen.append((model.name, parsed.get("Count", 1 if "Item" in parsed else 0)))
+
+    for operation in ("Query", "GetItem"):
+        dynamo.client().meta.events.register(f"after-call.dynamodb.{operation}", record)
+    return seen
+
+
+def dm(api, mid: str, text: str = "Where is my order 5521? It was due on Monday") -> str:
+    response = post_webhook(api, "meta", dumps(payloads.messenger_dm(mid, text)))
+    assert response.status_code == 200 and json.loads(response.body)["stored"] == 1, response.body
+    return f"messenger:{mid}"
+
+
+def head_of(conversation: str):
+    from chalicelib.store.messages import get_message
+
+    return get_message(conversation)
+
+
+def draft(conversation: str, key: str, at: datetime, text: str | None = None):
+    from chalicelib.store import replies
+    from chalicelib.store.entities import iso
+
+    text = text or f"Reply {key}"
+    head = head_of(conversation)
+    return replies.StoredReply(id=key, conversation=conversation, text=text, reply_to=conversation, by="key:test",
+                               platform="messenger", account=head.account, created_at=iso(at),
+                               status=replies.SENDING, request_hash=replies.request_hash(text, conversation),
+                               by_time=bool(head.replies_by_time))
+
+
+def sent_replies(conversation: str, count: int, start: datetime = T0) -> list:
+    """`count` replies, a second apart, each reserved and then taken by the platform."""
+    from chalicelib.store import replies
+
+    head, done = head_of(conversation), []
+    for i in range(count):
+        at = start + timedelta(seconds=i)
+        reply, must_send = replies.reserve(draft(conversation, f"key-{at:%H%M%S}-{i:04d}", at))
+        assert must_send
+        done.append(replies.mark_sent(reply, head, f"m_out_{at:%H%M%S}_{i}", at))
+    return done
+
+
+def item(table, conversation: str, sk: str) -> dict | None:
+    from chalicelib.store import dynamo
+
+    found = table.get_item(TableName=os.environ["TABLE_NAME"], ConsistentRead=True,
+                           Key=dynamo.key(f"MSG#{conversation}", sk))
+    return dynamo.from_item(found["Item"]) if "Item" in found else None
+
+
+def make_older(table, conversation: str) -> None:
+    """The conversation as one opened before replies were kept by time."""
+    from chalicelib.store import dynamo
+
+    table.update_item(TableName=os.environ["TABLE_NAME"], Key=dynamo.key(f"MSG#{conversation}", "MSG"),
+                      UpdateExpression="REMOVE replies_by_time")
+
+
+def test_a_new_conversation_reads_its_latest_replies_in_two_queries_however_many_it_has(api, keys, reads):
+    from chalicelib.store import conversations
+
+    # GIVEN a conversation the brand answered 120 times
+    conversation = dm(api, "m.t1")
+    assert head_of(conversation).replies_by_time
+    sent_replies(conversation, 120)
+    reads.clear()
+    # WHEN it is read for an agent
+    found = conversations.get_conversation(conversation, latest_replies=50)
+    # THEN it holds the latest 50, oldest first, and knows there are 120
+    ids = [r["id"] for r in found.replies]
+    assert len(ids) == 50 and ids == sorted(ids) and ids[-1].endswith("-0119") and ids[0].endswith("-0070")
+    assert found.reply_count == 120
+    # AND it took two Queries that read the head, its count and those 50 replies: not the 120, nor their keys
+    assert [operation for operation, _ in reads] == ["Query", "Query"]
+    assert sum(count for _, count in reads) == 2 + 50
+
+
+def test_the_api_shows_the_latest_replies_and_how_many_are_left_out(api, keys):
+    # GIVEN a conversation with 60 replies
+    conversation = dm(api, "m.t2")
+    sent_replies(conversation, 60)
+    # WHEN an agent opens it
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    # THEN the latest 50 show, in order, with the 10 earlier ones counted
+    assert status == 200, detail
+    assert len(detail["replies"]) == 50 and detail["earlier_replies"] == 10
+    assert [r["text"] for r in detail["replies"]][-1].endswith("-0059")
+    assert all(r["status"] == "sent" for r in detail["replies"])
+
+
+def test_an_idempotency_key_is_used_once_where_replies_are_kept_by_time(api, keys, table):
+    from chalicelib.domain.errors import IdempotencyKeyReused
+    from chalicelib.store import replies
+    from chalicelib.store.entities import ReplyKeys
+
+    conversation = dm(api, "m.t3")
+    # GIVEN a reply stored under a key
+    first, must_send = replies.reserve(draft(conversation, "key-once", T0))
+    assert must_send and first.by_time
+    # WHEN the same request comes again a minute later (a retry: its time is another)
+    again, must_send_again = replies.reserve(draft(conversation, "key-once", T0 + timedelta(minutes=1)))
+    # THEN it is the stored reply, not a second one, and the count did not move
+    assert not must_send_again and again.created_at == first.created_at and again.sk == first.sk
+    assert item(table, conversation, ReplyKeys.COUNT_SK)["replies"] == 1
+    assert item(table, conversation, ReplyKeys.sk("key-once")) == {
+        "pk": f"MSG#{conversation}", "sk": "REPLY#key-once", "type": "reply_key", "at": first.sk}
+    # AND the same key for another text is refused
+    with pytest.raises(IdempotencyKeyReused):
+        replies.reserve(draft(conversation, "key-once", T0 + timedelta(minutes=2), text="Something else"))
+    assert replies.get(conversation, "key-once").text == first.text
+
+
+def test_a_conversation_opened_before_keeps_its_replies_where_they_are(api, keys, table, fake_platforms):
+    from chalicelib.store import conversations
+    from chalicelib.store.entities import ReplyKeys
+
+    # GIVEN a conversation opened before replies were kept by time, claimed
+    conversation = dm(api, "m.t4")
+    make_older(table, conversation)
+    status, claimed = call(api, "POST", f"/conversations/{conversation}/claim", keys["manager"])
+    assert status == 200, claimed
+    # WHEN the agent replies twice (the second a retry of the first) and once more
+    for key in ("older-01", "older-01", "older-02"):
+        status, body = call(api, "POST", f"/conversations/{conversation}/replies", keys["manager"],
+                            {"text": f"Answer {key}", "idempotency_key": key})
+        assert status == 201, body
+    # THEN the replies sit where that conversation's replies always did, each once, with no count or markers
+    assert item(table, conversation, ReplyKeys.sk("older-01"))["type"] == "reply"
+    assert item(table, conversation, ReplyKeys.COUNT_SK) is None
+    assert len(fake_platforms.sent("messenger")) == 2
+    # AND it reads as before: all of its replies, oldest first
+    found = conversations.get_conversation(conversation, latest_replies=50)
+    assert [r["id"] for r in found.replies] == ["older-01", "older-02"] and found.reply_count == 2
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert [r["text"] for r in detail["replies"]] == ["Answer older-01", "Answer older-02"]
+    assert detail.get("earlier_replies") is None
+
+
+def test_a_read_watermark_moves_every_reply_sent_before_it_and_reads_back_only_to_those_already_read(api, keys, reads):
+    from chalicelib.models import DeliveryStatus
+    from chalicelib.store import replies
+    from chalicelib.store.messages import Outcome
+
+    conversation = dm(api, "m.t5")
+    account = head_of(conversation).account
+    # GIVEN 120 replies sent to a Messenger customer
+    sent_replies(conversation, 120)
+    report = lambda at: DeliveryStatus(platform="messenger", state="read", at=at, account=account,  # noqa: E731
+                                       recipient_id=payloads.MESSENGER_CUSTOMER, watermark=at)
+    # WHEN the customer's app says she read up to after the 100th
+    assert replies.record_delivery(report(T0 + timedelta(seconds=99, milliseconds=500)), T0) == Outcome.UPDATED
+    # THEN the first 100 are read and the others not
+    states = [replies.get(conversation, r.id).status for r in sent_replies_of(conversation)]
+    assert states == ["read"] * 100 + ["sent"] * 20
+    # WHEN she reads them all
+    reads.clear()
+    assert replies.record_delivery(report(T0 + timedelta(minutes=5)), T0) == Outcome.UPDATED
+    queries = [count for operation, count in reads if operation == "Query"]
+    # THEN all are read, and the report read back to the first page holding replies already read, not all 120
+    assert {replies.get(conversation, r.id).status for r in sent_replies_of(conversation)} == {"read"}
+    assert queries == [replies.WATERMARK_PAGE]
+    # AND a report up to a watermark already passed moves nothing
+    assert replies.record_delivery(report(T0 + timedelta(minutes=5)), T0) == Outcome.UNCHANGED
+
+
+def sent_replies_of(conversation: str) -> list:
+    from chalicelib.store import conversations, replies
+
+    return [replies.StoredReply.from_item(i) for i in conversations.latest_timed_replies(conversation)][::-1]
+
+
+def test_a_delivery_report_finds_its_reply_in_two_reads(api, keys, reads):
+    from chalicelib.models import DeliveryStatus
+    from chalicelib.store import replies
+    from chalicelib.store.messages import Outcome
+
+    conversation = dm(api, "m.t6")
+    [reply] = sent_replies(conversation, 1)
+    reads.clear()
+    # WHEN the platform reports that one message delivered (by its id)
+    outcome = replies.record_delivery(DeliveryStatus(platform="messenger", state="delivered", at=T0 + timedelta(seconds=3),
+                                                     platform_message_id=reply.platform_message_id), T0)
+    made = list(reads)
+    # THEN the reply moved on, found by the sent message's lookup and then the reply itself
+    assert outcome == Outcome.UPDATED and replies.get(conversation, reply.id).status == "delivered"
+    assert made == [("GetItem", 1), ("GetItem", 1)]
+
+
+def test_replies_kept_by_time_are_announced_like_any_other(api, keys, table):
+    from chalicelib.events.derive import derive
+    from chalicelib.store.entities import ReplyKeys
+
+    conversation = dm(api, "m.t7")
+    [reply] = sent_replies(conversation, 1)
+    stored = item(table, conversation, reply.sk)
+    sending = {**stored, "status": "sending", "status_rank": 0}
+    sending.pop("platform_message_id"), sending.pop("sent_at")
+    [event] = derive(sending, stored)
+    assert (event.type, event.reply_id, event.platform_message_id) == ("reply.sent", reply.id, reply.platform_message_id)
+    # the key's marker and the count are not replies
+    assert derive(None, item(table, conversation, ReplyKeys.sk(reply.id))) == []
+    assert derive(None, item(table, conversation, ReplyKeys.COUNT_SK)) == []
