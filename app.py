@@ -23,10 +23,11 @@ from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
 from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
                                 ConversationOut, ConversationPage, CrcOut, CustomerConversationOut,
-                                CustomerConversationsOut, CustomerOut, CustomerQuery, EarlierQuery, FilterQuery, HealthOut,
-                                IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery, MessageOut, MessagePage,
+                                CustomerConversationsOut, CustomerOut, CustomerQuery, EarlierQuery, EarlierRepliesQuery,
+                                FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
+                                MessageOut, MessagePage,
                                 NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReplyCreate,
-                                ReplyOut, RerouteCreate, ResolveCreate, SavedRepliesOut, SavedReplyCreate,
+                                ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, SavedRepliesOut, SavedReplyCreate,
                                 SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery, StatsOut,
                                 StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut)
 from chalicelib.store import conversations, customers, messages, notes, queue, saved_replies, tags
@@ -335,6 +336,16 @@ def conversation_detail(conversation_id, caller):
 def conversation_earlier(conversation_id, caller, query: EarlierQuery):
     page, cursor = conversations.members_page(_conversation(caller, conversation_id).id, query.cursor)
     return MessagePage(messages=[MessageOut.of(m, with_history=True) for m in page], next_cursor=cursor)
+
+
+@routes.route("GET", "/conversations/{conversation_id}/replies",
+              "a conversation's replies before a cursor (its earlier_replies_cursor), oldest first; next_cursor: "
+              "earlier still", query=EarlierRepliesQuery, response=ReplyPage, errors=(400, 403, 404, 503))
+def conversation_earlier_replies(conversation_id, caller, query: EarlierRepliesQuery):
+    from chalicelib import replies
+
+    page, cursor = replies.earlier_replies(_conversation(caller, conversation_id), query.cursor)
+    return ReplyPage(replies=[ReplyOut.of(r) for r in page], next_cursor=cursor)
 
 
 @routes.route("GET", "/conversations/{conversation_id}/customer",

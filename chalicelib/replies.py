@@ -19,7 +19,7 @@ from .platforms.send.base import OutboundReply, SendFailed
 from .platforms.send.tokens import token_for
 from .store import channels, conversations
 from .store import replies as store
-from .store.entities import StoredMessage, iso, json_size, parse_iso
+from .store.entities import MessageKeys, ReplyKeys, StoredMessage, iso, json_size, parse_iso
 from .store.messages import get_message
 
 # SendFailed.kind -> (the answer's code, why, in words)
@@ -118,6 +118,25 @@ def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, ide
     return store.mark_sent(reply, head, receipt.platform_message_id, now)
 
 
+def _reply_cursor(head: StoredMessage, oldest_shown: dict) -> str:
+    from .store.queue import encode_cursor  # the listings' opaque cursor, bound to this conversation
+
+    return encode_cursor({"pk": {"S": MessageKeys.pk(head.id)}, "sk": {"S": conversations.reply_order(oldest_shown)}})
+
+
+def earlier_replies(head: StoredMessage, cursor: str) -> tuple[list[dict], str | None]:
+    """The replies before a cursor (the conversation's earlier_replies_cursor, or this listing's next_cursor),
+    oldest first, within the bounds of the conversation's own answer; and the cursor of those before them."""
+    from .store.queue import decode_cursor
+
+    before = decode_cursor(cursor, MessageKeys.pk(head.id), "pk", frozenset({"pk", "sk"}))["sk"]["S"]
+    if not before.startswith(ReplyKeys.TIMED_PREFIX):
+        raise InvalidRequest("cursor is not one this listing returned", code="invalid_cursor")
+    read = conversations.replies_before(head, before, REPLIES_SHOWN + 1)
+    shown = latest_replies(read[:REPLIES_SHOWN][::-1])
+    return shown, (_reply_cursor(head, shown[0]) if shown and len(read) > len(shown) else None)
+
+
 class ConversationView(NamedTuple):
     """The conversation as an agent reads it (schemas.ConversationOut.of_conversation takes it as is)."""
 
@@ -128,6 +147,7 @@ class ConversationView(NamedTuple):
     window: reply_windows.ReplyWindow | None  # of its latest customer message; None when nothing is left to answer
     notes: list[dict]
     earlier_replies: int  # replies left out
+    earlier_replies_cursor: str | None  # where earlier_replies reads on from
 
 
 def view(conversation_id: str, now: datetime) -> ConversationView:
@@ -138,7 +158,9 @@ def view(conversation_id: str, now: datetime) -> ConversationView:
     target = latest_customer_message(head, page)
     window = window_for(head, target, now) if target is not None else None
     shown = latest_replies(replies)
-    return ConversationView(head, [head, *latest], earlier, shown, window, notes, reply_count - len(shown))
+    left_out = reply_count - len(shown)
+    cursor = _reply_cursor(head, shown[0]) if left_out > 0 and shown else None
+    return ConversationView(head, [head, *latest], earlier, shown, window, notes, left_out, cursor)
 
 
 # The replies one read answers: the latest, within bounds of their own (a long-running conversation may have

@@ -257,6 +257,11 @@ class EarlierQuery(_Query):
                         "next_cursor (opaque; any other value is 400)")
 
 
+class EarlierRepliesQuery(_Query):
+    cursor: str = Field(pattern=CURSOR_PATTERN, description="a conversation's earlier_replies_cursor, or this "
+                        "listing's next_cursor (opaque; any other value is 400)")
+
+
 @functools.lru_cache(maxsize=1)
 def time_zones() -> frozenset[str]:
     """The IANA zone names this runtime knows (read from disk once, on the first stats request)."""
@@ -462,6 +467,11 @@ class MessagePage(_Model):
     next_cursor: str | None
 
 
+class ReplyPage(_Model):
+    replies: list[ReplyOut] = Field(description="oldest first")
+    next_cursor: str | None = Field(description="the replies before these: GET again with it; null when none are left")
+
+
 class ClaimOut(_Model):
     claimed: list[MessageOut]
 
@@ -593,10 +603,13 @@ class ConversationOut(MessageOut):
     notes: list[NoteOut] = Field(default_factory=list, description="the team's internal notes, oldest first")
     earlier_replies: int | None = Field(None, description="replies older than those listed, left out to keep the "
                                         "answer bounded (the latest 50, about 300 KB of text); absent when none")
+    earlier_replies_cursor: str | None = Field(None, description="GET /conversations/{id}/replies?cursor= reads the "
+                                               "replies before those listed; absent when all are here")
 
     @classmethod
     def of_conversation(cls, head: Any, thread: list[Any], earlier: str | None, replies: list[Any],
-                        window: Any, notes: list[Any] = (), earlier_replies: int = 0) -> ConversationOut:
+                        window: Any, notes: list[Any] = (), earlier_replies: int = 0,
+                        earlier_replies_cursor: str | None = None) -> ConversationOut:
         fields = MessageOut.of(head, with_history=True).model_dump(by_alias=True)
         window_out = None
         if window is not None:
@@ -606,7 +619,8 @@ class ConversationOut(MessageOut):
         return cls.model_validate({**fields, "messages": [MessageOut.of(m, with_history=True) for m in thread],
                                    "earlier_cursor": earlier, "replies": [ReplyOut.of(r) for r in replies],
                                    "reply_window": window_out, "notes": [NoteOut.of(n) for n in notes],
-                                   "earlier_replies": earlier_replies or None})
+                                   "earlier_replies": earlier_replies or None,
+                                   "earlier_replies_cursor": earlier_replies_cursor})
 
 
 class QueueSummary(_Model):

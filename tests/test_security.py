@@ -78,6 +78,12 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
                                 "gsi1pk": {"S": MessageKeys.conversation_partition(message_id)},
                                 "gsi1sk": {"S": "9999"}})
         concrete += f"?cursor={cursor}"
+    if path == "/conversations/{conversation_id}/replies" and method == "GET":  # the replies before a cursor
+        from chalicelib.store.entities import MessageKeys, ReplyKeys
+        from chalicelib.store.queue import encode_cursor
+
+        concrete += "?cursor=" + encode_cursor({"pk": {"S": MessageKeys.pk(message_id)},
+                                                "sk": {"S": ReplyKeys.timed_sk("9999", "key")}})
     body = bodies.get(path) if method in ("POST", "PUT") else None
     return concrete, (dumps(body) if body is not None else None)
 
@@ -163,7 +169,7 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     if path.startswith("/queues/"):
         return (200, None) if works else (403, "forbidden_queue")
     unknown = "unknown_conversation" if path.startswith("/conversations/") else "unknown_message"
-    if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}[/messages|/customer]
+    if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}[/messages|/replies|/customer]
         return (200, None) if works else (404, unknown)
     if path.endswith("/notes"):  # a note is for whoever may read the conversation, claimed by another or not
         return (201, None) if works else (404, unknown)

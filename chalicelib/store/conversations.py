@@ -394,6 +394,21 @@ def latest_timed_replies(conversation: str, limit: int | None = None, before: st
     return found
 
 
+def reply_order(reply: dict[str, Any]) -> str:
+    """Where a reply sits among its conversation's, by time (the sort key it has, or would have, kept by time)."""
+    return ReplyKeys.timed_sk(reply.get("created_at", ""), reply.get("id", ""))
+
+
+def replies_before(head: StoredMessage, before: str, limit: int) -> list[dict[str, Any]]:
+    """At most `limit` of the conversation's replies that sit before `before` (a reply_order), the latest of them,
+    newest first."""
+    if head.replies_by_time:
+        return latest_timed_replies(head.id, limit, before)
+    found = get_conversation(head.id)
+    older = [reply for reply in (found.replies if found else []) if reply_order(reply) < before]
+    return sorted(older, key=reply_order, reverse=True)[:limit]
+
+
 def members(conversation: str) -> list[StoredMessage]:
     """The conversation's later messages (both directions), oldest first."""
     with dynamo.storage_errors():

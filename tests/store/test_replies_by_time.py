@@ -229,3 +229,64 @@ def test_replies_kept_by_time_are_announced_like_any_other(api, keys, table):
     # the key's marker and the count are not replies
     assert derive(None, item(table, conversation, ReplyKeys.sk(reply.id))) == []
     assert derive(None, item(table, conversation, ReplyKeys.COUNT_SK)) == []
+
+
+# the replies before those shown ----------------------------------------------------------------------------
+
+def all_pages(api, keys, conversation: str, who="manager") -> tuple[dict, list[list[str]]]:
+    """The conversation as opened, and each page of earlier replies read from it, by the replies' texts."""
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys[who])
+    assert status == 200, detail
+    pages, cursor = [], detail.get("earlier_replies_cursor")
+    while cursor:
+        status, page = call(api, "GET", f"/conversations/{conversation}/replies?cursor={cursor}", keys[who])
+        assert status == 200, page
+        pages.append([r["text"] for r in page["replies"]])
+        cursor = page["next_cursor"]
+    return detail, pages
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["kept_by_time", "opened_before"])
+def test_an_agent_reads_every_reply_page_by_page_back_to_the_first(api, keys, table, older):
+    # GIVEN a conversation with 130 replies (one opened before replies were kept by time, too)
+    conversation = dm(api, "m.t8")
+    if older:
+        make_older(table, conversation)
+    sent_replies(conversation, 130)
+    # WHEN an agent of its queue opens it and reads the earlier replies until none are left
+    detail, pages = all_pages(api, keys, conversation, who="agent_cs")
+    # THEN she has read each of the 130 once, in order: the latest 50, then 50, then the first 30
+    assert detail["earlier_replies"] == 80
+    assert [len(page) for page in pages] == [50, 30]
+    texts = [text for page in reversed(pages) for text in page] + [r["text"] for r in detail["replies"]]
+    assert [int(text[-4:]) for text in texts] == list(range(130))
+
+
+def test_a_conversation_with_all_its_replies_shown_has_no_cursor(api, keys):
+    conversation = dm(api, "m.t9")
+    sent_replies(conversation, 3)
+    detail, pages = all_pages(api, keys, conversation)
+    assert len(detail["replies"]) == 3 and "earlier_replies_cursor" not in detail and pages == []
+
+
+@pytest.mark.parametrize("forged", ["another_conversation", "not_a_reply", "garbage"])
+def test_a_reply_cursor_of_another_conversation_or_forged_is_400_and_reads_nothing(api, keys, forged):
+    from chalicelib.store.entities import MessageKeys, ReplyKeys
+    from chalicelib.store.queue import encode_cursor
+
+    mine, other = dm(api, "m.t10"), dm(api, "m.t11", "My card was charged but the order shows unpaid")
+    sent_replies(other, 60)
+    sk = {"another_conversation": ReplyKeys.timed_sk("9999", "x"), "not_a_reply": "MSG"}.get(forged)
+    pk = MessageKeys.pk(other if forged == "another_conversation" else mine)
+    cursor = encode_cursor({"pk": {"S": pk}, "sk": {"S": sk}}) if sk else "bm90LWEtY3Vyc29y"
+    status, body = call(api, "GET", f"/conversations/{mine}/replies?cursor={cursor}", keys["manager"])
+    assert status == 400 and body["error"]["code"] == "invalid_cursor", body
+
+
+def test_an_agent_of_another_queue_cannot_read_its_replies(api, keys):
+    conversation = dm(api, "m.t12")
+    sent_replies(conversation, 60)
+    _, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    status, body = call(api, "GET", f"/conversations/{conversation}/replies?cursor={detail['earlier_replies_cursor']}",
+                        keys["agent_stance"])
+    assert status == 404 and body["error"]["code"] == "unknown_conversation", body
