@@ -72,7 +72,8 @@ def other_conversations(head: StoredMessage, can_work: Callable[[str], bool],
         "ExpressionAttributeValues": dynamo.values(p=partition, c=CustomerConversationKeys.PREFIX),
     }
     if cursor is not None:
-        kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition, "pk", frozenset({"pk", "sk"}))
+        kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition, "pk", frozenset({"pk", "sk"}),
+                                                   ("sk", CustomerConversationKeys.PREFIX))
     found: list[CustomerConversation] = []
     answer_bytes, last = 0, None
     with dynamo.storage_errors():

@@ -223,3 +223,22 @@ def test_a_cursor_from_another_customer_or_tampered_is_refused(table):
         with pytest.raises(InvalidRequest) as refused:
             others(ids[1], cursor=cursor)
         assert refused.value.code == "invalid_cursor"
+
+
+def test_a_cursor_of_this_customer_naming_no_pointer_position_is_refused(table):
+    from chalicelib.domain.errors import InvalidRequest
+    from chalicelib.store.entities import CustomerConversationKeys, key
+    from chalicelib.store.queue import encode_cursor
+
+    # GIVEN a customer's conversations, and cursors bound to her partition whose sort key no listing gives:
+    # outside the pointers (DynamoDB refuses such a start key: "outside query boundaries"), empty (no key may
+    # be), longer than a sort key may be (1024 bytes), or not Unicode text (a lone surrogate); moto accepts them
+    ids = opened(2)
+    partition = CustomerConversationKeys.pk("facebook", "fan")
+    forged = [encode_cursor(key(partition, sk)) for sk in ("MSG", "", "C#" + "9" * 1100, "C#\ud800")]
+    # WHEN they are used THEN each is refused as a cursor this listing did not give (a 400 that says so, not
+    # the storage's refusal)
+    for cursor in forged:
+        with pytest.raises(InvalidRequest) as refused:
+            others(ids[1], cursor=cursor)
+        assert refused.value.code == "invalid_cursor"
