@@ -61,10 +61,10 @@ MAX_CURSOR_KEY_BYTES = 1024
 
 def decode_cursor(cursor: str, partition: str, partition_key: str = "gsi1pk",
                   keys: frozenset[str] = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"}),
-                  sort_prefix: tuple[str, str] | None = None) -> dict[str, Any]:
+                  sort_prefix: tuple[str, str | tuple[str, ...]] | None = None) -> dict[str, Any]:
     """The key a cursor of this listing names; a cursor of another partition (or index) is refused. A table
-    listing's cursor has keys {pk, sk} and is bound by its `pk`. `sort_prefix` (a key and its prefix): the
-    listing's key condition is begins_with on it, and DynamoDB refuses a start key outside it."""
+    listing's cursor has keys {pk, sk} and is bound by its `pk`. `sort_prefix` (a key and its prefix, or its
+    prefixes): the listing's key condition is begins_with on it, and DynamoDB refuses a start key outside it."""
     try:
         plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         valid = isinstance(plain, dict) and set(plain) == keys and all(
