@@ -550,7 +550,7 @@ def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, 
                 "Resource": index_arns(),
             },
             {
-                "Sid": "DeleteSavedRepliesOnly",
+                "Sid": "DeleteSavedRepliesAndFoldedCounterShardsOnly",
                 "Effect": "Allow",
                 "Action": ["dynamodb:DeleteItem"],
                 "Resource": [table_arn()],

@@ -7,6 +7,7 @@ redelivery (which fails the message's own condition) or a re-route moves the ver
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -284,7 +285,8 @@ FOLD_AGES = (timedelta(hours=2), timedelta(days=1), timedelta(days=3), timedelta
 def fold_hour(queue: str, hour: str) -> int:
     """Move the counts of the hour's shards into its folded item, in one transaction that deletes each shard
     only if its `writes` is still what was read: a write meanwhile cancels the whole fold (tried again by the
-    next sweep), so the sum of the hour's items never changes. Shards without `writes` (written before it
+    next sweep), so the sum of the hour's items never changes; its ClientRequestToken keeps botocore's repeat of
+    a fold that committed from applying it again. Shards without `writes` (written before it
     existed) are left as they are. Returns how many shards were folded."""
     pk = VolumeCounterKeys.pk(queue)
     folded_sk = VolumeCounterKeys.folded_sk(hour)
@@ -306,9 +308,14 @@ def fold_hour(queue: str, hour: str) -> int:
                   for shard in shards]
     if any(sums.values()):
         operations.append(counter_update(pk, folded_sk, sums))
+    # botocore sends a request again when its answer is lost: without a token, a fold that committed would be
+    # applied again if its shards were written anew meanwhile with the same `writes` (a new item's is 1), adding
+    # its sums twice and deleting those writes. The token is the request's own digest, so DynamoDB answers the
+    # repeat without applying it, and any other fold (other shards, `writes` or sums) has a token of its own.
+    token = dynamo.request_token("fold", json.dumps(operations, sort_keys=True))
     with dynamo.storage_errors():
         try:
-            dynamo.client().transact_write_items(TransactItems=operations)
+            dynamo.client().transact_write_items(TransactItems=operations, ClientRequestToken=token)
         except ClientError as exc:
             if dynamo.error_code(exc) == "TransactionCanceledException":
                 return 0  # a write met it (a condition or a conflict): the next sweep folds the hour as it is then

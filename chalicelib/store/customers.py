@@ -4,20 +4,27 @@ moves a conversation to another queue; the pointer never changes).
 
 A page reads at most READS Queries of POINTERS_PER_READ pointers and their heads (BatchGetItem): when most of
 a customer's conversations are in queues the caller does not work, the page may be short and still have a
-cursor. The cursor is the last pointer looked at, so the next page never reads those again.
+cursor. The cursor is the last pointer looked at, so the next page never reads those again. A cursor is plain
+(base64 JSON) and a pointer's key names its conversation and when it opened, so when that last pointer is not
+one the page lists (a conversation the caller may not read), its key is kept in the customer's partition for a
+day and the cursor names only where it is kept (a random id).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 from ..domain import customers as rules
+from ..domain.errors import InvalidRequest
 from ..errors import StorageUnavailable
 from . import dynamo
 from .entities import ANSWER_BYTES, CustomerConversationKeys, MessageKeys, StoredMessage, key
 from .queue import decode_cursor, encode_cursor
+from .table import TTL_ATTRIBUTE
 
 PAGE = 25  # conversations a page lists at most
 POINTERS_PER_READ = PAGE
@@ -72,9 +79,9 @@ def other_conversations(head: StoredMessage, can_work: Callable[[str], bool],
         "ExpressionAttributeValues": dynamo.values(p=partition, c=CustomerConversationKeys.PREFIX),
     }
     if cursor is not None:
-        kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition, "pk", frozenset({"pk", "sk"}))
+        kwargs["ExclusiveStartKey"] = _start(partition, cursor)
     found: list[CustomerConversation] = []
-    answer_bytes, last = 0, None
+    answer_bytes, last, listed = 0, None, False
     with dynamo.storage_errors():
         for _ in range(READS):
             page = dynamo.client().query(**kwargs)
@@ -82,20 +89,45 @@ def other_conversations(head: StoredMessage, can_work: Callable[[str], bool],
             heads = _heads([pointer["conversation"] for pointer in pointers])
             for pointer in pointers:
                 if len(found) == PAGE or (found and answer_bytes >= ANSWER_BYTES):
-                    return found, _cursor(last)
-                last = pointer
+                    return found, _cursor(last, listed)
+                last, listed = pointer, False
                 current = heads.get(pointer["conversation"])
                 if current is not None and visible(current["id"], current["queue"], current["status"]):
                     found.append(CustomerConversation.of(current))
                     answer_bytes += found[-1].answer_bytes
+                    listed = True
             if "LastEvaluatedKey" not in page:
                 return found, None
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return found, _cursor(last)
+        return found, _cursor(last, listed)
 
 
-def _cursor(pointer: dict[str, Any] | None) -> str | None:
-    return encode_cursor(key(pointer["pk"], pointer["sk"])) if pointer is not None else None
+def _start(partition: str, cursor: str) -> dict[str, Any]:
+    """Where the page after `cursor` starts: the pointer it names, or the one kept where it names."""
+    start = decode_cursor(cursor, partition, "pk", frozenset({"pk", "sk"}),
+                          ("sk", (CustomerConversationKeys.PREFIX, CustomerConversationKeys.POSITION)))
+    if not start["sk"]["S"].startswith(CustomerConversationKeys.POSITION):
+        return start
+    with dynamo.storage_errors():
+        kept = dynamo.client().get_item(TableName=dynamo.table_name(), Key=start, ConsistentRead=True).get("Item")
+    if kept is None or "position" not in kept:  # made up, or past its day
+        raise InvalidRequest("cursor is not one this listing returned (or it is more than a day old)",
+                             code="invalid_cursor")
+    return key(partition, kept["position"]["S"])
+
+
+def _cursor(pointer: dict[str, Any] | None, listed: bool) -> str | None:
+    """The cursor after `pointer`: its key when the page lists its conversation, else where that key is kept."""
+    if pointer is None:
+        return None
+    if listed:
+        return encode_cursor(key(pointer["pk"], pointer["sk"]))
+    kept = f"{CustomerConversationKeys.POSITION}{secrets.token_urlsafe(16)}"
+    expires = int(time.time() + CustomerConversationKeys.POSITION_LIFETIME.total_seconds())
+    dynamo.client().put_item(TableName=dynamo.table_name(), Item=dynamo.to_item({
+        "pk": pointer["pk"], "sk": kept, "type": CustomerConversationKeys.POSITION_TYPE, "position": pointer["sk"],
+        TTL_ATTRIBUTE: expires}))
+    return encode_cursor(key(pointer["pk"], kept))
 
 
 def _heads(conversations: list[str]) -> dict[str, dict[str, Any]]:

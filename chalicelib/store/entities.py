@@ -6,6 +6,7 @@
 | reply | `MSG#<conversation id>` | `RT#<created_at>#<idempotency key>` (newest first by a Query), with `REPLY#<idempotency key>` holding its key once and `COUNT#REPLIES` how many there are; a conversation opened before replies were kept by time: the reply itself at `REPLY#<idempotency key>` |
 | conversation pointer | `CONVKEY#<conversation key>` | `CONV` |
 | customer's conversation | `CUSTOMER#<platform>#<author id>` | `C#<received_at>#<conversation id>` (one per conversation the customer opened; never changed) |
+| customer listing position | `CUSTOMER#<platform>#<author id>` | `R#<random id>` (where a page that stopped on a conversation its caller may not read goes on; TTL a day) |
 | sent-message lookup | `SENT#<platform>:<platform message id>` | `SENT` |
 | volume counter shard | `STATS#<queue>` | `H#<UTC hour>#<shard>` (a closed hour's shards folded: `H#<UTC hour>#all`) |
 | accuracy counter shard | `ACCURACY#<queue the model chose>` | `D#<UTC day>#<model version>#<shard>` |
@@ -264,6 +265,11 @@ class CustomerConversationKeys:
 
     PREFIX = "C#"
     TYPE = "customer_conversation"
+    # a listing's position kept for a cursor when it is a conversation the caller may not read (store.customers):
+    # sk R#<random id> in the same partition, its `position` the pointer's sk; gone (TTL) after POSITION_LIFETIME
+    POSITION = "R#"
+    POSITION_TYPE = "customer_listing_position"
+    POSITION_LIFETIME = timedelta(days=1)
 
     @staticmethod
     def pk(platform: str, author_id: str) -> str:

@@ -55,14 +55,23 @@ def encode_cursor(last_key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+# DynamoDB refuses a start key with an empty key value or a sort key over 1024 bytes (ValidationException)
+MAX_CURSOR_KEY_BYTES = 1024
+
+
 def decode_cursor(cursor: str, partition: str, partition_key: str = "gsi1pk",
-                  keys: frozenset[str] = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})) -> dict[str, Any]:
+                  keys: frozenset[str] = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"}),
+                  sort_prefix: tuple[str, str | tuple[str, ...]] | None = None) -> dict[str, Any]:
     """The key a cursor of this listing names; a cursor of another partition (or index) is refused. A table
-    listing's cursor has keys {pk, sk} and is bound by its `pk`."""
+    listing's cursor has keys {pk, sk} and is bound by its `pk`. `sort_prefix` (a key and its prefix, or its
+    prefixes): the listing's key condition is begins_with on it, and DynamoDB refuses a start key outside it."""
     try:
         plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        valid = isinstance(plain, dict) and set(plain) == keys and all(isinstance(v, str) for v in plain.values())
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):  # a forged cursor nested deep
+        valid = isinstance(plain, dict) and set(plain) == keys and all(
+            isinstance(v, str) and 0 < len(v.encode()) <= MAX_CURSOR_KEY_BYTES for v in plain.values())
+        if valid and sort_prefix is not None:
+            valid = plain[sort_prefix[0]].startswith(sort_prefix[1])
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):  # a forged cursor nested deep
         valid = False
     if not valid or plain[partition_key] != partition:
         raise InvalidRequest("cursor is not one this listing returned", code="invalid_cursor")

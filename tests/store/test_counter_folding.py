@@ -156,3 +156,93 @@ def test_the_sweep_folds_the_hours_of_each_age_and_not_the_current_hour(table):
     assert done["customer_service"]["folded"] > 0
     assert len(hour_items("customer_service")) == 1
     assert all(i["sk"]["S"] != VolumeCounterKeys.folded_sk(current) for i in hour_items("customer_service", current))
+
+
+def honouring_tokens(transact):
+    """TransactWriteItems as DynamoDB answers it and moto does not: a request whose ClientRequestToken completed
+    in the last 10 minutes is answered as done without being applied again."""
+    completed = set()
+
+    def dynamodb(**request):
+        token = request.get("ClientRequestToken")
+        if token is not None and token in completed:
+            return {}
+        answer = transact(**request)
+        if token is not None:
+            completed.add(token)
+        return answer
+    return dynamodb
+
+
+def late(queue_name: str, shard: int, add: dict[str, int]) -> None:
+    """A late write to HOUR's shard, as a transition's transaction writes it."""
+    from chalicelib.store import counters, dynamo
+
+    dynamo.client().transact_write_items(TransactItems=[counters.volume_update(queue_name, HOUR, shard, add)])
+
+
+def folded_then_written_again(queue_name: str, shard: int) -> dict[str, int]:
+    """A folded hour and a late resolve counted since on `shard` (a new item: its `writes` is 1 again); the
+    hour's totals."""
+    from chalicelib.store import counters
+
+    for i in range(3):
+        seed_message(f"lost{i}", queue_name, received_at=HOUR_START + timedelta(minutes=i))
+    counters.fold_hour(queue_name, HOUR)
+    late(queue_name, shard, {"resolved": 1})
+    return hour_totals(queue_name)
+
+
+def test_a_fold_sent_again_after_its_answer_was_lost_does_not_count_twice(table, monkeypatch):
+    from chalicelib.store import counters, dynamo
+
+    # GIVEN a folded hour, and a late resolve counted since on shard 5
+    before = folded_then_written_again("customer_service", 5)
+    # WHEN the sweep folds shard 5, DynamoDB commits, the answer is lost, a first reply is counted on that same
+    # shard (a new item again, `writes` 1), and botocore sends the identical request again
+    client = dynamo.client()
+    real, retried = client.transact_write_items, []
+    dynamodb = honouring_tokens(real)
+
+    def lost_answer(**request):
+        if retried or not any("Delete" in op for op in request["TransactItems"]):
+            return dynamodb(**request)
+        dynamodb(**request)
+        retried.append(True)
+        late("customer_service", 5, {"first_replied": 1})
+        return dynamodb(**request)
+
+    monkeypatch.setattr(client, "transact_write_items", lost_answer)
+    counters.fold_hour("customer_service", HOUR)
+    monkeypatch.setattr(client, "transact_write_items", real)
+    # THEN the resolve is counted once and the first reply too
+    assert retried
+    assert hour_totals("customer_service") == {**before, "first_replied": 1}
+
+
+def test_two_sweeps_folding_the_same_shards_at_once_count_them_once(table, monkeypatch):
+    from chalicelib.store import counters, dynamo
+
+    # GIVEN a folded hour, and a late resolve counted since on shard 5
+    before = folded_then_written_again("customer_service", 5)
+    # WHEN two sweeps run at once (a schedule delivers at least once): both read shard 5, one folds it, a first
+    # reply is counted on that shard (a new item, `writes` 1), and then the other one's fold arrives
+    client = dynamo.client()
+    real_query, real_transact, raced = client.query, client.transact_write_items, []
+    monkeypatch.setattr(client, "transact_write_items", honouring_tokens(real_transact))
+
+    def the_other_sweep_meanwhile(**request):
+        page = real_query(**request)
+        if request.get("ConsistentRead") and not raced:
+            raced.append(True)
+            counters.fold_hour("customer_service", HOUR)
+            late("customer_service", 5, {"first_replied": 1})
+        return page
+
+    monkeypatch.setattr(client, "query", the_other_sweep_meanwhile)
+    counters.fold_hour("customer_service", HOUR)
+    monkeypatch.setattr(client, "query", real_query)
+    monkeypatch.setattr(client, "transact_write_items", real_transact)
+    # THEN the resolve is counted once and the first reply too
+    assert raced
+    assert hour_totals("customer_service") == {**before, "first_replied": 1}

@@ -223,3 +223,90 @@ def test_a_cursor_from_another_customer_or_tampered_is_refused(table):
         with pytest.raises(InvalidRequest) as refused:
             others(ids[1], cursor=cursor)
         assert refused.value.code == "invalid_cursor"
+
+
+def test_a_cursor_of_this_customer_naming_no_pointer_position_is_refused(table):
+    from chalicelib.domain.errors import InvalidRequest
+    from chalicelib.store.entities import CustomerConversationKeys, key
+    from chalicelib.store.queue import encode_cursor
+
+    # GIVEN a customer's conversations, and cursors bound to her partition whose sort key no listing gives:
+    # outside the pointers (DynamoDB refuses such a start key: "outside query boundaries"), empty (no key may
+    # be), longer than a sort key may be (1024 bytes), or not Unicode text (a lone surrogate); moto accepts them
+    ids = opened(2)
+    partition = CustomerConversationKeys.pk("facebook", "fan")
+    forged = [encode_cursor(key(partition, sk)) for sk in ("MSG", "", "C#" + "9" * 1100, "C#\ud800")]
+    # WHEN they are used THEN each is refused as a cursor this listing did not give (a 400 that says so, not
+    # the storage's refusal)
+    for cursor in forged:
+        with pytest.raises(InvalidRequest) as refused:
+            others(ids[1], cursor=cursor)
+        assert refused.value.code == "invalid_cursor"
+
+
+def test_a_cursor_never_names_a_conversation_the_caller_may_not_read(table, monkeypatch):
+    import base64
+    import json
+
+    from chalicelib.store import customers
+    from chalicelib.store.entities import iso
+
+    # GIVEN pages of two read two pointers at a time, at most two reads a page, and a customer whose five
+    # newest conversations are in stance, which the agent does not work
+    monkeypatch.setattr(customers, "PAGE", 2)
+    monkeypatch.setattr(customers, "POINTERS_PER_READ", 2)
+    monkeypatch.setattr(customers, "READS", 2)
+    save(comment("cs0", "customer_service", at=NOW))
+    save(comment("cs1", "customer_service", at=NOW + timedelta(minutes=1)))
+    stance = [comment(f"st{i}", "stance", at=NOW + timedelta(minutes=2 + i)) for i in range(5)]
+    for item in stance:
+        save(item)
+    viewing, agent = "facebook:cs1", (lambda q: q == "customer_service")
+    # WHEN the agent pages through the list (each page stops on a stance conversation, its reads spent)
+    cursors, found, cursor = [], [], None
+    while True:
+        page, cursor = others(viewing, can_work=agent, cursor=cursor)
+        found += [c.id for c in page]
+        if cursor is None:
+            break
+        cursors.append(cursor)
+    # THEN she finds the other customer_service one, and no cursor she was given, decoded, names a stance
+    # conversation or the time it was opened
+    assert found == ["facebook:cs0"] and cursors
+    hidden = [(item.message.id, iso(item.message.received_at)) for item in stance]
+    for cursor in cursors:
+        plain = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        assert json.loads(plain)["pk"] == "CUSTOMER#facebook#fan"
+        assert not any(conversation in plain or received in plain for conversation, received in hidden), plain
+
+
+def test_a_stored_position_of_another_customer_or_made_up_is_refused(table, monkeypatch):
+    from chalicelib.domain.errors import InvalidRequest
+    from chalicelib.store import customers
+    from chalicelib.store.entities import CustomerConversationKeys, key
+    from chalicelib.store.queue import encode_cursor
+
+    # GIVEN a cursor kept for a page that stopped on a conversation the agent may not read
+    monkeypatch.setattr(customers, "PAGE", 1)
+    monkeypatch.setattr(customers, "POINTERS_PER_READ", 1)
+    monkeypatch.setattr(customers, "READS", 1)
+    save(comment("cs0", "customer_service", at=NOW))
+    save(comment("st0", "stance", at=NOW + timedelta(minutes=1)))
+    save(comment("cs1", "customer_service", at=NOW + timedelta(minutes=2)))
+    save(comment("x", author="someone-else", at=NOW + timedelta(minutes=3)))
+    agent = lambda q: q == "customer_service"  # noqa: E731
+    listed, kept = others("facebook:cs1", can_work=agent)
+    assert listed == [] and kept is not None
+    # WHEN it is used for another customer, or a position is made up
+    made_up = encode_cursor(key(CustomerConversationKeys.pk("facebook", "fan"), "R#nothing-kept-here"))
+    for conversation, cursor in (("facebook:x", kept), ("facebook:cs1", made_up)):
+        # THEN it is refused as a cursor this listing did not give
+        with pytest.raises(InvalidRequest) as refused:
+            others(conversation, can_work=lambda q: True, cursor=cursor)
+        assert refused.value.code == "invalid_cursor"
+    # AND the kept one still leads her on to the end
+    found, cursor = [], kept
+    while cursor is not None:
+        page, cursor = others("facebook:cs1", can_work=agent, cursor=cursor)
+        found += [c.id for c in page]
+    assert found == ["facebook:cs0"]
