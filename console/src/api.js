@@ -74,6 +74,7 @@ export async function features() {
       replies: '/conversations/{conversation_id}/replies' in paths,
       take: '/conversations/{conversation_id}/claim' in paths,
       earlier: '/conversations/{conversation_id}/messages' in paths,
+      earlierReplies: Boolean((paths['/conversations/{conversation_id}/replies'] || {}).get),
       mine: '/me/conversations' in paths,
       savedReplies: '/saved-replies' in paths,
       notes: '/conversations/{conversation_id}/notes' in paths,

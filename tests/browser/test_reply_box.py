@@ -65,6 +65,14 @@ def conversation(conversation_id: str, window_open: bool) -> dict:
     }
 
 
+def reply(conversation_id: str, text: str, minutes: int) -> dict:
+    """A reply sent from the inbox `minutes` ago, as the API answers it."""
+    at = iso(NOW - timedelta(minutes=minutes))
+    return ReplyOut(id=f"key-{minutes:04d}", conversation=conversation_id, text=text, reply_to=conversation_id,
+                    by="agent:Aiko (0123456789abcdef)", platform="messenger", created_at=at, sent_at=at, status="sent",
+                    attempts=1, platform_message_id=f"m_{minutes}").model_dump()
+
+
 class FakeApi:
     """The routes the console calls, answering as the conversation API will; `answers` queues the status of
     the next POSTs to .../replies (201 when empty)."""
@@ -72,7 +80,13 @@ class FakeApi:
     def __init__(self):
         self.conversations = {"messenger:c1": conversation("messenger:c1", True),
                               "messenger:c2": conversation("messenger:c2", False),
-                              "messenger:c3": {**conversation("messenger:c3", True), "earlier_cursor": "cGFnZTI"}}
+                              "messenger:c3": {**conversation("messenger:c3", True), "earlier_cursor": "cGFnZTI"},
+                              "messenger:c4": {**conversation("messenger:c4", True), "earlier_replies": 2,
+                                               "earlier_replies_cursor": "cmVwbGllcw",
+                                               "replies": [reply("messenger:c4", "Latest reply", minutes=30)]}}
+        # what GET /conversations/messenger:c4/replies?cursor=cmVwbGllcw answers: the replies before the latest
+        self.earlier_replies = [reply("messenger:c4", "Earlier reply 1", minutes=110),
+                                reply("messenger:c4", "Earlier reply 2", minutes=50)]
         # what GET /conversations/messenger:c3/messages?cursor=cGFnZTI answers: the messages left out between
         self.earlier = [{**conversation("messenger:c3", True)["messages"][1], "id": f"messenger:c3-e{i}",
                          "text": f"Earlier message {i}"} for i in (1, 2)]
@@ -94,7 +108,8 @@ class FakeApi:
                 return 404, {}, {"error": {"code": "unknown_asset", "message": "no"}}
             return 200, {"Content-Type": asset.content_type, "Content-Security-Policy": console.CSP}, asset.body
         if path == "/openapi.json":
-            return 200, {}, {"paths": {"/conversations/{conversation_id}": {}, "/conversations/{conversation_id}/replies": {},
+            return 200, {}, {"paths": {"/conversations/{conversation_id}": {},
+                                       "/conversations/{conversation_id}/replies": {"get": {}, "post": {}},
                                        "/conversations/{conversation_id}/messages": {}, "/me/conversations": {}}}
         if path in ("/admin/keys", "/stats"):
             return 403, {}, {"error": {"code": "forbidden_role", "message": "agent"}}
@@ -117,6 +132,8 @@ class FakeApi:
                 return 200, {}, found
             if method == "GET" and parts[3:] == ["messages"] and found.get("earlier_cursor"):
                 return 200, {}, {"messages": self.earlier, "next_cursor": None}
+            if method == "GET" and parts[3:] == ["replies"] and found.get("earlier_replies_cursor"):
+                return 200, {}, {"replies": self.earlier_replies, "next_cursor": None}
             if method == "POST" and parts[3:] == ["replies"]:
                 with self.lock:
                     self.posts.append(body)
@@ -266,6 +283,24 @@ def test_a_long_conversation_shows_its_earlier_messages_on_request(page, fake_ap
     texts = [m.text for m in page.all(".thread .message .text")]
     assert texts == ["Where is my parcel?", "Earlier message 1", "Earlier message 2", "Hello? Still waiting."]
     assert not page.all("#earlier")
+
+
+def test_a_long_conversation_shows_its_earlier_replies_where_they_were_sent(page, fake_api):
+    # GIVEN a conversation whose answer holds only its latest reply and says two earlier ones are left out
+    page.sign_in("agent")
+    page.find("#language")
+    page.driver.get(page.url + "#/work/customer_service/messenger%3Ac4")
+    page.driver.refresh()
+    page.text_in(".thread", "Latest reply")
+    assert "Earlier reply" not in page.find(".thread").text
+    assert "2" in page.find("#earlier-replies").text
+    # WHEN she asks for them THEN each takes its place in time among the messages, and the button goes
+    page.find("#earlier-replies").click()
+    page.text_in(".thread", "Earlier reply 2")
+    texts = [m.text for m in page.all(".thread .message .text")]
+    assert texts == ["Where is my parcel?", "Earlier reply 1", "Hello? Still waiting.", "Earlier reply 2",
+                     "Latest reply"]
+    assert not page.all("#earlier-replies")
 
 
 def test_the_list_of_what_she_holds_says_how_many_more_it_leaves_out(page, fake_api):

@@ -24,6 +24,7 @@ const SNOOZES = [15 * 60, 60 * 60, 4 * 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60];
 const LEASE_SECONDS = 900;
 const PAGE = 25;
 const SNIPPET = 180;
+const timeOf = (value) => String(Date.parse(value) || 0); // a timeline entry's place (data-at), in ms
 
 export function authorName(item) {
   const author = item.author || {};
@@ -767,7 +768,8 @@ export function mountAgent(container, { args, role, go }) {
 
   function messageView(message, single) {
     const outbound = message.direction === 'outbound';
-    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound'], dataset: { id: message.id } },
+    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound'],
+      dataset: { id: message.id, at: timeOf(message.received_at || message.created_at) } },
       h('header', {},
         h('span', { class: 'author' }, outbound ? t('message.brand') : authorName(message)),
         h('span', { class: 'row-meta' }, platformName(message.platform), ' · ', channelName(message.channel), ' · ',
@@ -784,7 +786,8 @@ export function mountAgent(container, { args, role, go }) {
 
   // a reply sent from here, in the conversation's timeline: what the customer got, who sent it, what became of it
   function replyView(reply) {
-    return h('article', { class: 'message outbound reply', dataset: { reply: reply.id } },
+    return h('article', { class: 'message outbound reply',
+      dataset: { reply: reply.id, at: timeOf(reply.sent_at || reply.created_at) } },
       h('header', {},
         h('span', { class: 'author' }, t('message.brand')),
         h('span', { class: 'row-meta' }, t('reply.sentBy', { who: actorName(reply.by) }), ' · ',
@@ -796,7 +799,7 @@ export function mountAgent(container, { args, role, go }) {
 
   // a team note in the timeline: set apart, never sent
   function noteView(note) {
-    return h('article', { class: 'note', dataset: { note: note.id } },
+    return h('article', { class: 'note', dataset: { note: note.id, at: timeOf(note.created_at) } },
       h('header', {}, badge(t('notes.badge'), 'note'), ' ',
         h('span', { class: 'row-meta' }, h('span', { title: note.by }, actorName(note.by)), ' · ', timeTag(note.created_at))),
       h('p', { class: 'text' }, note.text));
@@ -806,15 +809,47 @@ export function mountAgent(container, { args, role, go }) {
   // by when the API received each (one clock); the first message stays first, with "Show earlier" after it
   function timelineView(item, single) {
     if (single) return [messageView(item, true)];
-    const at = (entry) => Date.parse(entry) || 0;
     const [head, ...rest] = item.messages;
     const later = [
-      ...rest.map((m) => ({ at: at(m.received_at || m.created_at), node: messageView(m, false) })),
-      ...(item.replies || []).map((r) => ({ at: at(r.sent_at || r.created_at), node: replyView(r) })),
-      ...(item.notes || []).map((n) => ({ at: at(n.created_at), node: noteView(n) })),
-    ].sort((a, b) => a.at - b.at);
-    return [messageView(head, false), earlierButton(item.earlier_cursor), ...later.map((entry) => entry.node)]
-      .filter(Boolean);
+      ...rest.map((m) => messageView(m, false)),
+      ...(item.replies || []).map(replyView),
+      ...(item.notes || []).map(noteView),
+    ].sort((a, b) => a.dataset.at - b.dataset.at);
+    return [messageView(head, false), earlierButton(item.earlier_cursor),
+      earlierRepliesButton(item.earlier_replies_cursor, item.earlier_replies), ...later].filter(Boolean);
+  }
+
+  // a long conversation's replies before the latest ones the API answers, a page at a time, each put in the
+  // timeline where its time puts it
+  function earlierRepliesButton(cursor, left) {
+    if (!cursor || !left || !state.feats.earlierReplies) return null;
+    const button = h('button', { type: 'button', class: 'secondary', id: 'earlier-replies' },
+      t('detail.earlierReplies', { n: fmtNumber(left), count: left }));
+    const slot = h('div', { class: 'earlier' }, button);
+    button.addEventListener('click', busy(button, async () => {
+      try {
+        const page = await api(`conversations/${seg(detailId)}/replies?cursor=${encodeURIComponent(cursor)}`);
+        const thread = slot.parentElement;
+        const shown = page.replies.map(replyView);
+        shown.forEach((node) => placeByTime(thread, node));
+        const next = earlierRepliesButton(page.next_cursor, left - shown.length);
+        if (next) slot.replaceWith(next);
+        else slot.remove();
+        if (shown.length) {
+          shown[0].setAttribute('tabindex', '-1');
+          shown[0].focus();
+        }
+      } catch (error) {
+        showError(error);
+      }
+    }));
+    return slot;
+  }
+
+  // before the first entry of the timeline that came later (the first message stays first)
+  function placeByTime(thread, node) {
+    const [, ...entries] = [...thread.children].filter((child) => child.dataset.at !== undefined);
+    thread.insertBefore(node, entries.find((child) => Number(child.dataset.at) > Number(node.dataset.at)) || null);
   }
 
 
