@@ -290,3 +290,25 @@ def test_an_agent_of_another_queue_cannot_read_its_replies(api, keys):
     status, body = call(api, "GET", f"/conversations/{conversation}/replies?cursor={detail['earlier_replies_cursor']}",
                         keys["agent_stance"])
     assert status == 404 and body["error"]["code"] == "unknown_conversation", body
+
+
+def test_agents_replying_at_once_store_each_reply_once_and_count_them_all(local_dynamodb, conflicts):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.store import conversations, replies
+    from support import seed_message
+
+    # GIVEN a conversation, and DynamoDB's transaction conflicts modelled (the count is one item)
+    conversation = seed_message("t13", "customer_service", platform="messenger", channel="direct_message")
+
+    def reserve(i: int) -> bool:
+        return replies.reserve(draft(conversation, f"key-at-once-{i:03d}", T0 + timedelta(milliseconds=i)))[1]
+
+    # WHEN 40 replies are reserved from 8 threads, and then each again (a retry)
+    with ThreadPoolExecutor(8) as pool:
+        first = list(pool.map(reserve, range(40)))
+        again = list(pool.map(reserve, range(40)))
+    # THEN each was stored once, and the count says 40
+    assert first == [True] * 40 and again == [False] * 40
+    found = conversations.get_conversation(conversation, latest_replies=50)
+    assert found.reply_count == 40 and len({r["id"] for r in found.replies}) == 40
