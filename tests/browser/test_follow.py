@@ -94,3 +94,30 @@ def test_without_coming_back_to_the_tab_the_thread_is_read_again_on_its_own(cons
     # THEN within the console's interval (15 s) and the usual wait, it is in the thread
     WebDriverWait(console.driver, 15 + 20, poll_frequency=0.5).until(
         lambda d: again in thread_texts(console), "the periodic read adds it")
+
+
+def test_a_conversation_moved_out_of_her_queues_says_so_once_and_is_no_longer_read(console):
+    stack = console.stack
+    suffix = secrets.token_hex(3)
+    comment_id = f"104857600000002_{890000 + secrets.randbelow(10_000)}"
+    first = f"My refund {suffix} for order 5521 has not arrived"
+    # GIVEN an agent of customer_service with one of its conversations open
+    conversation = conversation_in_customer_service(stack, first, "55577002", "Mei Sato", comment_id)
+    console.sign_in("agent")
+    console.driver.get(console.url + f"#/work/customer_service/{conversation}")
+    console.text_in(".detail-head", "Mei Sato")
+    # WHEN a manager moves it to a queue she does not work
+    status, moved = stack.call("POST", f"/conversations/{conversation}/reroute", key=stack.keys["manager"],
+                               body={"queue": "stance", "reason": "about our statement"})
+    assert status == 200, moved
+    come_back_to_the_tab(console)
+    # THEN the console says it is no longer hers to see, and stops reading it
+    console.wait(lambda d: change_offered(console), "the move is said")
+    console.text_in("#detail-changed", "no longer yours to see")
+    requests = console.driver.execute_script("return performance.getEntriesByType('resource').length")
+    come_back_to_the_tab(console)
+    come_back_to_the_tab(console)
+    reads = console.driver.execute_script(
+        "return performance.getEntriesByType('resource').slice(arguments[0])"
+        ".filter((e) => e.name.includes('/conversations/')).length", requests)
+    assert reads == 0

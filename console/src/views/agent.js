@@ -1287,14 +1287,21 @@ export function mountAgent(container, { args, role, go }) {
       (c.replies || []).map((r) => [r.id, r.status]), (c.notes || []).length]);
     const before = signature(item);
     let reading = false;
+    let gone = false;
     const tick = async () => {
-      if (reading || document.visibilityState !== 'visible' || detailId !== id || !thread.isConnected) return;
+      if (gone || reading || document.visibilityState !== 'visible' || detailId !== id || !thread.isConnected) return;
       reading = true;
       let now;
       try {
         now = await api(`conversations/${seg(id)}`);
-      } catch {
-        return; // the next tick tries again; an action says what is wrong
+      } catch (error) {
+        if (error.status === 404 && detailId === id && thread.isConnected) {
+          // moved to a queue she does not work, or removed: said once, and no longer read every FOLLOW_MS
+          gone = true;
+          changed.firstChild.textContent = t('detail.gone');
+          changed.hidden = false;
+        }
+        return; // anything else: the next tick tries again; an action says what is wrong
       } finally {
         reading = false;
       }
