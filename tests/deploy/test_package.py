@@ -251,6 +251,8 @@ def test_function_environment_references_the_table(packaged):
         sweep = the_functions(p.template)[infra.SWEEP]["Properties"]
         assert sweep["Handler"] == "app.sweep_queues"
         assert [e["Properties"]["Schedule"] for e in sweep["Events"].values()] == ["rate(5 minutes)"]
+        # one sweep at a time: a retried invocation never folds counter shards beside another (counters.fold_hour)
+        assert sweep["ReservedConcurrentExecutions"] == 1
     assert packaged["prod"].template["Resources"][infra.FUNCTION]["Properties"]["Environment"]["Variables"][
         "SECRETS_SSM_PATH"] == "/social-triage/prod"
 
