@@ -70,7 +70,8 @@ from chalice.utils import to_cfn_resource_name
 
 from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
-from chalicelib.store.entities import ChannelKeys, MessageKeys, SavedReplyKeys, SpikeKeys, VolumeCounterKeys
+from chalicelib.store.entities import (ChannelKeys, MessageKeys, NoteKeys, ReplyKeys, SavedReplyKeys, SpikeKeys,
+                                       VolumeCounterKeys)
 from chalicelib.store.table import GSI1, GSI2, cloudformation_resource
 from infra.deploy import RUNTIME, SECOND_OPINION_ZIP
 
@@ -333,9 +334,11 @@ def _resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
 
 
 def stream_filters() -> list[dict[str, str]]:
-    """Only message items, spike markers and channels with a token error reach the publisher (counters, keys,
-    corrections and webhook times never do)."""
+    """Only message items, replies and notes, spike markers and channels with a token error reach the publisher
+    (counters, keys, reply-key markers, corrections and webhook times never do). Lambda allows 5 by default."""
+    sent_by_the_team = [{"prefix": ReplyKeys.PREFIX}, {"prefix": ReplyKeys.TIMED_PREFIX}, {"prefix": NoteKeys.PREFIX}]
     patterns = [{"dynamodb": {"Keys": {"sk": {"S": [MessageKeys.SK]}}}},
+                {"dynamodb": {"Keys": {"sk": {"S": sent_by_the_team}}, "NewImage": {"type": {"S": ["reply", "note"]}}}},
                 {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": SpikeKeys.pk("")}]}}}},
                 {"dynamodb": {"Keys": {"pk": {"S": [ChannelKeys.PK]}},
                               "NewImage": {"token_error": {"S": [{"exists": True}]}}}}]

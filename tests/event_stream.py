@@ -44,6 +44,31 @@ def _lambda_json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda v: v.timestamp() if isinstance(v, datetime) else str(v)))
 
 
+def _matches(pattern: Any, value: Any) -> bool:
+    """Lambda's event filtering, for the forms the template uses: nested objects, a list of exact values or of
+    {"prefix": ...} / {"exists": bool} (a missing key matches only {"exists": false})."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            _matches(sub, value[name]) if name in value else sub == [{"exists": False}]
+            for name, sub in pattern.items())
+    for rule in pattern:
+        if isinstance(rule, dict):
+            if "prefix" in rule and isinstance(value, str) and value.startswith(rule["prefix"]):
+                return True
+            if rule.get("exists") is True:
+                return True
+        elif rule == value:
+            return True
+    return False
+
+
+def passes_stream_filters(record: dict[str, Any]) -> bool:
+    """Whether the event source mapping's filters (infra.template.stream_filters) let a record through."""
+    from infra.template import stream_filters
+
+    return any(_matches(json.loads(f["Pattern"]), record) for f in stream_filters())
+
+
 def streams_client(region: str = "us-east-1"):
     """A dynamodbstreams client moto answers: botocore would derive an account endpoint from the stream ARN
     (<account>.streams-ddb.<region>.amazonaws.com), which moto does not serve."""
@@ -59,7 +84,9 @@ class StreamReader:
     per attribute value (minutes for a few thousand message records).
     """
 
-    def __init__(self, db_client, table_name: str, region: str = "us-east-1", via_api: bool = False):
+    def __init__(self, db_client, table_name: str, region: str = "us-east-1", via_api: bool = False,
+                 filtered: bool = True):
+        self.filtered = filtered  # as the deployed mapping: only what infra.template.stream_filters lets through
         self.streams = streams_client(region)
         self.arn = db_client.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
         self.table_name, self.region, self.via_api = table_name, region, via_api
@@ -69,7 +96,12 @@ class StreamReader:
         self.position = 0
 
     def read(self) -> list[dict[str, Any]]:
-        """Every record written since the last read, in order, as Lambda's event records."""
+        """Every record written since the last read that the mapping's filters pass, in order, as Lambda's event
+        records."""
+        records = self._read()
+        return [r for r in records if passes_stream_filters(r)] if self.filtered else records
+
+    def _read(self) -> list[dict[str, Any]]:
         if not self.via_api:
             from moto.core import DEFAULT_ACCOUNT_ID
             from moto.dynamodb.models import dynamodb_backends

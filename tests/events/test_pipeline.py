@@ -199,3 +199,45 @@ def test_a_snooze_and_the_scheduled_sweep_are_events_too(pipeline, monkeypatch):
     resolved = by_message[stale][1]
     assert resolved["status"] == "resolved" and resolved["data"]["reason"] == "auto_resolved"
     assert resolved["actor"] == resolved["data"]["resolved_by"] == "system:sweep"  # the scheduled sweep
+
+
+@pytest.mark.usefixtures("fake_platforms")
+def test_replies_and_notes_reach_the_bus_through_the_deployed_stream_filters(pipeline):
+    api, keys, reader, everything, stance_desk, p, dlq = pipeline
+    # GIVEN a claimed Messenger conversation
+    body = dumps(payloads.messenger_dm("m_pipe_r1", "my parcel is late, order 4410", sender="61000098"))
+    assert post_webhook(api, "meta", body).status_code == 200
+    (claimed,) = call(api, "POST", "/queues/customer_service/claim", keys["agent_cs"], {"count": 1})[1]["claimed"]
+    conversation = claimed["id"]
+    # WHEN the agent leaves a note and sends a reply, and the customer's app reports it delivered
+    status, note = call(api, "POST", f"/conversations/{conversation}/notes", keys["agent_cs"],
+                        {"text": "second late parcel this month", "idempotency_key": "note-pipe-1"})
+    assert status == 201, note
+    status, sent = call(api, "POST", f"/conversations/{conversation}/replies", keys["agent_cs"],
+                        {"text": "Sorry, checking with the courier now", "idempotency_key": "reply-pipe-1"})
+    assert status == 201, sent
+    receipt = payloads.messenger_receipt("delivery", mids=[sent["platform_message_id"]], customer="61000098",
+                                         timestamp=int(time.time() * 1000))
+    assert post_webhook(api, "meta", dumps(receipt)).status_code == 200
+    # AND only what the deployed event source mapping lets through reaches the publisher
+    publish_all(reader, p)
+    # THEN the note and the reply are events too, not only the conversation's own changes
+    types = [e["detail"]["type"] for e in everything.receive()]
+    assert types.count("note.added") == 1
+    assert types.count("reply.sent") == 1 and types.count("reply.delivery_status") == 1
+
+
+@pytest.mark.parametrize("sk, item_type, passes", [
+    ("RT#2026-12-05T09:00:00.000000Z#reply-0001", "reply", True),  # a reply kept by time
+    ("REPLY#reply-0001", "reply", True),  # a reply of a conversation opened before
+    ("REPLY#reply-0001", "reply_key", False),  # only where a reply kept by time is
+    ("NOTE#note-0001", "note", True),
+    ("NOTES", None, False),  # the notes' count
+    ("COUNT#REPLIES", None, False),
+])
+def test_the_stream_filters_pass_the_teams_replies_and_notes_and_not_their_counts(sk, item_type, passes):
+    from event_stream import passes_stream_filters
+
+    image = {"pk": {"S": "MSG#messenger:m1"}, "sk": {"S": sk}, **({"type": {"S": item_type}} if item_type else {})}
+    record = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": image["pk"], "sk": image["sk"]}, "NewImage": image}}
+    assert passes_stream_filters(record) is passes
