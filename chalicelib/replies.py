@@ -47,12 +47,13 @@ def _answerable(message: StoredMessage | None) -> bool:
 
 
 def latest_customer_message(head: StoredMessage, page: tuple[list[StoredMessage], str | None]) -> StoredMessage | None:
-    """The conversation's latest customer message, from its latest page (`members_page`): the whole thread is
-    read only when that page holds none of the customer's and earlier messages are left."""
+    """The conversation's latest customer message, from its latest page (`members_page`): earlier pages are read,
+    newest first, only while the pages read hold none of the customer's."""
     latest, earlier = page
     found = [m for m in latest if _answerable(m)]
-    if not found and earlier is not None:
-        found = [m for m in conversations.members(head.id) if _answerable(m)]
+    while not found and earlier is not None:
+        latest, earlier = conversations.members_page(head.id, earlier)
+        found = [m for m in latest if _answerable(m)]
     return found[-1] if found else (head if _answerable(head) else None)
 
 

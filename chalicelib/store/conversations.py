@@ -409,15 +409,6 @@ def replies_before(head: StoredMessage, before: str, limit: int) -> list[dict[st
     return sorted(older, key=reply_order, reverse=True)[:limit]
 
 
-def members(conversation: str) -> list[StoredMessage]:
-    """The conversation's later messages (both directions), oldest first."""
-    with dynamo.storage_errors():
-        return list(dynamo.query_pages(
-            lambda item: StoredMessage.from_item(dynamo.from_item(item)), IndexName=GSI1,
-            KeyConditionExpression="gsi1pk = :p",
-            ExpressionAttributeValues=dynamo.values(p=MessageKeys.conversation_partition(conversation))))
-
-
 # What one read of a conversation holds: its latest later messages, newest first, until either bound (a viral
 # thread has thousands; texts are counted as JSON writes them, see entities.ANSWER_BYTES).
 PAGE_MESSAGES = 100

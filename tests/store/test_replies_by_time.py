@@ -312,3 +312,25 @@ def test_agents_replying_at_once_store_each_reply_once_and_count_them_all(local_
     assert first == [True] * 40 and again == [False] * 40
     found = conversations.get_conversation(conversation, latest_replies=50)
     assert found.reply_count == 40 and len({r["id"] for r in found.replies}) == 40
+
+
+def test_the_latest_customer_message_is_found_behind_pages_of_the_brands_own(api, keys, monkeypatch, reads):
+    from chalicelib import replies as inbox
+    from chalicelib.store import conversations
+
+    # GIVEN a DM conversation whose customer wrote twice, then the brand wrote 12 times on the platform itself,
+    # and pages of 5 messages
+    monkeypatch.setattr(conversations, "PAGE_MESSAGES", 5)
+    conversation = dm(api, "m.t14")
+    dm(api, "m.t14b", "And the tracking link does not open")
+    for i in range(12):
+        echo = payloads.messenger_dm(f"m.t14.echo{i}", f"Brand update {i}", echo=True)
+        assert post_webhook(api, "meta", dumps(echo)).status_code == 200
+    head = head_of(conversation)
+    assert head.message_count == 14
+    reads.clear()
+    # WHEN a reply with no reply_to chooses what it answers
+    target = inbox.reply_target(head, None)
+    # THEN it answers the customer's latest message, found by reading back page by page, not the whole thread
+    assert target.id == "messenger:m.t14b"
+    assert [operation for operation, _ in reads] == ["Query"] * 3
