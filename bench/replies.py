@@ -53,7 +53,7 @@ def reply_items(conversation: str, count: int, by_time: bool, start: datetime, s
             items.append({"pk": MessageKeys.pk(conversation), "sk": ReplyKeys.sk(reply.id),
                           "type": ReplyKeys.KEY_TYPE, "at": reply.sk})
     if by_time:
-        items.append({"pk": MessageKeys.pk(conversation), "sk": ReplyKeys.COUNT_SK, "replies": count})
+        items.append({"pk": MessageKeys.pk(conversation), "sk": ReplyKeys.count_sk("bench"), "replies": count})
     return items
 
 

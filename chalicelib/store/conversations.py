@@ -352,8 +352,8 @@ def get_conversation(conversation: str, latest_replies: int | None = None) -> Co
                                        ExpressionAttributeValues=dynamo.values(pk=pk, replies=ReplyKeys.BEFORE_REPLIES)):
             if item["sk"] == MessageKeys.SK:
                 head = StoredMessage.from_item(item)
-            elif item["sk"] == ReplyKeys.COUNT_SK:
-                reply_count = int(item.get("replies", 0))
+            elif item["sk"].startswith(ReplyKeys.COUNT_PREFIX):
+                reply_count += int(item.get("replies", 0))
             elif item["sk"].startswith(NoteKeys.PREFIX):
                 notes.append(item)
         if head is None or head.is_member:

@@ -3,7 +3,7 @@
 | entity | pk | sk |
 |---|---|---|
 | message | `MSG#<id>` | `MSG` (a conversation's head: GSI1 by queue and status, GSI2 by waiting time, lease or snooze; a member: GSI1 by conversation) |
-| reply | `MSG#<conversation id>` | `RT#<created_at>#<idempotency key>` (newest first by a Query), with `REPLY#<idempotency key>` holding its key once and `COUNT#REPLIES` how many there are; a conversation opened before replies were kept by time: the reply itself at `REPLY#<idempotency key>` |
+| reply | `MSG#<conversation id>` | `RT#<created_at>#<idempotency key>` (newest first by a Query), with `REPLY#<idempotency key>` holding its key once and `COUNT#REPLIES#<shard>` how many there are; a conversation opened before replies were kept by time: the reply itself at `REPLY#<idempotency key>` |
 | conversation pointer | `CONVKEY#<conversation key>` | `CONV` |
 | customer's conversation | `CUSTOMER#<platform>#<author id>` | `C#<received_at>#<conversation id>` (one per conversation the customer opened; never changed) |
 | customer listing position | `CUSTOMER#<platform>#<author id>` | `R#<random id>` (where a page that stopped on a conversation its caller may not read goes on; TTL a day) |
@@ -288,13 +288,14 @@ class CustomerConversationKeys:
 class ReplyKeys:
     """A reply sent from the inbox, under its conversation. In a conversation whose head has `replies_by_time`
     it sits at `RT#<created_at>#<idempotency key>`, so its latest replies are one bounded Query; `REPLY#<key>`
-    then holds only where it is (`at`: the key can be used once) and `COUNT#REPLIES` how many there are (it sorts
-    before the head: one Query of `sk < "R"` reads head, count and notes). In an older conversation the reply
+    then holds only where it is (`at`: the key can be used once) and `COUNT#REPLIES#<shard>` how many there are (they
+    sort before the head: one Query of `sk < "R"` reads head, count and notes). In an older conversation the reply
     itself sits at `REPLY#<idempotency key>` (read with the whole partition, as before)."""
 
     PREFIX = "REPLY#"
     TIMED_PREFIX = "RT#"
-    COUNT_SK = "COUNT#REPLIES"
+    COUNT_PREFIX = "COUNT#REPLIES#"  # then a shard: agents replying at once write different items
+    COUNT_SHARDS = 8
     KEY_TYPE = "reply_key"
     BEFORE_REPLIES = "R"  # every sort key of the head, its notes and the count sorts below it
 
@@ -305,6 +306,10 @@ class ReplyKeys:
     @classmethod
     def timed_sk(cls, created_at: str, idempotency_key: str) -> str:
         return f"{cls.TIMED_PREFIX}{created_at}#{idempotency_key}"
+
+    @classmethod
+    def count_sk(cls, idempotency_key: str, attempt: int = 0) -> str:
+        return f"{cls.COUNT_PREFIX}{shard_of(idempotency_key, attempt) % cls.COUNT_SHARDS}"
 
 
 class NoteKeys:

@@ -91,15 +91,16 @@ def get(conversation: str, idempotency_key: str) -> StoredReply | None:
     return StoredReply.from_item(item) if item is not None else None
 
 
-def _reserve_operations(draft: StoredReply) -> list[dict[str, Any]]:
-    """A reply kept by time: its key's marker (the condition: a key is used once), the reply and the count."""
+def _reserve_operations(draft: StoredReply, attempt: int = 0) -> list[dict[str, Any]]:
+    """A reply kept by time: its key's marker (the condition: a key is used once), the reply and a count shard
+    (another after a conflict: the count is their sum)."""
     table, pk = dynamo.table_name(), MessageKeys.pk(draft.conversation)
     marker = {"pk": pk, "sk": ReplyKeys.sk(draft.id), "type": ReplyKeys.KEY_TYPE, "at": draft.sk}
     return [{"Put": {"TableName": table, "Item": dynamo.to_item(marker),
                      "ConditionExpression": "attribute_not_exists(pk)"}},
             {"Put": {"TableName": table, "Item": dynamo.to_item(draft.to_item())}},
-            {"Update": {"TableName": table, "Key": key(pk, ReplyKeys.COUNT_SK), "UpdateExpression": "ADD replies :one",
-                        "ExpressionAttributeValues": dynamo.values(one=1)}}]
+            {"Update": {"TableName": table, "Key": key(pk, ReplyKeys.count_sk(draft.id, attempt)),
+                        "UpdateExpression": "ADD replies :one", "ExpressionAttributeValues": dynamo.values(one=1)}}]
 
 
 def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
@@ -109,7 +110,7 @@ def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
     with dynamo.storage_errors():
         try:
             if draft.by_time:
-                dynamo.transact(_reserve_operations(draft), dynamo.request_token(
+                dynamo.transact_rebuilt(lambda attempt: _reserve_operations(draft, attempt), dynamo.request_token(
                     "reply", draft.conversation, draft.id, draft.created_at, draft.request_hash))
             else:
                 dynamo.write(dynamo.client().put_item, TableName=dynamo.table_name(),

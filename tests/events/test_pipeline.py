@@ -233,7 +233,7 @@ def test_replies_and_notes_reach_the_bus_through_the_deployed_stream_filters(pip
     ("REPLY#reply-0001", "reply_key", False),  # only where a reply kept by time is
     ("NOTE#note-0001", "note", True),
     ("NOTES", None, False),  # the notes' count
-    ("COUNT#REPLIES", None, False),
+    ("COUNT#REPLIES#3", None, False),
 ])
 def test_the_stream_filters_pass_the_teams_replies_and_notes_and_not_their_counts(sk, item_type, passes):
     from event_stream import passes_stream_filters
