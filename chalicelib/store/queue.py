@@ -25,6 +25,7 @@ from . import counters, dynamo
 from .entities import (
     ANSWER_BYTES,
     HISTORY_LIMIT,
+    RESOLUTION_ATTRIBUTES,
     Correction,
     MessageKeys,
     StoredMessage,
@@ -451,6 +452,16 @@ def resolve(stored: StoredMessage, actor: Actor, note: str | None, now: datetime
     _check(stored, actor, now, workflow.resolvable_from(actor))
     entry = history_entry("resolved", now, actor.id, **({"note": note} if note else {}))
     return apply_guarded(stored, _resolve_operations(stored, entry, actor.id, now, note=note), entry)
+
+
+def reopen(stored: StoredMessage, actor: Actor, reason: str | None, now: datetime) -> StoredMessage:
+    """Open a resolved conversation again by hand (Chatwoot's "Reopen conversation"): unclaimed in its queue, its
+    resolution off the head (the history keeps it), guarded by its revision with the open (and needs_review)
+    count it adds, in one transaction. The volume stats keep counting the resolve: it happened."""
+    workflow.check_can_reopen(stored.id, stored.status)
+    entry = history_entry("reopened", now, actor.id, **({"reason": reason} if reason else {}))
+    operations = transition(stored, OPEN, entry, attributes={"reopened_at": iso(now)}, drop=RESOLUTION_ATTRIBUTES)
+    return apply_guarded(stored, operations, entry)
 
 
 def reroute(stored: StoredMessage, actor: Actor, to_queue: str, reason: str, now: datetime) -> StoredMessage:

@@ -112,3 +112,17 @@ def test_assigning_is_refused_to_agents_and_for_nobody_who_may_hold_it():
     with pytest.raises(InvalidAssignee) as nobody:
         workflow.check_can_assign("m", "open", None, "stance", max_)
     assert nobody.value.code == "unknown_assignee"
+
+
+def test_a_resolved_conversation_may_be_reopened_by_whoever_works_its_queue():
+    # GIVEN a resolved conversation: it has no claim holder, so the rule asks only its state
+    workflow.check_can_reopen("m", RESOLVED)
+
+
+@pytest.mark.parametrize("status, error", [(OPEN, WrongStatus), (CLAIMED, WrongStatus), ("snoozed", WrongStatus),
+                                           (REMOVED, UnknownMessage)])
+def test_any_other_state_is_refused_as_the_other_actions_refuse_it(status, error):
+    with pytest.raises(error) as refused:
+        workflow.check_can_reopen("m", status)
+    assert refused.value.code == ("wrong_status" if error is WrongStatus else "unknown_message")
+
