@@ -73,6 +73,13 @@ def check_can_reopen(message_id: str, status: str) -> None:
         raise WrongStatus(f"conversation is {status}; only a resolved one can be reopened")
 
 
+def idle_since(last_inbound_at: str, reopened_at: str | None) -> str:
+    """From when an open conversation's auto-resolve window runs (ISO 8601 UTC, so the strings compare as times):
+    the customer's latest message, or a later reopen, so that the sweep does not close again at once what a
+    person just reopened."""
+    return max(last_inbound_at, reopened_at or "")
+
+
 def check_reroute(from_queue: str, to_queue: str) -> None:
     if to_queue not in QUEUES:
         raise InvalidRequest(f"queue must be one of {', '.join(QUEUES)}", code="invalid_queue")

@@ -521,8 +521,10 @@ def sweep(queue: str, now: datetime, window: timedelta, limit: int = SWEEP_BATCH
             entry = history_entry("reopened", now, SYSTEM, snoozed_until=message.snoozed_until)
             done["reopened"] += run_guarded(transition(message, OPEN, entry))
     for message in _due(MessageKeys.open_partition(queue), now - window, limit):
-        # the customer's latest message decides (a contended join may not have moved the index's time)
-        if message.status == OPEN and (message.last_inbound_at or message.received_at) < iso(now - window):
+        # the customer's latest message or a later reopen decides (a contended join may not have moved the
+        # index's time; a reopen does not move it: the customer has waited since their message)
+        waited = workflow.idle_since(message.last_inbound_at or message.received_at, message.reopened_at)
+        if message.status == OPEN and waited < iso(now - window):
             entry = history_entry("resolved", now, SYSTEM, reason=workflow.AUTO_RESOLVE_REASON)
             done["auto_resolved"] += run_guarded(
                 _resolve_operations(message, entry, SYSTEM, now, reason=workflow.AUTO_RESOLVE_REASON))

@@ -126,3 +126,9 @@ def test_any_other_state_is_refused_as_the_other_actions_refuse_it(status, error
         workflow.check_can_reopen("m", status)
     assert refused.value.code == ("wrong_status" if error is WrongStatus else "unknown_message")
 
+
+def test_the_auto_resolve_window_runs_from_the_customers_message_or_a_later_reopen():
+    message, reopen = "2026-11-01T09:00:00.000000Z", "2026-11-20T09:00:00.000000Z"
+    assert workflow.idle_since(message, None) == message
+    assert workflow.idle_since(message, reopen) == reopen
+    assert workflow.idle_since(reopen, message) == reopen  # the customer wrote after the reopen
