@@ -3,11 +3,14 @@ whoever works its queue; open and unclaimed, counted once, its resolve kept in i
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from chalicelib.events import derive
 from chalicelib.store import counters
+from event_stream import StreamReader
 from support import call, counted_from_messages, scan_items, seed_message, snapshot
 
 QUEUE = "customer_service"
@@ -152,3 +155,25 @@ def test_a_reason_of_500_characters_is_kept(api, keys):
     conversation = resolved_conversation(api, keys)
     status, reopened = call(api, "POST", f"/conversations/{conversation}/reopen", keys["manager"], {"reason": "é" * 500})
     assert status == 200 and reopened["history"][-1]["details"] == {"reason": "é" * 500}
+
+
+def test_the_reopen_is_announced_on_the_stream_with_who_and_only_trusted_consumers_get_the_reason(api, keys, table):
+    # GIVEN a resolved conversation and the table's stream read up to now
+    conversation = resolved_conversation(api, keys)
+    reader = StreamReader(table, os.environ["TABLE_NAME"])
+    reader.read()
+    # WHEN an agent reopens it with a reason
+    status, reopened = call(api, "POST", f"/conversations/{conversation}/reopen", keys["agent_cs"],
+                            {"reason": "customer still waiting"})
+    assert status == 200
+    records = reader.read()
+    # THEN its change is one message.reopened event on the conversation: from resolved, by that agent
+    events = [e for record in records for e in derive.from_record(record)]
+    assert [e.type for e in events] == ["message.reopened"]
+    (event,) = events
+    actor = reopened["history"][-1]["actor"]
+    assert (event.message_id, event.status, event.queue, event.actor) == (conversation, "open", QUEUE, actor)
+    assert event.data.model_dump(exclude_none=True) == {"from_status": "resolved", "reopened_by": actor}
+    # AND the reason goes only to consumers trusted with free text
+    (trusted,) = [e for record in records for e in derive.from_record(record, include_text=True)]
+    assert trusted.data.reason == "customer still waiting" and trusted.event_id == event.event_id
