@@ -26,10 +26,10 @@ from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut
                                 CustomerConversationsOut, CustomerOut, CustomerQuery, EarlierQuery, EarlierRepliesQuery,
                                 FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
                                 MessageOut, MessagePage,
-                                NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReplyCreate,
-                                ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, SavedRepliesOut, SavedReplyCreate,
-                                SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery, StatsOut,
-                                StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut)
+                                NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReopenCreate,
+                                ReplyCreate, ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, SavedRepliesOut,
+                                SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery,
+                                StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut)
 from chalicelib.store import conversations, customers, messages, notes, queue, saved_replies, tags
 from chalicelib.store.entities import StoredSavedReply, iso
 
@@ -395,6 +395,16 @@ def conversation_snooze(conversation_id, caller, body: SnoozeCreate):
 def conversation_resolve(conversation_id, caller, body: ResolveCreate):
     return MessageOut.of(_acting_on(caller, conversation_id,
                                     lambda head: queue.resolve(head, acting(caller), body.note, now())))
+
+
+@routes.route("POST", "/conversations/{conversation_id}/reopen",
+              "open a resolved conversation again (one resolved by mistake): open and unclaimed in its queue "
+              "(agent of its queue, manager, admin)", body=ReopenCreate, body_required=False, response=MessageOut,
+              errors=(404, 409, 503))
+def conversation_reopen(conversation_id, caller, body: ReopenCreate):
+    return MessageOut.of(_acting_on(caller, conversation_id,
+                                    lambda head: queue.reopen(head, acting(caller), body.reason, now())),
+                         with_history=True)
 
 
 @routes.route("POST", "/conversations/{conversation_id}/reroute",

@@ -77,6 +77,10 @@ class ResolveCreate(_Body):
     note: str | None = Field(None, max_length=2_000)
 
 
+class ReopenCreate(_Body):
+    reason: str | None = Field(None, max_length=500, description="why it is opened again (kept in its history)")
+
+
 class SnoozeCreate(_Body):
     until: datetime = Field(description="when the message reopens (1 minute to 30 days ahead; without an offset: UTC)")
 

@@ -463,6 +463,45 @@ def test_a_release_whose_answer_is_lost_still_answers_200(env):
     assert [h["event"] for h in stored["history"]][-2:] == ["claimed", "released"]
 
 
+def resolved_by_agent(env) -> str:
+    [first, *_] = seed_three()
+    assert env.call("POST", f"/queues/{QUEUE}/claim", "agent", {"count": 1}).status_code == 200
+    assert env.call("POST", f"/conversations/{first}/resolve", "agent").status_code == 200
+    return first
+
+
+def test_a_reopen_is_one_transaction_of_the_conversation_and_its_open_count(env):
+    first = resolved_by_agent(env)
+    before = len(env.faults.requests["TransactWriteItems"])
+    assert env.call("POST", f"/conversations/{first}/reopen", "agent", {"reason": "by mistake"}).status_code == 200
+    [transaction] = env.faults.requests["TransactWriteItems"][before:]
+    written = [next(iter(op.values()))["Key"]["pk"]["S"] for op in transaction["TransactItems"]]
+    assert written == [f"MSG#{first}", f"QCOUNT#{QUEUE}"]  # the head (guarded by its revision), then its count
+    assert "#rev = :rev" in transaction["TransactItems"][0]["Update"]["ConditionExpression"]
+
+
+def test_a_reopen_whose_answer_is_lost_still_answers_200_and_counts_once(env):
+    # GIVEN a resolved conversation, and a reopen whose transaction commits but whose answer is lost (botocore
+    # sends it again; moto ignores the ClientRequestToken DynamoDB would honour, so the repeat meets the guard)
+    first = resolved_by_agent(env)
+    env.faults.fail("TransactWriteItems", READ_TIMEOUT, times=1, lost_response=True)
+    response = env.call("POST", f"/conversations/{first}/reopen", "agent", {"reason": "by mistake"})
+    # THEN the agent is told it is reopened, and it was reopened once: one revision, one entry, one open count
+    assert response.status_code == 200, response.body
+    assert env.faults.injected["TransactWriteItems"] == 1
+    stored = env.messages()[first]
+    assert stored["status"] == "open" and stored["rev"] == 4
+    assert [h["event"] for h in stored["history"]][-3:] == ["claimed", "resolved", "reopened"]
+    assert env.counters()["open"] == 3
+    resolved = sum(i.get("resolved", 0) for i in env.items() if i["pk"].startswith("STATS#"))
+    assert resolved == 1  # the resolve stays counted, once
+    # AND the same request sent again is refused (it is open now), changing nothing
+    before = env.items()
+    again = env.call("POST", f"/conversations/{first}/reopen", "agent", {"reason": "by mistake"})
+    assert again.status_code == 409 and json.loads(again.body)["error"]["code"] == "wrong_status"
+    assert env.items() == before
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "GAP: when a claim's transaction commits and all 3 answers are lost, the claim answers 503 (right) but the "
     "message stays claimed by the agent under its lease (900 s by default); the agent's retry after recovery "

@@ -19,7 +19,7 @@ NO_STORAGE = {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.jso
 # routes every valid key may call: they cannot answer 403 (an agent asking for a message outside its
 # queues gets 404, not 403); tests/test_security.py walks every route with every role to prove it
 ANY_KEY = {("/queues", "GET"), ("/conversations/bulk", "POST"), ("/conversations/{conversation_id}/notes", "POST"), ("/conversations/{conversation_id}/tags", "POST"), ("/me/conversations", "GET"), ("/saved-replies", "GET"), ("/messages/{message_id}", "GET"), ("/conversations/{conversation_id}", "GET"),
-           ("/conversations/{conversation_id}/customer", "GET")}
+           ("/conversations/{conversation_id}/customer", "GET"), ("/conversations/{conversation_id}/reopen", "POST")}
 ERROR_STATUSES = {400, 401, 403, 404, 409, 413, 415, 422, 424, 429, 502, 503}
 ERROR_REF = "#/components/schemas/ErrorOut"
 
@@ -205,6 +205,15 @@ def test_request_and_response_bodies_come_from_the_pydantic_models(document):
     assert "secret_hash" not in json.dumps(schemas["KeyOut"])
     assert ok("/stats", "get") == {"$ref": "#/components/schemas/StatsOut"}
     assert ok("/queues/{name}/claim", "post") == {"$ref": "#/components/schemas/ClaimOut"}
+    # a reopen's body is optional: a reason, at most 500 characters, and nothing else
+    assert body("/conversations/{conversation_id}/reopen") == {"$ref": "#/components/schemas/ReopenCreate"}
+    assert paths["/conversations/{conversation_id}/reopen"]["post"]["requestBody"]["required"] is False
+    reopen = schemas["ReopenCreate"]
+    assert reopen["additionalProperties"] is False and set(reopen["properties"]) == {"reason"}
+    assert reopen["properties"]["reason"]["anyOf"][0] == {"type": "string", "maxLength": 500}
+    assert ok("/conversations/{conversation_id}/reopen", "post") == {"$ref": "#/components/schemas/MessageOut"}
+    assert set(paths["/conversations/{conversation_id}/reopen"]["post"]["responses"]) == {
+        "200", "400", "401", "404", "409", "413", "415", "503"}
 
 
 def test_served_without_a_key_and_built_once(api, monkeypatch):

@@ -63,6 +63,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/conversations/{conversation_id}/notes": {"text": "Customer is a journalist", "idempotency_key": "note-0001"},
         "/conversations/{conversation_id}/tags": {"add": ["press"]},
         "/conversations/{conversation_id}/assign": {"key_id": key_id},
+        "/conversations/{conversation_id}/reopen": {"reason": "resolved by mistake"},
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
     }
@@ -175,6 +176,8 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
         return (201, None) if works else (404, unknown)
     if path.endswith("/tags"):  # so is a tag
         return (200, None) if works else (404, unknown)
+    if path.endswith("/reopen"):  # whoever works its queue may reopen a resolved one; the walk's is claimed
+        return (409, "wrong_status") if works else (404, unknown)
     if path.endswith("/claim"):  # taking a conversation another agent holds: nobody may, managers included
         return (409, "claimed_by_another") if works else (404, unknown)
     # release, snooze, resolve, reroute, reply: a conversation another agent holds
@@ -217,6 +220,28 @@ def test_every_route_with_every_role_and_scope(api, table, keys, route, role, qu
         assert [m["queue"] for m in payload["messages"]] == [queue]  # the open one; the claimed one is not listed
     if path == "/conversations/{conversation_id}/customer" and status == 200:  # the author's other one, same queue
         assert [c["queue"] for c in payload["conversations"]] == [queue]
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+@pytest.mark.parametrize("role", ROLES)
+def test_whoever_works_its_queue_reopens_a_resolved_conversation_and_nobody_else_learns_of_it(api, table, keys, role,
+                                                                                               queue):
+    # GIVEN a resolved conversation (nobody holds it)
+    conversation = seed_message(f"reopen-{queue}", queue)
+    from chalicelib.store import messages, queue as queues
+
+    queues.resolve(messages.get_message(conversation), Actor("manager:M", may_override=True), None,
+                   datetime.now(timezone.utc))
+    before = snapshot(table)
+    # WHEN each role and scope asks to reopen it
+    concrete, body = request_for("/conversations/{conversation_id}/reopen", "POST", queue=queue, message_id=conversation)
+    response, payload = send(api, "POST", concrete, keys[role], body)
+    # THEN whoever works its queue does; anyone else is told nothing about it, and nothing changes
+    if queue in SCOPES[role]:
+        assert response.status_code == 200 and payload["status"] == "open", payload
+    else:
+        assert_error(response, payload, 404, "unknown_conversation")
+        assert snapshot(table) == before
 
 
 @pytest.mark.parametrize("action", ["release", "resolve", "reroute"])

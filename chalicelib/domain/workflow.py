@@ -2,7 +2,7 @@
 
     open ──claim──▶ claimed ──release──▶ open
       │               ├──snooze──▶ snoozed ──(time passes: claimable, then reopened)──▶ open
-      │               ├──resolve──▶ resolved
+      │               ├──resolve──▶ resolved ──reopen──▶ open (unclaimed, by hand)
       └──reroute◀─────┴──reroute──▶ open (in the other queue)
     open ──(older than the queue's window)──▶ resolved (reason `auto_resolved`)
     any ──(deleted on the platform)──▶ removed
@@ -12,7 +12,8 @@ is then claimed for them, with a lease like any claim.
 A person may also take one conversation they chose: an open one, a snoozed one (woken early) or one whose lease
 has run out; never one another person still holds. A claim is a lease: only its holder, while it lasts, may
 release, snooze, resolve or re-route the message;
-managers may act on any message (and resolve or re-route open ones). Nothing here reads or writes storage.
+managers may act on any message (and resolve or re-route open ones). A resolved conversation has no holder:
+whoever works its queue may reopen it (a resolve made by mistake). Nothing here reads or writes storage.
 """
 
 from __future__ import annotations
@@ -61,6 +62,22 @@ def check_can_act(message_id: str, status: str, claimed_by: str | None, lease_ex
 
 def resolvable_from(actor: Actor) -> tuple[str, ...]:
     return (CLAIMED, OPEN) if actor.may_override else (CLAIMED,)
+
+
+def check_can_reopen(message_id: str, status: str) -> None:
+    """Refuse unless the conversation is resolved. Whoever works its queue may reopen it (the caller's scope is
+    checked where the conversation is read): a resolved conversation has no claim holder to ask."""
+    if status == REMOVED:
+        raise UnknownMessage(f"no message {message_id!r}")
+    if status != RESOLVED:
+        raise WrongStatus(f"conversation is {status}; only a resolved one can be reopened")
+
+
+def idle_since(last_inbound_at: str, reopened_at: str | None) -> str:
+    """From when an open conversation's auto-resolve window runs (ISO 8601 UTC, so the strings compare as times):
+    the customer's latest message, or a later reopen, so that the sweep does not close again at once what a
+    person just reopened."""
+    return max(last_inbound_at, reopened_at or "")
 
 
 def check_reroute(from_queue: str, to_queue: str) -> None:

@@ -11,7 +11,7 @@ is added on the webhook path and no change can happen without its event. The typ
     status -> snoozed                       message.snoozed
     status -> claimed, or a new holder      message.claimed
     claimed -> open                         message.released
-    snoozed/resolved -> open                message.reopened
+    snoozed/resolved -> open                message.reopened (who: a person, the customer, the sweep; reason)
     any other status change                 message.status_changed
     tags changed (and nothing above)        message.tagged   (all tags, added, removed)
     a new spike marker                      spike.detected
@@ -114,7 +114,10 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
     elif before == CLAIMED and after == OPEN:
         model, data = schema.MessageReleased, {"previous_claimant": old.get(CLAIMED_BY)}
     elif before in (SNOOZED, RESOLVED) and after == OPEN:
-        model, data = schema.MessageReopened, {"from_status": before}
+        reopening = entry if entry and entry.get("event") == "reopened" else {}
+        reason = (reopening.get("details") or {}).get("reason")  # a person's, when they gave one
+        model, data = schema.MessageReopened, {"from_status": before, "reopened_by": actor,
+                                               "reason": reason if include_text else None}
     elif before != after:
         model, data = schema.MessageStatusChanged, {"from_status": before, "to_status": after}
     elif (new.get(TAGS) or []) != (old.get(TAGS) or []):

@@ -126,6 +126,9 @@ class MessageSnoozed(MessageEvent):
 
 class ReopenedData(_Model):
     from_status: str
+    reopened_by: str | None = Field(None, description="a person (POST /conversations/{id}/reopen), platform:<name> "
+                                                      "(the customer wrote again) or system:sweep (a snooze ended)")
+    reason: str | None = Field(None, description="the person's reason, when given (only with EVENTS_INCLUDE_TEXT=true)")
 
 
 class MessageReopened(MessageEvent):

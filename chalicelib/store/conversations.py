@@ -25,8 +25,8 @@ from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
 from ..models import OUTBOUND, Channel, Message, without_none
 from ..platforms.base import owning_route
 from . import counters, dynamo
-from .entities import (ANSWER_BYTES, ConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, hour_of,
-                       iso, json_size, key, parse_iso, shard_of)
+from .entities import (ANSWER_BYTES, RESOLUTION_ATTRIBUTES, ConversationKeys, MessageKeys, NoteKeys, ReplyKeys,
+                       StoredMessage, hour_of, iso, json_size, key, parse_iso, shard_of)
 from .messages import (Outcome, Triaged, get_message, history_entry, message_counters, new_message,
                        new_message_transaction, transition)
 from .table import GSI1
@@ -40,7 +40,7 @@ COUNT_CONFLICT_ATTEMPTS = 25  # the contended count is one small update: worth w
 # the head keeps the start of the customer's latest message, so a queue's list can show it (as helpdesks do)
 LAST_TEXT_CHARS = 280
 # what a reopened conversation no longer has: its resolution and its wake-up time
-REOPEN_REMOVES = ("resolved_at", "resolved_by", "resolution_note", "resolution_reason", "snoozed_until")
+REOPEN_REMOVES = (*RESOLUTION_ATTRIBUTES, "snoozed_until")
 
 
 def reopen_window() -> timedelta:

@@ -147,6 +147,8 @@ class MessageKeys:
 
 # Attributes that belong to one state only: a transition out of it removes them.
 STATE_ATTRIBUTES = ("claimed_by", "lease_expires_at", "snoozed_until", "gsi2pk", "gsi2sk")
+# What a resolve writes on the head: a reopen (a customer's message, or a person's) removes them; the history keeps them.
+RESOLUTION_ATTRIBUTES = ("resolved_at", "resolved_by", "resolution_note", "resolution_reason")
 
 
 @dataclass
@@ -184,6 +186,7 @@ class StoredMessage:
     resolution_note: str | None = None
     resolution_reason: str | None = None
     removed_at: str | None = None
+    reopened_at: str | None = None  # head: when it last left `resolved` (a customer's message, or a person)
     text_truncated: bool | None = None  # the platform's text was longer than the store keeps
     edit_version: str | None = None  # orders edits where the platform signs a time (see InboundEvent)
     account: str | None = None  # the brand account it was sent to (or, outbound, from)

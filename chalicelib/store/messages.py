@@ -256,9 +256,10 @@ def message_update(stored: StoredMessage, attributes: dict[str, Any], entry: dic
 
 def transition(stored: StoredMessage, status: str, entry: dict[str, Any], *, queue: str | None = None,
                attributes: dict[str, Any] | None = None, needs_review: bool | None = None,
-               extra: list[dict[str, Any] | None] = ()) -> list[dict[str, Any]]:
+               extra: list[dict[str, Any] | None] = (), drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The operations that move a message to `status` (and `queue`): its guarded update with the index keys
-    of the new state, the queue-count shards it moves, and `extra` counter operations."""
+    of the new state (`drop`: attributes it no longer has), the queue-count shards it moves, and `extra`
+    counter operations."""
     queue = queue or stored.queue
     needs_review = stored.needs_review if needs_review is None else needs_review
     state = {k: v for k, v in (attributes or {}).items() if k in ("lease_expires_at", "snoozed_until")}
@@ -270,6 +271,7 @@ def transition(stored: StoredMessage, status: str, entry: dict[str, Any], *, que
         changed["needs_review"] = needs_review
     # leaving a state drops what belonged to it; an edit (same state) keeps the claim or snooze as it is
     remove = () if status == stored.status else tuple(a for a in STATE_ATTRIBUTES if a not in changed)
+    remove = tuple(dict.fromkeys((*remove, *drop)))  # DynamoDB refuses a path named twice
     shard = stored.shard
     before = state_counts(stored.status, stored.needs_review, -1)
     after = state_counts(status, needs_review, 1)

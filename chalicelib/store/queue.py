@@ -25,6 +25,7 @@ from . import counters, dynamo
 from .entities import (
     ANSWER_BYTES,
     HISTORY_LIMIT,
+    RESOLUTION_ATTRIBUTES,
     Correction,
     MessageKeys,
     StoredMessage,
@@ -453,6 +454,16 @@ def resolve(stored: StoredMessage, actor: Actor, note: str | None, now: datetime
     return apply_guarded(stored, _resolve_operations(stored, entry, actor.id, now, note=note), entry)
 
 
+def reopen(stored: StoredMessage, actor: Actor, reason: str | None, now: datetime) -> StoredMessage:
+    """Open a resolved conversation again by hand (Chatwoot's "Reopen conversation"): unclaimed in its queue, its
+    resolution off the head (the history keeps it), guarded by its revision with the open (and needs_review)
+    count it adds, in one transaction. The volume stats keep counting the resolve: it happened."""
+    workflow.check_can_reopen(stored.id, stored.status)
+    entry = history_entry("reopened", now, actor.id, **({"reason": reason} if reason else {}))
+    operations = transition(stored, OPEN, entry, attributes={"reopened_at": iso(now)}, drop=RESOLUTION_ATTRIBUTES)
+    return apply_guarded(stored, operations, entry)
+
+
 def reroute(stored: StoredMessage, actor: Actor, to_queue: str, reason: str, now: datetime) -> StoredMessage:
     """Move a message to another queue, open there; the correction is recorded for stats and retraining."""
     workflow.check_reroute(stored.queue, to_queue)
@@ -510,8 +521,10 @@ def sweep(queue: str, now: datetime, window: timedelta, limit: int = SWEEP_BATCH
             entry = history_entry("reopened", now, SYSTEM, snoozed_until=message.snoozed_until)
             done["reopened"] += run_guarded(transition(message, OPEN, entry))
     for message in _due(MessageKeys.open_partition(queue), now - window, limit):
-        # the customer's latest message decides (a contended join may not have moved the index's time)
-        if message.status == OPEN and (message.last_inbound_at or message.received_at) < iso(now - window):
+        # the customer's latest message or a later reopen decides (a contended join may not have moved the
+        # index's time; a reopen does not move it: the customer has waited since their message)
+        waited = workflow.idle_since(message.last_inbound_at or message.received_at, message.reopened_at)
+        if message.status == OPEN and waited < iso(now - window):
             entry = history_entry("resolved", now, SYSTEM, reason=workflow.AUTO_RESOLVE_REASON)
             done["auto_resolved"] += run_guarded(
                 _resolve_operations(message, entry, SYSTEM, now, reason=workflow.AUTO_RESOLVE_REASON))

@@ -82,6 +82,7 @@ export async function features() {
       tags: '/conversations/{conversation_id}/tags' in paths,
       customer: '/conversations/{conversation_id}/customer' in paths,
       assign: '/conversations/{conversation_id}/assign' in paths && '/team' in paths,
+      reopen: '/conversations/{conversation_id}/reopen' in paths,
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
     };

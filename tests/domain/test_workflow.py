@@ -112,3 +112,23 @@ def test_assigning_is_refused_to_agents_and_for_nobody_who_may_hold_it():
     with pytest.raises(InvalidAssignee) as nobody:
         workflow.check_can_assign("m", "open", None, "stance", max_)
     assert nobody.value.code == "unknown_assignee"
+
+
+def test_a_resolved_conversation_may_be_reopened_by_whoever_works_its_queue():
+    # GIVEN a resolved conversation: it has no claim holder, so the rule asks only its state
+    workflow.check_can_reopen("m", RESOLVED)
+
+
+@pytest.mark.parametrize("status, error", [(OPEN, WrongStatus), (CLAIMED, WrongStatus), ("snoozed", WrongStatus),
+                                           (REMOVED, UnknownMessage)])
+def test_any_other_state_is_refused_as_the_other_actions_refuse_it(status, error):
+    with pytest.raises(error) as refused:
+        workflow.check_can_reopen("m", status)
+    assert refused.value.code == ("wrong_status" if error is WrongStatus else "unknown_message")
+
+
+def test_the_auto_resolve_window_runs_from_the_customers_message_or_a_later_reopen():
+    message, reopen = "2026-11-01T09:00:00.000000Z", "2026-11-20T09:00:00.000000Z"
+    assert workflow.idle_since(message, None) == message
+    assert workflow.idle_since(message, reopen) == reopen
+    assert workflow.idle_since(reopen, message) == reopen  # the customer wrote after the reopen

@@ -41,6 +41,11 @@ SNOOZED = changed(CLAIMED, "snoozed", "key:agent1", 7, remove=("claimed_by", "le
                   snoozed_until=iso(T0.replace(hour=12)))
 EDITED_TRIAGE = {**OPEN["triage"], "category": "stance", "confidence": 0.91}
 TAGGED = changed(CLAIMED, "tagged", "key:agent2", 6, tags=["refund", "vip"])
+RESOLVED = changed(CLAIMED, "resolved", "key:agent1", 10, remove=("claimed_by", "lease_expires_at"),
+                   status="resolved", resolved_by="key:agent1", resolved_at=iso(T0.replace(minute=10)))
+REOPENED = changed(RESOLVED, "reopened", "key:agent2", 20, remove=("resolved_by", "resolved_at"), status="open",
+                   reopened_at=iso(T0.replace(minute=20)))
+REOPENED["history"][-1]["details"] = {"reason": "resolved by mistake, call 555-0100"}
 
 CASES = [
     # name, old, new, expected type, expected data (subset), expected actor
@@ -62,7 +67,9 @@ CASES = [
      "message.resolved", {"reason": "auto_resolved", "resolved_by": "system"}, "system"),
     ("snooze", CLAIMED, SNOOZED, "message.snoozed", {"snoozed_until": iso(T0.replace(hour=12))}, "key:agent1"),
     ("snooze ends", SNOOZED, changed(SNOOZED, "reopened", "system", 59, remove=("snoozed_until",), status="open"),
-     "message.reopened", {"from_status": "snoozed"}, "system"),
+     "message.reopened", {"from_status": "snoozed", "reopened_by": "system"}, "system"),
+    ("reopened by hand", RESOLVED, REOPENED, "message.reopened", {"from_status": "resolved", "reopened_by": "key:agent2"},
+     "key:agent2"),
     ("re-route", CLAIMED, changed(CLAIMED, "rerouted", "key:agent1", 8, remove=("claimed_by", "lease_expires_at"),
                                   status="open", queue="stance", needs_review=False, corrections=[CORRECTION]),
      "message.rerouted", {"from_queue": "customer_service", "to_queue": "stance", "model_version": "triage-test",
@@ -122,6 +129,19 @@ def test_no_text_author_or_notes_unless_the_stage_includes_them(name, old, new, 
         assert event.data.note == "customer said 555-0100"
     if event_type == "message.rerouted":
         assert event.data.reason == "about our statement"
+    if name == "reopened by hand":
+        assert event.data.reason == "resolved by mistake, call 555-0100"
+
+
+def test_a_reopen_by_the_customer_names_the_platform_and_carries_no_reason():
+    # GIVEN a resolved conversation the customer writes in again (the store's history entry names the message)
+    new = changed(RESOLVED, "reopened", "platform:facebook", 30, remove=("resolved_by", "resolved_at"), status="open")
+    new["history"][-1]["details"] = {"message_id": "facebook:m2", "category": "customer_service"}
+    # WHEN it is derived, for a consumer trusted with text too
+    (event,) = derive.derive(RESOLVED, new, include_text=True)
+    # THEN it is a reopen by the platform, without a reason (the customer's words are the message's text)
+    assert event.type == "message.reopened" and event.actor == "platform:facebook"
+    assert event.data.model_dump(exclude_none=True) == {"from_status": "resolved", "reopened_by": "platform:facebook"}
 
 
 def test_event_id_is_stable_per_change_and_differs_between_changes():

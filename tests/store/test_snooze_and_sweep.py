@@ -123,3 +123,25 @@ def test_the_sweep_is_a_scheduled_function_of_the_app():
 
     [handler] = [h for h in app.event_sources if h.name == "sweep_queues"]
     assert handler.schedule_expression.to_string() == "rate(5 minutes)"
+
+
+def test_a_conversation_reopened_by_hand_is_not_auto_resolved_again_until_its_window_has_passed_since(api, keys, table):
+    from chalicelib.store import queue
+
+    # GIVEN a conversation whose customer last wrote 15 days ago, auto-resolved by the sweep
+    now = datetime.now(timezone.utc)
+    window = timedelta(days=14)
+    conversation = seed_message("forgotten", QUEUE, received_at=now - timedelta(days=15))
+    assert queue.sweep(QUEUE, now - timedelta(hours=1), window) == {"reopened": 0, "auto_resolved": 1}
+    # WHEN an agent reopens it by hand
+    status, reopened = call(api, "POST", f"/conversations/{conversation}/reopen", keys["agent_cs"],
+                            {"reason": "the customer is still waiting"})
+    assert status == 200 and reopened["status"] == "open"
+    # THEN the next sweeps leave it open: its window runs from the reopen
+    assert queue.sweep(QUEUE, now + timedelta(minutes=5), window) == {"reopened": 0, "auto_resolved": 0}
+    assert queue.sweep(QUEUE, now + timedelta(days=13), window) == {"reopened": 0, "auto_resolved": 0}
+    assert {m["id"]: m["status"] for m in message_items(table)} == {conversation: "open"}
+    # AND the oldest-open age still measures the customer's wait, from their message (not the reopen)
+    assert overview(api, keys)["oldest_open_age_seconds"] >= timedelta(days=15).total_seconds()
+    # AND once nobody picked it up for the whole window after the reopen, it is auto-resolved again
+    assert queue.sweep(QUEUE, now + timedelta(days=14, minutes=1), window) == {"reopened": 0, "auto_resolved": 1}

@@ -1,6 +1,6 @@
 // The agent view: queues with their depth, the selected queue in priority order, "claim next" (button and the
 // N key), and the conversation being worked: every message, the triage and its deciding terms, history,
-// reply, resolve, release, snooze, re-route, the lease's remaining time and a clear message when it is lost.
+// reply, resolve, release, snooze, re-route, reopen, the lease's remaining time and a clear message when it is lost.
 // What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
 import { api, features, seg } from '../api.js';
 import { field, h, replace, select } from '../dom.js';
@@ -626,6 +626,34 @@ export function mountAgent(container, { args, role, go }) {
     const button = h('button', { type: 'button', class: 'primary', id: 'take' }, t('claim.take'));
     button.addEventListener('click', busy(button, () => take(item)));
     return h('div', { class: 'toolbar take' }, button);
+  }
+
+  // "Reopen" (Chatwoot's "Reopen conversation", a solved Zendesk ticket set back to open): a resolved conversation has
+  // no holder, so whoever may read it (who works its queue) may undo a resolve made by mistake; it goes back to its
+  // queue, open and unclaimed. The reason is optional and kept in its history.
+  function reopenView(item) {
+    if (!state.feats.reopen || item.status !== 'resolved') return null;
+    const scope = `${detailId}:reopen`;
+    const reason = draftBox('input', scope, { id: 'reopen-reason', type: 'text', maxlength: 500 });
+    const reopen = h('button', { type: 'submit', class: 'primary', id: 'reopen' }, t('reopen.submit'));
+    const form = h('form', { novalidate: true, class: 'reopen-form' },
+      field(t('reopen.reason'), reason), h('div', { class: 'toolbar' }, reopen));
+    form.addEventListener('submit', busy(reopen, async () => {
+      const why = reason.value.trim();
+      try {
+        await api(`conversations/${seg(detailId)}/reopen`, { method: 'POST', body: why ? { reason: why } : {} });
+        session.saveDraft(scope, '');
+        notice(t('reopen.done'));
+      } catch (error) {
+        // reopened meanwhile (a colleague, or the customer wrote again), or gone: said, then shown as it is now
+        showError(error.code === 'wrong_status' ? t('reopen.already') : error);
+      }
+      const title = await loadDetail();
+      (document.getElementById('take') || title)?.focus(); // the next step: take it
+      await Promise.all([loadQueues().catch(() => {}), loadList(false)]);
+    }));
+    return h('section', { class: 'reopen', id: 'reopen-section', 'aria-labelledby': 'reopen-title' },
+      h('h3', { id: 'reopen-title' }, t('reopen.title')), h('p', { class: 'hint' }, t('reopen.hint')), form);
   }
 
   // "Assign to…" (managers and admins; Zendesk's assignee): hand the conversation to a person who works its queue,
@@ -1256,6 +1284,7 @@ export function mountAgent(container, { args, role, go }) {
       item.status === 'claimed' && !mine(item) && !takeable(item) && !manager ? h('p', { class: 'hint' }, t('detail.notYours')) : null,
       item.status === 'open' && !manager && !state.feats.take ? h('p', { class: 'hint' }, t('detail.claimFirst')) : null,
       takeButton(item),
+      single ? null : reopenView(item),
       single ? null : assignView(item),
       single ? null : tagsView(item),
       changed,
