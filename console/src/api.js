@@ -84,6 +84,7 @@ export async function features() {
       assign: '/conversations/{conversation_id}/assign' in paths && '/team' in paths,
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
+      privateReplies: Boolean(document.components?.schemas?.ReplyCreate?.properties?.private),
     };
   }
   return contract;
