@@ -54,6 +54,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.InvalidAssignee: Unprocessable,
     domain.IdempotencyKeyReused: Conflict,
     domain.OutsideReplyWindow: Unprocessable,
+    domain.PrivateReplyUnsupported: Unprocessable,
+    domain.PrivateReplyAlreadySent: Conflict,
     domain.UnknownSavedReply: NotFound,
     domain.SavedRepliesFull: Conflict,
     domain.NotesFull: Conflict,
@@ -422,7 +424,7 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     from chalicelib import replies
 
     head = _conversation(caller, conversation_id)
-    sent = replies.send(head, acting(caller), body.text, body.reply_to, body.idempotency_key, now())
+    sent = replies.send(head, acting(caller), body.text, body.reply_to, body.idempotency_key, now(), body.private)
     return ReplyOut.of(sent)
 
 

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .domain import reply_windows, workflow
-from .domain.errors import InvalidRequest, ReplyNotSent, UnknownMessage
+from .domain.errors import (InvalidRequest, OutsideReplyWindow, PrivateReplyAlreadySent, ReplyNotSent,
+                            UnknownMessage)
 from .domain.workflow import REMOVED, Actor
 from .models import INBOUND
 from .platforms.send import get_sender
@@ -75,7 +76,7 @@ def window_for(head: StoredMessage, target: StoredMessage, now: datetime) -> rep
     return reply_windows.reply_window(target.platform, target.channel, last_inbound, now)
 
 
-def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow) -> OutboundReply:
+def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow, private: bool = False) -> OutboundReply:
     native = target.id.partition(":")[2]
     conversation_id = target.conversation_id
     if target.platform == "telegram":  # telegram:<chat id>:<message id>
@@ -84,33 +85,55 @@ def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow
     return OutboundReply(platform=target.platform, channel=target.channel, account=target.account,
                          recipient_id=target.author.get("id", ""), reply_to_id=native,
                          conversation_id=conversation_id, text=text, messaging_type=window.messaging_type,
-                         tag=window.tag)
+                         tag=window.tag, private=private)
+
+
+def _commented_at(target: StoredMessage) -> datetime | None:
+    """When the comment was written (the platform's time), else when it arrived."""
+    for value in (target.created_at, target.received_at):
+        try:
+            return parse_iso(value)
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
-         now: datetime) -> store.StoredReply:
+         now: datetime, private: bool = False) -> store.StoredReply:
     """Send a reply through the conversation's platform, once per idempotency key. `head` is the conversation's
-    head as just read (messages.conversation_head): its replies and notes are not needed, and may be hundreds."""
+    head as just read (messages.conversation_head): its replies and notes are not needed, and may be hundreds.
+    `private`: a DM to the author of the comment answered (Meta's Private Replies), once per comment."""
     workflow.check_can_act(head.id, head.status, head.claimed_by, head.lease_expiry, actor, now,
                            workflow.resolvable_from(actor))
     target = reply_target(head, reply_to)
-    window = reply_windows.check_reply_window(target.platform, target.channel,
-                                              parse_iso(head.last_inbound_at or head.received_at), now)
+    if private:
+        window = reply_windows.check_private_reply_window(target.platform, target.channel, _commented_at(target), now)
+    else:
+        window = reply_windows.check_reply_window(target.platform, target.channel,
+                                                  parse_iso(head.last_inbound_at or head.received_at), now)
     draft = store.StoredReply(
         id=idempotency_key, conversation=head.id, text=text, reply_to=target.id, by=actor.id,
         platform=target.platform, account=target.account, created_at=iso(now), status=store.SENDING,
-        request_hash=store.request_hash(text, target.id), messaging_type=window.messaging_type,
-        by_time=bool(head.replies_by_time))
+        request_hash=store.request_hash(text, target.id, private), messaging_type=window.messaging_type,
+        private=True if private else None, by_time=bool(head.replies_by_time))
     reply, must_send = store.reserve(draft)
     if not must_send:
         return reply
     try:
         sender = get_sender(target.platform)
-        receipt = sender.send(outbound(target, text, window), token_for(target.platform, target.account))
+        receipt = sender.send(outbound(target, text, window, private), token_for(target.platform, target.account))
     except SendFailed as failed:
         store.mark_failed(reply, failed.kind, failed.message, failed.maybe_sent)
+        if private and not failed.maybe_sent and failed.kind not in store.RETRYABLE_FAILURES | {"already_replied"}:
+            store.release_private(reply)  # refused for good, nothing went out: a corrected one may be sent
         channels.record_send(target.platform, target.account, now, ok=False, error_kind=failed.kind,
                              error_message=failed.message)
+        if failed.kind == "already_replied":  # sent from elsewhere (Business Suite, another tool)
+            raise PrivateReplyAlreadySent(f"the platform says this comment already has its private reply "
+                                          f"({failed.message})") from failed
+        if failed.kind == "outside_window":
+            raise OutsideReplyWindow(f"the platform says the 7 days for a private reply have passed "
+                                     f"({failed.message})") from failed
         code, why = NOT_SENT.get(failed.kind, ("platform_rejected", "the platform refused the reply"))
         if failed.kind == "timeout" and not failed.maybe_sent:
             code, why = NOT_SENT["unavailable"]

@@ -96,6 +96,9 @@ class ReplyCreate(_Body):
                                  description="the customer message answered (default: the conversation's latest)")
     idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  description="chosen by the client per reply; a retry with the same key never sends twice")
+    private: bool = Field(False, strict=True, description="send it as a direct message to the author of the Facebook or Instagram "
+                          "comment answered (Meta's Private Replies): once per comment, within 7 days of it; any other "
+                          "message is 422 `private_reply_unsupported`, a second one 409 `private_reply_already_sent`")
 
 
 ConversationIds = Annotated[
@@ -559,6 +562,8 @@ class ReplyOut(_Model):
     error_kind: str | None = None
     error: str | None = None
     messaging_type: str | None = None
+    private: bool | None = Field(None, description="true: sent as a direct message to the comment's author (a private "
+                                 "reply); absent for a public reply")
 
     @model_serializer(mode="wrap")
     def _without_none(self, handler):

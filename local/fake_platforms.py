@@ -81,6 +81,7 @@ ERRORS: dict[str, tuple[str, Any]] = {
                 "estimated_time_to_regain_access": 5}]})})),
     "graph_outside_window": ("graph", lambda: _graph_error(
         400, 10, "(#10) This message is sent outside of allowed window.", 2018278)),
+    "graph_already_replied": ("graph", lambda: _graph_error(400, 10900, "(#10900) Activity already replied to")),
     "graph_unavailable": ("graph", lambda: _graph_error(
         500, 2, "An unexpected error has occurred. Please retry your request later.")),
     "x_unauthorized": ("x", lambda: _x_problem(401, "Unauthorized", "Unauthorized")),
@@ -121,6 +122,7 @@ class FakeRequest:
 class _State:
     requests: list[FakeRequest] = field(default_factory=list)
     failures: dict[str, list[str]] = field(default_factory=lambda: {"graph": [], "x": [], "telegram": []})
+    privately_replied: set[str] = field(default_factory=set)  # comment ids with their one private reply
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -180,6 +182,7 @@ class FakePlatforms:
     def reset(self) -> None:
         with self._state.lock:
             self._state.requests.clear()
+            self._state.privately_replied.clear()
             for queue in self._state.failures.values():
                 queue.clear()
 
@@ -273,8 +276,28 @@ class FakePlatforms:
             return self._send_api(request, body)
         return _graph_error(400, 100, f"(#100) Unknown edge {edge!r} on this node", kind="GraphMethodException")
 
+    def _private_reply(self, request: FakeRequest, body: dict) -> tuple[int, Any, dict]:
+        """Private Replies: one DM to a comment's author, once per comment (a second: 10900). The fake cannot
+        tell a Page from an Instagram account, so it records both platforms, as for the Send API."""
+        comment, message = body["recipient"]["comment_id"], body.get("message")
+        text = message.get("text") if isinstance(message, dict) else None
+        if not isinstance(comment, str) or not comment:
+            return _graph_error(400, 100, "(#100) Param recipient[comment_id] must be a comment id")
+        if not isinstance(text, str) or not text.strip():
+            return _graph_error(400, 100, "(#100) Param message must be a JSON object with text or attachment")
+        if len(text) > 2000:
+            return _graph_error(400, 100, "(#100) Length of param message[text] must be less than or equal to 2000")
+        with self._state.lock:
+            if comment in self._state.privately_replied:
+                return _graph_error(400, 10900, "(#10900) Activity already replied to")
+            self._state.privately_replied.add(comment)
+        request.platforms = ("facebook", "instagram")
+        return 200, {"recipient_id": f"{7100000000000000 + self._fresh()}", "message_id": f"m_fake{self._fresh():012d}"}, {}
+
     def _send_api(self, request: FakeRequest, body: dict) -> tuple[int, Any, dict]:
         recipient, message = body.get("recipient"), body.get("message")
+        if isinstance(recipient, dict) and "comment_id" in recipient:
+            return self._private_reply(request, body)
         messaging_type, tag = body.get("messaging_type"), body.get("tag")
         if not isinstance(recipient, dict) or not isinstance(recipient.get("id"), str) or not recipient["id"]:
             return _graph_error(400, 100, "(#100) The parameter recipient is required")

@@ -518,6 +518,38 @@ def test_after_a_claim_whose_every_answer_was_lost_the_retry_hands_over_what_the
     assert claimed == held
 
 
+# (b') private replies -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fault", [INTERNAL, THROTTLING, READ_TIMEOUT], ids=str)
+def test_a_private_replys_reservation_holds_its_comment_in_the_same_transaction_and_a_fault_holds_nothing(
+        fake_platforms, env, fault):
+    """Once per comment rests on one TransactWriteItems: the reply's key, the reply, the count and the comment's
+    PRIVATE# hold (on condition that no reply holds it). When it fails nothing is held, nothing is sent, and the
+    same key sends it once storage answers."""
+    # GIVEN a claimed Facebook comment (fake_platforms first: it resets the client the injector hooks)
+    conversation = seed_message("900001_55001", QUEUE, platform="facebook", channel="comment")
+    assert env.call("POST", f"/conversations/{conversation}/claim", "manager", {}).status_code == 200
+    body = {"text": "Please send us your order number", "idempotency_key": "private-fault-1", "private": True}
+    # WHEN every attempt of the reservation fails
+    env.faults.fail("TransactWriteItems", fault, times=ATTEMPTS)
+    failed = env.call("POST", f"/conversations/{conversation}/replies", "manager", body)
+    # THEN it is 503, nothing was sent and nothing holds the comment
+    assert_unavailable(failed)
+    assert fake_platforms.requests == []
+    assert not [i for i in env.items() if i["pk"].startswith("PRIVATE#")]
+    holds = [op["Put"] for request in env.faults.requests["TransactWriteItems"] for op in request["TransactItems"]
+             if op.get("Put", {}).get("Item", {}).get("pk", {}).get("S", "").startswith("PRIVATE#")]
+    assert [h["Item"]["pk"]["S"] for h in holds] == [f"PRIVATE#{conversation}"] * ATTEMPTS  # botocore's tries of one
+    assert "attribute_not_exists" in holds[0]["ConditionExpression"]
+    # WHEN storage answers again and the client retries with the same key THEN it is sent once, and held by it
+    env.faults.heal()
+    sent = env.call("POST", f"/conversations/{conversation}/replies", "manager", body)
+    assert sent.status_code == 201, sent.body
+    assert len(fake_platforms.sent("facebook")) == 1
+    [held] = [i for i in env.items() if i["pk"].startswith("PRIVATE#")]
+    assert held["held_by"] == "private-fault-1"
+
+
 # (c) stats --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("operation", ["Query", "GetItem"])  # the counters, or the caller's API key

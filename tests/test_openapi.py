@@ -214,6 +214,14 @@ def test_request_and_response_bodies_come_from_the_pydantic_models(document):
     assert ok("/conversations/{conversation_id}/reopen", "post") == {"$ref": "#/components/schemas/MessageOut"}
     assert set(paths["/conversations/{conversation_id}/reopen"]["post"]["responses"]) == {
         "200", "400", "401", "404", "409", "413", "415", "503"}
+    # a private reply is asked for with a strict boolean (the console looks for it) and shown on the reply
+    assert body("/conversations/{conversation_id}/replies") == {"$ref": "#/components/schemas/ReplyCreate"}
+    private = schemas["ReplyCreate"]["properties"]["private"]
+    assert private["type"] == "boolean" and private["default"] is False and "private" not in schemas["ReplyCreate"].get(
+        "required", [])
+    assert "boolean" in json.dumps(schemas["ReplyOut"]["properties"]["private"])
+    assert "422" in paths["/conversations/{conversation_id}/replies"]["post"]["responses"]
+    assert "409" in paths["/conversations/{conversation_id}/replies"]["post"]["responses"]
 
 
 def test_served_without_a_key_and_built_once(api, monkeypatch):

@@ -258,3 +258,195 @@ def test_a_reply_reads_the_conversations_head_not_its_replies_and_notes(api, key
     assert not [v for v in queried if v.get(":pk", {}).get("S") == f"MSG#{conversation}"], queried
     # AND the conversation shows all four
     assert len(call(api, "GET", f"/conversations/{conversation}", keys["manager"])[1]["replies"]) == 4
+
+
+# private replies: a DM to the author of a public comment (Meta's Private Replies) ----------------------------
+
+def private_request(fake_platforms) -> list:
+    return [r for r in fake_platforms.requests if isinstance(r.body, dict)
+            and "comment_id" in (r.body.get("recipient") or {})]
+
+
+@pytest.mark.parametrize("platform, payload, comment, path", [
+    ("facebook", lambda: payloads.page_comment("104857600000001_900001_77001", "Order 5521 never came, DM me?"),
+     "104857600000001_900001_77001", "/graph/v21.0/104857600000001/messages"),
+    ("instagram", lambda: payloads.instagram_comment("17890000000077002", "My order 5522 never came"),
+     "17890000000077002", "/graph/v21.0/17841400000000001/messages"),
+])
+def test_a_comment_is_answered_privately_once_and_a_retry_is_the_same_reply(api, keys, fake_platforms, platform,
+                                                                              payload, comment, path):
+    # GIVEN a public comment, claimed
+    ingest(api, "meta", payload())
+    conversation = claimed_conversation(api, keys)["id"]
+    # WHEN the agent answers it privately, and the client retries the same request
+    first = reply(api, keys, conversation, text="Please send us your order number here", key="private-0001",
+                  private=True)
+    again = reply(api, keys, conversation, text="Please send us your order number here", key="private-0001",
+                  private=True)
+    # THEN one DM went to the comment's author through the messages edge, and both answers are the stored reply
+    assert first[0] == 201 and again[0] == 201, (first, again)
+    assert first[1]["private"] is True and first[1]["status"] == "sent" and again[1] == first[1]
+    [sent] = private_request(fake_platforms)
+    assert sent.path == path
+    assert sent.body == {"recipient": {"comment_id": comment}, "message": {"text": "Please send us your order number here"}}
+    # AND the conversation shows it as a private reply
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert [(r["id"], r.get("private")) for r in detail["replies"]] == [("private-0001", True)]
+    # AND a second private reply to that comment, under a new key, is refused and nothing is sent or stored
+    status, body = reply(api, keys, conversation, text="One more thing", key="private-0002", private=True)
+    assert status == 409 and body["error"]["code"] == "private_reply_already_sent", body
+    assert len(private_request(fake_platforms)) == 1
+    assert len(call(api, "GET", f"/conversations/{conversation}", keys["manager"])[1]["replies"]) == 1
+    # AND a public reply to the comment is still possible (and is not private)
+    status, body = reply(api, keys, conversation, text="We sent you a message", key="public-0003")
+    assert status == 201 and "private" not in body
+
+
+def test_the_same_key_sent_privately_after_publicly_is_another_request(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.page_comment("104857600000001_900001_77003", "Where is my refund?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    assert reply(api, keys, conversation, text="Looking into it", key="mixed-0001")[0] == 201
+    status, body = reply(api, keys, conversation, text="Looking into it", key="mixed-0001", private=True)
+    assert status == 409 and body["error"]["code"] == "idempotency_key_reused"
+    assert private_request(fake_platforms) == []
+
+
+@pytest.mark.parametrize("route, payload", [
+    ("meta", lambda: payloads.messenger_dm("m.p1", "My order never came")),
+    ("meta", lambda: payloads.whatsapp_text("wamid.P1", "My order never came")),
+    ("x", lambda: payloads.x_tweet("1790000000000000077", "@brand my order never came")),
+    ("telegram", lambda: payloads.telegram_message(77, "My order never came")),
+])
+def test_a_private_reply_to_anything_but_a_facebook_or_instagram_comment_is_refused(api, keys, fake_platforms,
+                                                                                      route, payload):
+    # GIVEN a DM, a tweet or a Telegram message, claimed
+    ingest(api, route, payload())
+    conversation = claimed_conversation(api, keys)["id"]
+    # WHEN the agent asks to answer it privately
+    status, body = reply(api, keys, conversation, key="private-no-1", private=True)
+    # THEN 422 private_reply_unsupported, and nothing is sent or stored
+    assert status == 422 and body["error"]["code"] == "private_reply_unsupported", body
+    assert fake_platforms.requests == []
+    assert call(api, "GET", f"/conversations/{conversation}", keys["manager"])[1]["replies"] == []
+
+
+@pytest.mark.parametrize("value", ["true", 1, None, "yes"])
+def test_private_must_be_a_boolean(api, keys, fake_platforms, value):
+    ingest(api, "meta", payloads.page_comment("104857600000001_900001_77004", "Hello?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, body = reply(api, keys, conversation, key="private-bad-1", private=value)
+    assert status == 400, body
+    assert fake_platforms.requests == []
+
+
+def seeded_comment(native: str, platform: str = "facebook"):
+    from chalicelib.domain.workflow import Actor
+    from chalicelib.store import queue
+    from support import seed_message
+
+    seed_message(native, "customer_service", platform=platform, channel="comment")
+    [claimed] = queue.claim("customer_service", Actor("agent:cy"), 1, 900, datetime.now(timezone.utc))
+    return claimed, Actor("agent:cy", may_override=True)
+
+
+@pytest.mark.parametrize("days, sent", [(6.9, True), (7, False), (8, False)])
+def test_a_private_reply_is_sent_only_within_7_days_of_the_comment(table, fake_platforms, days, sent):
+    from chalicelib import replies
+    from chalicelib.domain.errors import OutsideReplyWindow
+
+    # GIVEN a Facebook comment written now
+    head, actor = seeded_comment(f"900001_{int(days * 10)}")
+    later = datetime.now(timezone.utc) + timedelta(days=days)
+    # WHEN it is answered privately `days` later (the lease is the manager's to override)
+    if sent:
+        assert replies.send(head, actor, "Please DM us", None, "window-key-1", later, private=True).private
+        assert len(private_request(fake_platforms)) == 1
+        return
+    with pytest.raises(OutsideReplyWindow) as refused:
+        replies.send(head, actor, "Please DM us", None, "window-key-1", later, private=True)
+    # THEN from 7 days on it is outside_reply_window and nothing is sent
+    assert refused.value.code == "outside_reply_window" and "7 days" in refused.value.message
+    assert fake_platforms.requests == []
+
+
+def test_meta_refusing_a_second_private_reply_is_the_same_clear_answer(api, keys, fake_platforms):
+    # GIVEN a comment already answered privately elsewhere (Business Suite): Graph answers 10900
+    ingest(api, "meta", payloads.page_comment("104857600000001_900001_77005", "DM me about order 5523"))
+    conversation = claimed_conversation(api, keys)["id"]
+    fake_platforms.fail_next("graph_already_replied")
+    status, body = reply(api, keys, conversation, key="private-elsewhere-1", private=True)
+    assert status == 409 and body["error"]["code"] == "private_reply_already_sent", body
+    # AND the comment stays taken: another key is refused without asking Meta
+    status, body = reply(api, keys, conversation, key="private-elsewhere-2", private=True)
+    assert status == 409 and len(fake_platforms.requests) == 1
+
+
+def test_meta_saying_the_window_passed_is_outside_reply_window(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.instagram_comment("17890000000077006", "DM me about my order"))
+    conversation = claimed_conversation(api, keys)["id"]
+    fake_platforms.fail_next("graph_outside_window")
+    status, body = reply(api, keys, conversation, key="private-late-1", private=True)
+    assert status == 422 and body["error"]["code"] == "outside_reply_window", body
+
+
+def test_a_private_reply_refused_for_good_gives_the_comment_back(api, keys, fake_platforms):
+    # GIVEN a private reply Meta refused (over its 2,000 characters): nothing went out
+    ingest(api, "meta", payloads.page_comment("104857600000001_900001_77007", "DM me about order 5524"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, body = reply(api, keys, conversation, text="x" * 2001, key="private-long-1", private=True)
+    assert status == 422 and body["error"]["code"] == "platform_rejected", body
+    # WHEN the agent sends a shorter one (a new key: a new text) THEN it goes out, once
+    status, body = reply(api, keys, conversation, text="Please DM us your order number", key="private-short-2",
+                         private=True)
+    assert status == 201 and body["private"] is True, body
+    assert len([r for r in private_request(fake_platforms) if r.accepted]) == 1
+
+
+def test_a_private_reply_refused_for_a_passing_reason_keeps_the_comment_for_its_key(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.page_comment("104857600000001_900001_77008", "DM me about order 5525"))
+    conversation = claimed_conversation(api, keys)["id"]
+    fake_platforms.fail_next("graph_rate_limit")
+    assert reply(api, keys, conversation, key="private-rate-1", private=True)[0] == 429
+    # another key is refused while the first may still be sent; the first key sends it
+    assert reply(api, keys, conversation, key="private-rate-2", private=True)[0] == 409
+    status, body = reply(api, keys, conversation, key="private-rate-1", private=True)
+    assert status == 201 and body["attempts"] == 2
+
+
+def test_the_messenger_echo_of_a_facebook_private_reply_confirms_it(api, keys, fake_platforms):
+    ingest(api, "meta", payloads.page_comment("104857600000001_900001_77009", "DM me about order 5526"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, sent = reply(api, keys, conversation, text="Please DM us", key="private-echo-1", private=True)
+    assert status == 201, sent
+    # WHEN Messenger echoes the DM the Page sent THEN it is recognised as that reply, not stored again
+    summary = ingest(api, "meta", payloads.messenger_dm(sent["platform_message_id"], "Please DM us", echo=True))
+    assert summary["stored"] == 0, summary
+
+
+@pytest.mark.parametrize("by_time", [True, False])
+def test_private_replies_sent_at_once_with_different_keys_go_out_once(conflicts, fake_platforms, by_time):
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib import replies
+    from chalicelib.domain.errors import PrivateReplyAlreadySent
+
+    # GIVEN a claimed Facebook comment (a conversation keeping replies by time, or one opened before that),
+    # and DynamoDB's transaction conflicts modelled
+    head, actor = seeded_comment("900001_77010")
+    head = dataclasses.replace(head, replies_by_time=by_time)
+    now = datetime.now(timezone.utc)
+
+    def send(i: int) -> str:
+        try:
+            replies.send(head, actor, f"Please DM us ({i})", None, f"private-race-{i:03d}", now, private=True)
+            return "sent"
+        except PrivateReplyAlreadySent:
+            return "refused"
+
+    # WHEN 8 agents' clients send a private reply to it at once, each under its own key
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(send, range(8)))
+    # THEN exactly one is sent, the others are refused, and one DM went out
+    assert sorted(outcomes) == ["refused"] * 7 + ["sent"], outcomes
+    assert len(private_request(fake_platforms)) == 1

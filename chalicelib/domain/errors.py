@@ -80,6 +80,19 @@ class OutsideReplyWindow(DomainError):
     code = "outside_reply_window"
 
 
+class PrivateReplyUnsupported(DomainError):
+    """A private reply (a DM to a comment's author) asked for a message that is not a Facebook or Instagram
+    comment: nothing is sent."""
+
+    code = "private_reply_unsupported"
+
+
+class PrivateReplyAlreadySent(DomainError):
+    """Meta allows one private reply per comment; this comment has one (sent, sending or being retried)."""
+
+    code = "private_reply_already_sent"
+
+
 class NoSender(OutsideReplyWindow):
     """A platform this API cannot send on (generic sources): like a closed window, nothing is sent."""
 

@@ -10,6 +10,12 @@ Pure rules (no I/O, no clock): the caller passes the customer's last inbound mes
 | any other platform (generic sources) | never: no sender | - |
 
 A window is half-open: at exactly 24 h the standard window is closed, at exactly 7 days the human-agent one.
+
+A private reply (a DM to the author of a public comment, Meta's Private Replies) has its own rule: only a
+Facebook or Instagram comment or reply, once per comment (the store enforces it), under 7 days after the comment
+was written. The person's answer opens a normal DM thread with its 24 h window. Meta's pages:
+https://developers.facebook.com/docs/messenger-platform/discovery/private-replies and
+https://developers.facebook.com/docs/instagram-platform/private-replies
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .errors import NoSender, OutsideReplyWindow
+from .errors import NoSender, OutsideReplyWindow, PrivateReplyUnsupported
 
 STANDARD_WINDOW = timedelta(hours=24)  # Messenger and Instagram standard messaging, WhatsApp customer service
 HUMAN_AGENT_WINDOW = timedelta(days=7)  # Messenger and Instagram, HUMAN_AGENT tag: a person's reply only
@@ -31,6 +37,12 @@ NO_SENDER = "no_sender"
 STANDARD_WINDOW_CLOSED = "standard_window_closed"  # 24 h passed and the reply is not a person's
 HUMAN_AGENT_WINDOW_CLOSED = "human_agent_window_closed"  # 7 days passed
 WHATSAPP_WINDOW_CLOSED = "whatsapp_window_closed"  # 24 h passed; templates are out of scope
+PRIVATE_REPLY_WINDOW_CLOSED = "private_reply_window_closed"  # 7 days passed since the comment
+PRIVATE_REPLY_UNSUPPORTED = "private_reply_unsupported"  # not a Facebook or Instagram comment
+
+PRIVATE_REPLY_WINDOW = timedelta(days=7)  # from the comment's creation, not the customer's last message
+PRIVATE_REPLY_PLATFORMS = frozenset({"facebook", "instagram"})
+PRIVATE_REPLY_CHANNELS = frozenset({"comment", "reply"})
 
 
 @dataclass(frozen=True)
@@ -101,3 +113,24 @@ def _window(last_inbound_at: datetime | None, now: datetime, length: timedelta, 
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def private_reply_window(platform: str, channel: str, commented_at: datetime | None, now: datetime) -> ReplyWindow:
+    """Whether a private reply (a DM to the comment's author) may still be sent to a comment written at
+    `commented_at`. Once per comment is not a window: the store enforces it."""
+    if platform not in PRIVATE_REPLY_PLATFORMS or channel not in PRIVATE_REPLY_CHANNELS:
+        return ReplyWindow(False, PRIVATE_REPLY_UNSUPPORTED)
+    return _window(commented_at, now, PRIVATE_REPLY_WINDOW, PRIVATE_REPLY_WINDOW_CLOSED)
+
+
+def check_private_reply_window(platform: str, channel: str, commented_at: datetime | None,
+                               now: datetime) -> ReplyWindow:
+    """`private_reply_window`, raising `PrivateReplyUnsupported` or `OutsideReplyWindow` when it is closed."""
+    window = private_reply_window(platform, channel, commented_at, now)
+    if window.open:
+        return window
+    if window.reason == PRIVATE_REPLY_UNSUPPORTED:
+        raise PrivateReplyUnsupported(f"a private reply answers a Facebook or Instagram comment with a direct "
+                                      f"message; this is a {platform} {channel}")
+    closed = f" on {window.closes_at.isoformat()}" if window.closes_at else ""
+    raise OutsideReplyWindow(f"a private reply must be sent within 7 days of the comment; that window closed{closed}")

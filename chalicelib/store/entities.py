@@ -8,6 +8,7 @@
 | customer's conversation | `CUSTOMER#<platform>#<author id>` | `C#<received_at>#<conversation id>` (one per conversation the customer opened; never changed) |
 | customer listing position | `CUSTOMER#<platform>#<author id>` | `R#<random id>` (where a page that stopped on a conversation its caller may not read goes on; TTL a day) |
 | sent-message lookup | `SENT#<platform>:<platform message id>` | `SENT` |
+| a comment's private reply | `PRIVATE#<comment message id>` | `PRIVATE` (`held_by`: the reply holding Meta's one private reply; removed when the platform refused it for good) |
 | volume counter shard | `STATS#<queue>` | `H#<UTC hour>#<shard>` (a closed hour's shards folded: `H#<UTC hour>#all`) |
 | accuracy counter shard | `ACCURACY#<queue the model chose>` | `D#<UTC day>#<model version>#<shard>` |
 | queue counts shard | `QCOUNT#<queue>` | `S#<shard>` |
@@ -335,6 +336,18 @@ class SentKeys:
     @staticmethod
     def pk(platform: str, platform_message_id: str) -> str:
         return f"SENT#{platform}:{platform_message_id}"
+
+
+class PrivateReplyKeys:
+    """A comment's one private reply (Meta allows one per comment): which reply holds it. Its own partition, so
+    holding it is one conditional put in the reply's reservation, whatever way its conversation keeps replies."""
+
+    SK = "PRIVATE"
+    TYPE = "private_reply"
+
+    @staticmethod
+    def pk(message_id: str) -> str:
+        return f"PRIVATE#{message_id}"  # the comment's message id: "<platform>:<native id>"
 
 
 # counters ---------------------------------------------------------------------------------------------

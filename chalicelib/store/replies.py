@@ -5,6 +5,10 @@
        │                 └──────────────▶ failed          (the platform reports it failed)
        ├──platform refused──▶ failed   (retryable ones may be sent again under the same key)
        └──no answer (timeout)──▶ unknown                   (never sent again: it may have gone out)
+
+A private reply (a DM to a comment's author; Meta allows one per comment) also holds its comment's
+`PRIVATE#<comment id>` item, in the same write that reserves it: a second private reply to that comment, however
+concurrent, finds it held and is refused. A reply the platform refused for good gives the comment back.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from ..domain.errors import ConcurrentChange, IdempotencyKeyReused
+from ..domain.errors import ConcurrentChange, IdempotencyKeyReused, PrivateReplyAlreadySent
 from ..models import DeliveryStatus, Message
 from . import conversations, counters, dynamo
-from .entities import MessageKeys, ReplyKeys, SentKeys, StoredMessage, iso, key, parse_iso
+from .entities import MessageKeys, PrivateReplyKeys, ReplyKeys, SentKeys, StoredMessage, iso, key, parse_iso
 from .messages import Outcome, get_message
 
 SENDING, SENT, DELIVERED, READ, FAILED, UNKNOWN = "sending", "sent", "delivered", "read", "failed", "unknown"
@@ -50,6 +54,7 @@ class StoredReply:
     error_kind: str | None = None
     error: str | None = None
     messaging_type: str | None = None
+    private: bool | None = None  # True: a DM to the author of the comment `reply_to` (stored only then)
     by_time: bool = False  # where it is kept (ReplyKeys): its conversation's head says; not an attribute
 
     @property
@@ -59,6 +64,11 @@ class StoredReply:
     @property
     def key(self) -> dict[str, Any]:
         return key(MessageKeys.pk(self.conversation), self.sk)
+
+    @property
+    def sent_platform(self) -> str:
+        """The platform its echo and delivery reports come from: a Facebook private reply is a Messenger message."""
+        return "messenger" if self.private and self.platform == "facebook" else self.platform
 
     def to_item(self) -> dict[str, Any]:
         item = {f.name: getattr(self, f.name) for f in fields(self)
@@ -72,8 +82,9 @@ class StoredReply:
                    by_time=item["sk"].startswith(ReplyKeys.TIMED_PREFIX))
 
 
-def request_hash(text: str, reply_to: str) -> str:
-    return hashlib.sha256(f"{reply_to}\n{text}".encode()).hexdigest()
+def request_hash(text: str, reply_to: str, private: bool = False) -> str:
+    suffix = "\nprivate" if private else ""  # the same text sent privately is another request (public: as before)
+    return hashlib.sha256(f"{reply_to}\n{text}{suffix}".encode()).hexdigest()
 
 
 def _get_item(conversation: str, sk: str) -> dict[str, Any] | None:
@@ -103,24 +114,43 @@ def _reserve_operations(draft: StoredReply, attempt: int = 0) -> list[dict[str, 
                         "UpdateExpression": "ADD replies :one", "ExpressionAttributeValues": dynamo.values(one=1)}}]
 
 
+def _private_hold(draft: StoredReply) -> dict[str, Any]:
+    """Hold the comment's one private reply for this one (refused while another holds it)."""
+    item = {"pk": PrivateReplyKeys.pk(draft.reply_to), "sk": PrivateReplyKeys.SK, "type": PrivateReplyKeys.TYPE,
+            "conversation": draft.conversation, "held_by": draft.id, "held_at": draft.created_at}
+    return {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(item),
+                    "ConditionExpression": "attribute_not_exists(#held)", "ExpressionAttributeNames": {"#held": "held_by"}}}
+
+
 def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
     """Store the reply as `sending` before anything is sent. Returns it and whether this call must send it:
     False when the key was used before (the stored reply is the answer). The same key with another text is
-    refused; a reply the platform refused for a passing reason (rate limit, token) is sent again."""
+    refused; a reply the platform refused for a passing reason (rate limit, token) is sent again. A private
+    reply to a comment another reply holds is refused (PrivateReplyAlreadySent), and nothing is stored."""
+    held_elsewhere = False
     with dynamo.storage_errors():
         try:
-            if draft.by_time:
-                dynamo.transact_rebuilt(lambda attempt: _reserve_operations(draft, attempt), dynamo.request_token(
+            if draft.by_time or draft.private:
+                legacy = [{"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(draft.to_item()),
+                                   "ConditionExpression": "attribute_not_exists(pk)"}}]
+                hold = [_private_hold(draft)] if draft.private else []
+                dynamo.transact_rebuilt(lambda attempt: (
+                    _reserve_operations(draft, attempt) if draft.by_time else legacy) + hold, dynamo.request_token(
                     "reply", draft.conversation, draft.id, draft.created_at, draft.request_hash))
             else:
                 dynamo.write(dynamo.client().put_item, TableName=dynamo.table_name(),
                              Item=dynamo.to_item(draft.to_item()), ConditionExpression="attribute_not_exists(pk)")
             return draft, True
         except ClientError as exc:
-            taken = (dynamo.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"] if draft.by_time
+            codes = dynamo.cancellation_codes(exc)
+            taken = (codes[:1] == ["ConditionalCheckFailed"] if draft.by_time or draft.private
                      else dynamo.error_code(exc) == "ConditionalCheckFailedException")
-            if not taken:
+            held_elsewhere = not taken and draft.private and codes[-1:] == ["ConditionalCheckFailed"]
+            if not (taken or held_elsewhere):
                 raise
+    if held_elsewhere:  # the key is new: another reply holds the comment's one private reply
+        raise PrivateReplyAlreadySent("this comment already has its private reply (Meta allows one per comment); "
+                                      "answer it publicly, or in the direct messages once the person writes back")
     stored = get(draft.conversation, draft.id)
     if stored is None:
         raise ConcurrentChange("the reply changed meanwhile; try again")
@@ -161,7 +191,7 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
         "ExpressionAttributeValues": dynamo.values(sent=SENT, rank=RANK[SENT], pmid=platform_message_id, now=iso(now),
                                                    sending=SENDING)}}
     lookup = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item({
-        "pk": SentKeys.pk(reply.platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
+        "pk": SentKeys.pk(reply.sent_platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
         "conversation": reply.conversation, "reply": reply.id, "reply_sk": reply.sk})}}
     token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
     person = counters.person_update(reply.by, now, head.shard, {"replies": 1})
@@ -179,6 +209,20 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
                 raise
     reply.status, reply.platform_message_id, reply.sent_at = SENT, platform_message_id, iso(now)
     return reply
+
+
+def release_private(reply: StoredReply) -> None:
+    """A private reply the platform refused for good (nothing went out) gives its comment back, so a corrected one
+    may be sent. Only while this reply holds it."""
+    with dynamo.storage_errors():
+        try:
+            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(),
+                         Key=key(PrivateReplyKeys.pk(reply.reply_to), PrivateReplyKeys.SK),
+                         UpdateExpression="REMOVE #held, held_at", ConditionExpression="#held = :id",
+                         ExpressionAttributeNames={"#held": "held_by"}, ExpressionAttributeValues=dynamo.values(id=reply.id))
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
 
 
 def mark_failed(reply: StoredReply, kind: str, message: str, maybe_sent: bool) -> StoredReply:

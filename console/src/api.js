@@ -85,6 +85,7 @@ export async function features() {
       reopen: '/conversations/{conversation_id}/reopen' in paths,
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
+      privateReplies: Boolean(document.components?.schemas?.ReplyCreate?.properties?.private),
     };
   }
   return contract;

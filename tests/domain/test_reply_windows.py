@@ -98,3 +98,42 @@ def test_the_refusal_after_seven_days_says_when_it_closed():
     with pytest.raises(OutsideReplyWindow) as refused:
         check_reply_window("instagram", "direct_message", LAST, LAST + 30 * DAY)
     assert "7-day human agent window closed on 2026-11-27T09:00:00+00:00" in refused.value.message
+
+
+# private replies: a DM to a comment's author, within 7 days of the comment ------------------------------------
+
+@pytest.mark.parametrize("platform, channel", [("facebook", "comment"), ("facebook", "reply"),
+                                               ("instagram", "comment"), ("instagram", "reply")])
+def test_a_private_reply_is_open_for_7_days_from_the_comment(platform, channel):
+    from chalicelib.domain.reply_windows import private_reply_window
+
+    # GIVEN a comment written at LAST (in Tokyo's offset: the same instant)
+    written = LAST.astimezone(TOKYO)
+    # WHEN answered privately just before 7 days THEN it is open until then, with no Send API label
+    early = private_reply_window(platform, channel, written, LAST + WEEK - TICK)
+    assert (early.open, early.closes_at, early.messaging_type, early.tag) == (True, LAST + WEEK, None, None)
+    # WHEN at exactly 7 days THEN it is closed, and says when
+    late = private_reply_window(platform, channel, written, LAST + WEEK)
+    assert (late.open, late.reason, late.closes_at) == (False, "private_reply_window_closed", LAST + WEEK)
+
+
+@pytest.mark.parametrize("platform, channel", [
+    ("messenger", "direct_message"), ("instagram", "direct_message"), ("instagram", "mention"),
+    ("facebook", "post"), ("facebook", "mention"), ("whatsapp", "direct_message"), ("x", "reply"),
+    ("telegram", "direct_message"), ("linkedin", "comment")])
+def test_a_private_reply_answers_only_facebook_and_instagram_comments(platform, channel):
+    from chalicelib.domain.errors import PrivateReplyUnsupported
+    from chalicelib.domain.reply_windows import check_private_reply_window
+
+    with pytest.raises(PrivateReplyUnsupported) as refused:
+        check_private_reply_window(platform, channel, LAST, LAST + TICK)
+    assert refused.value.code == "private_reply_unsupported"
+
+
+def test_a_late_private_reply_is_outside_the_reply_window():
+    from chalicelib.domain.reply_windows import check_private_reply_window
+
+    with pytest.raises(OutsideReplyWindow) as refused:
+        check_private_reply_window("instagram", "comment", LAST, LAST + WEEK + DAY)
+    assert refused.value.code == "outside_reply_window" and (LAST + WEEK).isoformat() in refused.value.message
+    assert check_private_reply_window("facebook", "comment", LAST, LAST + DAY).open

@@ -18,6 +18,8 @@ FAILURE_KINDS = (
     "permission_denied",  # the token lacks a permission (Graph 10, 200-299; X 403 on write permission)
     "rate_limited",  # try again after `retry_after` seconds when known
     "recipient_unreachable",  # blocked, unavailable, outside the platform's own window: sending again will not help
+    "already_replied",  # a private reply to a comment that has one (Graph 10900): one per comment
+    "outside_window",  # a private reply after the comment's 7 days (Graph 2018278 on a private reply)
     "rejected",  # any other refusal of the request (4xx)
     "unavailable",  # 5xx, connection refused or broken
     "timeout",  # no answer in time; `maybe_sent` when the request may have reached the platform
@@ -37,6 +39,7 @@ class OutboundReply:
     text: str
     messaging_type: str | None = None  # Messenger and Instagram DMs: "RESPONSE" or "MESSAGE_TAG"
     tag: str | None = None  # "HUMAN_AGENT" with MESSAGE_TAG
+    private: bool = False  # a DM to the author of the comment `reply_to_id` (Meta's Private Replies)
 
 
 @dataclass(frozen=True)

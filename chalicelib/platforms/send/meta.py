@@ -6,7 +6,14 @@ Instagram comment replies, WhatsApp Cloud API text messages.
 | facebook comment, reply, mention, post | `POST /{comment-or-post-id}/comments {"message"}` | `{"id"}` |
 | messenger, instagram direct_message | `POST /{page-or-ig-account-id}/messages {"recipient": {"id"}, "messaging_type", "tag"?, "message": {"text"}}` | `{"recipient_id", "message_id"}` |
 | instagram comment, reply | `POST /{ig-comment-id}/replies {"message"}` | `{"id"}` |
+| facebook, instagram comment, reply, privately | `POST /{page-or-ig-account-id}/messages {"recipient": {"comment_id"}, "message": {"text"}}` | `{"recipient_id", "message_id"}` |
 | whatsapp | `POST /{phone-number-id}/messages {"messaging_product": "whatsapp", "recipient_type": "individual", "to", "type": "text", "text": {"body"}, "context": {"message_id"}}` | `{"messages": [{"id"}]}` |
+
+A private reply (Private Replies) is one DM to the comment's author, within 7 days of the comment; Graph answers a
+second one 10900 "Activity already replied to":
+https://developers.facebook.com/docs/messenger-platform/discovery/private-replies,
+https://developers.facebook.com/docs/instagram-platform/private-replies,
+https://developers.facebook.com/docs/graph-api/reference/page/messages (its error table).
 
 The token goes in the `Authorization` header, never in the URL. Graph errors are
 `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
@@ -24,9 +31,12 @@ from .http import Answer, post_json, retry_after_seconds
 TOKEN_CODES = frozenset({190, 102})  # expired, revoked or invalid token; API session
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80004, 80006, 80008, 80009, 80014,
                               130429, 131048, 131056})  # app, user, page, business use case; WhatsApp throughput
-UNREACHABLE_CODES = frozenset({551, 131026, 131047})  # user unavailable; WhatsApp undeliverable, 24 h passed
+UNREACHABLE_CODES = frozenset({551, 10903, 131026, 131047})  # user unavailable; "can't reply to this activity";
+# WhatsApp undeliverable, 24 h passed
 UNREACHABLE_SUBCODES = frozenset({2018278, 2018108, 2018001})  # outside the window; unavailable; no such user
 TRANSIENT_CODES = frozenset({1, 2})  # unknown, service: Meta's downtime
+ALREADY_REPLIED_CODE = 10900  # "Activity already replied to": the comment has its one private reply
+OUTSIDE_WINDOW_SUBCODE = 2018278  # "sent outside of allowed window"
 
 
 class MetaSender(PlatformSender):
@@ -37,7 +47,7 @@ class MetaSender(PlatformSender):
         answer = post_json(reply.platform, get_settings().graph_api_base.rstrip("/") + path, payload,
                            bearer(reply.platform, token))
         if not answer.ok:
-            raise graph_failure(reply.platform, answer)
+            raise graph_failure(reply.platform, answer, private=reply.private)
         platform_message_id = receipt(answer.body)
         if not isinstance(platform_message_id, str) or not platform_message_id:
             raise SendFailed("unavailable", f"{reply.platform}: the Graph API accepted the reply but named no id",
@@ -47,6 +57,14 @@ class MetaSender(PlatformSender):
     @staticmethod
     def request(reply: OutboundReply) -> tuple[str, dict, Any]:
         """The path, the JSON body, and how to read the sent message's id from the answer."""
+        if reply.private:
+            if reply.platform not in ("facebook", "instagram") or reply.channel not in ("comment", "reply"):
+                raise refuse(reply, "a private reply answers a Facebook or Instagram comment")
+            if not reply.reply_to_id:
+                raise refuse(reply, "the id of the comment replied to is missing")
+            payload = {"recipient": {"comment_id": _segment(reply, reply.reply_to_id)}, "message": {"text": reply.text}}
+            account = _segment(reply, reply.account) if reply.account else "me"  # /me: the Page the token is for
+            return f"/{account}/messages", payload, lambda body: _field(body, "message_id")
         if reply.platform == "whatsapp":
             if not reply.account:
                 raise refuse(reply, "the WhatsApp phone number id (account) is missing")
@@ -78,8 +96,8 @@ class MetaSender(PlatformSender):
                             f"{reply.platform} (an Instagram mention is answered on the media it is in)")
 
 
-def graph_failure(platform: str, answer: Answer) -> SendFailed:
-    """A Graph API error answer as a `SendFailed` of the right kind."""
+def graph_failure(platform: str, answer: Answer, *, private: bool = False) -> SendFailed:
+    """A Graph API error answer as a `SendFailed` of the right kind (`private`: to a private reply)."""
     error = answer.body.get("error") if isinstance(answer.body, dict) else None
     if not isinstance(error, dict):
         return _by_status(platform, answer)
@@ -87,7 +105,11 @@ def graph_failure(platform: str, answer: Answer) -> SendFailed:
     platform_code = f"{code}/{subcode}" if subcode is not None else str(code)
     said = str(error.get("message") or "no message")[:300]
     message = f"{platform}: Graph API error {platform_code}: {said}"
-    if code in TOKEN_CODES:
+    if private and code == ALREADY_REPLIED_CODE:
+        kind = "already_replied"
+    elif private and subcode == OUTSIDE_WINDOW_SUBCODE:
+        kind = "outside_window"
+    elif code in TOKEN_CODES:
         kind = "token_invalid"
     elif code in RATE_LIMIT_CODES:
         return SendFailed("rate_limited", message, platform_code=platform_code,

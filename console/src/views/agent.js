@@ -51,7 +51,7 @@ function takeable(item) {
 
 function leaseLost(error) {
   return error.code === 'not_claim_holder' || error.code === 'lease_lost'
-    || (error.status === 409 && !['same_queue', 'own_key'].includes(error.code));
+    || (error.status === 409 && !['same_queue', 'own_key', 'private_reply_already_sent'].includes(error.code));
 }
 
 function newIdempotencyKey() {
@@ -61,12 +61,15 @@ function newIdempotencyKey() {
 
 // one idempotency key per attempt, kept (per tab) until the API accepts it: a double click, a retry after a
 // timeout or a refresh sends the same key again, so the API acts once
-function pendingAttempt(name, text) {
+function pendingAttempt(name, text, privately = false) {
   let pending = null;
   try {
     pending = JSON.parse(session.get(name) || 'null');
   } catch { /* a damaged entry: a new attempt */ }
-  if (!pending || pending.text !== text) pending = { text, key: newIdempotencyKey() };
+  // the same text sent privately instead (or back) is another reply: a new key
+  if (!pending || pending.text !== text || Boolean(pending.private) !== privately) {
+    pending = { text, private: privately, key: newIdempotencyKey() };
+  }
   session.set(name, JSON.stringify(pending));
   return pending;
 }
@@ -820,6 +823,7 @@ export function mountAgent(container, { args, role, go }) {
         h('span', { class: 'author' }, t('message.brand')),
         h('span', { class: 'row-meta' }, t('reply.sentBy', { who: actorName(reply.by) }), ' · ',
           timeTag(reply.read_at || reply.delivered_at || reply.sent_at || reply.created_at)),
+        reply.private ? badge(t('reply.privateBadge'), 'private') : null,
         replyStatus(reply)),
       h('p', { class: 'text' }, reply.text || ''),
       reply.error ? h('p', { class: 'error' }, errorText({ code: reply.error.code || reply.error, status: 0 })) : null);
@@ -1107,11 +1111,18 @@ export function mountAgent(container, { args, role, go }) {
     const status = h('p', { class: 'form-status', role: 'status', id: 'reply-status' });
     // after a 429 Send stays disabled until its Retry-After has passed, a double click's second click included
     let retryAt = 0;
+    // a Facebook or Instagram comment may be answered once by a DM to its author (when the API offers it)
+    const privately = state.feats.privateReplies && ['facebook', 'instagram'].includes(item.platform)
+      && ['comment', 'reply'].includes(item.channel)
+      ? h('input', { type: 'checkbox', id: 'reply-private', 'aria-describedby': 'reply-private-hint' }) : null;
     const form = h('form', { novalidate: true, class: 'reply-form', 'aria-labelledby': 'reply-title' },
       h('h3', { id: 'reply-title' }, t('reply.title')),
       windowLine(item.reply_window),
       savedPicker(item, box, scope),
-      field(t('reply.text'), box), send, status);
+      field(t('reply.text'), box),
+      privately ? h('div', { class: 'field' }, h('label', { class: 'check', for: 'reply-private' }, privately, ' ',
+        t('reply.private')), h('p', { class: 'hint', id: 'reply-private-hint' }, t('reply.privateHint'))) : null,
+      send, status);
     form.addEventListener('submit', busy(send, async () => {
       const text = box.value.trim();
       if (!text) {
@@ -1119,11 +1130,12 @@ export function mountAgent(container, { args, role, go }) {
         box.focus();
         return;
       }
-      const pending = pendingAttempt(pendingName, text); // the customer never gets the reply twice
+      const isPrivate = Boolean(privately?.checked);
+      const pending = pendingAttempt(pendingName, text, isPrivate); // the customer never gets the reply twice
       replace(status, t('reply.sending'));
       try {
         await api(`conversations/${seg(detailId)}/replies`, {
-          method: 'POST', body: { text, idempotency_key: pending.key },
+          method: 'POST', body: { text, idempotency_key: pending.key, ...(isPrivate ? { private: true } : {}) },
         });
         session.set(pendingName, null);
         session.saveDraft(scope, '');

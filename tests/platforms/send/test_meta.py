@@ -245,3 +245,59 @@ def test_any_unicode_text_arrives_as_written(fake_platforms):
     text = "Désolé 🙏 — 注文を確認します"
     send(fake_platforms, dataclasses.replace(DM, text=text))
     assert fake_platforms.requests[-1].body["message"]["text"] == text
+
+
+# private replies: a DM to a comment's author (Meta's Private Replies) -----------------------------------------
+
+PRIVATE = dataclasses.replace(COMMENT, private=True)
+IG_PRIVATE = dataclasses.replace(IG_COMMENT, private=True)
+
+
+def test_a_facebook_private_reply_is_a_send_api_message_to_the_comment(fake_platforms):
+    # WHEN a Page comment is answered privately
+    receipt, request = send(fake_platforms, PRIVATE)
+    # THEN it is POSTed to the Page's messages with recipient.comment_id and the text, nothing else
+    assert request.method == "POST" and request.path == f"/graph/v21.0/{PAGE}/messages"
+    assert request.body == {"recipient": {"comment_id": f"{PAGE}_1234"}, "message": {"text": PRIVATE.text}}
+    assert request.headers["authorization"] == f"Bearer {TOKEN}" and TOKEN not in request.path
+    # AND the receipt is the message's id (its Messenger echo and delivery reports name it)
+    assert receipt.platform_message_id == request.answer["message_id"]
+
+
+def test_an_instagram_private_reply_goes_to_the_instagram_accounts_messages(fake_platforms):
+    receipt, request = send(fake_platforms, IG_PRIVATE)
+    assert request.path == "/graph/v21.0/17841400000000001/messages"
+    assert request.body == {"recipient": {"comment_id": "17890000000000001"}, "message": {"text": IG_PRIVATE.text}}
+    assert receipt.platform_message_id == request.answer["message_id"]
+
+
+def test_a_private_reply_without_an_account_goes_to_me(fake_platforms):
+    _, request = send(fake_platforms, dataclasses.replace(PRIVATE, account=None))
+    assert request.path == "/graph/v21.0/me/messages"
+
+
+def test_a_second_private_reply_to_a_comment_is_refused_as_already_replied(fake_platforms):
+    # GIVEN a comment with its private reply
+    send(fake_platforms, PRIVATE)
+    # WHEN another is sent to it THEN Graph's 10900 is the failure kind already_replied
+    with pytest.raises(SendFailed) as failed:
+        send(fake_platforms, dataclasses.replace(PRIVATE, text="Another one"))
+    assert (failed.value.kind, failed.value.platform_code) == ("already_replied", "10900")
+    assert len(fake_platforms.sent("facebook")) == 1
+
+
+@pytest.mark.parametrize("reply", [dataclasses.replace(DM, private=True), dataclasses.replace(PRIVATE, channel="post"),
+                                   dataclasses.replace(PRIVATE, platform="whatsapp")])
+def test_a_private_reply_to_anything_but_a_comment_is_refused_before_sending(fake_platforms, reply):
+    with pytest.raises(SendFailed) as failed:
+        get_sender(reply.platform).send(reply, TOKEN)
+    assert failed.value.kind == "rejected" and fake_platforms.requests == []
+
+
+@pytest.mark.parametrize("code, subcode, private, kind", [
+    (10900, None, True, "already_replied"), (10, 2018278, True, "outside_window"),
+    (10903, None, True, "recipient_unreachable"), (190, None, True, "token_invalid"),
+    (10900, None, False, "rejected"), (10, 2018278, False, "recipient_unreachable"),  # a DM: as before
+])
+def test_graph_errors_on_a_private_reply(code, subcode, private, kind):
+    assert graph_failure("facebook", answer(400, code, subcode), private=private).kind == kind
