@@ -740,10 +740,7 @@ export function mountAgent(container, { args, role, go }) {
         const page = await api(`conversations/${seg(detailId)}/messages?cursor=${encodeURIComponent(cursor)}`);
         const shown = page.messages.map((m) => messageView(m, false));
         slot.replaceWith(...shown, ...[earlierButton(page.next_cursor)].filter(Boolean));
-        if (shown.length) {
-          shown[0].setAttribute('tabindex', '-1');
-          shown[0].focus();
-        }
+        focusFirst(shown);
       } catch (error) {
         showError(error);
       }
@@ -867,15 +864,19 @@ export function mountAgent(container, { args, role, go }) {
         const next = earlierRepliesButton(page.next_cursor, left - shown.length);
         if (next) slot.replaceWith(next);
         else slot.remove();
-        if (shown.length) {
-          shown[0].setAttribute('tabindex', '-1');
-          shown[0].focus();
-        }
+        focusFirst(shown);
       } catch (error) {
         showError(error);
       }
     }));
     return slot;
+  }
+
+  // what a "Show earlier" added: the keyboard and a screen reader go on from its first entry
+  function focusFirst(nodes) {
+    if (!nodes.length) return;
+    nodes[0].setAttribute('tabindex', '-1');
+    nodes[0].focus();
   }
 
   // before the first entry of the timeline that came later (the first message stays first)
