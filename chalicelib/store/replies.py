@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
@@ -30,6 +30,10 @@ SENDING, SENT, DELIVERED, READ, FAILED, UNKNOWN = "sending", "sent", "delivered"
 RANK = {SENDING: 0, UNKNOWN: 0, FAILED: 0, SENT: 1, DELIVERED: 2, READ: 3}
 # the platform did not take these (a timeout is `failed` only when the request cannot have reached it): the same
 # key may send them again once the cause is gone
+# a reply still `sending` this long after it was stored was cut off (the API function's time limit is 20 s):
+# whether the platform took it is unknown, so its request coming again marks it `unknown`, never sends it again
+SENDING_LIMIT = timedelta(seconds=60)
+CUT_OFF = "cut_off"
 RETRYABLE_FAILURES = frozenset({"rate_limited", "unavailable", "timeout", "token_invalid", "token_missing",
                                 "permission_denied"})
 
@@ -158,7 +162,28 @@ def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
         raise IdempotencyKeyReused("this idempotency key was used for another reply; use a new key for a new reply")
     if stored.status == FAILED and stored.error_kind in RETRYABLE_FAILURES:
         return _retry(stored, draft.by)
+    if stored.status == SENDING and parse_iso(draft.created_at) - parse_iso(stored.created_at) > SENDING_LIMIT:
+        return _cut_off(stored), False
     return stored, False
+
+
+def _cut_off(stored: StoredReply) -> StoredReply:
+    """A reply whose sending was cut off: `unknown` (as a platform timeout), unless something moved it meanwhile."""
+    message = "the request sending it stopped before the platform answered; it may have gone out"
+    with dynamo.storage_errors():
+        try:
+            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=stored.key,
+                         UpdateExpression="SET #status = :unknown, error_kind = :kind, #error = :error",
+                         ConditionExpression="#status = :sending AND attempts = :attempts",
+                         ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                         ExpressionAttributeValues=dynamo.values(unknown=UNKNOWN, kind=CUT_OFF, error=message,
+                                                                 sending=SENDING, attempts=stored.attempts))
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return get(stored.conversation, stored.id) or stored
+    stored.status, stored.error_kind, stored.error = UNKNOWN, CUT_OFF, message
+    return stored
 
 
 def _retry(stored: StoredReply, by: str) -> tuple[StoredReply, bool]:

@@ -335,3 +335,24 @@ def test_the_latest_customer_message_is_found_behind_pages_of_the_brands_own(api
     # THEN it answers the customer's latest message, found by reading back page by page, not the whole thread
     assert target.id == "messenger:m.t14b"
     assert [operation for operation, _ in reads] == ["Query"] * 3
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["kept_by_time", "opened_before"])
+def test_a_reply_cut_off_while_sending_is_outcome_unknown_when_its_request_comes_again(api, keys, table, older):
+    from chalicelib.store import replies
+
+    conversation = dm(api, "m.t15")
+    if older:
+        make_older(table, conversation)
+    # GIVEN a reply reserved whose function stopped before the platform answered (a timeout cut it off)
+    reserved, must_send = replies.reserve(draft(conversation, "key-cut-off", T0))
+    assert must_send and reserved.status == "sending"
+    # WHEN its request comes again within the function's time limit THEN it is still being sent: not again
+    again, must_send = replies.reserve(draft(conversation, "key-cut-off", T0 + timedelta(seconds=15)))
+    assert not must_send and again.status == "sending"
+    # WHEN it comes again after that limit
+    late, must_send = replies.reserve(draft(conversation, "key-cut-off", T0 + replies.SENDING_LIMIT + timedelta(seconds=1)))
+    # THEN it is not sent again (it may have gone out) and says so: outcome unknown, as a timeout is
+    assert not must_send and late.status == "unknown" and late.error_kind == "cut_off"
+    stored = replies.get(conversation, "key-cut-off")
+    assert (stored.status, stored.error_kind) == ("unknown", "cut_off")
