@@ -217,5 +217,5 @@ def _reply_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[schem
         occurred_at=at or new.get("sent_at") or new.get("created_at", ""), conversation=new["conversation"],
         reply_id=new["id"], platform=new["platform"], account=new.get("account"), by=new["by"],
         reply_to=new["reply_to"], delivery_status=after, platform_message_id=new.get("platform_message_id"),
-        error=new.get("error") if after == "failed" else None,
+        error=new.get("error") if after == "failed" else None, private=True if new.get("private") else None,
     )]

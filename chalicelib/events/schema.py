@@ -207,6 +207,8 @@ class ReplyEvent(BaseEvent):
     delivery_status: Literal["sent", "delivered", "read", "failed"]
     platform_message_id: str | None = None
     error: str | None = Field(None, description="the platform's error, for failed")
+    private: bool | None = Field(None, description="true: a private reply, a direct message to the author of the "
+                                 "comment answered (absent: in the comment's thread, or the conversation's own DM)")
 
 
 class ReplySent(ReplyEvent):

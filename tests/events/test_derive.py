@@ -328,3 +328,15 @@ def test_a_note_is_announced_once_when_added_and_its_text_only_to_trusted_consum
     assert derive(None, note, include_text=True)[0].event_id == added.event_id  # a redelivered record: the same id
     # AND nothing else about notes is an event: not a rewrite of the item, not the count
     assert derive(note, note) == [] and derive(None, count) == [] and derive({**count, "notes": 0}, count) == []
+
+
+def test_a_private_replys_events_say_it_is_private():
+    from chalicelib.events.derive import derive
+
+    sending = reply_item("sending", status_rank=0, private=True)
+    sent = reply_item("sent", status_rank=1, sent_at="2026-12-02T09:00:01.000000Z", platform_message_id="m_2",
+                      private=True)
+    [announced] = derive(sending, sent)
+    assert announced.private is True
+    [public] = derive(reply_item("sending", status_rank=0), reply_item("sent", status_rank=1, platform_message_id="m_3"))
+    assert public.private is None and "private" not in public.model_dump(exclude_none=True)
