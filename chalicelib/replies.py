@@ -88,16 +88,6 @@ def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow
                          tag=window.tag, private=private)
 
 
-def _commented_at(target: StoredMessage) -> datetime | None:
-    """When the comment was written (the platform's time), else when it arrived."""
-    for value in (target.created_at, target.received_at):
-        try:
-            return parse_iso(value)
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
 def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
          now: datetime, private: bool = False) -> store.StoredReply:
     """Send a reply through the conversation's platform, once per idempotency key. `head` is the conversation's
@@ -107,7 +97,8 @@ def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, ide
                            workflow.resolvable_from(actor))
     target = reply_target(head, reply_to)
     if private:
-        window = reply_windows.check_private_reply_window(target.platform, target.channel, _commented_at(target), now)
+        window = reply_windows.check_private_reply_window(target.platform, target.channel,
+                                                          parse_iso(target.created_at), now)
     else:
         window = reply_windows.check_reply_window(target.platform, target.channel,
                                                   parse_iso(head.last_inbound_at or head.received_at), now)
@@ -153,9 +144,8 @@ def earlier_replies(head: StoredMessage, cursor: str) -> tuple[list[dict], str |
     oldest first, within the bounds of the conversation's own answer; and the cursor of those before them."""
     from .store.queue import decode_cursor
 
-    before = decode_cursor(cursor, MessageKeys.pk(head.id), "pk", frozenset({"pk", "sk"}))["sk"]["S"]
-    if not before.startswith(ReplyKeys.TIMED_PREFIX):
-        raise InvalidRequest("cursor is not one this listing returned", code="invalid_cursor")
+    before = decode_cursor(cursor, MessageKeys.pk(head.id), "pk", frozenset({"pk", "sk"}),
+                           ("sk", ReplyKeys.TIMED_PREFIX))["sk"]["S"]
     read = conversations.replies_before(head, before, REPLIES_SHOWN + 1)
     shown = latest_replies(read[:REPLIES_SHOWN][::-1])
     return shown, (_reply_cursor(head, shown[0]) if shown and len(read) > len(shown) else None)

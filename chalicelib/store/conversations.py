@@ -11,8 +11,9 @@ fresh read. The brand's own messages join their conversation without triage or c
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import islice
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -363,7 +364,7 @@ def get_conversation(conversation: str, latest_replies: int | None = None) -> Co
                 KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)", ConsistentRead=True,
                 ExpressionAttributeValues=dynamo.values(pk=pk, prefix=ReplyKeys.PREFIX)))
             reply_count = len(replies)
-        elif reply_count and latest_replies != 0:
+        elif reply_count:
             replies = latest_timed_replies(conversation, latest_replies)
         else:
             replies = []
@@ -371,27 +372,22 @@ def get_conversation(conversation: str, latest_replies: int | None = None) -> Co
     return ConversationItems(head, sorted(replies, key=by_time), sorted(notes, key=by_time), reply_count)
 
 
-def latest_timed_replies(conversation: str, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
-    """Replies of a conversation that keeps them by time: the latest `limit` (None: all) created before the sort
-    key `before` (None: the latest of all), newest first."""
-    kwargs: dict[str, Any] = {"ScanIndexForward": False, "ConsistentRead": True}
-    if before is None:
-        kwargs |= {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-                   "ExpressionAttributeValues": dynamo.values(pk=MessageKeys.pk(conversation),
-                                                              prefix=ReplyKeys.TIMED_PREFIX)}
-    else:
-        kwargs |= {"KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :before",
-                   "ExpressionAttributeValues": dynamo.values(pk=MessageKeys.pk(conversation),
-                                                              first=ReplyKeys.TIMED_PREFIX, before=before)}
-    found: list[dict[str, Any]] = []
+def timed_replies(conversation: str, before: str | None = None, page: int | None = None) -> Iterator[dict[str, Any]]:
+    """Replies of a conversation that keeps them by time, newest first, read lazily `page` at a time: those whose
+    sort key is below `before` (None: all)."""
+    condition = "pk = :pk AND begins_with(sk, :first)" if before is None else "pk = :pk AND sk BETWEEN :first AND :before"
+    values = dynamo.values(pk=MessageKeys.pk(conversation), first=ReplyKeys.TIMED_PREFIX,
+                           **({} if before is None else {"before": before}))
     with dynamo.storage_errors():
-        for item in dynamo.query_pages(**kwargs, **({"Limit": limit} if limit else {})):
-            if item["sk"] == before:
-                continue
-            found.append(item)
-            if limit is not None and len(found) == limit:
-                break
-    return found
+        for item in dynamo.query_pages(KeyConditionExpression=condition, ExpressionAttributeValues=values,
+                                       ScanIndexForward=False, ConsistentRead=True, **({"Limit": page} if page else {})):
+            if item["sk"] != before:  # BETWEEN includes it
+                yield item
+
+
+def latest_timed_replies(conversation: str, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
+    """The latest `limit` (None: all) replies below the sort key `before`, newest first (see timed_replies)."""
+    return list(islice(timed_replies(conversation, before, limit), limit))
 
 
 def reply_order(reply: dict[str, Any]) -> str:

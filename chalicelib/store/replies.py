@@ -28,12 +28,12 @@ from .messages import Outcome, get_message
 
 SENDING, SENT, DELIVERED, READ, FAILED, UNKNOWN = "sending", "sent", "delivered", "read", "failed", "unknown"
 RANK = {SENDING: 0, UNKNOWN: 0, FAILED: 0, SENT: 1, DELIVERED: 2, READ: 3}
-# the platform did not take these (a timeout is `failed` only when the request cannot have reached it): the same
-# key may send them again once the cause is gone
 # a reply still `sending` this long after it was stored was cut off (the API function's time limit is 20 s):
 # whether the platform took it is unknown, so its request coming again marks it `unknown`, never sends it again
 SENDING_LIMIT = timedelta(seconds=60)
 CUT_OFF = "cut_off"
+# the platform did not take these (a timeout is `failed` only when the request cannot have reached it): the same
+# key may send them again once the cause is gone
 RETRYABLE_FAILURES = frozenset({"rate_limited", "unavailable", "timeout", "token_invalid", "token_missing",
                                 "permission_denied"})
 
@@ -107,15 +107,21 @@ def get(conversation: str, idempotency_key: str) -> StoredReply | None:
 
 
 def _reserve_operations(draft: StoredReply, attempt: int = 0) -> list[dict[str, Any]]:
-    """A reply kept by time: its key's marker (the condition: a key is used once), the reply and a count shard
-    (another after a conflict: the count is their sum)."""
+    """The writes that reserve a reply, in one transaction. Kept by time: its key's marker (the condition: a key
+    is used once), the reply and a count shard (another after a conflict: the count is their sum); kept by key:
+    the reply on that condition. A private reply also holds its comment."""
     table, pk = dynamo.table_name(), MessageKeys.pk(draft.conversation)
-    marker = {"pk": pk, "sk": ReplyKeys.sk(draft.id), "type": ReplyKeys.KEY_TYPE, "at": draft.sk}
-    return [{"Put": {"TableName": table, "Item": dynamo.to_item(marker),
-                     "ConditionExpression": "attribute_not_exists(pk)"}},
+    once = "attribute_not_exists(pk)"
+    if draft.by_time:
+        marker = {"pk": pk, "sk": ReplyKeys.sk(draft.id), "type": ReplyKeys.KEY_TYPE, "at": draft.sk}
+        operations = [
+            {"Put": {"TableName": table, "Item": dynamo.to_item(marker), "ConditionExpression": once}},
             {"Put": {"TableName": table, "Item": dynamo.to_item(draft.to_item())}},
             {"Update": {"TableName": table, "Key": key(pk, ReplyKeys.count_sk(draft.id, attempt)),
                         "UpdateExpression": "ADD replies :one", "ExpressionAttributeValues": dynamo.values(one=1)}}]
+    else:
+        operations = [{"Put": {"TableName": table, "Item": dynamo.to_item(draft.to_item()), "ConditionExpression": once}}]
+    return operations + ([_private_hold(draft)] if draft.private else [])
 
 
 def _private_hold(draft: StoredReply) -> dict[str, Any]:
@@ -135,11 +141,7 @@ def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
     with dynamo.storage_errors():
         try:
             if draft.by_time or draft.private:
-                legacy = [{"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(draft.to_item()),
-                                   "ConditionExpression": "attribute_not_exists(pk)"}}]
-                hold = [_private_hold(draft)] if draft.private else []
-                dynamo.transact_rebuilt(lambda attempt: (
-                    _reserve_operations(draft, attempt) if draft.by_time else legacy) + hold, dynamo.request_token(
+                dynamo.transact_rebuilt(lambda attempt: _reserve_operations(draft, attempt), dynamo.request_token(
                     "reply", draft.conversation, draft.id, draft.created_at, draft.request_hash))
             else:
                 dynamo.write(dynamo.client().put_item, TableName=dynamo.table_name(),
@@ -336,19 +338,14 @@ def _replies_up_to(head: StoredMessage, watermark: datetime, state: str) -> Iter
         found = conversations.get_conversation(head.id)
         yield from (StoredReply.from_item(item) for item in (found.replies if found else []))
         return
-    kwargs: dict[str, Any] = {
-        "TableName": dynamo.table_name(), "ConsistentRead": True, "ScanIndexForward": False, "Limit": WATERMARK_PAGE,
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
-        "ExpressionAttributeValues": dynamo.values(pk=MessageKeys.pk(head.id), first=ReplyKeys.TIMED_PREFIX,
-                                                   last=f"{ReplyKeys.TIMED_PREFIX}{iso(watermark)}$")}  # $ sorts after #
-    while True:
-        with dynamo.storage_errors():
-            page = dynamo.client().query(**kwargs)
-        replies = [StoredReply.from_item(dynamo.from_item(item)) for item in page.get("Items", [])]
-        yield from replies
-        if "LastEvaluatedKey" not in page or any(RANK.get(r.status, 0) >= RANK.get(state, 0) for r in replies):
+    below = f"{ReplyKeys.TIMED_PREFIX}{iso(watermark)}$"  # $ sorts after #: every reply created at the watermark
+    there = False
+    for read, item in enumerate(conversations.timed_replies(head.id, below, WATERMARK_PAGE), start=1):
+        reply = StoredReply.from_item(item)
+        there = there or RANK.get(reply.status, 0) >= RANK.get(state, 0)
+        yield reply
+        if there and read % WATERMARK_PAGE == 0:  # a page ends holding one already there: not the next page
             return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def record_outbound(message: Message, now: datetime) -> Outcome:
