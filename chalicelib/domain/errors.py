@@ -99,6 +99,15 @@ class NoSender(OutsideReplyWindow):
     code = "no_sender"
 
 
+# moderation ---------------------------------------------------------------------------------------------
+
+class ModerationUnsupported(DomainError):
+    """The platform offers no such action for this message (domain/moderation.py), or the caller may not use it
+    (a delete by an agent: `delete_not_allowed`): nothing is called."""
+
+    code = "moderation_unsupported"
+
+
 # saved replies ------------------------------------------------------------------------------------------
 
 class UnknownSavedReply(DomainError):

@@ -1,4 +1,5 @@
-"""The interface every platform sender implements: one reply in, the platform's id of what it sent out.
+"""The interface every platform sender implements: one reply in, the platform's id of what it sent out; and one
+moderation action (hide, unhide, delete a customer's comment) in, nothing out.
 
 A sender makes exactly one HTTP call and never retries it (a retried POST could post twice): what went
 wrong comes back as one `SendFailed` whose `kind` says what the caller can do about it.
@@ -9,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-__all__ = ["FAILURE_KINDS", "OutboundReply", "PlatformSender", "SendFailed", "SendReceipt"]
+__all__ = ["FAILURE_KINDS", "MODERATION_ACTIONS", "OutboundModeration", "OutboundReply", "PlatformSender", "SendFailed",
+           "SendReceipt"]
 
 # what can go wrong, by what the caller does about it
 FAILURE_KINDS = (
@@ -40,6 +42,21 @@ class OutboundReply:
     messaging_type: str | None = None  # Messenger and Instagram DMs: "RESPONSE" or "MESSAGE_TAG"
     tag: str | None = None  # "HUMAN_AGENT" with MESSAGE_TAG
     private: bool = False  # a DM to the author of the comment `reply_to_id` (Meta's Private Replies)
+
+
+MODERATION_ACTIONS = ("hide", "unhide", "delete")
+
+
+@dataclass(frozen=True)
+class OutboundModeration:
+    """One moderation action on a customer's message, as the platform needs it (ids are native)."""
+
+    platform: str  # facebook | instagram | x | telegram (chalicelib/domain/moderation.py says which channels)
+    channel: str  # comment | reply
+    account: str | None  # the brand's account whose token acts: Page id, Instagram account id, X user id, "bot"
+    message_id: str  # Facebook or Instagram comment id, X post id, Telegram message_id
+    conversation_id: str | None  # Telegram: "telegram:<chat id>" (deleteMessage needs the chat)
+    action: str  # one of MODERATION_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,11 @@ class PlatformSender:
 
     def send(self, reply: OutboundReply, token: str) -> SendReceipt:
         raise NotImplementedError
+
+    def moderate(self, request: OutboundModeration, token: str) -> None:
+        """Hide, unhide or delete one customer message on the platform; `SendFailed` when it did not (a delete of a
+        message already gone counts as done)."""
+        raise SendFailed("rejected", f"{request.platform}: messages cannot be moderated through this API")
 
 
 def bearer(platform: str, token: str) -> dict[str, str]:
