@@ -25,7 +25,7 @@ from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut
                                 ConversationOut, ConversationPage, CrcOut, CustomerConversationOut,
                                 CustomerConversationsOut, CustomerOut, CustomerQuery, EarlierQuery, EarlierRepliesQuery,
                                 FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
-                                MessageOut, MessagePage,
+                                MessageOut, MessagePage, ModerationCreate,
                                 NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReopenCreate,
                                 ReplyCreate, ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, SavedRepliesOut,
                                 SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery,
@@ -56,6 +56,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.OutsideReplyWindow: Unprocessable,
     domain.PrivateReplyUnsupported: Unprocessable,
     domain.PrivateReplyAlreadySent: Conflict,
+    domain.ModerationUnsupported: Unprocessable,
+    domain.NotAllowed: Forbidden,
     domain.UnknownSavedReply: NotFound,
     domain.SavedRepliesFull: Conflict,
     domain.NotesFull: Conflict,
@@ -293,6 +295,18 @@ def message_reroute(message_id, caller, body: RerouteCreate):
         head, acting(caller), body.queue, body.reason, now()), stored))
 
 
+@routes.route("POST", "/messages/{message_id}/moderation",
+              "hide, show again or delete a customer's comment on its platform (hide and unhide: anyone who works its "
+              "queue; delete: managers and admins); a hidden or deleted message leaves the queues",
+              body=ModerationCreate, response=MessageOut, errors=(403, 404, 409, 422, 424, 429, 502, 503))
+def message_moderation(message_id, caller, body: ModerationCreate):
+    from chalicelib import moderation
+
+    stored = _reading(caller, message_id)
+    return MessageOut.of(moderation.moderate(stored, body.action, acting(caller), body.reason, now()),
+                         with_history=True)
+
+
 # conversations: the queue item -------------------------------------------------------------------------
 
 @routes.route("GET", "/queues/{name}/conversations", "a page of a queue's conversations, highest priority first, then oldest",
@@ -428,8 +442,8 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     return ReplyOut.of(sent)
 
 
-@routes.route("POST", "/conversations/bulk", "resolve, release, re-route, tag or assign up to 50 conversations, each by the rules "
-              "of the single action, each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
+@routes.route("POST", "/conversations/bulk", "resolve, release, re-route, tag, assign or hide (on the platform) up to 50 "
+              "conversations, each by the rules of the single action, each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
 def conversations_bulk(caller, body: BulkCreate):
     asked = body.root
     at = now()

@@ -1,22 +1,29 @@
-"""Bulk actions (Zendesk's bulk update, Chatwoot's bulk resolve): one action on up to MAX_BULK conversations, for
-a spam wave, a thread that moved queue, a crisis to tag or to hand to one person. Each conversation goes through the single action's rules and guarded
+"""Bulk actions (Zendesk's bulk update, Chatwoot's bulk resolve, Sprout's hide in bulk): one action on up to MAX_BULK
+conversations, for a spam wave to hide, a thread that moved queue, a crisis to tag or to hand to one person. Each conversation goes through the single action's rules and guarded
 write, and gets its own outcome: one refused (not yours, already resolved, outside your queues) stops nothing."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from .domain.errors import DomainError
+from .config import get_settings
+from .domain.errors import DomainError, UnknownMessage
 from .domain.workflow import Actor
 from .errors import StorageRejected, StorageUnavailable
 from .store import queue, tags
-from .store.messages import on_conversation
+from .store.messages import get_message, on_conversation
 
 MAX_BULK = 50  # one Lambda invocation: a read and a transaction each, far inside its timeout
-Action = Literal["resolve", "release", "reroute", "tag", "assign"]
+Action = Literal["resolve", "release", "reroute", "tag", "assign", "hide"]
 DONE, NOT_ATTEMPTED = "done", "not_attempted"
+# A hide calls the platform once per conversation: no call starts later than this many seconds into the request
+# minus one call's timeout (settings.send_timeout_seconds), so the last one ends inside the function's 20 s; the
+# rest are NOT_ATTEMPTED, to send again.
+PLATFORM_SECONDS = 17.0
+STOPS_THE_RUN = frozenset({"platform_rate_limited"})  # the next calls would be refused too
 
 
 @dataclass(frozen=True)
@@ -30,9 +37,11 @@ class BulkOutcome:
 def apply(principal, action: Action, conversation_ids: list[str], now: datetime, *, note: str | None = None,
           to_queue: str | None = None, reason: str | None = None, add: tuple[str, ...] = (),
           remove: tuple[str, ...] = (), assignee=None, lease_expires: datetime | None = None) -> list[BulkOutcome]:
-    """The action on each conversation in order (each once). Storage failing stops the run: the rest are
-    NOT_ATTEMPTED, so the caller knows exactly which to send again."""
+    """The action on each conversation in order (each once). Storage failing stops the run, as do the platform
+    asking to slow down and the time for platform calls running out: the rest are NOT_ATTEMPTED, so the caller
+    knows exactly which to send again."""
     actor = Actor(principal.actor, may_override=principal.is_manager)
+    last_call = time.monotonic() + PLATFORM_SECONDS - get_settings().send_timeout_seconds
 
     def act(stored):
         if action == "resolve":
@@ -45,15 +54,31 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
             return queue.assign(stored, assignee, actor, lease_expires, now)
         return queue.reroute(stored, actor, to_queue, reason, now)
 
+    def hide(conversation_id: str):
+        from . import moderation  # the platforms' senders load only for a bulk hide
+
+        head = get_message(conversation_id)  # a hidden one too: hiding it again is done, with nothing called
+        if head is None or head.is_member or not principal.can_work(head.queue):
+            raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
+        return moderation.moderate(head, "hide", actor, reason, now)
+
     outcomes: list[BulkOutcome] = []
     ids = list(dict.fromkeys(conversation_ids))
     for position, conversation_id in enumerate(ids):
+        if action == "hide" and time.monotonic() > last_call:
+            outcomes += [BulkOutcome(rest, NOT_ATTEMPTED, message="out of time for platform calls: send these again")
+                         for rest in ids[position:]]
+            break
         try:
-            done = on_conversation(conversation_id, principal.can_work, act)
+            done = hide(conversation_id) if action == "hide" else on_conversation(conversation_id,
+                                                                                  principal.can_work, act)
             outcomes.append(BulkOutcome(conversation_id, DONE, done.status))
         # refused by the rules, or by DynamoDB for this one request (it would be again): the others go on
         except (DomainError, StorageRejected) as refused:
             outcomes.append(BulkOutcome(conversation_id, refused.code, message=refused.message))
+            if refused.code in STOPS_THE_RUN:
+                outcomes += [BulkOutcome(rest, NOT_ATTEMPTED) for rest in ids[position + 1:]]
+                break
         except StorageUnavailable as failed:
             outcomes.append(BulkOutcome(conversation_id, failed.code, message=failed.message))
             outcomes += [BulkOutcome(rest, NOT_ATTEMPTED) for rest in ids[position + 1:]]

@@ -81,6 +81,13 @@ class ReopenCreate(_Body):
     reason: str | None = Field(None, max_length=500, description="why it is opened again (kept in its history)")
 
 
+class ModerationCreate(_Body):
+    action: Literal["hide", "unhide", "delete"] = Field(
+        description="hide (anyone who works its queue; its author still sees it), unhide (show a message hidden from "
+                    "here again), delete (managers and admins; cannot be undone)")
+    reason: str | None = Field(None, max_length=500, description="why (kept in its history)")
+
+
 class SnoozeCreate(_Body):
     until: datetime = Field(description="when the message reopens (1 minute to 30 days ahead; without an offset: UTC)")
 
@@ -147,7 +154,13 @@ class BulkAssign(AssignCreate):
     conversation_ids: ConversationIds
 
 
-class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag, BulkAssign],
+class BulkHide(_Body):
+    action: Literal["hide"]
+    conversation_ids: ConversationIds
+    reason: str | None = Field(None, max_length=500, description="why (kept in each first message's history)")
+
+
+class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag, BulkAssign, BulkHide],
                                      Field(discriminator="action")]]):
     """One action on several conversations, each by the single action's rules."""
 
@@ -409,6 +422,14 @@ class CorrectionOut(_Model):
     model_version: str
 
 
+class ModerationOut(_Model):
+    state: Literal["hidden", "deleted"]
+    by: str
+    at: str
+    reason: str | None = None
+    previous_status: str | None = Field(None, description="where it was before (where unhide puts it back)")
+
+
 class MessageOut(_Model):
     """A message as stored; fields without a value are left out."""
 
@@ -450,6 +471,8 @@ class MessageOut(_Model):
     resolved_by: str | None = None
     resolution_note: str | None = None
     resolution_reason: str | None = Field(None, description="`auto_resolved` when the sweep closed it")
+    moderation: ModerationOut | None = Field(None, description="hidden or deleted on the platform from the inbox "
+                                             "(`POST /messages/{id}/moderation`)")
     corrections: list[CorrectionOut] = Field(default_factory=list)
     history: list[HistoryOut] | None = None
     history_dropped: int | None = Field(None, description="older history entries no longer kept with the message")

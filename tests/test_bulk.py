@@ -132,3 +132,53 @@ def test_a_manager_tags_a_crisis_thread_in_one_request_and_each_gets_its_own_out
     _, resolved = call(api, "GET", "/queues/customer_service/conversations?tag=outage-dec&status=resolved",
                        keys["agent_cs"])
     assert [c["id"] for c in resolved["conversations"]] == [incident[2]]
+
+
+# hide: a spam wave hidden on the platform --------------------------------------------------------------------
+
+def hidden_on_facebook(fake_platforms) -> list[str]:
+    return [r.path.split("?")[0].rsplit("/", 1)[-1] for r in fake_platforms.requests
+            if r.method == "POST" and r.body == {"is_hidden": True}]
+
+
+def test_an_agent_hides_a_spam_wave_on_facebook_in_one_request(api, keys, table, fake_platforms):
+    # GIVEN one account's spam comments in community, one already hidden, a conversation in a queue she does not
+    # work and the customer's own comment
+    spam = [seed_message(f"1048_{i}", "community", author="bot-77", text=f"Earn $500 a day {i}") for i in range(4)]
+    elsewhere = seed_message("1048_9", "stance", author="bot-77")
+    real = seed_message("1048_real", "community", author="fan-1")
+    assert call(api, "POST", f"/messages/{spam[0]}/moderation", keys["agent_both"], {"action": "hide"})[0] == 200
+    # WHEN the agent hides them all, with the one she cannot see
+    result = bulk(api, keys["agent_both"], "hide", [*spam, elsewhere], reason="spam wave")
+    # THEN each of hers is hidden on Facebook once (the hidden one is done, calling nothing), the other is unknown
+    outcomes = {r["id"]: (r["outcome"], r.get("status")) for r in result["results"]}
+    assert outcomes == {**{s: ("done", "removed") for s in spam}, elsewhere: ("unknown_conversation", None)}
+    assert sorted(hidden_on_facebook(fake_platforms)) == sorted(s.split(":")[1] for s in spam)
+    # AND only the customer's comment is left in the queue, counted as the messages are
+    _, rest = call(api, "GET", "/queues/community/conversations", keys["agent_both"])
+    assert [c["id"] for c in rest["conversations"]] == [real]
+    assert queue_counts(api, keys["manager"]) == counted_from_messages(table)
+    _, read = call(api, "GET", f"/messages/{spam[1]}", keys["agent_both"])
+    assert read["moderation"]["reason"] == "spam wave"
+
+
+def test_the_platform_asking_to_slow_down_stops_a_bulk_hide(api, keys, fake_platforms):
+    spam = [seed_message(f"1049_{i}", "community", author="bot-78") for i in range(3)]
+    fake_platforms.fail_next("graph_rate_limit")
+    result = bulk(api, keys["manager"], "hide", spam)
+    assert [r["outcome"] for r in result["results"]] == ["platform_rate_limited", "not_attempted", "not_attempted"]
+    assert hidden_on_facebook(fake_platforms) == []
+
+
+def test_a_bulk_hide_starts_no_platform_call_once_its_time_is_spent(api, keys, fake_platforms, monkeypatch):
+    # GIVEN a clock that has spent the request's time for platform calls after the first conversation
+    from chalicelib import bulk as bulk_actions
+
+    spam = [seed_message(f"1050_{i}", "community", author="bot-79") for i in range(3)]
+    ticks = iter([0.0, 0.0, 60.0, 60.0])
+    monkeypatch.setattr(bulk_actions.time, "monotonic", lambda: next(ticks))
+    # WHEN they are hidden in bulk
+    result = bulk(api, keys["manager"], "hide", spam)
+    # THEN the first is hidden and the others are left to send again, uncalled
+    assert [r["outcome"] for r in result["results"]] == ["done", "not_attempted", "not_attempted"]
+    assert hidden_on_facebook(fake_platforms) == [spam[0].split(":")[1]]

@@ -28,13 +28,18 @@ SEED = os.environ.get("CONTRACT_SEED", "20261202")
 
 
 @pytest.fixture(scope="module")
-def server():
-    """The app behind local/run.py's server on 127.0.0.1 (any free port), over moto, with an admin key and a
-    queue long enough to page through."""
+def server(fake_platforms_server):
+    """The app behind local/run.py's server on 127.0.0.1 (any free port), over moto, with an admin key, a
+    queue long enough to page through, and the platforms' fake (a hide or a reply is done, as with real tokens)."""
     from chalicelib import auth
     from chalicelib.store.table import create_table
+    from local.fake_platforms import DEV_TOKENS
 
-    with mock_aws():
+    with mock_aws(), pytest.MonkeyPatch.context() as env:
+        for name, url in fake_platforms_server.base_urls.items():
+            env.setenv(f"{'GRAPH' if name == 'graph' else name.upper()}_API_BASE", url)
+        for name, token in DEV_TOKENS.items():
+            env.setenv(name, token)
         reset_caches()
         create_table(boto3.client("dynamodb", region_name="us-east-1"), os.environ["TABLE_NAME"])
         admin = auth.create_key("admin", "contract").key

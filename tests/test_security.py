@@ -64,6 +64,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/conversations/{conversation_id}/tags": {"add": ["press"]},
         "/conversations/{conversation_id}/assign": {"key_id": key_id},
         "/conversations/{conversation_id}/reopen": {"reason": "resolved by mistake"},
+        "/messages/{message_id}/moderation": {"action": "delete", "reason": "scam"},
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
     }
@@ -176,6 +177,10 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
         return (201, None) if works else (404, unknown)
     if path.endswith("/tags"):  # so is a tag
         return (200, None) if works else (404, unknown)
+    if path.endswith("/moderation"):  # deleting on the platform (cannot be undone) is for managers and admins;
+        if not works:                 # an agent of the queue hides, and learns she may not delete
+            return 404, unknown
+        return (200, None) if role in ("admin", "manager") else (403, "delete_not_allowed")
     if path.endswith("/reopen"):  # whoever works its queue may reopen a resolved one; the walk's is claimed
         return (409, "wrong_status") if works else (404, unknown)
     if path.endswith("/claim"):  # taking a conversation another agent holds: nobody may, managers included

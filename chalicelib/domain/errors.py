@@ -102,10 +102,23 @@ class NoSender(OutsideReplyWindow):
 # moderation ---------------------------------------------------------------------------------------------
 
 class ModerationUnsupported(DomainError):
-    """The platform offers no such action for this message (domain/moderation.py), or the caller may not use it
-    (a delete by an agent: `delete_not_allowed`): nothing is called."""
+    """The platform offers no such action for this message (domain/moderation.py): nothing is called."""
 
     code = "moderation_unsupported"
+
+
+class NotAllowed(DomainError):
+    """The caller's role may not do this (a delete on the platform by an agent)."""
+
+    code = "not_allowed"
+
+
+class ModerationNotDone(ReplyNotSent):
+    """The platform did not hide, show or delete the message (nothing is recorded). The codes and their statuses
+    are a reply's (channel_token_invalid... 424, platform_rejected 422, platform_rate_limited 429,
+    platform_unavailable 502); every one may be tried again safely."""
+
+    code = "moderation_not_done"
 
 
 # saved replies ------------------------------------------------------------------------------------------

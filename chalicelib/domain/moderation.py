@@ -16,7 +16,7 @@ showing it again puts it back where it was (a conversation open in its queue, a 
 
 from __future__ import annotations
 
-from .errors import ModerationUnsupported, WrongStatus
+from .errors import ModerationUnsupported, NotAllowed, WrongStatus
 from .workflow import Actor
 
 HIDE, UNHIDE, DELETE = "hide", "unhide", "delete"
@@ -52,8 +52,8 @@ def check_can_moderate(action: str, platform: str, channel: str, direction: str,
             f"{action} is not offered for {what}" + (f" (offered: {', '.join(offered)})" if offered else
                                                      ": nothing can be moderated there"))
     if action in MANAGER_ONLY and not actor.may_override:
-        raise ModerationUnsupported("deleting on the platform cannot be undone: it is for managers and admins "
-                                    "(an agent hides)", code="delete_not_allowed")
+        raise NotAllowed("deleting on the platform cannot be undone: it is for managers and admins (an agent hides)",
+                         code="delete_not_allowed")
 
 
 def next_state(action: str, moderation: dict | None) -> str | None:

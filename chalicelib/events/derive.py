@@ -4,7 +4,9 @@ A message item's change IS the record of the change (written in the same write a
 is added on the webhook path and no change can happen without its event. The type comes from what changed:
 
     (no old image)                          message.triaged  (trigger new)
-    status -> removed                       message.removed
+    status -> removed                       message.removed (hidden or deleted from the inbox: by whom)
+    a hidden message deleted from the inbox message.removed (moderation deleted)
+    removed -> anything (shown again)       message.restored
     queue changed with a new correction     message.rerouted (from, to, model version)
     text or triage changed (an edit)        message.triaged  (trigger edit)
     status -> resolved                      message.resolved (resolver, reason such as auto_resolved)
@@ -40,6 +42,7 @@ EVENT_ID_NAMESPACE = uuid.UUID("6f1d4c1e-2b8a-4c53-9a57-5e0f0c1b7a11")
 STATUS, QUEUE, REV, HISTORY, CORRECTIONS, TRIAGE, TEXT = (
     "status", "queue", "rev", "history", "corrections", "triage", "text")
 CLAIMED_BY, LEASE_EXPIRES_AT, SNOOZED_UNTIL, TAGS = "claimed_by", "lease_expires_at", "snoozed_until", "tags"
+MODERATION = "moderation"
 
 
 def event_id(pk: str, sk: str, revision: int, event_type: str) -> str:
@@ -85,8 +88,12 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
     before, after = old.get(STATUS), new.get(STATUS)
     entry = _new_history_entry(old, new)
     actor = entry.get("actor") if entry else None
-    if after == REMOVED and before != REMOVED:
-        model, data = schema.MessageRemoved, {"previous_status": before}
+    moderated, was_moderated = (new.get(MODERATION) or {}).get("state"), (old.get(MODERATION) or {}).get("state")
+    if after == REMOVED and (before != REMOVED or moderated != was_moderated):
+        model, data = schema.MessageRemoved, {"previous_status": before, "moderation": moderated,
+                                              "removed_by": actor if moderated else None}
+    elif before == REMOVED and after != REMOVED:
+        model, data = schema.MessageRestored, {"to_status": after, "restored_by": actor}
     elif new.get(QUEUE) != old.get(QUEUE) and (new.get(CORRECTIONS) or []) != (old.get(CORRECTIONS) or []):
         correction = (new.get(CORRECTIONS) or [{}])[-1]
         model, data = schema.MessageRerouted, {

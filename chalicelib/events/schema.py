@@ -28,6 +28,7 @@ MESSAGE_REOPENED = "message.reopened"
 MESSAGE_RESOLVED = "message.resolved"
 MESSAGE_REROUTED = "message.rerouted"
 MESSAGE_REMOVED = "message.removed"
+MESSAGE_RESTORED = "message.restored"
 MESSAGE_STATUS_CHANGED = "message.status_changed"
 MESSAGE_TAGGED = "message.tagged"
 REPLY_SENT = "reply.sent"
@@ -163,11 +164,26 @@ class MessageRerouted(MessageEvent):
 
 class RemovedData(_Model):
     previous_status: str
+    moderation: Literal["hidden", "deleted"] | None = Field(
+        None, description="hidden or deleted on the platform from the inbox (absent: removed on the platform itself)")
+    removed_by: str | None = Field(None, description="who moderated it from the inbox")
 
 
 class MessageRemoved(MessageEvent):
     type: Literal["message.removed"] = MESSAGE_REMOVED
     data: RemovedData
+
+
+class RestoredData(_Model):
+    to_status: str = Field(description="where it is again: open or resolved (a conversation), in_conversation")
+    restored_by: str | None = None
+
+
+class MessageRestored(MessageEvent):
+    """A message hidden from the inbox was shown again on the platform (unhide): it is back where it was."""
+
+    type: Literal["message.restored"] = MESSAGE_RESTORED
+    data: RestoredData
 
 
 class StatusChangedData(_Model):
@@ -258,7 +274,7 @@ class ChannelUnhealthy(BaseEvent):
 
 EVENT_MODELS: tuple[type[BaseEvent], ...] = (
     MessageTriaged, MessageClaimed, MessageReleased, MessageSnoozed, MessageReopened, MessageResolved,
-    MessageRerouted, MessageRemoved, MessageStatusChanged, MessageTagged, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
+    MessageRerouted, MessageRemoved, MessageRestored, MessageStatusChanged, MessageTagged, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
     ChannelUnhealthy,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(m.model_fields["type"].default for m in EVENT_MODELS)

@@ -187,6 +187,8 @@ class StoredMessage:
     resolution_note: str | None = None
     resolution_reason: str | None = None
     removed_at: str | None = None
+    # hidden or deleted on the platform from the inbox (domain.moderation): state, by, at, reason, previous_status
+    moderation: dict[str, Any] | None = None
     reopened_at: str | None = None  # head: when it last left `resolved` (a customer's message, or a person)
     text_truncated: bool | None = None  # the platform's text was longer than the store keeps
     edit_version: str | None = None  # orders edits where the platform signs a time (see InboundEvent)

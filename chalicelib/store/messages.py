@@ -19,7 +19,7 @@ from ..classifier import Triage
 from ..domain import customers, second_opinion
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.errors import ConcurrentChange, UnknownMessage
-from ..domain.workflow import ACTIVE, OPEN, REMOVED
+from ..domain.workflow import ACTIVE, OPEN, REMOVED, RESOLVED
 from ..models import OUTBOUND, without_none
 from ..models import Message as Inbound
 from ..priority import Priority, requeued
@@ -416,6 +416,30 @@ def mark_removed(message_id: str, now: datetime, actor: str) -> Outcome:
     entry = history_entry("removed", now, actor, previous_status=stored.status)
     operations = transition(stored, REMOVED, entry, attributes={"removed_at": iso(now)})
     return Outcome.REMOVED if run_guarded(operations) else Outcome.UNCHANGED
+
+
+def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, now: datetime) -> StoredMessage:
+    """Record a moderation done on the platform (domain.moderation): `hidden` or `deleted` takes the message out of
+    the queues as a removal there does; `visible` (shown again) puts it back where it was: a conversation open in
+    its queue (resolved, when it was), a later message in its thread. One guarded transaction with the queue counts
+    it moves; ConcurrentChange when the message changed since `stored` was read."""
+    details = {"reason": reason} if reason else {}
+    if state == "visible":
+        hidden = stored.moderation or {}
+        previous = hidden.get("previous_status")
+        back = (IN_CONVERSATION if stored.is_member or previous == IN_CONVERSATION
+                else RESOLVED if previous == RESOLVED else OPEN)
+        entry = history_entry("unhidden", now, actor, **details)
+        # back in its queue: the auto-resolve window runs from now, as after a reopen (workflow.idle_since)
+        attributes = {"reopened_at": iso(now)} if back == OPEN else None
+        operations = transition(stored, back, entry, attributes=attributes, drop=("removed_at", "moderation"))
+    else:
+        previous = (stored.moderation or {}).get("previous_status") or stored.status
+        record = {"state": state, "by": actor, "at": iso(now), "previous_status": previous, **details}
+        entry = history_entry(state, now, actor, previous_status=stored.status, **details)
+        operations = transition(stored, REMOVED, entry, attributes={"removed_at": stored.removed_at or iso(now),
+                                                                    "moderation": record})
+    return apply_guarded(stored, operations, entry)
 
 
 def bounded_corrections(corrections: list[dict[str, Any]], correction: dict[str, Any]) -> list[dict[str, Any]]:

@@ -46,6 +46,9 @@ RESOLVED = changed(CLAIMED, "resolved", "key:agent1", 10, remove=("claimed_by", 
 REOPENED = changed(RESOLVED, "reopened", "key:agent2", 20, remove=("resolved_by", "resolved_at"), status="open",
                    reopened_at=iso(T0.replace(minute=20)))
 REOPENED["history"][-1]["details"] = {"reason": "resolved by mistake, call 555-0100"}
+HIDDEN_RECORD = {"state": "hidden", "by": "key:agent2", "at": iso(T0.replace(minute=13)), "previous_status": "claimed"}
+HIDDEN = changed(CLAIMED, "hidden", "key:agent2", 13, remove=("claimed_by", "lease_expires_at"), status="removed",
+                 removed_at=iso(T0.replace(minute=13)), moderation=HIDDEN_RECORD)
 
 CASES = [
     # name, old, new, expected type, expected data (subset), expected actor
@@ -83,6 +86,15 @@ CASES = [
     ("removed on the platform", CLAIMED,
      changed(CLAIMED, "removed", "platform", 11, remove=("claimed_by", "lease_expires_at"), status="removed"),
      "message.removed", {"previous_status": "claimed"}, "platform"),
+    ("hidden from the inbox", CLAIMED, HIDDEN, "message.removed",
+     {"previous_status": "claimed", "moderation": "hidden", "removed_by": "key:agent2"}, "key:agent2"),
+    ("a hidden message deleted from the inbox", HIDDEN,
+     changed(HIDDEN, "deleted", "key:manager", 14, moderation={**HIDDEN_RECORD, "state": "deleted", "by": "key:manager"}),
+     "message.removed", {"previous_status": "removed", "moderation": "deleted", "removed_by": "key:manager"},
+     "key:manager"),
+    ("shown again (unhide)", HIDDEN,
+     changed(HIDDEN, "unhidden", "key:agent2", 15, remove=("removed_at", "moderation"), status="open"),
+     "message.restored", {"to_status": "open", "restored_by": "key:agent2"}, "key:agent2"),
     ("assigned by a manager to another agent", CLAIMED,
      changed(CLAIMED, "assigned", "key:manager", 12, claimed_by="key:agent3", lease_expires_at=iso(T0.replace(hour=13))),
      "message.claimed", {"claimed_by": "key:agent3", "previous_claimant": "key:agent1"}, "key:manager"),
