@@ -260,7 +260,9 @@ class FilterQuery(_Query):
 
 
 class ListQuery(FilterQuery):
-    status: Literal["open", "claimed", "snoozed", "resolved"] = "open"
+    status: Literal["open", "claimed", "snoozed", "resolved", "removed"] = Field(
+        "open", description="removed: conversations whose first message was removed or hidden on the platform, or "
+                            "hidden or deleted from here (their `moderation` says which)")
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, pattern=CURSOR_PATTERN,
                                description="the next_cursor of the previous page (opaque; any other value is 400). "

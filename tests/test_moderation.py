@@ -55,6 +55,9 @@ def test_an_agent_hides_a_spam_comment_on_facebook_and_it_leaves_the_queue(api, 
     assert hidden["moderation"]["by"].startswith("agent:Bo (") and hidden["moderation"]["previous_status"] == "open"
     assert hidden["history"][-1]["event"] == "hidden"
     assert listed(api, keys) == [] and counters.queue_counts(QUEUE)["open"] == 0
+    # AND it is listed among the queue's removed conversations, saying it was hidden
+    status, page = call(api, "GET", f"/queues/{QUEUE}/conversations?status=removed", keys["agent_both"])
+    assert [(c["id"], c["moderation"]["state"]) for c in page["conversations"]] == [(message, "hidden")]
     # AND the conversation no longer opens, while the message still reads (for undoing it)
     assert call(api, "GET", f"/conversations/{message}", keys["agent_both"])[0] == 404
     status, read = call(api, "GET", f"/messages/{message}", keys["agent_both"])
