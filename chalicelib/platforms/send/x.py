@@ -33,7 +33,8 @@ _ID = re.compile(r"[0-9]{1,19}")  # X user and post ids
 # 403s that are about the other person or the post, not about the token's permissions
 _UNREACHABLE = ("cannot send messages", "not permitted to send messages", "not allowed to send messages",
                 "reply to this conversation is not allowed", "not allowed to reply", "blocked")
-_REJECTED = ("duplicate content",)
+# 403s about this post itself (a repeat, too long for the account: X's 186 "needs to be a bit shorter"), not the token
+_REJECTED = ("duplicate content", "too long", "shorter")
 
 
 class XSender(PlatformSender):
