@@ -83,6 +83,8 @@ export async function features() {
       customer: '/conversations/{conversation_id}/customer' in paths,
       assign: '/conversations/{conversation_id}/assign' in paths && '/team' in paths,
       reopen: '/conversations/{conversation_id}/reopen' in paths,
+      moderation: '/messages/{message_id}/moderation' in paths,
+      bulkHide: Boolean(document.components?.schemas?.BulkHide),
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
       privateReplies: Boolean(document.components?.schemas?.ReplyCreate?.properties?.private),
