@@ -904,7 +904,9 @@ export function mountAgent(container, { args, role, go }) {
       const shown = messageView(answer, false);
       detailPane.querySelector(`article.message[data-id="${CSS.escape(message.id)}"]`)?.replaceWith(shown);
       notice(t(`moderation.done.${action}`, { platform }));
-      focusFirst([shown.querySelector('.moderation button') || shown]); // Unhide next, or the message itself
+      const next = shown.querySelector('.moderation button'); // Unhide, or the message itself once deleted
+      if (next) next.focus();
+      else focusFirst([shown]);
     }
     await lists;
   }
