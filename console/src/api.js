@@ -87,6 +87,9 @@ export async function features() {
       bulkHide: Boolean(document.components?.schemas?.BulkHide),
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
+      // status=removed: the conversations hidden or deleted from here, or removed on the platform
+      removed: ((paths['/queues/{name}/messages'] || {}).get?.parameters || [])
+        .some((p) => p.name === 'status' && (p.schema?.enum || []).includes('removed')),
       privateReplies: Boolean(document.components?.schemas?.ReplyCreate?.properties?.private),
     };
   }

@@ -96,9 +96,14 @@ def test_an_agent_hides_a_spam_comment_it_leaves_the_queue_and_undo_brings_it_ba
     assert stack.call("GET", f"/conversations/{conversation}", key=stack.keys["agent"])[0] == 404
     status, message = stack.call("GET", f"/messages/{conversation}", key=stack.keys["agent"])
     assert status == 200 and message["status"] == "removed" and message["moderation"]["state"] == "hidden"
-    # AND a refresh still shows it hidden, with Undo
-    console.driver.refresh()
+    # AND "Show: Hidden or removed" lists it, and opened from there (or a refresh, a link) it is shown hidden, with Undo
+    console.driver.get(console.url + "#/work/customer_service")
+    Select(console.find("#list-status")).select_by_value("removed")
+    row = console.text_in("#message-list a.row", "Crypto Kings 77")
+    assert "Hidden by Aiko (agent)" in row.text
+    row.click()
     console.text_in("#moderated", "Hidden on Facebook. It left the queue.")
+    Select(console.find("#list-status")).select_by_value("open")
     # WHEN she presses Undo
     console.find("#moderation-undo").click()
     # THEN it is shown again: back in her queue, open, and Hide is offered again

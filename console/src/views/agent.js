@@ -289,6 +289,7 @@ export function mountAgent(container, { args, role, go }) {
   function renderListPane() {
     const statuses = STATUSES.map((s) => [s, statusName(s)]);
     if (state.feats.mine) statuses.unshift([MINE, t('list.mine')]);
+    if (state.feats.removed) statuses.push(['removed', t('list.removed')]); // to find one hidden, to show it again
     const status = select(statuses, state.status, {
       id: 'list-status', onchange: (event) => {
         state.status = event.target.value;
@@ -519,6 +520,7 @@ export function mountAgent(container, { args, role, go }) {
       item.status === 'claimed' && item.claimed_by && !mine(item)
         ? h('span', { class: 'badge holder', title: item.claimed_by }, t('list.heldBy', { who: actorName(item.claimed_by) })) : null,
       item.status === 'snoozed' && item.snoozed_until ? badge(t('list.snoozedUntil', { until: fmtDateTime(item.snoozed_until) })) : null,
+      moderationBadge(item),
       item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
     h('span', { class: 'row-meta' }, state.status === MINE ? [queueName(item.queue), ' · '] : null,
       platformName(item.platform), ' · ', channelName(item.channel), ' · ', timeTag(item.last_inbound_at || item.received_at)),
@@ -911,12 +913,13 @@ export function mountAgent(container, { args, role, go }) {
     await lists;
   }
 
-  // the conversation's first message, hidden or deleted on its platform: the conversation is out of the queues (the
-  // API no longer reads it as one); the message, as the team still sees it, and Undo while it is only hidden
+  // the conversation's first message, hidden, deleted or removed on its platform: the conversation is out of the
+  // queues (the API no longer reads it as one); the message, as the team still sees it, and Undo while it is hidden
   function renderModerated(message) {
     timers.forEach(clearInterval);
     timers.clear();
-    const hidden = message.moderation?.state === 'hidden';
+    const moderated = message.moderation?.state || 'removed';
+    const hidden = moderated === 'hidden';
     const words = { platform: platformName(message.platform) };
     const undo = hidden && moderationActions(message, manager).includes('unhide')
       ? h('button', { type: 'button', class: 'primary', id: 'moderation-undo' }, t('moderation.undo')) : null;
@@ -927,7 +930,7 @@ export function mountAgent(container, { args, role, go }) {
         h('p', { class: 'row-meta' }, platformName(message.platform), ' · ', channelName(message.channel), ' · ',
           queueName(message.queue))),
       h('div', { class: 'moderated-notice', id: 'moderated', role: 'status' },
-        h('p', {}, t(hidden ? 'moderation.gone.hidden' : 'moderation.gone.deleted', words)),
+        h('p', {}, t(`moderation.gone.${moderated}`, words)),
         undo ? h('div', { class: 'toolbar' }, undo) : null),
       h('section', { class: 'thread', 'aria-label': t('detail.thread') }, messageView(message, false, ['unhide'])),
       historyView(message));
@@ -1495,10 +1498,11 @@ export function mountAgent(container, { args, role, go }) {
       const [item] = await Promise.all([api(`${base()}/${seg(detailId)}`), loadSaved()]);
       return renderDetail(item, lostLease);
     } catch (error) {
-      // a conversation whose first message was hidden or deleted from here: that message, to undo or delete it
+      // a conversation whose first message was hidden or deleted (from here or on the platform): that message, to
+      // show it again or delete it
       const moderated = error.status === 404 && state.feats.moderation
         ? await api(`messages/${seg(detailId)}`).catch(() => null) : null;
-      if (moderated?.moderation) {
+      if (moderated?.status === 'removed') {
         renderModerated(moderated);
         return detailPane.querySelector('#detail-title');
       }
