@@ -95,6 +95,11 @@ class Stack:
         status, _, raw = request(self.fake, "POST", "/_fake/fail", body={"error": error, "times": times})
         assert status == 200, raw
 
+    def fake_reset(self) -> None:
+        """The fake platforms forget what they were asked and the failures still queued (POST /_fake/reset)."""
+        status, _, raw = request(self.fake, "POST", "/_fake/reset")
+        assert status == 200, raw
+
     def fake_requests(self) -> list[dict]:
         """What the fake platforms were asked, oldest first (GET /_fake/requests)."""
         status, _, raw = request(self.fake, "GET", "/_fake/requests")
