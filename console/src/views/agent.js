@@ -815,7 +815,7 @@ export function mountAgent(container, { args, role, go }) {
   function messageView(message, single, omit = []) {
     const outbound = message.direction === 'outbound';
     const moderated = message.moderation?.state;
-    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound', moderated && `moderated ${moderated}`],
+    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound', moderated && `moderated moderated-${moderated}`],
       dataset: { id: message.id, at: timeOf(message.received_at || message.created_at) } },
       h('header', {},
         h('span', { class: 'author' }, outbound ? t('message.brand') : authorName(message)),
