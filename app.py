@@ -55,6 +55,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.IdempotencyKeyReused: Conflict,
     domain.OutsideReplyWindow: Unprocessable,
     domain.PrivateReplyUnsupported: Unprocessable,
+    domain.TextTooLong: Unprocessable,
     domain.PrivateReplyAlreadySent: Conflict,
     domain.ModerationUnsupported: Unprocessable,
     domain.NotAllowed: Forbidden,

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     x_api_base: str = "https://api.x.com"
     telegram_api_base: str = "https://api.telegram.org"
     send_timeout_seconds: float = Field(10.0, gt=0, le=25)  # API Gateway gives a route 29 s in all
+    # X's longest post by its weighted count: 280, more for an account whose X subscription allows longer posts
+    x_post_max_weight: int = Field(280, ge=1, le=25_000)
     # channel health (GET /channels): the channels to list even before anything was recorded for them
     # ("facebook:1234,whatsapp:5678": platform and account, comma-separated), and how long a channel may go
     # without a webhook before it is flagged silent (seconds)

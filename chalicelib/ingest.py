@@ -113,8 +113,10 @@ def triage(event: InboundEvent, now: datetime) -> Triaged:
 
 def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
     """Store one event (and say its category); redeliveries of anything already applied change nothing."""
-    if event.kind == EventKind.REMOVE:
-        return store.mark_removed(event.message_id, now, actor="platform"), None
+    if event.kind in (EventKind.REMOVE, EventKind.HIDE):
+        return store.mark_removed(event.message_id, now, actor="platform", hidden=event.kind == EventKind.HIDE), None
+    if event.kind == EventKind.UNHIDE:
+        return store.mark_shown(event.message_id, now, actor="platform"), None
     if event.kind == EventKind.STATUS:
         assert event.status is not None
         return replies.record_delivery(event.status, now), None

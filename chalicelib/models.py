@@ -131,7 +131,9 @@ class Message:
 class EventKind(str, Enum):
     NEW = "new"  # a message to triage (an edit of an unknown message is new too); outbound ones are stored only
     EDIT = "edit"  # new text for a stored message: triage again
-    REMOVE = "remove"  # deleted or hidden on the platform
+    REMOVE = "remove"  # deleted on the platform
+    HIDE = "hide"  # hidden on the platform (Facebook's feed verb): out of the queues, as a removal, until shown again
+    UNHIDE = "unhide"  # shown again on the platform
     STATUS = "status"  # what became of a message the brand sent (delivered, read, failed)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from .domain import reply_windows, workflow
+from .config import get_settings
+from .domain import reply_limits, reply_windows, workflow
 from .domain.errors import (InvalidRequest, OutsideReplyWindow, PrivateReplyAlreadySent, ReplyNotSent,
                             UnknownMessage)
 from .domain.workflow import REMOVED, Actor
@@ -102,6 +103,8 @@ def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, ide
     else:
         window = reply_windows.check_reply_window(target.platform, target.channel,
                                                   parse_iso(head.last_inbound_at or head.received_at), now)
+    reply_limits.check_text_length(target.platform, target.channel, text, private,
+                                   get_settings().x_post_max_weight)
     draft = store.StoredReply(
         id=idempotency_key, conversation=head.id, text=text, reply_to=target.id, by=actor.id,
         platform=target.platform, account=target.account, created_at=iso(now), status=store.SENDING,
@@ -162,6 +165,8 @@ class ConversationView(NamedTuple):
     notes: list[dict]
     earlier_replies: int  # replies left out
     earlier_replies_cursor: str | None  # where earlier_replies reads on from
+    text_limit: reply_limits.TextLimit | None = None  # the longest reply to its latest customer message
+    private_text_limit: reply_limits.TextLimit | None = None  # the same privately, where a private reply is possible
 
 
 def view(conversation_id: str, now: datetime) -> ConversationView:
@@ -174,7 +179,13 @@ def view(conversation_id: str, now: datetime) -> ConversationView:
     shown = latest_replies(replies)
     left_out = reply_count - len(shown)
     cursor = _reply_cursor(head, shown[0]) if left_out > 0 and shown else None
-    return ConversationView(head, [head, *latest], earlier, shown, window, notes, left_out, cursor)
+    limits = (None, None)
+    if target is not None:
+        x_weight = get_settings().x_post_max_weight
+        private = reply_windows.offers_private_reply(target.platform, target.channel)
+        limits = (reply_limits.limit_for(target.platform, target.channel, False, x_weight),
+                  reply_limits.limit_for(target.platform, target.channel, True, x_weight) if private else None)
+    return ConversationView(head, [head, *latest], earlier, shown, window, notes, left_out, cursor, *limits)
 
 
 # The replies one read answers: the latest, within bounds of their own (a long-running conversation may have

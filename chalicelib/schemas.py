@@ -260,7 +260,9 @@ class FilterQuery(_Query):
 
 
 class ListQuery(FilterQuery):
-    status: Literal["open", "claimed", "snoozed", "resolved"] = "open"
+    status: Literal["open", "claimed", "snoozed", "resolved", "removed"] = Field(
+        "open", description="removed: conversations whose first message was removed or hidden on the platform, or "
+                            "hidden or deleted from here (their `moderation` says which)")
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, pattern=CURSOR_PATTERN,
                                description="the next_cursor of the previous page (opaque; any other value is 400). "
@@ -598,12 +600,23 @@ class ReplyOut(_Model):
         return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
 
 
+class TextLimitOut(_Model):
+    limit: int
+    unit: Literal["characters", "bytes", "weighted", "utf16"] = Field(
+        description="how the platform measures: characters; UTF-8 bytes (Instagram DMs); X's weighted count (a CJK "
+                    "character or an emoji 2, a link 23); UTF-16 units (Telegram)")
+
+
 class ReplyWindowOut(_Model):
     open: bool
     reason: str | None = None
     closes_at: str | None = Field(None, description="when it closes (none: this channel has no window)")
     messaging_type: str | None = None
     tag: str | None = None
+    text_limit: TextLimitOut | None = Field(None, description="the longest reply the platform takes here; a longer "
+                                            "one is 422 `text_too_long`")
+    private_text_limit: TextLimitOut | None = Field(None, description="the same for a private reply (a Facebook or "
+                                                    "Instagram comment)")
 
 
 class NoteOut(_Model):
@@ -641,13 +654,17 @@ class ConversationOut(MessageOut):
     @classmethod
     def of_conversation(cls, head: Any, thread: list[Any], earlier: str | None, replies: list[Any],
                         window: Any, notes: list[Any] = (), earlier_replies: int = 0,
-                        earlier_replies_cursor: str | None = None) -> ConversationOut:
+                        earlier_replies_cursor: str | None = None, text_limit: Any = None,
+                        private_text_limit: Any = None) -> ConversationOut:
         fields = MessageOut.of(head, with_history=True).model_dump(by_alias=True)
         window_out = None
         if window is not None:
             closes = window.closes_at.strftime("%Y-%m-%dT%H:%M:%SZ") if window.closes_at else None
+            limits = {name: TextLimitOut(limit=limit.limit, unit=limit.unit)
+                      for name, limit in (("text_limit", text_limit), ("private_text_limit", private_text_limit))
+                      if limit is not None}
             window_out = ReplyWindowOut(open=window.open, reason=window.reason, closes_at=closes,
-                                        messaging_type=window.messaging_type, tag=window.tag)
+                                        messaging_type=window.messaging_type, tag=window.tag, **limits)
         return cls.model_validate({**fields, "messages": [MessageOut.of(m, with_history=True) for m in thread],
                                    "earlier_cursor": earlier, "replies": [ReplyOut.of(r) for r in replies],
                                    "reply_window": window_out, "notes": [NoteOut.of(n) for n in notes],

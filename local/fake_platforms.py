@@ -1,14 +1,17 @@
 """A local fake of the platforms' send APIs (Graph API, X API v2, Telegram Bot API) on one loopback port.
 
-It accepts the request shapes the platforms document, answers with their documented bodies and fresh ids,
-records every request, and answers scripted errors on demand. Tests start it (tests/conftest.py
-`fake_platforms`); `make run` starts one and points the settings at it, so replies from a local inbox are
-recorded here instead of being posted.
+It accepts the request shapes the platforms document (replies, and the moderation of a customer's comment: hidden,
+shown again, deleted), answers with their documented bodies and fresh ids, keeps each moderated message's state
+(a second delete is answered as the platform answers it: already gone), records every request, and answers
+scripted errors on demand. Tests start it (tests/conftest.py `fake_platforms`); `make run` starts one and points
+the settings at it, so replies (and moderation) from a local inbox are recorded here instead of being posted.
 
     fake = FakePlatforms().start()
     fake.base_urls         # {"graph": ".../graph/v21.0", "x": ".../x", "telegram": ".../telegram"}
     fake.fail_next("graph_expired_token", times=1)
-    fake.sent("messenger") # the requests it accepted, oldest first
+    fake.sent("messenger") # the replies it accepted, oldest first
+    fake.moderated("x")    # the moderation requests it accepted (hide, unhide, delete), oldest first
+    fake.state_of("graph", "104857600000001_1234")  # "visible", "hidden" or "deleted"
     fake.stop()
 
 Over HTTP (for a running `make run` and browser tests):
@@ -109,7 +112,8 @@ class FakeRequest:
     headers: dict[str, str]  # names lower-cased
     body: Any  # parsed JSON or form; None when empty or unreadable
     api: str  # graph | x | telegram
-    platforms: tuple[str, ...] = ()  # which platforms' replies this request sends, when it is a send
+    platforms: tuple[str, ...] = ()  # which platforms' replies this request sends, or whose message it moderates
+    moderation: str | None = None  # hide | unhide | delete, when it moderates a message (then not in sent())
     status: int = 0  # what the fake answered
     answer: Any = None
 
@@ -123,6 +127,7 @@ class _State:
     requests: list[FakeRequest] = field(default_factory=list)
     failures: dict[str, list[str]] = field(default_factory=lambda: {"graph": [], "x": [], "telegram": []})
     privately_replied: set[str] = field(default_factory=set)  # comment ids with their one private reply
+    moderated: dict[tuple[str, str], str] = field(default_factory=dict)  # (api, message id): "hidden" | "deleted"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -183,6 +188,7 @@ class FakePlatforms:
         with self._state.lock:
             self._state.requests.clear()
             self._state.privately_replied.clear()
+            self._state.moderated.clear()
             for queue in self._state.failures.values():
                 queue.clear()
 
@@ -192,10 +198,24 @@ class FakePlatforms:
             return list(self._state.requests)
 
     def sent(self, platform: str | None = None) -> list[FakeRequest]:
-        """The requests the fake accepted (a reply posted), oldest first; `platform` filters by platform
+        """The replies the fake accepted (a reply posted), oldest first; `platform` filters by platform
         (facebook, messenger, instagram, whatsapp, x, telegram) or API (graph, x, telegram). A Send API call
         is both messenger and instagram: the fake cannot tell a Page from an Instagram account."""
-        return [r for r in self.requests if r.accepted and r.platforms
+        return self._accepted(platform, moderation=False)
+
+    def moderated(self, platform: str | None = None) -> list[FakeRequest]:
+        """The moderation requests the fake accepted (hidden, shown again, deleted; a delete of a message already
+        gone is not accepted), oldest first, filtered as `sent`. A Graph delete is both facebook and instagram."""
+        return self._accepted(platform, moderation=True)
+
+    def state_of(self, api: str, message_id: str) -> str:
+        """What moderation left of a message: "visible", "hidden" or "deleted". Telegram's ids are
+        "<chat id>:<message_id>"."""
+        with self._state.lock:
+            return self._state.moderated.get((api, message_id), "visible")
+
+    def _accepted(self, platform: str | None, *, moderation: bool) -> list[FakeRequest]:
+        return [r for r in self.requests if r.accepted and r.platforms and (r.moderation is not None) == moderation
                 and (platform is None or platform == r.api or platform in r.platforms)]
 
     # internals ---------------------------------------------------------------------------------------
@@ -210,6 +230,19 @@ class FakePlatforms:
     def _record(self, request: FakeRequest) -> None:
         with self._state.lock:
             self._state.requests.append(request)
+
+    def _moderate(self, api: str, message_id: str, action: str) -> str | None:
+        """Apply a moderation action to a message's state; the state it was in when it is already deleted (the
+        request is then refused as the platform refuses it), else None."""
+        key = (api, message_id)
+        with self._state.lock:
+            if self._state.moderated.get(key) == "deleted":
+                return "deleted"
+            if action == "unhide":
+                self._state.moderated.pop(key, None)
+            else:
+                self._state.moderated[key] = "hidden" if action == "hide" else "deleted"
+            return None
 
     def handle(self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> tuple[int, Any, dict]:
         """One request: (status, JSON body, extra headers)."""
@@ -251,17 +284,17 @@ class FakePlatforms:
 
     # Graph API ---------------------------------------------------------------------------------------
     def _graph(self, request: FakeRequest, method: str, path: str) -> tuple[int, Any, dict]:
-        parts = path.strip("/").split("/")  # graph, version, node, edge
-        if method != "POST" or len(parts) != 4 or not re.fullmatch(r"v\d+\.\d+", parts[1]):
-            return _graph_error(400, 100, f"Unsupported {method.lower()} request. Object with ID "
-                                          f"'{parts[2] if len(parts) > 2 else ''}' does not exist, cannot be "
-                                          "loaded due to missing permissions, or does not support this operation.",
-                                33, "GraphMethodException")
-        node, edge = parts[2], parts[3]
+        parts = path.strip("/").split("/")  # graph, version, node, edge (none: the node itself)
+        known = (method == "POST" and len(parts) in (3, 4)) or (method == "DELETE" and len(parts) == 3)
+        if not known or not re.fullmatch(r"v\d+\.\d+", parts[1]):
+            return _graph_unsupported(method, parts[2] if len(parts) > 2 else "")
         token = _bearer(request.headers) or _form_value(request.body, "access_token")
         if not token:
             return _graph_error(400, 104, "An access token is required to request this resource.")
         body = request.body if isinstance(request.body, dict) else {}
+        if len(parts) == 3:
+            return self._graph_moderation(request, method, parts[2], body)
+        node, edge = parts[2], parts[3]
         if edge in ("comments", "replies"):
             message = body.get("message")
             if not isinstance(message, str) or not message.strip():
@@ -275,6 +308,26 @@ class FakePlatforms:
         if edge == "messages":
             return self._send_api(request, body)
         return _graph_error(400, 100, f"(#100) Unknown edge {edge!r} on this node", kind="GraphMethodException")
+
+    def _graph_moderation(self, request: FakeRequest, method: str, node: str, body: dict) -> tuple[int, Any, dict]:
+        """A comment hidden or shown again (Facebook `is_hidden`, Instagram `hide`), or deleted. The fake cannot
+        tell a Facebook comment from an Instagram one on a delete, so it records both platforms."""
+        if method == "DELETE":
+            action, platforms = "delete", ("facebook", "instagram")
+        else:
+            fields = [name for name in ("is_hidden", "hide") if name in body]
+            raw = body[fields[0]] if len(fields) == 1 else None
+            value = raw if isinstance(raw, bool) else {"true": True, "false": False}.get(raw) \
+                if isinstance(raw, str) else None  # JSON, or a form's text
+            if value is None:
+                return _graph_error(400, 100, "(#100) Set is_hidden (a Facebook comment) or hide (an Instagram "
+                                              "comment) to true or false", kind="GraphMethodException")
+            action = "hide" if value else "unhide"
+            platforms = ("facebook",) if fields[0] == "is_hidden" else ("instagram",)
+        if self._moderate("graph", node, action) == "deleted":
+            return _graph_unsupported(method, node)
+        request.platforms, request.moderation = platforms, action
+        return 200, {"success": True}, {}
 
     def _private_reply(self, request: FakeRequest, body: dict) -> tuple[int, Any, dict]:
         """Private Replies: one DM to a comment's author, once per comment (a second: 10900). The fake cannot
@@ -344,6 +397,9 @@ class FakePlatforms:
         if not _bearer(request.headers):
             return _x_problem(401, "Unauthorized", "Unauthorized")
         body = request.body if isinstance(request.body, dict) else None
+        hidden = re.fullmatch(r"/x/2/tweets/([^/]+)/hidden", path)
+        if method == "PUT" and hidden is not None:
+            return self._x_hide(request, hidden.group(1), body)
         dm = re.fullmatch(r"/x/2/dm_conversations/with/([^/]+)/messages", path)
         if method != "POST" or (path != "/x/2/tweets" and dm is None):
             return _x_problem(404, "Not Found Error", f"no route {method} {path.removeprefix('/x')}",
@@ -366,6 +422,16 @@ class FakePlatforms:
         request.platforms = ("x",)
         return 201, {"data": {"id": str(1800000000000000000 + self._fresh()), "text": body["text"]}}, {}
 
+    def _x_hide(self, request: FakeRequest, tweet_id: str, body: dict | None) -> tuple[int, Any, dict]:
+        """Hide replies: hiding a hidden reply (or showing a visible one) succeeds, as X documents."""
+        if not tweet_id.isdigit():
+            return _x_invalid("id", f"The `id` query parameter value [{tweet_id}] is not valid")
+        if body is None or not isinstance(body.get("hidden"), bool):
+            return _x_invalid("hidden", "The `hidden` field is required and must be a boolean")
+        self._moderate("x", tweet_id, "hide" if body["hidden"] else "unhide")  # the fake deletes no X post
+        request.platforms, request.moderation = ("x",), "hide" if body["hidden"] else "unhide"
+        return 200, {"data": {"hidden": body["hidden"]}}, {}
+
     # Telegram Bot API --------------------------------------------------------------------------------
     def _telegram(self, request: FakeRequest, method: str, path: str) -> tuple[int, Any, dict]:
         match = re.fullmatch(r"/telegram/bot([^/]*)/([A-Za-z]+)", path)
@@ -373,9 +439,11 @@ class FakePlatforms:
             return _telegram_error(404, "Not Found")
         if not TELEGRAM_TOKEN.fullmatch(match.group(1)):
             return _telegram_error(401, "Unauthorized")
+        body = request.body if isinstance(request.body, dict) else {}
+        if match.group(2) == "deleteMessage":
+            return self._telegram_delete(request, body)
         if match.group(2) != "sendMessage":
             return _telegram_error(404, "Not Found")
-        body = request.body if isinstance(request.body, dict) else {}
         chat_id, text, reply = body.get("chat_id"), body.get("text"), body.get("reply_parameters")
         if chat_id is None or chat_id == "":
             return _telegram_error(400, "Bad Request: chat_id is empty")
@@ -392,6 +460,25 @@ class FakePlatforms:
         if reply is not None:
             result["reply_to_message"] = {"message_id": reply["message_id"], "chat": chat}
         return 200, {"ok": True, "result": result}, {}
+
+    def _telegram_delete(self, request: FakeRequest, body: dict) -> tuple[int, Any, dict]:
+        """deleteMessage: a second delete of one message is "message to delete not found", as Telegram answers."""
+        chat_id, message_id = body.get("chat_id"), body.get("message_id")
+        if chat_id is None or chat_id == "":
+            return _telegram_error(400, "Bad Request: chat_id is empty")
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            return _telegram_error(400, "Bad Request: message identifier is not specified")
+        if self._moderate("telegram", f"{chat_id}:{message_id}", "delete") == "deleted":
+            return _telegram_error(400, "Bad Request: message to delete not found")
+        request.platforms, request.moderation = ("telegram",), "delete"
+        return 200, {"ok": True, "result": True}, {}
+
+
+def _graph_unsupported(method: str, node: str) -> tuple[int, dict, dict]:
+    """Graph's answer to a path it does not serve, or to an object that does not exist (any more)."""
+    return _graph_error(400, 100, f"Unsupported {method.lower()} request. Object with ID '{node}' does not exist, "
+                                  "cannot be loaded due to missing permissions, or does not support this operation.",
+                        33, "GraphMethodException")
 
 
 def _x_invalid(parameter: str, message: str) -> tuple[int, dict, dict]:

@@ -173,3 +173,28 @@ def call(api, method: str, path: str, headers: dict | None = None, body=None):
         api.http.get(path, headers=merged)
     payload = json.loads(response.body) if response.body else None
     return response.status_code, payload
+
+
+def scripted_failure(fake, error: str, act, *, token: str):
+    """GIVEN the fake platforms answer the next request with the scripted `error` WHEN `act()` sends or moderates
+    THEN the `SendFailed` it raised, checked to hold no `token` (in its message or its repr)."""
+    from chalicelib.platforms.send import SendFailed
+
+    fake.fail_next(error)
+    try:
+        act()
+    except SendFailed as failed:
+        assert token not in failed.message and token not in repr(failed)
+        return failed
+    raise AssertionError(f"{error}: no SendFailed")
+
+
+def graph_unreachable(monkeypatch) -> None:
+    """Point GRAPH_API_BASE at a loopback port nothing listens on (a refused connection)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("GRAPH_API_BASE", f"http://127.0.0.1:{port}/v21.0")
+    reset_caches()

@@ -55,6 +55,9 @@ def test_an_agent_hides_a_spam_comment_on_facebook_and_it_leaves_the_queue(api, 
     assert hidden["moderation"]["by"].startswith("agent:Bo (") and hidden["moderation"]["previous_status"] == "open"
     assert hidden["history"][-1]["event"] == "hidden"
     assert listed(api, keys) == [] and counters.queue_counts(QUEUE)["open"] == 0
+    # AND it is listed among the queue's removed conversations, saying it was hidden
+    status, page = call(api, "GET", f"/queues/{QUEUE}/conversations?status=removed", keys["agent_both"])
+    assert [(c["id"], c["moderation"]["state"]) for c in page["conversations"]] == [(message, "hidden")]
     # AND the conversation no longer opens, while the message still reads (for undoing it)
     assert call(api, "GET", f"/conversations/{message}", keys["agent_both"])[0] == 404
     status, read = call(api, "GET", f"/messages/{message}", keys["agent_both"])
@@ -269,3 +272,57 @@ def test_the_events_say_hidden_by_whom_deleted_and_restored(api, keys, table):
         ("message.removed", {"previous_status": "removed", "moderation": "deleted", "removed_by": events[3].actor}),
     ]
     assert events[0].actor.startswith("agent:Bo (") and events[3].actor.startswith("manager:Max (")
+
+
+# hidden, shown and deleted on Facebook itself (Business Suite, Facebook's own filters) ------------------------
+
+COMMENT = "104857600000001_900001_71004"
+
+
+def facebook_says(api, verb: str, text: str = "Cheap followers at my profile") -> None:
+    response = post_webhook(api, "meta", dumps(payloads.page_comment(COMMENT, text, verb=verb)))
+    assert response.status_code == 200, response.body
+
+
+def test_a_comment_hidden_on_facebook_leaves_the_queue_and_can_be_shown_again_from_here(api, keys, fake_platforms):
+    # GIVEN a comment that came by webhook, then hidden in Business Suite (the feed change's verb hide)
+    facebook_says(api, "add")
+    message = f"facebook:{COMMENT}"
+    queue = call(api, "GET", f"/messages/{message}", keys["manager"])[1]["queue"]
+    facebook_says(api, "hide")
+    # THEN it is out of the queue, hidden by the platform
+    status, read = call(api, "GET", f"/messages/{message}", keys["manager"])
+    assert read["status"] == "removed" and read["moderation"]["state"] == "hidden"
+    assert read["moderation"]["by"] == "platform" and counters.queue_counts(queue)["open"] == 0
+    # WHEN someone here shows it again
+    status, shown = moderate(api, keys, message, "unhide", who="manager")
+    # THEN Facebook is asked to show it, and it is open in its queue
+    assert status == 200 and shown["status"] == "open", shown
+    assert [r.body for r in platform_calls(fake_platforms)] == [{"is_hidden": False}]
+    assert counters.queue_counts(queue)["open"] == 1
+
+
+def test_a_comment_shown_again_on_facebook_is_back_in_its_queue(api, keys, fake_platforms):
+    facebook_says(api, "add")
+    message = f"facebook:{COMMENT}"
+    assert moderate(api, keys, message, "hide", who="manager")[0] == 200
+    # WHEN Business Suite shows it again (verb unhide), twice (a redelivery)
+    facebook_says(api, "unhide")
+    facebook_says(api, "unhide")
+    # THEN it is open again, with nothing asked of Facebook but the hide
+    status, read = call(api, "GET", f"/messages/{message}", keys["manager"])
+    assert read["status"] == "open" and "moderation" not in read
+    assert [e["event"] for e in read["history"]][-2:] == ["hidden", "unhidden"]
+    assert len(platform_calls(fake_platforms)) == 1
+
+
+def test_a_hidden_comment_deleted_on_facebook_can_no_longer_be_shown(api, keys, fake_platforms):
+    facebook_says(api, "add")
+    message = f"facebook:{COMMENT}"
+    assert moderate(api, keys, message, "hide", who="manager")[0] == 200
+    facebook_says(api, "remove")
+    status, read = call(api, "GET", f"/messages/{message}", keys["manager"])
+    assert read["moderation"]["state"] == "deleted" and read["moderation"]["by"] == "platform"
+    status, body = moderate(api, keys, message, "unhide", who="manager")
+    assert status == 409 and body["error"]["code"] == "already_deleted", body
+    assert len(platform_calls(fake_platforms)) == 1

@@ -152,7 +152,7 @@ def test_query_parameters_have_their_types_and_enums(document):
         return {p["name"]: p for p in document["paths"][path][method].get("parameters", [])}
 
     listing = parameters("/queues/{name}/messages")
-    assert listing["status"]["schema"]["enum"] == ["open", "claimed", "snoozed", "resolved"]
+    assert listing["status"]["schema"]["enum"] == ["open", "claimed", "snoozed", "resolved", "removed"]
     assert (listing["limit"]["schema"]["type"], listing["limit"]["schema"]["minimum"],
             listing["limit"]["schema"]["maximum"]) == ("integer", 1, 100)
     assert listing["cursor"]["schema"]["pattern"] == "^[A-Za-z0-9_-]{1,2000}$"

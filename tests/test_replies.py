@@ -390,11 +390,12 @@ def test_meta_saying_the_window_passed_is_outside_reply_window(api, keys, fake_p
 
 
 def test_a_private_reply_refused_for_good_gives_the_comment_back(api, keys, fake_platforms):
-    # GIVEN a private reply Meta refused (over its 2,000 characters): nothing went out
+    # GIVEN a private reply Meta refused for good (the person cannot be reached now): nothing went out
     ingest(api, "meta", payloads.page_comment("104857600000001_900001_77007", "DM me about order 5524"))
     conversation = claimed_conversation(api, keys)["id"]
-    status, body = reply(api, keys, conversation, text="x" * 2001, key="private-long-1", private=True)
-    assert status == 422 and body["error"]["code"] == "platform_rejected", body
+    fake_platforms.fail_next("graph_user_unavailable")
+    status, body = reply(api, keys, conversation, text="We can help", key="private-long-1", private=True)
+    assert status == 422 and body["error"]["code"] == "recipient_unreachable", body
     # WHEN the agent sends a shorter one (a new key: a new text) THEN it goes out, once
     status, body = reply(api, keys, conversation, text="Please DM us your order number", key="private-short-2",
                          private=True)
@@ -450,3 +451,53 @@ def test_private_replies_sent_at_once_with_different_keys_go_out_once(conflicts,
     # THEN exactly one is sent, the others are refused, and one DM went out
     assert sorted(outcomes) == ["refused"] * 7 + ["sent"], outcomes
     assert len(private_request(fake_platforms)) == 1
+
+
+# each platform's longest reply --------------------------------------------------------------------------
+
+def test_a_reply_longer_than_the_platform_takes_is_refused_before_anything_is_stored_or_sent(api, keys, table,
+                                                                                            fake_platforms):
+    from support import snapshot
+
+    # GIVEN a Messenger DM, claimed, whose reply window says how long a reply may be
+    ingest(api, "meta", payloads.messenger_dm("m.len1", "Where is my refund?"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert detail["reply_window"]["text_limit"] == {"limit": 2000, "unit": "characters"}
+    assert detail["reply_window"]["private_text_limit"] is None  # a DM is not a comment
+    before = snapshot(table)
+    # WHEN the agent sends 2,001 characters
+    status, body = reply(api, keys, conversation, text="x" * 2001, key="long-0001")
+    # THEN it is refused in words, and nothing is stored or sent
+    assert status == 422 and body["error"]["code"] == "text_too_long", body
+    assert "2,000" in body["error"]["message"] and "2,001" in body["error"]["message"]
+    assert snapshot(table) == before and fake_platforms.sent() == []
+    # AND 2,000 characters go out
+    assert reply(api, keys, conversation, text="x" * 2000, key="long-0002")[0] == 201
+
+
+def test_an_x_reply_is_measured_as_x_counts_it(api, keys, fake_platforms, monkeypatch):
+    ingest(api, "x", payloads.x_tweet("1850000000000099001", "@brand 注文した商品が届きません", reply_to="1850000000000000001"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert detail["reply_window"]["text_limit"] == {"limit": 280, "unit": "weighted"}
+    # 141 Japanese characters weigh 282: refused, with X never asked
+    status, body = reply(api, keys, conversation, text="お" * 141, key="x-long-0001")
+    assert status == 422 and body["error"]["code"] == "text_too_long", body
+    assert fake_platforms.sent() == []
+    # an account whose X subscription takes longer posts sets X_POST_MAX_WEIGHT
+    from support import reset_caches
+
+    monkeypatch.setenv("X_POST_MAX_WEIGHT", "25000")
+    reset_caches()
+    assert reply(api, keys, conversation, text="お" * 141, key="x-long-0002")[0] == 201
+
+
+def test_a_comment_says_both_its_public_and_its_private_limit(api, keys):
+    ingest(api, "meta", payloads.instagram_comment("17890000000099003", "ログインできません"))
+    conversation = claimed_conversation(api, keys)["id"]
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert detail["reply_window"]["text_limit"] == {"limit": 2200, "unit": "characters"}
+    assert detail["reply_window"]["private_text_limit"] == {"limit": 1000, "unit": "bytes"}
+    status, body = reply(api, keys, conversation, text="あ" * 334, key="ig-private-long", private=True)
+    assert status == 422 and body["error"]["code"] == "text_too_long", body

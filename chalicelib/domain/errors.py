@@ -80,6 +80,17 @@ class OutsideReplyWindow(DomainError):
     code = "outside_reply_window"
 
 
+class TextTooLong(DomainError):
+    """The reply is longer than its platform takes (domain/reply_limits.py), measured as the platform measures it:
+    nothing is stored or sent."""
+
+    code = "text_too_long"
+
+    def __init__(self, message: str, *, limit: int, length: int, unit: str):
+        super().__init__(message)
+        self.limit, self.length, self.unit = limit, length, unit
+
+
 class PrivateReplyUnsupported(DomainError):
     """A private reply (a DM to a comment's author) asked for a message that is not a Facebook or Instagram
     comment: nothing is sent."""

@@ -115,10 +115,15 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+def offers_private_reply(platform: str, channel: str) -> bool:
+    """A Facebook or Instagram comment: its author can be answered with a DM (Meta's Private Replies)."""
+    return platform in PRIVATE_REPLY_PLATFORMS and channel in PRIVATE_REPLY_CHANNELS
+
+
 def private_reply_window(platform: str, channel: str, commented_at: datetime | None, now: datetime) -> ReplyWindow:
     """Whether a private reply (a DM to the comment's author) may still be sent to a comment written at
     `commented_at`. Once per comment is not a window: the store enforces it."""
-    if platform not in PRIVATE_REPLY_PLATFORMS or channel not in PRIVATE_REPLY_CHANNELS:
+    if not offers_private_reply(platform, channel):
         return ReplyWindow(False, PRIVATE_REPLY_UNSUPPORTED)
     return _window(commented_at, now, PRIVATE_REPLY_WINDOW, PRIVATE_REPLY_WINDOW_CLOSED)
 

@@ -101,7 +101,8 @@ class MetaPayload(_Lenient):
     entry: list[Entry]
 
 
-_REMOVAL_VERBS = {"remove", "hide", "delete"}
+_REMOVAL_VERBS = {"remove": EventKind.REMOVE, "delete": EventKind.REMOVE, "hide": EventKind.HIDE,
+                  "unhide": EventKind.UNHIDE}
 CHALLENGE_PATTERN = r"^[0-9]{1,64}$"
 # messaging events without a `message`: `read` and `delivery` are delivery reports, the rest are skipped by name
 _RECEIPTS = ("read", "delivery", "reaction", "postback", "referral", "optin", "account_linking")
@@ -165,8 +166,8 @@ def _new(batch: Batch, kind: EventKind, **fields: Any) -> None:
     batch.events.append(InboundEvent(kind=kind, message_id=message.id, message=message))
 
 
-def _remove(batch: Batch, message_id: str) -> None:
-    batch.events.append(InboundEvent(kind=EventKind.REMOVE, message_id=message_id))
+def _remove(batch: Batch, message_id: str, kind: EventKind = EventKind.REMOVE) -> None:
+    batch.events.append(InboundEvent(kind=kind, message_id=message_id))
 
 
 def _status(batch: Batch, message_id: str, status: DeliveryStatus) -> None:
@@ -188,8 +189,8 @@ def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
         batch.skip(f"unsupported_item:{value.item}", native)
         return
     message_id = f"facebook:{native}"
-    if value.verb in _REMOVAL_VERBS:
-        _remove(batch, message_id)
+    if value.verb in _REMOVAL_VERBS:  # deleted, hidden or shown again (in Business Suite, by Facebook's filters)
+        _remove(batch, message_id, _REMOVAL_VERBS[value.verb])
         return
     outbound = value.from_ is not None and value.from_.id == entry.id  # the Page itself
     if outbound and value.item != "comment":

@@ -301,6 +301,9 @@ class ReplyKeys:
     PREFIX = "REPLY#"
     TIMED_PREFIX = "RT#"
     COUNT_PREFIX = "COUNT#REPLIES#"  # then a shard: agents replying at once write different items
+    # a reply while it is `sending` is also in GSI2 under this partition, by when its attempt started, so the sweep
+    # finds those whose request was cut off (the key attributes go when it leaves `sending`)
+    SENDING_PARTITION = "REPLIES#SENDING"
     COUNT_SHARDS = 8
     KEY_TYPE = "reply_key"
     BEFORE_REPLIES = "R"  # every sort key of the head, its notes and the count sorts below it
@@ -312,6 +315,10 @@ class ReplyKeys:
     @classmethod
     def timed_sk(cls, created_at: str, idempotency_key: str) -> str:
         return f"{cls.TIMED_PREFIX}{created_at}#{idempotency_key}"
+
+    @classmethod
+    def sending_sort(cls, attempt_at: str, conversation: str, idempotency_key: str) -> str:
+        return f"{attempt_at}#{conversation}#{idempotency_key}"
 
     @classmethod
     def count_sk(cls, idempotency_key: str, attempt: int = 0) -> str:

@@ -406,16 +406,44 @@ def _merged(moves: list[tuple[str, dict[str, int]]]) -> list[tuple[str, dict[str
     return [(key, kept) for key, add in merged.items() if (kept := {n: d for n, d in add.items() if d})]
 
 
-def mark_removed(message_id: str, now: datetime, actor: str) -> Outcome:
-    """Deleted or hidden on the platform: out of every queue, kept for the record and the stats."""
-    stored = get_message(message_id)
-    if stored is None:
-        return Outcome.UNKNOWN
-    if stored.status == REMOVED:
-        return Outcome.UNCHANGED
-    entry = history_entry("removed", now, actor, previous_status=stored.status)
-    operations = transition(stored, REMOVED, entry, attributes={"removed_at": iso(now)})
-    return Outcome.REMOVED if run_guarded(operations) else Outcome.UNCHANGED
+def mark_removed(message_id: str, now: datetime, actor: str, hidden: bool = False) -> Outcome:
+    """Deleted or hidden (`hidden`) on the platform: out of every queue, kept for the record and the stats. A hidden
+    message says so in its `moderation`, so it can be shown again from here; one deleted after it was hidden can no
+    longer be."""
+    for _ in range(CHANGE_ROUNDS):
+        stored = get_message(message_id)
+        if stored is None:
+            return Outcome.UNKNOWN
+        state = (stored.moderation or {}).get("state")
+        if stored.status == REMOVED and (hidden or state != "hidden"):
+            return Outcome.UNCHANGED
+        try:
+            if hidden or stored.status == REMOVED:  # hidden, or a hidden one now deleted
+                moderate(stored, "hidden" if hidden else "deleted", actor, None, now)
+            else:
+                entry = history_entry("removed", now, actor, previous_status=stored.status)
+                apply_guarded(stored, transition(stored, REMOVED, entry, attributes={"removed_at": iso(now)}), entry)
+            return Outcome.REMOVED
+        except ConcurrentChange:  # a colleague's claim, a message joining: do it on the message as it now is
+            continue
+    raise ConcurrentChange(f"{message_id} kept changing while it was removed")
+
+
+def mark_shown(message_id: str, now: datetime, actor: str) -> Outcome:
+    """Shown again on the platform: a hidden message goes back where it was (see moderate); anything else is as
+    it was."""
+    for _ in range(CHANGE_ROUNDS):
+        stored = get_message(message_id)
+        if stored is None:
+            return Outcome.UNKNOWN
+        if stored.status != REMOVED or (stored.moderation or {}).get("state") != "hidden":
+            return Outcome.UNCHANGED
+        try:
+            moderate(stored, "visible", actor, None, now)
+            return Outcome.UPDATED
+        except ConcurrentChange:
+            continue
+    raise ConcurrentChange(f"{message_id} kept changing while it was shown again")
 
 
 def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, now: datetime) -> StoredMessage:

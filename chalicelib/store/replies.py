@@ -25,6 +25,7 @@ from ..models import DeliveryStatus, Message
 from . import conversations, counters, dynamo
 from .entities import MessageKeys, PrivateReplyKeys, ReplyKeys, SentKeys, StoredMessage, iso, key, parse_iso
 from .messages import Outcome, get_message
+from .table import GSI2
 
 SENDING, SENT, DELIVERED, READ, FAILED, UNKNOWN = "sending", "sent", "delivered", "read", "failed", "unknown"
 RANK = {SENDING: 0, UNKNOWN: 0, FAILED: 0, SENT: 1, DELIVERED: 2, READ: 3}
@@ -59,6 +60,7 @@ class StoredReply:
     error: str | None = None
     messaging_type: str | None = None
     private: bool | None = None  # True: a DM to the author of the comment `reply_to` (stored only then)
+    attempt_at: str | None = None  # when its latest attempt (a retry) started; None: at created_at
     by_time: bool = False  # where it is kept (ReplyKeys): its conversation's head says; not an attribute
 
     @property
@@ -74,11 +76,20 @@ class StoredReply:
         """The platform its echo and delivery reports come from: a Facebook private reply is a Messenger message."""
         return "messenger" if self.private and self.platform == "facebook" else self.platform
 
+    @property
+    def sending_since(self) -> str:
+        return self.attempt_at or self.created_at
+
+    def sending_index(self) -> dict[str, str]:
+        return {"gsi2pk": ReplyKeys.SENDING_PARTITION,
+                "gsi2sk": ReplyKeys.sending_sort(self.sending_since, self.conversation, self.id)}
+
     def to_item(self) -> dict[str, Any]:
         item = {f.name: getattr(self, f.name) for f in fields(self)
                 if f.name != "by_time" and getattr(self, f.name) is not None}
+        indexed = self.sending_index() if self.status == SENDING else {}
         return {"pk": MessageKeys.pk(self.conversation), "sk": self.sk, "type": "reply",
-                "status_rank": RANK[self.status], **item}
+                "status_rank": RANK[self.status], **item, **indexed}
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "StoredReply":
@@ -163,8 +174,8 @@ def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
     if stored.request_hash != draft.request_hash:
         raise IdempotencyKeyReused("this idempotency key was used for another reply; use a new key for a new reply")
     if stored.status == FAILED and stored.error_kind in RETRYABLE_FAILURES:
-        return _retry(stored, draft.by)
-    if stored.status == SENDING and parse_iso(draft.created_at) - parse_iso(stored.created_at) > SENDING_LIMIT:
+        return _retry(stored, draft.by, draft.created_at)
+    if stored.status == SENDING and parse_iso(draft.created_at) - parse_iso(stored.sending_since) > SENDING_LIMIT:
         return _cut_off(stored), False
     return stored, False
 
@@ -175,7 +186,8 @@ def _cut_off(stored: StoredReply) -> StoredReply:
     with dynamo.storage_errors():
         try:
             dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=stored.key,
-                         UpdateExpression="SET #status = :unknown, error_kind = :kind, #error = :error",
+                         UpdateExpression="SET #status = :unknown, error_kind = :kind, #error = :error "
+                                          "REMOVE gsi2pk, gsi2sk",
                          ConditionExpression="#status = :sending AND attempts = :attempts",
                          ExpressionAttributeNames={"#status": "status", "#error": "error"},
                          ExpressionAttributeValues=dynamo.values(unknown=UNKNOWN, kind=CUT_OFF, error=message,
@@ -188,16 +200,33 @@ def _cut_off(stored: StoredReply) -> StoredReply:
     return stored
 
 
-def _retry(stored: StoredReply, by: str) -> tuple[StoredReply, bool]:
-    """Take a retryably failed reply back to `sending` (one caller wins; the others get it as it is)."""
+def sweep_cut_off(now: datetime, limit: int = 100) -> int:
+    """Mark `unknown` (cut_off) the replies still `sending` SENDING_LIMIT after their attempt started: the request
+    sending them stopped (the function's time limit) and nobody sent it again. At most `limit` a run."""
+    before = iso(now - SENDING_LIMIT)
+    with dynamo.storage_errors():
+        page = dynamo.client().query(
+            TableName=dynamo.table_name(), IndexName=GSI2, Limit=limit,
+            KeyConditionExpression="gsi2pk = :p AND gsi2sk < :before",
+            ExpressionAttributeValues=dynamo.values(p=ReplyKeys.SENDING_PARTITION, before=before))
+    stuck = [StoredReply.from_item(dynamo.from_item(item)) for item in page.get("Items", [])]
+    return sum(_cut_off(reply).error_kind == CUT_OFF for reply in stuck if reply.status == SENDING)
+
+
+def _retry(stored: StoredReply, by: str, at: str) -> tuple[StoredReply, bool]:
+    """Take a retryably failed reply back to `sending` (one caller wins; the others get it as it is), its attempt
+    starting `at`."""
+    stored.attempt_at = at
+    index = stored.sending_index()
     with dynamo.storage_errors():
         try:
             dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=stored.key,
-                         UpdateExpression="SET #status = :sending, attempts = attempts + :one, #by = :by "
-                                          "REMOVE error_kind, #error",
+                         UpdateExpression="SET #status = :sending, attempts = attempts + :one, #by = :by, "
+                                          "attempt_at = :at, gsi2pk = :gpk, gsi2sk = :gsk REMOVE error_kind, #error",
                          ConditionExpression="#status = :failed AND attempts = :attempts",
                          ExpressionAttributeNames={"#status": "status", "#by": "by", "#error": "error"},
-                         ExpressionAttributeValues=dynamo.values(sending=SENDING, failed=FAILED, one=1, by=by,
+                         ExpressionAttributeValues=dynamo.values(sending=SENDING, failed=FAILED, one=1, by=by, at=at,
+                                                                 gpk=index["gsi2pk"], gsk=index["gsi2sk"],
                                                                  attempts=stored.attempts))
         except ClientError as exc:
             if dynamo.error_code(exc) != "ConditionalCheckFailedException":
@@ -213,7 +242,8 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
     answer (first-reply time, exactly once), in one transaction."""
     reply_update = {"Update": {
         "TableName": dynamo.table_name(), "Key": reply.key,
-        "UpdateExpression": "SET #status = :sent, status_rank = :rank, platform_message_id = :pmid, sent_at = :now",
+        "UpdateExpression": "SET #status = :sent, status_rank = :rank, platform_message_id = :pmid, sent_at = :now "
+                            "REMOVE gsi2pk, gsi2sk",
         "ConditionExpression": "#status = :sending", "ExpressionAttributeNames": {"#status": "status"},
         "ExpressionAttributeValues": dynamo.values(sent=SENT, rank=RANK[SENT], pmid=platform_message_id, now=iso(now),
                                                    sending=SENDING)}}
@@ -257,7 +287,8 @@ def mark_failed(reply: StoredReply, kind: str, message: str, maybe_sent: bool) -
     status = UNKNOWN if maybe_sent else FAILED
     with dynamo.storage_errors():
         dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=reply.key,
-                     UpdateExpression="SET #status = :status, error_kind = :kind, #error = :error",
+                     UpdateExpression="SET #status = :status, error_kind = :kind, #error = :error "
+                                      "REMOVE gsi2pk, gsi2sk",
                      ConditionExpression="#status = :sending",
                      ExpressionAttributeNames={"#status": "status", "#error": "error"},
                      ExpressionAttributeValues=dynamo.values(status=status, kind=kind, error=message[:500],

@@ -3,7 +3,8 @@
 Single-table design (see README "Data model"):
 - pk/sk: entity keys (messages and their history, counters, API keys).
 - GSI1 (gsi1pk/gsi1sk): a queue's messages by status, highest priority first, then oldest.
-- GSI2 (gsi2pk/gsi2sk): sparse; open messages by age (`OPEN#queue`) and claimed ones by lease expiry (`LEASE#queue`).
+- GSI2 (gsi2pk/gsi2sk): sparse; open messages by age (`OPEN#queue`), claimed ones by lease expiry (`LEASE#queue`),
+  snoozed ones by wake-up (`SNOOZE#queue`), replies while they are sending (`REPLIES#SENDING`).
 - TTL on `expires_at`: short-lived author-activity windows.
 - A stream of every item change (NEW_AND_OLD_IMAGES): the publisher derives the outbound events from it
   (chalicelib/events), so a change and the record of it are one write.

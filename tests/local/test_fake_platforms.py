@@ -196,3 +196,97 @@ def test_sent_filters_by_platform_and_api(fake):
     a_request_to(fake, "telegram")
     assert [r.api for r in fake.sent()] == ["graph", "telegram"]
     assert len(fake.sent("facebook")) == len(fake.sent("graph")) == 1 and fake.sent("x") == []
+
+
+# moderation: comments hidden, shown again, deleted -------------------------------------------------------------
+
+def call(method: str, url: str, body=None, *, token: str | None = "tok"):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    response = HTTP.request(method, url, body=data, headers=headers)
+    return response.status, json.loads(response.data)
+
+
+def test_graph_hides_and_shows_a_comment_by_its_field(fake):
+    # GIVEN a Facebook comment hidden with is_hidden and an Instagram one with hide
+    assert post(graph(fake, "/1_2"), {"is_hidden": True})[:2] == (200, {"success": True})
+    assert post(graph(fake, "/17890000000000001"), {"hide": True})[:2] == (200, {"success": True})
+    # THEN the fake keeps their state, and records them by platform as moderation, not as replies
+    assert fake.state_of("graph", "1_2") == fake.state_of("graph", "17890000000000001") == "hidden"
+    assert [r.moderation for r in fake.moderated("facebook")] == ["hide"]
+    assert [r.path for r in fake.moderated("instagram")] == ["/graph/v21.0/17890000000000001"]
+    assert fake.sent() == []
+    # AND false shows it again, a form's "false" too
+    assert post(graph(fake, "/1_2"), {"is_hidden": "false"}, form=True)[0] == 200
+    assert fake.state_of("graph", "1_2") == "visible"
+
+
+@pytest.mark.parametrize("body", [{}, {"is_hidden": "yes"}, {"hide": 1}, {"is_hidden": True, "hide": True},
+                                  {"message": "hi"}])
+def test_graph_refuses_a_comment_update_it_cannot_read(fake, body):
+    status, answer, _ = post(graph(fake, "/1_2"), body)
+    assert (status, answer["error"]["code"]) == (400, 100) and fake.moderated() == []
+
+
+def test_graph_deletes_a_comment_once(fake):
+    assert call("DELETE", graph(fake, "/1_2")) == (200, {"success": True})
+    # WHEN it is deleted again, or hidden THEN Graph's "does not exist" (100/33)
+    for method, body in (("DELETE", None), ("POST", {"is_hidden": True})):
+        status, answer = call(method, graph(fake, "/1_2"), body)
+        assert (status, answer["error"]["code"], answer["error"]["error_subcode"]) == (400, 100, 33)
+        assert "does not exist" in answer["error"]["message"]
+    assert [r.method for r in fake.moderated("graph")] == ["DELETE"] and fake.state_of("graph", "1_2") == "deleted"
+    # AND a delete needs a token, and only deletes a node
+    assert call("DELETE", graph(fake, "/3_4"), token=None)[1]["error"]["code"] == 104
+    assert call("DELETE", graph(fake, "/3_4/comments"))[1]["error"]["error_subcode"] == 33
+
+
+def test_x_hides_and_shows_a_reply(fake):
+    url = fake.base_urls["x"] + "/2/tweets/1460323737035677698/hidden"
+    assert call("PUT", url, {"hidden": True}) == (200, {"data": {"hidden": True}})
+    assert call("PUT", url, {"hidden": True}) == (200, {"data": {"hidden": True}})  # already hidden: fine
+    assert fake.state_of("x", "1460323737035677698") == "hidden"
+    assert call("PUT", url, {"hidden": False}) == (200, {"data": {"hidden": False}})
+    assert fake.state_of("x", "1460323737035677698") == "visible"
+    assert [r.moderation for r in fake.moderated("x")] == ["hide", "hide", "unhide"] and fake.sent("x") == []
+
+
+def test_x_refuses_a_hide_without_a_token_a_post_id_or_a_boolean(fake):
+    base = fake.base_urls["x"] + "/2/tweets"
+    assert call("PUT", f"{base}/1/hidden", {"hidden": True}, token=None)[0] == 401
+    assert call("PUT", f"{base}/abc/hidden", {"hidden": True})[1]["title"] == "Invalid Request"
+    assert call("PUT", f"{base}/1/hidden", {"hidden": "yes"})[0] == 400
+    assert call("POST", f"{base}/1/hidden", {"hidden": True})[0] == 404
+    assert fake.moderated() == []
+
+
+def test_telegram_deletes_a_message_once(fake):
+    url = fake.base_urls["telegram"] + "/bot123:abc/deleteMessage"
+    assert call("POST", url, {"chat_id": -100123, "message_id": 7}, token=None) == (200, {"ok": True, "result": True})
+    assert call("POST", url, {"chat_id": -100123, "message_id": 7}, token=None) == (400, {
+        "ok": False, "error_code": 400, "description": "Bad Request: message to delete not found"})
+    assert fake.state_of("telegram", "-100123:7") == "deleted" and len(fake.moderated("telegram")) == 1
+    # AND it checks the token, the chat and the message id as sendMessage does
+    bad_token = fake.base_urls["telegram"] + "/botnot-a-token/deleteMessage"
+    assert call("POST", bad_token, {"chat_id": 1, "message_id": 1}, token=None)[0] == 401
+    assert call("POST", url, {"message_id": 8}, token=None)[1]["description"] == "Bad Request: chat_id is empty"
+    assert call("POST", url, {"chat_id": 1, "message_id": "8"}, token=None)[0] == 400
+
+
+def test_scripted_errors_answer_moderation_too(fake):
+    fake.fail_next("graph_permission")
+    fake.fail_next("telegram_unauthorized")
+    assert call("DELETE", graph(fake, "/1_2"))[1]["error"]["code"] == 10
+    assert call("POST", fake.base_urls["telegram"] + "/bot123:abc/deleteMessage",
+                {"chat_id": 1, "message_id": 1}, token=None)[0] == 401
+    assert fake.moderated() == [] and fake.state_of("graph", "1_2") == "visible"
+
+
+def test_reset_forgets_the_moderated_states_and_requests_show_them(fake):
+    post(graph(fake, "/1_2"), {"is_hidden": True})
+    requests = json.loads(HTTP.request("GET", f"{fake.url}/_fake/requests").data)["requests"]
+    assert [(r["moderation"], r["platforms"]) for r in requests] == [("hide", ["facebook"])]
+    fake.reset()
+    assert fake.state_of("graph", "1_2") == "visible" and fake.requests == []

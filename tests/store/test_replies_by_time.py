@@ -356,3 +356,48 @@ def test_a_reply_cut_off_while_sending_is_outcome_unknown_when_its_request_comes
     assert not must_send and late.status == "unknown" and late.error_kind == "cut_off"
     stored = replies.get(conversation, "key-cut-off")
     assert (stored.status, stored.error_kind) == ("unknown", "cut_off")
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["kept_by_time", "opened_before"])
+def test_the_sweep_marks_replies_cut_off_while_sending_and_nothing_else(api, keys, table, older):
+    from chalicelib.store import replies
+
+    conversation = dm(api, "m.t16")
+    if older:
+        make_older(table, conversation)
+    # GIVEN a reply cut off while sending, one still within its time, and one the platform took
+    replies.reserve(draft(conversation, "key-stuck", T0))
+    replies.reserve(draft(conversation, "key-recent", T0 + timedelta(seconds=100)))
+    taken, _ = replies.reserve(draft(conversation, "key-taken", T0))
+    replies.mark_sent(taken, head_of(conversation), "m_taken", T0 + timedelta(seconds=2))
+    # WHEN the sweep runs two minutes after the first
+    cut = replies.sweep_cut_off(T0 + timedelta(seconds=120))
+    # THEN only the stuck one is now unknown (cut_off); the recent one is still being sent, the sent one is sent
+    assert cut == 1
+    states = {key: (r.status, r.error_kind) for key in ("key-stuck", "key-recent", "key-taken")
+              if (r := replies.get(conversation, key))}
+    assert states == {"key-stuck": ("unknown", "cut_off"), "key-recent": ("sending", None), "key-taken": ("sent", None)}
+    # AND a second run finds nothing left to mark: only replies while they are sending are in the index
+    assert replies.sweep_cut_off(T0 + timedelta(seconds=120)) == 0
+    indexed = [i for i in table.scan(TableName=os.environ["TABLE_NAME"])["Items"]
+               if i.get("gsi2pk", {}).get("S") == "REPLIES#SENDING"]
+    assert [i["id"]["S"] for i in indexed] == ["key-recent"]
+
+
+def test_a_retried_reply_is_measured_from_its_retry_not_from_when_it_was_first_written(api, keys, table):
+    from chalicelib.store import replies
+
+    conversation = dm(api, "m.t17")
+    # GIVEN a reply the platform refused for a passing reason (rate limited), retried five minutes later
+    first, _ = replies.reserve(draft(conversation, "key-retried", T0))
+    replies.mark_failed(first, "rate_limited", "slow down", maybe_sent=False)
+    retried, must_send = replies.reserve(draft(conversation, "key-retried", T0 + timedelta(minutes=5)))
+    assert must_send and retried.status == "sending"
+    # WHEN the same request comes again (a double click) 10 s into that retry, and the sweep runs then
+    again, must_send = replies.reserve(draft(conversation, "key-retried", T0 + timedelta(minutes=5, seconds=10)))
+    swept = replies.sweep_cut_off(T0 + timedelta(minutes=5, seconds=10))
+    # THEN the retry is still being sent: not cut off, not sent twice
+    assert not must_send and again.status == "sending" and swept == 0
+    # AND a minute after the retry started, the sweep marks it cut off
+    assert replies.sweep_cut_off(T0 + timedelta(minutes=6, seconds=1)) == 1
+    assert replies.get(conversation, "key-retried").error_kind == "cut_off"

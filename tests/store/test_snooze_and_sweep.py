@@ -145,3 +145,21 @@ def test_a_conversation_reopened_by_hand_is_not_auto_resolved_again_until_its_wi
     assert overview(api, keys)["oldest_open_age_seconds"] >= timedelta(days=15).total_seconds()
     # AND once nobody picked it up for the whole window after the reopen, it is auto-resolved again
     assert queue.sweep(QUEUE, now + timedelta(days=14, minutes=1), window) == {"reopened": 0, "auto_resolved": 1}
+
+
+def test_the_scheduled_sweep_also_marks_replies_cut_off_while_sending(api, keys, table, fake_platforms):
+    from chalicelib.store import replies
+    from chalicelib.store.entities import iso as to_iso
+
+    # GIVEN a reply whose sending request stopped (reserved, never answered) three minutes ago
+    conversation = seed_message("cut-off", QUEUE)
+    started = datetime.now(timezone.utc) - timedelta(minutes=3)
+    replies.reserve(replies.StoredReply(
+        id="reply-cut-off", conversation=conversation, text="On its way", reply_to=conversation, by="key:agent",
+        platform="facebook", created_at=to_iso(started), status=replies.SENDING,
+        request_hash=replies.request_hash("On its way", conversation)))
+    # WHEN the scheduled sweep runs
+    done = sweep(datetime.now(timezone.utc))
+    # THEN it says so, and the reply is unknown: it may have gone out, and it is never sent again
+    assert done["replies"] == {"cut_off": 1}
+    assert replies.get(conversation, "reply-cut-off").status == "unknown"

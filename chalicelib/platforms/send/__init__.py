@@ -1,8 +1,10 @@
 """The outbound direction of the platform adapters: replies sent through each platform's API.
 
 `get_sender(platform).send(reply, token_for(platform, account))` sends one `OutboundReply` and answers a
-`SendReceipt`, or raises `SendFailed` whose `kind` says what went wrong. One sender per platform family,
-imported on first use; reply windows are domain rules (chalicelib/domain/reply_windows.py), checked before.
+`SendReceipt`, or raises `SendFailed` whose `kind` says what went wrong; `.moderate(request, token)` hides, shows
+again or deletes one customer message (`OutboundModeration`) and answers None, or raises `SendFailed` the same
+way. One sender per platform family, imported on first use; reply windows are domain rules
+(chalicelib/domain/reply_windows.py), checked before.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import importlib
 
 from ...domain.errors import NoSender
-from .base import FAILURE_KINDS, OutboundReply, PlatformSender, SendFailed, SendReceipt
+from .base import (FAILURE_KINDS, MODERATION_ACTIONS, OutboundModeration, OutboundReply, PlatformSender, SendFailed,
+                   SendReceipt)
 from .tokens import token_for
 
 REGISTRY: dict[str, str] = {
@@ -39,5 +42,5 @@ def has_sender(platform: str) -> bool:
     return platform in REGISTRY
 
 
-__all__ = ["FAILURE_KINDS", "REGISTRY", "OutboundReply", "PlatformSender", "SendFailed", "SendReceipt", "get_sender",
-           "has_sender", "token_for"]
+__all__ = ["FAILURE_KINDS", "MODERATION_ACTIONS", "REGISTRY", "OutboundModeration", "OutboundReply", "PlatformSender",
+           "SendFailed", "SendReceipt", "get_sender", "has_sender", "token_for"]

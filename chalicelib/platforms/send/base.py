@@ -108,6 +108,8 @@ def bearer(platform: str, token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def refuse(reply: OutboundReply, why: str) -> SendFailed:
-    """A reply this sender cannot turn into a request (nothing is sent)."""
-    return SendFailed("rejected", f"cannot send a {reply.platform} {reply.channel} reply: {why}")
+def refuse(what: OutboundReply | OutboundModeration, why: str) -> SendFailed:
+    """A reply or a moderation action this sender cannot turn into a request (nothing is sent)."""
+    if isinstance(what, OutboundModeration):
+        return SendFailed("rejected", f"cannot {what.action} a {what.platform} {what.channel}: {why}")
+    return SendFailed("rejected", f"cannot send a {what.platform} {what.channel} reply: {why}")

@@ -1,10 +1,11 @@
-"""One JSON POST to a platform: urllib3 (which botocore brings), one pool per container, no retries.
+"""One JSON request to a platform (POST, PUT or DELETE): urllib3 (which botocore brings), one pool per container,
+no retries.
 
-A POST is never retried here, not even on a broken connection: the platform may have posted the first one.
-Connection failures become `SendFailed` ("unavailable" or "timeout", with `maybe_sent` when the request may
-have reached the platform); HTTP answers, errors included, go back to the sender to read. Nothing here logs
-a URL, a header or a body: Telegram's token is in its URL path, and urllib3's own debug line that would show
-it is redacted.
+A request is never retried here, not even on a broken connection: the platform may have acted on the first one
+(a retried POST could post twice). Connection failures become `SendFailed` ("unavailable" or "timeout", with
+`maybe_sent` when the request may have reached the platform); HTTP answers, errors included, go back to the
+sender to read. Nothing here logs a URL, a header or a body: Telegram's token is in its URL path, and urllib3's
+own debug line that would show it is redacted.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionErro
 from ...config import get_settings
 from .base import SendFailed
 
-__all__ = ["Answer", "post_json", "retry_after_seconds"]
+__all__ = ["Answer", "METHODS", "post_json", "request_json", "retry_after_seconds"]
 
 USER_AGENT = "social-triage"
 CONNECT_TIMEOUT_MAX = 5.0  # seconds: a platform that does not accept a connection in 5 s is down
 _BOT_PATH = re.compile(r"/bot[^/\s]+")
+METHODS = ("POST", "PUT", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,24 @@ class Answer:
 
 
 def post_json(platform: str, url: str, payload: dict, headers: Mapping[str, str] | None = None) -> Answer:
-    """POST `payload` as JSON to `url`; the timeout is the settings' `send_timeout_seconds`, connect and read."""
+    """POST `payload` as JSON to `url` (`request_json` with POST)."""
+    return request_json(platform, "POST", url, payload, headers)
+
+
+def request_json(platform: str, method: str, url: str, payload: dict | None,
+                 headers: Mapping[str, str] | None = None) -> Answer:
+    """`method` (POST, PUT, DELETE) to `url`, with `payload` as JSON when there is one (None: no body); the timeout
+    is the settings' `send_timeout_seconds`, connect and read."""
+    if method not in METHODS:
+        raise ValueError(f"unsupported method {method!r}: one of {', '.join(METHODS)}")
     seconds = get_settings().send_timeout_seconds
+    sent_headers = {"Accept": "application/json", **(headers or {})}
+    body = None
+    if payload is not None:  # ASCII JSON: a lone surrogate is escaped, not a crash
+        body, sent_headers = json.dumps(payload).encode(), {"Content-Type": "application/json", **sent_headers}
     try:
         response = _pool().request(
-            "POST", url, body=json.dumps(payload).encode(),  # ASCII: a lone surrogate is escaped, not a crash
-            headers={"Content-Type": "application/json", "Accept": "application/json", **(headers or {})},
+            method, url, body=body, headers=sent_headers,
             timeout=urllib3.Timeout(total=seconds, connect=min(seconds, CONNECT_TIMEOUT_MAX)),
             retries=False, redirect=False)
     # the causes are dropped (`from None`): urllib3's errors carry the URL, and Telegram's URL holds the token
@@ -58,19 +72,19 @@ def post_json(platform: str, url: str, payload: dict, headers: Mapping[str, str]
         raise SendFailed("timeout", f"{platform}: the API did not accept a connection within "
                                     f"{min(seconds, CONNECT_TIMEOUT_MAX):g} s") from None
     except ReadTimeoutError:
-        raise SendFailed("timeout", f"{platform}: no answer within {seconds:g} s; the reply may have been sent",
-                         maybe_sent=True) from None
+        raise SendFailed("timeout", f"{platform}: no answer within {seconds:g} s; the request may have gone "
+                                    "through", maybe_sent=True) from None
     except SSLError:
         raise SendFailed("unavailable", f"{platform}: the TLS handshake with the API failed") from None
     except HTTPError as exc:  # ProtocolError and the like: the connection broke after the request went out
         raise SendFailed("unavailable", f"{platform}: the connection broke before the API answered "
-                                        f"({type(exc).__name__}); the reply may have been sent",
+                                        f"({type(exc).__name__}); the request may have gone through",
                          maybe_sent=True) from None
     try:
-        body = json.loads(response.data) if response.data else None
+        answer = json.loads(response.data) if response.data else None
     except ValueError:
-        body = None
-    return Answer(response.status, body, response.headers)
+        answer = None
+    return Answer(response.status, answer, response.headers)
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> int | None:

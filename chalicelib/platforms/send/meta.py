@@ -1,5 +1,5 @@
 """Replies through Meta's Graph API: Facebook comment replies, Messenger and Instagram DMs (Send API),
-Instagram comment replies, WhatsApp Cloud API text messages.
+Instagram comment replies, WhatsApp Cloud API text messages; and the moderation of Facebook and Instagram comments.
 
 | reply to | request | answer |
 |---|---|---|
@@ -8,6 +8,25 @@ Instagram comment replies, WhatsApp Cloud API text messages.
 | instagram comment, reply | `POST /{ig-comment-id}/replies {"message"}` | `{"id"}` |
 | facebook, instagram comment, reply, privately | `POST /{page-or-ig-account-id}/messages {"recipient": {"comment_id"}, "message": {"text"}}` | `{"recipient_id", "message_id"}` |
 | whatsapp | `POST /{phone-number-id}/messages {"messaging_product": "whatsapp", "recipient_type": "individual", "to", "type": "text", "text": {"body"}, "context": {"message_id"}}` | `{"messages": [{"id"}]}` |
+
+A customer's comment hidden, shown again or deleted (`moderate`):
+
+| moderate | request | answer |
+|---|---|---|
+| facebook comment, reply: hide, unhide | `POST /{comment-id} {"is_hidden": true\|false}` | `{"success": true}` |
+| instagram comment, reply: hide, unhide | `POST /{ig-comment-id} {"hide": true\|false}` | `{"success": true}` |
+| facebook, instagram comment, reply: delete | `DELETE /{comment-id}` | `{"success": true}` |
+
+Facebook needs the Page token with `pages_manage_engagement` (the MODERATE task on the Page), Instagram
+`instagram_manage_comments` (with `instagram_basic`, `pages_read_engagement`); a comment can be moderated on the
+brand's own posts and media only. A delete answered "does not exist" (100/33, which Graph also says of an object
+it cannot load) is a comment already gone: done.
+https://developers.facebook.com/docs/graph-api/reference/comment/ (updating `is_hidden`, deleting),
+https://developers.facebook.com/documentation/pages-api/comments-mentions (permissions, MODERATE task),
+https://developers.facebook.com/docs/instagram-api/guides/comment-moderation (`POST /{ig-comment-id}` hide/unhide,
+`DELETE /{ig-comment-id}`),
+https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-comment.md
+(permissions).
 
 A private reply (Private Replies) is one DM to the comment's author, within 7 days of the comment; Graph answers a
 second one 10900 "Activity already replied to":
@@ -25,8 +44,9 @@ import json
 from typing import Any
 
 from ...config import get_settings
-from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, bearer, refuse
-from .http import Answer, post_json, retry_after_seconds
+from .base import (MODERATION_ACTIONS, OutboundModeration, OutboundReply, PlatformSender, SendFailed, SendReceipt,
+                   bearer, refuse)
+from .http import Answer, post_json, request_json, retry_after_seconds
 
 TOKEN_CODES = frozenset({190, 102})  # expired, revoked or invalid token; API session
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80004, 80006, 80008, 80009, 80014,
@@ -37,6 +57,8 @@ UNREACHABLE_SUBCODES = frozenset({2018278, 2018108, 2018001})  # outside the win
 TRANSIENT_CODES = frozenset({1, 2})  # unknown, service: Meta's downtime
 ALREADY_REPLIED_CODE = 10900  # "Activity already replied to": the comment has its one private reply
 OUTSIDE_WINDOW_SUBCODE = 2018278  # "sent outside of allowed window"
+GONE_CODE, GONE_SUBCODE = 100, 33  # "Object with ID ... does not exist": on a delete, already deleted
+HIDE_FIELD = {"facebook": "is_hidden", "instagram": "hide"}  # the comment field a hide or unhide sets
 
 
 class MetaSender(PlatformSender):
@@ -53,6 +75,34 @@ class MetaSender(PlatformSender):
             raise SendFailed("unavailable", f"{reply.platform}: the Graph API accepted the reply but named no id",
                              maybe_sent=True)
         return SendReceipt(platform_message_id)
+
+    def moderate(self, request: OutboundModeration, token: str) -> None:
+        method, path, payload = self.moderation_request(request)
+        answer = request_json(request.platform, method, get_settings().graph_api_base.rstrip("/") + path, payload,
+                              bearer(request.platform, token))
+        if not answer.ok:
+            if method == "DELETE" and _already_gone(answer):
+                return  # deleted before (here, by someone on the Page, or by its author): done
+            raise graph_failure(request.platform, answer)
+        success = _field(answer.body, "success")
+        if success is False:
+            raise SendFailed("rejected", f"{request.platform}: the Graph API did not {request.action} the comment "
+                                         "(success: false)")
+        if success is not True:
+            raise SendFailed("unavailable", f"{request.platform}: the Graph API answered the {request.action} "
+                                            "without success", maybe_sent=True)
+
+    @staticmethod
+    def moderation_request(request: OutboundModeration) -> tuple[str, str, dict | None]:
+        """The method, the path and the JSON body (None: none) of one moderation action."""
+        if request.platform not in HIDE_FIELD or request.channel not in ("comment", "reply"):
+            raise refuse(request, "only Facebook and Instagram comments and replies are moderated through Graph")
+        if request.action not in MODERATION_ACTIONS:
+            raise refuse(request, f"the actions are {', '.join(MODERATION_ACTIONS)}")
+        path = f"/{_segment(request, request.message_id)}"
+        if request.action == "delete":
+            return "DELETE", path, None
+        return "POST", path, {HIDE_FIELD[request.platform]: request.action == "hide"}
 
     @staticmethod
     def request(reply: OutboundReply) -> tuple[str, dict, Any]:
@@ -125,6 +175,15 @@ def graph_failure(platform: str, answer: Answer, *, private: bool = False) -> Se
     return SendFailed(kind, message, platform_code=platform_code)
 
 
+def _already_gone(answer: Answer) -> bool:
+    """Graph's answer to a request on an object that does not exist (any more)."""
+    error = answer.body.get("error") if isinstance(answer.body, dict) else None
+    if not isinstance(error, dict):
+        return False
+    return ((_int(error.get("code")), _int(error.get("error_subcode"))) == (GONE_CODE, GONE_SUBCODE)
+            or "does not exist" in str(error.get("message") or "").lower())
+
+
 def _by_status(platform: str, answer: Answer) -> SendFailed:
     kind = {401: "token_invalid", 403: "permission_denied", 429: "rate_limited"}.get(answer.status)
     if kind is None:
@@ -145,10 +204,10 @@ def _usage_retry_after(headers) -> int | None:
     return minutes * 60 if minutes > 0 else None
 
 
-def _segment(reply: OutboundReply, native_id: str) -> str:
+def _segment(what: OutboundReply | OutboundModeration, native_id: str) -> str:
     """A Graph node id as one path segment (ids are digits and underscores; anything else is refused)."""
     if not native_id or not all(c.isascii() and (c.isalnum() or c in "_-") for c in native_id):
-        raise refuse(reply, f"{native_id!r} is not a Graph API id")
+        raise refuse(what, f"{native_id!r} is not a Graph API id")
     return native_id
 
 

@@ -1,9 +1,13 @@
-"""Replies through the Telegram Bot API.
+"""Replies through the Telegram Bot API, and customers' messages deleted from groups.
 
 `POST /bot{token}/sendMessage {"chat_id", "text", "reply_parameters": {"message_id", "allow_sending_without_reply":
-true}}` answers `{"ok": true, "result": {"message_id", ...}}`; errors are `{"ok": false, "error_code",
-"description", "parameters"?: {"retry_after"}}`. The token is in the URL path, as Telegram documents it:
-http.py keeps that path out of every log line.
+true}}` answers `{"ok": true, "result": {"message_id", ...}}`; `POST /bot{token}/deleteMessage {"chat_id",
+"message_id"}` answers `{"ok": true, "result": true}` (the bot must be an admin allowed to delete messages, and the
+message under 48 hours old; Telegram cannot hide one). A delete answered "Bad Request: message to delete not found"
+is a message already gone: done. https://core.telegram.org/bots/api#deletemessage
+
+Errors are `{"ok": false, "error_code", "description", "parameters"?: {"retry_after"}}`. The token is in the URL
+path, as Telegram documents it: http.py keeps that path out of every log line.
 """
 
 from __future__ import annotations
@@ -12,27 +16,24 @@ import re
 from typing import Any
 
 from ...config import get_settings
-from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, refuse
+from .base import OutboundModeration, OutboundReply, PlatformSender, SendFailed, SendReceipt, refuse
 from .http import Answer, post_json, retry_after_seconds
 
 BOT_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")  # <bot id>:<secret>, as BotFather issues it
 _CHAT_ID = re.compile(r"-?[0-9]+|@[A-Za-z0-9_]{4,}")
+ALREADY_DELETED = "message to delete not found"
 
 
 class TelegramSender(PlatformSender):
     platforms = ("telegram",)
 
     def send(self, reply: OutboundReply, token: str) -> SendReceipt:
-        if not BOT_TOKEN.fullmatch(token):
-            # anything else could change the URL's path; the real token never appears in the message
-            raise SendFailed("token_invalid", "telegram: the bot token is not in BotFather's <bot id>:<secret> form")
+        _check_token(token)
         chat_id, message_id = chat_and_message(reply)
-        payload: dict[str, Any] = {"chat_id": int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
-                                   "text": reply.text}
+        payload: dict[str, Any] = {"chat_id": _chat(chat_id), "text": reply.text}
         if message_id is not None:
             payload["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}
-        url = f"{get_settings().telegram_api_base.rstrip('/')}/bot{token}/sendMessage"
-        answer = post_json("telegram", url, payload)
+        answer = post_json("telegram", _url(token, "sendMessage"), payload)
         result = answer.body.get("result") if isinstance(answer.body, dict) and answer.body.get("ok") else None
         if not answer.ok or not isinstance(result, dict):
             raise failure(answer)
@@ -43,18 +44,53 @@ class TelegramSender(PlatformSender):
         return SendReceipt(str(sent))
 
 
-def chat_and_message(reply: OutboundReply) -> tuple[str, int | None]:
-    """The chat (from `conversation_id` "telegram:<chat id>", else the user's private chat) and the message
-    replied to: `reply_to_id` is the message_id, or "<chat id>:<message_id>" as the adapter's ids are."""
-    chat, _, message = reply.reply_to_id.rpartition(":")
-    if reply.conversation_id and reply.conversation_id.startswith("telegram:"):
-        chat = reply.conversation_id.removeprefix("telegram:")
-    chat = chat or reply.recipient_id
+    def moderate(self, request: OutboundModeration, token: str) -> None:
+        if request.platform != "telegram" or request.channel not in ("comment", "reply") or request.action != "delete":
+            raise refuse(request, "on Telegram only messages in groups (comments, replies) are moderated, by a "
+                                 "delete: nothing can be hidden")
+        _check_token(token)
+        chat_id, message_id = chat_and_message(request)
+        if message_id is None:
+            raise refuse(request, "the id of the message to delete is missing")
+        answer = post_json("telegram", _url(token, "deleteMessage"), {"chat_id": _chat(chat_id),
+                                                                     "message_id": message_id})
+        body = answer.body if isinstance(answer.body, dict) else {}
+        if answer.ok and body.get("ok") and body.get("result") is True:
+            return
+        if not answer.ok and ALREADY_DELETED in str(body.get("description") or "").lower():
+            return  # deleted before (by an admin, by its author, or by us): done
+        raise failure(answer)
+
+
+def chat_and_message(what: OutboundReply | OutboundModeration) -> tuple[str, int | None]:
+    """The chat (from `conversation_id` "telegram:<chat id>", else the user's private chat for a reply) and the
+    message (replied to, or to delete): its message_id, or "<chat id>:<message_id>" as the adapter's ids are."""
+    ref, fallback = (what.message_id, None) if isinstance(what, OutboundModeration) else \
+        (what.reply_to_id, what.recipient_id)
+    chat, _, message = ref.rpartition(":")
+    if what.conversation_id and what.conversation_id.startswith("telegram:"):
+        chat = what.conversation_id.removeprefix("telegram:")
+    chat = chat or fallback
     if not _CHAT_ID.fullmatch(chat or ""):
-        raise refuse(reply, f"{chat!r} is not a Telegram chat id")
+        raise refuse(what, f"{chat!r} is not a Telegram chat id")
     if message and not re.fullmatch(r"[0-9]{1,10}", message):
-        raise refuse(reply, f"{reply.reply_to_id!r} is not a Telegram message id")
+        raise refuse(what, f"{ref!r} is not a Telegram message id")
     return chat, int(message) if message else None
+
+
+def _check_token(token: str) -> None:
+    if not BOT_TOKEN.fullmatch(token):
+        # anything else could change the URL's path; the real token never appears in the message
+        raise SendFailed("token_invalid", "telegram: the bot token is not in BotFather's <bot id>:<secret> form")
+
+
+def _url(token: str, method: str) -> str:
+    return f"{get_settings().telegram_api_base.rstrip('/')}/bot{token}/{method}"
+
+
+def _chat(chat_id: str) -> int | str:
+    """A numeric chat id as the number Telegram expects, an @username as it is."""
+    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
 
 
 def failure(answer: Answer) -> SendFailed:

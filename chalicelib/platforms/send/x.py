@@ -1,9 +1,19 @@
-"""Replies on X (API v2, OAuth 2.0 user-context bearer token with tweet.write / dm.write).
+"""Replies on X (API v2, OAuth 2.0 user-context bearer token with tweet.write / dm.write), and replies to the
+brand's posts hidden or shown again (tweet.moderate.write).
 
 | reply to | request | answer |
 |---|---|---|
 | a post (comment, reply, mention, post) | `POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}}` | `{"data": {"id", "text"}}` |
 | a direct_message | `POST /2/dm_conversations/with/{participant_id}/messages {"text"}` | `{"data": {"dm_conversation_id", "dm_event_id"}}` |
+
+| moderate | request | answer |
+|---|---|---|
+| a reply: hide, unhide | `PUT /2/tweets/{id}/hidden {"hidden": true\|false}` | `{"data": {"hidden": true\|false}}` |
+
+Only replies in a conversation the brand's account started can be hidden (scopes `tweet.read`, `users.read`,
+`tweet.moderate.write`); hiding a hidden reply, or showing a visible one, succeeds. X cannot delete someone else's
+post: https://developer.x.com/en/docs/twitter-api/tweets/hide-replies/api-reference,
+https://docs.x.com/x-api/posts/hide-replies/introduction.
 
 Errors are problem documents (`{"title", "detail", "type", "status"}`, sometimes `{"errors": [...]}`);
 429 carries `x-rate-limit-reset` (Unix seconds).
@@ -16,14 +26,15 @@ import time
 from typing import Any, Callable
 
 from ...config import get_settings
-from .base import OutboundReply, PlatformSender, SendFailed, SendReceipt, bearer, refuse
-from .http import Answer, post_json, retry_after_seconds
+from .base import OutboundModeration, OutboundReply, PlatformSender, SendFailed, SendReceipt, bearer, refuse
+from .http import Answer, post_json, request_json, retry_after_seconds
 
 _ID = re.compile(r"[0-9]{1,19}")  # X user and post ids
 # 403s that are about the other person or the post, not about the token's permissions
 _UNREACHABLE = ("cannot send messages", "not permitted to send messages", "not allowed to send messages",
                 "reply to this conversation is not allowed", "not allowed to reply", "blocked")
-_REJECTED = ("duplicate content",)
+# 403s about this post itself (a repeat, too long for the account: X's 186 "needs to be a bit shorter"), not the token
+_REJECTED = ("duplicate content", "too long", "shorter")
 
 
 class XSender(PlatformSender):
@@ -51,6 +62,21 @@ class XSender(PlatformSender):
         if not isinstance(sent, str) or not sent:
             raise SendFailed("unavailable", "x: the API accepted the reply but named no id", maybe_sent=True)
         return SendReceipt(sent)
+
+    def moderate(self, request: OutboundModeration, token: str) -> None:
+        if request.platform != "x" or request.channel != "reply" or request.action not in ("hide", "unhide"):
+            raise refuse(request, "X hides and shows again replies to the brand's posts; it deletes nothing")
+        if not _ID.fullmatch(request.message_id):
+            raise refuse(request, "X post ids are digits")
+        hidden = request.action == "hide"
+        url = f"{get_settings().x_api_base.rstrip('/')}/2/tweets/{request.message_id}/hidden"
+        answer = request_json("x", "PUT", url, {"hidden": hidden}, bearer("x", token))
+        if not answer.ok:
+            raise self.failure(answer)
+        data = answer.body.get("data") if isinstance(answer.body, dict) else None
+        if not isinstance(data, dict) or data.get("hidden") is not hidden:
+            raise SendFailed("unavailable", f"x: the API answered the {request.action} without the reply's hidden "
+                                            "state", maybe_sent=True)
 
     def failure(self, answer: Answer) -> SendFailed:
         said = _said(answer.body)

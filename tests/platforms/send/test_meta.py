@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import socket
 
 import pytest
 
 from chalicelib.platforms.send import OutboundReply, SendFailed, get_sender
 from chalicelib.platforms.send.http import Answer
 from chalicelib.platforms.send.meta import MetaSender, graph_failure
-from support import reset_caches
+from support import graph_unreachable
 
 PAGE, TOKEN = "104857600000001", "page-token-s3cr3t"
 COMMENT = OutboundReply(platform="facebook", channel="comment", account=PAGE, recipient_id="5550001",
@@ -160,11 +159,7 @@ def test_a_timeout_after_the_request_went_out_may_have_sent(fake_platforms):
 
 
 def test_a_refused_connection_sent_nothing(fake_platforms, monkeypatch):
-    with socket.socket() as probe:  # a loopback port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    monkeypatch.setenv("GRAPH_API_BASE", f"http://127.0.0.1:{port}/v21.0")
-    reset_caches()
+    graph_unreachable(monkeypatch)
     with pytest.raises(SendFailed) as failed:
         get_sender("facebook").send(COMMENT, TOKEN)
     assert (failed.value.kind, failed.value.maybe_sent) == ("unavailable", False)

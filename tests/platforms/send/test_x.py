@@ -99,6 +99,8 @@ def problem(status: int, detail: str, title: str = "Forbidden", **extra) -> Answ
     (problem(403, "Reply to this conversation is not allowed because you have not been mentioned or otherwise "
                   "engaged by the author of the post you are replying to."), "recipient_unreachable"),
     (problem(403, "You are not allowed to create a Tweet with duplicate content."), "rejected"),
+    (problem(403, "Your Tweet text is too long."), "rejected"),  # not the token's permission: the channel is fine
+    (Answer(403, {"errors": [{"code": 186, "message": "Tweet needs to be a bit shorter."}]}, {}), "rejected"),
     (Answer(400, {"errors": [{"message": "The `text` field is required"}], "title": "Invalid Request",
                   "type": "https://api.twitter.com/2/problems/invalid-request"}, {}), "rejected"),
     (Answer(429, {"errors": [{"code": 88, "message": "Rate limit exceeded"}]}, {}), "rate_limited"),
