@@ -340,7 +340,8 @@ export function mountAgent(container, { args, role, go }) {
       });
       const refused = answer.results.filter((r) => r.outcome !== 'done');
       done = answer;
-      notice(t(`bulk.done.${action}`, { n: fmtNumber(answer.done), count: answer.done, ...words }));
+      // none done: no success to announce, the refusals below say why
+      notice(answer.done || !refused.length ? t(`bulk.done.${action}`, { n: fmtNumber(answer.done), count: answer.done, ...words }) : '');
       // the conversation open beside the list, when it was among them, is read again too
       await Promise.all([loadQueues(), loadList(false), detailId && ids.includes(detailId) ? loadDetail() : null]);
       // what was refused stays on screen, each with the reason the single action would give
