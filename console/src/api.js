@@ -83,8 +83,13 @@ export async function features() {
       customer: '/conversations/{conversation_id}/customer' in paths,
       assign: '/conversations/{conversation_id}/assign' in paths && '/team' in paths,
       reopen: '/conversations/{conversation_id}/reopen' in paths,
+      moderation: '/messages/{message_id}/moderation' in paths,
+      bulkHide: Boolean(document.components?.schemas?.BulkHide),
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
+      // status=removed: the conversations hidden or deleted from here, or removed on the platform
+      removed: ((paths['/queues/{name}/messages'] || {}).get?.parameters || [])
+        .some((p) => p.name === 'status' && (p.schema?.enum || []).includes('removed')),
       privateReplies: Boolean(document.components?.schemas?.ReplyCreate?.properties?.private),
     };
   }

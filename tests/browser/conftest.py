@@ -88,6 +88,23 @@ class Stack:
     keys: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
     log: Path | None = None  # local.run's output: every request it served
+    fake: str = ""  # local.run's fake of the platforms' APIs (local/fake_platforms.py): its control endpoints
+
+    def fake_fail(self, error: str, times: int = 1) -> None:
+        """The fake platforms answer their next `times` requests to that error's API with it (POST /_fake/fail)."""
+        status, _, raw = request(self.fake, "POST", "/_fake/fail", body={"error": error, "times": times})
+        assert status == 200, raw
+
+    def fake_reset(self) -> None:
+        """The fake platforms forget what they were asked and the failures still queued (POST /_fake/reset)."""
+        status, _, raw = request(self.fake, "POST", "/_fake/reset")
+        assert status == 200, raw
+
+    def fake_requests(self) -> list[dict]:
+        """What the fake platforms were asked, oldest first (GET /_fake/requests)."""
+        status, _, raw = request(self.fake, "GET", "/_fake/requests")
+        assert status == 200, raw
+        return json.loads(raw)["requests"]
 
     def call(self, method: str, path: str, key: str | None = None, body=None):
         status, _, raw = request(self.base, method, path, key if key is not None else self.admin, body)
@@ -132,9 +149,10 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """`make run`'s stack (python -m local.run) on a free port, with a known admin key."""
-    port = free_port()
+    port, fake_port = free_port(), free_port()
     admin = f"st_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
-    env = {**os.environ, "PORT": str(port), "TRIAGE_BOOTSTRAP_ADMIN_KEY": admin, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PORT": str(port), "TRIAGE_BOOTSTRAP_ADMIN_KEY": admin, "PYTHONUNBUFFERED": "1",
+           "FAKE_PLATFORMS_PORT": str(fake_port)}
     env.pop("DYNAMODB_ENDPOINT_URL", None)  # the embedded moto server, as `make run` on a fresh clone
     log_path = tmp_path_factory.mktemp("stack") / "run.log"
     with open(log_path, "w") as log:
@@ -156,7 +174,7 @@ def stack(tmp_path_factory):
             pytest.fail(f"local.run did not answer /health:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.2)
     try:
-        yield Stack(base, admin, log=log_path)
+        yield Stack(base, admin, log=log_path, fake=f"http://127.0.0.1:{fake_port}")
     finally:
         # SIGTERM, not Ctrl-C: a shell's background job inherits SIGINT ignored. The embedded DynamoDB is a
         # thread of that process and keeps nothing on disk.

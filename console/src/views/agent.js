@@ -1,13 +1,15 @@
 // The agent view: queues with their depth, the selected queue in priority order, "claim next" (button and the
 // N key), and the conversation being worked: every message, the triage and its deciding terms, history,
-// reply, resolve, release, snooze, re-route, reopen, the lease's remaining time and a clear message when it is lost.
+// reply, resolve, release, snooze, re-route, reopen, hide / unhide / delete a customer's comment on its platform, the
+// lease's remaining time and a clear message when it is lost.
 // What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
 import { api, features, seg } from '../api.js';
-import { field, h, replace, select } from '../dom.js';
+import { field, h, replace, select, uid } from '../dom.js';
 import {
-  channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, platformName,
+  channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
   queueName, reasonText, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
+import { moderationActions } from '../moderation.js';
 import { session } from '../session.js';
 import { MAX_TAGS, foldTag, parseTags, validTag } from '../tags.js';
 import { actorKeyId, forgetTeam, loadTeam, worksQueue } from '../team.js';
@@ -83,6 +85,7 @@ function typing(target) {
 function historyValue(name, value) {
   if (['queue', 'category', 'from', 'to'].includes(name) && QUEUES.includes(value)) return queueName(value);
   if (name === 'confidence' && typeof value === 'number') return fmtPercent(value);
+  if (name === 'previous_status' && typeof value === 'string') return statusName(value);
   if (['lease_expires_at', 'until', 'snoozed_until'].includes(name) && typeof value === 'string') return fmtDateTime(value);
   if (name === 'reason' && value === 'auto_resolved') return t('history.autoResolved');
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
@@ -96,6 +99,14 @@ function actorName(actor) {
   if (kind === 'platform' && name) return platformName(name);
   if (kind === 'model' && name === 'second-opinion') return t('actor.secondOpinion');
   return t(`actor.${kind}`, {}, actor || '');
+}
+
+// a moderation's refusal in words: where a reply's words would mislead ("the reply will not be sent twice"), the
+// moderation's own; the rest as any other error
+function moderationErrorText(error) {
+  const code = error.code === 'platform_rate_limited' && error.retryAfter ? 'platform_rate_limited_for' : error.code;
+  return has(`moderation.error.${code}`) ? t(`moderation.error.${code}`, { seconds: fmtNumber(error.retryAfter) })
+    : errorText(error);
 }
 
 // a `tagged` history entry as a sentence: "Cy added tags refund, vip", "Cy removed the tag spam"
@@ -278,6 +289,7 @@ export function mountAgent(container, { args, role, go }) {
   function renderListPane() {
     const statuses = STATUSES.map((s) => [s, statusName(s)]);
     if (state.feats.mine) statuses.unshift([MINE, t('list.mine')]);
+    if (state.feats.removed) statuses.push(['removed', t('list.removed')]); // to find one hidden, to show it again
     const status = select(statuses, state.status, {
       id: 'list-status', onchange: (event) => {
         state.status = event.target.value;
@@ -319,6 +331,7 @@ export function mountAgent(container, { args, role, go }) {
 
   // the API's answer once it has answered (each conversation with its own outcome), else null
   async function submitBulk(action, extra, words) {
+    const said = action === 'hide' ? moderationErrorText : errorText;
     let done = null;
     const ids = [...state.selected];
     try {
@@ -327,13 +340,14 @@ export function mountAgent(container, { args, role, go }) {
       });
       const refused = answer.results.filter((r) => r.outcome !== 'done');
       done = answer;
-      notice(t(`bulk.done.${action}`, { n: fmtNumber(answer.done), count: answer.done, ...words }));
+      // none done: no success to announce, the refusals below say why
+      notice(answer.done || !refused.length ? t(`bulk.done.${action}`, { n: fmtNumber(answer.done), count: answer.done, ...words }) : '');
       // the conversation open beside the list, when it was among them, is read again too
       await Promise.all([loadQueues(), loadList(false), detailId && ids.includes(detailId) ? loadDetail() : null]);
       // what was refused stays on screen, each with the reason the single action would give
       replace(bulkStatus, refused.length ? [
         h('p', {}, t('bulk.refused', { n: fmtNumber(refused.length), count: refused.length })),
-        h('ul', {}, refused.map((r) => h('li', {}, r.id, ': ', errorText({ code: r.outcome, message: r.message, status: 0 })))),
+        h('ul', {}, refused.map((r) => h('li', {}, r.id, ': ', said({ code: r.outcome, message: r.message, status: 0 })))),
       ] : null);
     } catch (error) {
       showError(error);
@@ -363,6 +377,9 @@ export function mountAgent(container, { args, role, go }) {
     resolve.addEventListener('click', busy(resolve, () => submitBulk('resolve', {}, {})));
     const release = button('bulk-release', t('bulk.release'));
     release.addEventListener('click', busy(release, () => submitBulk('release', {}, {})));
+    // a spam wave hidden on its platforms (each conversation's first message; anyone who works the queue)
+    const hide = state.feats.bulkHide ? button('bulk-hide', t('bulk.hide')) : null;
+    hide?.addEventListener('click', busy(hide, () => submitBulk('hide', {}, {})));
     const target = select(QUEUES.map((q) => [q, queueName(q)]), QUEUES.find((q) => q !== state.queue), { id: 'bulk-queue' });
     const reason = h('input', { type: 'text', id: 'bulk-reason', maxlength: 500, placeholder: t('bulk.reasonPlaceholder') });
     const move = button('bulk-move', t('bulk.move'));
@@ -405,7 +422,7 @@ export function mountAgent(container, { args, role, go }) {
     replace(bulkBar,
       h('label', { class: 'check', for: 'bulk-all' }, all, ' ',
         count ? t('bulk.selected', { n: fmtNumber(count), count }) : t('bulk.selectAll')),
-      count ? h('div', { class: 'toolbar' }, resolve, release) : null,
+      count ? h('div', { class: 'toolbar' }, resolve, release, hide) : null,
       count ? h('div', { class: 'toolbar bulk-move' },
         h('label', { class: 'visually-hidden', for: 'bulk-queue' }, t('bulk.moveTo')), target,
         h('label', { class: 'visually-hidden', for: 'bulk-reason' }, t('bulk.reason')), reason, move) : null,
@@ -504,6 +521,7 @@ export function mountAgent(container, { args, role, go }) {
       item.status === 'claimed' && item.claimed_by && !mine(item)
         ? h('span', { class: 'badge holder', title: item.claimed_by }, t('list.heldBy', { who: actorName(item.claimed_by) })) : null,
       item.status === 'snoozed' && item.snoozed_until ? badge(t('list.snoozedUntil', { until: fmtDateTime(item.snoozed_until) })) : null,
+      moderationBadge(item),
       item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
     h('span', { class: 'row-meta' }, state.status === MINE ? [queueName(item.queue), ' · '] : null,
       platformName(item.platform), ' · ', channelName(item.channel), ' · ', timeTag(item.last_inbound_at || item.received_at)),
@@ -794,18 +812,129 @@ export function mountAgent(container, { args, role, go }) {
     return out;
   }
 
-  function messageView(message, single) {
+  // `omit`: moderation actions offered elsewhere on the page (the Undo of a first message just hidden)
+  function messageView(message, single, omit = []) {
     const outbound = message.direction === 'outbound';
-    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound'],
+    const moderated = message.moderation?.state;
+    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound', moderated && `moderated moderated-${moderated}`],
       dataset: { id: message.id, at: timeOf(message.received_at || message.created_at) } },
       h('header', {},
         h('span', { class: 'author' }, outbound ? t('message.brand') : authorName(message)),
         h('span', { class: 'row-meta' }, platformName(message.platform), ' · ', channelName(message.channel), ' · ',
           timeTag(message.created_at || message.received_at)),
-        single ? null : badge(outbound ? t('message.outbound') : t('message.inbound'))),
+        single ? null : badge(outbound ? t('message.outbound') : t('message.inbound')),
+        moderationBadge(message)),
       h('p', { class: 'text' }, message.text || ''),
       message.text_truncated ? h('p', { class: 'hint' }, t('message.truncated')) : null,
-      message.author && message.author.id ? h('p', { class: 'hint' }, t('message.authorId', { id: message.author.id })) : null);
+      message.author && message.author.id ? h('p', { class: 'hint' }, t('message.authorId', { id: message.author.id })) : null,
+      message.moderation?.reason ? h('p', { class: 'hint moderation-reason' },
+        t('moderation.reasonShown', { reason: message.moderation.reason })) : null,
+      single ? null : moderationTools(message, omit));
+  }
+
+  // hidden or deleted from here (by whom, when), or removed on the platform itself; its text stays readable here
+  function moderationBadge(message) {
+    const { state: moderated, by, at } = message.moderation || {};
+    if (moderated) {
+      return h('span', { class: ['badge', `badge-${moderated}`], title: by },
+        t(moderated === 'deleted' ? 'moderation.deletedBy' : 'moderation.hiddenBy', { who: actorName(by) }), ' · ',
+        timeTag(at));
+    }
+    return message.status === 'removed' && message.direction !== 'outbound' ? badge(eventName('removed'), 'deleted') : null;
+  }
+
+  // Hide / Unhide (whoever works the queue, no claim needed) and Delete in two steps (managers and admins), as the
+  // platform offers them for this message (moderation.js, the API's table)
+  function moderationTools(message, omit) {
+    if (!state.feats.moderation) return null;
+    const offered = moderationActions(message, manager).filter((action) => !omit.includes(action));
+    if (!offered.length) return null;
+    const words = { who: authorName(message), platform: platformName(message.platform) };
+    const cell = h('div', { class: 'moderation', dataset: { moderate: message.id } });
+    const start = () => {
+      replace(cell, h('div', { class: 'toolbar' }, offered.map((action) => {
+        const button = h('button', { type: 'button', class: 'secondary', dataset: { action },
+          'aria-label': t(`moderation.${action}Named`, words) }, t(`moderation.${action}`));
+        button.addEventListener('click', action === 'delete' ? ask : busy(button, () => moderate(message, action)));
+        return button;
+      })));
+    };
+    // deleting cannot be undone: said, with an optional reason, before anything is sent
+    const ask = () => {
+      const warning = h('p', { class: 'delete-warning', id: uid('delete-warning') }, t('moderation.deleteWarning', words));
+      const reason = h('input', { type: 'text', maxlength: 500, autocomplete: 'off', class: 'delete-reason',
+        'aria-describedby': warning.id });
+      const confirm = h('button', { type: 'button', class: 'danger', dataset: { action: 'confirm-delete' },
+        'aria-label': t('moderation.confirmDeleteNamed', words), 'aria-describedby': warning.id },
+      t('moderation.confirmDelete'));
+      const back = h('button', { type: 'button', class: 'secondary', dataset: { action: 'cancel' } }, t('moderation.cancel'));
+      confirm.addEventListener('click', busy(confirm, () => moderate(message, 'delete', reason.value.trim())));
+      back.addEventListener('click', () => {
+        start();
+        cell.querySelector('[data-action="delete"]')?.focus();
+      });
+      replace(cell, warning, field(t('moderation.reason'), reason), h('div', { class: 'toolbar' }, confirm, back));
+      confirm.focus();
+    };
+    start();
+    return cell;
+  }
+
+  // POST /messages/{id}/moderation, then the page as it now is: the conversation's first message hidden or deleted
+  // takes the conversation out of the queues (said, with Undo); a later one is redrawn in its thread
+  async function moderate(message, action, reason = '') {
+    let answer;
+    try {
+      answer = await api(`messages/${seg(message.id)}/moderation`, {
+        method: 'POST', body: { action, ...(reason ? { reason } : {}) },
+      });
+    } catch (error) {
+      showError(moderationErrorText(error));
+      // changed meantime (shown again, deleted, removed on the platform): shown as it is now
+      if (error.status === 409) await loadDetail();
+      return;
+    }
+    const platform = platformName(message.platform);
+    const lists = Promise.all([loadQueues().catch(() => {}), loadList(false)]);
+    if (message.id === detailId && action === 'unhide') {
+      notice(t('moderation.back', { platform }));
+      const title = await loadDetail();
+      title?.focus();
+    } else if (message.id === detailId) {
+      renderModerated(answer);
+      (document.getElementById('moderation-undo') || document.getElementById('detail-title')).focus();
+    } else {
+      const shown = messageView(answer, false);
+      detailPane.querySelector(`article.message[data-id="${CSS.escape(message.id)}"]`)?.replaceWith(shown);
+      notice(t(`moderation.done.${action}`, { platform }));
+      const next = shown.querySelector('.moderation button'); // Unhide, or the message itself once deleted
+      if (next) next.focus();
+      else focusFirst([shown]);
+    }
+    await lists;
+  }
+
+  // the conversation's first message, hidden, deleted or removed on its platform: the conversation is out of the
+  // queues (the API no longer reads it as one); the message, as the team still sees it, and Undo while it is hidden
+  function renderModerated(message) {
+    timers.forEach(clearInterval);
+    timers.clear();
+    const moderated = message.moderation?.state || 'removed';
+    const hidden = moderated === 'hidden';
+    const words = { platform: platformName(message.platform) };
+    const undo = hidden && moderationActions(message, manager).includes('unhide')
+      ? h('button', { type: 'button', class: 'primary', id: 'moderation-undo' }, t('moderation.undo')) : null;
+    undo?.addEventListener('click', busy(undo, () => moderate(message, 'unhide')));
+    replace(detailPane,
+      h('a', { class: 'back', href: `#/work/${encodeURIComponent(state.queue)}` }, t('detail.back')),
+      h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title', tabindex: '-1' }, authorName(message)),
+        h('p', { class: 'row-meta' }, platformName(message.platform), ' · ', channelName(message.channel), ' · ',
+          queueName(message.queue))),
+      h('div', { class: 'moderated-notice', id: 'moderated', role: 'status' },
+        h('p', {}, t(`moderation.gone.${moderated}`, words)),
+        undo ? h('div', { class: 'toolbar' }, undo) : null),
+      h('section', { class: 'thread', 'aria-label': t('detail.thread') }, messageView(message, false, ['unhide'])),
+      historyView(message));
   }
 
   function replyStatus(reply) {
@@ -1370,6 +1499,14 @@ export function mountAgent(container, { args, role, go }) {
       const [item] = await Promise.all([api(`${base()}/${seg(detailId)}`), loadSaved()]);
       return renderDetail(item, lostLease);
     } catch (error) {
+      // a conversation whose first message was hidden or deleted (from here or on the platform): that message, to
+      // show it again or delete it
+      const moderated = error.status === 404 && state.feats.moderation
+        ? await api(`messages/${seg(detailId)}`).catch(() => null) : null;
+      if (moderated?.status === 'removed') {
+        renderModerated(moderated);
+        return detailPane.querySelector('#detail-title');
+      }
       replace(detailPane,
         h('a', { class: 'back', href: `#/work/${encodeURIComponent(state.queue)}` }, t('detail.back')),
         h('h2', { id: 'detail-title', tabindex: '-1' }, t('detail.unavailable')),
