@@ -443,8 +443,8 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     return ReplyOut.of(sent)
 
 
-@routes.route("POST", "/conversations/bulk", "resolve, release, re-route, tag, assign or hide (on the platform) up to 50 "
-              "conversations, each by the rules of the single action, each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
+@routes.route("POST", "/conversations/bulk", "resolve, release, re-route, tag, assign, reopen, hide or unhide (on the "
+              "platform) up to 50 conversations, each by the rules of the single action, each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
 def conversations_bulk(caller, body: BulkCreate):
     asked = body.root
     at = now()

@@ -17,9 +17,10 @@ from .store import queue, tags
 from .store.messages import get_message, on_conversation
 
 MAX_BULK = 50  # one Lambda invocation: a read and a transaction each, far inside its timeout
-Action = Literal["resolve", "release", "reroute", "tag", "assign", "hide"]
+Action = Literal["resolve", "release", "reroute", "tag", "assign", "reopen", "hide", "unhide"]
+ON_THE_PLATFORM = frozenset({"hide", "unhide"})  # each calls the platform: within the time budget below
 DONE, NOT_ATTEMPTED = "done", "not_attempted"
-# A hide calls the platform once per conversation: no call starts later than this many seconds into the request
+# A hide or unhide calls the platform once per conversation: no call starts later than this many seconds into the request
 # minus one call's timeout (settings.send_timeout_seconds), so the last one ends inside the function's 20 s; the
 # rest are NOT_ATTEMPTED, to send again.
 PLATFORM_SECONDS = 17.0
@@ -53,26 +54,28 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
             return tags.retag(stored, actor.id, add, remove, now)
         if action == "assign":
             return queue.assign(stored, assignee, actor, lease_expires, now)
+        if action == "reopen":
+            return queue.reopen(stored, actor, reason, now)
         return queue.reroute(stored, actor, to_queue, reason, now)
 
-    def hide(conversation_id: str):
-        from . import moderation  # the platforms' senders load only for a bulk hide
+    def moderate(conversation_id: str):
+        from . import moderation  # the platforms' senders load only for a bulk hide or unhide
 
         head = get_message(conversation_id)  # a hidden one too: hiding it again is done, with nothing called
         if head is None or head.is_member or not principal.can_work(head.queue):
             raise UnknownMessage(f"no conversation {conversation_id!r}", code="unknown_conversation")
-        return moderation.moderate(head, "hide", actor, reason, now)
+        return moderation.moderate(head, action, actor, reason, now)
 
     outcomes: list[BulkOutcome] = []
     ids = list(dict.fromkeys(conversation_ids))
     for position, conversation_id in enumerate(ids):
-        if action == "hide" and clock() > last_call:
+        if action in ON_THE_PLATFORM and clock() > last_call:
             outcomes += [BulkOutcome(rest, NOT_ATTEMPTED, message="out of time for platform calls: send these again")
                          for rest in ids[position:]]
             break
         try:
-            done = hide(conversation_id) if action == "hide" else on_conversation(conversation_id,
-                                                                                  principal.can_work, act)
+            done = (moderate(conversation_id) if action in ON_THE_PLATFORM
+                    else on_conversation(conversation_id, principal.can_work, act))
             outcomes.append(BulkOutcome(conversation_id, DONE, done.status))
         # refused by the rules, or by DynamoDB for this one request (it would be again): the others go on
         except (DomainError, StorageRejected) as refused:

@@ -155,12 +155,20 @@ class BulkAssign(AssignCreate):
 
 
 class BulkHide(_Body):
-    action: Literal["hide"]
+    action: Literal["hide", "unhide"] = Field(description="hide each conversation's first message on its platform, "
+                                              "or show it again (undoing a hide)")
     conversation_ids: ConversationIds
     reason: str | None = Field(None, max_length=500, description="why (kept in each first message's history)")
 
 
-class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag, BulkAssign, BulkHide],
+class BulkReopen(_Body):
+    action: Literal["reopen"]
+    conversation_ids: ConversationIds
+    reason: str | None = Field(None, max_length=500, description="why they are opened again (kept in each history)")
+
+
+class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag, BulkAssign, BulkReopen,
+                                           BulkHide],
                                      Field(discriminator="action")]]):
     """One action on several conversations, each by the single action's rules."""
 

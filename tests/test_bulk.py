@@ -182,3 +182,31 @@ def test_a_bulk_hide_starts_no_platform_call_once_its_time_is_spent(api, keys, f
     # THEN the first is hidden and the others are left to send again, uncalled
     assert [r["outcome"] for r in result["results"]] == ["done", "not_attempted", "not_attempted"]
     assert hidden_on_facebook(fake_platforms) == [spam[0].split(":")[1]]
+
+
+def test_a_mistaken_bulk_hide_is_undone_in_one_request(api, keys, table, fake_platforms):
+    # GIVEN three conversations hidden in bulk by mistake
+    wrong = [seed_message(f"1051_{i}", "community", author=f"fan-{i}") for i in range(3)]
+    assert bulk(api, keys["agent_both"], "hide", wrong)["done"] == 3
+    # WHEN they are shown again in bulk
+    result = bulk(api, keys["agent_both"], "unhide", wrong)
+    # THEN each is shown on Facebook again and open in its queue, counted as the messages are
+    assert [(r["outcome"], r["status"]) for r in result["results"]] == [("done", "open")] * 3
+    shown = [r.path.split("?")[0].rsplit("/", 1)[-1] for r in fake_platforms.requests
+             if r.body == {"is_hidden": False} and r.accepted]
+    assert sorted(shown) == sorted(w.split(":")[1] for w in wrong)
+    _, page = call(api, "GET", "/queues/community/conversations", keys["agent_both"])
+    assert sorted(c["id"] for c in page["conversations"]) == sorted(wrong)
+    assert queue_counts(api, keys["manager"]) == counted_from_messages(table)
+
+
+def test_a_bulk_reopen_opens_each_resolved_conversation_and_says_why_for_the_rest(api, keys, table):
+    done = [seed_message(f"reopen{i}", "customer_service") for i in range(2)]
+    still_open = seed_message("reopen-open", "customer_service")
+    assert bulk(api, keys["manager"], "resolve", done)["done"] == 2
+    result = bulk(api, keys["agent_cs"], "reopen", [*done, still_open], reason="resolved by mistake")
+    assert [(r["id"], r["outcome"]) for r in result["results"]] == [
+        (done[0], "done"), (done[1], "done"), (still_open, "wrong_status")]
+    _, detail = call(api, "GET", f"/conversations/{done[0]}", keys["agent_cs"])
+    assert detail["status"] == "open" and detail["history"][-1]["details"] == {"reason": "resolved by mistake"}
+    assert queue_counts(api, keys["manager"]) == counted_from_messages(table)
