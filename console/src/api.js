@@ -85,6 +85,8 @@ export async function features() {
       reopen: '/conversations/{conversation_id}/reopen' in paths,
       moderation: '/messages/{message_id}/moderation' in paths,
       bulkHide: Boolean(document.components?.schemas?.BulkHide),
+      bulkUnhide: (document.components?.schemas?.BulkHide?.properties?.action?.enum || []).includes('unhide'),
+      bulkReopen: Boolean(document.components?.schemas?.BulkReopen),
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
       // status=removed: the conversations hidden or deleted from here, or removed on the platform

@@ -201,6 +201,20 @@ def test_hide_selected_hides_a_spam_wave_and_lists_what_was_not_tried(console, s
     console.wait(lambda d: not console.all("#message-list a.row"), "the hidden spam still listed")
     for conversation in wave:
         assert stack.call("GET", f"/messages/{conversation}")[1]["moderation"]["state"] == "hidden"
+    # WHEN she finds them under "Hidden or removed" and unhides them all (a hide made by mistake)
+    Select(console.find("#list-status")).select_by_value("removed")
+    console.wait(lambda d: len(console.all("#message-list a.row")) == 3, "the three hidden ones listed")
+    assert not console.all("#bulk-hide")  # what is hidden is not offered Hide again
+    console.find("#bulk-all").click()
+    console.find("#bulk-unhide").click()
+    # THEN all three are shown again on Facebook and are back in the queue
+    console.text_in("#notice", "3 conversations shown again on their platforms and back in the queue.")
+    for conversation in wave:
+        detail = stack.call("GET", f"/messages/{conversation}")[1]
+        assert detail["status"] == "open" and "moderation" not in detail, detail
+    # (resolved, so the next tests' "claim next" does not meet them)
+    status, body = stack.call("POST", "/conversations/bulk", body={"action": "resolve", "conversation_ids": wave})
+    assert status == 200 and body["done"] == 3, body
 
 
 def test_in_japanese_moderation_speaks_japanese(console, screenshot):

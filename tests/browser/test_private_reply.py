@@ -93,3 +93,27 @@ def test_a_dm_offers_no_private_reply(console):
     open_conversation(console, dm)
     console.find("#send-reply")
     assert console.all("#reply-private") == []
+
+
+def test_the_reply_box_counts_what_is_left_as_the_platform_counts_and_never_sends_too_long(console):
+    stack = console.stack
+    comment = conversation_in_customer_service(stack, "Refund for order 8814 please, the parcel came broken",
+                                               "5550778", "Kai Length")
+    claimed_by_agent(stack, comment)
+    # GIVEN the agent on a Facebook comment: a public reply takes 8,000 characters, a private one 2,000
+    console.sign_in("agent")
+    open_conversation(console, comment)
+    console.text_in("#reply-count", "8,000 left of 8,000 characters")
+    # WHEN she writes 2,001 characters and ticks "Reply privately"
+    console.find("#reply-text").send_keys("x" * 2001)
+    console.text_in("#reply-count", "5,999 left of 8,000 characters")
+    console.find("#reply-private").click()
+    # THEN the count says it is over the private limit, and Send says so instead of sending
+    console.text_in("#reply-count.over", "1 over the limit of 2,000 characters")
+    console.find("#send-reply").click()
+    console.text_in("#reply-status", "shorten it by 1")
+    assert stack.call("GET", f"/conversations/{comment}")[1]["replies"] == []
+    # AND in Japanese the count reads in Japanese
+    console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
+    console.driver.refresh()
+    console.text_in("#reply-count", "上限 8,000 文字")

@@ -10,6 +10,7 @@ import {
   queueName, reasonText, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
 import { moderationActions } from '../moderation.js';
+import { remaining } from '../reply_limits.js';
 import { session } from '../session.js';
 import { MAX_TAGS, foldTag, parseTags, validTag } from '../tags.js';
 import { actorKeyId, forgetTeam, loadTeam, worksQueue } from '../team.js';
@@ -331,7 +332,7 @@ export function mountAgent(container, { args, role, go }) {
 
   // the API's answer once it has answered (each conversation with its own outcome), else null
   async function submitBulk(action, extra, words) {
-    const said = action === 'hide' ? moderationErrorText : errorText;
+    const said = ['hide', 'unhide'].includes(action) ? moderationErrorText : errorText;
     let done = null;
     const ids = [...state.selected];
     try {
@@ -378,8 +379,13 @@ export function mountAgent(container, { args, role, go }) {
     const release = button('bulk-release', t('bulk.release'));
     release.addEventListener('click', busy(release, () => submitBulk('release', {}, {})));
     // a spam wave hidden on its platforms (each conversation's first message; anyone who works the queue)
-    const hide = state.feats.bulkHide ? button('bulk-hide', t('bulk.hide')) : null;
+    const hide = state.feats.bulkHide && state.status !== 'removed' ? button('bulk-hide', t('bulk.hide')) : null;
     hide?.addEventListener('click', busy(hide, () => submitBulk('hide', {}, {})));
+    // undoing a hide in bulk, where the hidden ones are listed; reopening, where the resolved ones are
+    const unhide = state.feats.bulkUnhide && state.status === 'removed' ? button('bulk-unhide', t('bulk.unhide')) : null;
+    unhide?.addEventListener('click', busy(unhide, () => submitBulk('unhide', {}, {})));
+    const reopen = state.feats.bulkReopen && state.status === 'resolved' ? button('bulk-reopen', t('bulk.reopen')) : null;
+    reopen?.addEventListener('click', busy(reopen, () => submitBulk('reopen', {}, {})));
     const target = select(QUEUES.map((q) => [q, queueName(q)]), QUEUES.find((q) => q !== state.queue), { id: 'bulk-queue' });
     const reason = h('input', { type: 'text', id: 'bulk-reason', maxlength: 500, placeholder: t('bulk.reasonPlaceholder') });
     const move = button('bulk-move', t('bulk.move'));
@@ -422,7 +428,7 @@ export function mountAgent(container, { args, role, go }) {
     replace(bulkBar,
       h('label', { class: 'check', for: 'bulk-all' }, all, ' ',
         count ? t('bulk.selected', { n: fmtNumber(count), count }) : t('bulk.selectAll')),
-      count ? h('div', { class: 'toolbar' }, resolve, release, hide) : null,
+      count ? h('div', { class: 'toolbar' }, resolve, release, hide, unhide, reopen) : null,
       count ? h('div', { class: 'toolbar bulk-move' },
         h('label', { class: 'visually-hidden', for: 'bulk-queue' }, t('bulk.moveTo')), target,
         h('label', { class: 'visually-hidden', for: 'bulk-reason' }, t('bulk.reason')), reason, move) : null,
@@ -1225,6 +1231,7 @@ export function mountAgent(container, { args, role, go }) {
       const end = box.selectionEnd ?? box.value.length;
       box.value = `${box.value.slice(0, start)}${text}${box.value.slice(end)}`.slice(0, 4000);
       session.saveDraft(scope, box.value);
+      box.dispatchEvent(new Event('input')); // its length is counted again
       box.focus();
       box.setSelectionRange(start + text.length, start + text.length);
       notice(t('saved.inserted', { title: chosen.title }));
@@ -1245,11 +1252,25 @@ export function mountAgent(container, { args, role, go }) {
     const privately = state.feats.privateReplies && ['facebook', 'instagram'].includes(item.platform)
       && ['comment', 'reply'].includes(item.channel)
       ? h('input', { type: 'checkbox', id: 'reply-private', 'aria-describedby': 'reply-private-hint' }) : null;
+    // what is left of the platform's limit, counted as the platform counts (a reply too long is never sent)
+    const limitOf = () => (privately?.checked ? item.reply_window?.private_text_limit : item.reply_window?.text_limit);
+    const count = h('p', { class: 'hint reply-count', id: 'reply-count', 'aria-live': 'polite' });
+    const recount = () => {
+      const limit = limitOf();
+      const left = remaining(box.value.trim(), limit);
+      count.classList.toggle('over', left !== null && left < 0);
+      replace(count, left === null ? '' : t(left < 0 ? 'reply.over' : 'reply.left', { n: fmtNumber(Math.abs(left)),
+        limit: fmtNumber(limit.limit), unit: t(`reply.unit.${limit.unit}`, {}, limit.unit) }));
+    };
+    box.addEventListener('input', recount);
+    privately?.addEventListener('change', recount);
+    recount();
     const form = h('form', { novalidate: true, class: 'reply-form', 'aria-labelledby': 'reply-title' },
       h('h3', { id: 'reply-title' }, t('reply.title')),
       windowLine(item.reply_window),
       savedPicker(item, box, scope),
       field(t('reply.text'), box),
+      count,
       privately ? h('div', { class: 'field' }, h('label', { class: 'check', for: 'reply-private' }, privately, ' ',
         t('reply.private')), h('p', { class: 'hint', id: 'reply-private-hint' }, t('reply.privateHint'))) : null,
       send, status);
@@ -1257,6 +1278,12 @@ export function mountAgent(container, { args, role, go }) {
       const text = box.value.trim();
       if (!text) {
         replace(status, t('reply.empty'));
+        box.focus();
+        return;
+      }
+      const over = remaining(text, limitOf());
+      if (over !== null && over < 0) {
+        replace(status, t('reply.tooLong', { n: fmtNumber(-over) }));
         box.focus();
         return;
       }
