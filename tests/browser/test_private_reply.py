@@ -47,14 +47,20 @@ def open_conversation(console, conversation: str) -> None:
     console.find("#reply-text")
 
 
-def test_a_comment_is_answered_privately_once_and_shows_private(console, screenshot):
-    stack = console.stack
-    comment = conversation_in_customer_service(stack, "Order 8812 still not here, can you check my account?",
-                                               "5550777", "Ren Private")
-    claimed_by_agent(stack, comment)
-    # GIVEN the agent on the claimed comment: the reply box offers to reply privately
+def agent_on_a_claimed_comment(console, text: str, author_id: str, author: str) -> str:
+    """A new page comment in customer_service, claimed by the agent, open in her console."""
+    comment = conversation_in_customer_service(console.stack, text, author_id, author)
+    claimed_by_agent(console.stack, comment)
     console.sign_in("agent")
     open_conversation(console, comment)
+    return comment
+
+
+def test_a_comment_is_answered_privately_once_and_shows_private(console, screenshot):
+    stack = console.stack
+    # GIVEN the agent on the claimed comment: the reply box offers to reply privately
+    comment = agent_on_a_claimed_comment(console, "Order 8812 still not here, can you check my account?", "5550777",
+                                         "Ren Private")
     box = console.find("#reply-private")
     assert not box.is_selected()
     console.text_in("label[for=reply-private]", "Reply privately (DM)")
@@ -97,12 +103,9 @@ def test_a_dm_offers_no_private_reply(console):
 
 def test_the_reply_box_counts_what_is_left_as_the_platform_counts_and_never_sends_too_long(console):
     stack = console.stack
-    comment = conversation_in_customer_service(stack, "Refund for order 8814 please, the parcel came broken",
-                                               "5550778", "Kai Length")
-    claimed_by_agent(stack, comment)
     # GIVEN the agent on a Facebook comment: a public reply takes 8,000 characters, a private one 2,000
-    console.sign_in("agent")
-    open_conversation(console, comment)
+    comment = agent_on_a_claimed_comment(console, "Refund for order 8814 please, the parcel came broken", "5550778",
+                                         "Kai Length")
     console.text_in("#reply-count", "8,000 left of 8,000 characters")
     # WHEN she writes 2,001 characters and ticks "Reply privately"
     console.find("#reply-text").send_keys("x" * 2001)
