@@ -5,6 +5,7 @@
     python -m chalicelib.cli keys revoke KEY_ID
     python -m chalicelib.cli corrections export --out corrections.jsonl   # for training.train --extra
     python -m chalicelib.cli events redrive [--max-messages N]   # the events dead-letter queue back onto the bus
+    python -m chalicelib.cli backfill customers [--max-items N] [--start-key K]   # once, after upgrading
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
 from . import auth
+from .domain.errors import DomainError
 from .errors import ApiError
 from .models import QUEUES
 from .store import queue
@@ -72,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     redrive = events.add_parser("redrive", help="put the dead-letter queue's events back on the bus (EVENT_BUS_NAME)")
     redrive.add_argument("--queue-url", help="default: EVENTS_DEAD_LETTER_QUEUE_URL")
     redrive.add_argument("--max-messages", type=int, help="stop after this many messages")
+    backfill = groups.add_parser("backfill", help="one-off migrations").add_subparsers(dest="action", required=True)
+    pointers = backfill.add_parser("customers", help="the customer pointers of conversations opened before they were "
+                                   "written (so GET /conversations/{id}/customer lists them); safe to run again")
+    pointers.add_argument("--max-items", type=int, help="stop after about this many items read; go on with --start-key")
+    pointers.add_argument("--start-key", help="the next_key a stopped run printed")
     args = parser.parse_args(argv)
 
     try:
@@ -95,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"exported {count} corrected messages", file=sys.stderr)
         elif args.group == "events":
             return redrive_events(args.queue_url, args.max_messages)
-    except ApiError as error:
+        elif args.group == "backfill":
+            from .store import customers
+
+            done = customers.backfill_pointers(args.start_key, args.max_items)
+            print(json.dumps({"scanned": done.scanned, "written": done.written, "next_key": done.next_key}))
+    except (ApiError, DomainError) as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 2
     return 0
