@@ -103,9 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.group == "events":
             return redrive_events(args.queue_url, args.max_messages)
         elif args.group == "backfill":
-            from .store import customers
+            from .store import backfill
 
-            done = customers.backfill_pointers(args.start_key, args.max_items)
+            done = backfill.backfill_pointers(args.start_key, args.max_items)
             print(json.dumps({"scanned": done.scanned, "written": done.written, "next_key": done.next_key}))
     except (ApiError, DomainError) as error:
         print(f"error: {error.message}", file=sys.stderr)

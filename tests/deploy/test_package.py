@@ -92,15 +92,28 @@ def test_every_stage_has_its_policy_file_and_secrets_path():
         assert resources == [f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{path}/*"]
 
 
+# run by operators with their own credentials, never by a function (a Scan of the whole table)
+OPERATOR_ONLY = [ROOT / "chalicelib" / "store" / "backfill.py"]
+
+
 def code_requirements() -> set[str]:
-    """IAM actions the code's AWS calls need, read from chalicelib/ and app.py."""
-    sources = [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]
+    """IAM actions the code's AWS calls need, read from chalicelib/ and app.py (the operator-only modules aside)."""
+    sources = [ROOT / "app.py", *sorted(p for p in (ROOT / "chalicelib").rglob("*.py") if p not in OPERATOR_ONLY)]
     text = "\n".join(path.read_text() for path in sources)
     needed = {CALL_ACTIONS[call] for call in re.findall(r"\.(\w+)\(", text) if call in CALL_ACTIONS}
     needed |= {CALL_ACTIONS[call] for call in re.findall(r"\bparameters\.(get_parameters?\w*)\(", text)
                if call in CALL_ACTIONS}
     needed |= {TRANSACT_OPERATIONS[op] for op in re.findall(r"[\"'](\w+)[\"']\s*:\s*\{", text) if op in TRANSACT_OPERATIONS}
     return needed
+
+
+def test_no_function_loads_the_operator_only_modules_and_no_role_may_scan():
+    """The backfill Scans the table: only the operator's CLI imports it, and no function's role grants Scan."""
+    importers = [path for path in [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py"), *(ROOT / "second_opinion").rglob("*.py")]
+                 if re.search(r"\bbackfill\b", path.read_text()) and path not in OPERATOR_ONLY]
+    assert [p.relative_to(ROOT).as_posix() for p in importers] == ["chalicelib/cli.py"]
+    roles = [infra.policy("prod"), *(build() for build in infra.FUNCTION_POLICIES.values()), infra.second_opinion_policy()]
+    assert not any("dynamodb:Scan" in s["Action"] for document in roles for s in statements(document))
 
 
 def test_policy_grants_what_the_code_calls_and_nothing_more():
