@@ -48,10 +48,11 @@ infra/resources.json into the SAM template Chalice generates (dicts merge, anyth
   dead-letter queue (`EventsDeadLetterAlarm`), the second opinion's oldest queued event older than 15 minutes
   for 10 minutes (`SecondOpinionBacklogAlarm`).
 
-The function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
-copies verbatim into the role it generates (`ApiHandlerRole`). The event functions have their own roles and
-files (`.chalice/policy-<stage>-<function>.json`, named per function in .chalice/config.json), so the API's
-role holds no event permission and the publisher's holds nothing but the stream, the bus and the queue.
+The API function's permissions live in `.chalice/policy-<stage>.json` (autogen_policy is false), which Chalice
+copies verbatim into the role it generates (`ApiHandlerRole`). The scheduled sweep and the event functions have
+their own roles and files (`.chalice/policy-<stage>-<function>.json`, named per function in .chalice/config.json),
+so the API's role holds no event permission and cannot delete a counter shard (only the sweep's folds do), the
+sweep's holds only the table calls it makes, and the publisher's nothing but the stream, the bus and the queue.
 They are written here too because they reference this template's resources
 ({"Fn::GetAtt": ["MessagesTable", "Arn"]}, ...) with CloudFormation intrinsics, so they only work through `chalice package`, not `chalice deploy` (which would not create
 the table either). SAM's `Policies` property cannot be used instead: SAM ignores it when `Role` is set,
@@ -82,9 +83,9 @@ CHALICE_DIR = ROOT / ".chalice"
 TABLE = "MessagesTable"
 FUNCTION = "APIHandler"  # what `chalice package` calls the Lambda function of the REST API
 LOG_GROUP = "APIHandlerLogGroup"
-SWEEP = "SweepQueues"  # app.sweep_queues, the scheduled sweep (Chalice names it after the handler)
+SWEEP, SWEEP_NAME = "SweepQueues", "sweep_queues"  # app.sweep_queues, the scheduled sweep (Chalice's logical id)
 SWEEP_LOG_GROUP = "SweepQueuesLogGroup"
-FUNCTIONS = {FUNCTION: LOG_GROUP, SWEEP: SWEEP_LOG_GROUP}  # each function and its log group
+FUNCTIONS = {FUNCTION: LOG_GROUP, SWEEP: SWEEP_LOG_GROUP}  # the store's functions: their table and log group
 LOG_RETENTION_DAYS = 30
 
 APP_NAME = "social-triage"
@@ -93,6 +94,8 @@ APP_NAME = "social-triage"
 PUBLISHER, PUBLISHER_NAME = "PublishEvents", "publish_events"  # Chalice's logical id, and the app's function name
 SPIKES, SPIKES_NAME = "DetectSpikes", "detect_spikes"
 EVENT_FUNCTIONS = {PUBLISHER: PUBLISHER_NAME, SPIKES: SPIKES_NAME}
+# the app's functions with a role of their own (FUNCTION_POLICIES): every one but the API's
+OWN_ROLE_FUNCTIONS = {SWEEP: SWEEP_NAME, **EVENT_FUNCTIONS}
 BUS = "EventBus"
 BUS_NAME_PARAMETER = "EventBusName"
 DEFAULT_BUS_NAME = "DefaultEventBusName"  # the condition: no name given
@@ -149,9 +152,10 @@ ALIAS_INVOCATION_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:
                         f"/functions/${{{FUNCTION_ALIAS}}}/invocations")
 
 # Hand-written, least privilege: only what chalicelib calls (tests/deploy/test_package.py checks the code
-# against this list). Transactions are authorized per operation inside them, so TransactWriteItems needs
-# PutItem/UpdateItem (and DeleteItem / ConditionCheckItem if a transaction ever uses Delete / ConditionCheck);
-# there is no IAM action called dynamodb:TransactWriteItems.
+# against this list; tests/deploy/test_sweep_role.py checks every call the sweep makes against its own list).
+# Transactions are authorized per operation inside them, so TransactWriteItems needs PutItem/UpdateItem (and
+# DeleteItem / ConditionCheckItem if a transaction ever uses Delete / ConditionCheck); there is no IAM action
+# called dynamodb:TransactWriteItems.
 TABLE_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",  # a customer's conversations: their heads, by the pointers' keys
@@ -160,11 +164,19 @@ TABLE_ACTIONS = (
     "dynamodb:Query",
 )
 INDEX_ACTIONS = ("dynamodb:Query",)
-# The only items the API deletes are saved replies and the volume counter shards the sweep folds (counts moved,
-# in the same transaction, into the hour's folded item): DeleteItem is granted on those partitions alone, so the
-# function can never delete a message, another counter or a key.
-DELETABLE_PARTITIONS = (SavedReplyKeys.PK, *(VolumeCounterKeys.pk(queue) for queue in QUEUES))
+API_INDEXES = (GSI1, GSI2)
+# The only items the API deletes are saved replies: DeleteItem is granted on that partition alone, so the API's
+# function can never delete a message, a counter or a key.
+API_DELETABLE_PARTITIONS = (SavedReplyKeys.PK,)
 SSM_ACTIONS = ("ssm:GetParameter",)  # Powertools parameters.get_parameter, one secret at a time
+
+# The scheduled sweep (chalicelib/sweeps.py): GSI2's due snoozes, old open messages and replies still sending;
+# their guarded updates (single or in transactions), a cut-off reply read again when its update lost a race; an
+# hour's counter shards read and, in the fold's transaction, deleted (their counts moved into the hour's folded
+# item). DeleteItem only in the volume counters' partitions; no PutItem, no GSI1, no secrets, no events.
+SWEEP_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query")
+SWEEP_INDEXES = (GSI2,)
+SWEEP_DELETABLE_PARTITIONS = tuple(VolumeCounterKeys.pk(queue) for queue in QUEUES)
 
 
 def sub(text: str) -> dict[str, str]:
@@ -175,8 +187,8 @@ def table_arn() -> dict[str, Any]:
     return {"Fn::GetAtt": [TABLE, "Arn"]}
 
 
-def index_arns() -> list[dict[str, str]]:
-    return [sub(f"${{{TABLE}.Arn}}/index/{index}") for index in (GSI1, GSI2)]
+def index_arns(indexes: tuple[str, ...]) -> list[dict[str, str]]:
+    return [sub(f"${{{TABLE}.Arn}}/index/{index}") for index in indexes]
 
 
 def camel(name: str) -> str:
@@ -546,19 +558,8 @@ def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, 
                 "Action": list(TABLE_ACTIONS),
                 "Resource": [table_arn()],
             },
-            {
-                "Sid": "TableIndexes",
-                "Effect": "Allow",
-                "Action": list(INDEX_ACTIONS),
-                "Resource": index_arns(),
-            },
-            {
-                "Sid": "DeleteSavedRepliesAndFoldedCounterShardsOnly",
-                "Effect": "Allow",
-                "Action": ["dynamodb:DeleteItem"],
-                "Resource": [table_arn()],
-                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(DELETABLE_PARTITIONS)}},
-            },
+            _index_queries(API_INDEXES),
+            _delete_only("DeleteSavedRepliesOnly", API_DELETABLE_PARTITIONS),
             {
                 "Sid": "StageSecrets",
                 "Effect": "Allow",
@@ -573,13 +574,7 @@ def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, 
                 "Resource": [sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")],
                 "Condition": {"StringEquals": {"kms:ViaService": sub("ssm.${AWS::Region}.amazonaws.com")}},
             },
-            {
-                "Sid": "OwnLogGroup",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                # the group's ARN ends in :* (its streams); both functions' roles get this one policy
-                "Resource": [{"Fn::GetAtt": [group, "Arn"]} for group in FUNCTIONS.values()],
-            },
+            _own_logs(FUNCTION),
         ],
     }
 
@@ -589,8 +584,32 @@ def chalice_config() -> dict[str, Any]:
 
 
 def _own_logs(function: str) -> dict[str, Any]:
+    # the group's ARN ends in :* (its streams)
     return {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": [{"Fn::GetAtt": [log_group(function), "Arn"]}]}
+
+
+def _index_queries(indexes: tuple[str, ...]) -> dict[str, Any]:
+    return {"Sid": "TableIndexes", "Effect": "Allow", "Action": list(INDEX_ACTIONS), "Resource": index_arns(indexes)}
+
+
+def _delete_only(sid: str, partitions: tuple[str, ...]) -> dict[str, Any]:
+    """DeleteItem on the table's items whose partition key is one of `partitions`, and no other."""
+    return {"Sid": sid, "Effect": "Allow", "Action": ["dynamodb:DeleteItem"], "Resource": [table_arn()],
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(partitions)}}}
+
+
+def sweep_policy() -> dict[str, Any]:
+    """The scheduled sweep's role: the table calls it makes (SWEEP_*), its log group, nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "TableItems", "Effect": "Allow", "Action": list(SWEEP_TABLE_ACTIONS), "Resource": [table_arn()]},
+            _index_queries(SWEEP_INDEXES),
+            _delete_only("DeleteFoldedCounterShardsOnly", SWEEP_DELETABLE_PARTITIONS),
+            _own_logs(SWEEP),
+        ],
+    }
 
 
 def publisher_policy() -> dict[str, Any]:
@@ -641,7 +660,7 @@ def second_opinion_policy() -> dict[str, Any]:
     }
 
 
-FUNCTION_POLICIES = {PUBLISHER_NAME: publisher_policy, SPIKES_NAME: spikes_policy}
+FUNCTION_POLICIES = {SWEEP_NAME: sweep_policy, PUBLISHER_NAME: publisher_policy, SPIKES_NAME: spikes_policy}
 
 
 def function_policy_file(stage: str, function_name: str) -> str:
@@ -650,7 +669,7 @@ def function_policy_file(stage: str, function_name: str) -> str:
 
 def policy_files() -> dict[Path, dict[str, Any]]:
     """Every stage's policy files, named as .chalice/config.json names them (default policy-<stage>.json):
-    the API's, and each event function's (stages.<stage>.lambda_functions.<name>.iam_policy_file)."""
+    the API's, and the sweep's and each event function's (stages.<stage>.lambda_functions.<name>.iam_policy_file)."""
     config = chalice_config()
     files = {}
     for stage, stage_config in config.get("stages", {}).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,41 @@ def package_venv(tmp_path_factory) -> tuple[str, Path]:
 def packaging_python(package_venv) -> str:
     """The packaging venv's interpreter: the function's runtime."""
     return str(deploy.venv_python(package_venv[1]))
+
+
+@dataclass(frozen=True)
+class DynamoCall:
+    action: str  # the IAM action it needs (a transaction: one call per operation inside it)
+    index: str | None  # the index it reads, if any
+    pk: str | None  # the partition key of the item it reads or writes (none for a Query)
+
+
+# what a transaction's operation is authorized as (there is no IAM action for the transaction itself)
+TRANSACT_ACTIONS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
+                    "ConditionCheck": "dynamodb:ConditionCheckItem"}
+
+
+def _partition(request: dict) -> str | None:
+    return (request.get("Key") or request.get("Item") or {}).get("pk", {}).get("S")
+
+
+@pytest.fixture
+def dynamodb_calls():
+    """Start recording the app's DynamoDB calls (its client, botocore's provide-client-params hook): each call
+    made after `dynamodb_calls()`, as the DynamoCalls IAM authorizes, appended to the list it returns."""
+    def start() -> list[DynamoCall]:
+        from chalicelib.store import dynamo
+
+        seen: list[DynamoCall] = []
+
+        def record(params, model, **_):
+            if model.name == "TransactWriteItems":
+                seen.extend(DynamoCall(TRANSACT_ACTIONS[op], None, _partition(request))
+                            for item in params["TransactItems"] for op, request in item.items())
+            else:
+                seen.append(DynamoCall(f"dynamodb:{model.name}", params.get("IndexName"), _partition(params)))
+
+        dynamo.client().meta.events.register("provide-client-params.dynamodb", record)
+        return seen
+
+    return start

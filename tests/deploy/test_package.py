@@ -11,6 +11,7 @@ Slow (PyPI downloads on the first run; Chalice caches the result in .chalice/dep
 
 from __future__ import annotations
 
+import ast
 import itertools
 import json
 import os
@@ -96,10 +97,15 @@ def test_every_stage_has_its_policy_file_and_secrets_path():
 OPERATOR_ONLY = [ROOT / "chalicelib" / "store" / "backfill.py"]
 
 
+def sources() -> list[Path]:
+    """The functions' code: app.py and chalicelib/, the operator-only modules aside."""
+    return [ROOT / "app.py", *sorted(p for p in (ROOT / "chalicelib").rglob("*.py") if p not in OPERATOR_ONLY)]
+
+
 def code_requirements() -> set[str]:
-    """IAM actions the code's AWS calls need, read from chalicelib/ and app.py (the operator-only modules aside)."""
-    sources = [ROOT / "app.py", *sorted(p for p in (ROOT / "chalicelib").rglob("*.py") if p not in OPERATOR_ONLY)]
-    text = "\n".join(path.read_text() for path in sources)
+    """IAM actions the code's AWS calls need, read from chalicelib/ and app.py (the sweep's code too: its own role
+    is checked on what it calls, tests/deploy/test_sweep_role.py)."""
+    text = "\n".join(path.read_text() for path in sources())
     needed = {CALL_ACTIONS[call] for call in re.findall(r"\.(\w+)\(", text) if call in CALL_ACTIONS}
     needed |= {CALL_ACTIONS[call] for call in re.findall(r"\bparameters\.(get_parameters?\w*)\(", text)
                if call in CALL_ACTIONS}
@@ -124,6 +130,35 @@ def test_policy_grants_what_the_code_calls_and_nothing_more():
     extra = {a for a in granted if a.startswith("dynamodb:")} - needed - ANNOUNCED
     assert not extra, f"granted but never called: {sorted(extra)}"
     assert {a for a in granted if a.startswith("ssm:")} <= needed | {"ssm:GetParameter"}
+
+
+def functions_where(found) -> set[tuple[str, str]]:
+    """(file, function) of every function of app.py and chalicelib/ with a node for which `found` is true."""
+    sites = set()
+    for path in sources():
+        for function in ast.walk(ast.parse(path.read_text())):
+            if isinstance(function, ast.FunctionDef) and any(found(node) for node in ast.walk(function)):
+                sites.add((str(path.relative_to(ROOT)), function.name))
+    return sites
+
+
+def calls(*names: str):
+    """A call of a function or method named one of `names`."""
+    return lambda node: (isinstance(node, ast.Call)
+                         and getattr(node.func, "attr", getattr(node.func, "id", None)) in names)
+
+
+def test_the_api_deletes_only_saved_replies_and_only_the_sweep_deletes_counter_shards():
+    # GIVEN every DeleteItem call and transaction Delete in the code
+    deletes = functions_where(lambda node: calls("delete_item")(node) or isinstance(node, ast.Dict) and any(
+        isinstance(key, ast.Constant) and key.value == "Delete" for key in node.keys))
+    # THEN the saved replies' delete (a route's) and the counter fold are the only ones
+    assert deletes == {("chalicelib/store/saved_replies.py", "delete"), ("chalicelib/store/counters.py", "fold_hour")}
+    # AND the fold runs in the sweep alone (the scheduled function), so the API's role needs no counter deletes
+    assert functions_where(calls("fold_hour")) == {("chalicelib/store/counters.py", "fold_closed_hours")}
+    assert functions_where(calls("fold_closed_hours")) == {("chalicelib/sweeps.py", "run")}
+    assert functions_where(lambda node: calls("run")(node) and getattr(node.func.value, "id", None) == "sweeps") == {
+        ("app.py", infra.SWEEP_NAME)}
 
 
 # --- the packaged artifact (slow) ----------------------------------------------------------------
@@ -156,9 +191,9 @@ def resources_of(template: dict, kind: str) -> dict[str, dict]:
     return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
 
 
-# every function of the app: the API's and the scheduled sweep (sharing the API's role policy), and the event
-# functions (each with its own role)
-FUNCTIONS = {*infra.FUNCTIONS, *infra.EVENT_FUNCTIONS}
+# every function of the app: the API's (the role of .chalice/policy-<stage>.json), and the scheduled sweep and the
+# event functions (each with a role of its own)
+FUNCTIONS = {infra.FUNCTION, *infra.OWN_ROLE_FUNCTIONS}
 # and the second opinion: not Chalice's, packaged on its own (tests/deploy/test_second_opinion_package.py)
 ALL_FUNCTIONS = FUNCTIONS | {infra.SECOND_OPINION}
 
@@ -174,20 +209,28 @@ def the_function(template: dict, name: str = infra.FUNCTION) -> dict:
     return the_functions(template)[name]
 
 
+def role_name(template: dict, function: str = infra.FUNCTION) -> str:
+    return the_functions(template)[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+
+
 def role_policies(template: dict, function: str = infra.FUNCTION) -> list[dict]:
-    role_ref = the_functions(template)[function]["Properties"]["Role"]
-    role = template["Resources"][role_ref["Fn::GetAtt"][0]]
+    role = template["Resources"][role_name(template, function)]
     assert role["Type"] == "AWS::IAM::Role"
     assert "ManagedPolicyArns" not in role["Properties"]
     return [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
 
 
 def expected_policy(stage: str, function: str) -> dict:
-    if function in infra.FUNCTIONS:  # the API's and the sweep's
+    if function == infra.FUNCTION:
         return infra.policy(stage, json.loads((PROJECT / ".chalice" / "config.json").read_text())["stages"][stage])
     if function == infra.SECOND_OPINION:
         return infra.second_opinion_policy()
-    return infra.FUNCTION_POLICIES[infra.EVENT_FUNCTIONS[function]]()
+    return infra.FUNCTION_POLICIES[infra.OWN_ROLE_FUNCTIONS[function]]()  # the sweep's and the event functions'
+
+
+# the partitions each role may delete items in (IAM dynamodb:LeadingKeys); no other role deletes any item
+DELETABLE = {infra.FUNCTION: ["SAVEDREPLY"],
+             infra.SWEEP: ["STATS#customer_service", "STATS#stance", "STATS#community"]}
 
 
 def statements(document: dict) -> list[dict]:
@@ -289,9 +332,11 @@ def test_policy_is_least_privilege(packaged):
     for (stage, p), function in itertools.product(packaged.items(), sorted(ALL_FUNCTIONS)):
         documents = role_policies(p.template, function)
         assert documents == [expected_policy(stage, function)], function
-        if function == infra.SWEEP:  # the sweep runs the API's store code under the API's policy
-            assert documents == role_policies(p.template), function
+        # every function but the API's has a role of its own: the API's role cannot delete counters, nor the
+        # sweep's read secrets
+        assert (role_name(p.template, function) == role_name(p.template)) == (function == infra.FUNCTION), function
         granted = {a for d in documents for s in statements(d) for a in s["Action"]}
+        assert ("dynamodb:DeleteItem" in granted) == (function in DELETABLE), function
         if function != infra.PUBLISHER:  # only the publisher reads the stream, puts events, sends to the queue
             # (and the second opinion polls its own queue: Lambda receives and deletes under its role)
             assert not {a for a in granted if a.split(":")[0] == "events"}, function
@@ -299,6 +344,8 @@ def test_policy_is_least_privilege(packaged):
             assert sqs == (set(infra.SECOND_OPINION_QUEUE_ACTIONS) if function == infra.SECOND_OPINION else set()), \
                 function
             assert not set(infra.STREAM_ACTIONS) & granted, function
+        if function != infra.FUNCTION:  # only the API reads the webhook secrets
+            assert not {a for a in granted if a.split(":")[0] in ("ssm", "kms")}, function
         for statement in (s for d in documents for s in statements(d)):
             assert statement["Effect"] == "Allow"
             assert "NotAction" not in statement and "NotResource" not in statement
@@ -317,6 +364,10 @@ def test_policy_is_least_privilege(packaged):
                     "BatchGetItem", "Scan"}
                 for resource in statement["Resource"]:
                     assert resource == table_arn or resource in index_arns, resource
+                if "dynamodb:DeleteItem" in statement["Action"]:
+                    assert statement["Action"] == ["dynamodb:DeleteItem"], function
+                    assert statement["Condition"] == {"ForAllValues:StringEquals": {
+                        "dynamodb:LeadingKeys": DELETABLE[function]}}, function
             if "events" in services:
                 assert statement["Action"] == ["events:PutEvents"]
                 assert statement["Resource"] == [{"Fn::GetAtt": [infra.BUS, "Arn"]}]  # the one bus
@@ -325,9 +376,8 @@ def test_policy_is_least_privilege(packaged):
             elif "sqs" in services:
                 assert statement["Action"] == ["sqs:SendMessage"]
                 assert statement["Resource"] == [{"Fn::GetAtt": [infra.DLQ, "Arn"]}]
-            if "logs" in services:  # its own log group; the API's and the sweep's share one role policy
-                groups = list(infra.FUNCTIONS.values()) if function in infra.FUNCTIONS else [infra.log_group(function)]
-                assert statement["Resource"] == [{"Fn::GetAtt": [group, "Arn"]} for group in groups], function
+            if "logs" in services:  # its own log group
+                assert statement["Resource"] == [{"Fn::GetAtt": [infra.log_group(function), "Arn"]}], function
             if "ssm" in services:
                 for resource in statement["Resource"]:
                     assert resource["Fn::Sub"].endswith(f":parameter/social-triage/{stage}/*"), resource
@@ -696,12 +746,13 @@ def test_operations_alarms_watch_the_dead_letter_queue_and_the_second_opinions_b
     assert document[infra.OPS_TOPIC]["Type"] == "AWS::SNS::Topic"
 
 
-def test_the_api_may_delete_saved_replies_and_folded_counter_shards_and_no_other_item():
+def test_the_api_may_delete_saved_replies_and_no_other_item():
     from chalicelib.store.entities import SavedReplyKeys
 
+    # GIVEN the API's role policy
     deleting = [s for s in statements(infra.policy("prod")) if "dynamodb:DeleteItem" in s["Action"]]
-    assert deleting, "saved replies and folded shards are deleted"
+    # THEN it deletes in the saved replies' partition alone: no counter shard (the sweep's own role folds them)
+    assert deleting, "saved replies are deleted"
     for statement in deleting:
-        assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [
-            SavedReplyKeys.PK, "STATS#customer_service", "STATS#stance", "STATS#community"]}}
+        assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [SavedReplyKeys.PK]}}
         assert statement["Action"] == ["dynamodb:DeleteItem"]

@@ -170,37 +170,19 @@ def test_the_role_holds_the_tables_items_and_nothing_more():
     assert not {"dynamodb:Scan", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"} & granted
 
 
-# what each DynamoDB operation needs (a transaction: each of its operations)
-OPERATION_ACTIONS = {"GetItem": "dynamodb:GetItem", "UpdateItem": "dynamodb:UpdateItem", "PutItem": "dynamodb:PutItem",
-                     "DeleteItem": "dynamodb:DeleteItem", "Query": "dynamodb:Query", "Scan": "dynamodb:Scan",
-                     "BatchGetItem": "dynamodb:BatchGetItem", "BatchWriteItem": "dynamodb:BatchWriteItem"}
-TRANSACT_ACTIONS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
-                    "ConditionCheck": "dynamodb:ConditionCheckItem"}
-
-
-def test_the_role_grants_every_call_the_handler_makes(table):
+def test_the_role_grants_every_call_the_handler_makes(table, dynamodb_calls):
     """The handler on moto, its DynamoDB calls recorded: each is granted (on the table, not an index)."""
     from datetime import datetime, timedelta, timezone
 
     from support import seed_message
 
-    from chalicelib.store import dynamo
     from second_opinion.handler import handler
 
     now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
     # GIVEN a complaint the webhook model put in community, and a message it got right
     moved = seed_message("iam1", "community", received_at=now, text="charged twice and my order never came, refund")
     kept = seed_message("iam2", "community", received_at=now, text="who is coming to the fan meetup on saturday?")
-    needed, indexes = set(), []
-
-    def record(params, model, **_):
-        if model.name == "TransactWriteItems":
-            needed.update(TRANSACT_ACTIONS[op] for item in params["TransactItems"] for op in item)
-        else:
-            needed.add(OPERATION_ACTIONS.get(model.name, f"dynamodb:{model.name}"))
-        indexes.extend([params["IndexName"]] if "IndexName" in params else [])
-
-    dynamo.client().meta.events.register("provide-client-params.dynamodb", record)
+    calls = dynamodb_calls()
     # WHEN their events reach the function (one twice: EventBridge and SQS deliver at least once)
     bodies = [json.dumps({"detail-type": "message.triaged", "source": "social-triage",
                           "detail": {"message_id": message_id, "data": {"trigger": "new"}}})
@@ -210,9 +192,10 @@ def test_the_role_grants_every_call_the_handler_makes(table):
     assert handler(batch) == {"batchItemFailures": []}
     # THEN the role grants every call it made, and none read an index
     granted = {a for s in infra.second_opinion_policy()["Statement"] for a in s["Action"]}
+    needed = {call.action for call in calls}
     assert {"dynamodb:GetItem", "dynamodb:UpdateItem"} <= needed  # it read them and updated one (a transaction)
     assert needed <= granted, f"not granted: {sorted(needed - granted)}"
-    assert not indexes
+    assert not [call.index for call in calls if call.index]
 
 
 def test_deploy_package_builds_it_beside_the_api_package(tmp_path, monkeypatch):
