@@ -63,6 +63,8 @@ def moderate(stored: StoredMessage, action: str, actor: Actor, reason: str | Non
     rules.check_can_moderate(action, stored.platform, stored.channel, stored.direction, actor)
     called = False
     for round_ in range(CHANGE_ROUNDS):
+        if called and action == rules.UNHIDE and stored.moderation is None:
+            return stored  # shown again meanwhile (this unhide's own webhook, a double click): done, as asked
         if stored.status == REMOVED and stored.moderation is None and action == rules.HIDE:
             raise WrongStatus("the message was removed or hidden on the platform itself", code="already_removed")
         state = rules.next_state(action, stored.moderation)

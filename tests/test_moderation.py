@@ -221,6 +221,31 @@ def test_the_platforms_own_hide_webhook_after_ours_changes_nothing(api, keys, ta
     assert counters.queue_counts(queue)["open"] == 0
 
 
+def test_an_unhide_whose_own_webhook_is_recorded_first_answers_shown(api, keys, table, monkeypatch):
+    # GIVEN a hidden comment, and Facebook telling of the unhide (verb unhide) before this request records it
+    from chalicelib import moderation
+    from chalicelib.store.messages import mark_shown
+    from support import counted_from_messages
+
+    message = comment()
+    assert moderate(api, keys, message, "hide")[0] == 200
+    on_platform = moderation._on_platform
+
+    def webhook_first(stored, action, now):
+        on_platform(stored, action, now)
+        assert mark_shown(stored.id, now, "platform").value == "updated"
+
+    monkeypatch.setattr(moderation, "_on_platform", webhook_first)
+    # WHEN it is shown again
+    status, shown = moderate(api, keys, message, "unhide")
+    # THEN the answer says it is shown (it is, on Facebook and here), not 409 not_hidden
+    assert status == 200, shown
+    assert shown["status"] == "open" and "moderation" not in shown
+    # AND it is back once in its queue, counted once
+    assert listed(api, keys) == [message]
+    assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
+
+
 def test_a_comment_removed_on_the_platform_itself_is_not_hidden_from_here(api, keys, fake_platforms):
     message = comment()
     from chalicelib.store.messages import mark_removed
