@@ -281,6 +281,32 @@ def test_a_later_comment_hidden_in_a_thread_leaves_the_conversation_open(api, ke
     assert status == 200 and back["status"] == "in_conversation" and back["conversation"] == head
 
 
+def test_a_conversation_shown_again_after_its_thread_moved_on_does_not_open_a_second_time(api, keys, table):
+    # GIVEN a customer's comment hidden from here, and a reply in its thread that came while it was hidden (it opened
+    # a conversation of its own: the hidden one was out of the queues)
+    from support import counted_from_messages
+
+    post = "104857600000001_900003"
+    head, later = f"facebook:{post}_91001", f"facebook:{post}_91002"
+    assert post_webhook(api, "meta", dumps(payloads.page_comment(
+        f"{post}_91001", "Where is my refund?", post_id=post))).status_code == 200
+    queue = call(api, "GET", f"/messages/{head}", keys["manager"])[1]["queue"]
+    assert moderate(api, keys, head, "hide", who="manager")[0] == 200
+    assert post_webhook(api, "meta", dumps(payloads.page_comment(
+        f"{post}_91002", "Still waiting for my refund", post_id=post, parent_id=f"{post}_91001"))).status_code == 200
+    assert call(api, "GET", f"/messages/{later}", keys["manager"])[1]["conversation"] == later
+    # WHEN the first comment is shown again
+    status, shown = moderate(api, keys, head, "unhide", who="manager")
+    # THEN it is shown, and comes back resolved: the thread is open once, in the conversation its new message opened
+    # (a person may still reopen it), and the counts say what the messages say
+    assert status == 200, shown
+    assert shown["status"] == "resolved" and "moderation" not in shown
+    status, page = call(api, "GET", f"/queues/{queue}/conversations?status=open", keys["manager"])
+    assert [c["id"] for c in page["conversations"]] == [later]
+    assert counters.queue_counts(queue) == counted_from_messages(table)[queue]
+    assert call(api, "POST", f"/conversations/{head}/reopen", keys["manager"], {})[0] == 200
+
+
 def test_the_events_say_hidden_by_whom_deleted_and_restored(api, keys, table):
     message = comment()
     reader = StreamReader(table, os.environ["TABLE_NAME"])
