@@ -457,8 +457,10 @@ def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, 
         from .conversations import pointer  # it reads messages through this module
 
         previous = (stored.moderation or {}).get("previous_status")
-        moved_on = (not stored.is_member and stored.conversation_key is not None
-                    and pointer(stored.conversation_key) not in (None, stored.id))
+        # its thread moved on: a message that came while it was hidden opened another conversation, still there
+        current = pointer(stored.conversation_key) if stored.conversation_key and not stored.is_member else None
+        successor = get_message(current) if current not in (None, stored.id) else None
+        moved_on = successor is not None and successor.status != REMOVED
         back = moderation_rules.shown_again_as(previous, stored.is_member, moved_on)
         entry = history_entry("unhidden", now, actor, **details)
         # back in its queue: the auto-resolve window runs from now, as after a reopen (workflow.idle_since)
