@@ -4,7 +4,7 @@ Hootsuite's Hide / Delete), then record it; a moderated message leaves the queue
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -103,6 +103,30 @@ def test_a_claimed_conversation_hidden_and_shown_again_is_open_and_held_by_nobod
     assert status == 200 and "claimed_by" not in hidden and counters.queue_counts(QUEUE)["claimed"] == 0
     status, shown = moderate(api, keys, message, "unhide")
     assert shown["status"] == "open" and "claimed_by" not in shown and counters.queue_counts(QUEUE)["open"] == 1
+
+
+@pytest.mark.parametrize("state", ["open", "claimed", "snoozed", "resolved"])
+@pytest.mark.parametrize("needs_review", [False, True])
+def test_the_queue_counts_follow_a_hide_and_an_unhide_from_every_state(api, keys, table, state, needs_review):
+    # GIVEN a conversation in `state`, needing review or not, and another one open beside it
+    from support import counted_from_messages
+
+    message = comment(needs_review=needs_review)
+    comment("104857600000001_900001_71009", needs_review=True)
+    if state != "open":
+        assert call(api, "POST", f"/conversations/{message}/claim", keys["manager"])[0] == 200
+    if state == "snoozed":
+        until = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert call(api, "POST", f"/conversations/{message}/snooze", keys["manager"], {"until": until})[0] == 200
+    if state == "resolved":
+        assert call(api, "POST", f"/conversations/{message}/resolve", keys["manager"], {})[0] == 200
+    # WHEN it is hidden THEN the counts say what the messages say
+    assert moderate(api, keys, message, "hide")[0] == 200
+    assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
+    # WHEN it is shown again THEN too
+    status, shown = moderate(api, keys, message, "unhide")
+    assert status == 200 and shown["status"] == ("resolved" if state == "resolved" else "open")
+    assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
 
 
 @pytest.mark.parametrize("who, action, status, code", [
