@@ -270,6 +270,29 @@ def test_an_unhide_whose_own_webhook_is_recorded_first_answers_shown(api, keys, 
     assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
 
 
+def test_a_hide_whose_own_webhook_is_recorded_first_still_says_who_hid_it_and_why(api, keys, table, monkeypatch):
+    # GIVEN Facebook telling of the hide (verb hide) before this request records it
+    from chalicelib import moderation
+    from chalicelib.store.messages import mark_removed
+    from support import counted_from_messages
+
+    message = comment()
+    on_platform = moderation._on_platform
+
+    def webhook_first(stored, action, now):
+        on_platform(stored, action, now)
+        assert mark_removed(stored.id, now, "platform", hidden=True).value == "removed"
+
+    monkeypatch.setattr(moderation, "_on_platform", webhook_first)
+    # WHEN an agent hides it, saying why
+    status, hidden = moderate(api, keys, message, "hide", reason="phishing link")
+    # THEN the record says she hid it and why (the team's record, not "the platform"), from where it was
+    assert status == 200, hidden
+    assert hidden["moderation"]["by"].startswith("agent:Bo (") and hidden["moderation"]["reason"] == "phishing link"
+    assert hidden["moderation"]["previous_status"] == "open"
+    assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
+
+
 def test_a_comment_removed_on_the_platform_itself_is_not_hidden_from_here(api, keys, fake_platforms):
     message = comment()
     from chalicelib.store.messages import mark_removed

@@ -26,6 +26,7 @@ HIDE, UNHIDE, DELETE = "hide", "unhide", "delete"
 ACTIONS = (HIDE, UNHIDE, DELETE)
 HIDDEN, DELETED = "hidden", "deleted"  # what `moderation.state` says after a hide or a delete
 MANAGER_ONLY = frozenset({DELETE})
+BY_THE_PLATFORM = "platform"  # `moderation.by` of a hide or delete the platform told of (Facebook's feed verbs)
 
 SUPPORTED: dict[tuple[str, str], frozenset[str]] = {
     ("facebook", "comment"): frozenset(ACTIONS),
