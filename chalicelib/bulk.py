@@ -20,9 +20,10 @@ MAX_BULK = 50  # one Lambda invocation: a read and a transaction each, far insid
 Action = Literal["resolve", "release", "reroute", "tag", "assign", "reopen", "hide", "unhide"]
 ON_THE_PLATFORM = frozenset({"hide", "unhide"})  # each calls the platform: within the time budget below
 DONE, NOT_ATTEMPTED = "done", "not_attempted"
-# A hide or unhide calls the platform once per conversation: no call starts later than this many seconds into the request
-# minus one call's timeout (settings.send_timeout_seconds), so the last one ends inside the function's 20 s; the
-# rest are NOT_ATTEMPTED, to send again.
+# A hide or unhide calls the platform once per conversation: no call after the first starts later than this many
+# seconds into the request minus one call's timeout (settings.send_timeout_seconds), so the last one ends inside the
+# function's 20 s; the rest are NOT_ATTEMPTED, to send again (the first is always made, as the single action makes it,
+# so sending the rest again gets them done whatever the timeout).
 PLATFORM_SECONDS = 17.0
 STOPS_THE_RUN = frozenset({"platform_rate_limited"})  # the next calls would be refused too
 clock = time.monotonic  # seconds, for the time budget (a test replaces it)
@@ -69,7 +70,7 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
     outcomes: list[BulkOutcome] = []
     ids = list(dict.fromkeys(conversation_ids))
     for position, conversation_id in enumerate(ids):
-        if action in ON_THE_PLATFORM and clock() > last_call:
+        if action in ON_THE_PLATFORM and clock() > last_call and position:
             outcomes += [BulkOutcome(rest, NOT_ATTEMPTED, message="out of time for platform calls: send these again")
                          for rest in ids[position:]]
             break

@@ -3,7 +3,8 @@
 The platform is called first and the message changed only once it has done it, so the inbox never says hidden
 what is still shown. Every action can be repeated safely: hiding a hidden comment calls nothing, a delete of a
 comment already gone counts as done, and a change that meets another one is worked out again on the message as
-it now is (the platform's state is the same either way).
+it now is (the platform's state is the same either way): the platform's webhook of this very request, recorded
+first, leaves the record to the person who asked (who, why), and an unhide it recorded first is done.
 """
 
 from __future__ import annotations
@@ -63,11 +64,15 @@ def moderate(stored: StoredMessage, action: str, actor: Actor, reason: str | Non
     rules.check_can_moderate(action, stored.platform, stored.channel, stored.direction, actor)
     called = False
     for round_ in range(CHANGE_ROUNDS):
+        if called and action == rules.UNHIDE and stored.moderation is None:
+            return stored  # shown again meanwhile (this unhide's own webhook, a double click): done, as asked
         if stored.status == REMOVED and stored.moderation is None and action == rules.HIDE:
             raise WrongStatus("the message was removed or hidden on the platform itself", code="already_removed")
         state = rules.next_state(action, stored.moderation)
         if state is None:
-            return stored  # already so: nothing to call, nothing to write
+            if not (called and (stored.moderation or {}).get("by") == rules.BY_THE_PLATFORM):
+                return stored  # already so: nothing to call, nothing to write
+            state = stored.moderation["state"]  # this request's own webhook came first: the record is the team's
         if not called:
             _on_platform(stored, action, now)
             called = True

@@ -184,6 +184,23 @@ def test_a_bulk_hide_starts_no_platform_call_once_its_time_is_spent(api, keys, f
     assert hidden_on_facebook(fake_platforms) == [spam[0].split(":")[1]]
 
 
+def test_a_bulk_hide_hides_at_least_one_whatever_the_platform_timeout(api, keys, fake_platforms, monkeypatch):
+    # GIVEN a stage whose platform calls may take longer than the bulk's time for them (SEND_TIMEOUT_SECONDS 20)
+    from chalicelib.config import get_settings
+
+    spam = [seed_message(f"1052_{i}", "community", author="bot-80") for i in range(2)]
+    monkeypatch.setenv("SEND_TIMEOUT_SECONDS", "20")
+    get_settings.cache_clear()
+    # WHEN they are hidden in bulk, twice (the second sends again what the first left)
+    first = bulk(api, keys["manager"], "hide", spam)
+    second = bulk(api, keys["manager"], "hide", [r["id"] for r in first["results"] if r["outcome"] == "not_attempted"])
+    # THEN each request hides one (as the single action would), so sending again gets them all done; a request that
+    # attempts none would answer not_attempted forever
+    assert [r["outcome"] for r in first["results"]] == ["done", "not_attempted"]
+    assert [r["outcome"] for r in second["results"]] == ["done"]
+    assert sorted(hidden_on_facebook(fake_platforms)) == sorted(s.split(":")[1] for s in spam)
+
+
 def test_a_mistaken_bulk_hide_is_undone_in_one_request(api, keys, table, fake_platforms):
     # GIVEN three conversations hidden in bulk by mistake
     wrong = [seed_message(f"1051_{i}", "community", author=f"fan-{i}") for i in range(3)]

@@ -4,7 +4,7 @@ Hootsuite's Hide / Delete), then record it; a moderated message leaves the queue
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -103,6 +103,30 @@ def test_a_claimed_conversation_hidden_and_shown_again_is_open_and_held_by_nobod
     assert status == 200 and "claimed_by" not in hidden and counters.queue_counts(QUEUE)["claimed"] == 0
     status, shown = moderate(api, keys, message, "unhide")
     assert shown["status"] == "open" and "claimed_by" not in shown and counters.queue_counts(QUEUE)["open"] == 1
+
+
+@pytest.mark.parametrize("state", ["open", "claimed", "snoozed", "resolved"])
+@pytest.mark.parametrize("needs_review", [False, True])
+def test_the_queue_counts_follow_a_hide_and_an_unhide_from_every_state(api, keys, table, state, needs_review):
+    # GIVEN a conversation in `state`, needing review or not, and another one open beside it
+    from support import counted_from_messages
+
+    message = comment(needs_review=needs_review)
+    comment("104857600000001_900001_71009", needs_review=True)
+    if state != "open":
+        assert call(api, "POST", f"/conversations/{message}/claim", keys["manager"])[0] == 200
+    if state == "snoozed":
+        until = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert call(api, "POST", f"/conversations/{message}/snooze", keys["manager"], {"until": until})[0] == 200
+    if state == "resolved":
+        assert call(api, "POST", f"/conversations/{message}/resolve", keys["manager"], {})[0] == 200
+    # WHEN it is hidden THEN the counts say what the messages say
+    assert moderate(api, keys, message, "hide")[0] == 200
+    assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
+    # WHEN it is shown again THEN too
+    status, shown = moderate(api, keys, message, "unhide")
+    assert status == 200 and shown["status"] == ("resolved" if state == "resolved" else "open")
+    assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
 
 
 @pytest.mark.parametrize("who, action, status, code", [
@@ -221,6 +245,54 @@ def test_the_platforms_own_hide_webhook_after_ours_changes_nothing(api, keys, ta
     assert counters.queue_counts(queue)["open"] == 0
 
 
+def test_an_unhide_whose_own_webhook_is_recorded_first_answers_shown(api, keys, table, monkeypatch):
+    # GIVEN a hidden comment, and Facebook telling of the unhide (verb unhide) before this request records it
+    from chalicelib import moderation
+    from chalicelib.store.messages import mark_shown
+    from support import counted_from_messages
+
+    message = comment()
+    assert moderate(api, keys, message, "hide")[0] == 200
+    on_platform = moderation._on_platform
+
+    def webhook_first(stored, action, now):
+        on_platform(stored, action, now)
+        assert mark_shown(stored.id, now, "platform").value == "updated"
+
+    monkeypatch.setattr(moderation, "_on_platform", webhook_first)
+    # WHEN it is shown again
+    status, shown = moderate(api, keys, message, "unhide")
+    # THEN the answer says it is shown (it is, on Facebook and here), not 409 not_hidden
+    assert status == 200, shown
+    assert shown["status"] == "open" and "moderation" not in shown
+    # AND it is back once in its queue, counted once
+    assert listed(api, keys) == [message]
+    assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
+
+
+def test_a_hide_whose_own_webhook_is_recorded_first_still_says_who_hid_it_and_why(api, keys, table, monkeypatch):
+    # GIVEN Facebook telling of the hide (verb hide) before this request records it
+    from chalicelib import moderation
+    from chalicelib.store.messages import mark_removed
+    from support import counted_from_messages
+
+    message = comment()
+    on_platform = moderation._on_platform
+
+    def webhook_first(stored, action, now):
+        on_platform(stored, action, now)
+        assert mark_removed(stored.id, now, "platform", hidden=True).value == "removed"
+
+    monkeypatch.setattr(moderation, "_on_platform", webhook_first)
+    # WHEN an agent hides it, saying why
+    status, hidden = moderate(api, keys, message, "hide", reason="phishing link")
+    # THEN the record says she hid it and why (the team's record, not "the platform"), from where it was
+    assert status == 200, hidden
+    assert hidden["moderation"]["by"].startswith("agent:Bo (") and hidden["moderation"]["reason"] == "phishing link"
+    assert hidden["moderation"]["previous_status"] == "open"
+    assert counters.queue_counts(QUEUE) == counted_from_messages(table)[QUEUE]
+
+
 def test_a_comment_removed_on_the_platform_itself_is_not_hidden_from_here(api, keys, fake_platforms):
     message = comment()
     from chalicelib.store.messages import mark_removed
@@ -254,6 +326,32 @@ def test_a_later_comment_hidden_in_a_thread_leaves_the_conversation_open(api, ke
     # AND shown again, it is a message of the conversation as before
     status, back = moderate(api, keys, member, "unhide", who="manager")
     assert status == 200 and back["status"] == "in_conversation" and back["conversation"] == head
+
+
+def test_a_conversation_shown_again_after_its_thread_moved_on_does_not_open_a_second_time(api, keys, table):
+    # GIVEN a customer's comment hidden from here, and a reply in its thread that came while it was hidden (it opened
+    # a conversation of its own: the hidden one was out of the queues)
+    from support import counted_from_messages
+
+    post = "104857600000001_900003"
+    head, later = f"facebook:{post}_91001", f"facebook:{post}_91002"
+    assert post_webhook(api, "meta", dumps(payloads.page_comment(
+        f"{post}_91001", "Where is my refund?", post_id=post))).status_code == 200
+    queue = call(api, "GET", f"/messages/{head}", keys["manager"])[1]["queue"]
+    assert moderate(api, keys, head, "hide", who="manager")[0] == 200
+    assert post_webhook(api, "meta", dumps(payloads.page_comment(
+        f"{post}_91002", "Still waiting for my refund", post_id=post, parent_id=f"{post}_91001"))).status_code == 200
+    assert call(api, "GET", f"/messages/{later}", keys["manager"])[1]["conversation"] == later
+    # WHEN the first comment is shown again
+    status, shown = moderate(api, keys, head, "unhide", who="manager")
+    # THEN it is shown, and comes back resolved: the thread is open once, in the conversation its new message opened
+    # (a person may still reopen it), and the counts say what the messages say
+    assert status == 200, shown
+    assert shown["status"] == "resolved" and "moderation" not in shown
+    status, page = call(api, "GET", f"/queues/{queue}/conversations?status=open", keys["manager"])
+    assert [c["id"] for c in page["conversations"]] == [later]
+    assert counters.queue_counts(queue) == counted_from_messages(table)[queue]
+    assert call(api, "POST", f"/conversations/{head}/reopen", keys["manager"], {})[0] == 200
 
 
 def test_the_events_say_hidden_by_whom_deleted_and_restored(api, keys, table):

@@ -11,18 +11,22 @@ whom, and from which state.
 A hidden comment stays visible to its author and their friends (the spammer is not told), so hiding is the
 everyday tool and anyone who works the conversation's queue may use it; deleting cannot be undone, so it is for
 managers and admins. A moderated message leaves the queues as a removal on the platform does (status `removed`);
-showing it again puts it back where it was (a conversation open in its queue, a later message in its thread).
+showing it again puts it back where it was (a conversation open in its queue, a later message in its thread), except
+a conversation whose thread moved on while it was hidden (a new message opened another conversation for it): that one
+comes back resolved, so the thread is in the queue once.
 """
 
 from __future__ import annotations
 
+from .conversations import IN_CONVERSATION
 from .errors import ModerationUnsupported, NotAllowed, WrongStatus
-from .workflow import Actor
+from .workflow import OPEN, RESOLVED, Actor
 
 HIDE, UNHIDE, DELETE = "hide", "unhide", "delete"
 ACTIONS = (HIDE, UNHIDE, DELETE)
 HIDDEN, DELETED = "hidden", "deleted"  # what `moderation.state` says after a hide or a delete
 MANAGER_ONLY = frozenset({DELETE})
+BY_THE_PLATFORM = "platform"  # `moderation.by` of a hide or delete the platform told of (Facebook's feed verbs)
 
 SUPPORTED: dict[tuple[str, str], frozenset[str]] = {
     ("facebook", "comment"): frozenset(ACTIONS),
@@ -72,3 +76,12 @@ def next_state(action: str, moderation: dict | None) -> str | None:
             raise WrongStatus("the message is not hidden from here", code="not_hidden")
         return "visible"
     return DELETED
+
+
+def shown_again_as(previous_status: str | None, is_member: bool, thread_moved_on: bool) -> str:
+    """The status of a hidden message shown again: a later message back in its thread; a conversation open in its
+    queue, or resolved when it was resolved or when its thread moved on to a conversation opened while it was hidden
+    (one queue item per thread; a person may reopen it)."""
+    if is_member or previous_status == IN_CONVERSATION:
+        return IN_CONVERSATION
+    return RESOLVED if previous_status == RESOLVED or thread_moved_on else OPEN

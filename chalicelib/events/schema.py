@@ -165,8 +165,9 @@ class MessageRerouted(MessageEvent):
 class RemovedData(_Model):
     previous_status: str
     moderation: Literal["hidden", "deleted"] | None = Field(
-        None, description="hidden or deleted on the platform from the inbox (absent: removed on the platform itself)")
-    removed_by: str | None = Field(None, description="who moderated it from the inbox")
+        None, description="hidden or deleted from the inbox, or hidden on Facebook itself (removed_by `platform`): a "
+                          "hidden one can be shown again (absent: removed on the platform itself without a hide)")
+    removed_by: str | None = Field(None, description="who hid or deleted it (`platform`: on Facebook itself)")
 
 
 class MessageRemoved(MessageEvent):
@@ -180,7 +181,8 @@ class RestoredData(_Model):
 
 
 class MessageRestored(MessageEvent):
-    """A message hidden from the inbox was shown again on the platform (unhide): it is back where it was."""
+    """A hidden message was shown again (unhide, from the inbox or on Facebook itself): it is back in its thread, or
+    its conversation is open again (resolved, when it was or when its thread moved on while it was hidden)."""
 
     type: Literal["message.restored"] = MESSAGE_RESTORED
     data: RestoredData

@@ -22,7 +22,7 @@ from ..errors import StorageUnavailable
 from .. import observability
 from ..domain import conversations as rules
 from ..domain.conversations import IN_CONVERSATION
-from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED
+from ..domain.workflow import CLAIMED, RESOLVED, SNOOZED
 from ..models import OUTBOUND, Channel, Message, without_none
 from ..platforms.base import owning_route
 from . import counters, dynamo
@@ -213,7 +213,8 @@ def _contended_member_transaction(item: Triaged, head: StoredMessage, conversati
 def _count_in_head(item: Triaged, head: StoredMessage, now: datetime) -> None:
     """After a contended join: the head's count and waiting time by one atomic update (a single write waits out
     transactions instead of losing to them). A conversation resolved or snoozed meanwhile is reopened by a
-    guarded join of the message, as an uncontended one would have been."""
+    guarded join of the message, as an uncontended one would have been; one removed meanwhile (hidden or deleted on
+    the platform) stays out of the queues, the message with it (showing it again brings both back)."""
     with dynamo.storage_errors():
         answer = dynamo.write(dynamo.client().update_item, conflict_attempts=COUNT_CONFLICT_ATTEMPTS,
                               TableName=dynamo.table_name(), Key=head.key,
@@ -225,7 +226,7 @@ def _count_in_head(item: Triaged, head: StoredMessage, now: datetime) -> None:
                               ReturnValues="ALL_NEW")
     current = StoredMessage.from_item(dynamo.from_item(answer["Attributes"]))
     for _ in range(JOIN_ATTEMPTS):
-        if current.status in (OPEN, CLAIMED):
+        if current.status not in (RESOLVED, SNOOZED):  # open or claimed: counted; removed: not brought back
             return
         joined = rules.join(_head_rules(current), item.triage.category, item.priority.score)
         entry = history_entry("reopened", now, f"platform:{item.message.platform}", message_id=item.message.id,

@@ -17,9 +17,10 @@ from botocore.exceptions import ClientError
 
 from ..classifier import Triage
 from ..domain import customers, second_opinion
+from ..domain import moderation as moderation_rules
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.errors import ConcurrentChange, UnknownMessage
-from ..domain.workflow import ACTIVE, OPEN, REMOVED, RESOLVED
+from ..domain.workflow import ACTIVE, OPEN, REMOVED
 from ..models import OUTBOUND, without_none
 from ..models import Message as Inbound
 from ..priority import Priority, requeued
@@ -453,10 +454,14 @@ def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, 
     it moves; ConcurrentChange when the message changed since `stored` was read."""
     details = {"reason": reason} if reason else {}
     if state == "visible":
-        hidden = stored.moderation or {}
-        previous = hidden.get("previous_status")
-        back = (IN_CONVERSATION if stored.is_member or previous == IN_CONVERSATION
-                else RESOLVED if previous == RESOLVED else OPEN)
+        from .conversations import pointer  # it reads messages through this module
+
+        previous = (stored.moderation or {}).get("previous_status")
+        # its thread moved on: a message that came while it was hidden opened another conversation, still there
+        current = pointer(stored.conversation_key) if stored.conversation_key and not stored.is_member else None
+        successor = get_message(current) if current not in (None, stored.id) else None
+        moved_on = successor is not None and successor.status != REMOVED
+        back = moderation_rules.shown_again_as(previous, stored.is_member, moved_on)
         entry = history_entry("unhidden", now, actor, **details)
         # back in its queue: the auto-resolve window runs from now, as after a reopen (workflow.idle_since)
         attributes = {"reopened_at": iso(now)} if back == OPEN else None

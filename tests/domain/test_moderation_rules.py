@@ -73,3 +73,16 @@ def test_what_cannot_follow_is_refused(action, state, code):
     with pytest.raises(WrongStatus) as refused:
         moderation.next_state(action, {"state": state} if state else None)
     assert refused.value.code == code
+
+
+@pytest.mark.parametrize("previous, is_member, moved_on, back", [
+    ("open", False, False, "open"),
+    ("claimed", False, False, "open"),  # held by nobody
+    ("resolved", False, False, "resolved"),
+    ("open", False, True, "resolved"),  # its thread went on in a conversation opened while it was hidden
+    ("in_conversation", True, False, "in_conversation"),
+    (None, True, False, "in_conversation"),
+])
+def test_where_a_hidden_message_goes_when_shown_again(previous, is_member, moved_on, back):
+    # GIVEN a message hidden from `previous` WHEN it is shown again THEN it is `back`
+    assert moderation.shown_again_as(previous, is_member, moved_on) == back

@@ -256,6 +256,32 @@ def test_a_contended_join_whose_count_cannot_be_written_still_answers_stored(tab
     assert volume("customer_service")["messages"] == 2
 
 
+def test_a_contended_join_does_not_bring_back_a_conversation_hidden_meanwhile(table, monkeypatch):
+    # GIVEN a comment thread whose head keeps changing (every guarded join loses, so a reply takes the contended
+    # path: stored first, then counted in the head), and the head hidden on Facebook just as the reply is stored
+    from chalicelib.store import conversations
+    from chalicelib.store.messages import mark_removed
+    from support import counted_from_messages
+
+    save(comment("c1"))
+    run = _losing_guarded_joins(conversations._run)
+
+    def hidden_meanwhile(build, message, attempt, *, joining=False):
+        if message.id == "facebook:c2" and not joining:
+            assert mark_removed("facebook:c1", NOW, "platform", hidden=True).value == "removed"
+        return run(build, message, attempt, joining=joining)
+
+    monkeypatch.setattr(conversations, "_run", hidden_meanwhile)
+    # WHEN a reply joins the thread
+    assert save(comment("c2", parent="facebook:c1", at=NOW + timedelta(minutes=1))) == "stored"
+    # THEN the hidden conversation stays hidden, out of the queue (the comment is hidden on Facebook: only
+    # showing it again brings it back), and the counts say what the messages say
+    head = get("facebook:c1")
+    assert (head.status, head.moderation["state"]) == ("removed", "hidden")
+    assert queue_counts("community")["open"] == 0
+    assert queue_counts("community") == counted_from_messages(table)["community"]
+
+
 def _losing_guarded_joins(run):
     def losing(build, message, attempt, *, joining=False):
         return None if joining else run(build, message, attempt)
