@@ -30,8 +30,10 @@ from .errors import TextTooLong
 X_URL_WEIGHT = 23  # every link is wrapped in a t.co link of this length
 # twitter-text v3: code points in these ranges weigh 1, every other one 2
 _X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
-_X_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
-_JOINERS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}  # glue an emoji sequence: it counts as one emoji
+# a link with its protocol and a dotted host; what ends a sentence after it is not part of it
+_X_URL = re.compile(r"https?://(?:[^\s/?#.]+\.)+[^\s/?#.]{2,}[^\s]*", re.IGNORECASE)
+_AFTER_A_LINK = ".,!?:;'\""
+ZWJ, TEXT_STYLE, EMOJI_STYLE, KEYCAP = 0x200D, 0xFE0E, 0xFE0F, 0x20E3
 
 
 @dataclass(frozen=True)
@@ -84,24 +86,36 @@ def check_text_length(platform: str, channel: str, text: str, private: bool = Fa
 
 def x_weighted_length(text: str) -> int:
     """X's weighted length of a post (twitter-text v3): NFC, each link 23, each code point 1 or 2 by range, an emoji
-    sequence (joined by ZWJ, with its variation selector, skin tone or keycap) 2 in all."""
+    2 in all (a sequence joined by ZWJ, with its skin tone, or a flag's two letters; `©` or a digit made an emoji by
+    U+FE0F or a keycap too). A link without `https://` (`example.com`) is counted as typed, where X counts 23: this
+    count is never more than X's (tests/domain/test_reply_limits.py checks it against a port of twitter-text), so
+    the API refuses only what X would."""
     text = unicodedata.normalize("NFC", text)
     total, last = 0, 0
     for link in _X_URL.finditer(text):
         total += _weigh(text[last:link.start()]) + X_URL_WEIGHT
-        last = link.end()
+        last = link.start() + len(link.group().rstrip(_AFTER_A_LINK))
     return total + _weigh(text[last:])
 
 
+def _pictographic(point: int) -> bool:
+    """An emoji shown as one by default (its weight is 2): what a ZWJ, a skin tone or a tag joins on to."""
+    return point >= 0x1F000 or 0x2300 <= point <= 0x23FF or 0x2600 <= point <= 0x27BF or 0x2B00 <= point <= 0x2BFF
+
+
 def _weigh(text: str) -> int:
-    total, joined, flag_half = 0, False, False
+    total, emoji, last_weight, joined, flag_half = 0, False, 0, False, False
     for char in text:
         point = ord(char)
-        if point in _JOINERS or 0x1F3FB <= point <= 0x1F3FF or 0xE0020 <= point <= 0xE007F:
-            joined = point == 0x200D  # the next code point continues the same emoji
-            continue
-        if joined:
+        if joined:  # the code point after a ZWJ inside an emoji: part of it
             joined = False
+            continue
+        if emoji and (point == ZWJ or 0x1F3FB <= point <= 0x1F3FF or 0xE0020 <= point <= 0xE007F):
+            joined = point == ZWJ  # a skin tone or a tag letter belongs to the emoji; a ZWJ joins the next one
+            continue
+        if point in (EMOJI_STYLE, KEYCAP, TEXT_STYLE):
+            if point != TEXT_STYLE and not emoji and last_weight == 1:  # © or a digit made an emoji: 2 in all
+                total, emoji, last_weight = total + 1, True, 2
             continue
         if 0x1F1E6 <= point <= 0x1F1FF:  # two regional indicators make one flag
             flag_half = not flag_half
@@ -109,5 +123,7 @@ def _weigh(text: str) -> int:
                 continue
         else:
             flag_half = False
-        total += 1 if any(low <= point <= high for low, high in _X_LIGHT) else 2
+        last_weight = 1 if any(low <= point <= high for low, high in _X_LIGHT) else 2
+        total += last_weight
+        emoji = _pictographic(point) or 0x1F1E6 <= point <= 0x1F1FF
     return total

@@ -4,21 +4,42 @@
 const X_URL_WEIGHT = 23; // every link is a t.co link of this length
 // twitter-text v3: code points in these ranges weigh 1, every other one 2
 const X_LIGHT = [[0x0000, 0x10ff], [0x2000, 0x200d], [0x2010, 0x201f], [0x2032, 0x2037]];
-const X_URL = /https?:\/\/\S+/giu;
-const JOINERS = new Set([0x200d, 0xfe0e, 0xfe0f, 0x20e3]); // glue an emoji sequence: one emoji in all
+// a link with its protocol and a dotted host; what ends a sentence after it is not part of it
+const X_URL = /https?:\/\/(?:[^\s/?#.]+\.)+[^\s/?#.]{2,}\S*/giu;
+const AFTER_A_LINK = /[.,!?:;'"]+$/u;
+const ZWJ = 0x200d;
+const TEXT_STYLE = 0xfe0e;
+const EMOJI_STYLE = 0xfe0f;
+const KEYCAP = 0x20e3;
+
+// an emoji shown as one by default (its weight is 2): what a ZWJ, a skin tone or a tag joins on to
+function pictographic(point) {
+  return point >= 0x1f000 || (point >= 0x2300 && point <= 0x23ff) || (point >= 0x2600 && point <= 0x27bf)
+    || (point >= 0x2b00 && point <= 0x2bff);
+}
 
 function weigh(text) {
   let total = 0;
+  let emoji = false;
+  let lastWeight = 0;
   let joined = false;
   let flagHalf = false;
   for (const char of text) {
     const point = char.codePointAt(0);
-    if (JOINERS.has(point) || (point >= 0x1f3fb && point <= 0x1f3ff) || (point >= 0xe0020 && point <= 0xe007f)) {
-      joined = point === 0x200d; // the next code point continues the same emoji
+    if (joined) { // the code point after a ZWJ inside an emoji: part of it
+      joined = false;
       continue;
     }
-    if (joined) {
-      joined = false;
+    if (emoji && (point === ZWJ || (point >= 0x1f3fb && point <= 0x1f3ff) || (point >= 0xe0020 && point <= 0xe007f))) {
+      joined = point === ZWJ; // a skin tone or a tag letter belongs to the emoji; a ZWJ joins the next one
+      continue;
+    }
+    if (point === EMOJI_STYLE || point === KEYCAP || point === TEXT_STYLE) {
+      if (point !== TEXT_STYLE && !emoji && lastWeight === 1) { // © or a digit made an emoji: 2 in all
+        total += 1;
+        emoji = true;
+        lastWeight = 2;
+      }
       continue;
     }
     if (point >= 0x1f1e6 && point <= 0x1f1ff) { // two regional indicators make one flag
@@ -27,19 +48,22 @@ function weigh(text) {
     } else {
       flagHalf = false;
     }
-    total += X_LIGHT.some(([low, high]) => point >= low && point <= high) ? 1 : 2;
+    lastWeight = X_LIGHT.some(([low, high]) => point >= low && point <= high) ? 1 : 2;
+    total += lastWeight;
+    emoji = pictographic(point) || (point >= 0x1f1e6 && point <= 0x1f1ff);
   }
   return total;
 }
 
-// X's weighted length of a post: NFC, each link 23, each code point 1 or 2, an emoji sequence 2 in all
+// X's weighted length of a post (chalicelib/domain/reply_limits.py x_weighted_length: never more than X's count;
+// a link without https:// is counted as typed)
 export function xWeightedLength(text) {
   const normal = text.normalize('NFC');
   let total = 0;
   let last = 0;
   for (const link of normal.matchAll(X_URL)) {
     total += weigh(normal.slice(last, link.index)) + X_URL_WEIGHT;
-    last = link.index + link[0].length;
+    last = link.index + link[0].replace(AFTER_A_LINK, '').length;
   }
   return total + weigh(normal.slice(last));
 }

@@ -20,6 +20,13 @@ from chalicelib.domain.errors import TextTooLong
     ("🇯🇵🇺🇸", 4),  # two flags
     ("❤️", 2),  # with its variation selector
     ("e\u0301", 1),  # composed (NFC) before counting
+    ("1\u20e3 1\ufe0f\u20e3", 5),  # a keycap is an emoji, with or without its variation selector
+    ("\u00a9\ufe0f", 2),  # © made an emoji by U+FE0F
+    ("\u0915\u094d\u200d\u0937", 4),  # a ZWJ in Devanagari joins no emoji: every code point counts
+    ("\U0001f3fd", 2),  # a skin tone alone is an emoji of its own
+    ("see https://x.com/a.", 4 + 23 + 1),  # the full stop after a link is not part of it
+    ("http://otters", 13),  # no dotted host: not a link
+    ("visit example.com", 6 + 11),  # a link without https:// counts as typed here (X: 23), never more than X
 ])
 def test_x_counts_as_twitter_text_does(text, weight):
     assert reply_limits.x_weighted_length(text) == weight
