@@ -85,6 +85,8 @@ ERRORS: dict[str, tuple[str, Any]] = {
     "graph_outside_window": ("graph", lambda: _graph_error(
         400, 10, "(#10) This message is sent outside of allowed window.", 2018278)),
     "graph_already_replied": ("graph", lambda: _graph_error(400, 10900, "(#10900) Activity already replied to")),
+    # what Graph answers a delete this token may not make, of a comment that is still there
+    "graph_cannot_delete": ("graph", lambda: _graph_unsupported("DELETE", "the comment")),
     "graph_unavailable": ("graph", lambda: _graph_error(
         500, 2, "An unexpected error has occurred. Please retry your request later.")),
     "x_unauthorized": ("x", lambda: _x_problem(401, "Unauthorized", "Unauthorized")),
@@ -285,13 +287,17 @@ class FakePlatforms:
     # Graph API ---------------------------------------------------------------------------------------
     def _graph(self, request: FakeRequest, method: str, path: str) -> tuple[int, Any, dict]:
         parts = path.strip("/").split("/")  # graph, version, node, edge (none: the node itself)
-        known = (method == "POST" and len(parts) in (3, 4)) or (method == "DELETE" and len(parts) == 3)
+        known = (method == "POST" and len(parts) in (3, 4)) or (method in ("DELETE", "GET") and len(parts) == 3)
         if not known or not re.fullmatch(r"v\d+\.\d+", parts[1]):
             return _graph_unsupported(method, parts[2] if len(parts) > 2 else "")
         token = _bearer(request.headers) or _form_value(request.body, "access_token")
         if not token:
             return _graph_error(400, 104, "An access token is required to request this resource.")
         body = request.body if isinstance(request.body, dict) else {}
+        if len(parts) == 3 and method == "GET":  # a comment read by its id: there until it is deleted
+            with self._state.lock:
+                gone = self._state.moderated.get(("graph", parts[2])) == "deleted"
+            return _graph_unsupported(method, parts[2]) if gone else (200, {"id": parts[2]}, {})
         if len(parts) == 3:
             return self._graph_moderation(request, method, parts[2], body)
         node, edge = parts[2], parts[3]

@@ -424,3 +424,17 @@ def test_a_hidden_comment_deleted_on_facebook_can_no_longer_be_shown(api, keys, 
     status, body = moderate(api, keys, message, "unhide", who="manager")
     assert status == 409 and body["error"]["code"] == "already_deleted", body
     assert len(platform_calls(fake_platforms)) == 1
+
+
+def test_a_delete_facebook_answers_does_not_exist_for_a_comment_still_there_is_not_recorded(api, keys, table,
+                                                                                          fake_platforms):
+    # GIVEN a comment Facebook will not let this token delete (Graph's 100/33, as for a comment already gone)
+    message = comment()
+    fake_platforms.fail_next("graph_cannot_delete")
+    before = snapshot(table)
+    # WHEN a manager deletes it
+    status, body = moderate(api, keys, message, "delete", who="manager")
+    # THEN the comment, read again by its id, is still there: refused in words, and nothing is recorded
+    assert status == 422 and body["error"]["code"] == "platform_rejected", body
+    assert "still there" in body["error"]["message"]
+    assert snapshot(table) == before and listed(api, keys) == [message]

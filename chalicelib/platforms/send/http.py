@@ -28,7 +28,7 @@ __all__ = ["Answer", "METHODS", "post_json", "request_json", "retry_after_second
 USER_AGENT = "social-triage"
 CONNECT_TIMEOUT_MAX = 5.0  # seconds: a platform that does not accept a connection in 5 s is down
 _BOT_PATH = re.compile(r"/bot[^/\s]+")
-METHODS = ("POST", "PUT", "DELETE")
+METHODS = ("GET", "POST", "PUT", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def post_json(platform: str, url: str, payload: dict, headers: Mapping[str, str]
 
 def request_json(platform: str, method: str, url: str, payload: dict | None,
                  headers: Mapping[str, str] | None = None) -> Answer:
-    """`method` (POST, PUT, DELETE) to `url`, with `payload` as JSON when there is one (None: no body); the timeout
+    """`method` (GET, POST, PUT, DELETE) to `url`, with `payload` as JSON when there is one (None: no body); the timeout
     is the settings' `send_timeout_seconds`, connect and read."""
     if method not in METHODS:
         raise ValueError(f"unsupported method {method!r}: one of {', '.join(METHODS)}")

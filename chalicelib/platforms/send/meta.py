@@ -20,7 +20,8 @@ A customer's comment hidden, shown again or deleted (`moderate`):
 Facebook needs the Page token with `pages_manage_engagement` (the MODERATE task on the Page), Instagram
 `instagram_manage_comments` (with `instagram_basic`, `pages_read_engagement`); a comment can be moderated on the
 brand's own posts and media only. A delete answered "does not exist" (100/33, which Graph also says of an object
-it cannot load) is a comment already gone: done.
+this token may not delete) is a comment already gone, done, when `GET /{comment-id}?fields=id` cannot read it either;
+when it can, the delete was refused.
 https://developers.facebook.com/docs/graph-api/reference/comment/ (updating `is_hidden`, deleting),
 https://developers.facebook.com/documentation/pages-api/comments-mentions (permissions, MODERATE task),
 https://developers.facebook.com/docs/instagram-api/guides/comment-moderation (`POST /{ig-comment-id}` hide/unhide,
@@ -82,7 +83,15 @@ class MetaSender(PlatformSender):
                               bearer(request.platform, token))
         if not answer.ok:
             if method == "DELETE" and _already_gone(answer):
-                return  # deleted before (here, by someone on the Page, or by its author): done
+                # Graph says the same of a comment this token may not delete ("cannot be loaded due to missing
+                # permissions, or does not support this operation"): gone only if it cannot be read either
+                still = request_json(request.platform, "GET", get_settings().graph_api_base.rstrip("/") + path
+                                     + "?fields=id", None, bearer(request.platform, token))
+                if not (still.ok and _field(still.body, "id")):
+                    return  # deleted before (here, by someone on the Page, or by its author): done
+                raise SendFailed("rejected", f"{request.platform}: the Graph API refused to delete the comment, which "
+                                             "is still there (Graph 100/33: this token may not delete it)",
+                                 platform_code="100/33")
             raise graph_failure(request.platform, answer)
         success = _field(answer.body, "success")
         if success is False:

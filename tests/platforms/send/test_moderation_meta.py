@@ -177,10 +177,22 @@ def answering(monkeypatch, answer: Answer) -> list:
     graph_error(100, None, "(#100) Object does not exist"),
     graph_error(100, None, "Object with ID '1_2' does not exist", status=404),
 ])
-def test_a_delete_answered_does_not_exist_is_done(monkeypatch, answer):
+def test_a_delete_answered_does_not_exist_is_done_when_the_comment_cannot_be_read_either(monkeypatch, answer):
     calls = answering(monkeypatch, answer)
     assert MetaSender().moderate(dataclasses.replace(FB_COMMENT, action="delete"), TOKEN) is None
-    assert [c[0] for c in calls] == ["DELETE"]
+    assert [c[0] for c in calls] == ["DELETE", "GET"]
+    assert calls[1][1].endswith(f"/{FB_COMMENT.message_id}?fields=id") and calls[1][2] is None
+
+
+def test_a_delete_answered_does_not_exist_of_a_comment_still_there_is_a_failure(fake_platforms):
+    # GIVEN Graph answering the delete as it answers one this token may not make (100/33), the comment still there
+    fake_platforms.fail_next("graph_cannot_delete")
+    # WHEN it is deleted THEN the comment, read by its id, is still there: the delete failed, nothing is said done
+    with pytest.raises(SendFailed) as failed:
+        get_sender("facebook").moderate(dataclasses.replace(FB_COMMENT, action="delete"), TOKEN)
+    assert (failed.value.kind, failed.value.platform_code) == ("rejected", "100/33")
+    assert "still there" in failed.value.message and TOKEN not in failed.value.message
+    assert [r.method for r in fake_platforms.requests] == ["DELETE", "GET"]
 
 
 @pytest.mark.parametrize("action", ["hide", "unhide"])
