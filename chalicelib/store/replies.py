@@ -183,21 +183,27 @@ def reserve(draft: StoredReply) -> tuple[StoredReply, bool]:
 def _cut_off(stored: StoredReply) -> StoredReply:
     """A reply whose sending was cut off: `unknown` (as a platform timeout), unless something moved it meanwhile."""
     message = "the request sending it stopped before the platform answered; it may have gone out"
+    if not _update_if(stored.key, "SET #status = :unknown, error_kind = :kind, #error = :error REMOVE gsi2pk, gsi2sk",
+                      "#status = :sending AND attempts = :attempts", {"#status": "status", "#error": "error"},
+                      dict(unknown=UNKNOWN, kind=CUT_OFF, error=message, sending=SENDING, attempts=stored.attempts)):
+        return get(stored.conversation, stored.id) or stored
+    stored.status, stored.error_kind, stored.error = UNKNOWN, CUT_OFF, message
+    return stored
+
+
+def _update_if(item_key: dict[str, Any], update: str, condition: str, names: dict[str, str],
+               values: dict[str, Any]) -> bool:
+    """One conditional update; False when its condition no longer holds (someone moved the item first)."""
     with dynamo.storage_errors():
         try:
-            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=stored.key,
-                         UpdateExpression="SET #status = :unknown, error_kind = :kind, #error = :error "
-                                          "REMOVE gsi2pk, gsi2sk",
-                         ConditionExpression="#status = :sending AND attempts = :attempts",
-                         ExpressionAttributeNames={"#status": "status", "#error": "error"},
-                         ExpressionAttributeValues=dynamo.values(unknown=UNKNOWN, kind=CUT_OFF, error=message,
-                                                                 sending=SENDING, attempts=stored.attempts))
+            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=item_key,
+                         UpdateExpression=update, ConditionExpression=condition, ExpressionAttributeNames=names,
+                         ExpressionAttributeValues=dynamo.values(**values))
         except ClientError as exc:
             if dynamo.error_code(exc) != "ConditionalCheckFailedException":
                 raise
-            return get(stored.conversation, stored.id) or stored
-    stored.status, stored.error_kind, stored.error = UNKNOWN, CUT_OFF, message
-    return stored
+            return False
+    return True
 
 
 def sweep_cut_off(now: datetime, limit: int = 100) -> int:
@@ -218,21 +224,12 @@ def _retry(stored: StoredReply, by: str, at: str) -> tuple[StoredReply, bool]:
     starting `at`."""
     stored.attempt_at = at
     index = stored.sending_index()
-    with dynamo.storage_errors():
-        try:
-            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=stored.key,
-                         UpdateExpression="SET #status = :sending, attempts = attempts + :one, #by = :by, "
-                                          "attempt_at = :at, gsi2pk = :gpk, gsi2sk = :gsk REMOVE error_kind, #error",
-                         ConditionExpression="#status = :failed AND attempts = :attempts",
-                         ExpressionAttributeNames={"#status": "status", "#by": "by", "#error": "error"},
-                         ExpressionAttributeValues=dynamo.values(sending=SENDING, failed=FAILED, one=1, by=by, at=at,
-                                                                 gpk=index["gsi2pk"], gsk=index["gsi2sk"],
-                                                                 attempts=stored.attempts))
-        except ClientError as exc:
-            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-                raise
-            current = get(stored.conversation, stored.id)
-            return (current or stored), False
+    if not _update_if(stored.key, "SET #status = :sending, attempts = attempts + :one, #by = :by, attempt_at = :at, "
+                                  "gsi2pk = :gpk, gsi2sk = :gsk REMOVE error_kind, #error",
+                      "#status = :failed AND attempts = :attempts", {"#status": "status", "#by": "by", "#error": "error"},
+                      dict(sending=SENDING, failed=FAILED, one=1, by=by, at=at, gpk=index["gsi2pk"],
+                           gsk=index["gsi2sk"], attempts=stored.attempts)):
+        return (get(stored.conversation, stored.id) or stored), False
     stored.status, stored.attempts, stored.by, stored.error_kind, stored.error = SENDING, stored.attempts + 1, by, None, None
     return stored, True
 
@@ -271,15 +268,8 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
 def release_private(reply: StoredReply) -> None:
     """A private reply the platform refused for good (nothing went out) gives its comment back, so a corrected one
     may be sent. Only while this reply holds it."""
-    with dynamo.storage_errors():
-        try:
-            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(),
-                         Key=key(PrivateReplyKeys.pk(reply.reply_to), PrivateReplyKeys.SK),
-                         UpdateExpression="REMOVE #held, held_at", ConditionExpression="#held = :id",
-                         ExpressionAttributeNames={"#held": "held_by"}, ExpressionAttributeValues=dynamo.values(id=reply.id))
-        except ClientError as exc:
-            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-                raise
+    _update_if(key(PrivateReplyKeys.pk(reply.reply_to), PrivateReplyKeys.SK), "REMOVE #held, held_at",
+               "#held = :id", {"#held": "held_by"}, dict(id=reply.id))
 
 
 def mark_failed(reply: StoredReply, kind: str, message: str, maybe_sent: bool) -> StoredReply:

@@ -199,7 +199,13 @@ def conversation_in_customer_service(stack, text: str, author_id: str, author: s
     payload = payloads.page_comment(comment_id, text, author_id=author_id)
     payload["entry"][0]["changes"][0]["value"]["from"]["name"] = author
     stack.webhook(payload)
-    found = stack.settled(stack.find(text)["id"])  # the second opinion may move it: once it has, it stays
+    return settled_in_customer_service(stack, text)
+
+
+def settled_in_customer_service(stack, text: str) -> str:
+    """The conversation whose message reads `text`, once the second opinion has re-scored it (once it has moved it,
+    it stays), moved to customer_service when the model put it elsewhere; by its id."""
+    found = stack.settled(stack.find(text)["id"])
     if found["queue"] != "customer_service":
         status, body = stack.call("POST", "/conversations/bulk", body={
             "action": "reroute", "conversation_ids": [found["id"]], "queue": "customer_service",

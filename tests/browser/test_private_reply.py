@@ -15,7 +15,7 @@ import pytest
 
 import payloads
 
-from .conftest import REQUIRED, conversation_in_customer_service
+from .conftest import REQUIRED, conversation_in_customer_service, settled_in_customer_service
 
 try:
     import selenium  # noqa: F401
@@ -33,13 +33,7 @@ def claimed_by_agent(stack, conversation: str) -> None:
 def dm_in_customer_service(stack, text: str) -> str:
     stack.webhook(payloads.messenger_dm(f"m.private-{secrets.token_hex(6)}", text,
                                         sender=f"61{secrets.randbelow(10 ** 12):012d}"))
-    found = stack.settled(stack.find(text)["id"])
-    if found["queue"] != "customer_service":
-        status, body = stack.call("POST", "/conversations/bulk", body={
-            "action": "reroute", "conversation_ids": [found["id"]], "queue": "customer_service",
-            "reason": "set up for a browser test"})
-        assert status == 200 and body["done"] == 1, body
-    return found["id"]
+    return settled_in_customer_service(stack, text)
 
 
 def open_conversation(console, conversation: str) -> None:

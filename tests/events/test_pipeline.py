@@ -49,13 +49,17 @@ def generic(api, native_id, text, action="new", at=None):
     assert response.status_code == 200, response.body
 
 
+def dm_claimed(api, keys, mid: str, text: str, sender: str) -> str:
+    """A Messenger DM received and claimed by the customer-service agent: its conversation's id."""
+    assert post_webhook(api, "meta", dumps(payloads.messenger_dm(mid, text, sender=sender))).status_code == 200
+    (claimed,) = call(api, "POST", "/queues/customer_service/claim", keys["agent_cs"], {"count": 1})[1]["claimed"]
+    return claimed["id"]
+
+
 def test_every_change_made_through_the_api_is_one_event_on_the_bus_in_revision_order(pipeline):
     api, keys, reader, everything, stance_desk, p, dlq = pipeline
     # GIVEN a customer-service message handled end to end, and another edited then removed on the platform
-    body = dumps(payloads.messenger_dm("m_pipe_1", "my order never arrived, I want a refund", sender="61000099"))
-    assert post_webhook(api, "meta", body).status_code == 200
-    (claimed,) = call(api, "POST", "/queues/customer_service/claim", keys["agent_cs"], {"count": 1})[1]["claimed"]
-    message_id = claimed["id"]
+    message_id = dm_claimed(api, keys, "m_pipe_1", "my order never arrived, I want a refund", "61000099")
     assert call(api, "POST", f"/messages/{message_id}/release", keys["agent_cs"])[0] == 200
     call(api, "POST", "/queues/customer_service/claim", keys["agent_cs"], {"count": 1})
     assert call(api, "POST", f"/messages/{message_id}/reroute", keys["agent_cs"],
@@ -205,10 +209,7 @@ def test_a_snooze_and_the_scheduled_sweep_are_events_too(pipeline, monkeypatch):
 def test_replies_and_notes_reach_the_bus_through_the_deployed_stream_filters(pipeline):
     api, keys, reader, everything, stance_desk, p, dlq = pipeline
     # GIVEN a claimed Messenger conversation
-    body = dumps(payloads.messenger_dm("m_pipe_r1", "my parcel is late, order 4410", sender="61000098"))
-    assert post_webhook(api, "meta", body).status_code == 200
-    (claimed,) = call(api, "POST", "/queues/customer_service/claim", keys["agent_cs"], {"count": 1})[1]["claimed"]
-    conversation = claimed["id"]
+    conversation = dm_claimed(api, keys, "m_pipe_r1", "my parcel is late, order 4410", "61000098")
     # WHEN the agent leaves a note and sends a reply, and the customer's app reports it delivered
     status, note = call(api, "POST", f"/conversations/{conversation}/notes", keys["agent_cs"],
                         {"text": "second late parcel this month", "idempotency_key": "note-pipe-1"})
