@@ -101,7 +101,7 @@ class MetaPayload(_Lenient):
     entry: list[Entry]
 
 
-_REMOVAL_VERBS = {"remove": EventKind.REMOVE, "delete": EventKind.REMOVE, "hide": EventKind.HIDE,
+_VISIBILITY_VERBS = {"remove": EventKind.REMOVE, "delete": EventKind.REMOVE, "hide": EventKind.HIDE,
                   "unhide": EventKind.UNHIDE}
 CHALLENGE_PATTERN = r"^[0-9]{1,64}$"
 # messaging events without a `message`: `read` and `delivery` are delivery reports, the rest are skipped by name
@@ -189,8 +189,8 @@ def _page_change(batch: Batch, entry: Entry, change: Change) -> None:
         batch.skip(f"unsupported_item:{value.item}", native)
         return
     message_id = f"facebook:{native}"
-    if value.verb in _REMOVAL_VERBS:  # deleted, hidden or shown again (in Business Suite, by Facebook's filters)
-        _remove(batch, message_id, _REMOVAL_VERBS[value.verb])
+    if value.verb in _VISIBILITY_VERBS:  # deleted, hidden or shown again (in Business Suite, by Facebook's filters)
+        _remove(batch, message_id, _VISIBILITY_VERBS[value.verb])
         return
     outbound = value.from_ is not None and value.from_.id == entry.id  # the Page itself
     if outbound and value.item != "comment":
