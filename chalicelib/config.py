@@ -8,7 +8,7 @@ import functools
 import os
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ApiError
@@ -28,6 +28,13 @@ def _configured_channels(value):
     if isinstance(value, str):
         parse_configured(value)
     return value
+
+
+def _retention_days(days: int) -> int:
+    """A period the domain allows, or 0: refused when the settings are read (at start), not at the sweep."""
+    from .domain.privacy import check_retention_days
+
+    return check_retention_days(days)
 
 
 class Settings(BaseSettings):
@@ -52,6 +59,10 @@ class Settings(BaseSettings):
     # a customer message reopens its resolved conversation within this many seconds of the resolve (then it
     # starts a new one); like a helpdesk's solved-to-closed delay
     conversation_reopen_seconds: int = 4 * 86400
+    # retention (domain.privacy): the content of conversations closed (resolved or removed) longer ago than this
+    # many days is erased by the scheduled sweep; unset or 0 keeps it for ever (the default)
+    retention_days: Annotated[int, BeforeValidator(lambda v: 0 if _empty_is_none(v) is None else v),
+                              AfterValidator(_retention_days)] = 0
     # outbound events (chalicelib/events): the stage's EventBridge bus, the dead-letter queue of what could not
     # be published, and whether events carry the message text and author (only for trusted consumers)
     event_bus_name: str = "social-triage"

@@ -450,9 +450,9 @@ class ModerationOut(_Model):
 
 class ErasureRecordOut(_Model):
     at: str
-    by: str = Field(description="who erased it (as its history names people), or `platform` when its author deleted "
-                    "it there")
-    reason: Literal["customer_request", "deleted_on_platform"]
+    by: str = Field(description="who erased it (as its history names people), `platform` when its author deleted "
+                    "it there, or `system:sweep` when it outlived the retention period")
+    reason: Literal["customer_request", "deleted_on_platform", "retention"]
 
 
 class ErasureOut(_Model):

@@ -12,17 +12,42 @@ Who: an admin erases a customer (`POST /erasures`): it is a request the brand's 
 and it cannot be undone. A deletion on the platform erases its message when it was not made from here: its author
 (or the platform) took it down. A delete made from the inbox (domain.moderation) keeps the text for the team's
 record of why, until the customer's erasure.
+
+Retention (GDPR's storage limitation; Zendesk's deletion schedules): a brand may set how long the content of its
+closed conversations is kept (RETENTION_DAYS); the scheduled sweep then erases, as a whole, each conversation
+resolved or removed longer ago than that: its messages whoever wrote them (a public thread ages out as a whole), the
+brand's replies and messages and the team's notes. Unset, everything is kept.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..models import UNKNOWN_AUTHOR
 
 CUSTOMER_REQUEST = "customer_request"  # an admin's erasure of one customer's data
 DELETED_ON_PLATFORM = "deleted_on_platform"  # its author (or the platform) deleted it there
-REASONS = (CUSTOMER_REQUEST, DELETED_ON_PLATFORM)
+RETENTION = "retention"  # its conversation closed longer ago than the brand keeps content (RETENTION_DAYS)
+REASONS = (CUSTOMER_REQUEST, DELETED_ON_PLATFORM, RETENTION)
+
+KEEP_FOREVER = 0  # RETENTION_DAYS unset or 0: nothing ages out
+MIN_RETENTION_DAYS = 30  # shorter would erase what a team still works from (a reopen, a late complaint)
+MAX_RETENTION_DAYS = 3650  # ten years: longer is a typo for "for ever"
+
+
+def check_retention_days(days: int) -> int:
+    """A retention period in days: 0 (keep for ever) or MIN_RETENTION_DAYS..MAX_RETENTION_DAYS; ValueError if not."""
+    if days != KEEP_FOREVER and not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        raise ValueError(f"RETENTION_DAYS must be 0 (keep for ever) or {MIN_RETENTION_DAYS}..{MAX_RETENTION_DAYS} "
+                         f"days, not {days}")
+    return days
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime | None:
+    """Conversations closed before this moment have outlived the retention period (None: nothing ages out)."""
+    return None if days == KEEP_FOREVER else now - timedelta(days=days)
+
 
 MAX_NOTE_CHARS = 500  # the erasure's own note (a ticket number, the request's date): the team's words, no one's data
 ERASED_TEXT = ""

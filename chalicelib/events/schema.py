@@ -190,8 +190,9 @@ class MessageRestored(MessageEvent):
 
 
 class ErasedData(_Model):
-    reason: str = Field(description="customer_request (an admin erased the customer's data) or deleted_on_platform "
-                                    "(its author, or the platform, deleted it there)")
+    reason: str = Field(description="customer_request (an admin erased the customer's data), deleted_on_platform "
+                                    "(its author, or the platform, deleted it there) or retention (its conversation "
+                                    "closed longer ago than RETENTION_DAYS: the sweep erased it)")
     erased_by: str | None = None
 
 

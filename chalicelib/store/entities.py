@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..domain.workflow import CLAIMED, OPEN, SNOOZED
+from ..domain.workflow import CLAIMED, OPEN, REMOVED, RESOLVED, SNOOZED
 from ..models import OUTBOUND, UNKNOWN_AUTHOR
 
 MAX_PRIORITY = 999
@@ -118,6 +118,10 @@ class MessageKeys:
         return f"SNOOZE#{queue}"
 
     @staticmethod
+    def closed_partition(queue: str) -> str:
+        return f"CLOSED#{queue}"
+
+    @staticmethod
     def timed_sort(moment: str, message_id: str) -> str:
         return f"{moment}#{message_id}"
 
@@ -137,10 +141,12 @@ class MessageKeys:
     @classmethod
     def indexes(cls, queue: str, status: str, priority: int, received_at: str, message_id: str,
                 lease_expires_at: str | None = None, snoozed_until: str | None = None,
-                conversation: str | None = None, waiting_since: str | None = None) -> dict[str, str]:
+                conversation: str | None = None, waiting_since: str | None = None,
+                closed_at: str | None = None) -> dict[str, str]:
         """GSI keys of a message in a state. A member of a conversation is listed under its conversation only.
         Otherwise (a conversation's head) GSI2 is sparse: open by waiting time (since the customer's latest
-        message), claimed by lease, snoozed by wake-up."""
+        message), claimed by lease, snoozed by wake-up, resolved or removed by when it closed (the retention
+        sweep's: domain.privacy)."""
         if conversation and conversation != message_id:
             return {"gsi1pk": cls.conversation_partition(conversation), "gsi1sk": f"{received_at}#{message_id}"}
         attributes = {"gsi1pk": cls.queue_partition(queue, status),
@@ -153,6 +159,8 @@ class MessageKeys:
                            "gsi2sk": cls.timed_sort(lease_expires_at, message_id)}
         elif status == SNOOZED and snoozed_until:
             attributes |= {"gsi2pk": cls.snooze_partition(queue), "gsi2sk": cls.timed_sort(snoozed_until, message_id)}
+        elif status in (RESOLVED, REMOVED) and closed_at:
+            attributes |= {"gsi2pk": cls.closed_partition(queue), "gsi2sk": cls.timed_sort(closed_at, message_id)}
         return attributes
 
 
@@ -243,9 +251,23 @@ class StoredMessage:
         return parse_iso(self.lease_expires_at) if self.lease_expires_at else None
 
     def indexes(self, queue: str | None = None, status: str | None = None, lease_expires_at: str | None = None,
-                snoozed_until: str | None = None) -> dict[str, str]:
-        return MessageKeys.indexes(queue or self.queue, status or self.status, self.priority, self.received_at,
-                                   self.id, lease_expires_at, snoozed_until, self.conversation, self.last_inbound_at)
+                snoozed_until: str | None = None, resolved_at: str | None = None,
+                removed_at: str | None = None) -> dict[str, str]:
+        status = status or self.status
+        return MessageKeys.indexes(queue or self.queue, status, self.priority, self.received_at, self.id,
+                                   lease_expires_at, snoozed_until, self.conversation, self.last_inbound_at,
+                                   self.closed_at(status, resolved_at, removed_at))
+
+    def closed_at(self, status: str, resolved_at: str | None = None, removed_at: str | None = None) -> str | None:
+        """When a conversation in `status` closed (None unless resolved or removed): its resolve, or its removal;
+        one shown again as resolved that was never resolved by then (its thread moved on) closed when it was
+        removed, and failing that at its customer's latest message."""
+        resolved_at, removed_at = resolved_at or self.resolved_at, removed_at or self.removed_at
+        if status == RESOLVED:
+            return resolved_at or removed_at or self.last_inbound_at or self.received_at
+        if status == REMOVED:
+            return removed_at or resolved_at or self.last_inbound_at or self.received_at
+        return None
 
     def to_item(self) -> dict[str, Any]:
         item = {f.name: getattr(self, f.name) for f in fields(self)}

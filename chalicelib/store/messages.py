@@ -264,7 +264,8 @@ def transition(stored: StoredMessage, status: str, entry: dict[str, Any], *, que
     counter operations."""
     queue = queue or stored.queue
     needs_review = stored.needs_review if needs_review is None else needs_review
-    state = {k: v for k, v in (attributes or {}).items() if k in ("lease_expires_at", "snoozed_until")}
+    state = {k: v for k, v in (attributes or {}).items()
+             if k in ("lease_expires_at", "snoozed_until", "resolved_at", "removed_at")}
     indexes = stored.indexes(queue=queue, status=status, **state)
     changed = {"status": status, **(attributes or {}), **indexes}
     if queue != stored.queue:
