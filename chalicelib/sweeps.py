@@ -1,24 +1,34 @@
 """The scheduled sweep (app.sweep_queues, every 5 minutes): per queue, reopen snoozes that are due and
 auto-resolve open messages older than the queue's window (settings AUTO_RESOLVE_<QUEUE>, in seconds), then fold
 the volume counter shards of closed hours (store.counters.fold_closed_hours), so that stats read less; and mark
-`unknown` the replies whose sending was cut off (store.replies.sweep_cut_off).
+`unknown` the replies whose sending was cut off (store.replies.sweep_cut_off); and, when the brand set RETENTION_DAYS
+(domain.privacy), erase the conversations closed longer ago than that (store.erasure.erase_closed).
 
-Each run is bounded (store.queue.SWEEP_BATCH changes per queue and kind) and idempotent: every change is
-guarded by the message's revision, so a rerun, or two runs at once, change each message at most once.
+Each run is bounded (store.queue.SWEEP_BATCH changes per queue and kind; store.erasure.RETENTION_BATCH conversations
+per queue, until RETENTION_UNTIL_SECONDS into the run) and idempotent: every change is guarded by the message's revision, so a rerun,
+or two runs at once, change each message at most once.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from . import observability
 from .config import get_settings
+from .domain import privacy
 from .errors import StorageUnavailable
 from .models import QUEUES
-from .store import counters, queue, replies
+from .store import counters, erasure, queue, replies
+from .store.entities import iso
+
+# the retention work stops this many seconds into a run (the function has 20 s): what it has not reached, the
+# next run does
+RETENTION_UNTIL_SECONDS = 14.0
 
 
 def run(now: datetime) -> dict[str, dict[str, int]]:
+    started = time.monotonic()
     settings = get_settings()
     done = {q: queue.sweep(q, now, timedelta(seconds=getattr(settings, f"auto_resolve_{q}"))) for q in QUEUES}
     for q in QUEUES:
@@ -30,5 +40,20 @@ def run(now: datetime) -> dict[str, dict[str, int]]:
         done["replies"] = {"cut_off": replies.sweep_cut_off(now)}
     except StorageUnavailable:  # the next sweep finds them
         observability.warning("cut-off replies sweep failed")
+    _retention(now, settings.retention_days, started + RETENTION_UNTIL_SECONDS, done)
     observability.get_logger().info("sweep", extra={"sweep": done})
     return done
+
+
+def _retention(now: datetime, days: int, deadline: float, done: dict[str, dict[str, int]]) -> None:
+    """Erase the conversations closed before the retention cutoff, per queue (`erased`: how many), until
+    `deadline` (time.monotonic()); none when it is unset."""
+    cutoff = privacy.retention_cutoff(now, days)
+    for q in QUEUES:
+        done[q]["erased"] = 0
+        if cutoff is None:
+            continue
+        try:
+            done[q]["erased"] = erasure.erase_closed(q, iso(cutoff), now, queue.SYSTEM, deadline)
+        except StorageUnavailable:  # what is left is still in CLOSED#: the next sweep erases it
+            observability.warning("retention sweep failed", queue=q)

@@ -25,7 +25,7 @@ from . import dynamo
 from .conversations import LAST_TEXT_CHARS
 from .entities import Correction, CustomerConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, iso, key
 from .messages import CHANGE_ROUNDS, Outcome, apply_guarded, get_message, history_entry, message_update
-from .table import GSI1, GSI3
+from .table import GSI1, GSI2, GSI3
 
 PAGE = 25  # keys read at a time; each is a read and a write or two
 
@@ -203,3 +203,101 @@ def _authored(platform: str, author_id: str) -> Iterator[str]:
                                        ExpressionAttributeValues=dynamo.values(
                                            p=MessageKeys.author_partition(platform, author_id))):
             yield item["pk"].removeprefix("MSG#")
+
+
+# retention (domain.privacy): whole conversations closed longer ago than RETENTION_DAYS --------------------------
+
+RETENTION_BATCH = 25  # conversations per queue per sweep: each is a few reads and writes per message in it
+
+
+def closed_before(queue: str, cutoff: str, limit: int = RETENTION_BATCH) -> list[str]:
+    """Up to `limit` conversations of a queue closed (resolved or removed) before `cutoff`, the longest closed
+    first: the head's sparse GSI2 keys `CLOSED#<queue>` / `<closed at>#<id>` (MessageKeys.indexes)."""
+    with dynamo.storage_errors():
+        page = dynamo.client().query(
+            TableName=dynamo.table_name(), IndexName=GSI2, Limit=limit, ProjectionExpression="#id",
+            KeyConditionExpression="gsi2pk = :p AND gsi2sk < :before", ExpressionAttributeNames={"#id": "id"},
+            ExpressionAttributeValues=dynamo.values(p=MessageKeys.closed_partition(queue), before=cutoff))
+    return [dynamo.from_item(item)["id"] for item in page.get("Items", [])]
+
+
+def erase_conversation(conversation_id: str, now: datetime, actor: str, reason: str, *,
+                       closed_before: str | None = None, deadline: float = float("inf")) -> Outcome:
+    """Erase a whole conversation: its head with what the brand and the team wrote in it (as erase_message's
+    `whole_conversation`), and every member message, whoever wrote it (a public thread ages out as a whole); then
+    take the head out of `CLOSED#`, so the sweep does not read it again. UPDATED when anything was erased,
+    UNCHANGED when nothing was left to, UNKNOWN when there is no such conversation.
+
+    `closed_before`: only if it is still closed (resolved or removed) and closed before then (the sweep's cutoff),
+    checked on the head as read and kept by the revision guard of its erasure: one reopened meanwhile is left as it
+    is. `deadline` (time.monotonic()): a long thread stops there, still in `CLOSED#`, and the next call goes on
+    (everything already erased is passed over)."""
+    for _ in range(CHANGE_ROUNDS):
+        head = get_message(conversation_id)
+        if head is None or head.is_member:
+            return Outcome.UNKNOWN
+        if closed_before is not None and not _closed_before(head, closed_before):
+            return Outcome.UNCHANGED  # reopened, or closed again later: its index keys say when it is due
+        erased = head.erased is None
+        if erased:
+            try:
+                head = _erase_item(head, now, actor, reason, True, None)
+            except ConcurrentChange:  # a tag, a join, a reopen meanwhile: look at it again
+                continue
+        _erase_around(head, now, actor, reason)
+        for member_id in _unerased_members(head.id):
+            if time.monotonic() >= deadline:
+                return Outcome.UPDATED if erased else Outcome.UNCHANGED
+            erased |= erase_message(member_id, now, actor, reason) == Outcome.UPDATED
+        _leave_closed(head)
+        return Outcome.UPDATED if erased else Outcome.UNCHANGED
+    raise ConcurrentChange(f"{conversation_id} kept changing while it was erased")
+
+
+def _closed_before(head: StoredMessage, cutoff: str) -> bool:
+    closed_at = head.closed_at(head.status)
+    return closed_at is not None and closed_at < cutoff
+
+
+def _unerased_members(conversation: str) -> Iterator[str]:
+    """The ids of a conversation's members (GSI1 `CONV#<id>`, both directions) not yet erased."""
+    with dynamo.storage_errors():
+        for item in dynamo.query_pages(
+                IndexName=GSI1, KeyConditionExpression="gsi1pk = :p", Limit=PAGE,
+                FilterExpression="attribute_not_exists(erased)", ProjectionExpression="#id",
+                ExpressionAttributeNames={"#id": "id"},
+                ExpressionAttributeValues=dynamo.values(p=MessageKeys.conversation_partition(conversation))):
+            yield item["id"]
+
+
+def _leave_closed(head: StoredMessage) -> None:
+    """Take an aged-out head out of `CLOSED#` (its other keys stay: it is still resolved or removed in its queue).
+    Guarded by its revision: a head changed meanwhile keeps its keys, and the next sweep looks at it again."""
+    with dynamo.storage_errors():
+        try:
+            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=head.key,
+                         UpdateExpression="REMOVE gsi2pk, gsi2sk",
+                         ConditionExpression="#rev = :rev AND begins_with(gsi2pk, :closed)",
+                         ExpressionAttributeNames={"#rev": "rev"},
+                         ExpressionAttributeValues=dynamo.values(rev=head.rev,
+                                                                 closed=MessageKeys.closed_partition("")))
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+
+def erase_closed(queue: str, cutoff: str, now: datetime, actor: str, deadline: float,
+                 limit: int = RETENTION_BATCH) -> int:
+    """The retention sweep of one queue: erase up to `limit` conversations closed before `cutoff`, the longest
+    closed first, until `deadline` (time.monotonic()); returns how many it erased."""
+    erased = 0
+    for conversation_id in closed_before(queue, cutoff, limit):
+        if time.monotonic() >= deadline:
+            break
+        try:
+            outcome = erase_conversation(conversation_id, now, actor, privacy.RETENTION, closed_before=cutoff,
+                                         deadline=deadline)
+        except ConcurrentChange:  # busy: it stays in CLOSED#, the next sweep tries again
+            continue
+        erased += outcome == Outcome.UPDATED
+    return erased
