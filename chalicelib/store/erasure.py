@@ -287,11 +287,11 @@ def _leave_closed(head: StoredMessage) -> None:
 
 
 def erase_closed(queue: str, cutoff: str, now: datetime, actor: str, deadline: float,
-                 limit: int = RETENTION_BATCH) -> int:
+                 limit: int | None = None) -> int:
     """The retention sweep of one queue: erase up to `limit` conversations closed before `cutoff`, the longest
     closed first, until `deadline` (time.monotonic()); returns how many it erased."""
     erased = 0
-    for conversation_id in closed_before(queue, cutoff, limit):
+    for conversation_id in closed_before(queue, cutoff, limit or RETENTION_BATCH):
         if time.monotonic() >= deadline:
             break
         try:
