@@ -114,7 +114,9 @@ def test_a_removed_comment_is_marked_removed_and_leaves_the_queue(api, table):
     removal = payloads.page_comment("900001_9", "", verb="remove")
     assert json.loads(post(api, "meta", removal).body)["removed"] == 1
     [stored] = message_items(table)
-    assert stored["status"] == "removed" and "gsi2pk" not in stored
+    # out of the open index; in the retention index by when it was removed (domain.privacy)
+    assert stored["status"] == "removed" and stored["gsi2pk"] == "CLOSED#customer_service"
+    assert stored["gsi2sk"] == f"{stored['removed_at']}#{stored['id']}"
     assert stored["gsi1pk"].endswith("#removed")
     assert json.loads(post(api, "meta", removal).body)["unchanged"] == 1  # redelivered removal
 
