@@ -173,9 +173,11 @@ SSM_ACTIONS = ("ssm:GetParameter",)  # Powertools parameters.get_parameter, one 
 # The scheduled sweep (chalicelib/sweeps.py): GSI2's due snoozes, old open messages and replies still sending;
 # their guarded updates (single or in transactions), a cut-off reply read again when its update lost a race; an
 # hour's counter shards read and, in the fold's transaction, deleted (their counts moved into the hour's folded
-# item). DeleteItem only in the volume counters' partitions; no PutItem, no GSI1, no secrets, no events.
+# item). With RETENTION_DAYS, GSI2's conversations closed before the cutoff, each erased whole: its replies and notes
+# (a Query of its partition), its members (GSI1 `CONV#<id>`), each an update. DeleteItem only in the volume
+# counters' partitions; no PutItem, no GSI3, no secrets, no events.
 SWEEP_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query")
-SWEEP_INDEXES = (GSI2,)
+SWEEP_INDEXES = (GSI1, GSI2)
 SWEEP_DELETABLE_PARTITIONS = tuple(VolumeCounterKeys.pk(queue) for queue in QUEUES)
 
 

@@ -1,5 +1,5 @@
 """The scheduled sweep's own role (infra/template.py sweep_policy, .chalice/policy-<stage>-sweep-queues.json): the
-sweep runs on moto over data that makes it do every kind of work, and every DynamoDB call it makes must be granted
+sweep runs on moto over data that makes it do every kind of work (retention's erasures too), and every DynamoDB call it makes must be granted
 by its policy (the action, on the table or the index it reads, and a DeleteItem only where the policy's
 dynamodb:LeadingKeys condition allows), and each grant used. Fast: no packaging."""
 
@@ -10,9 +10,11 @@ from datetime import datetime, timedelta, timezone
 import botocore.client
 import pytest
 
+from dataclasses import replace
+
 from chalicelib.store.entities import VolumeCounterKeys, iso
 from infra import template as infra
-from support import reset_caches, seed_message
+from support import reset_caches, seed_message, triaged
 
 NOW = datetime.now(timezone.utc).replace(minute=30, second=0, microsecond=0)
 
@@ -59,6 +61,27 @@ def sent_meanwhile(table, reply) -> None:
                       ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues=dynamo.values(sent="sent"))
 
 
+def aged_thread(native: str) -> str:
+    """A public thread (a customer's comment, another's reply under it, the brand's reply, a team note) resolved 40
+    days ago: past a 30-day retention period."""
+    from chalicelib.domain.workflow import Actor
+    from chalicelib.store import conversations, notes, queue, replies
+    from chalicelib.store.messages import get_message
+
+    opened = NOW - timedelta(days=45)
+    for suffix, author, parent in (("", "dana", None), ("-r1", "sam", f"facebook:{native}")):
+        item = triaged(native + suffix, "stance", received_at=opened + timedelta(minutes=len(suffix)), author=author,
+                       channel="reply" if parent else "comment")
+        item = replace(item, message=replace(item.message, account="page1", parent_id=parent))
+        assert conversations.save_inbound(item, item.message.received_at).value == "stored"
+    conversation = f"facebook:{native}"
+    replies.mark_sent(stuck_reply(f"{native}-reply", conversation), get_message(conversation), f"{native}-sent", opened)
+    notes.add(notes.StoredNote(id=f"{native}-note", conversation=conversation, text="Dana again", by="agent:Cy",
+                               created_at=iso(opened)))
+    queue.resolve(get_message(conversation), Actor("manager:Max", may_override=True), None, NOW - timedelta(days=40))
+    return conversation
+
+
 @pytest.fixture
 def services_called(monkeypatch):
     """Prod's settings (the webhook secrets in SSM), and the service of every AWS call any client makes."""
@@ -75,10 +98,14 @@ def services_called(monkeypatch):
     return services
 
 
-def test_the_role_grants_every_call_the_sweep_makes(table, dynamodb_calls, services_called):
+def test_the_role_grants_every_call_the_sweep_makes(table, dynamodb_calls, services_called, monkeypatch):
     from chalicelib import sweeps
     from chalicelib.domain.workflow import Actor
     from chalicelib.store import dynamo, queue
+    from chalicelib.store.messages import get_message
+
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    reset_caches()
 
     agent = Actor("agent:Cy")
     # GIVEN a busy hour that closed a day ago, counted on several shards (the sweep folds them)
@@ -92,6 +119,8 @@ def test_the_role_grants_every_call_the_sweep_makes(table, dynamodb_calls, servi
     # AND a reply stuck in `sending` for five minutes, and another the platform answers while the sweep runs
     stuck_reply("stuck", stale)
     answered = stuck_reply("answered", stale)
+    # AND a public thread resolved 40 days ago, past the 30-day retention period (erased whole)
+    aged = aged_thread("aged")
     moved: list[str] = []
 
     def answer_first(params, **_):
@@ -107,6 +136,7 @@ def test_the_role_grants_every_call_the_sweep_makes(table, dynamodb_calls, servi
     # THEN it did every kind of work
     assert done["stance"]["reopened"] == 1 and done["community"]["auto_resolved"] == 1
     assert done["customer_service"]["folded"] > 1 and done["replies"] == {"cut_off": 1} and moved == ["answered"]
+    assert done["stance"]["erased"] == 1 and get_message(aged).text == get_message(f"{aged}-r1").text == ""
     # AND its role grants every DynamoDB call it made, on the table or the index it read
     policy = infra.sweep_policy()
     refused = [call for call in calls if not allows(policy, call)]
