@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     redrive.add_argument("--max-messages", type=int, help="stop after this many messages")
     backfill = groups.add_parser("backfill", help="one-off migrations").add_subparsers(dest="action", required=True)
     pointers = backfill.add_parser("customers", help="the customer pointers of conversations opened before they were "
-                                   "written (so GET /conversations/{id}/customer lists them); safe to run again")
+                                   "written (so GET /conversations/{id}/customer lists them), the author index of "
+                                   "older messages (for erasures) and the retention index of conversations closed "
+                                   "before it existed (for RETENTION_DAYS); safe to run again")
     pointers.add_argument("--max-items", type=int, help="stop after about this many items read; go on with --start-key")
     pointers.add_argument("--start-key", help="the next_key a stopped run printed")
     args = parser.parse_args(argv)

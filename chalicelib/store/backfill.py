@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..domain import customers as rules
+from ..domain import privacy
 from ..domain.errors import InvalidRequest
 from . import dynamo
 from .entities import CustomerConversationKeys, MessageKeys, StoredMessage
@@ -25,15 +26,17 @@ BACKFILL_PAGE = 500  # items a Scan page reads (a page of a busy table is 1 MB a
 @dataclass(frozen=True)
 class Backfill:
     scanned: int  # items read
-    written: int  # pointers put (a pointer already there is put again, unchanged) and messages put in GSI3
+    written: int  # pointers put (a pointer already there is put again, unchanged), messages put in GSI3 and closed
+    # conversations put in the retention index
     next_key: str | None  # where to go on from (`--start-key`), None once the table is done
 
 
 def backfill_pointers(start_key: str | None = None, max_items: int | None = None) -> Backfill:
     """Write the customer pointer of every conversation opened before they were written, and the author index
-    (GSI3) keys of every customer message stored before it existed (an operator's one-off: `python -m
-    chalicelib.cli backfill customers`). It scans the table for messages from customers with an id, and writes
-    what ingestion writes today; writing either again changes nothing, so a run stopped anywhere is started again
+    (GSI3) keys of every customer message stored before it existed, and the retention index keys (GSI2
+    `CLOSED#<queue>`) of every conversation resolved or removed before they were written (an operator's one-off:
+    `python -m chalicelib.cli backfill customers`). It scans the table for messages, and writes what ingestion and
+    the workflow write today; writing any of them again changes nothing, so a run stopped anywhere is started again
     from its `next_key`, or from the start."""
     kwargs: dict[str, Any] = {
         "TableName": dynamo.table_name(), "Limit": min(BACKFILL_PAGE, max_items or BACKFILL_PAGE),
@@ -49,6 +52,7 @@ def backfill_pointers(start_key: str | None = None, max_items: int | None = None
             scanned += page.get("ScannedCount", 0)
             for item in page.get("Items", []):
                 message = StoredMessage.from_item(dynamo.from_item(item))
+                written += _index_closed(message, "gsi2pk" in item)
                 author = (message.author or {}).get("id")
                 if message.direction != "inbound" or not rules.has_history(author) or message.erased:
                     continue
@@ -79,6 +83,28 @@ def _index_by_author(message: StoredMessage, author: str) -> None:
     except ClientError as exc:
         if dynamo.error_code(exc) != "ConditionalCheckFailedException":
             raise
+
+
+def _index_closed(message: StoredMessage, indexed: bool) -> bool:
+    """A conversation closed before the retention index existed, put in it by when it closed (so that RETENTION_DAYS
+    ages it out); not one that has GSI2 keys, nor one retention already erased (the sweep took it out). Guarded by
+    its revision: a conversation that changed meanwhile got its keys from that change."""
+    if indexed or message.is_member or (message.erased or {}).get("reason") == privacy.RETENTION:
+        return False
+    keys = message.indexes()
+    if not keys.get("gsi2pk", "").startswith(MessageKeys.closed_partition("")):
+        return False
+    try:
+        dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=message.key,
+                     UpdateExpression="SET gsi2pk = :pk, gsi2sk = :sk",
+                     ConditionExpression="attribute_not_exists(gsi2pk) AND #rev = :rev",
+                     ExpressionAttributeNames={"#rev": "rev"},
+                     ExpressionAttributeValues=dynamo.values(pk=keys["gsi2pk"], sk=keys["gsi2sk"], rev=message.rev))
+    except ClientError as exc:
+        if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
 
 
 def _scan_position(start_key: str) -> dict[str, Any]:

@@ -79,3 +79,41 @@ def test_the_backfill_puts_messages_stored_before_the_author_index_in_it_so_an_e
                                       deadline=float("inf"))
     assert progress.done and progress.messages_erased == 2
     assert {get_message(i).text for i in ("messenger:d1", "messenger:d2")} == {""}
+
+
+def test_the_backfill_puts_conversations_closed_before_the_retention_index_in_it(table):
+    from datetime import datetime, timezone
+
+    from chalicelib.domain.workflow import Actor
+    from chalicelib.store import backfill, erasure, queue
+    from chalicelib.store.messages import get_message, mark_removed
+    from support import scan_items, snapshot
+
+    manager = Actor("manager:Max", may_override=True)
+    # GIVEN, stored before the retention index existed (no GSI2 keys once closed): a resolved conversation with a
+    # later message, a removed one, one still open, and one retention already erased
+    assert save(dm("d1", author="old-fan")) == "stored"
+    assert save(dm("d2", author="old-fan", at=NOW + timedelta(minutes=5))) in ("stored", "joined")
+    resolved = queue.resolve(get_message("messenger:d1"), manager, None, NOW + timedelta(hours=1))
+    assert save(comment("gone", author="left-us")) == "stored"
+    mark_removed("facebook:gone", NOW + timedelta(hours=2), "platform")
+    assert save(comment("open", author="fan")) == "stored"
+    assert save(comment("aged", author="fan2")) == "stored"
+    queue.resolve(get_message("facebook:aged"), manager, None, NOW + timedelta(hours=3))
+    erasure.erase_conversation("facebook:aged", datetime.now(timezone.utc), "system:sweep", "retention")
+    for item in scan_items(table):
+        if item.get("gsi2pk", "").startswith("CLOSED#"):
+            table.update_item(TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}},
+                              UpdateExpression="REMOVE gsi2pk, gsi2sk")
+    # WHEN the operator runs the backfill
+    backfill.backfill_pointers()
+    # THEN the resolved and the removed conversations are in the retention index by when they closed, and nothing
+    # else: not the open one (still in OPEN#), not its later message, not the one already aged out
+    closed = sorted((i["gsi2pk"], i["gsi2sk"]) for i in scan_items(table) if i.get("gsi2pk", "").startswith("CLOSED#"))
+    assert closed == sorted([("CLOSED#customer_service", f"{resolved.resolved_at}#messenger:d1"),
+                             ("CLOSED#customer_service", f"{get_message('facebook:gone').removed_at}#facebook:gone")])
+    assert get_message("facebook:open").status == "open"
+    # AND running it again changes nothing
+    before = snapshot(table)
+    backfill.backfill_pointers()
+    assert snapshot(table) == before
