@@ -2,7 +2,7 @@
 
 | entity | pk | sk |
 |---|---|---|
-| message | `MSG#<id>` | `MSG` (a conversation's head: GSI1 by queue and status, GSI2 by waiting time, lease or snooze; a member: GSI1 by conversation) |
+| message | `MSG#<id>` | `MSG` (a conversation's head: GSI1 by queue and status, GSI2 by waiting time, lease, snooze or when it closed; a member: GSI1 by conversation) |
 | reply | `MSG#<conversation id>` | `RT#<created_at>#<idempotency key>` (newest first by a Query), with `REPLY#<idempotency key>` holding its key once and `COUNT#REPLIES#<shard>` how many there are; a conversation opened before replies were kept by time: the reply itself at `REPLY#<idempotency key>` |
 | conversation pointer | `CONVKEY#<conversation key>` | `CONV` |
 | customer's conversation | `CUSTOMER#<platform>#<author id>` | `C#<received_at>#<conversation id>` (one per conversation the customer opened; never changed) |

@@ -7,6 +7,9 @@ through their conversation pointers (conversations opened before GSI3 existed; e
 and kept: the platform's ids are in keys everywhere, domain.privacy); in each conversation they opened,
 the brand's replies and messages to them and the team's notes lose their text too. Every step is idempotent and
 skips what is already erased, so a request cut short by its time budget is simply sent again.
+
+Retention (the sweep, with RETENTION_DAYS): a whole conversation closed before the cutoff, found in GSI2
+`CLOSED#<queue>`, its head erased as for its customer and every member whoever wrote it (erase_conversation).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Single-table design (see README "Data model"):
 - pk/sk: entity keys (messages and their history, counters, API keys).
 - GSI1 (gsi1pk/gsi1sk): a queue's messages by status, highest priority first, then oldest.
 - GSI2 (gsi2pk/gsi2sk): sparse; open messages by age (`OPEN#queue`), claimed ones by lease expiry (`LEASE#queue`),
-  snoozed ones by wake-up (`SNOOZE#queue`), replies while they are sending (`REPLIES#SENDING`).
+  snoozed ones by wake-up (`SNOOZE#queue`), resolved or removed conversations by when they closed (`CLOSED#queue`,
+  read by the retention sweep), replies while they are sending (`REPLIES#SENDING`).
 - GSI3 (gsi3pk/gsi3sk, keys only): a customer's own messages (`BYAUTHOR#platform#author`) by time, so that
   erasing a person finds every message they wrote, in any conversation.
 - TTL on `expires_at`: short-lived author-activity windows.
