@@ -178,3 +178,27 @@ def test_the_runtime_reads_no_variable_but_through_the_settings_model():
             if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
                 readers.append(path.relative_to(ROOT).as_posix())
     assert set(readers) == {"chalicelib/config.py"}, readers
+
+
+def test_retention_is_kept_for_ever_unless_set_and_a_bad_period_stops_the_function_at_start(monkeypatch):
+    from pydantic import ValidationError
+
+    # GIVEN no RETENTION_DAYS, or an empty one: everything is kept
+    for unset in (None, "", "0"):
+        if unset is None:
+            monkeypatch.delenv("RETENTION_DAYS", raising=False)
+        else:
+            monkeypatch.setenv("RETENTION_DAYS", unset)
+        reset_caches()
+        assert config.get_settings().retention_days == 0
+    monkeypatch.setenv("RETENTION_DAYS", "365")
+    reset_caches()
+    assert config.get_settings().retention_days == 365
+    # WHEN it is outside 30..3650, or not a number THEN the settings are refused when first read (at start)
+    for bad in ("7", "-30", "36500", "a year"):
+        monkeypatch.setenv("RETENTION_DAYS", bad)
+        reset_caches()
+        with pytest.raises(ValidationError, match="retention_days"):
+            config.get_settings()
+    monkeypatch.delenv("RETENTION_DAYS")
+    reset_caches()
