@@ -117,6 +117,10 @@ CASES = [
      changed(REMOVED_BY_PLATFORM, "erased", "platform", 21, text="",
              erased={"at": iso(T0.replace(minute=21)), "by": "platform", "reason": "deleted_on_platform"}),
      "message.erased", {"reason": "deleted_on_platform", "erased_by": "platform"}, "platform"),
+    ("aged out: its conversation closed longer ago than RETENTION_DAYS", RESOLVED,
+     changed(RESOLVED, "erased", "system:sweep", 22, text="", author={"id": "5550001"},
+             erased={"at": iso(T0.replace(minute=22)), "by": "system:sweep", "reason": "retention"}),
+     "message.erased", {"reason": "retention", "erased_by": "system:sweep"}, "system:sweep"),
     ("a state no type names", OPEN, changed(OPEN, "archived", "system", 12, status="archived"),
      "message.status_changed", {"from_status": "open", "to_status": "archived"}, "system"),
 ]
