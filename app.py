@@ -508,7 +508,8 @@ def saved_replies_delete(saved_reply_id, caller):
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_queues(event):
-    """Reopen due snoozes and auto-resolve open messages past their queue's window (bounded, idempotent)."""
+    """Reopen due snoozes, auto-resolve open messages past their queue's window, and, with RETENTION_DAYS, erase the
+    conversations closed longer ago than that (bounded, idempotent)."""
     from chalicelib import sweeps
 
     return sweeps.run(now())
