@@ -19,7 +19,7 @@ from .models import OUTBOUND, UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMe
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse, owning_route
 from .priority import compute_priority
-from .store import conversations, delete_requests, erasure, replies
+from .store import conversations, erasure, replies
 from .store import channels as channel_store
 from .store import messages as store
 from .store.messages import Outcome, Triaged
@@ -142,16 +142,15 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
 
 def erase_deleted_on_platform(message_id: str, now: datetime, removed: Outcome) -> Outcome:
     """After a deletion on the platform took the message out of the queues (`removed`: mark_removed's outcome),
-    erase it unless it was deleted from here (privacy.erases_on_removal; or asked from here and not yet recorded,
-    store.delete_requests): its author, or someone outside this inbox, took it down. Idempotent: a redelivery finds
-    it erased and answers as mark_removed did; a message removed before deletions erased is erased by its
-    redelivered deletion (UPDATED)."""
+    erase it unless it was deleted from here (privacy.erases_on_removal): its author, or someone outside this inbox,
+    took it down. Idempotent: a redelivery finds it erased and answers as mark_removed did; a message removed before
+    deletions erased is erased by its redelivered deletion (UPDATED). Known limit: the platform's webhook of a delete
+    made from here that comes before the delete is recorded here (a record that failed and is tried again) finds no
+    record yet, and erases the text the team would have kept."""
     if removed == Outcome.UNKNOWN:
         return removed  # never stored: nothing to erase, nothing written
     stored = store.get_message(message_id)
     if stored is None or stored.erased or not privacy.erases_on_removal(stored.moderation):
-        return removed
-    if delete_requests.pending(message_id, now):  # deleted from here, its record on the way (store.delete_requests)
         return removed
     erased = erasure.erase_message(message_id, now, actor=BY_THE_PLATFORM, reason=privacy.DELETED_ON_PLATFORM)
     return Outcome.UPDATED if removed == Outcome.UNCHANGED and erased == Outcome.UPDATED else removed

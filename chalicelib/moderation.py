@@ -17,7 +17,7 @@ from .domain.workflow import REMOVED, Actor
 from .platforms.send import get_sender
 from .platforms.send.base import OutboundModeration, SendFailed
 from .platforms.send.tokens import token_for
-from .store import channels, delete_requests
+from .store import channels
 from .store import messages as store
 from .store.entities import StoredMessage
 
@@ -58,26 +58,6 @@ def _on_platform(stored: StoredMessage, action: str, now: datetime) -> None:
                                 retry_after=failed.retry_after) from failed
 
 
-# the platform may have done it all the same (its answer lost): a delete note then stays for its webhook
-_MAYBE_DONE = frozenset({"timeout", "unavailable"})
-
-
-def _asked_of_platform(stored: StoredMessage, action: str, actor: Actor, now: datetime) -> None:
-    """Ask the platform; a delete is noted first, so that its webhook, should it come before the delete is recorded
-    here, keeps the text for the team's record instead of erasing it as another's deletion (store.delete_requests)."""
-    if action != rules.DELETE:
-        _on_platform(stored, action, now)
-        return
-    delete_requests.note(stored.id, actor.id, now)
-    try:
-        _on_platform(stored, action, now)
-    except ModerationNotDone as refused:
-        cause = refused.__cause__
-        if not (isinstance(cause, SendFailed) and cause.kind in _MAYBE_DONE):
-            delete_requests.withdraw(stored.id, now)
-        raise
-
-
 def moderate(stored: StoredMessage, action: str, actor: Actor, reason: str | None, now: datetime) -> StoredMessage:
     """Do `action` (domain.moderation.ACTIONS) to a customer message on its platform and record it. `stored` is the
     message as just read, after the caller's scope check; the answer is the message as it now is."""
@@ -94,7 +74,7 @@ def moderate(stored: StoredMessage, action: str, actor: Actor, reason: str | Non
                 return stored  # already so: nothing to call, nothing to write
             state = stored.moderation["state"]  # this request's own webhook came first: the record is the team's
         if not called:
-            _asked_of_platform(stored, action, actor, now)
+            _on_platform(stored, action, now)
             called = True
         try:
             return store.moderate(stored, state, actor.id, reason, now)
