@@ -6,6 +6,7 @@
 // why an item was erased, as the API says it (`erased.reason`); each has its words in messages.js
 export const REASONS = ['customer_request', 'deleted_on_platform'];
 export const MAX_REASON = 500;
+export const UNKNOWN_AUTHOR = 'unknown'; // chalicelib/models.py's: many people under one id, never erased as one
 // an erasure the API cuts to its time budget is sent again; past this many rounds the admin is told to go on
 // (it is idempotent and goes on where it stopped), so an API that never says done cannot loop for ever
 export const MAX_ROUNDS = 200;

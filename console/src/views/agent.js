@@ -9,7 +9,7 @@ import {
   channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
   queueName, reasonText, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
-import { MAX_REASON, eraseAll, erasedKey, isErased } from '../erasure.js';
+import { MAX_REASON, REASONS, UNKNOWN_AUTHOR, eraseAll, erasedKey, isErased } from '../erasure.js';
 import { moderationActions } from '../moderation.js';
 import { remaining } from '../reply_limits.js';
 import { session } from '../session.js';
@@ -91,6 +91,7 @@ function historyValue(name, value) {
   if (name === 'previous_status' && typeof value === 'string') return statusName(value);
   if (['lease_expires_at', 'until', 'snoozed_until'].includes(name) && typeof value === 'string') return fmtDateTime(value);
   if (name === 'reason' && value === 'auto_resolved') return t('history.autoResolved');
+  if (name === 'reason' && REASONS.includes(value)) return t(`erasure.reasonName.${value}`); // an `erased` entry's
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
@@ -1223,7 +1224,9 @@ export function mountAgent(container, { args, role, go }) {
   // the count shown as it goes; then the conversation as it now is
   function erasureView(item) {
     const author = item.author || {};
-    if (role !== 'admin' || !state.feats.erasure || !author.id || item.direction === 'outbound') return null;
+    // `unknown` is many people under one id: the API refuses to erase it as one customer (author_not_erasable)
+    if (role !== 'admin' || !state.feats.erasure || !author.id || author.id === UNKNOWN_AUTHOR
+      || item.direction === 'outbound') return null;
     const words = { who: authorName(item), platform: platformName(item.platform) };
     const cell = h('div', { class: 'erasure-tools' });
     const status = h('p', { class: 'form-status', role: 'status', id: 'erasure-status' });
@@ -1499,7 +1502,7 @@ export function mountAgent(container, { args, role, go }) {
       corrections.length ? h('h4', {}, t('detail.corrections')) : null,
       corrections.length ? h('ul', {}, corrections.map((c) => h('li', {},
         t('detail.correction', { from: queueName(c.from), to: queueName(c.to), by: c.by }), ' · ', timeTag(c.at),
-        ' — ', c.reason))) : null);
+        c.reason ? [' — ', c.reason] : null))) : null); // an erased conversation keeps no reasons
   }
 
   function renderDetail(item, lostLease = false) {
