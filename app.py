@@ -24,7 +24,7 @@ from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
 from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
                                 ConversationOut, ConversationPage, CrcOut, CustomerConversationOut,
                                 CustomerConversationsOut, CustomerOut, CustomerQuery, EarlierQuery, EarlierRepliesQuery,
-                                FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
+                                ErasureCreate, ErasureOut, FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
                                 MessageOut, MessagePage, ModerationCreate,
                                 NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReopenCreate,
                                 ReplyCreate, ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, SavedRepliesOut,
@@ -512,6 +512,19 @@ def sweep_queues(event):
     from chalicelib import sweeps
 
     return sweeps.run(now())
+
+
+# admin: a customer's personal data ------------------------------------------------------------------
+
+@routes.route("POST", "/erasures", "erase everything a customer wrote, in every conversation, and the replies and notes "
+              "of the conversations they opened (admin; cannot be undone; the platform is not changed); when `done` "
+              "is false, send it again to go on", roles=ADMINS, body=ErasureCreate, response=ErasureOut,
+              errors=(400, 503))
+def erasures_create(caller, body: ErasureCreate):
+    from chalicelib import erasure
+
+    progress = erasure.erase_customer(body.platform, body.author_id, caller.actor, body.reason, now())
+    return ErasureOut(platform=body.platform, author_id=body.author_id, **vars(progress))
 
 
 # admin: API keys -------------------------------------------------------------------------------

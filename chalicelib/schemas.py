@@ -88,6 +88,14 @@ class ModerationCreate(_Body):
     reason: str | None = Field(None, max_length=500, description="why (kept in its history)")
 
 
+class ErasureCreate(_Body):
+    platform: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="the customer's platform, e.g. `facebook`")
+    author_id: str = Field(min_length=1, max_length=512, description="the platform's id of the customer (a message's "
+                           "`author.id`); `unknown` is many people and cannot be erased")
+    reason: str | None = Field(None, max_length=500, description="the request it answers (a ticket, a date): kept "
+                               "in each erased message's history; write no personal data here")
+
+
 class SnoozeCreate(_Body):
     until: datetime = Field(description="when the message reopens (1 minute to 30 days ahead; without an offset: UTC)")
 
@@ -440,6 +448,22 @@ class ModerationOut(_Model):
     previous_status: str | None = Field(None, description="where it was before (where unhide puts it back)")
 
 
+class ErasureRecordOut(_Model):
+    at: str
+    by: str = Field(description="who erased it (as its history names people), or `platform` when its author deleted "
+                    "it there")
+    reason: Literal["customer_request", "deleted_on_platform"]
+
+
+class ErasureOut(_Model):
+    platform: str
+    author_id: str
+    done: bool = Field(description="false: the request's time ran out first; send it again to go on")
+    messages_erased: int = Field(description="by this request: the customer's messages erased")
+    conversations_erased: int = Field(description="by this request: the conversations the customer opened, erased "
+                                      "with their replies and notes")
+
+
 class MessageOut(_Model):
     """A message as stored; fields without a value are left out."""
 
@@ -483,6 +507,8 @@ class MessageOut(_Model):
     resolution_reason: str | None = Field(None, description="`auto_resolved` when the sweep closed it")
     moderation: ModerationOut | None = Field(None, description="hidden or deleted on the platform from the inbox "
                                              "(`POST /messages/{id}/moderation`)")
+    erased: ErasureRecordOut | None = Field(None, description="its content erased: `text` is empty and `author` has "
+                                            "its id only (`POST /erasures`, or deleted by its author on the platform)")
     corrections: list[CorrectionOut] = Field(default_factory=list)
     history: list[HistoryOut] | None = None
     history_dropped: int | None = Field(None, description="older history entries no longer kept with the message")
@@ -597,6 +623,7 @@ class ReplyOut(_Model):
     messaging_type: str | None = None
     private: bool | None = Field(None, description="true: sent as a direct message to the comment's author (a private "
                                  "reply); absent for a public reply")
+    erased: ErasureRecordOut | None = Field(None, description="its text erased with its customer's data")
 
     @model_serializer(mode="wrap")
     def _without_none(self, handler):
@@ -632,11 +659,16 @@ class NoteOut(_Model):
     text: str
     by: str
     created_at: str
+    erased: ErasureRecordOut | None = Field(None, description="its text erased with its customer's data")
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
 
     @classmethod
     def of(cls, note: Any) -> NoteOut:
         fields = note if isinstance(note, dict) else note.__dict__
-        return cls.model_validate({name: fields[name] for name in cls.model_fields})
+        return cls.model_validate({name: fields[name] for name in cls.model_fields if name in fields})
 
 
 class TagsOut(_Model):

@@ -8,7 +8,7 @@
 `chalice package --stage <stage> --merge-template infra/resources.json out/` deep-merges
 infra/resources.json into the SAM template Chalice generates (dicts merge, anything else is replaced):
 
-- `MessagesTable`: chalicelib.store.table.cloudformation_resource() (on-demand, PITR, SSE, GSI1/GSI2,
+- `MessagesTable`: chalicelib.store.table.cloudformation_resource() (on-demand, PITR, SSE, GSI1/GSI2/GSI3,
   TTL on expires_at, retained on stack deletion). No TableName: CloudFormation names it per stack, so
   dev and prod stacks coexist, and the function finds it through TABLE_NAME.
 - `RestAPI`: its definition's `x-amazon-apigateway-gateway-responses` answer API Gateway's own refusals (no
@@ -73,7 +73,7 @@ from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
 from chalicelib.store.entities import (ChannelKeys, MessageKeys, NoteKeys, ReplyKeys, SavedReplyKeys, SpikeKeys,
                                        VolumeCounterKeys)
-from chalicelib.store.table import GSI1, GSI2, cloudformation_resource
+from chalicelib.store.table import GSI1, GSI2, GSI3, cloudformation_resource
 from infra.deploy import RUNTIME, SECOND_OPINION_ZIP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,7 +164,7 @@ TABLE_ACTIONS = (
     "dynamodb:Query",
 )
 INDEX_ACTIONS = ("dynamodb:Query",)
-API_INDEXES = (GSI1, GSI2)
+API_INDEXES = (GSI1, GSI2, GSI3)  # GSI3: a customer's messages, read only by an erasure
 # The only items the API deletes are saved replies: DeleteItem is granted on that partition alone, so the API's
 # function can never delete a message, a counter or a key.
 API_DELETABLE_PARTITIONS = (SavedReplyKeys.PK,)

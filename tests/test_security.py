@@ -65,6 +65,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/conversations/{conversation_id}/assign": {"key_id": key_id},
         "/conversations/{conversation_id}/reopen": {"reason": "resolved by mistake"},
         "/messages/{message_id}/moderation": {"action": "delete", "reason": "scam"},
+        "/erasures": {"platform": "facebook", "author_id": "5550001", "reason": "DSR-1"},
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
     }
@@ -153,6 +154,8 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     works = queue in SCOPES[role]
     if path.startswith("/admin/"):
         return ({"GET": 200, "POST": 201, "DELETE": 204}[method], None) if role == "admin" else (403, "forbidden_role")
+    if path == "/erasures":  # a customer's data, erased for good: admins only
+        return (200, None) if role == "admin" else (403, "forbidden_role")
     if path.startswith("/saved-replies"):  # everyone reads those of their queues; managers keep them
         if method == "GET":
             return 200, None

@@ -7,6 +7,7 @@ is added on the webhook path and no change can happen without its event. The typ
     status -> removed                       message.removed (hidden or deleted from the inbox: by whom)
     a hidden message deleted from the inbox message.removed (moderation deleted)
     removed -> anything (shown again)       message.restored
+    erased (its content, domain.privacy)    message.erased (reason, by whom)
     queue changed with a new correction     message.rerouted (from, to, model version)
     text or triage changed (an edit)        message.triaged  (trigger edit)
     status -> resolved                      message.resolved (resolver, reason such as auto_resolved)
@@ -43,6 +44,7 @@ STATUS, QUEUE, REV, HISTORY, CORRECTIONS, TRIAGE, TEXT = (
     "status", "queue", "rev", "history", "corrections", "triage", "text")
 CLAIMED_BY, LEASE_EXPIRES_AT, SNOOZED_UNTIL, TAGS = "claimed_by", "lease_expires_at", "snoozed_until", "tags"
 MODERATION = "moderation"
+ERASED = "erased"
 
 
 def event_id(pk: str, sk: str, revision: int, event_type: str) -> str:
@@ -89,7 +91,9 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
     entry = _new_history_entry(old, new)
     actor = entry.get("actor") if entry else None
     moderated, was_moderated = (new.get(MODERATION) or {}).get("state"), (old.get(MODERATION) or {}).get("state")
-    if after == REMOVED and (before != REMOVED or moderated != was_moderated):
+    if new.get(ERASED) and not old.get(ERASED):
+        model, data = schema.MessageErased, {"reason": new[ERASED].get("reason"), "erased_by": actor}
+    elif after == REMOVED and (before != REMOVED or moderated != was_moderated):
         model, data = schema.MessageRemoved, {"previous_status": before, "moderation": moderated,
                                               "removed_by": actor if moderated else None}
     elif before == REMOVED and after != REMOVED:
@@ -171,7 +175,7 @@ def _message_event(model: type[schema.MessageEvent], item: dict[str, Any], actor
         thread_id=item.get("thread_id"), parent_id=item.get("parent_id"),
         queue=item[QUEUE], category=triage.get("category", item[QUEUE]), priority=int(item.get("priority", 0)),
         needs_review=bool(item.get("needs_review")), status=item[STATUS], revision=revision, actor=actor,
-        text=item.get(TEXT) if include_text else None,
+        text=(item.get(TEXT) or None) if include_text else None,  # an erased message has none
         author=schema.AuthorDetail(**author) if author else None,
         data={k: v for k, v in data.items() if v is not None},
     )

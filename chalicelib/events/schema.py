@@ -29,6 +29,7 @@ MESSAGE_RESOLVED = "message.resolved"
 MESSAGE_REROUTED = "message.rerouted"
 MESSAGE_REMOVED = "message.removed"
 MESSAGE_RESTORED = "message.restored"
+MESSAGE_ERASED = "message.erased"
 MESSAGE_STATUS_CHANGED = "message.status_changed"
 MESSAGE_TAGGED = "message.tagged"
 REPLY_SENT = "reply.sent"
@@ -188,6 +189,20 @@ class MessageRestored(MessageEvent):
     data: RestoredData
 
 
+class ErasedData(_Model):
+    reason: str = Field(description="customer_request (an admin erased the customer's data) or deleted_on_platform "
+                                    "(its author, or the platform, deleted it there)")
+    erased_by: str | None = None
+
+
+class MessageErased(MessageEvent):
+    """The message's content was erased here (domain.privacy): its text and its author's name are gone. A tool that
+    keeps a copy of the message (from message.triaged with its text) erases its copy too."""
+
+    type: Literal["message.erased"] = MESSAGE_ERASED
+    data: ErasedData
+
+
 class StatusChangedData(_Model):
     from_status: str
     to_status: str
@@ -276,7 +291,7 @@ class ChannelUnhealthy(BaseEvent):
 
 EVENT_MODELS: tuple[type[BaseEvent], ...] = (
     MessageTriaged, MessageClaimed, MessageReleased, MessageSnoozed, MessageReopened, MessageResolved,
-    MessageRerouted, MessageRemoved, MessageRestored, MessageStatusChanged, MessageTagged, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
+    MessageRerouted, MessageRemoved, MessageRestored, MessageErased, MessageStatusChanged, MessageTagged, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
     ChannelUnhealthy,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(m.model_fields["type"].default for m in EVENT_MODELS)

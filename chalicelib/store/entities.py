@@ -35,6 +35,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..domain.workflow import CLAIMED, OPEN, SNOOZED
+from ..models import OUTBOUND, UNKNOWN_AUTHOR
 
 MAX_PRIORITY = 999
 AUTHOR_WINDOW = timedelta(minutes=15)
@@ -124,6 +125,15 @@ class MessageKeys:
     def conversation_partition(conversation: str) -> str:
         return f"CONV#{conversation}"
 
+    @staticmethod
+    def author_partition(platform: str, author_id: str) -> str:
+        return f"BYAUTHOR#{platform}#{author_id}"
+
+    @classmethod
+    def author_index(cls, platform: str, author_id: str, received_at: str, message_id: str) -> dict[str, str]:
+        """GSI3 keys of a customer's message (domain.privacy: erasing them finds every message they wrote)."""
+        return {"gsi3pk": cls.author_partition(platform, author_id), "gsi3sk": f"{received_at}#{message_id}"}
+
     @classmethod
     def indexes(cls, queue: str, status: str, priority: int, received_at: str, message_id: str,
                 lease_expires_at: str | None = None, snoozed_until: str | None = None,
@@ -204,6 +214,7 @@ class StoredMessage:
     last_reply_at: str | None = None
     tags: list[str] | None = None  # head: the team's tags (domain.tags), in the order added
     replies_by_time: bool | None = None  # head: its replies are kept by time (ReplyKeys); None in older ones
+    erased: dict[str, Any] | None = None  # its content erased (domain.privacy): at, by, reason
 
     @property
     def answer_bytes(self) -> int:
@@ -240,6 +251,9 @@ class StoredMessage:
         item = {f.name: getattr(self, f.name) for f in fields(self)}
         item = {k: v for k, v in item.items() if v is not None}
         state = self.indexes(lease_expires_at=self.lease_expires_at, snoozed_until=self.snoozed_until)
+        author_id = self.author.get("id")
+        if self.direction != OUTBOUND and not self.erased and author_id and author_id != UNKNOWN_AUTHOR:
+            state |= MessageKeys.author_index(self.platform, author_id, self.received_at, self.id)
         return {"pk": MessageKeys.pk(self.id), "sk": MessageKeys.SK, "type": "message", **item, **state}
 
     @classmethod

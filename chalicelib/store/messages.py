@@ -233,8 +233,9 @@ def message_update(stored: StoredMessage, attributes: dict[str, Any], entry: dic
                    remove: tuple[str, ...] = ()) -> dict[str, Any]:
     """An `Update` of a message item, guarded by its revision (optimistic lock), adding to its bounded history."""
     remove = tuple(r for r in remove if r not in attributes)
-    history, dropped = bounded_history(stored.history, entry)
-    if dropped:
+    rewritten = "history" in attributes  # the caller rewrote the history (an erasure): the entry goes after it
+    history, dropped = bounded_history(attributes.get("history", stored.history), entry)
+    if dropped or rewritten:
         attributes = {**attributes, "history": history, "history_dropped": stored.history_dropped + dropped}
     names = {f"#n{i}": name for i, name in enumerate(attributes)}
     sets = [f"#n{i} = :v{i}" for i in range(len(attributes))]
@@ -242,7 +243,7 @@ def message_update(stored: StoredMessage, attributes: dict[str, Any], entry: dic
     sets.append("#rev = #rev + :one")
     names["#rev"] = "rev"
     vals |= {":one": {"N": "1"}, ":rev": {"N": str(stored.rev)}}
-    if not dropped:
+    if not (dropped or rewritten):
         sets.append("#history = list_append(#history, :entry)")
         names["#history"] = "history"
         vals[":entry"] = dynamo.to_value([entry])
@@ -323,8 +324,8 @@ def apply_edit(item: Triaged, stored: StoredMessage, now: datetime, version: str
     `version` orders edits (see InboundEvent): one older than the edit applied is ignored.
     """
     m, triage = item.message, item.triage
-    if stored.text == m.text:
-        return Outcome.UNCHANGED  # a redelivered edit
+    if stored.text == m.text or stored.erased:
+        return Outcome.UNCHANGED  # a redelivered edit; an erased message never gets a text back (domain.privacy)
     if version is not None and version < (stored.edit_version or ""):
         return Outcome.UNCHANGED  # a replayed older edit (the rev guard below keeps this check atomic)
     status = stored.status
@@ -356,7 +357,7 @@ def apply_second_opinion(stored: StoredMessage, triage: Triage, now: datetime) -
     """Replace the message's verdict with the second opinion (domain/second_opinion.py says when it moves the
     queue); volume and accuracy counts move to the new category and model, as if it had triaged the message."""
     first = stored.triage
-    if second_opinion.already_given(first):
+    if second_opinion.already_given(first) or stored.erased:  # an erased text was scored as ""
         return Outcome.UNCHANGED
     old_category, new_category = first["category"], triage.category
     old_review, new_review = bool(first.get("needs_review")), triage.needs_review

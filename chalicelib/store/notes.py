@@ -21,13 +21,15 @@ class StoredNote:
     text: str
     by: str
     created_at: str
+    erased: dict[str, Any] | None = None  # its text erased with its customer's data (domain.privacy)
 
     def to_item(self) -> dict[str, Any]:
-        return {"pk": MessageKeys.pk(self.conversation), "sk": NoteKeys.sk(self.id), "type": "note", **asdict(self)}
+        fields = {k: v for k, v in asdict(self).items() if v is not None}
+        return {"pk": MessageKeys.pk(self.conversation), "sk": NoteKeys.sk(self.id), "type": "note", **fields}
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "StoredNote":
-        return cls(**{name: item[name] for name in cls.__dataclass_fields__})
+        return cls(**{name: item[name] for name in cls.__dataclass_fields__ if name in item})
 
 
 def get(conversation: str, idempotency_key: str) -> StoredNote | None:

@@ -5,6 +5,8 @@ Single-table design (see README "Data model"):
 - GSI1 (gsi1pk/gsi1sk): a queue's messages by status, highest priority first, then oldest.
 - GSI2 (gsi2pk/gsi2sk): sparse; open messages by age (`OPEN#queue`), claimed ones by lease expiry (`LEASE#queue`),
   snoozed ones by wake-up (`SNOOZE#queue`), replies while they are sending (`REPLIES#SENDING`).
+- GSI3 (gsi3pk/gsi3sk, keys only): a customer's own messages (`BYAUTHOR#platform#author`) by time, so that
+  erasing a person finds every message they wrote, in any conversation.
 - TTL on `expires_at`: short-lived author-activity windows.
 - A stream of every item change (NEW_AND_OLD_IMAGES): the publisher derives the outbound events from it
   (chalicelib/events), so a change and the record of it are one write.
@@ -16,10 +18,13 @@ from typing import Any
 
 GSI1 = "GSI1"
 GSI2 = "GSI2"
+GSI3 = "GSI3"
 TTL_ATTRIBUTE = "expires_at"
 STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
 
-KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+KEY_ATTRIBUTES = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")
+# what each index carries: GSI3 is read only to find keys, so it copies nothing else
+PROJECTIONS = {GSI1: "ALL", GSI2: "ALL", GSI3: "KEYS_ONLY"}
 
 
 def table_definition(name: str) -> dict[str, Any]:
@@ -36,9 +41,9 @@ def table_definition(name: str) -> dict[str, Any]:
                     {"AttributeName": f"{index.lower()}pk", "KeyType": "HASH"},
                     {"AttributeName": f"{index.lower()}sk", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": projection},
             }
-            for index in (GSI1, GSI2)
+            for index, projection in PROJECTIONS.items()
         ],
         "StreamSpecification": dict(STREAM),
     }

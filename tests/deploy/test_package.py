@@ -269,7 +269,10 @@ def test_template_has_the_table(packaged):
         assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
         assert props["KeySchema"] == expected["KeySchema"]
         assert props["GlobalSecondaryIndexes"] == expected["GlobalSecondaryIndexes"]
-        assert [i["IndexName"] for i in props["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
+        assert [i["IndexName"] for i in props["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2", "GSI3"]
+        # a customer's messages are read by key only (an erasure): the author index copies nothing else
+        assert [i["Projection"] for i in props["GlobalSecondaryIndexes"]] == [
+            {"ProjectionType": "ALL"}, {"ProjectionType": "ALL"}, {"ProjectionType": "KEYS_ONLY"}]
 
 
 def test_api_gateway_answers_unknown_routes_in_the_error_shape(packaged):

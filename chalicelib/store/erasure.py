@@ -1,0 +1,205 @@
+"""Erasing personal data (rules: domain.privacy): one message, or everything one customer wrote.
+
+A message is erased by one guarded update of its item (text, author's name, the model's quoted terms, its
+conversation's preview, its author-index keys) with the re-route records that copied its text, in one
+transaction. A customer is erased message by message through GSI3 (their messages, any conversation) and then
+through their conversation pointers (conversations opened before GSI3 existed; each pointer is then marked erased,
+and kept: the platform's ids are in keys everywhere, domain.privacy); in each conversation they opened,
+the brand's replies and messages to them and the team's notes lose their text too. Every step is idempotent and
+skips what is already erased, so a request cut short by its time budget is simply sent again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterator
+
+from botocore.exceptions import ClientError
+
+from ..domain import privacy
+from ..domain.errors import ConcurrentChange
+from ..models import OUTBOUND
+from . import dynamo
+from .conversations import LAST_TEXT_CHARS
+from .entities import Correction, CustomerConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, iso, key
+from .messages import CHANGE_ROUNDS, Outcome, apply_guarded, get_message, history_entry, message_update
+from .table import GSI1, GSI3
+
+PAGE = 25  # keys read at a time; each is a read and a write or two
+
+
+@dataclass
+class ErasureProgress:
+    messages_erased: int = 0
+    conversations_erased: int = 0
+    done: bool = False
+
+
+def erase_message(message_id: str, now: datetime, actor: str, reason: str, *, whole_conversation: bool = False,
+                  note: str | None = None) -> Outcome:
+    """Erase one stored message (UPDATED), or nothing: already erased (UNCHANGED), never stored (UNKNOWN).
+
+    `whole_conversation`: the message opened a conversation whose customer is being erased, so the brand's replies
+    and messages in it and the team's notes lose their text too, with the head's resolution note. `note`: the
+    request it answers, kept in its history."""
+    for _ in range(CHANGE_ROUNDS):
+        stored = get_message(message_id)
+        if stored is None:
+            return Outcome.UNKNOWN
+        if stored.erased:
+            if whole_conversation:
+                _erase_around(stored, now, actor, reason)  # a first try may have stopped before these
+            return Outcome.UNCHANGED
+        try:
+            erased = _erase_item(stored, now, actor, reason, whole_conversation, note)
+        except ConcurrentChange:  # a claim, a join, a re-route meanwhile: erase the message as it now is
+            continue
+        if stored.is_member:
+            _drop_preview(stored)
+        if whole_conversation:
+            _erase_around(erased, now, actor, reason)
+        return Outcome.UPDATED
+    raise ConcurrentChange(f"{message_id} kept changing while it was erased")
+
+
+def _erase_item(stored: StoredMessage, now: datetime, actor: str, reason: str, whole_conversation: bool,
+                note: str | None) -> StoredMessage:
+    entry = history_entry("erased", now, actor, reason=reason, **({"note": note} if note else {}))
+    attributes = {"text": privacy.ERASED_TEXT, "author": privacy.erased_author(stored.author),
+                  "triage": privacy.erased_triage(stored.triage),
+                  "erased": privacy.erasure_record(iso(now), actor, reason)}
+    remove = ["text_truncated", "gsi3pk", "gsi3sk", "last_inbound_text"]
+    if whole_conversation:  # and what the team wrote about them
+        remove.append("resolution_note")
+        attributes |= {"history": privacy.without_team_words(stored.history),
+                       "corrections": privacy.without_reasons(stored.corrections)}
+    operations = [message_update(stored, attributes, entry, tuple(remove))]
+    # a re-route kept the text (and its reason) for retraining: they go with the message
+    operations += [_erase_text(Correction.PK, f"{c['at']}#{stored.id}", drop=("reason",) if whole_conversation else ())
+                   for c in stored.corrections if c.get("at")]
+    return apply_guarded(stored, operations, entry)
+
+
+def _erase_text(pk: str, sk: str, erased: dict[str, Any] | None = None, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An update that empties an item's text (and marks it erased, and removes `drop`), if the item is there."""
+    names = {"#text": "text"}
+    values: dict[str, Any] = {":empty": privacy.ERASED_TEXT}
+    expression = "SET #text = :empty"
+    if erased is not None:
+        names["#erased"] = "erased"
+        values[":erased"] = erased
+        expression += ", #erased = :erased"
+    if drop:
+        names |= {f"#d{i}": name for i, name in enumerate(drop)}
+        expression += " REMOVE " + ", ".join(f"#d{i}" for i in range(len(drop)))
+    return {"Update": {"TableName": dynamo.table_name(), "Key": key(pk, sk), "UpdateExpression": expression,
+                       "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeNames": names,
+                       "ExpressionAttributeValues": dynamo.values(**{k[1:]: v for k, v in values.items()})}}
+
+
+def _mark_erased(pk: str, sk: str) -> dict[str, Any]:
+    """A customer's pointer to a conversation erased with them (so a request sent again passes it over)."""
+    return {"Update": {"TableName": dynamo.table_name(), "Key": key(pk, sk), "UpdateExpression": "SET erased = :yes",
+                       "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeValues": dynamo.values(yes=True)}}
+
+
+def _write_each(operations: list[dict[str, Any]]) -> None:
+    """Each update on its own (items that are not there, a correction never written, are passed over)."""
+    with dynamo.storage_errors():
+        for operation in operations:
+            try:
+                dynamo.write(dynamo.client().update_item, **operation["Update"])
+            except ClientError as exc:
+                if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+
+
+def _drop_preview(member: StoredMessage) -> None:
+    """The conversation's head shows the latest customer words: not when they were this message's."""
+    head = MessageKeys.pk(member.conversation or member.id)
+    with dynamo.storage_errors():
+        try:
+            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=key(head, MessageKeys.SK),
+                         UpdateExpression="REMOVE #preview", ConditionExpression="#preview = :text",
+                         ExpressionAttributeNames={"#preview": "last_inbound_text"},
+                         ExpressionAttributeValues=dynamo.values(text=member.text[:LAST_TEXT_CHARS]))
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+
+def _erase_around(head: StoredMessage, now: datetime, actor: str, reason: str) -> None:
+    """What the brand and the team wrote in a conversation the erased customer opened: its replies and notes (in
+    the head's partition), and the brand's own messages in its thread."""
+    record = privacy.erasure_record(iso(now), actor, reason)
+    operations = []
+    for item in _partition(MessageKeys.pk(head.id)):
+        sk = item["sk"]
+        written = sk.startswith((ReplyKeys.TIMED_PREFIX, NoteKeys.PREFIX)) or (sk.startswith(ReplyKeys.PREFIX) and "text" in item)
+        if written and "text" in item and not item.get("erased"):
+            operations.append(_erase_text(item["pk"], sk, record))
+    _write_each(operations)
+    for member_id in _brand_messages(head.id):
+        erase_message(member_id, now, actor, reason)
+
+
+def _partition(pk: str) -> Iterator[dict[str, Any]]:
+    with dynamo.storage_errors():
+        yield from dynamo.query_pages(KeyConditionExpression="pk = :p",
+                                      ProjectionExpression="pk, sk, #text, erased, conversation",
+                                      ExpressionAttributeNames={"#text": "text"},
+                                      ExpressionAttributeValues=dynamo.values(p=pk))
+
+
+def _brand_messages(conversation: str) -> list[str]:
+    """The brand's own messages in a conversation (its members sent by the brand, not yet erased)."""
+    with dynamo.storage_errors():
+        return [item["id"] for item in dynamo.query_pages(
+            IndexName=GSI1, KeyConditionExpression="gsi1pk = :p",
+            FilterExpression="#direction = :out AND attribute_not_exists(erased)", ProjectionExpression="#id",
+            ExpressionAttributeNames={"#direction": "direction", "#id": "id"},
+            ExpressionAttributeValues=dynamo.values(p=MessageKeys.conversation_partition(conversation), out=OUTBOUND))]
+
+
+def erase_customer(platform: str, author_id: str, now: datetime, actor: str, note: str | None,
+                   deadline: float) -> ErasureProgress:
+    """Erase what one customer wrote, until `deadline` (time.monotonic()); `done` once nothing of theirs is left:
+    their messages (GSI3), the conversations they opened (their pointers, which then go)."""
+    progress = ErasureProgress()
+    for message_id in _authored(platform, author_id):
+        if time.monotonic() >= deadline:
+            return progress
+        _erase_one(message_id, now, actor, note, progress)
+    pointers = CustomerConversationKeys.pk(platform, author_id)
+    for item in _partition(pointers):
+        if not item["sk"].startswith(CustomerConversationKeys.PREFIX) or item.get("erased") or not item.get("conversation"):
+            continue
+        if time.monotonic() >= deadline:
+            return progress
+        _erase_one(item["conversation"], now, actor, note, progress)  # opened before GSI3: its head has no author keys
+        _write_each([_mark_erased(pointers, item["sk"])])
+    progress.done = True
+    return progress
+
+
+def _erase_one(message_id: str, now: datetime, actor: str, note: str | None, progress: ErasureProgress) -> None:
+    stored = get_message(message_id)
+    if stored is None:
+        return
+    opened = not stored.is_member
+    outcome = erase_message(message_id, now, actor, privacy.CUSTOMER_REQUEST, whole_conversation=opened, note=note)
+    if outcome == Outcome.UPDATED:
+        progress.messages_erased += 1
+        progress.conversations_erased += int(opened)
+
+
+def _authored(platform: str, author_id: str) -> Iterator[str]:
+    """The ids of the customer's messages not yet erased, oldest first (an erased one leaves the index)."""
+    with dynamo.storage_errors():
+        for item in dynamo.query_pages(IndexName=GSI3, Limit=PAGE,
+                                       KeyConditionExpression="gsi3pk = :p",
+                                       ExpressionAttributeValues=dynamo.values(
+                                           p=MessageKeys.author_partition(platform, author_id))):
+            yield item["pk"].removeprefix("MSG#")
