@@ -1,6 +1,7 @@
 """The console's erasure (console/src/erasure.js, run by node): it sends POST /erasures again until the API says
 done, adding up the counts the API gives per request, and stops with what it erased when a request fails or when
-the API never says done; every reason an erased item may carry has its words, in English and Japanese."""
+the API never says done; every reason an erased item may carry (the API's, chalicelib/domain/privacy.py) has its words,
+in English and Japanese."""
 
 from __future__ import annotations
 
@@ -104,3 +105,15 @@ def test_what_an_erased_item_shows_never_is_empty_or_undefined():
         assert entries, lang
         for key, text in entries:
             assert text.strip() and "undefined" not in text, (lang, key)
+
+
+def test_the_consoles_reasons_and_unknown_author_are_the_apis():
+    from chalicelib.domain import privacy
+    from chalicelib.models import UNKNOWN_AUTHOR
+
+    from chalicelib.schemas import ErasureCreate
+
+    reason = ErasureCreate.model_json_schema()["properties"]["reason"]
+    longest = next(option["maxLength"] for option in reason.get("anyOf", [reason]) if "maxLength" in option)
+    out = run("console.log(JSON.stringify([erasure.REASONS, erasure.UNKNOWN_AUTHOR, erasure.MAX_REASON]));")
+    assert out == [list(privacy.REASONS), UNKNOWN_AUTHOR, longest]

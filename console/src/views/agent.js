@@ -1216,7 +1216,10 @@ export function mountAgent(container, { args, role, go }) {
     h('span', { class: 'row-meta' }, timeTag(other.received_at), ' · ', queueName(other.queue), ' ',
       badge(statusName(other.status), other.status),
       other.message_count > 1 ? [' ', badge(t('list.messages', { n: fmtNumber(other.message_count) }))] : null),
-    textOf({ platform, ...other }, 'span', 'snippet', snippet)), tags);
+    // no words and no `erased` (the listing does not say by whom its first message was erased): said, never an
+    // empty line
+    text || isErased(other) ? textOf({ platform, ...other }, 'span', 'snippet', snippet)
+      : h('span', { class: 'snippet erased' }, t('erasure.noWords'))), tags);
   }
 
   // Erase this customer's personal data (admins only): in two steps like Delete, what it does said first, an
