@@ -1230,9 +1230,14 @@ export function mountAgent(container, { args, role, go }) {
     // `unknown` is many people under one id: the API refuses to erase it as one customer (author_not_erasable)
     if (role !== 'admin' || !state.feats.erasure || !author.id || author.id === UNKNOWN_AUTHOR
       || item.direction === 'outbound') return null;
-    const words = { who: authorName(item), platform: platformName(item.platform) };
+    // by name, or by id once their name is gone (a later message of theirs, or a second erasure)
+    const name = author.name || (author.handle ? `@${author.handle}` : '');
+    const words = { who: name ? t('erasure.who', { name }) : t('erasure.whoById', { id: author.id }),
+      platform: platformName(item.platform) };
     const cell = h('div', { class: 'erasure-tools' });
     const status = h('p', { class: 'form-status', role: 'status', id: 'erasure-status' });
+    const failed = h('p', { class: 'error', role: 'alert', id: 'erasure-error' }); // beside the button, not at the top
+    const erased = { messages: 0, conversations: 0 }; // by this form's presses so far
     const start = () => {
       const button = h('button', { type: 'button', class: 'secondary', id: 'erasure-start' }, t('erasure.start'));
       button.addEventListener('click', ask);
@@ -1247,9 +1252,10 @@ export function mountAgent(container, { args, role, go }) {
       const confirm = h('button', { type: 'button', class: 'danger', id: 'erasure-confirm',
         'aria-describedby': 'erasure-warning erasure-platform' }, t('erasure.confirm'));
       const back = h('button', { type: 'button', class: 'secondary', id: 'erasure-cancel' }, t('erasure.cancel'));
-      confirm.addEventListener('click', busy(confirm, () => erase(item, reason.value.trim(), status)));
+      confirm.addEventListener('click', busy(confirm, () => erase(item, reason.value.trim(), status, failed, erased)));
       back.addEventListener('click', () => {
         replace(status);
+        replace(failed);
         start();
         document.getElementById('erasure-start')?.focus();
       });
@@ -1258,31 +1264,37 @@ export function mountAgent(container, { args, role, go }) {
     };
     start();
     return h('section', { class: 'erasure', id: 'erasure', 'aria-labelledby': 'erasure-title' },
-      h('h3', { id: 'erasure-title' }, t('erasure.title')), h('p', { class: 'hint' }, t('erasure.hint')), cell, status);
+      h('h3', { id: 'erasure-title' }, t('erasure.title')), h('p', { class: 'hint' }, t('erasure.hint')), cell, status,
+      failed);
   }
 
-  async function erase(item, reason, status) {
+  // `earlier`: what this form's earlier presses erased before they stopped (a refusal, the rounds' limit): a press
+  // that finishes counts from the first, so the admin reads the whole erasure, not its last part
+  async function erase(item, reason, status, failed, earlier) {
     const body = { platform: item.platform, author_id: item.author.id, ...(reason ? { reason } : {}) };
+    const plus = (part) => ({ messages: earlier.messages + part.messages, conversations: earlier.conversations + part.conversations });
+    replace(failed);
     replace(status, t('erasure.working'));
     let total;
     try {
-      total = await eraseAll(body, (request) => api('erasures', { method: 'POST', body: request }), (sofar) => {
-        replace(status, t('erasure.progress', { n: fmtNumber(sofar.messages), count: sofar.messages }));
+      total = await eraseAll(body, (request) => api('erasures', { method: 'POST', body: request }), (part) => {
+        const sofar = plus(part).messages;
+        replace(status, t('erasure.progress', { n: fmtNumber(sofar), count: sofar }));
       });
     } catch (error) {
       replace(status);
-      const before = error.erasedSoFar?.messages;
-      showError([erasureErrorText(error), before ? t('erasure.failedAfter', { n: fmtNumber(before) }) : '']
-        .filter(Boolean).join(' '));
+      Object.assign(earlier, plus(error.erasedSoFar || { messages: 0, conversations: 0 }));
+      replace(failed, erasureErrorText(error), earlier.messages ? ` ${t('erasure.failedAfter', { n: fmtNumber(earlier.messages) })}` : '');
       return;
     }
+    Object.assign(earlier, plus(total));
     if (!total.done) {
-      replace(status, t('erasure.unfinished', { n: fmtNumber(total.messages) }));
+      replace(status, t('erasure.unfinished', { n: fmtNumber(earlier.messages) }));
       return;
     }
     if (disposed) return; // the erasure went on to its end; the page shows something else now
-    notice(total.messages || total.conversations ? t('erasure.done', {
-      messages: fmtNumber(total.messages), conversations: fmtNumber(total.conversations) }) : t('erasure.nothing'));
+    notice(earlier.messages || earlier.conversations ? t('erasure.done', {
+      messages: fmtNumber(earlier.messages), conversations: fmtNumber(earlier.conversations) }) : t('erasure.nothing'));
     // the list's rows show the erased words too
     const lists = Promise.all([loadQueues().catch(() => {}), loadList(false)]);
     const title = await loadDetail();
