@@ -68,8 +68,9 @@ def later_comment(stack, head: str, text: str, author_id: str, author: str) -> s
 
 
 def customer(stack, suffix: str, name: str) -> dict:
-    """A customer's two conversations in customer_service (the older one with a later message of theirs and a team
-    note): {'author_id', 'older', 'later', 'newer', 'words': every text they wrote or that was written about them}."""
+    """A customer's two conversations in customer_service (the older one with a later message of theirs, a reply sent
+    from here and a team note): {'author_id', 'older', 'later', 'newer', 'words': every text they wrote or that was
+    written to or about them}."""
     author_id = f"8{secrets.randbelow(10 ** 9):09d}"
     texts = [f"My address is 1-2-3 Shibuya {suffix}, the parcel never came", f"Call me on 090-{suffix} please",
              f"Still waiting for order {suffix}, my email is rin.{suffix}@example.com"]
@@ -79,8 +80,15 @@ def customer(stack, suffix: str, name: str) -> dict:
     status, body = stack.call("POST", f"/conversations/{older}/notes",
                               body={"text": note, "idempotency_key": f"note-{suffix}"})
     assert status in (200, 201), body
+    reply = f"Sorry {name}, a new parcel {suffix} is on its way"
+    status, body = stack.call("POST", f"/conversations/{older}/claim", body={})
+    assert status == 200, body
+    status, body = stack.call("POST", f"/conversations/{older}/replies",
+                              body={"text": reply, "idempotency_key": f"reply-{suffix}"})
+    assert status in (200, 201, 202), body
     newer = conversation_in_customer_service(stack, texts[2], author_id, name)
-    return {"author_id": author_id, "older": older, "later": later, "newer": newer, "words": [*texts, note, name]}
+    return {"author_id": author_id, "older": older, "later": later, "newer": newer,
+            "words": [*texts, note, reply, name]}
 
 
 # the API cuts an erasure to its request's time budget and answers done: false; a customer this small is erased in one
@@ -182,11 +190,12 @@ def test_an_admin_erases_a_customers_data_in_two_steps_and_every_place_says_so(c
     assert not console.unlabelled() and not console.low_contrast()
     scroll_to(console, ".thread")
     screenshot("erasure-done")
-    # AND the older conversation: both their messages and the team note read as erased, the thread's times kept
+    # AND the older conversation: both their messages, the reply and the team note read as erased
     open_conversation(console, rin["older"])
     for message in (rin["older"], rin["later"]):
         console.text_in(f"{article(message)} .text.erased", "Erased at the customer's request")
     console.text_in(".thread .note .text.erased", "Erased at the customer's request")
+    console.text_in(".thread .reply .text.erased", "Erased at the customer's request")
     assert not any(word in page_text(console) for word in rin["words"])
     # AND the API keeps the items, without their words
     status, detail = stack.call("GET", f"/conversations/{rin['older']}")
