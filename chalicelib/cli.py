@@ -24,10 +24,11 @@ from .store import queue
 
 
 def export_corrections(out: TextIO) -> int:
-    """One training row per re-routed message, labelled with the queue agents settled on."""
+    """One training row per re-routed message, labelled with the queue agents settled on (none for an erased one)."""
     latest: dict[str, dict] = {}
     for correction in queue.corrections():
         latest[correction["message_id"]] = correction  # oldest first, so the last one wins
+    latest = {message_id: row for message_id, row in latest.items() if row.get("text")}
     for row in latest.values():
         record = {"text": row["text"], "label": row["to"], "lang": row.get("language") or ""}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")

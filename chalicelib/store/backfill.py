@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from ..domain import customers as rules
 from ..domain.errors import InvalidRequest
 from . import dynamo
@@ -23,15 +25,16 @@ BACKFILL_PAGE = 500  # items a Scan page reads (a page of a busy table is 1 MB a
 @dataclass(frozen=True)
 class Backfill:
     scanned: int  # items read
-    written: int  # pointers put (a pointer already there is put again, unchanged)
+    written: int  # pointers put (a pointer already there is put again, unchanged) and messages put in GSI3
     next_key: str | None  # where to go on from (`--start-key`), None once the table is done
 
 
 def backfill_pointers(start_key: str | None = None, max_items: int | None = None) -> Backfill:
-    """Write the customer pointer of every conversation opened before they were written (an operator's one-off:
-    `python -m chalicelib.cli backfill customers`). It scans the table for conversations' first messages from
-    customers with an id, and puts each one's pointer, the item ingestion writes with the head; putting one that
-    exists changes nothing, so a run stopped anywhere is started again from its `next_key`, or from the start."""
+    """Write the customer pointer of every conversation opened before they were written, and the author index
+    (GSI3) keys of every customer message stored before it existed (an operator's one-off: `python -m
+    chalicelib.cli backfill customers`). It scans the table for messages from customers with an id, and writes
+    what ingestion writes today; writing either again changes nothing, so a run stopped anywhere is started again
+    from its `next_key`, or from the start."""
     kwargs: dict[str, Any] = {
         "TableName": dynamo.table_name(), "Limit": min(BACKFILL_PAGE, max_items or BACKFILL_PAGE),
         "FilterExpression": "sk = :msg AND #type = :message",
@@ -47,7 +50,12 @@ def backfill_pointers(start_key: str | None = None, max_items: int | None = None
             for item in page.get("Items", []):
                 message = StoredMessage.from_item(dynamo.from_item(item))
                 author = (message.author or {}).get("id")
-                if message.is_member or message.direction != "inbound" or not rules.has_history(author):
+                if message.direction != "inbound" or not rules.has_history(author) or message.erased:
+                    continue
+                if "gsi3pk" not in item:
+                    _index_by_author(message, author)
+                    written += 1
+                if message.is_member:
                     continue
                 pointer = CustomerConversationKeys.item(message.platform, author, message.received_at, message.id)
                 dynamo.write(dynamo.client().put_item, TableName=dynamo.table_name(), Item=dynamo.to_item(pointer))
@@ -58,6 +66,19 @@ def backfill_pointers(start_key: str | None = None, max_items: int | None = None
             if max_items is not None and scanned >= max_items:
                 return Backfill(scanned, written, encode_cursor({"pk": last["pk"], "sk": last["sk"]}))
             kwargs["ExclusiveStartKey"] = last
+
+
+def _index_by_author(message: StoredMessage, author: str) -> None:
+    """A message stored before GSI3 existed, put in its author's index (not once erased: an erasure took it out)."""
+    keys = MessageKeys.author_index(message.platform, author, message.received_at, message.id)
+    try:
+        dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=message.key,
+                     UpdateExpression="SET gsi3pk = :pk, gsi3sk = :sk",
+                     ConditionExpression="attribute_exists(pk) AND attribute_not_exists(erased)",
+                     ExpressionAttributeValues=dynamo.values(pk=keys["gsi3pk"], sk=keys["gsi3sk"]))
+    except ClientError as exc:
+        if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+            raise
 
 
 def _scan_position(start_key: str) -> dict[str, Any]:

@@ -49,6 +49,7 @@ REOPENED["history"][-1]["details"] = {"reason": "resolved by mistake, call 555-0
 HIDDEN_RECORD = {"state": "hidden", "by": "key:agent2", "at": iso(T0.replace(minute=13)), "previous_status": "claimed"}
 HIDDEN = changed(CLAIMED, "hidden", "key:agent2", 13, remove=("claimed_by", "lease_expires_at"), status="removed",
                  removed_at=iso(T0.replace(minute=13)), moderation=HIDDEN_RECORD)
+REMOVED_BY_PLATFORM = changed(OPEN, "removed", "platform", 11, status="removed", removed_at=iso(T0.replace(minute=11)))
 
 CASES = [
     # name, old, new, expected type, expected data (subset), expected actor
@@ -108,6 +109,14 @@ CASES = [
      "message.tagged", {"tags": ["vip", "crisis"], "added": ["crisis"], "removed": ["refund"]}, "key:agent1"),
     ("the last tag removed", TAGGED, changed(TAGGED, "tagged", "key:agent1", 8, tags=[]),
      "message.tagged", {"tags": [], "added": [], "removed": ["refund", "vip"]}, "key:agent1"),
+    ("erased at the customer's request (text, name and quoted terms gone)", RESOLVED,
+     changed(RESOLVED, "erased", "key:admin", 20, text="", author={"id": "5550001"},
+             erased={"at": iso(T0.replace(minute=20)), "by": "key:admin", "reason": "customer_request"}),
+     "message.erased", {"reason": "customer_request", "erased_by": "key:admin"}, "key:admin"),
+    ("deleted by its author on the platform, then erased", REMOVED_BY_PLATFORM,
+     changed(REMOVED_BY_PLATFORM, "erased", "platform", 21, text="",
+             erased={"at": iso(T0.replace(minute=21)), "by": "platform", "reason": "deleted_on_platform"}),
+     "message.erased", {"reason": "deleted_on_platform", "erased_by": "platform"}, "platform"),
     ("a state no type names", OPEN, changed(OPEN, "archived", "system", 12, status="archived"),
      "message.status_changed", {"from_status": "open", "to_status": "archived"}, "system"),
 ]
@@ -135,12 +144,13 @@ def test_no_text_author_or_notes_unless_the_stage_includes_them(name, old, new, 
     new = {**new, "resolution_note": "customer said 555-0100"} if new["status"] == "resolved" else new
     # GIVEN the default: the detail carries no free text and no author identity
     detail = schema.entry(derive.derive(old, new)[0], "bus")["Detail"]
-    for private in (SECRET_TEXT, new["text"], "Aiko Tanaka", "aiko", "555-0100", "about our statement"):
+    for private in (SECRET_TEXT, new["text"] or SECRET_TEXT, "Aiko Tanaka", "aiko", "555-0100", "about our statement"):
         assert private not in detail
     assert '"author"' not in detail and '"text"' not in detail
-    # WHEN the stage option is on, they are there
+    # WHEN the stage option is on, they are there (an erased message has neither text nor name left)
     (event,) = derive.derive(old, new, include_text=True)
-    assert event.text == new["text"] and event.author.name == "Aiko Tanaka"
+    assert event.text == (new["text"] or None) and event.author.name == new["author"].get("name")
+    assert new.get("erased") or event.author.name == "Aiko Tanaka"
     if event_type == "message.resolved" and "resolved_by" in data and data["resolved_by"] != "system":
         assert event.data.note == "customer said 555-0100"
     if event_type == "message.rerouted":
@@ -356,3 +366,11 @@ def test_a_private_replys_events_say_it_is_private():
     assert announced.private is True
     [public] = derive(reply_item("sending", status_rank=0), reply_item("sent", status_rank=1, platform_message_id="m_3"))
     assert public.private is None and "private" not in public.model_dump(exclude_none=True)
+
+
+def test_an_erased_messages_event_carries_no_text_even_when_events_include_text():
+    erased = changed(RESOLVED, "erased", "key:admin", 20, text="", author={"id": "5550001"},
+                     erased={"at": iso(T0.replace(minute=20)), "by": "key:admin", "reason": "customer_request"})
+    (event,) = derive.derive(RESOLVED, erased, include_text=True)
+    assert event.type == "message.erased" and event.text is None and event.author.model_dump(exclude_none=True) == {
+        "id": "5550001"}

@@ -49,3 +49,33 @@ def test_a_start_key_it_did_not_print_is_refused(table, capsys):
 
     assert cli.main(["backfill", "customers", "--start-key", "not-a-key"]) == 2
     assert "--start-key must be a next_key" in capsys.readouterr().err
+
+
+def test_the_backfill_puts_messages_stored_before_the_author_index_in_it_so_an_erasure_finds_them(table):
+    from datetime import datetime, timezone
+
+    from chalicelib.store import backfill, erasure
+    from chalicelib.store.messages import get_message
+    from support import scan_items
+
+    # GIVEN a customer's conversation with a later message, an unknown author's message, and another customer's
+    # already erased message, all without author index keys (stored before GSI3 existed)
+    assert save(dm("d1", author="old-fan")) == "stored"
+    assert save(dm("d2", author="old-fan", at=NOW + timedelta(minutes=5))) in ("stored", "joined")
+    assert save(comment("anon", author="unknown")) == "stored"
+    assert save(comment("gone", author="left-us")) == "stored"
+    erasure.erase_message("facebook:gone", datetime.now(timezone.utc), "admin:Ada", "customer_request")
+    for item in scan_items(table):
+        if "gsi3pk" in item:
+            table.update_item(TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}},
+                              UpdateExpression="REMOVE gsi3pk, gsi3sk")
+    # WHEN the operator runs the backfill
+    backfill.backfill_pointers()
+    # THEN exactly the customer's two messages are in the author index
+    indexed = sorted(i["gsi3pk"] + " " + i["id"] for i in scan_items(table) if "gsi3pk" in i)
+    assert indexed == ["BYAUTHOR#messenger#old-fan messenger:d1", "BYAUTHOR#messenger#old-fan messenger:d2"]
+    # AND an erasure of that customer now finds both
+    progress = erasure.erase_customer("messenger", "old-fan", datetime.now(timezone.utc), "admin:Ada", None,
+                                      deadline=float("inf"))
+    assert progress.done and progress.messages_erased == 2
+    assert {get_message(i).text for i in ("messenger:d1", "messenger:d2")} == {""}
