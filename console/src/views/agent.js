@@ -1216,8 +1216,7 @@ export function mountAgent(container, { args, role, go }) {
     h('span', { class: 'row-meta' }, timeTag(other.received_at), ' · ', queueName(other.queue), ' ',
       badge(statusName(other.status), other.status),
       other.message_count > 1 ? [' ', badge(t('list.messages', { n: fmtNumber(other.message_count) }))] : null),
-    // no words and no `erased` (the listing does not say by whom its first message was erased): said, never an
-    // empty line
+    // no words and no `erased` (an API from before the listing said it): said, never an empty line
     text || isErased(other) ? textOf({ platform, ...other }, 'span', 'snippet', snippet)
       : h('span', { class: 'snippet erased' }, t('erasure.noWords'))), tags);
   }
