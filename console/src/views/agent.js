@@ -1497,7 +1497,7 @@ export function mountAgent(container, { args, role, go }) {
       terms.length
         ? h('ul', { class: 'terms' }, terms.map((term) => h('li', {}, h('span', { class: 'term' }, term.term), ' ',
           h('span', { class: 'weight' }, fmtNumber(term.weight, { maximumFractionDigits: 2 })))))
-        : h('p', { class: 'hint' }, t('detail.noTerms')));
+        : h('p', { class: 'hint' }, t(item.erased ? 'detail.termsErased' : 'detail.noTerms')));
   }
 
   function historyView(item) {
