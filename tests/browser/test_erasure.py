@@ -181,6 +181,9 @@ def test_an_admin_erases_a_customers_data_in_two_steps_and_every_place_says_so(c
     # who erased it (the admin, by name) and when, in words
     console.text_in(f"{article(rin['newer'])} .text.erased", "Erased at the customer's request · bootstrap admin · ")
     console.text_in("#detail-title", "Erased customer")
+    # (the model's deciding terms were words of the text: said to be erased with it, not "decided on its prior")
+    console.wait(lambda d: "Not kept: they were words of the text, erased with it." in page_text(console),
+                 "the deciding terms said to be erased")
     # AND the customer's older conversation, listed below, and the list's rows say so too
     row = console.find(f'#customer-list li[data-id="{rin["older"]}"] .snippet.erased')
     assert row.text.startswith("Erased at the customer's request · bootstrap admin · "), row.text
