@@ -12,12 +12,14 @@ from datetime import datetime, timezone
 from . import observability
 from .classifier import Triage, classify
 from .config import get_secret, get_settings
+from .domain import privacy
+from .domain.moderation import BY_THE_PLATFORM
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable
 from .models import OUTBOUND, UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse, owning_route
 from .priority import compute_priority
-from .store import conversations, replies
+from .store import conversations, erasure, replies
 from .store import channels as channel_store
 from .store import messages as store
 from .store.messages import Outcome, Triaged
@@ -113,10 +115,13 @@ def triage(event: InboundEvent, now: datetime) -> Triaged:
 
 def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
     """Store one event (and say its category); redeliveries of anything already applied change nothing."""
-    if event.kind in (EventKind.REMOVE, EventKind.HIDE):
-        return store.mark_removed(event.message_id, now, actor="platform", hidden=event.kind == EventKind.HIDE), None
+    if event.kind == EventKind.HIDE:  # still there on the platform: out of the queues, its text kept
+        return store.mark_removed(event.message_id, now, actor=BY_THE_PLATFORM, hidden=True), None
+    if event.kind == EventKind.REMOVE:
+        removed = store.mark_removed(event.message_id, now, actor=BY_THE_PLATFORM)
+        return erase_deleted_on_platform(event.message_id, now, removed), None
     if event.kind == EventKind.UNHIDE:
-        return store.mark_shown(event.message_id, now, actor="platform"), None
+        return store.mark_shown(event.message_id, now, actor=BY_THE_PLATFORM), None
     if event.kind == EventKind.STATUS:
         assert event.status is not None
         return replies.record_delivery(event.status, now), None
@@ -133,3 +138,20 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
             return store.apply_edit(triaged, stored, now, event.version), triaged.triage.category
         triaged = replace(triaged, edit_version=event.version)  # an older edit arriving next must not win
     return conversations.save_inbound(triaged, now), triaged.triage.category
+
+
+def erase_deleted_on_platform(message_id: str, now: datetime, removed: Outcome) -> Outcome:
+    """After a deletion on the platform took the message out of the queues (`removed`: mark_removed's outcome),
+    erase it unless it was deleted from here (privacy.erases_on_removal): its author, or someone outside this inbox,
+    took it down. Idempotent: a redelivery finds it erased and answers as mark_removed did; a message removed before
+    deletions erased is erased by its redelivered deletion (UPDATED). Known limit: the platform's webhook of a delete
+    made from here that comes before the delete is recorded here (a record that failed and is tried again) finds no
+    record yet, and erases the text the team would have kept."""
+    if removed == Outcome.UNKNOWN:
+        return removed  # never stored: nothing to erase, nothing written
+    stored = store.get_message(message_id)
+    if stored is None or stored.erased or not privacy.erases_on_removal(stored.moderation):
+        return removed
+    erased = erasure.erase_message(message_id, now, actor=BY_THE_PLATFORM, reason=privacy.DELETED_ON_PLATFORM)
+    return Outcome.UPDATED if removed == Outcome.UNCHANGED and erased == Outcome.UPDATED else removed
+

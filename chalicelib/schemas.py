@@ -586,6 +586,14 @@ class CustomerConversationOut(_Model):
     text_cut: bool = Field(description="true when its first message is longer than `text`")
     tags: list[str] = Field(default_factory=list)
     message_count: int | None = Field(None, description="its messages, both directions")
+    erased: ErasureRecordOut | None = Field(None, description="its first message's content erased (`text` is empty)")
+
+    @model_serializer(mode="wrap")
+    def _erased_only_when_erased(self, handler):
+        data = handler(self)
+        if data.get("erased") is None:
+            data.pop("erased", None)
+        return data
 
     @classmethod
     def of(cls, summary: Any) -> CustomerConversationOut:

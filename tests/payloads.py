@@ -57,6 +57,13 @@ def messenger_dm(mid: str, text: str, *, sender: str = MESSENGER_CUSTOMER, echo:
             "timestamp": int(time.time() * 1000), "message": message}]}]}
 
 
+def messenger_unsend(mid: str, *, sender: str = MESSENGER_CUSTOMER, instagram: bool = False) -> dict:
+    """The customer unsent their DM `mid` (Instagram's unsend; `is_deleted` on the message, which has no text)."""
+    payload = messenger_dm(mid, "", sender=sender, instagram=instagram)
+    payload["entry"][0]["messaging"][0]["message"] = {"mid": mid, "is_deleted": True}
+    return payload
+
+
 def messenger_receipt(kind: str, *, mids: list[str] | None = None, watermark: int | None = None,
                       customer: str = MESSENGER_CUSTOMER, timestamp: int = 1714965200123) -> dict:
     """A Messenger `delivery` (mids and a watermark) or `read` (a watermark) the customer's app sends the Page."""

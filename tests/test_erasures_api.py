@@ -158,3 +158,17 @@ def test_unknown_is_many_people_and_a_bad_body_is_refused(api, keys):
 def test_a_customer_with_nothing_stored_is_erased_at_once(api, keys):
     status, body = erase(api, keys, "x", "424242")
     assert (status, body["done"], body["messages_erased"]) == (200, True, 0)
+
+
+def test_the_customers_other_conversations_say_they_were_erased(api, keys):
+    # GIVEN a customer's two conversations, erased, and a new one opened afterwards
+    comment(api, "c1", "first complaint")
+    comment(api, "c2", "second complaint")
+    assert erase(api, keys, "facebook", CUSTOMER)[0] == 200
+    comment(api, "c3", "I am back")
+    # WHEN the new conversation's customer section is read
+    status, body = call(api, "GET", "/conversations/facebook:c3/customer", keys["manager"])
+    # THEN the earlier ones are listed as erased, with no words
+    assert status == 200, body
+    assert [(c["id"], c["text"], c["erased"]["reason"]) for c in body["conversations"]] == [
+        ("facebook:c2", "", "customer_request"), ("facebook:c1", "", "customer_request")]

@@ -34,7 +34,8 @@ misspelt field fails loudly instead of being dropped. Invalid JSON is 400 `malfo
     channel          required  "comment" | "reply" | "mention" | "direct_message" | "post"
     author           required  {"id": string 1-200 characters, "handle": string or null (optional),
                                 "name": string or null (optional)}
-    text             required  string; must contain a non-blank character unless action is "remove"
+    text             required  string; must contain a non-blank character unless action is "remove", "hide"
+                               or "unhide"
     created_at       required  string, ISO 8601 date and time YYYY-MM-DDTHH:MM[:SS[.ffffff]] with
                                offset "Z" or "+HH:MM"/"-HH:MM"; without an offset it is read as UTC
     parent_id        optional  string 1-200 characters: the source's id of the message replied to
@@ -44,7 +45,10 @@ misspelt field fails loudly instead of being dropped. Invalid JSON is 400 `malfo
                                was sent to (a LinkedIn page, a YouTube channel); stored as given, not
                                prefixed; a channel is (source, account)
     action           optional  "new" (default) | "edit" (new text for a message already sent) |
-                               "remove" (deleted or hidden at the source)
+                               "remove" (deleted at the source: it leaves the queues and its text and
+                               author's name are erased here, as for a deletion on any platform) |
+                               "hide" (hidden at the source, still there: it leaves the queues and keeps
+                               its text) | "unhide" (shown again at the source: back where it was)
 
 parent_id, thread_id and conversation_id are native ids; the Message stores them as
 "<source>:<value>", like its own id. Messages are grouped by conversation_id, then by their parent_id
@@ -132,12 +136,12 @@ class GenericMessage(_Strict):
     conversation_id: NativeId | None = None
     account: NativeId | None = Field(None, description=(
         "the brand's account at the source the message was sent to (e.g. a LinkedIn page id); stored as given"))
-    action: Literal["new", "edit", "remove"] = "new"
+    action: Literal["new", "edit", "remove", "hide", "unhide"] = "new"
 
     @model_validator(mode="after")
     def _text_unless_removed(self) -> GenericMessage:
-        if self.action != "remove" and not self.text.strip():
-            raise ValueError("text must not be blank unless action is remove")
+        if self.action in ("new", "edit") and not self.text.strip():
+            raise ValueError("text must not be blank unless action is remove, hide or unhide")
         return self
 
 
@@ -182,13 +186,17 @@ class GenericAdapter(PlatformAdapter):
         return batch
 
 
+# what became of a message at the source: only "remove" (deleted there) erases its text here
+_VISIBILITY_ACTIONS = {"remove": EventKind.REMOVE, "hide": EventKind.HIDE, "unhide": EventKind.UNHIDE}
+
+
 def _event(item: GenericMessage, version: str | None = None) -> InboundEvent:
     def prefixed(native: str | None) -> str | None:
         return f"{item.source}:{native}" if native is not None else None
 
     message_id = f"{item.source}:{item.id}"
-    if item.action == "remove":
-        return InboundEvent(kind=EventKind.REMOVE, message_id=message_id)
+    if item.action in _VISIBILITY_ACTIONS:
+        return InboundEvent(kind=_VISIBILITY_ACTIONS[item.action], message_id=message_id)
     message = Message(
         id=message_id,
         platform=item.source,

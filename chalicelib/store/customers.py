@@ -33,7 +33,7 @@ FIRST_WORDS_CHARS = 280  # as much of the first message as a queue row shows of 
 BATCH_GET_TRIES = 5  # BatchGetItem hands back what it could not read (throttled): asked again, then 503
 # what a summary reads of a head (its history and triage can weigh hundreds of KB)
 _HEAD_ATTRIBUTES = ("id", "channel", "queue", "status", "received_at", "last_inbound_at", "text", "tags",
-                    "message_count")
+                    "message_count", "erased")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class CustomerConversation:
     last_inbound_at: str | None = None
     tags: list[str] | None = None
     message_count: int | None = None
+    erased: dict[str, Any] | None = None  # its content erased (domain.privacy)
 
     @classmethod
     def of(cls, head: dict[str, Any]) -> "CustomerConversation":
@@ -57,7 +58,7 @@ class CustomerConversation:
         return cls(id=head["id"], channel=head["channel"], queue=head["queue"], status=head["status"],
                    received_at=head["received_at"], text=text[:FIRST_WORDS_CHARS], text_cut=len(text) > FIRST_WORDS_CHARS,
                    last_inbound_at=head.get("last_inbound_at"), tags=head.get("tags"),
-                   message_count=head.get("message_count"))
+                   message_count=head.get("message_count"), erased=head.get("erased"))
 
     @property
     def answer_bytes(self) -> int:

@@ -84,6 +84,7 @@ export async function features() {
       assign: '/conversations/{conversation_id}/assign' in paths && '/team' in paths,
       reopen: '/conversations/{conversation_id}/reopen' in paths,
       moderation: '/messages/{message_id}/moderation' in paths,
+      erasure: '/erasures' in paths, // an admin erases a customer's personal data
       bulkHide: Boolean(document.components?.schemas?.BulkHide),
       bulkUnhide: (document.components?.schemas?.BulkHide?.properties?.action?.enum || []).includes('unhide'),
       bulkReopen: Boolean(document.components?.schemas?.BulkReopen),

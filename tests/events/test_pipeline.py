@@ -87,8 +87,9 @@ def test_every_change_made_through_the_api_is_one_event_on_the_bus_in_revision_o
                                 "model_version": by_message[message_id][0]["data"]["model_version"],
                                 "rerouted_by": rerouted["actor"]}
     assert [d["type"] for d in by_message["linkedin:urn:li:comment:77"]] == [
-        "message.triaged", "message.triaged", "message.removed"]
+        "message.triaged", "message.triaged", "message.removed", "message.erased"]
     assert by_message["linkedin:urn:li:comment:77"][1]["data"]["trigger"] == "edit"
+    assert by_message["linkedin:urn:li:comment:77"][3]["data"]["reason"] == "deleted_on_platform"  # deleted there
     # AND no text left the API
     assert "refund" not in json.dumps(received) and "main street" not in json.dumps(received)
     # AND the stance desk's rule got the stance queue's events only

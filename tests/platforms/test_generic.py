@@ -193,6 +193,18 @@ def test_given_a_messages_envelope_when_parsing_then_every_item_in_order():
     assert batch.events[2].message is None
 
 
+@pytest.mark.parametrize("action, kind", [
+    ("remove", EventKind.REMOVE),  # deleted at the source: erased here (tests/test_platform_deletions.py)
+    ("hide", EventKind.HIDE),  # hidden there, still there: out of the queues, its text kept
+    ("unhide", EventKind.UNHIDE),
+])
+def test_given_what_became_of_a_message_at_the_source_when_parsing_then_its_visibility_event(action, kind):
+    # GIVEN a source telling that one of its messages was deleted, hidden or shown again, with no text
+    [event] = parse(item(source="youtube", id="Ugx9", action=action, text="")).events
+    # THEN the event names the message and carries no message to store
+    assert (event.kind, event.message_id, event.message) == (kind, "youtube:Ugx9", None)
+
+
 @pytest.mark.parametrize("channel", [c.value for c in Channel])
 def test_given_each_documented_channel_when_parsing_then_it_is_kept(channel):
     assert parse(item(channel=channel)).events[0].message.channel is Channel(channel)

@@ -185,6 +185,51 @@ def test_given_an_echo_naming_the_page_as_recipient_then_the_page_is_still_the_a
     assert event.message.conversation_id == f"messenger:{PAGE}:{CUSTOMER}"
 
 
+# --- deletions on the platform ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("instagram", [False, True], ids=["messenger", "instagram"])
+def test_given_a_dm_unsent_then_the_removal_names_the_message_it_was_stored_as(instagram):
+    # GIVEN a customer's DM as it was stored
+    [stored] = parse(payloads.messenger_dm("m_811", "My address is 1-2-3 Chuo", instagram=instagram)).events
+    # WHEN the customer unsends it (the same mid, `is_deleted`, no text)
+    batch = parse(payloads.messenger_unsend("m_811", instagram=instagram))
+    # THEN one removal of that very message (erased in tests/test_platform_deletions.py), nothing skipped
+    assert batch.skipped == []
+    assert [(e.kind, e.message_id, e.message) for e in batch.events] == [(EventKind.REMOVE, stored.message_id, None)]
+
+
+@pytest.mark.parametrize("item, native", [("comment", "comment_id"), ("status", "post_id")])
+def test_given_a_feed_remove_then_the_removal_names_the_comment_or_post(item, native):
+    # GIVEN a comment (or a visitor's post) removed from the Page's feed
+    payload = payloads.page_comment("104857600000001_900001_71011", "", verb="remove")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["item"] = item
+    if item != "comment":
+        value["comment_id"] = None
+    # THEN one removal under the id its `add` was stored with
+    [event] = parse(payload).events
+    assert (event.kind, event.message_id) == (EventKind.REMOVE, f"facebook:{value[native]}")
+
+
+def test_given_an_instagram_comment_change_then_no_removal_can_come_of_it():
+    # Instagram's `comments` field tells of new comments only (no verb, nothing on a deletion): an Instagram comment
+    # deleted on Instagram stays here until a customer erasure. A change without text is skipped, never a removal.
+    payload = payloads.instagram_comment("17890000000071012", "")
+    batch = parse(payload)
+    assert batch.events == [] and [s.reason for s in batch.skipped] == ["no_text"]
+
+
+def test_given_a_whatsapp_message_of_a_type_the_cloud_api_does_not_support_then_skipped_not_a_removal():
+    # WhatsApp's Cloud API documents no webhook for a message its sender deleted; `unsupported` is a message of
+    # its own (its own wamid), never a reference to one stored here
+    payload = payloads.whatsapp_text("wamid.HBgU1", "unused")
+    payload["entry"][0]["changes"][0]["value"]["messages"][0] = {
+        "from": "819012345678", "id": "wamid.HBgU1", "timestamp": "1714965200", "type": "unsupported",
+        "errors": [{"code": 131051, "title": "Message type unknown"}], "unsupported": {"type": "unknown"}}
+    batch = parse(payload)
+    assert batch.events == [] and [(s.reason, s.ref) for s in batch.skipped] == [("unsupported", "wamid.HBgU1")]
+
+
 # --- delivery reports ---------------------------------------------------------------------------------------
 
 WATERMARK = 1714965199000  # ms

@@ -243,6 +243,19 @@ def test_given_another_update_type_when_parsing_then_skipped_as_unsupported(kind
     assert [(s.reason, s.ref) for s in batch.skipped] == [(f"unsupported_update:{kind}", "731000001")]
 
 
+@pytest.mark.parametrize("kind,body", [
+    ("business_message", {**message(45, PRIVATE), "business_connection_id": "AbCdEf012345"}),
+    ("deleted_business_messages", {"business_connection_id": "AbCdEf012345", "chat": PRIVATE, "message_ids": [45]}),
+])
+def test_given_telegram_business_updates_when_parsing_then_skipped_none_is_stored_so_none_is_deleted(kind, body):
+    # Telegram Business (a bot connected to a business account) is not handled: its messages are not stored, so
+    # its deleted_business_messages (the only deletion Telegram sends a bot) has nothing to erase. Group and
+    # private chats send a bot no deletions at all.
+    batch = parse(update(**{kind: body}))
+    assert batch.events == []
+    assert [s.reason for s in batch.skipped] == [f"unsupported_update:{kind}"]
+
+
 def test_given_an_update_with_only_an_id_when_parsing_then_skipped_as_unknown():
     assert [s.reason for s in parse(update()).skipped] == ["unsupported_update:unknown"]
 

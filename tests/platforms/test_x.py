@@ -339,6 +339,32 @@ def test_given_a_tweet_delete_event_when_parsing_then_a_remove_event():
     assert event.message is None
 
 
+@pytest.mark.parametrize("created", [
+    tweet("1787000000000000011", "@brand still no refund", in_reply_to_status_id_str="1786000000000000000",
+          in_reply_to_user_id_str=BRAND_ID),  # a reply to the brand
+    tweet("1787000000000000012", "look what @brand did", quoted_status_id_str="1786000000000000001",
+          is_quote_status=True),  # a quote tweet mentioning it
+])
+def test_given_a_stored_reply_or_quote_deleted_on_x_when_parsing_then_the_removal_names_that_same_message(created):
+    # GIVEN the message id a reply or quote tweet was stored under
+    [stored] = parse({"for_user_id": BRAND_ID, "tweet_create_events": [created]}).events
+    # WHEN X tells of its deletion (the status id as a string, or as a JSON number as v1.1 also writes ids)
+    for status_id in (created["id_str"], created["id"]):
+        [removal] = parse({"for_user_id": BRAND_ID, "tweet_delete_events": [
+            {"status": {"id": status_id, "user_id": "9001"}, "timestamp_ms": "1714966000000"}]}).events
+        # THEN the removal is for that very message, so its text is erased (tests/test_platform_deletions.py)
+        assert (removal.kind, removal.message_id) == (EventKind.REMOVE, stored.message_id)
+
+
+def test_given_a_dm_event_other_than_message_create_when_parsing_then_skipped_x_sends_no_dm_deletion():
+    # X's Account Activity API lists no DM deletion among its activities (a DM deleted on X is gone only for
+    # whoever deleted it): DMs stay here until a customer erasure. Should an event of another type ever come
+    # (this type name is made up), it is skipped, never taken for a removal.
+    batch = parse({"for_user_id": BRAND_ID, "direct_message_events": [
+        {"type": "message_delete", "id": "1787100000000000099", "created_timestamp": "1714965200456"}]})
+    assert batch.events == [] and [s.reason for s in batch.skipped] == ["unsupported_dm:message_delete"]
+
+
 @pytest.mark.parametrize("name,events", [
     ("favorite_events", [{"id": "a1", "created_at": "Mon May 06 03:12:45 +0000 2024",
                           "favorited_status": {"id_str": "1"}, "user": {"id_str": "9001"}}]),

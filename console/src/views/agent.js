@@ -1,7 +1,7 @@
 // The agent view: queues with their depth, the selected queue in priority order, "claim next" (button and the
 // N key), and the conversation being worked: every message, the triage and its deciding terms, history,
-// reply, resolve, release, snooze, re-route, reopen, hide / unhide / delete a customer's comment on its platform, the
-// lease's remaining time and a clear message when it is lost.
+// reply, resolve, release, snooze, re-route, reopen, hide / unhide / delete a customer's comment on its platform, erase
+// a customer's personal data (admins), the lease's remaining time and a clear message when it is lost.
 // What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
 import { api, features, seg } from '../api.js';
 import { field, h, replace, select, uid } from '../dom.js';
@@ -9,6 +9,7 @@ import {
   channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
   queueName, reasonText, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
+import { MAX_REASON, REASONS, UNKNOWN_AUTHOR, eraseAll, erasedKey, isErased } from '../erasure.js';
 import { moderationActions } from '../moderation.js';
 import { remaining } from '../reply_limits.js';
 import { session } from '../session.js';
@@ -31,6 +32,7 @@ const timeOf = (value) => String(Date.parse(value) || 0); // a timeline entry's 
 
 export function authorName(item) {
   const author = item.author || {};
+  if (!author.name && !author.handle && isErased(item)) return t('erasure.erasedCustomer'); // their name went too
   return author.name || (author.handle ? `@${author.handle}` : '') || author.id || t('author.unknown');
 }
 
@@ -89,6 +91,7 @@ function historyValue(name, value) {
   if (name === 'previous_status' && typeof value === 'string') return statusName(value);
   if (['lease_expires_at', 'until', 'snoozed_until'].includes(name) && typeof value === 'string') return fmtDateTime(value);
   if (name === 'reason' && value === 'auto_resolved') return t('history.autoResolved');
+  if (name === 'reason' && REASONS.includes(value)) return t(`erasure.reasonName.${value}`); // an `erased` entry's
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
@@ -102,12 +105,32 @@ function actorName(actor) {
   return t(`actor.${kind}`, {}, actor || '');
 }
 
+// what an erased message, reply or note shows instead of its text (never an empty bubble): why, by whom, when. A
+// message its author deleted on the platform says so; the platform is who did it.
+function erasedWords(item) {
+  const { reason, by, by_name: byName, at } = item.erased;
+  const who = reason === 'deleted_on_platform' ? '' : byName || actorName(by);
+  return [t(erasedKey(item.erased), { platform: platformName(item.platform) }), who ? ` · ${who}` : '',
+    at ? [' · ', timeTag(at)] : null];
+}
+
+// an item's text, or in its place the words saying it was erased (dimmed, set apart from anything a customer wrote)
+function textOf(item, tag = 'p', cls = 'text', shown = item.text || '') {
+  if (isErased(item)) return h(tag, { class: [cls, 'erased'], title: item.erased.by || null }, erasedWords(item));
+  return h(tag, { class: cls }, shown);
+}
+
 // a moderation's refusal in words: where a reply's words would mislead ("the reply will not be sent twice"), the
 // moderation's own; the rest as any other error
 function moderationErrorText(error) {
   const code = error.code === 'platform_rate_limited' && error.retryAfter ? 'platform_rate_limited_for' : error.code;
   return has(`moderation.error.${code}`) ? t(`moderation.error.${code}`, { seconds: fmtNumber(error.retryAfter) })
     : errorText(error);
+}
+
+// an erasure's refusal in words: its own where the API gave one, the rest as any other error
+function erasureErrorText(error) {
+  return has(`erasure.error.${error.code}`) ? t(`erasure.error.${error.code}`) : errorText(error);
 }
 
 // a `tagged` history entry as a sentence: "Cy added tags refund, vip", "Cy removed the tag spam"
@@ -159,6 +182,7 @@ function badge(text, kind) {
 
 export function mountAgent(container, { args, role, go }) {
   const manager = role !== 'agent';
+  let disposed = false;
   const [queueArg, detailId] = args;
   const timers = new Set();
   const state = {
@@ -501,6 +525,8 @@ export function mountAgent(container, { args, role, go }) {
   function row(item) {
     const id = state.feats.conversations ? conversationId(item) : item.id;
     const text = item.last_inbound_text || item.text || ''; // a conversation: the customer's latest words
+    // an erased first message, and no later words of anyone else: the words saying it was erased
+    const erased = !item.last_inbound_text && isErased(item);
     const pick = state.feats.bulk ? h('input', {
       type: 'checkbox', class: 'pick', checked: state.selected.has(id), dataset: { id },
       'aria-label': t('bulk.pick', { who: authorName(item) }),
@@ -531,7 +557,8 @@ export function mountAgent(container, { args, role, go }) {
       item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
     h('span', { class: 'row-meta' }, state.status === MINE ? [queueName(item.queue), ' · '] : null,
       platformName(item.platform), ' · ', channelName(item.channel), ' · ', timeTag(item.last_inbound_at || item.received_at)),
-    h('span', { class: 'snippet' }, text.length > SNIPPET ? `${text.slice(0, SNIPPET)}…` : text),
+    erased ? textOf(item, 'span', 'snippet')
+      : h('span', { class: 'snippet' }, text.length > SNIPPET ? `${text.slice(0, SNIPPET)}…` : text),
     h('span', { class: 'reasons' }, (item.priority_reasons || []).map((reason) => h('span', { class: 'reason' },
       reasonText(reason))))), tags));
   }
@@ -822,7 +849,9 @@ export function mountAgent(container, { args, role, go }) {
   function messageView(message, single, omit = []) {
     const outbound = message.direction === 'outbound';
     const moderated = message.moderation?.state;
-    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound', moderated && `moderated moderated-${moderated}`],
+    const erased = isErased(message);
+    return h('article', { class: ['message', outbound ? 'outbound' : 'inbound', moderated && `moderated moderated-${moderated}`,
+      erased && 'erased'],
       dataset: { id: message.id, at: timeOf(message.received_at || message.created_at) } },
       h('header', {},
         h('span', { class: 'author' }, outbound ? t('message.brand') : authorName(message)),
@@ -830,8 +859,8 @@ export function mountAgent(container, { args, role, go }) {
           timeTag(message.created_at || message.received_at)),
         single ? null : badge(outbound ? t('message.outbound') : t('message.inbound')),
         moderationBadge(message)),
-      h('p', { class: 'text' }, message.text || ''),
-      message.text_truncated ? h('p', { class: 'hint' }, t('message.truncated')) : null,
+      textOf(message),
+      message.text_truncated && !erased ? h('p', { class: 'hint' }, t('message.truncated')) : null,
       message.author && message.author.id ? h('p', { class: 'hint' }, t('message.authorId', { id: message.author.id })) : null,
       message.moderation?.reason ? h('p', { class: 'hint moderation-reason' },
         t('moderation.reasonShown', { reason: message.moderation.reason })) : null,
@@ -940,6 +969,7 @@ export function mountAgent(container, { args, role, go }) {
         h('p', {}, t(`moderation.gone.${moderated}`, words)),
         undo ? h('div', { class: 'toolbar' }, undo) : null),
       h('section', { class: 'thread', 'aria-label': t('detail.thread') }, messageView(message, false, ['unhide'])),
+      erasureView(message),
       historyView(message));
   }
 
@@ -949,7 +979,7 @@ export function mountAgent(container, { args, role, go }) {
 
   // a reply sent from here, in the conversation's timeline: what the customer got, who sent it, what became of it
   function replyView(reply) {
-    return h('article', { class: 'message outbound reply',
+    return h('article', { class: ['message outbound reply', isErased(reply) && 'erased'],
       dataset: { reply: reply.id, at: timeOf(reply.sent_at || reply.created_at) } },
       h('header', {},
         h('span', { class: 'author' }, t('message.brand')),
@@ -957,16 +987,16 @@ export function mountAgent(container, { args, role, go }) {
           timeTag(reply.read_at || reply.delivered_at || reply.sent_at || reply.created_at)),
         reply.private ? badge(t('reply.privateBadge'), 'private') : null,
         replyStatus(reply)),
-      h('p', { class: 'text' }, reply.text || ''),
+      textOf(reply),
       reply.error ? h('p', { class: 'error' }, errorText({ code: reply.error.code || reply.error, status: 0 })) : null);
   }
 
   // a team note in the timeline: set apart, never sent
   function noteView(note) {
-    return h('article', { class: 'note', dataset: { note: note.id, at: timeOf(note.created_at) } },
+    return h('article', { class: ['note', isErased(note) && 'erased'], dataset: { note: note.id, at: timeOf(note.created_at) } },
       h('header', {}, badge(t('notes.badge'), 'note'), ' ',
         h('span', { class: 'row-meta' }, h('span', { title: note.by }, actorName(note.by)), ' · ', timeTag(note.created_at))),
-      h('p', { class: 'text' }, note.text));
+      textOf(note));
   }
 
   // the conversation as one timeline (Chatwoot's): its messages, the replies sent from here and the team's notes,
@@ -1153,7 +1183,7 @@ export function mountAgent(container, { args, role, go }) {
           const answer = await api(`conversations/${seg(detailId)}/customer`, { query: { cursor } });
           cursor = answer.next_cursor || null;
           const others = answer.conversations || [];
-          list.append(...others.map(customerRow));
+          list.append(...others.map((other) => customerRow(other, answer.customer?.platform)));
           if (others.length || !cursor) break;
         }
         failed.hidden = true;
@@ -1174,7 +1204,8 @@ export function mountAgent(container, { args, role, go }) {
     return section;
   }
 
-  function customerRow(other) {
+  // `platform`: the customer's (the answer's `customer`), which an erased row's words may name
+  function customerRow(other, platform) {
     const text = other.text || '';
     const snippet = other.text_cut || text.length > SNIPPET ? `${text.slice(0, SNIPPET)}…` : text;
     const tags = other.tags && other.tags.length ? h('ul', { class: 'tag-list', 'aria-label': t('tags.title') },
@@ -1185,7 +1216,89 @@ export function mountAgent(container, { args, role, go }) {
     h('span', { class: 'row-meta' }, timeTag(other.received_at), ' · ', queueName(other.queue), ' ',
       badge(statusName(other.status), other.status),
       other.message_count > 1 ? [' ', badge(t('list.messages', { n: fmtNumber(other.message_count) }))] : null),
-    h('span', { class: 'snippet' }, snippet)), tags);
+    // no words and no `erased` (an API from before the listing said it): said, never an empty line
+    text || isErased(other) ? textOf({ platform, ...other }, 'span', 'snippet', snippet)
+      : h('span', { class: 'snippet erased' }, t('erasure.noWords'))), tags);
+  }
+
+  // Erase this customer's personal data (admins only): in two steps like Delete, what it does said first, an
+  // optional reason, then POST /erasures again until the API says done (it cuts each request to its time budget),
+  // the count shown as it goes; then the conversation as it now is
+  function erasureView(item) {
+    const author = item.author || {};
+    // `unknown` is many people under one id: the API refuses to erase it as one customer (author_not_erasable)
+    if (role !== 'admin' || !state.feats.erasure || !author.id || author.id === UNKNOWN_AUTHOR
+      || item.direction === 'outbound') return null;
+    // by name, or by id once their name is gone (a later message of theirs, or a second erasure)
+    const name = author.name || (author.handle ? `@${author.handle}` : '');
+    const words = { who: name ? t('erasure.who', { name }) : t('erasure.whoById', { id: author.id }),
+      platform: platformName(item.platform) };
+    const cell = h('div', { class: 'erasure-tools' });
+    const status = h('p', { class: 'form-status', role: 'status', id: 'erasure-status' });
+    const failed = h('p', { class: 'error', role: 'alert', id: 'erasure-error' }); // beside the button, not at the top
+    const erased = { messages: 0, conversations: 0 }; // by this form's presses so far
+    const start = () => {
+      const button = h('button', { type: 'button', class: 'secondary', id: 'erasure-start' }, t('erasure.start'));
+      button.addEventListener('click', ask);
+      replace(cell, button);
+    };
+    // it cannot be undone: said, with what it changes and what it does not, before anything is sent
+    const ask = () => {
+      const warning = h('p', { class: 'erasure-warning', id: 'erasure-warning' }, t('erasure.warning', words));
+      const unchanged = h('p', { class: 'hint', id: 'erasure-platform' }, t('erasure.platformUnchanged', words));
+      const reason = h('input', { type: 'text', id: 'erasure-reason', maxlength: MAX_REASON, autocomplete: 'off',
+        'aria-describedby': 'erasure-warning' });
+      const confirm = h('button', { type: 'button', class: 'danger', id: 'erasure-confirm',
+        'aria-describedby': 'erasure-warning erasure-platform' }, t('erasure.confirm'));
+      const back = h('button', { type: 'button', class: 'secondary', id: 'erasure-cancel' }, t('erasure.cancel'));
+      confirm.addEventListener('click', busy(confirm, () => erase(item, reason.value.trim(), status, failed, erased)));
+      back.addEventListener('click', () => {
+        replace(status);
+        replace(failed);
+        start();
+        document.getElementById('erasure-start')?.focus();
+      });
+      replace(cell, warning, unchanged, field(t('erasure.reason'), reason), h('div', { class: 'toolbar' }, confirm, back));
+      confirm.focus();
+    };
+    start();
+    return h('section', { class: 'erasure', id: 'erasure', 'aria-labelledby': 'erasure-title' },
+      h('h3', { id: 'erasure-title' }, t('erasure.title')), h('p', { class: 'hint' }, t('erasure.hint')), cell, status,
+      failed);
+  }
+
+  // `earlier`: what this form's earlier presses erased before they stopped (a refusal, the rounds' limit): a press
+  // that finishes counts from the first, so the admin reads the whole erasure, not its last part
+  async function erase(item, reason, status, failed, earlier) {
+    const body = { platform: item.platform, author_id: item.author.id, ...(reason ? { reason } : {}) };
+    const plus = (part) => ({ messages: earlier.messages + part.messages, conversations: earlier.conversations + part.conversations });
+    replace(failed);
+    replace(status, t('erasure.working'));
+    let total;
+    try {
+      total = await eraseAll(body, (request) => api('erasures', { method: 'POST', body: request }), (part) => {
+        const sofar = plus(part).messages;
+        replace(status, t('erasure.progress', { n: fmtNumber(sofar), count: sofar }));
+      });
+    } catch (error) {
+      replace(status);
+      Object.assign(earlier, plus(error.erasedSoFar || { messages: 0, conversations: 0 }));
+      replace(failed, erasureErrorText(error), earlier.messages ? ` ${t('erasure.failedAfter', { n: fmtNumber(earlier.messages) })}` : '');
+      return;
+    }
+    Object.assign(earlier, plus(total));
+    if (!total.done) {
+      replace(status, t('erasure.unfinished', { n: fmtNumber(earlier.messages) }));
+      return;
+    }
+    if (disposed) return; // the erasure went on to its end; the page shows something else now
+    notice(earlier.messages || earlier.conversations ? t('erasure.done', {
+      messages: fmtNumber(earlier.messages), conversations: fmtNumber(earlier.conversations) }) : t('erasure.nothing'));
+    // the list's rows show the erased words too
+    const lists = Promise.all([loadQueues().catch(() => {}), loadList(false)]);
+    const title = await loadDetail();
+    title?.focus();
+    await lists;
   }
 
   function windowLine(window) {
@@ -1384,7 +1497,7 @@ export function mountAgent(container, { args, role, go }) {
       terms.length
         ? h('ul', { class: 'terms' }, terms.map((term) => h('li', {}, h('span', { class: 'term' }, term.term), ' ',
           h('span', { class: 'weight' }, fmtNumber(term.weight, { maximumFractionDigits: 2 })))))
-        : h('p', { class: 'hint' }, t('detail.noTerms')));
+        : h('p', { class: 'hint' }, t(item.erased ? 'detail.termsErased' : 'detail.noTerms')));
   }
 
   function historyView(item) {
@@ -1403,7 +1516,7 @@ export function mountAgent(container, { args, role, go }) {
       corrections.length ? h('h4', {}, t('detail.corrections')) : null,
       corrections.length ? h('ul', {}, corrections.map((c) => h('li', {},
         t('detail.correction', { from: queueName(c.from), to: queueName(c.to), by: c.by }), ' · ', timeTag(c.at),
-        ' — ', c.reason))) : null);
+        c.reason ? [' — ', c.reason] : null))) : null); // an erased conversation keeps no reasons
   }
 
   function renderDetail(item, lostLease = false) {
@@ -1463,6 +1576,7 @@ export function mountAgent(container, { args, role, go }) {
       canAct ? actions(item, lost) : null,
       // context, after the work itself: the thread and the reply box stay at the top however many there are
       single ? null : customerView(),
+      single ? null : erasureView(item),
       item.resolution_note ? h('p', {}, t('detail.note'), ': ', item.resolution_note) : null,
       triageView(item),
       historyView(item));
@@ -1481,8 +1595,10 @@ export function mountAgent(container, { args, role, go }) {
   function follow(item, thread, changed) {
     const id = detailId;
     const shownIds = new Set(item.messages.map((m) => m.id));
+    // an erasure made meanwhile (by another admin, or its author deleting a message on the platform) is a change too
     const signature = (c) => JSON.stringify([c.status, c.queue, c.claimed_by || null, c.snoozed_until || null,
-      (c.replies || []).map((r) => [r.id, r.status]), (c.notes || []).length]);
+      (c.replies || []).map((r) => [r.id, r.status, isErased(r)]), (c.notes || []).map(isErased),
+      c.messages.filter(isErased).map((m) => m.id)]);
     const before = signature(item);
     let reading = false;
     let gone = false;
@@ -1572,6 +1688,7 @@ export function mountAgent(container, { args, role, go }) {
 
   return {
     dispose() {
+      disposed = true;
       document.removeEventListener('keydown', onKey);
       document.removeEventListener('visibilitychange', refreshCounts);
       document.removeEventListener('visibilitychange', onVisible);

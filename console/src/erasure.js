@@ -1,0 +1,42 @@
+// Erasing a customer's personal data (POST /erasures, admins only; GDPR's right to erasure, Zendesk's "permanently
+// delete end user"): every message the customer wrote loses its text and their name, and so do the replies and team
+// notes in the conversations they opened. It is redaction: the items stay (times, queue, status), their words go.
+// Kept free of the page (no DOM, no i18n) so that node can run it in tests/test_console_erasure.py.
+
+// why an item was erased, as the API says it (`erased.reason`); each has its words in messages.js
+export const REASONS = ['customer_request', 'deleted_on_platform'];
+export const MAX_REASON = 500;
+export const UNKNOWN_AUTHOR = 'unknown'; // chalicelib/models.py's: many people under one id, never erased as one
+// an erasure the API cuts to its time budget is sent again; past this many rounds the admin is told to go on
+// (it is idempotent and goes on where it stopped), so an API that never says done cannot loop for ever
+export const MAX_ROUNDS = 200;
+
+// the message key for the words an erased item shows instead of its text (an unknown reason: the general words)
+export function erasedKey(erased) {
+  return REASONS.includes(erased?.reason) ? `erasure.shown.${erased.reason}` : 'erasure.shown.other';
+}
+
+export function isErased(item) {
+  return Boolean(item && item.erased && typeof item.erased === 'object');
+}
+
+// POST /erasures again and again until the API says done: `post(body)` sends one request and answers its JSON,
+// `progress(total)` hears the running counts after each round that was not the last. The counts are the API's per
+// request, added up here. An error goes to the caller with what was erased before it (`error.erasedSoFar`).
+export async function eraseAll(body, post, progress = () => {}, rounds = MAX_ROUNDS) {
+  const total = { messages: 0, conversations: 0, done: false };
+  for (let round = 0; round < rounds; round += 1) {
+    let answer;
+    try {
+      answer = await post(body);
+    } catch (error) {
+      error.erasedSoFar = { ...total };
+      throw error;
+    }
+    total.messages += Number(answer?.messages_erased) || 0;
+    total.conversations += Number(answer?.conversations_erased) || 0;
+    if (answer?.done === true) return { ...total, done: true };
+    progress({ ...total });
+  }
+  return total;
+}
