@@ -94,7 +94,7 @@ def test_every_reason_has_its_words_in_both_languages():
         })));
     """)
     assert [key for key, _, _ in out] == ["erasure.shown.customer_request", "erasure.shown.deleted_on_platform",
-                                          "erasure.shown.other", "erasure.shown.other"]
+                                          "erasure.shown.retention", "erasure.shown.other", "erasure.shown.other"]
     assert all(en and ja for _, en, ja in out), out
 
 
@@ -117,3 +117,13 @@ def test_the_consoles_reasons_and_unknown_author_are_the_apis():
     longest = next(option["maxLength"] for option in reason.get("anyOf", [reason]) if "maxLength" in option)
     out = run("console.log(JSON.stringify([erasure.REASONS, erasure.UNKNOWN_AUTHOR, erasure.MAX_REASON]));")
     assert out == [list(privacy.REASONS), UNKNOWN_AUTHOR, longest]
+
+
+def test_every_reason_is_named_in_an_erased_history_entry_in_both_languages():
+    out = run("""
+        console.log(JSON.stringify(erasure.REASONS.map((reason) => {
+          const key = `erasure.reasonName.${reason}`;
+          return [reason, key in messages.en, key in messages.ja];
+        })));
+    """)
+    assert out and all(en and ja for _, en, ja in out), out

@@ -4,7 +4,7 @@
 // Kept free of the page (no DOM, no i18n) so that node can run it in tests/test_console_erasure.py.
 
 // why an item was erased, as the API says it (`erased.reason`); each has its words in messages.js
-export const REASONS = ['customer_request', 'deleted_on_platform'];
+export const REASONS = ['customer_request', 'deleted_on_platform', 'retention'];
 export const MAX_REASON = 500;
 export const UNKNOWN_AUTHOR = 'unknown'; // chalicelib/models.py's: many people under one id, never erased as one
 // an erasure the API cuts to its time budget is sent again; past this many rounds the admin is told to go on
