@@ -4,8 +4,8 @@ the volume counter shards of closed hours (store.counters.fold_closed_hours), so
 `unknown` the replies whose sending was cut off (store.replies.sweep_cut_off); and, when the brand set RETENTION_DAYS
 (domain.privacy), erase the conversations closed longer ago than that (store.erasure.erase_closed).
 
-Each run is bounded (store.queue.SWEEP_BATCH changes per queue and kind; store.erasure.RETENTION_BATCH conversations
-per queue, until RETENTION_UNTIL_SECONDS into the run) and idempotent: every change is guarded by the message's revision, so a rerun,
+Each run is bounded (store.queue.SWEEP_BATCH changes per queue and kind; pages of store.erasure.RETENTION_BATCH
+conversations per queue in turn, until RETENTION_UNTIL_SECONDS into the run) and idempotent: every change is guarded by the message's revision, so a rerun,
 or two runs at once, change each message at most once.
 """
 
@@ -46,14 +46,22 @@ def run(now: datetime) -> dict[str, dict[str, int]]:
 
 
 def _retention(now: datetime, days: int, deadline: float, done: dict[str, dict[str, int]]) -> None:
-    """Erase the conversations closed before the retention cutoff, per queue (`erased`: how many), until
-    `deadline` (time.monotonic()); none when it is unset."""
+    """Erase the conversations closed before the retention cutoff (`erased`: how many per queue), a page per queue
+    in turn, so that one queue's backlog does not starve the others, until `deadline` (time.monotonic()) or
+    RETENTION_ROUNDS pages; none when it is unset."""
     cutoff = privacy.retention_cutoff(now, days)
     for q in QUEUES:
         done[q]["erased"] = 0
-        if cutoff is None:
-            continue
-        try:
-            done[q]["erased"] = erasure.erase_closed(q, iso(cutoff), now, queue.SYSTEM, deadline)
-        except StorageUnavailable:  # what is left is still in CLOSED#: the next sweep erases it
-            observability.warning("retention sweep failed", queue=q)
+    pending = list(QUEUES) if cutoff is not None else []
+    for _ in range(erasure.RETENTION_ROUNDS):
+        for q in list(pending):
+            try:
+                erased, more = erasure.erase_closed(q, iso(cutoff), now, queue.SYSTEM, deadline)
+            except StorageUnavailable:  # what is left is still in CLOSED#: the next sweep erases it
+                observability.warning("retention sweep failed", queue=q)
+                erased, more = 0, False
+            done[q]["erased"] += erased
+            if not more:
+                pending.remove(q)
+        if not pending or time.monotonic() >= deadline:
+            return

@@ -210,7 +210,8 @@ def _authored(platform: str, author_id: str) -> Iterator[str]:
 
 # retention (domain.privacy): whole conversations closed longer ago than RETENTION_DAYS --------------------------
 
-RETENTION_BATCH = 25  # conversations per queue per sweep: each is a few reads and writes per message in it
+RETENTION_BATCH = 25  # conversations a page of the retention sweep reads: each is a few reads and writes per message
+RETENTION_ROUNDS = 20  # pages per queue per sweep at most (the run's time bounds it first on a busy table)
 
 
 def closed_before(queue: str, cutoff: str, limit: int = RETENTION_BATCH) -> list[str]:
@@ -290,17 +291,20 @@ def _leave_closed(head: StoredMessage) -> None:
 
 
 def erase_closed(queue: str, cutoff: str, now: datetime, actor: str, deadline: float,
-                 limit: int | None = None) -> int:
-    """The retention sweep of one queue: erase up to `limit` conversations closed before `cutoff`, the longest
-    closed first, until `deadline` (time.monotonic()); returns how many it erased."""
+                 limit: int | None = None) -> tuple[int, bool]:
+    """A page of the retention sweep of one queue: erase up to `limit` conversations closed before `cutoff`, the
+    longest closed first, until `deadline` (time.monotonic()). Returns how many it erased, and whether more may be
+    due (a full page of which at least one was erased: one that stays, busy or cut short, is not read again and
+    again in one run)."""
     erased = 0
-    for conversation_id in closed_before(queue, cutoff, limit or RETENTION_BATCH):
+    due = closed_before(queue, cutoff, limit or RETENTION_BATCH)
+    for conversation_id in due:
         if time.monotonic() >= deadline:
-            break
+            return erased, False
         try:
             outcome = erase_conversation(conversation_id, now, actor, privacy.RETENTION, closed_before=cutoff,
                                          deadline=deadline)
         except ConcurrentChange:  # busy: it stays in CLOSED#, the next sweep tries again
             continue
         erased += outcome == Outcome.UPDATED
-    return erased
+    return erased, len(due) == (limit or RETENTION_BATCH) and erased > 0

@@ -263,6 +263,7 @@ def test_the_sweep_is_bounded_per_queue_and_takes_the_longest_closed_first(table
     from chalicelib.store import erasure
 
     # GIVEN three conversations resolved on three days, all past the retention period, and a bound of two per run
+    # (one page of two)
     retention("30")
     ids = []
     for day in (3, 1, 2):
@@ -270,9 +271,26 @@ def test_the_sweep_is_bounded_per_queue_and_takes_the_longest_closed_first(table
         resolve(conversation, T0 + timedelta(days=day))
         ids.append(conversation)
     monkeypatch.setattr(erasure, "RETENTION_BATCH", 2)
+    monkeypatch.setattr(erasure, "RETENTION_ROUNDS", 1)
     # WHEN the sweep runs twice
     assert sweep(T0 + timedelta(days=60))[QUEUE]["erased"] == 2
     # THEN the first took the two closed first, the second the last
     assert [bool(words_of(table, c)) for c in ids] == [True, False, False]
     assert sweep(T0 + timedelta(days=60, minutes=5))[QUEUE]["erased"] == 1
     assert not any(words_of(table, c) for c in ids)
+
+
+def test_a_backlog_is_worked_off_page_by_page_in_one_run_while_there_is_time(table, retention, monkeypatch):
+    from chalicelib.store import erasure
+
+    # GIVEN five conversations past the retention period and pages of two
+    retention("30")
+    ids = []
+    for day in range(5):
+        conversation, _ = a_public_thread(f"b{day}", T0)
+        resolve(conversation, T0 + timedelta(days=day))
+        ids.append(conversation)
+    monkeypatch.setattr(erasure, "RETENTION_BATCH", 2)
+    # WHEN the sweep runs once THEN it reads page after page and erases them all
+    assert sweep(T0 + timedelta(days=60))[QUEUE]["erased"] == 5
+    assert not any(words_of(table, c) for c in ids) and closed_index(table) == []
