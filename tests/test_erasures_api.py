@@ -172,3 +172,27 @@ def test_the_customers_other_conversations_say_they_were_erased(api, keys):
     assert status == 200, body
     assert [(c["id"], c["text"], c["erased"]["reason"]) for c in body["conversations"]] == [
         ("facebook:c2", "", "customer_request"), ("facebook:c1", "", "customer_request")]
+
+
+def test_the_brands_reply_to_the_customer_in_someone_elses_thread_is_erased_and_its_reply_to_the_other_is_not(
+        api, keys, fake_platforms):
+    # GIVEN a stranger's conversation in which the customer commented, and the brand answered each of them by name
+    comment(api, "s1", "Is the festival still on?", author=STRANGER)
+    comment(api, "c-reply", "I'm Dana, my ticket number is TK-99812", parent="s1")
+    conversation = "facebook:s1"
+    assert call(api, "POST", f"/conversations/{conversation}/claim", keys["manager"], {})[0] == 200
+    for key, to, text in (("reply-dana-01", "facebook:c-reply", "Dana, your ticket TK-99812 is valid"),
+                          ("reply-other-1", "facebook:s1", "Yes, it is on, see you there")):
+        status, body = call(api, "POST", f"/conversations/{conversation}/replies", keys["manager"],
+                            {"text": text, "reply_to": to, "idempotency_key": key})
+        assert status == 201, body
+    # WHEN the customer is erased
+    assert erase(api, keys, "facebook", CUSTOMER)[1]["done"]
+    # THEN the reply that answered them is erased, and the one that answered the stranger is not
+    status, detail = call(api, "GET", f"/conversations/{conversation}", keys["manager"])
+    assert status == 200, detail
+    replies = {r["reply_to"]: r for r in detail["replies"]}
+    assert replies["facebook:c-reply"]["text"] == "" and replies["facebook:c-reply"]["erased"]["reason"] == \
+        "customer_request"
+    assert replies["facebook:s1"]["text"] == "Yes, it is on, see you there" and "erased" not in replies["facebook:s1"]
+    assert "TK-99812" not in json.dumps(detail)

@@ -148,6 +148,18 @@ def _erase_around(head: StoredMessage, now: datetime, actor: str, reason: str) -
         erase_message(member_id, now, actor, reason)
 
 
+def _erase_replies_to(member: StoredMessage, record: dict[str, Any]) -> None:
+    """The brand's replies to the customer's message in a conversation someone else opened (they greet them by
+    name): the rest of that conversation is the other people's."""
+    partition = MessageKeys.pk(member.conversation_id_or_own)
+    with dynamo.storage_errors():
+        replies = list(dynamo.query_pages(
+            KeyConditionExpression="pk = :p", FilterExpression="#to = :m AND attribute_not_exists(erased)",
+            ProjectionExpression="pk, sk, #text", ExpressionAttributeNames={"#text": "text", "#to": "reply_to"},
+            ExpressionAttributeValues=dynamo.values(p=partition, m=member.id)))
+    _write_each([_erase_text(r["pk"], r["sk"], record) for r in replies if "text" in r])
+
+
 def _partition(pk: str) -> Iterator[dict[str, Any]]:
     with dynamo.storage_errors():
         yield from dynamo.query_pages(KeyConditionExpression="pk = :p",
@@ -192,6 +204,8 @@ def _erase_one(message_id: str, now: datetime, actor: str, note: str | None, pro
     if stored is None:
         return
     opened = not stored.is_member
+    if not opened:  # first: once the message is erased, it leaves the index a request sent again reads
+        _erase_replies_to(stored, privacy.erasure_record(iso(now), actor, privacy.CUSTOMER_REQUEST))
     outcome = erase_message(message_id, now, actor, privacy.CUSTOMER_REQUEST, whole_conversation=opened, note=note)
     if outcome == Outcome.UPDATED:
         progress.messages_erased += 1
