@@ -23,7 +23,8 @@ from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
 from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
                                 ConversationOut, ConversationPage, CrcOut, CustomerConversationOut,
-                                CustomerConversationsOut, CustomerOut, CustomerQuery, EarlierQuery, EarlierRepliesQuery,
+                                CustomerConversationsOut, CustomerDataOut, CustomerDataQuery, CustomerOut, CustomerQuery,
+                                EarlierQuery, EarlierRepliesQuery,
                                 ErasureCreate, ErasureOut, FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
                                 MessageOut, MessagePage, ModerationCreate,
                                 NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReopenCreate,
@@ -526,6 +527,15 @@ def erasures_create(caller, body: ErasureCreate):
 
     progress = erasure.erase_customer(body.platform, body.author_id, caller.actor, body.reason, now())
     return ErasureOut(platform=body.platform, author_id=body.author_id, **vars(progress))
+
+
+@routes.route("GET", "/customer-data", "what is kept of one customer, for their right of access: the messages they "
+              "wrote, oldest first, a page at a time (admin)", roles=ADMINS, query=CustomerDataQuery,
+              response=CustomerDataOut, errors=(400, 503))
+def customer_data(caller, query: CustomerDataQuery):
+    kept, cursor = customers.customer_messages(query.platform, query.author_id, query.cursor)
+    return CustomerDataOut(platform=query.platform, author_id=query.author_id,
+                           messages=[MessageOut.of(m) for m in kept], next_cursor=cursor)
 
 
 # admin: API keys -------------------------------------------------------------------------------

@@ -290,6 +290,13 @@ class CustomerQuery(_Query):
                                "(opaque; any other value is 400)")
 
 
+class CustomerDataQuery(_Query):
+    platform: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="the customer's platform, e.g. `facebook`")
+    author_id: str = Field(min_length=1, max_length=512, description="the platform's id of the customer")
+    cursor: str | None = Field(None, pattern=CURSOR_PATTERN, description="the next_cursor of the previous page "
+                               "(opaque; any other value is 400)")
+
+
 class EarlierQuery(_Query):
     cursor: str = Field(pattern=CURSOR_PATTERN, description="a conversation's earlier_cursor, or this listing's "
                         "next_cursor (opaque; any other value is 400)")
@@ -599,6 +606,14 @@ class CustomerConversationOut(_Model):
     def of(cls, summary: Any) -> CustomerConversationOut:
         data = {k: v for k, v in vars(summary).items() if v is not None}
         return cls.model_validate(data)
+
+
+class CustomerDataOut(_Model):
+    platform: str
+    author_id: str
+    messages: list[MessageOut] = Field(description="the messages this customer wrote that are kept (not erased), "
+                                       "oldest first, with their triage and conversation")
+    next_cursor: str | None = Field(description="the next page; none at the end")
 
 
 class CustomerConversationsOut(_Model):

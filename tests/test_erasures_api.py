@@ -196,3 +196,61 @@ def test_the_brands_reply_to_the_customer_in_someone_elses_thread_is_erased_and_
         "customer_request"
     assert replies["facebook:s1"]["text"] == "Yes, it is on, see you there" and "erased" not in replies["facebook:s1"]
     assert "TK-99812" not in json.dumps(detail)
+
+
+def data(api, keys, platform: str, author: str, cursor: str | None = None, who: str = "admin"):
+    path = f"/customer-data?platform={platform}&author_id={author}" + (f"&cursor={cursor}" if cursor else "")
+    return call(api, "GET", path, keys[who])
+
+
+def test_an_admin_reads_everything_kept_of_a_customer_page_by_page_and_nothing_once_erased(api, keys, monkeypatch):
+    from chalicelib.store import customers
+
+    # GIVEN the customer's three comments (one in a stranger's thread) and a stranger's comment
+    comment(api, "c1", "first: my order 4471")
+    comment(api, "s1", "stranger's own words", author=STRANGER)
+    comment(api, "c2", "second: still waiting", parent="s1")
+    comment(api, "c3", "third: thanks")
+    monkeypatch.setattr(customers, "DATA_PAGE", 2)
+    # WHEN an admin reads what is kept of the customer, a page at a time
+    status, first = data(api, keys, "facebook", CUSTOMER)
+    assert status == 200, first
+    status, second = data(api, keys, "facebook", CUSTOMER, first["next_cursor"])
+    assert status == 200, second
+    # THEN every message they wrote is there, oldest first, with its conversation and the name they gave
+    listed = first["messages"] + second["messages"]
+    assert [m["text"] for m in listed] == ["first: my order 4471", "second: still waiting", "third: thanks"]
+    assert {m["author"]["name"] for m in listed} == {"Dana Reyes"} and listed[1]["conversation"] == "facebook:s1"
+    assert second["next_cursor"] is None
+    # AND a cursor of another customer, or made up, is a 400
+    assert data(api, keys, "facebook", STRANGER, first["next_cursor"])[0] == 400
+    assert data(api, keys, "facebook", CUSTOMER, "bm90LWEtY3Vyc29y")[0] == 400
+    # AND once the customer is erased, nothing is kept to read
+    assert erase(api, keys, "facebook", CUSTOMER)[1]["done"]
+    status, after = data(api, keys, "facebook", CUSTOMER)
+    assert (status, after["messages"], after["next_cursor"]) == (200, [], None)
+
+
+def test_a_page_of_long_messages_stops_at_the_answers_size_and_goes_on(api, keys, monkeypatch):
+    from chalicelib.store import customers
+
+    for i in range(3):
+        comment(api, f"long{i}", f"{i} " + "x" * 2000)
+    monkeypatch.setattr(customers, "ANSWER_BYTES", 3000)  # about one message's worth
+    pages, cursor = [], None
+    while True:
+        status, page = data(api, keys, "facebook", CUSTOMER, cursor)
+        assert status == 200, page
+        pages.append([m["id"] for m in page["messages"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [len(p) for p in pages if p] == [1, 1, 1]
+    assert [i for p in pages for i in p] == [f"facebook:long{i}" for i in range(3)]
+
+
+@pytest.mark.parametrize("who", ["manager", "agent_cs"])
+def test_only_an_admin_reads_a_customers_data(api, keys, who):
+    comment(api, "c1", "private words")
+    status, body = data(api, keys, "facebook", CUSTOMER, who=who)
+    assert status == 403 and "private words" not in json.dumps(body)

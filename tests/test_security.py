@@ -87,6 +87,8 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
 
         concrete += "?cursor=" + encode_cursor({"pk": {"S": MessageKeys.pk(message_id)},
                                                 "sk": {"S": ReplyKeys.timed_sk("9999", "key")}})
+    if path == "/customer-data":
+        concrete += "?platform=facebook&author_id=5550001"
     body = bodies.get(path) if method in ("POST", "PUT") else None
     return concrete, (dumps(body) if body is not None else None)
 
@@ -154,7 +156,7 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     works = queue in SCOPES[role]
     if path.startswith("/admin/"):
         return ({"GET": 200, "POST": 201, "DELETE": 204}[method], None) if role == "admin" else (403, "forbidden_role")
-    if path == "/erasures":  # a customer's data, erased for good: admins only
+    if path in ("/erasures", "/customer-data"):  # a customer's data, read whole or erased for good: admins only
         return (200, None) if role == "admin" else (403, "forbidden_role")
     if path.startswith("/saved-replies"):  # everyone reads those of their queues; managers keep them
         if method == "GET":

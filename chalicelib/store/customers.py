@@ -24,7 +24,7 @@ from ..errors import StorageUnavailable
 from . import dynamo
 from .entities import ANSWER_BYTES, CustomerConversationKeys, MessageKeys, StoredMessage, key
 from .queue import decode_cursor, encode_cursor
-from .table import TTL_ATTRIBUTE
+from .table import GSI3, TTL_ATTRIBUTE
 
 PAGE = 25  # conversations a page lists at most
 POINTERS_PER_READ = PAGE
@@ -151,3 +151,56 @@ def _heads(conversations: list[str]) -> dict[str, dict[str, Any]]:
         dynamo.conflict_pause(attempt)
     raise StorageUnavailable()
 
+
+
+# what the brand holds of one customer (the right of access): their messages through GSI3 ---------------------
+
+DATA_PAGE = 25  # messages a page reads: one GSI3 Query and one BatchGetItem
+
+
+def customer_messages(platform: str, author_id: str, cursor: str | None = None) -> tuple[list[StoredMessage], str | None]:
+    """A page of the messages one customer wrote and that are not erased, oldest first, and the cursor of the next
+    page (None at the end). The page ends early once its messages reach ANSWER_BYTES as JSON."""
+    partition = MessageKeys.author_partition(platform, author_id)
+    kwargs: dict[str, Any] = {"TableName": dynamo.table_name(), "IndexName": GSI3, "Limit": DATA_PAGE,
+                              "KeyConditionExpression": "gsi3pk = :p", "ExpressionAttributeValues": dynamo.values(p=partition)}
+    if cursor is not None:
+        kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition, "gsi3pk", _DATA_CURSOR_KEYS)
+    with dynamo.storage_errors():
+        page = dynamo.client().query(**kwargs)
+        keys = [dynamo.from_item(k) for k in page.get("Items", [])]
+        stored = _messages([k["pk"].removeprefix("MSG#") for k in keys])
+    listed: list[StoredMessage] = []
+    size = 0
+    for position, index_key in enumerate(keys):
+        message = stored.get(index_key["pk"].removeprefix("MSG#"))
+        if message is None:
+            continue
+        size += message.answer_bytes
+        if listed and size > ANSWER_BYTES:  # the rest from here on the next page: it starts after the last listed
+            return listed, encode_cursor({k: {"S": v} for k, v in keys[position - 1].items()})
+        listed.append(message)
+    last = page.get("LastEvaluatedKey")
+    return listed, encode_cursor(last) if last else None
+
+
+_DATA_CURSOR_KEYS = frozenset({"pk", "sk", "gsi3pk", "gsi3sk"})
+
+
+def _messages(ids: list[str]) -> dict[str, StoredMessage]:
+    """These messages as stored now (consistent reads), by id."""
+    if not ids:
+        return {}
+    request = {dynamo.table_name(): {"Keys": [key(MessageKeys.pk(i), MessageKeys.SK) for i in dict.fromkeys(ids)],
+                                     "ConsistentRead": True}}
+    found: dict[str, StoredMessage] = {}
+    for attempt in range(BATCH_GET_TRIES):
+        answer = dynamo.client().batch_get_item(RequestItems=request)
+        for item in answer.get("Responses", {}).get(dynamo.table_name(), []):
+            message = StoredMessage.from_item(dynamo.from_item(item))
+            found[message.id] = message
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        dynamo.conflict_pause(attempt)
+    raise StorageUnavailable()
