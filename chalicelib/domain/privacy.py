@@ -83,12 +83,20 @@ REASONS_IN_WORDS = ("reopened", "rerouted", "hidden", "deleted", "unhidden")
 def without_team_words(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A history without what the team wrote about the customer: resolution notes and the reasons people gave."""
     def plain(entry: dict[str, Any]) -> dict[str, Any]:
+        if entry.get("event") == "erased":  # its note is the request it answered, no one's data
+            return entry
         details = dict(entry.get("details") or {})
         details.pop("note", None)
         if entry.get("event") in REASONS_IN_WORDS:
             details.pop("reason", None)
         return {k: v for k, v in {**entry, "details": details or None}.items() if v is not None}
     return [plain(entry) for entry in history]
+
+
+def has_team_words(history: list[dict[str, Any]], corrections: list[dict[str, Any]],
+                   resolution_note: str | None) -> bool:
+    """Whether a conversation's head still holds something the team wrote about its customer."""
+    return bool(resolution_note) or without_team_words(history) != history or without_reasons(corrections) != corrections
 
 
 def without_reasons(corrections: list[dict[str, Any]]) -> list[dict[str, Any]]:

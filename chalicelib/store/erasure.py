@@ -52,8 +52,12 @@ def erase_message(message_id: str, now: datetime, actor: str, reason: str, *, wh
         if stored is None:
             return Outcome.UNKNOWN
         if stored.erased:
-            if whole_conversation:
-                _erase_around(stored, now, actor, reason)  # a first try may have stopped before these
+            if whole_conversation:  # erased alone before (deleted by its author), or a first try stopped early
+                try:
+                    stored = _erase_team_words(stored, now, actor, reason, note)
+                except ConcurrentChange:
+                    continue
+                _erase_around(stored, now, actor, reason)
             return Outcome.UNCHANGED
         try:
             erased = _erase_item(stored, now, actor, reason, whole_conversation, note)
@@ -81,6 +85,20 @@ def _erase_item(stored: StoredMessage, now: datetime, actor: str, reason: str, w
     operations = [message_update(stored, attributes, entry, tuple(remove))]
     # a re-route kept the text (and its reason) for retraining: they go with the message
     operations += [_erase_text(Correction.PK, f"{c['at']}#{stored.id}", drop=("reason",) if whole_conversation else ())
+                   for c in stored.corrections if c.get("at")]
+    return apply_guarded(stored, operations, entry)
+
+
+def _erase_team_words(stored: StoredMessage, now: datetime, actor: str, reason: str, note: str | None) -> StoredMessage:
+    """What the team wrote about the customer on a head erased earlier without it (its author deleted it): the
+    resolution note, the reasons in its history and re-routes. Nothing to do: the head as it is."""
+    if not privacy.has_team_words(stored.history, stored.corrections, stored.resolution_note):
+        return stored
+    entry = history_entry("erased", now, actor, reason=reason, **({"note": note} if note else {}))
+    attributes = {"history": privacy.without_team_words(stored.history),
+                  "corrections": privacy.without_reasons(stored.corrections)}
+    operations = [message_update(stored, attributes, entry, ("resolution_note",))]
+    operations += [_erase_text(Correction.PK, f"{c['at']}#{stored.id}", drop=("reason",))
                    for c in stored.corrections if c.get("at")]
     return apply_guarded(stored, operations, entry)
 

@@ -103,3 +103,23 @@ def test_an_erased_message_is_not_given_a_second_opinion(table):
                      top_terms=[], model_version="second-test", needs_review=False)
     assert apply_second_opinion(get_message(message_id), verdict, NOW + timedelta(seconds=5)).value == "unchanged"
     assert get_message(message_id).queue == "community"
+
+
+def test_a_head_its_author_deleted_loses_the_teams_words_too_when_its_customer_is_erased(table):
+    from chalicelib.store import erasure
+    from chalicelib.store.messages import get_message
+
+    # GIVEN a re-routed conversation whose first message its author then deleted on the platform (erased alone)
+    message_id = rerouted("r1", "I am Dana, complaining")
+    assert erasure.erase_message(message_id, NOW, "platform", "deleted_on_platform").value == "updated"
+    assert "Reyes" in json.dumps(get_message(message_id).history)
+    # WHEN the customer's whole conversation is erased on their request, twice
+    assert erase(message_id, whole_conversation=True, note="DSR-9").value == "unchanged"
+    stored = get_message(message_id)
+    assert "Reyes" not in json.dumps(scan_items(table))
+    assert [(e["event"], (e.get("details") or {}).get("reason")) for e in stored.history][-2:] == [
+        ("erased", "deleted_on_platform"), ("erased", "customer_request")]
+    assert stored.erased["reason"] == "deleted_on_platform"  # the first erasure's record stands
+    # THEN the second time there is nothing left to do: no other entry
+    assert erase(message_id, whole_conversation=True, note="DSR-9").value == "unchanged"
+    assert len(get_message(message_id).history) == len(stored.history)
