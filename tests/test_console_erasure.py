@@ -127,3 +127,88 @@ def test_every_reason_is_named_in_an_erased_history_entry_in_both_languages():
         })));
     """)
     assert out and all(en and ja for _, en, ja in out), out
+
+
+# reading what is kept of a customer (GET /customer-data): every page, following next_cursor -------------------------
+
+def read(answers: list[dict | str], pages: int | None = None) -> dict:
+    """readAll against a fake API that gives `answers` in turn (a string: that error code, thrown)."""
+    script = """
+        const answers = JSON.parse(process.argv[1]);
+        const cursors = [];
+        const progress = [];
+        const get = async (cursor) => {
+          cursors.push(cursor);
+          const answer = answers.shift();
+          if (typeof answer === 'string') throw Object.assign(new Error(answer), { code: answer });
+          return answer;
+        };
+        const pages = JSON.parse(process.argv[2]);
+        let result;
+        try {
+          result = await erasure.readAll(get, (n) => progress.push(n), ...(pages ? [pages] : []));
+        } catch (error) {
+          result = { error: error.code, readSoFar: error.readSoFar };
+        }
+        console.log(JSON.stringify({ result, cursors, progress }));
+    """
+    return run(script, json.dumps(answers), json.dumps(pages))
+
+
+def page(ids: list[str], cursor: str | None) -> dict:
+    return {"platform": "facebook", "author_id": "123", "messages": [{"id": i} for i in ids], "next_cursor": cursor}
+
+
+def test_it_reads_every_page_following_the_cursor_in_order():
+    out = read([page(["a", "b"], "c1"), page([], "c2"), page(["c"], None)])
+    assert out["result"] == {"messages": [{"id": "a"}, {"id": "b"}, {"id": "c"}], "done": True}
+    assert out["cursors"] == [None, "c1", "c2"]  # an empty page with a cursor is not the end
+    assert out["progress"] == [2, 2]  # "Read N messages…" after each page that was not the last
+
+
+def test_one_page_is_one_request_and_a_customer_with_nothing_kept_is_an_empty_list():
+    out = read([page([], None)])
+    assert out["result"] == {"messages": [], "done": True} and out["cursors"] == [None] and out["progress"] == []
+
+
+def test_a_refusal_midway_comes_back_with_the_number_read_before_it():
+    out = read([page(["a", "b"], "c1"), "service_unavailable"])
+    assert out["result"] == {"error": "service_unavailable", "readSoFar": 2}
+    assert read(["forbidden"])["result"] == {"error": "forbidden", "readSoFar": 0}
+
+
+def test_an_api_whose_cursor_never_ends_is_not_read_for_ever():
+    out = read([page(["a"], "again")] * 5, pages=3)
+    assert out["result"] == {"messages": [{"id": "a"}] * 3, "done": False}
+    assert len(out["cursors"]) == 3
+    assert run("console.log(JSON.stringify(erasure.MAX_PAGES));") == 200
+
+
+def test_the_file_is_named_by_platform_and_author_id_made_safe_for_a_file_name():
+    names = run("""
+        const ids = ['123456', '../../etc/passwd', 'a b/c\\\\d:e*f?"<>|', '.hidden', '', 'x'.repeat(300), 'ユーザー'];
+        console.log(JSON.stringify(ids.map((id) => erasure.dataFileName('facebook', id))));
+    """)
+    assert names[:5] == ["customer-data-facebook-123456.json", "customer-data-facebook-etc_passwd.json",
+                         "customer-data-facebook-a_b_c_d_e_f_.json", "customer-data-facebook-hidden.json",
+                         "customer-data-facebook-author.json"]
+    assert names[5] == f"customer-data-facebook-{'x' * 100}.json"
+    assert names[6] == "customer-data-facebook-author.json"  # nothing left of it: still a name
+    assert all("/" not in name and "\\" not in name for name in names)
+
+
+def test_the_file_holds_who_when_and_the_messages():
+    out = run("""
+        const file = erasure.dataDocument('facebook', '123', [{ id: 'a' }], new Date('2026-12-05T08:00:00Z'));
+        console.log(JSON.stringify(file));
+    """)
+    assert out == {"platform": "facebook", "author_id": "123", "exported_at": "2026-12-05T08:00:00.000Z",
+                   "messages": [{"id": "a"}]}
+
+
+def test_the_downloads_words_are_in_both_languages():
+    out = run("""
+        const keys = Object.keys(messages.en).filter((key) => key.startsWith('customerData.') && !key.endsWith('.one'));
+        console.log(JSON.stringify(keys.map((key) => [key, key in messages.ja])));
+    """)
+    assert len(out) >= 5 and all(ja for _, ja in out), out

@@ -40,3 +40,45 @@ export async function eraseAll(body, post, progress = () => {}, rounds = MAX_ROU
   }
   return total;
 }
+
+// Reading what is kept of a customer (GET /customer-data, admins only; GDPR's right of access): every page, following
+// `next_cursor`, into one JSON file. Past this many pages the admin is told it stopped (no file: it would not be all).
+export const MAX_PAGES = 200;
+
+// `read(cursor)` answers one page ({messages, next_cursor}; cursor null for the first), `progress(n)` hears the number
+// of messages read after each page that was not the last. Answers {messages, done}; done is false when it stopped at
+// the pages' limit. An error goes to the caller with the number read before it (`error.readSoFar`).
+export async function readAll(read, progress = () => {}, pages = MAX_PAGES) {
+  const messages = [];
+  let cursor = null;
+  for (let page = 0; page < pages; page += 1) {
+    let answer;
+    try {
+      answer = await read(cursor);
+    } catch (error) {
+      error.readSoFar = messages.length;
+      throw error;
+    }
+    if (Array.isArray(answer?.messages)) messages.push(...answer.messages);
+    cursor = typeof answer?.next_cursor === 'string' && answer.next_cursor ? answer.next_cursor : null;
+    if (cursor === null) return { messages, done: true };
+    progress(messages.length);
+  }
+  return { messages, done: false };
+}
+
+// a part of a file name: letters, digits, dot, dash and underscore kept, anything else one underscore, no leading dot,
+// at most `max` characters (an author id is the platform's, not ours: it may hold anything)
+function namePart(value, max) {
+  const part = String(value ?? '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, max);
+  return part || 'author'; // nothing left of it (an id all in other scripts): not `unknown`, which means many
+}
+
+export function dataFileName(platform, authorId) {
+  return `customer-data-${namePart(platform, 20)}-${namePart(authorId, 100)}.json`;
+}
+
+// what the file holds: who, when it was made, and every message kept, as the API gave them
+export function dataDocument(platform, authorId, messages, now = new Date()) {
+  return { platform, author_id: authorId, exported_at: now.toISOString(), messages };
+}

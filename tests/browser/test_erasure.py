@@ -8,7 +8,7 @@ THEN the erasure is sent until the API says done (the count shown as it goes), a
 conversations, and the note say in words that they were erased, in the thread, the list and the customer's other
 conversations, in English and Japanese; the customer's words are nowhere on the page. A manager or an agent is never
 offered it; a refusal is said in words, with what was erased before it; a comment its author deleted on Facebook
-says so.
+says so. The admin downloads what is kept of the customer (GET /customer-data, every page) as a JSON file.
 """
 
 from __future__ import annotations
@@ -218,6 +218,86 @@ def test_an_admin_erases_a_customers_data_in_two_steps_and_every_place_says_so(c
     screenshot("erasure-confirm-ja")
 
 
+# the API's pages are 25 messages: this customer's three come in one, so the page's fetch cuts the first answer to its
+# first message with a cursor of its own, and answers that cursor (a moment later, for the count read so far to be
+# seen) with the rest of the real answer; `__refuse`: that second page is refused as a busy service (503)
+TWO_PAGES = """
+window.__pages = [];
+window.__refuse = false;
+const real = window.fetch.bind(window);
+window.fetch = async (url, init) => {
+  const address = new URL(String(url));
+  if (!address.pathname.endsWith('/customer-data')) return real(url, init);
+  const cursor = address.searchParams.get('cursor');
+  window.__pages.push(cursor);
+  const answer = (body) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+  if (cursor === 'second') {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    if (window.__refuse) {
+      return new Response(JSON.stringify({ error: { code: 'service_unavailable', message: 'busy' } }),
+        { status: 503, headers: { 'Content-Type': 'application/json' } });
+    }
+    address.searchParams.delete('cursor');
+    const body = await (await real(address, init)).json();
+    return answer({ ...body, messages: body.messages.slice(1) });
+  }
+  const body = await (await real(url, init)).json();
+  return answer({ ...body, messages: body.messages.slice(0, 1), next_cursor: 'second' });
+};
+"""
+
+
+def test_an_admin_downloads_what_is_kept_of_a_customer_as_a_json_file(console, downloads, screenshot):
+    stack = console.stack
+    if "/customer-data" not in stack.call("GET", "/openapi.json", key="")[1]["paths"]:
+        pytest.skip("the customer data API is not in this build yet")
+    suffix = secrets.token_hex(3)
+    aya = customer(stack, suffix, f"Aya Mori {suffix}")
+    # GIVEN the admin on the customer's conversation: the download beside the erasure
+    console.sign_in("admin")
+    open_conversation(console, aya["newer"])
+    button = console.find("#customer-data-download")
+    assert button.text == "Download this customer's data"
+    assert button.find_element("xpath", "..") == console.find("#erasure-start").find_element("xpath", "..")
+    assert not console.unlabelled() and not console.low_contrast()
+    scroll_to(console, "#erasure")
+    screenshot("customer-data")
+    # WHEN she presses it THEN every page is read (the count shown as it goes), and the file is downloaded
+    console.driver.execute_script(TWO_PAGES)
+    button.click()
+    console.text_in("#erasure-status", "Read 1 message…")
+    console.text_in("#notice", "Downloaded: 3 messages kept of this customer.")
+    assert console.driver.execute_script("return window.__pages") == [None, "second"]
+    path = downloads / f"customer-data-facebook-{aya['author_id']}.json"
+
+    def landed(_):
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    document = console.wait(landed, "the JSON file lands in the downloads")
+    assert document["platform"] == "facebook" and document["author_id"] == aya["author_id"]
+    assert document["exported_at"].endswith("Z")
+    # their three messages, oldest first, as the API gives them; the brand's reply and the team's note are not theirs
+    assert [m["id"] for m in document["messages"]] == [aya["older"], aya["later"], aya["newer"]]
+    assert [m["text"] for m in document["messages"]] == aya["words"][:3]
+    # AND a refusal midway is said in words, with what was read before it, and no file is made
+    path.unlink()
+    console.driver.execute_script("window.__refuse = true")
+    console.wait(lambda d: button.is_enabled(), "Download enabled again")
+    button.click()
+    refusal = console.text_in("#erasure-error", "The service is busy or unavailable. Try again in a moment.")
+    assert refusal.text.endswith("Messages read before this: 1. No file was made; press Download again to start over.")
+    assert not path.exists()
+    # AND in Japanese
+    Select(console.find("#language")).select_by_value("ja")
+    console.wait(lambda d: console.find("#customer-data-download").text == "このお客様のデータをダウンロード",
+                 "the button in Japanese")
+    scroll_to(console, "#erasure")
+    screenshot("customer-data-ja")
+
+
 def test_a_manager_or_an_agent_is_never_offered_it(console):
     stack = console.stack
     suffix = secrets.token_hex(3)
@@ -229,6 +309,7 @@ def test_a_manager_or_an_agent_is_never_offered_it(console):
         open_conversation(console, head)
         console.find("#reply-text" if role == "manager" else ".detail-head")
         assert not console.all("#erasure") and not console.all("#erasure-start"), role
+        assert not console.all("#customer-data-download"), role
     # the API refuses them too
     status, body = stack.call("POST", "/erasures", key=stack.keys["manager"],
                               body={"platform": "facebook", "author_id": "1"})

@@ -1,7 +1,7 @@
 // The agent view: queues with their depth, the selected queue in priority order, "claim next" (button and the
 // N key), and the conversation being worked: every message, the triage and its deciding terms, history,
 // reply, resolve, release, snooze, re-route, reopen, hide / unhide / delete a customer's comment on its platform, erase
-// a customer's personal data (admins), the lease's remaining time and a clear message when it is lost.
+// or download a customer's personal data (admins), the lease's remaining time and a clear message when it is lost.
 // What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
 import { api, features, seg } from '../api.js';
 import { field, h, replace, select, uid } from '../dom.js';
@@ -9,7 +9,9 @@ import {
   channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
   queueName, reasonText, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
-import { MAX_REASON, REASONS, UNKNOWN_AUTHOR, eraseAll, erasedKey, isErased } from '../erasure.js';
+import {
+  MAX_PAGES, MAX_REASON, REASONS, UNKNOWN_AUTHOR, dataDocument, dataFileName, eraseAll, erasedKey, isErased, readAll,
+} from '../erasure.js';
 import { moderationActions } from '../moderation.js';
 import { remaining } from '../reply_limits.js';
 import { session } from '../session.js';
@@ -1227,8 +1229,8 @@ export function mountAgent(container, { args, role, go }) {
   function erasureView(item) {
     const author = item.author || {};
     // `unknown` is many people under one id: the API refuses to erase it as one customer (author_not_erasable)
-    if (role !== 'admin' || !state.feats.erasure || !author.id || author.id === UNKNOWN_AUTHOR
-      || item.direction === 'outbound') return null;
+    if (role !== 'admin' || !(state.feats.erasure || state.feats.customerData) || !author.id
+      || author.id === UNKNOWN_AUTHOR || item.direction === 'outbound') return null;
     // by name, or by id once their name is gone (a later message of theirs, or a second erasure)
     const name = author.name || (author.handle ? `@${author.handle}` : '');
     const words = { who: name ? t('erasure.who', { name }) : t('erasure.whoById', { id: author.id }),
@@ -1237,10 +1239,15 @@ export function mountAgent(container, { args, role, go }) {
     const status = h('p', { class: 'form-status', role: 'status', id: 'erasure-status' });
     const failed = h('p', { class: 'error', role: 'alert', id: 'erasure-error' }); // beside the button, not at the top
     const erased = { messages: 0, conversations: 0 }; // by this form's presses so far
+    // beside Erase: what is kept of them, as a JSON file (right of access); one button, kept while Erase asks
+    const download = state.feats.customerData ? h('button', { type: 'button', class: 'secondary',
+      id: 'customer-data-download' }, t('customerData.start')) : null;
+    download?.addEventListener('click', busy(download, () => downloadData(item, status, failed)));
     const start = () => {
-      const button = h('button', { type: 'button', class: 'secondary', id: 'erasure-start' }, t('erasure.start'));
-      button.addEventListener('click', ask);
-      replace(cell, button);
+      const button = state.feats.erasure ? h('button', { type: 'button', class: 'secondary', id: 'erasure-start' },
+        t('erasure.start')) : null;
+      button?.addEventListener('click', ask);
+      replace(cell, h('div', { class: 'toolbar' }, button, download));
     };
     // it cannot be undone: said, with what it changes and what it does not, before anything is sent
     const ask = () => {
@@ -1263,8 +1270,43 @@ export function mountAgent(container, { args, role, go }) {
     };
     start();
     return h('section', { class: 'erasure', id: 'erasure', 'aria-labelledby': 'erasure-title' },
-      h('h3', { id: 'erasure-title' }, t('erasure.title')), h('p', { class: 'hint' }, t('erasure.hint')), cell, status,
-      failed);
+      h('h3', { id: 'erasure-title' }, t('erasure.title')),
+      state.feats.erasure ? h('p', { class: 'hint' }, t('erasure.hint')) : null, cell, status, failed);
+  }
+
+  // Download this customer's data: GET /customer-data page after page (following next_cursor), the count read shown
+  // as it goes, then one JSON file; nothing of it is shown on the page (no customer's words parsed, nor even shown)
+  async function downloadData(item, status, failed) {
+    const { platform } = item;
+    const authorId = item.author.id;
+    replace(failed);
+    replace(status, t('customerData.working'));
+    let result;
+    try {
+      result = await readAll((cursor) => api('customer-data', { query: { platform, author_id: authorId, cursor } }),
+        (n) => replace(status, t('customerData.progress', { n: fmtNumber(n), count: n })));
+    } catch (error) {
+      replace(status);
+      replace(failed, erasureErrorText(error),
+        error.readSoFar ? ` ${t('customerData.failedAfter', { n: fmtNumber(error.readSoFar) })}` : '');
+      return;
+    }
+    if (!result.done) {
+      replace(status);
+      replace(failed, t('customerData.unfinished', { pages: fmtNumber(MAX_PAGES), n: fmtNumber(result.messages.length) }));
+      return;
+    }
+    const file = dataDocument(platform, authorId, result.messages);
+    const blob = new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' });
+    const link = h('a', { href: URL.createObjectURL(blob), download: dataFileName(platform, authorId),
+      class: 'visually-hidden' });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    replace(status);
+    const n = result.messages.length;
+    notice(t('customerData.done', { n: fmtNumber(n), count: n }));
   }
 
   // `earlier`: what this form's earlier presses erased before they stopped (a refusal, the rounds' limit): a press
