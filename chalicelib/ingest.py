@@ -22,6 +22,7 @@ from .priority import compute_priority
 from .store import conversations, erasure, replies
 from .store import channels as channel_store
 from .store import messages as store
+from .store.entities import parse_iso
 from .store.messages import Outcome, Triaged
 from .validation import require_json
 
@@ -143,14 +144,14 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
 def erase_deleted_on_platform(message_id: str, now: datetime, removed: Outcome) -> Outcome:
     """After a deletion on the platform took the message out of the queues (`removed`: mark_removed's outcome),
     erase it unless it was deleted from here (privacy.erases_on_removal): its author, or someone outside this inbox,
-    took it down. Idempotent: a redelivery finds it erased and answers as mark_removed did; a message removed before
-    deletions erased is erased by its redelivered deletion (UPDATED). Known limit: the platform's webhook of a delete
-    made from here that comes before the delete is recorded here (a record that failed and is tried again) finds no
-    record yet, and erases the text the team would have kept."""
+    took it down, and no delete from here is under way (its own webhook may come before it is recorded).
+    Idempotent: a redelivery finds it erased and answers as mark_removed did; a message removed before deletions
+    erased is erased by its redelivered deletion (UPDATED)."""
     if removed == Outcome.UNKNOWN:
         return removed  # never stored: nothing to erase, nothing written
     stored = store.get_message(message_id)
-    if stored is None or stored.erased or not privacy.erases_on_removal(stored.moderation):
+    deleting = parse_iso(stored.deleting_at) if stored is not None and stored.deleting_at else None
+    if stored is None or stored.erased or not privacy.erases_on_removal(stored.moderation, deleting, now):
         return removed
     erased = erasure.erase_message(message_id, now, actor=BY_THE_PLATFORM, reason=privacy.DELETED_ON_PLATFORM)
     return Outcome.UPDATED if removed == Outcome.UNCHANGED and erased == Outcome.UPDATED else removed

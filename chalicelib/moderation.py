@@ -58,6 +58,20 @@ def _on_platform(stored: StoredMessage, action: str, now: datetime) -> None:
                                 retry_after=failed.retry_after) from failed
 
 
+def _ask_the_platform(stored: StoredMessage, action: str, now: datetime) -> None:
+    """A delete marks the message first, so the platform's webhook of it, should it come before the delete is
+    recorded, does not erase the text the team keeps (domain.privacy.DELETING_WINDOW); a refusal takes it off."""
+    if action != rules.DELETE:
+        _on_platform(stored, action, now)
+        return
+    store.mark_deleting(stored.id, now)
+    try:
+        _on_platform(stored, action, now)
+    except ModerationNotDone:
+        store.clear_deleting(stored.id)
+        raise
+
+
 def moderate(stored: StoredMessage, action: str, actor: Actor, reason: str | None, now: datetime) -> StoredMessage:
     """Do `action` (domain.moderation.ACTIONS) to a customer message on its platform and record it. `stored` is the
     message as just read, after the caller's scope check; the answer is the message as it now is."""
@@ -74,7 +88,7 @@ def moderate(stored: StoredMessage, action: str, actor: Actor, reason: str | Non
                 return stored  # already so: nothing to call, nothing to write
             state = stored.moderation["state"]  # this request's own webhook came first: the record is the team's
         if not called:
-            _on_platform(stored, action, now)
+            _ask_the_platform(stored, action, now)
             called = True
         try:
             return store.moderate(stored, state, actor.id, reason, now)

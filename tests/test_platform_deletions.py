@@ -228,8 +228,7 @@ def facebooks_webhook_first(monkeypatch, message_id: str) -> None:
     monkeypatch.setattr(moderation, "_on_platform", webhook_first)
 
 
-def test_a_delete_from_here_whose_own_webhook_comes_first_is_still_hers_but_its_text_is_gone(api, keys,
-                                                                                              monkeypatch):
+def test_a_delete_from_here_whose_own_webhook_comes_first_is_hers_and_keeps_its_text(api, keys, monkeypatch):
     # GIVEN a comment, and Facebook telling of its delete before this request records it
     deliver(api, "meta", payloads.page_comment(COMMENT, TEXT))
     message_id = f"facebook:{COMMENT}"
@@ -241,10 +240,27 @@ def test_a_delete_from_here_whose_own_webhook_comes_first_is_still_hers_but_its_
     assert status == 200, deleted
     assert deleted["moderation"]["state"] == "deleted" and deleted["moderation"]["by"].startswith("manager:")
     assert deleted["moderation"]["reason"] == "doxxing"
-    # AND (known limit, README) the webhook, finding no delete recorded yet, erased the text: nothing here tells a
-    # deletion on the platform from this request's own before it is recorded without a write before the platform
-    # is asked, which a refused request must not make
-    assert deleted["text"] == "" and deleted["erased"]["reason"] == DELETED_ON_PLATFORM
+    # AND the webhook, coming while her delete was under way (the message marked before Facebook was asked), erased
+    # nothing: the text stays as the team's record of why; the mark is gone with the record
+    assert deleted["text"] == TEXT and "erased" not in deleted
+    from chalicelib.store.messages import get_message
+
+    assert get_message(message_id).deleting_at is None
+
+
+def test_a_deletion_long_after_a_delete_from_here_was_cut_off_erases(api, keys, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from chalicelib.store import messages
+
+    # GIVEN a comment marked by a delete from here that never finished (the function stopped after asking Facebook)
+    deliver(api, "meta", payloads.page_comment(COMMENT, TEXT))
+    message_id = f"facebook:{COMMENT}"
+    messages.mark_deleting(message_id, datetime.now(timezone.utc) - timedelta(minutes=5))
+    # WHEN Facebook tells of the deletion, minutes later
+    deliver(api, "meta", payloads.page_comment(COMMENT, "", verb="remove"))
+    # THEN the mark is stale: nothing here recorded a delete, so the deletion erases it
+    assert_erased_on_platform(read(api, keys, message_id))
 
 
 def test_a_delete_the_platform_refused_leaves_a_later_deletion_there_to_erase(api, keys, fake_platforms):
@@ -254,6 +270,9 @@ def test_a_delete_the_platform_refused_leaves_a_later_deletion_there_to_erase(ap
     fake_platforms.fail_next("graph_cannot_delete")
     status, body = call(api, "POST", f"/messages/{message_id}/moderation", keys["manager"], {"action": "delete"})
     assert status == 422, body
+    from chalicelib.store.messages import get_message
+
+    assert get_message(message_id).deleting_at is None  # the refused delete left no mark
     # WHEN its author deletes it on Facebook
     deliver(api, "meta", payloads.page_comment(COMMENT, "", verb="remove"))
     # THEN it is erased: that deletion was not made from here

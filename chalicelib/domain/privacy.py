@@ -58,11 +58,20 @@ def erasable_author(author_id: str | None) -> bool:
     return bool(author_id) and author_id != UNKNOWN_AUTHOR
 
 
-def erases_on_removal(moderation: dict[str, Any] | None) -> bool:
+# a delete from the inbox marks the message while it asks the platform; the platform's webhook of it may come
+# before the delete is recorded, and within this long of the mark it is taken for that delete's own
+DELETING_WINDOW = timedelta(minutes=1)
+
+
+def erases_on_removal(moderation: dict[str, Any] | None, deleting_at: datetime | None = None,
+                      now: datetime | None = None) -> bool:
     """Whether a deletion reported by the platform erases the message: not when it was deleted from here, by a
-    person, who keeps it for the record (domain.moderation)."""
+    person, who keeps it for the record (domain.moderation), nor while such a delete is under way (`deleting_at`,
+    less than DELETING_WINDOW before `now`)."""
     moderation = moderation or {}
-    return not (moderation.get("state") == "deleted" and moderation.get("by") not in (None, "platform"))
+    if moderation.get("state") == "deleted" and moderation.get("by") not in (None, "platform"):
+        return False
+    return not (deleting_at is not None and now is not None and now - deleting_at < DELETING_WINDOW)
 
 
 def erased_author(author: dict[str, Any]) -> dict[str, Any]:

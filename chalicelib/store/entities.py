@@ -223,6 +223,7 @@ class StoredMessage:
     tags: list[str] | None = None  # head: the team's tags (domain.tags), in the order added
     replies_by_time: bool | None = None  # head: its replies are kept by time (ReplyKeys); None in older ones
     erased: dict[str, Any] | None = None  # its content erased (domain.privacy): at, by, reason
+    deleting_at: str | None = None  # a delete from the inbox under way: its own webhook erases nothing (domain.privacy)
 
     @property
     def answer_bytes(self) -> int:

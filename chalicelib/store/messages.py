@@ -449,6 +449,31 @@ def mark_shown(message_id: str, now: datetime, actor: str) -> Outcome:
     raise ConcurrentChange(f"{message_id} kept changing while it was shown again")
 
 
+def mark_deleting(message_id: str, now: datetime) -> None:
+    """A delete from the inbox is asking the platform (domain.privacy.DELETING_WINDOW). Not a change of the
+    message: no revision, no history, no event; taken off again if the platform refuses."""
+    _set_deleting(message_id, "SET #d = :at", dynamo.values(at=iso(now)))
+
+
+def clear_deleting(message_id: str) -> None:
+    """The platform refused the delete: the message is as it was."""
+    _set_deleting(message_id, "REMOVE #d", None)
+
+
+def _set_deleting(message_id: str, expression: str, values: dict[str, Any] | None) -> None:
+    kwargs: dict[str, Any] = {"TableName": dynamo.table_name(), "Key": key(MessageKeys.pk(message_id), MessageKeys.SK),
+                              "UpdateExpression": expression, "ConditionExpression": "attribute_exists(pk)",
+                              "ExpressionAttributeNames": {"#d": "deleting_at"}}
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
+    with dynamo.storage_errors():
+        try:
+            dynamo.write(dynamo.client().update_item, **kwargs)
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+
 def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, now: datetime) -> StoredMessage:
     """Record a moderation done on the platform (domain.moderation): `hidden` or `deleted` takes the message out of
     the queues as a removal there does; `visible` (shown again) puts it back where it was: a conversation open in
@@ -473,7 +498,8 @@ def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, 
         record = {"state": state, "by": actor, "at": iso(now), "previous_status": previous, **details}
         entry = history_entry(state, now, actor, previous_status=stored.status, **details)
         operations = transition(stored, REMOVED, entry, attributes={"removed_at": stored.removed_at or iso(now),
-                                                                    "moderation": record})
+                                                                    "moderation": record},
+                                drop=("deleting_at",) if stored.deleting_at else ())
     return apply_guarded(stored, operations, entry)
 
 
