@@ -14,10 +14,10 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model,
                       model_serializer)
 
-from .models import Queue, Skip
+from .models import MAX_ID_BYTES, Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .bulk import MAX_BULK
-from .domain import tags
+from .domain import privacy, tags
 from .domain.notes import MAX_NOTE_CHARS
 from .domain.saved_replies import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from .store.messages import Outcome
@@ -88,12 +88,27 @@ class ModerationCreate(_Body):
     reason: str | None = Field(None, max_length=500, description="why (kept in its history)")
 
 
+def _storable_id(value: str) -> str:
+    """An id as the platforms' ids are stored: at most MAX_ID_BYTES of valid UTF-8 (no stored author has another)."""
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("ids must be valid Unicode text") from None
+    if size > MAX_ID_BYTES:
+        raise ValueError(f"ids are at most {MAX_ID_BYTES} bytes")
+    return value
+
+
+AuthorId = Annotated[str, Field(min_length=1, max_length=MAX_ID_BYTES), AfterValidator(_storable_id)]
+
+
 class ErasureCreate(_Body):
     platform: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="the customer's platform, e.g. `facebook`")
-    author_id: str = Field(min_length=1, max_length=512, description="the platform's id of the customer (a message's "
+    author_id: AuthorId = Field(description="the platform's id of the customer (a message's "
                            "`author.id`); `unknown` is many people and cannot be erased")
-    reason: str | None = Field(None, max_length=500, description="the request it answers (a ticket, a date): kept "
-                               "in each erased message's history; write no personal data here")
+    reason: str | None = Field(None, max_length=privacy.MAX_REQUEST_CHARS,
+                               description="the request it answers (a ticket, a date): kept in each erased message's "
+                                           "history; write no personal data here")
 
 
 class SnoozeCreate(_Body):
@@ -292,7 +307,7 @@ class CustomerQuery(_Query):
 
 class CustomerDataQuery(_Query):
     platform: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="the customer's platform, e.g. `facebook`")
-    author_id: str = Field(min_length=1, max_length=512, description="the platform's id of the customer")
+    author_id: AuthorId = Field(description="the platform's id of the customer")
     cursor: str | None = Field(None, pattern=CURSOR_PATTERN, description="the next_cursor of the previous page "
                                "(opaque; any other value is 400)")
 
@@ -459,7 +474,7 @@ class ErasureRecordOut(_Model):
     at: str
     by: str = Field(description="who erased it (as its history names people), `platform` when its author deleted "
                     "it there, or `system:sweep` when it outlived the retention period")
-    reason: Literal["customer_request", "deleted_on_platform", "retention"]
+    reason: Literal[privacy.REASONS]  # type: ignore[valid-type]
 
 
 class ErasureOut(_Model):

@@ -254,3 +254,12 @@ def test_only_an_admin_reads_a_customers_data(api, keys, who):
     comment(api, "c1", "private words")
     status, body = data(api, keys, "facebook", CUSTOMER, who=who)
     assert status == 403 and "private words" not in json.dumps(body)
+
+
+def test_an_author_id_too_long_to_be_a_key_is_a_4xx_on_both_routes(api, keys):
+    # 512 characters of 4 UTF-8 bytes each: past DynamoDB's 2,048-byte partition key once prefixed
+    author = "\U00020000" * 512
+    status, body = erase(api, keys, "facebook", author)
+    assert 400 <= status < 500 and "error" in body, body
+    status, body = call(api, "GET", "/customer-data?platform=facebook&author_id=" + "%F0%A0%80%80" * 512, keys["admin"])
+    assert 400 <= status < 500 and "error" in body, body

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..models import UNKNOWN_AUTHOR
+from .moderation import BY_THE_PLATFORM
 
 CUSTOMER_REQUEST = "customer_request"  # an admin's erasure of one customer's data
 DELETED_ON_PLATFORM = "deleted_on_platform"  # its author (or the platform) deleted it there
@@ -49,7 +50,7 @@ def retention_cutoff(now: datetime, days: int) -> datetime | None:
     return None if days == KEEP_FOREVER else now - timedelta(days=days)
 
 
-MAX_NOTE_CHARS = 500  # the erasure's own note (a ticket number, the request's date): the team's words, no one's data
+MAX_REQUEST_CHARS = 500  # an erasure's own note (a ticket number, the request's date): the team's words, no one's data
 ERASED_TEXT = ""
 
 
@@ -69,7 +70,7 @@ def erases_on_removal(moderation: dict[str, Any] | None, deleting_at: datetime |
     person, who keeps it for the record (domain.moderation), nor while such a delete is under way (`deleting_at`,
     less than DELETING_WINDOW before `now`)."""
     moderation = moderation or {}
-    if moderation.get("state") == "deleted" and moderation.get("by") not in (None, "platform"):
+    if moderation.get("state") == "deleted" and moderation.get("by") not in (None, BY_THE_PLATFORM):
         return False
     return not (deleting_at is not None and now is not None and now - deleting_at < DELETING_WINDOW)
 

@@ -10,8 +10,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from ..domain import customers as rules
 from ..domain import privacy
 from ..domain.errors import InvalidRequest
@@ -75,14 +73,10 @@ def backfill_pointers(start_key: str | None = None, max_items: int | None = None
 def _index_by_author(message: StoredMessage, author: str) -> None:
     """A message stored before GSI3 existed, put in its author's index (not once erased: an erasure took it out)."""
     keys = MessageKeys.author_index(message.platform, author, message.received_at, message.id)
-    try:
-        dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=message.key,
+    dynamo.update_if(TableName=dynamo.table_name(), Key=message.key,
                      UpdateExpression="SET gsi3pk = :pk, gsi3sk = :sk",
                      ConditionExpression="attribute_exists(pk) AND attribute_not_exists(erased)",
                      ExpressionAttributeValues=dynamo.values(pk=keys["gsi3pk"], sk=keys["gsi3sk"]))
-    except ClientError as exc:
-        if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-            raise
 
 
 def _index_closed(message: StoredMessage, indexed: bool) -> bool:
@@ -94,17 +88,12 @@ def _index_closed(message: StoredMessage, indexed: bool) -> bool:
     keys = message.indexes()
     if not keys.get("gsi2pk", "").startswith(MessageKeys.closed_partition("")):
         return False
-    try:
-        dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=message.key,
-                     UpdateExpression="SET gsi2pk = :pk, gsi2sk = :sk",
-                     ConditionExpression="attribute_not_exists(gsi2pk) AND #rev = :rev",
-                     ExpressionAttributeNames={"#rev": "rev"},
-                     ExpressionAttributeValues=dynamo.values(pk=keys["gsi2pk"], sk=keys["gsi2sk"], rev=message.rev))
-    except ClientError as exc:
-        if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
+    return dynamo.update_if(TableName=dynamo.table_name(), Key=message.key,
+                            UpdateExpression="SET gsi2pk = :pk, gsi2sk = :sk",
+                            ConditionExpression="attribute_not_exists(gsi2pk) AND #rev = :rev",
+                            ExpressionAttributeNames={"#rev": "rev"},
+                            ExpressionAttributeValues=dynamo.values(pk=keys["gsi2pk"], sk=keys["gsi2sk"],
+                                                                    rev=message.rev))
 
 
 def _scan_position(start_key: str) -> dict[str, Any]:

@@ -133,18 +133,21 @@ def _cursor(pointer: dict[str, Any] | None, listed: bool) -> str | None:
 
 def _heads(conversations: list[str]) -> dict[str, dict[str, Any]]:
     """The heads of these conversations as stored now (consistent reads), by id: the summary's attributes only."""
-    if not conversations:
-        return {}
     names = {f"#a{i}": name for i, name in enumerate(_HEAD_ATTRIBUTES)}
-    wanted = {"Keys": [key(MessageKeys.pk(c), MessageKeys.SK) for c in dict.fromkeys(conversations)],
-              "ConsistentRead": True, "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
-    found: dict[str, dict[str, Any]] = {}
-    request = {dynamo.table_name(): wanted}
+    return {head["id"]: head for head in _read_messages(
+        conversations, {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names})}
+
+
+def _read_messages(ids: list[str], projection: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """These message items as stored now (consistent BatchGetItem; keys it hands back unprocessed asked again)."""
+    if not ids:
+        return []
+    request = {dynamo.table_name(): {"Keys": [key(MessageKeys.pk(i), MessageKeys.SK) for i in dict.fromkeys(ids)],
+                                     "ConsistentRead": True, **(projection or {})}}
+    found: list[dict[str, Any]] = []
     for attempt in range(BATCH_GET_TRIES):
         answer = dynamo.client().batch_get_item(RequestItems=request)
-        for item in answer.get("Responses", {}).get(dynamo.table_name(), []):
-            head = dynamo.from_item(item)
-            found[head["id"]] = head
+        found += [dynamo.from_item(item) for item in answer.get("Responses", {}).get(dynamo.table_name(), [])]
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             return found
@@ -152,24 +155,26 @@ def _heads(conversations: list[str]) -> dict[str, dict[str, Any]]:
     raise StorageUnavailable()
 
 
-
 # what the brand holds of one customer (the right of access): their messages through GSI3 ---------------------
 
 DATA_PAGE = 25  # messages a page reads: one GSI3 Query and one BatchGetItem
 
 
-def customer_messages(platform: str, author_id: str, cursor: str | None = None) -> tuple[list[StoredMessage], str | None]:
+def customer_messages(platform: str, author_id: str,
+                      cursor: str | None = None) -> tuple[list[StoredMessage], str | None]:
     """A page of the messages one customer wrote and that are not erased, oldest first, and the cursor of the next
     page (None at the end). The page ends early once its messages reach ANSWER_BYTES as JSON."""
     partition = MessageKeys.author_partition(platform, author_id)
     kwargs: dict[str, Any] = {"TableName": dynamo.table_name(), "IndexName": GSI3, "Limit": DATA_PAGE,
-                              "KeyConditionExpression": "gsi3pk = :p", "ExpressionAttributeValues": dynamo.values(p=partition)}
+                              "KeyConditionExpression": "gsi3pk = :p",
+                              "ExpressionAttributeValues": dynamo.values(p=partition)}
     if cursor is not None:
         kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition, "gsi3pk", _DATA_CURSOR_KEYS)
     with dynamo.storage_errors():
         page = dynamo.client().query(**kwargs)
         keys = [dynamo.from_item(k) for k in page.get("Items", [])]
-        stored = _messages([k["pk"].removeprefix("MSG#") for k in keys])
+        stored = {m.id: m for m in map(StoredMessage.from_item,
+                                       _read_messages([k["pk"].removeprefix("MSG#") for k in keys]))}
     listed: list[StoredMessage] = []
     size = 0
     for position, index_key in enumerate(keys):
@@ -185,22 +190,3 @@ def customer_messages(platform: str, author_id: str, cursor: str | None = None) 
 
 
 _DATA_CURSOR_KEYS = frozenset({"pk", "sk", "gsi3pk", "gsi3sk"})
-
-
-def _messages(ids: list[str]) -> dict[str, StoredMessage]:
-    """These messages as stored now (consistent reads), by id."""
-    if not ids:
-        return {}
-    request = {dynamo.table_name(): {"Keys": [key(MessageKeys.pk(i), MessageKeys.SK) for i in dict.fromkeys(ids)],
-                                     "ConsistentRead": True}}
-    found: dict[str, StoredMessage] = {}
-    for attempt in range(BATCH_GET_TRIES):
-        answer = dynamo.client().batch_get_item(RequestItems=request)
-        for item in answer.get("Responses", {}).get(dynamo.table_name(), []):
-            message = StoredMessage.from_item(dynamo.from_item(item))
-            found[message.id] = message
-        request = answer.get("UnprocessedKeys") or {}
-        if not request:
-            return found
-        dynamo.conflict_pause(attempt)
-    raise StorageUnavailable()

@@ -218,6 +218,19 @@ def write(call: Callable[..., Any], /, *, conflict_attempts: int | None = None, 
     raise AssertionError("unreachable")
 
 
+def update_if(**update: Any) -> bool:
+    """One conditional UpdateItem (`update`: its arguments, TableName included); False when its condition does not
+    hold (the item is gone, or someone moved it first), storage errors raised as StorageUnavailable."""
+    with storage_errors():
+        try:
+            write(client().update_item, **update)
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+    return True
+
+
 def transact(operations: list[dict[str, Any]], token: str | None = None) -> None:
     """TransactWriteItems (conflicts retried); the ClientRequestToken makes botocore's own retries idempotent."""
     extra = {"ClientRequestToken": token} if token else {}

@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from botocore.exceptions import ClientError
-
 from ..domain import privacy
 from ..domain.errors import ConcurrentChange
 from ..models import OUTBOUND
 from . import dynamo
 from .conversations import LAST_TEXT_CHARS
-from .entities import Correction, CustomerConversationKeys, MessageKeys, NoteKeys, ReplyKeys, StoredMessage, iso, key
+from .entities import Correction, CustomerConversationKeys, MessageKeys, StoredMessage, iso, key
 from .messages import CHANGE_ROUNDS, Outcome, apply_guarded, get_message, history_entry, message_update
 from .table import GSI1, GSI2, GSI3
 
@@ -41,34 +39,44 @@ class ErasureProgress:
 
 
 def erase_message(message_id: str, now: datetime, actor: str, reason: str, *, whole_conversation: bool = False,
-                  note: str | None = None) -> Outcome:
+                  note: str | None = None, stored: StoredMessage | None = None) -> Outcome:
     """Erase one stored message (UPDATED), or nothing: already erased (UNCHANGED), never stored (UNKNOWN).
 
     `whole_conversation`: the message opened a conversation whose customer is being erased, so the brand's replies
     and messages in it and the team's notes lose their text too, with the head's resolution note. `note`: the
-    request it answers, kept in its history."""
-    for _ in range(CHANGE_ROUNDS):
-        stored = get_message(message_id)
+    request it answers, kept in its history. `stored`: the message as the caller just read it (then not read again
+    unless it changed meanwhile)."""
+    for round_ in range(CHANGE_ROUNDS):
+        if round_ or stored is None:
+            stored = get_message(message_id)
         if stored is None:
             return Outcome.UNKNOWN
-        if stored.erased:
-            if whole_conversation:  # erased alone before (deleted by its author), or a first try stopped early
-                try:
-                    stored = _erase_team_words(stored, now, actor, reason, note)
-                except ConcurrentChange:
-                    continue
-                _erase_around(stored, now, actor, reason)
-            return Outcome.UNCHANGED
         try:
-            erased = _erase_item(stored, now, actor, reason, whole_conversation, note)
+            if whole_conversation:
+                _, erased_now = _erase_whole(stored, now, actor, reason, note)
+                return Outcome.UPDATED if erased_now else Outcome.UNCHANGED
+            if stored.erased:
+                return Outcome.UNCHANGED
+            _erase_item(stored, now, actor, reason, False, note)
         except ConcurrentChange:  # a claim, a join, a re-route meanwhile: erase the message as it now is
             continue
         if stored.is_member:
             _drop_preview(stored)
-        if whole_conversation:
-            _erase_around(erased, now, actor, reason)
         return Outcome.UPDATED
     raise ConcurrentChange(f"{message_id} kept changing while it was erased")
+
+
+def _erase_whole(head: StoredMessage, now: datetime, actor: str, reason: str,
+                 note: str | None) -> tuple[StoredMessage, bool]:
+    """One try at a conversation's head with what the brand and the team wrote in it; the head as it now is, and
+    whether it was erased now (False: erased before, alone when its author deleted it, or by a try that stopped
+    early: what is left of the team's words goes). ConcurrentChange when the head changed since it was read."""
+    if head.erased:
+        head, erased_now = _erase_team_words(head, now, actor, reason, note), False
+    else:
+        head, erased_now = _erase_item(head, now, actor, reason, True, note), True
+    _erase_around(head, now, actor, reason)
+    return head, erased_now
 
 
 def _erase_item(stored: StoredMessage, now: datetime, actor: str, reason: str, whole_conversation: bool,
@@ -77,47 +85,49 @@ def _erase_item(stored: StoredMessage, now: datetime, actor: str, reason: str, w
     attributes = {"text": privacy.ERASED_TEXT, "author": privacy.erased_author(stored.author),
                   "triage": privacy.erased_triage(stored.triage),
                   "erased": privacy.erasure_record(iso(now), actor, reason)}
-    remove = ["text_truncated", "gsi3pk", "gsi3sk", "last_inbound_text"]
+    remove = ("text_truncated", "gsi3pk", "gsi3sk", "last_inbound_text")
     if whole_conversation:  # and what the team wrote about them
-        remove.append("resolution_note")
-        attributes |= {"history": privacy.without_team_words(stored.history),
-                       "corrections": privacy.without_reasons(stored.corrections)}
-    operations = [message_update(stored, attributes, entry, tuple(remove))]
-    # a re-route kept the text (and its reason) for retraining: they go with the message
-    operations += [_erase_text(Correction.PK, f"{c['at']}#{stored.id}", drop=("reason",) if whole_conversation else ())
-                   for c in stored.corrections if c.get("at")]
-    return apply_guarded(stored, operations, entry)
+        return apply_guarded(stored, _without_team_words(stored, entry, attributes, remove), entry)
+    # a re-route kept the text for retraining: it goes with the message
+    corrections = [_erase_text(Correction.PK, f"{c['at']}#{stored.id}") for c in stored.corrections if c.get("at")]
+    return apply_guarded(stored, [message_update(stored, attributes, entry, remove), *corrections], entry)
 
 
 def _erase_team_words(stored: StoredMessage, now: datetime, actor: str, reason: str, note: str | None) -> StoredMessage:
-    """What the team wrote about the customer on a head erased earlier without it (its author deleted it): the
-    resolution note, the reasons in its history and re-routes. Nothing to do: the head as it is."""
+    """What the team wrote about the customer on a head erased earlier without it (its author deleted it). Nothing
+    to do: the head as it is."""
     if not privacy.has_team_words(stored.history, stored.corrections, stored.resolution_note):
         return stored
     entry = history_entry("erased", now, actor, reason=reason, **({"note": note} if note else {}))
-    attributes = {"history": privacy.without_team_words(stored.history),
+    return apply_guarded(stored, _without_team_words(stored, entry), entry)
+
+
+def _without_team_words(stored: StoredMessage, entry: dict[str, Any], attributes: dict[str, Any] | None = None,
+                        remove: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The head's update (with `attributes` and `remove`) that also drops the resolution note and the reasons people
+    gave in its history and re-routes, and its re-route records' updates (their text and reason)."""
+    attributes = {**(attributes or {}), "history": privacy.without_team_words(stored.history),
                   "corrections": privacy.without_reasons(stored.corrections)}
-    operations = [message_update(stored, attributes, entry, ("resolution_note",))]
-    operations += [_erase_text(Correction.PK, f"{c['at']}#{stored.id}", drop=("reason",))
+    update = message_update(stored, attributes, entry, (*remove, "resolution_note"))
+    corrections = [_erase_text(Correction.PK, f"{c['at']}#{stored.id}", drop=("reason",))
                    for c in stored.corrections if c.get("at")]
-    return apply_guarded(stored, operations, entry)
+    return [update, *corrections]
 
 
 def _erase_text(pk: str, sk: str, erased: dict[str, Any] | None = None, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """An update that empties an item's text (and marks it erased, and removes `drop`), if the item is there."""
-    names = {"#text": "text"}
-    values: dict[str, Any] = {":empty": privacy.ERASED_TEXT}
+    names = {"#text": "text", **{f"#d{i}": name for i, name in enumerate(drop)}}
+    values = dynamo.values(empty=privacy.ERASED_TEXT)
     expression = "SET #text = :empty"
     if erased is not None:
         names["#erased"] = "erased"
-        values[":erased"] = erased
+        values |= dynamo.values(erased=erased)
         expression += ", #erased = :erased"
     if drop:
-        names |= {f"#d{i}": name for i, name in enumerate(drop)}
         expression += " REMOVE " + ", ".join(f"#d{i}" for i in range(len(drop)))
     return {"Update": {"TableName": dynamo.table_name(), "Key": key(pk, sk), "UpdateExpression": expression,
                        "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeNames": names,
-                       "ExpressionAttributeValues": dynamo.values(**{k[1:]: v for k, v in values.items()})}}
+                       "ExpressionAttributeValues": values}}
 
 
 def _mark_erased(pk: str, sk: str) -> dict[str, Any]:
@@ -128,40 +138,27 @@ def _mark_erased(pk: str, sk: str) -> dict[str, Any]:
 
 def _write_each(operations: list[dict[str, Any]]) -> None:
     """Each update on its own (items that are not there, a correction never written, are passed over)."""
-    with dynamo.storage_errors():
-        for operation in operations:
-            try:
-                dynamo.write(dynamo.client().update_item, **operation["Update"])
-            except ClientError as exc:
-                if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-                    raise
+    for operation in operations:
+        dynamo.update_if(**operation["Update"])
 
 
 def _drop_preview(member: StoredMessage) -> None:
     """The conversation's head shows the latest customer words: not when they were this message's."""
-    head = MessageKeys.pk(member.conversation or member.id)
-    with dynamo.storage_errors():
-        try:
-            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=key(head, MessageKeys.SK),
-                         UpdateExpression="REMOVE #preview", ConditionExpression="#preview = :text",
-                         ExpressionAttributeNames={"#preview": "last_inbound_text"},
-                         ExpressionAttributeValues=dynamo.values(text=member.text[:LAST_TEXT_CHARS]))
-        except ClientError as exc:
-            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-                raise
+    head = key(MessageKeys.pk(member.conversation or member.id), MessageKeys.SK)
+    _write_each([{"Update": {"TableName": dynamo.table_name(), "Key": head, "UpdateExpression": "REMOVE #preview",
+                             "ConditionExpression": "#preview = :text",
+                             "ExpressionAttributeNames": {"#preview": "last_inbound_text"},
+                             "ExpressionAttributeValues": dynamo.values(text=member.text[:LAST_TEXT_CHARS])}}])
 
 
 def _erase_around(head: StoredMessage, now: datetime, actor: str, reason: str) -> None:
     """What the brand and the team wrote in a conversation the erased customer opened: its replies and notes (in
     the head's partition), and the brand's own messages in its thread."""
     record = privacy.erasure_record(iso(now), actor, reason)
-    operations = []
-    for item in _partition(MessageKeys.pk(head.id)):
-        sk = item["sk"]
-        written = sk.startswith((ReplyKeys.TIMED_PREFIX, NoteKeys.PREFIX)) or (sk.startswith(ReplyKeys.PREFIX) and "text" in item)
-        if written and "text" in item and not item.get("erased"):
-            operations.append(_erase_text(item["pk"], sk, record))
-    _write_each(operations)
+    # every item of its partition with a text but the head itself: the replies (RT#, or REPLY# in an older
+    # conversation) and the notes
+    _write_each([_erase_text(item["pk"], item["sk"], record) for item in _partition(MessageKeys.pk(head.id))
+                 if item["sk"] != MessageKeys.SK and "text" in item and not item.get("erased")])
     for member_id in _brand_messages(head.id):
         erase_message(member_id, now, actor, reason)
 
@@ -199,7 +196,7 @@ def _brand_messages(conversation: str) -> list[str]:
 def erase_customer(platform: str, author_id: str, now: datetime, actor: str, note: str | None,
                    deadline: float) -> ErasureProgress:
     """Erase what one customer wrote, until `deadline` (time.monotonic()); `done` once nothing of theirs is left:
-    their messages (GSI3), the conversations they opened (their pointers, which then go)."""
+    their messages (GSI3), then the conversations they opened (their pointers, each then marked erased)."""
     progress = ErasureProgress()
     for message_id in _authored(platform, author_id):
         if time.monotonic() >= deadline:
@@ -224,7 +221,8 @@ def _erase_one(message_id: str, now: datetime, actor: str, note: str | None, pro
     opened = not stored.is_member
     if not opened:  # first: once the message is erased, it leaves the index a request sent again reads
         _erase_replies_to(stored, privacy.erasure_record(iso(now), actor, privacy.CUSTOMER_REQUEST))
-    outcome = erase_message(message_id, now, actor, privacy.CUSTOMER_REQUEST, whole_conversation=opened, note=note)
+    outcome = erase_message(message_id, now, actor, privacy.CUSTOMER_REQUEST, whole_conversation=opened, note=note,
+                            stored=stored)
     if outcome == Outcome.UPDATED:
         progress.messages_erased += 1
         progress.conversations_erased += int(opened)
@@ -274,13 +272,10 @@ def erase_conversation(conversation_id: str, now: datetime, actor: str, reason: 
             return Outcome.UNKNOWN
         if closed_before is not None and not _closed_before(head, closed_before):
             return Outcome.UNCHANGED  # reopened, or closed again later: its index keys say when it is due
-        erased = head.erased is None
-        if erased:
-            try:
-                head = _erase_item(head, now, actor, reason, True, None)
-            except ConcurrentChange:  # a tag, a join, a reopen meanwhile: look at it again
-                continue
-        _erase_around(head, now, actor, reason)
+        try:
+            head, erased = _erase_whole(head, now, actor, reason, None)
+        except ConcurrentChange:  # a tag, a join, a reopen meanwhile: look at it again
+            continue
         for member_id in _unerased_members(head.id):
             if time.monotonic() >= deadline:
                 return Outcome.UPDATED if erased else Outcome.UNCHANGED
@@ -309,17 +304,10 @@ def _unerased_members(conversation: str) -> Iterator[str]:
 def _leave_closed(head: StoredMessage) -> None:
     """Take an aged-out head out of `CLOSED#` (its other keys stay: it is still resolved or removed in its queue).
     Guarded by its revision: a head changed meanwhile keeps its keys, and the next sweep looks at it again."""
-    with dynamo.storage_errors():
-        try:
-            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=head.key,
-                         UpdateExpression="REMOVE gsi2pk, gsi2sk",
-                         ConditionExpression="#rev = :rev AND begins_with(gsi2pk, :closed)",
-                         ExpressionAttributeNames={"#rev": "rev"},
-                         ExpressionAttributeValues=dynamo.values(rev=head.rev,
-                                                                 closed=MessageKeys.closed_partition("")))
-        except ClientError as exc:
-            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-                raise
+    dynamo.update_if(TableName=dynamo.table_name(), Key=head.key, UpdateExpression="REMOVE gsi2pk, gsi2sk",
+                     ConditionExpression="#rev = :rev AND begins_with(gsi2pk, :closed)",
+                     ExpressionAttributeNames={"#rev": "rev"},
+                     ExpressionAttributeValues=dynamo.values(rev=head.rev, closed=MessageKeys.closed_partition("")))
 
 
 def erase_closed(queue: str, cutoff: str, now: datetime, actor: str, deadline: float,

@@ -461,17 +461,10 @@ def clear_deleting(message_id: str) -> None:
 
 
 def _set_deleting(message_id: str, expression: str, values: dict[str, Any] | None) -> None:
-    kwargs: dict[str, Any] = {"TableName": dynamo.table_name(), "Key": key(MessageKeys.pk(message_id), MessageKeys.SK),
-                              "UpdateExpression": expression, "ConditionExpression": "attribute_exists(pk)",
-                              "ExpressionAttributeNames": {"#d": "deleting_at"}}
-    if values:
-        kwargs["ExpressionAttributeValues"] = values
-    with dynamo.storage_errors():
-        try:
-            dynamo.write(dynamo.client().update_item, **kwargs)
-        except ClientError as exc:
-            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-                raise
+    dynamo.update_if(TableName=dynamo.table_name(), Key=key(MessageKeys.pk(message_id), MessageKeys.SK),
+                     UpdateExpression=expression, ConditionExpression="attribute_exists(pk)",
+                     ExpressionAttributeNames={"#d": "deleting_at"}, **({"ExpressionAttributeValues": values}
+                                                                        if values else {}))
 
 
 def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, now: datetime) -> StoredMessage:

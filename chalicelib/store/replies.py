@@ -194,16 +194,9 @@ def _cut_off(stored: StoredReply) -> StoredReply:
 def _update_if(item_key: dict[str, Any], update: str, condition: str, names: dict[str, str],
                values: dict[str, Any]) -> bool:
     """One conditional update; False when its condition no longer holds (someone moved the item first)."""
-    with dynamo.storage_errors():
-        try:
-            dynamo.write(dynamo.client().update_item, TableName=dynamo.table_name(), Key=item_key,
-                         UpdateExpression=update, ConditionExpression=condition, ExpressionAttributeNames=names,
-                         ExpressionAttributeValues=dynamo.values(**values))
-        except ClientError as exc:
-            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
-                raise
-            return False
-    return True
+    return dynamo.update_if(TableName=dynamo.table_name(), Key=item_key, UpdateExpression=update,
+                            ConditionExpression=condition, ExpressionAttributeNames=names,
+                            ExpressionAttributeValues=dynamo.values(**values))
 
 
 def sweep_cut_off(now: datetime, limit: int = 100) -> int:
