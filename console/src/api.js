@@ -86,6 +86,7 @@ export async function features() {
       moderation: '/messages/{message_id}/moderation' in paths,
       erasure: '/erasures' in paths, // an admin erases a customer's personal data
       customerData: '/customer-data' in paths, // an admin downloads what is kept of a customer (right of access)
+      blocks: '/blocks' in paths, // a manager blocks a customer: their new messages are kept out of the queues
       bulkHide: Boolean(document.components?.schemas?.BulkHide),
       bulkUnhide: (document.components?.schemas?.BulkHide?.properties?.action?.enum || []).includes('unhide'),
       bulkReopen: Boolean(document.components?.schemas?.BulkReopen),

@@ -1,9 +1,13 @@
 // The agent view: queues with their depth, the selected queue in priority order, "claim next" (button and the
 // N key), and the conversation being worked: every message, the triage and its deciding terms, history,
-// reply, resolve, release, snooze, re-route, reopen, hide / unhide / delete a customer's comment on its platform, erase
-// or download a customer's personal data (admins), the lease's remaining time and a clear message when it is lost.
+// reply, resolve, release, snooze, re-route, reopen, hide / unhide / delete a customer's comment on its platform, block
+// or unblock a customer (managers), erase or download a customer's personal data (admins), the lease's remaining time
+// and a clear message when it is lost.
 // What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
 import { api, features, seg } from '../api.js';
+import {
+  BLOCKED, DURATIONS, MAX_REASON as MAX_BLOCK_REASON, activeBlock, blockBody, blockable, durationDays, durationValue,
+} from '../blocks.js';
 import { field, h, replace, select, uid } from '../dom.js';
 import {
   channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
@@ -869,9 +873,14 @@ export function mountAgent(container, { args, role, go }) {
       single ? null : moderationTools(message, omit));
   }
 
-  // hidden or deleted from here (by whom, when), or removed on the platform itself; its text stays readable here
+  // hidden or deleted from here (by whom, when), held back because its author is blocked, or removed on the platform
+  // itself; its text stays readable here
   function moderationBadge(message) {
     const { state: moderated, by, at } = message.moderation || {};
+    if (moderated === BLOCKED) { // held back as it came, its author being blocked: by whom they were blocked
+      return h('span', { class: ['badge', 'badge-blocked'], title: by },
+        t('moderation.blockedBy', { who: actorName(by) }), ' · ', timeTag(at));
+    }
     if (moderated) {
       return h('span', { class: ['badge', `badge-${moderated}`], title: by },
         t(moderated === 'deleted' ? 'moderation.deletedBy' : 'moderation.hiddenBy', { who: actorName(by) }), ' · ',
@@ -956,6 +965,7 @@ export function mountAgent(container, { args, role, go }) {
   function renderModerated(message) {
     timers.forEach(clearInterval);
     timers.clear();
+    customerRead = null;
     const moderated = message.moderation?.state || 'removed';
     const hidden = moderated === 'hidden';
     const words = { platform: platformName(message.platform) };
@@ -971,6 +981,7 @@ export function mountAgent(container, { args, role, go }) {
         h('p', {}, t(`moderation.gone.${moderated}`, words)),
         undo ? h('div', { class: 'toolbar' }, undo) : null),
       h('section', { class: 'thread', 'aria-label': t('detail.thread') }, messageView(message, false, ['unhide'])),
+      blockView(message),
       erasureView(message),
       historyView(message));
   }
@@ -1167,6 +1178,19 @@ export function mountAgent(container, { args, role, go }) {
       h('h3', { id: 'tags-title' }, t('tags.title')), chips, form);
   }
 
+  // GET /conversations/{id}/customer: its first page is read once per drawing of the conversation, by the list of
+  // their other conversations and by the block panel (whether they are blocked) alike
+  let customerRead = null;
+  function readCustomer(cursor = null) {
+    if (cursor) return api(`conversations/${seg(detailId)}/customer`, { query: { cursor } });
+    if (!customerRead) {
+      const read = api(`conversations/${seg(detailId)}/customer`);
+      customerRead = read;
+      read.catch(() => { if (customerRead === read) customerRead = null; }); // a failed read is not kept
+    }
+    return customerRead;
+  }
+
   // the customer's other conversations (Chatwoot's "Previous conversations"): those in queues she works, newest
   // first, a page at a time, each opening on a click. Nothing is shown when there are none.
   function customerView() {
@@ -1182,7 +1206,7 @@ export function mountAgent(container, { args, role, go }) {
       try {
         // a page may come back empty with a cursor (the next ones are in queues she does not work): read on a little
         for (let reads = 0; reads < 3; reads += 1) {
-          const answer = await api(`conversations/${seg(detailId)}/customer`, { query: { cursor } });
+          const answer = await readCustomer(cursor);
           cursor = answer.next_cursor || null;
           const others = answer.conversations || [];
           list.append(...others.map((other) => customerRow(other, answer.customer?.platform)));
@@ -1221,6 +1245,106 @@ export function mountAgent(container, { args, role, go }) {
     // no words and no `erased` (an API from before the listing said it): said, never an empty line
     text || isErased(other) ? textOf({ platform, ...other }, 'span', 'snippet', snippet)
       : h('span', { class: 'snippet erased' }, t('erasure.noWords'))), tags);
+  }
+
+  // Block this customer (managers and admins; POST /blocks): in two steps, what it does said first, with an optional
+  // reason and how long; once blocked, who blocked them, since and until when, and Unblock (DELETE /blocks). An agent
+  // sees only that they are blocked. Whether they are is the customer panel's answer (`blocked`).
+  function blockView(item) {
+    const author = item.author || {};
+    if (!state.feats.blocks || !state.feats.customer || item.direction === 'outbound'
+      || !blockable(item.platform, author.id)) return null;
+    const name = author.name || (author.handle ? `@${author.handle}` : '');
+    const words = { who: name ? t('block.who', { name }) : t('block.whoById', { id: author.id }),
+      platform: platformName(item.platform) };
+    const cell = h('div', { class: 'block-tools' });
+    const failed = h('p', { class: 'error', role: 'alert', id: 'block-error' }); // beside the button, not at the top
+    const section = h('section', { class: 'block', id: 'block', 'aria-labelledby': 'block-title', hidden: true },
+      h('h3', { id: 'block-title' }, t('block.title')), cell, failed);
+
+    const showBlocked = (block) => {
+      const until = block.expires_at ? t('block.until', { until: fmtDateTime(block.expires_at) }) : t('block.untilUnblocked');
+      const unblock = manager ? h('button', { type: 'button', class: 'secondary', id: 'unblock',
+        'aria-label': t('block.unblockNamed', words) }, t('block.unblock')) : null;
+      unblock?.addEventListener('click', busy(unblock, () => unblockNow(block)));
+      replace(cell,
+        h('p', { class: 'blocked-notice', id: 'block-notice' }, badge(t('block.blocked'), 'blocked'), ' ',
+          h('span', { title: block.blocked_by || null }, t('block.by', { who: actorName(block.blocked_by) })), ' · ',
+          timeTag(block.blocked_at), ' ', until),
+        block.reason ? h('p', { class: 'hint', id: 'block-reason' }, t('moderation.reasonShown', { reason: block.reason })) : null,
+        unblock ? h('div', { class: 'toolbar' }, unblock) : null);
+      section.hidden = false;
+    };
+    const showUnblocked = () => {
+      section.hidden = !manager; // an agent is told only that they are blocked
+      if (!manager) return;
+      const start = h('button', { type: 'button', class: 'secondary', id: 'block-start' }, t('block.start'));
+      start.addEventListener('click', ask);
+      replace(cell, h('p', { class: 'hint', id: 'block-what' }, t('block.what')), h('div', { class: 'toolbar' }, start));
+    };
+    // the question, with what it does and does not do, an optional reason and how long, before anything is sent
+    const ask = () => {
+      replace(failed);
+      const question = h('p', { class: 'block-question', id: 'block-question' }, t('block.ask', words));
+      const what = h('p', { class: 'hint', id: 'block-what' }, t('block.what'));
+      const reason = h('input', { type: 'text', id: 'block-reason-input', maxlength: MAX_BLOCK_REASON, autocomplete: 'off',
+        'aria-describedby': 'block-question' });
+      const duration = select(DURATIONS.map((days) => [durationValue(days),
+        days === null ? t('block.forever') : t('block.days', { n: fmtNumber(days), count: days })]),
+      durationValue(7), { id: 'block-duration' });
+      const confirm = h('button', { type: 'button', class: 'danger', id: 'block-confirm',
+        'aria-label': t('block.confirmNamed', words), 'aria-describedby': 'block-question block-what' }, t('block.confirm'));
+      const back = h('button', { type: 'button', class: 'secondary', id: 'block-cancel' }, t('block.cancel'));
+      confirm.addEventListener('click', busy(confirm, () => blockNow(reason.value, durationDays(duration.value))));
+      back.addEventListener('click', () => {
+        replace(failed);
+        showUnblocked();
+        document.getElementById('block-start')?.focus();
+      });
+      replace(cell, question, what, field(t('block.reason'), reason), field(t('block.duration'), duration),
+        h('div', { class: 'toolbar' }, confirm, back));
+      confirm.focus();
+    };
+    async function blockNow(reason, days) {
+      replace(failed);
+      let response;
+      let block;
+      try {
+        response = await api('blocks', { method: 'POST', body: blockBody(item.platform, author.id, reason, days), raw: true });
+        block = await response.json();
+      } catch (error) {
+        replace(failed, errorText(error));
+        return;
+      }
+      if (disposed || !section.isConnected) return;
+      showBlocked(block);
+      // 200: they were blocked already (by someone else meanwhile): that block, unchanged
+      notice(t(response.status === 201 ? 'block.done' : 'block.already'));
+      (document.getElementById('unblock') || document.getElementById('block-notice'))?.focus();
+    }
+    async function unblockNow(block) {
+      replace(failed);
+      try {
+        await api('blocks', { method: 'DELETE', query: { platform: block.platform, author_id: block.author_id } });
+        notice(t('block.unblocked'));
+      } catch (error) {
+        if (error.code !== 'unknown_block') {
+          replace(failed, errorText(error));
+          return;
+        }
+        notice(t('block.wasNot')); // someone unblocked them meanwhile, or the block ran out: unblocked all the same
+      }
+      if (disposed || !section.isConnected) return;
+      showUnblocked();
+      document.getElementById('block-start')?.focus();
+    }
+    readCustomer().then((answer) => {
+      if (!section.isConnected && disposed) return;
+      const block = activeBlock(answer);
+      if (block) showBlocked(block);
+      else showUnblocked();
+    }, () => { section.hidden = true; }); // unreadable: the list of their conversations says why
+    return section;
   }
 
   // Erase this customer's personal data (admins only): in two steps like Delete, what it does said first, an
@@ -1564,6 +1688,7 @@ export function mountAgent(container, { args, role, go }) {
   function renderDetail(item, lostLease = false) {
     timers.forEach(clearInterval);
     timers.clear();
+    customerRead = null; // the customer panel reads them again: a block made meanwhile shows
     // a lease lost while working: the conversation as it is now, under a banner that says so (what was typed
     // stays in its draft)
     const canAct = mine(item) || (manager && ['open', 'claimed', 'snoozed'].includes(item.status));
@@ -1618,6 +1743,7 @@ export function mountAgent(container, { args, role, go }) {
       canAct ? actions(item, lost) : null,
       // context, after the work itself: the thread and the reply box stay at the top however many there are
       single ? null : customerView(),
+      single ? null : blockView(item),
       single ? null : erasureView(item),
       item.resolution_note ? h('p', {}, t('detail.note'), ': ', item.resolution_note) : null,
       triageView(item),
