@@ -1268,7 +1268,7 @@ export function mountAgent(container, { args, role, go }) {
         'aria-label': t('block.unblockNamed', words) }, t('block.unblock')) : null;
       unblock?.addEventListener('click', busy(unblock, () => unblockNow(block)));
       replace(cell,
-        h('p', { class: 'blocked-notice', id: 'block-notice' }, badge(t('block.blocked'), 'blocked'), ' ',
+        h('p', { class: 'blocked-notice', id: 'block-notice', tabindex: '-1' },
           h('span', { title: block.blocked_by || null }, t('block.by', { who: actorName(block.blocked_by) })), ' · ',
           timeTag(block.blocked_at), ' ', until),
         block.reason ? h('p', { class: 'hint', id: 'block-reason' }, t('moderation.reasonShown', { reason: block.reason })) : null,

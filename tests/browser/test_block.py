@@ -1,0 +1,383 @@
+"""Blocking a customer from the console (POST /blocks, GET /blocks, DELETE /blocks; managers and admins), against
+`make run`'s stack (see conftest.py).
+
+GIVEN a customer of their own (an author id no other test uses) with a conversation in customer_service
+WHEN a manager opens it, presses "Block this customer", reads what it does, gives a reason and a duration and confirms
+THEN the customer panel says who blocked them, since and until when, with Unblock; a new signed webhook message from
+that author is kept but held back (status removed): the Removed listing and the message say "Held back: its author is
+blocked" with who and when; the Blocked customers view lists them and unblocks them in two steps, and their next
+message enters the queue again; in English and Japanese. An agent sees only the notice, never Block, Unblock or the
+view; a block made meanwhile by someone else is said; a refusal is said beside the button; "More" pages the list.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import payloads
+
+from .conftest import REQUIRED, WAIT, conversation_in_customer_service
+
+try:
+    from selenium.webdriver.support.ui import Select
+except ImportError:
+    if REQUIRED:
+        raise
+    pytest.skip("selenium is not installed (pip install -r requirements-dev.txt)", allow_module_level=True)
+
+POST = "104857600000001_900001"  # conversation_in_customer_service's post
+QUEUES = ("customer_service", "stance", "community")
+
+
+@pytest.fixture(autouse=True)
+def blocks_api(seeded):
+    _, document = seeded.call("GET", "/openapi.json", key="")
+    if "/blocks" not in document["paths"]:
+        pytest.skip("the blocks API is not in this build yet")
+
+
+def article(message_id: str) -> str:
+    return f'article.message[data-id="{message_id}"]'
+
+
+def open_conversation(console, conversation: str, queue: str = "customer_service") -> None:
+    console.driver.get(console.url + f"#/work/{queue}/{conversation.replace(':', '%3A')}")
+    console.find(article(conversation))
+
+
+def page_text(console) -> str:
+    return console.driver.execute_script("return document.getElementById('app').innerText")
+
+
+def in_zone(console, iso: str, locale: str = "en-US") -> str:
+    """A time as the console writes it (fmtDateTime) in the zone chosen at the top of the page."""
+    return console.driver.execute_script(
+        "return new Intl.DateTimeFormat(arguments[1], {dateStyle: 'medium', timeStyle: 'short',"
+        " timeZone: document.getElementById('time-zone').value}).format(new Date(arguments[0]));", iso, locale)
+
+
+def scroll_to(console, css: str) -> None:
+    console.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", css)
+
+
+def new_customer(stack, suffix: str) -> dict:
+    """A customer of their own with one conversation in customer_service: {'author_id', 'name', 'conversation'}."""
+    author_id = f"6{secrets.randbelow(10 ** 9):09d}"
+    name = f"Spam Bot {suffix}"
+    conversation = conversation_in_customer_service(
+        stack, f"Order {suffix} never came and nobody answers, refund me now", author_id, name)
+    return {"author_id": author_id, "name": name, "conversation": conversation}
+
+
+def comment_from(stack, author_id: str, name: str, text: str) -> None:
+    """A new top-level Facebook comment by this author, through the signed webhook."""
+    payload = payloads.page_comment(f"{POST}_{secrets.randbelow(10 ** 12)}", text, author_id=author_id)
+    payload["entry"][0]["changes"][0]["value"]["from"]["name"] = name
+    stack.webhook(payload)
+
+
+def stored(stack, text: str, statuses=("removed",)) -> dict:
+    """The message with this text once stored, in any queue, among those statuses (as an admin reads them)."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        for queue in QUEUES:
+            for status in statuses:
+                code, page = stack.call("GET", f"/queues/{queue}/messages?status={status}&limit=100")
+                assert code == 200, page
+                for message in page["messages"]:
+                    if message["text"] == text:
+                        return message
+        assert time.monotonic() < deadline, f"no {statuses} message {text!r}"
+        time.sleep(0.2)
+
+
+def all_blocks(stack) -> list[dict]:
+    """Every block, following next_cursor, as the API lists them."""
+    blocks, cursor = [], None
+    while True:
+        status, page = stack.call("GET", "/blocks" + (f"?cursor={cursor}" if cursor else ""))
+        assert status == 200, page
+        blocks += page["blocks"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return blocks
+
+
+def block_of(stack, author_id: str) -> dict | None:
+    return next((b for b in all_blocks(stack) if b["author_id"] == author_id), None)
+
+
+def blocked_row(author_id: str) -> str:
+    return f'#blocks-rows tr[data-author-id="{author_id}"]'
+
+
+def test_a_manager_blocks_a_customer_their_next_message_is_held_back_and_unblocking_lets_the_one_after_in(
+        console, screenshot):
+    stack = console.stack
+    suffix = secrets.token_hex(3)
+    spammer = new_customer(stack, suffix)
+    # GIVEN the manager on the customer's conversation
+    console.sign_in("manager")
+    open_conversation(console, spammer["conversation"])
+    console.text_in("#block-title", "Blocking")
+    console.text_in("#block-what", "Their new messages will be kept out of the queues; nothing is sent to them or to "
+                                   "the platform.")
+    start = console.find("#block-start")
+    assert start.text == "Block this customer"
+    # WHEN she presses it THEN she is asked first, with what it does, a reason and how long; nothing is sent yet
+    start.click()
+    console.text_in("#block-question", f"Block {spammer['name']} on Facebook?")
+    duration = Select(console.find("#block-duration"))
+    assert [o.text for o in duration.options] == ["1 day", "7 days", "30 days", "Until unblocked"]
+    confirm = console.find("#block-confirm")
+    assert confirm.text == "Block" and console.driver.switch_to.active_element == confirm
+    assert block_of(stack, spammer["author_id"]) is None
+    assert not console.unlabelled() and not console.low_contrast()
+    scroll_to(console, "#block")
+    screenshot("block-confirm")
+    # AND Cancel takes the question back
+    console.find("#block-cancel").click()
+    assert console.driver.switch_to.active_element == console.find("#block-start")
+    # WHEN she confirms with a reason, for 30 days
+    console.find("#block-start").click()
+    console.find("#block-reason-input").send_keys(f"crypto spam wave {suffix}")
+    Select(console.find("#block-duration")).select_by_visible_text("30 days")
+    console.find("#block-confirm").click()
+    # THEN it is said, and the panel says who blocked them, since and until when, with Unblock
+    console.text_in("#notice", "Blocked: their new messages will be kept out of the queues.")
+    block = block_of(stack, spammer["author_id"])
+    assert block and block["platform"] == "facebook" and block["reason"] == f"crypto spam wave {suffix}"
+    assert block["blocked_by"].startswith("manager:Mana (manager)") and block["name"] == spammer["name"]
+    expires = datetime.fromisoformat(block["expires_at"].replace("Z", "+00:00"))
+    assert abs(expires - datetime.now(timezone.utc) - timedelta(days=30)) < timedelta(minutes=5)
+    notice = console.find("#block-notice")
+    assert notice.text == (f"Blocked by Mana (manager) · {in_zone(console, block['blocked_at'])} "
+                           f"(until {in_zone(console, block['expires_at'])})"), notice.text
+    console.text_in("#block-reason", f"Reason: crypto spam wave {suffix}")
+    assert console.find("#unblock").text == "Unblock"
+    assert not console.find("#block").find_elements("css selector", "#block-start")
+    assert not console.unlabelled() and not console.low_contrast()
+    scroll_to(console, "#block")
+    screenshot("block-blocked")
+
+    # WHEN the customer writes again (a new signed webhook comment)
+    held_text = f"Earn $900 a day {suffix}, DM me now"
+    comment_from(stack, spammer["author_id"], spammer["name"], held_text)
+    # THEN it is kept but never enters a queue: removed, held back, by whom they were blocked, with the block's reason
+    held = stored(stack, held_text)
+    assert held["moderation"]["state"] == "blocked" and held["moderation"]["by"] == block["blocked_by"]
+    assert held["moderation"]["reason"] == f"crypto spam wave {suffix}"
+    assert held_text not in json.dumps(stack.call("GET", f"/queues/{held['queue']}/messages?status=open&limit=100")[1])
+    # AND the Removed listing names it
+    console.driver.get(console.url + f"#/work/{held['queue']}")
+    Select(console.find("#list-status")).select_by_value("removed")
+    row = console.text_in("#message-list a.row", held_text)
+    assert "Held back: its author is blocked · Mana (manager) · " in row.text, row.text
+    assert in_zone(console, held["moderation"]["at"]) in row.text
+    # AND opened, it says so, with who blocked them, when it came and the block's reason; the history says it too
+    row.click()
+    console.text_in("#moderated", "Held back: its author is blocked. It never entered a queue.")
+    badge = console.find(f"{article(held['id'])} .badge-blocked")
+    assert badge.text == f"Held back: its author is blocked · Mana (manager) · {in_zone(console, held['moderation']['at'])}"
+    assert "moderated-blocked" in console.find(article(held["id"])).get_attribute("class")
+    console.text_in(f"{article(held['id'])} .moderation-reason", f"Reason: crypto spam wave {suffix}")
+    console.text_in(".history", "Held back: its author is blocked")
+    assert not console.unlabelled() and not console.low_contrast()
+    screenshot("block-held-back")
+    # AND in Japanese
+    Select(console.find("#language")).select_by_value("ja")
+    console.text_in("#moderated", "投稿者をブロック中のため保留しました。キューには入っていません。")
+    console.text_in(f"{article(held['id'])} .badge-blocked", "保留(投稿者をブロック中) · Mana (manager) · ")
+    screenshot("block-held-back-ja")
+    Select(console.find("#language")).select_by_value("en")
+
+    # WHEN she opens Blocked customers from the navigation
+    console.find('nav a[href="#/blocked"]').click()
+    console.text_in("h1", "Blocked customers")
+    # THEN the customer is listed: name, platform, author id, reason, who, since, until
+    listed = console.find(blocked_row(spammer["author_id"]))
+    cells = [c.text for c in listed.find_elements("css selector", "th, td")]
+    assert cells[:7] == [spammer["name"], "Facebook", spammer["author_id"], f"crypto spam wave {suffix}",
+                         "Mana (manager)", in_zone(console, block["blocked_at"]), in_zone(console, block["expires_at"])]
+    assert [e.text for e in console.all("#blocks-table thead th")] == [
+        "Customer", "Platform", "Author id", "Reason", "Blocked by", "Since", "Until", "Actions"]
+    assert not console.unlabelled() and not console.low_contrast()
+    screenshot("blocks-view")
+    # AND in Japanese
+    Select(console.find("#language")).select_by_value("ja")
+    console.text_in("h1", "ブロック中のお客様")
+    assert [e.text for e in console.all("#blocks-table thead th")] == [
+        "お客様", "プラットフォーム", "投稿者 ID", "理由", "ブロックした人", "ブロック日時", "期限", "操作"]
+    unblock = console.find(f'{blocked_row(spammer["author_id"])} button[data-action="unblock"]')
+    assert unblock.text == "ブロックを解除"
+    screenshot("blocks-view-ja")
+    Select(console.find("#language")).select_by_value("en")
+    # WHEN she presses Unblock on its row THEN she is asked first; Cancel keeps the block
+    console.find(f'{blocked_row(spammer["author_id"])} button[data-action="unblock"]').click()
+    console.text_in(f"{blocked_row(spammer['author_id'])} .unblock-question",
+                    f"Unblock {spammer['name']}? Their new messages will go to the queues again.")
+    console.find(f'{blocked_row(spammer["author_id"])} button[data-action="cancel"]').click()
+    assert block_of(stack, spammer["author_id"]) is not None
+    # WHEN she confirms
+    console.find(f'{blocked_row(spammer["author_id"])} button[data-action="unblock"]').click()
+    confirm = console.find(f'{blocked_row(spammer["author_id"])} button[data-action="confirm-unblock"]')
+    assert console.driver.switch_to.active_element == confirm
+    confirm.click()
+    # THEN it is said, the row goes, and the API no longer blocks them
+    console.text_in("#notice", "Unblocked: their new messages go to the queues again. What was held back stays as it is.")
+    console.wait(lambda d: not console.all(blocked_row(spammer["author_id"])), "the unblocked row still listed")
+    assert block_of(stack, spammer["author_id"]) is None
+    # AND what was held back stays so; their next message enters its queue
+    status, message = stack.call("GET", f"/messages/{held['id']}")
+    assert status == 200 and message["status"] == "removed" and message["moderation"]["state"] == "blocked"
+    after_text = f"Sorry {suffix}, my order never came, please check"
+    comment_from(stack, spammer["author_id"], spammer["name"], after_text)
+    after = stored(stack, after_text, statuses=("open", "claimed", "resolved"))
+    assert after["status"] == "open" and "moderation" not in after
+
+
+def test_an_agent_sees_only_that_a_customer_is_blocked_and_a_manager_unblocks_from_the_panel(console, screenshot):
+    stack = console.stack
+    suffix = secrets.token_hex(3)
+    blocked, free = new_customer(stack, f"{suffix}a"), new_customer(stack, f"{suffix}b")
+    # GIVEN one customer blocked by the admin until unblocked, another not blocked
+    status, block = stack.call("POST", "/blocks", body={"platform": "facebook", "author_id": blocked["author_id"],
+                                                        "reason": "threats"})
+    assert status == 201 and block["expires_at"] is None, block
+    # WHEN the agent opens the blocked customer's conversation
+    console.sign_in("agent")
+    open_conversation(console, blocked["conversation"])
+    # THEN she is told they are blocked, by whom, since when, and nothing to press
+    notice = console.find("#block-notice")
+    assert notice.text == (f"Blocked by bootstrap admin · {in_zone(console, block['blocked_at'])} "
+                           "(until unblocked)"), notice.text
+    console.text_in("#block-reason", "Reason: threats")
+    assert not console.all("#block-start") and not console.all("#unblock") and not console.all("#block button")
+    assert not console.unlabelled() and not console.low_contrast()
+    scroll_to(console, "#block")
+    screenshot("block-agent")
+    # AND in Japanese
+    Select(console.find("#language")).select_by_value("ja")
+    console.text_in("#block-notice", "ブロック中(bootstrap admin が設定) · ")
+    console.text_in("#block-notice", "(解除するまで)")
+    Select(console.find("#language")).select_by_value("en")
+    # AND on a customer not blocked she sees no block panel at all, and no Blocked customers view
+    open_conversation(console, free["conversation"])
+    console.wait(lambda d: any("/customer" in url for url in console.requested_urls()), "the customer read")
+    time.sleep(0.5)
+    assert not [e for e in console.all("#block") if e.is_displayed()] and not console.all("#block-start")
+    assert not console.all('nav a[href="#/blocked"]')
+    console.driver.get(console.url + "#/blocked")
+    console.wait(lambda d: d.current_url.endswith("#/work"), "an agent is sent back to her queues")
+    assert "Blocked customers" not in page_text(console)
+    # AND the API refuses her as well
+    status, body = stack.call("POST", "/blocks", key=stack.keys["agent"],
+                              body={"platform": "facebook", "author_id": free["author_id"]})
+    assert status == 403, body
+
+    # WHEN a manager opens the blocked customer's conversation and presses Unblock
+    console.find("#sign-out").click()
+    console.sign_in("manager")
+    open_conversation(console, blocked["conversation"])
+    console.text_in("#block-notice", "Blocked by bootstrap admin")
+    console.find("#unblock").click()
+    # THEN it is said, the panel offers Block again (focused), and the API no longer blocks them
+    console.text_in("#notice", "Unblocked: their new messages go to the queues again.")
+    assert console.driver.switch_to.active_element == console.find("#block-start")
+    assert block_of(stack, blocked["author_id"]) is None
+
+
+def test_a_block_made_meanwhile_is_said_and_a_refusal_is_shown_beside_the_button(console):
+    stack = console.stack
+    suffix = secrets.token_hex(3)
+    customer = new_customer(stack, suffix)
+    # GIVEN the manager asked to confirm a block
+    console.sign_in("manager")
+    open_conversation(console, customer["conversation"])
+    console.find("#block-start").click()
+    console.find("#block-reason-input").send_keys("mine")
+    # AND the API refusing the next POST /blocks as a busy service
+    console.driver.execute_script("""
+        const real = window.fetch.bind(window);
+        window.__refused = 0;
+        window.fetch = async (url, init) => {
+          if (String(url).endsWith('/blocks') && (init || {}).method === 'POST' && !window.__refused) {
+            window.__refused += 1;
+            return new Response(JSON.stringify({ error: { code: 'service_unavailable', message: 'busy' } }),
+              { status: 503, headers: { 'Content-Type': 'application/json' } });
+          }
+          return real(url, init);
+        };""")
+    # WHEN she confirms THEN the refusal is said in words beside the button, and the question stays
+    console.find("#block-confirm").click()
+    console.text_in("#block-error", "The service is busy or unavailable. Try again in a moment.")
+    assert console.find("#block-confirm").is_enabled() and block_of(stack, customer["author_id"]) is None
+    # GIVEN an admin blocks the customer meanwhile, for 7 days
+    status, theirs = stack.call("POST", "/blocks", body={"platform": "facebook", "author_id": customer["author_id"],
+                                                         "reason": "the admin's", "expires_in_days": 7})
+    assert status == 201, theirs
+    # WHEN she confirms again THEN she is told they were blocked already, and the panel shows that block, unchanged
+    console.find("#block-confirm").click()
+    console.text_in("#notice", "Already blocked: the block stays as it was.")
+    console.text_in("#block-notice", "Blocked by bootstrap admin")
+    console.text_in("#block-reason", "Reason: the admin's")
+    assert block_of(stack, customer["author_id"])["reason"] == "the admin's"
+    # AND an Unblock made elsewhere meanwhile is said too, and the panel offers Block again
+    status, _ = stack.call("DELETE", f"/blocks?platform=facebook&author_id={customer['author_id']}")
+    assert status == 200
+    console.find("#unblock").click()
+    console.text_in("#notice", "It was no longer blocked: someone unblocked them, or the block ran out.")
+    console.find("#block-start")
+
+
+def test_the_blocked_view_pages_with_more_and_says_when_no_one_is_blocked(console, screenshot):
+    stack = console.stack
+    suffix = secrets.token_hex(3)
+    # GIVEN more customers blocked than one page holds (each a generic source's author, blocked by the API directly)
+    for n in range(101):
+        status, body = stack.call("POST", "/blocks", body={"platform": "linkedin", "author_id": f"li-{suffix}-{n:03d}",
+                                                           "reason": f"bulk {n}", "expires_in_days": 1})
+        assert status == 201, body
+    everyone = all_blocks(stack)
+    assert len(everyone) > 100
+    # WHEN the manager opens Blocked customers
+    console.sign_in("manager")
+    console.driver.get(console.url + "#/blocked")
+    # THEN the first page is listed, newest first, with More
+    console.find("#blocks-table")
+    console.wait(lambda d: len(console.all("#blocks-rows tr")) == 100, "the first page listed")
+    assert console.all("#blocks-rows tr")[0].get_attribute("data-author-id") == everyone[0]["author_id"]
+    more = console.find("#blocks-more")
+    assert more.text == "More" and not console.all("#blocks-empty:not([hidden])")
+    # WHEN she presses More THEN the rest follow, each customer once, and More goes
+    more.click()
+    console.wait(lambda d: len(console.all("#blocks-rows tr")) == len(everyone), "every block listed")
+    ids = [(e.get_attribute("data-platform"), e.get_attribute("data-author-id")) for e in console.all("#blocks-rows tr")]
+    assert ids == [(b["platform"], b["author_id"]) for b in everyone]
+    assert not more.is_displayed()
+    assert console.driver.switch_to.active_element.get_attribute("data-action") == "unblock"  # the first row added
+    # GIVEN an API with no one blocked (the page's fetch answers an empty page)
+    console.driver.get(console.url + "#/work")
+    console.find("#claim-next")
+    console.driver.execute_script("""
+        const real = window.fetch.bind(window);
+        window.fetch = async (url, init) => (new URL(String(url)).pathname.endsWith('/blocks')
+          ? new Response(JSON.stringify({ blocks: [], next_cursor: null }), { status: 200, headers: { 'Content-Type': 'application/json' } })
+          : real(url, init));""")
+    console.find('nav a[href="#/blocked"]').click()
+    # THEN it says so, with no table and no More
+    console.text_in("#blocks-empty", "No one is blocked.")
+    assert not [e for e in console.all("#blocks-table") if e.is_displayed()]
+    assert not [e for e in console.all("#blocks-more") if e.is_displayed()]
+    Select(console.find("#language")).select_by_value("ja")
+    console.text_in("#blocks-empty", "ブロック中のお客様はいません。")
+    screenshot("blocks-empty-ja")
+    # (cleaning up: the many blocks go, for the tests after this one)
+    for n in range(101):
+        status, _ = stack.call("DELETE", f"/blocks?platform=linkedin&author_id=li-{suffix}-{n:03d}")
+        assert status == 200
