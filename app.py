@@ -21,7 +21,7 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
+from chalicelib.schemas import (AssignCreate, BlockCreate, BlockOut, BlockQuery, BlocksOut, BlocksQuery, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
                                 ConversationOut, ConversationPage, CrcOut, CustomerConversationOut,
                                 CustomerConversationsOut, CustomerDataOut, CustomerDataQuery, CustomerOut, CustomerQuery,
                                 EarlierQuery, EarlierRepliesQuery,
@@ -30,8 +30,8 @@ from chalicelib.schemas import (AssignCreate, BulkCreate, BulkOut, BulkResultOut
                                 NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReopenCreate,
                                 ReplyCreate, ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, SavedRepliesOut,
                                 SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery,
-                                StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut)
-from chalicelib.store import conversations, customers, messages, notes, queue, saved_replies, tags
+                                StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut, UnblockOut)
+from chalicelib.store import blocks, conversations, customers, messages, notes, queue, saved_replies, tags
 from chalicelib.store.entities import StoredSavedReply, iso
 
 app = Chalice(app_name="social-triage", configure_logs=False)  # Powertools writes the (JSON) logs
@@ -64,6 +64,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.SavedRepliesFull: Conflict,
     domain.NotesFull: Conflict,
     domain.TooManyTags: Conflict,
+    domain.UnknownBlock: NotFound,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -372,7 +373,8 @@ def conversation_earlier_replies(conversation_id, caller, query: EarlierRepliesQ
 def conversation_customer(conversation_id, caller, query: CustomerQuery):
     head = _conversation(caller, conversation_id)
     page, cursor = customers.other_conversations(head, caller.can_work, query.cursor)
-    return CustomerConversationsOut(customer=CustomerOut.of(head),
+    block = blocks.of_author(head.platform, (head.author or {}).get("id"), now())
+    return CustomerConversationsOut(customer=CustomerOut.of(head), blocked=BlockOut.of(block) if block else None,
                                     conversations=[CustomerConversationOut.of(c) for c in page], next_cursor=cursor)
 
 
@@ -536,6 +538,31 @@ def customer_data(caller, query: CustomerDataQuery):
     kept, cursor = customers.customer_messages(query.platform, query.author_id, query.cursor)
     return CustomerDataOut(platform=query.platform, author_id=query.author_id,
                            messages=[MessageOut.of(m) for m in kept], next_cursor=cursor)
+
+
+# managers: blocked authors ----------------------------------------------------------------------
+
+@routes.route("POST", "/blocks", "block an author: their new messages are stored held back (in Removed, in no queue) "
+              "until the block is lifted or ends (manager, admin; nothing is sent to them or to the platform); an "
+              "author blocked already: the block that holds, unchanged", roles=MANAGERS, body=BlockCreate, status=201,
+              response=BlockOut, errors=(400, 503))
+def blocks_create(caller, body: BlockCreate):
+    block, _ = blocks.block(body.platform, body.author_id, caller.actor, body.reason, body.expires_in_days, now())
+    return BlockOut.of(block)
+
+
+@routes.route("GET", "/blocks", "the blocked authors, newest first (manager, admin)", roles=MANAGERS,
+              query=BlocksQuery, response=BlocksOut, errors=(400, 503))
+def blocks_list(caller, query: BlocksQuery):
+    page, cursor = blocks.listed(query.cursor, now())
+    return BlocksOut(blocks=[BlockOut.of(b) for b in page], next_cursor=cursor)
+
+
+@routes.route("DELETE", "/blocks", "lift an author's block: their next messages are triaged as anyone's (manager, "
+              "admin; what was held back stays in Removed)", roles=MANAGERS, query=BlockQuery, response=UnblockOut,
+              errors=(400, 404, 503))
+def blocks_delete(caller, query: BlockQuery):
+    return UnblockOut(unblocked=BlockOut.of(blocks.unblock(query.platform, query.author_id, caller.actor, now())))
 
 
 # admin: API keys -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ Method. One moto table (mock_aws, in process), emptied after every timed pair (s
        store.conversations.save_inbound, logs and metrics;
   raw  for an equivalent fresh message (parsed and classified beforehand, untimed), exactly the calls the
        store makes for it, on the same boto3 client: the author-activity Query of
-       store.messages.recent_messages_from, the GetItems of store.conversations.locate (a reply's parent, the
+       store.blocks.author_state (recent messages and a block), the GetItems of store.conversations.locate (a reply's parent, the
        conversation key's pointer) and TransactWriteItems(the message, its counters and the
        pointer) with the store's first ClientRequestToken.
 The two alternate (which goes first alternates too); each writes one message and its counters into an
@@ -97,8 +97,8 @@ def prepared(body: bytes) -> list[tuple[dict, list[dict], dict]]:
         verdict = classify(m.text)
         item = Triaged(message=replace(m, received_at=now), triage=verdict,
                        priority=compute_priority(m.channel, verdict.category, m.text, 1))
-        query = {"TableName": dynamo.table_name(), "ProjectionExpression": "messages",
-                 "KeyConditionExpression": "pk = :pk AND begins_with(sk, :w)",
+        query = {"TableName": dynamo.table_name(),
+                 "KeyConditionExpression": "pk = :pk AND sk >= :w",
                  "ExpressionAttributeValues": dynamo.values(pk=AuthorActivityKeys.pk(m.platform, m.author.id),
                                                             w=AuthorActivityKeys.window(now))}
         thread = conversation_key(platform=m.platform, channel=m.channel.value, message_id=m.id, account=m.account,

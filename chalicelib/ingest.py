@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from . import observability
 from .classifier import Triage, classify
 from .config import get_secret, get_settings
+from .domain import blocks as block_rules
 from .domain import privacy
 from .domain.moderation import BY_THE_PLATFORM
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable
@@ -19,10 +20,10 @@ from .models import OUTBOUND, UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMe
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse, owning_route
 from .priority import compute_priority
-from .store import conversations, erasure, replies
+from .store import blocks, conversations, erasure, replies
 from .store import channels as channel_store
 from .store import messages as store
-from .store.entities import parse_iso
+from .store.entities import iso, parse_iso
 from .store.messages import Outcome, Triaged
 from .validation import require_json
 
@@ -108,10 +109,13 @@ def triage(event: InboundEvent, now: datetime) -> Triaged:
     message = event.message
     assert message is not None
     verdict = classify_message(message.text)
-    unknown = message.author.id == UNKNOWN_AUTHOR  # many people: never "the same author again"
-    recent = 1 if unknown else store.recent_messages_from(message.platform, message.author.id, now) + 1
-    priority = compute_priority(message.channel, verdict.category, message.text, recent)
-    return Triaged(message=replace(message, received_at=now), triage=verdict, priority=priority)
+    unknown = message.author.id == UNKNOWN_AUTHOR  # many people: never "the same author again", never blocked
+    author = blocks.AuthorState(recent=0, block=None) if unknown else blocks.author_state(
+        message.platform, message.author.id, now)
+    priority = compute_priority(message.channel, verdict.category, message.text, author.recent + 1)
+    held_back = (block_rules.held_back(author.block.blocked_by, author.block.reason, iso(now))
+                 if author.block is not None and message.direction != OUTBOUND else None)
+    return Triaged(message=replace(message, received_at=now), triage=verdict, priority=priority, held_back=held_back)
 
 
 def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:

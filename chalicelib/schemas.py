@@ -17,7 +17,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .models import MAX_ID_BYTES, Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .bulk import MAX_BULK
-from .domain import privacy, tags
+from .domain import blocks, privacy, tags
 from .domain.notes import MAX_NOTE_CHARS
 from .domain.saved_replies import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from .store.messages import Outcome
@@ -109,6 +109,16 @@ class ErasureCreate(_Body):
     reason: str | None = Field(None, max_length=privacy.MAX_REQUEST_CHARS,
                                description="the request it answers (a ticket, a date): kept in each erased message's "
                                            "history; write no personal data here")
+
+
+class BlockCreate(_Body):
+    platform: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="the author's platform, e.g. `facebook`")
+    author_id: AuthorId = Field(description="the platform's id of the author (a message's `author.id`); `unknown` is "
+                                "many people and cannot be blocked")
+    reason: str | None = Field(None, max_length=blocks.MAX_REASON_CHARS,
+                               description="why (shown with the block and on each message it holds back)")
+    expires_in_days: int | None = Field(None, ge=1, le=blocks.MAX_DAYS,
+                                        description="the block ends by itself after this many days (none: until lifted)")
 
 
 class SnoozeCreate(_Body):
@@ -312,6 +322,16 @@ class CustomerDataQuery(_Query):
                                "(opaque; any other value is 400)")
 
 
+class BlockQuery(_Query):
+    platform: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="the author's platform, e.g. `facebook`")
+    author_id: AuthorId = Field(description="the platform's id of the author")
+
+
+class BlocksQuery(_Query):
+    cursor: str | None = Field(None, pattern=CURSOR_PATTERN, description="the next_cursor of the previous page "
+                               "(opaque; any other value is 400)")
+
+
 class EarlierQuery(_Query):
     cursor: str = Field(pattern=CURSOR_PATTERN, description="a conversation's earlier_cursor, or this listing's "
                         "next_cursor (opaque; any other value is 400)")
@@ -463,7 +483,9 @@ class CorrectionOut(_Model):
 
 
 class ModerationOut(_Model):
-    state: Literal["hidden", "deleted"]
+    state: Literal["hidden", "deleted", "blocked"] = Field(
+        description="hidden or deleted on the platform, or `blocked`: held back because its author is blocked "
+                    "(it came while the block held; nothing was done on the platform)")
     by: str
     at: str
     reason: str | None = None
@@ -631,8 +653,40 @@ class CustomerDataOut(_Model):
     next_cursor: str | None = Field(description="the next page; none at the end")
 
 
+class BlockOut(_Model):
+    """An author whose new messages are held back (stored in Removed, in no queue)."""
+
+    platform: str
+    author_id: str
+    name: str | None = Field(None, description="as their latest stored message named them")
+    handle: str | None = None
+    reason: str | None = None
+    blocked_by: str = Field(description="who blocked them (as the history names people)")
+    blocked_at: str
+    expires_at: str | None = Field(None, description="when the block ends by itself (none: until lifted)")
+    unblocked_by: str | None = Field(None, description="in the answer of DELETE /blocks: who lifted it")
+    unblocked_at: str | None = None
+
+    @classmethod
+    def of(cls, block: Any) -> BlockOut:
+        return cls(platform=block.platform, author_id=block.author_id, name=block.name, handle=block.handle,
+                   reason=block.reason, blocked_by=block.blocked_by, blocked_at=block.blocked_at,
+                   expires_at=block.until, unblocked_by=block.unblocked_by, unblocked_at=block.unblocked_at)
+
+
+class BlocksOut(_Model):
+    blocks: list[BlockOut] = Field(description="the blocks that hold, newest first")
+    next_cursor: str | None = Field(description="the next page; a page may hold fewer than 100 and still have one")
+
+
+class UnblockOut(_Model):
+    unblocked: BlockOut
+
+
 class CustomerConversationsOut(_Model):
     customer: CustomerOut
+    blocked: BlockOut | None = Field(None, description="the customer's block, while one holds: their new messages "
+                                     "are held back")
     conversations: list[CustomerConversationOut] = Field(
         description="the other conversations this customer opened, newest first, in queues the caller works (those "
         "opened before this listing existed are not known to it)")

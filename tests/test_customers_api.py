@@ -37,7 +37,8 @@ def test_an_agent_sees_the_customers_conversations_in_her_queues_only(api, keys)
     assert body["customer"] == {"platform": "facebook", "id": "fan"}
     assert [c["id"] for c in body["conversations"]] == [ids["cs1"]]
     assert body["next_cursor"] is None
-    assert set(body) == {"customer", "conversations", "next_cursor"}  # no count of what was left out
+    assert set(body) == {"customer", "blocked", "conversations", "next_cursor"}  # no count of what was left out
+    assert body["blocked"] is None
     listed = body["conversations"][0]
     assert listed == {"id": ids["cs1"], "channel": "comment", "queue": "customer_service", "status": "open",
                       "received_at": listed["received_at"], "last_inbound_at": listed["received_at"],

@@ -66,6 +66,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/conversations/{conversation_id}/reopen": {"reason": "resolved by mistake"},
         "/messages/{message_id}/moderation": {"action": "delete", "reason": "scam"},
         "/erasures": {"platform": "facebook", "author_id": "5550001", "reason": "DSR-1"},
+        "/blocks": {"platform": "facebook", "author_id": "5550001", "reason": "spam wave"},
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
     }
@@ -87,7 +88,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
 
         concrete += "?cursor=" + encode_cursor({"pk": {"S": MessageKeys.pk(message_id)},
                                                 "sk": {"S": ReplyKeys.timed_sk("9999", "key")}})
-    if path == "/customer-data":
+    if path == "/customer-data" or (path == "/blocks" and method == "DELETE"):
         concrete += "?platform=facebook&author_id=5550001"
     body = bodies.get(path) if method in ("POST", "PUT") else None
     return concrete, (dumps(body) if body is not None else None)
@@ -158,6 +159,10 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
         return ({"GET": 200, "POST": 201, "DELETE": 204}[method], None) if role == "admin" else (403, "forbidden_role")
     if path in ("/erasures", "/customer-data"):  # a customer's data, read whole or erased for good: admins only
         return (200, None) if role == "admin" else (403, "forbidden_role")
+    if path == "/blocks":  # blocking silences a person in every queue: managers and admins (nobody is blocked yet)
+        if role not in ("admin", "manager"):
+            return 403, "forbidden_role"
+        return {"GET": (200, None), "POST": (201, None), "DELETE": (404, "unknown_block")}[method]
     if path.startswith("/saved-replies"):  # everyone reads those of their queues; managers keep them
         if method == "GET":
             return 200, None

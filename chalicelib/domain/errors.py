@@ -154,3 +154,11 @@ class TooManyTags(DomainError):
     """A conversation keeps at most domain.tags.MAX_TAGS tags."""
 
     code = "too_many_tags"
+
+
+# blocks ---------------------------------------------------------------------------------------------------
+
+class UnknownBlock(DomainError):
+    """No block holds for that author (never blocked, lifted, or ended)."""
+
+    code = "unknown_block"

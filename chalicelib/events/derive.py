@@ -34,6 +34,7 @@ from typing import Any
 
 from ..store import dynamo
 from ..store.entities import ChannelKeys, MessageKeys, NoteKeys, ReplyKeys, SpikeKeys, parse_iso
+from ..domain.blocks import BLOCKED
 from ..domain.workflow import CLAIMED, OPEN, REMOVED, RESOLVED, SNOOZED
 from . import schema
 
@@ -83,8 +84,10 @@ def derive(old: dict[str, Any] | None, new: dict[str, Any] | None, include_text:
 
 def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_text: bool) -> list[schema.BaseEvent]:
     if old is None:
-        return [_message_event(schema.MessageTriaged, new, None, include_text, _triaged_data(new, "new", None),
-                               at=new.get("received_at"))]
+        data = _triaged_data(new, "new", None)
+        if (new.get(MODERATION) or {}).get("state") == BLOCKED:
+            data["held_back"] = True
+        return [_message_event(schema.MessageTriaged, new, None, include_text, data, at=new.get("received_at"))]
     if new.get(REV) == old.get(REV):
         return []  # not a change of the message's state (every state change bumps the revision)
     before, after = old.get(STATUS), new.get(STATUS)

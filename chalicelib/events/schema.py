@@ -90,6 +90,8 @@ class TriagedData(_Model):
     language: str | None = None
     priority_reasons: list[str] = []
     previous_queue: Queue | None = Field(None, description="edit: the queue before, when it changed")
+    held_back: bool | None = Field(None, description="new: true when its author is blocked, so it was stored in "
+                                   "Removed (status `removed`) and is in no queue: nothing to open a ticket for")
 
 
 class MessageTriaged(MessageEvent):

@@ -29,7 +29,7 @@ from . import counters, dynamo
 from .entities import (ANSWER_BYTES, RESOLUTION_ATTRIBUTES, ConversationKeys, MessageKeys, NoteKeys, ReplyKeys,
                        StoredMessage, hour_of, iso, json_size, key, parse_iso, shard_of)
 from .messages import (Outcome, Triaged, get_message, history_entry, message_counters, new_message,
-                       new_message_transaction, transition)
+                       new_message_transaction, save_new, transition)
 from .table import GSI1
 
 JOIN_ATTEMPTS = 8  # re-reads of a head that changed meanwhile (each a fresh transaction)
@@ -97,8 +97,11 @@ def _pointer_put(conversation_key: str, conversation: str, previous: str | None)
 
 
 def save_inbound(item: Triaged, now: datetime) -> Outcome:
-    """Store a customer message once, in its conversation: opening one, joining one, or reopening one."""
+    """Store a customer message once, in its conversation: opening one, joining one, or reopening one. A blocked
+    author's message joins nothing and reopens nothing: it is stored alone, held back (domain.blocks)."""
     message = item.message
+    if item.held_back is not None:
+        return save_new(item)
     for attempt in range(JOIN_ATTEMPTS):
         conversation_key, current, pointed = locate(message)
         head = get_message(current) if current else None

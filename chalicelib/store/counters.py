@@ -214,17 +214,6 @@ def accuracy_counters(queue: str, start: datetime, end: datetime) -> list[dict[s
         ))
 
 
-def author_messages(platform: str, author_id: str, now: datetime) -> int:
-    """Messages from this author in the current activity window: one Query of the window's shards."""
-    with dynamo.storage_errors():
-        shards = dynamo.query_pages(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :w)", ProjectionExpression="messages",
-            ExpressionAttributeValues=dynamo.values(pk=AuthorActivityKeys.pk(platform, author_id),
-                                                    w=AuthorActivityKeys.window(now)),
-            decode=dynamo.numbers)
-        return sum(counts.get("messages", 0) for counts in shards)
-
-
 def queue_counts(queue: str) -> dict[str, int]:
     """The queue's open, claimed, snoozed and needs_review counts: one Query of its shards."""
     totals = {"open": 0, "claimed": 0, "snoozed": 0, "needs_review": 0}

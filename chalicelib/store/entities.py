@@ -514,6 +514,54 @@ class AuthorActivityKeys:
         return f"{cls.window(moment)}{shard:02d}"
 
 
+class AuthorBlockKeys:
+    """A blocked author (domain.blocks), in their activity partition: pk AUTHOR#<platform>#<id>, sk ~BLOCK. It sorts
+    after every activity window, so the one Query the webhook path makes for the author's recent messages reads
+    it too. Listed by GSI1 (BLOCKS, newest first) while it holds; TTL removes it once expired or lifted."""
+
+    SK = "~BLOCK"
+    LISTING = "BLOCKS"
+    TYPE = "author_block"
+
+    @staticmethod
+    def listing_sort(blocked_at: str, platform: str, author_id: str) -> str:
+        return f"{blocked_at}#{platform}#{author_id}"
+
+
+@dataclass(frozen=True)
+class StoredBlock:
+    """An author whose new messages are kept out of the queues (domain.blocks)."""
+
+    platform: str
+    author_id: str
+    blocked_by: str
+    blocked_at: str
+    reason: str | None = None
+    name: str | None = None
+    handle: str | None = None
+    until: str | None = None  # when it ends by itself (None: until lifted)
+    unblocked_at: str | None = None  # lifted: kept (out of the listing) until TTL takes it
+    unblocked_by: str | None = None
+
+    @property
+    def pk(self) -> str:
+        return AuthorActivityKeys.pk(self.platform, self.author_id)
+
+    def to_item(self, lifetime_end: datetime | None) -> dict[str, Any]:
+        item = {"pk": self.pk, "sk": AuthorBlockKeys.SK, "type": AuthorBlockKeys.TYPE,
+                **{f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}}
+        if self.unblocked_at is None:
+            item |= {"gsi1pk": AuthorBlockKeys.LISTING,
+                     "gsi1sk": AuthorBlockKeys.listing_sort(self.blocked_at, self.platform, self.author_id)}
+        if lifetime_end is not None:
+            item["expires_at"] = int(lifetime_end.timestamp())
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "StoredBlock":
+        return cls(**{f.name: item[f.name] for f in fields(cls) if f.name in item})
+
+
 # corrections and API keys ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from ..domain.errors import ConcurrentChange
 from ..models import OUTBOUND
 from . import dynamo
 from .conversations import LAST_TEXT_CHARS
-from .entities import Correction, CustomerConversationKeys, MessageKeys, StoredMessage, iso, key
+from .entities import (AuthorActivityKeys, AuthorBlockKeys, Correction, CustomerConversationKeys, MessageKeys,
+                       StoredMessage, iso, key)
 from .messages import CHANGE_ROUNDS, Outcome, apply_guarded, get_message, history_entry, message_update
 from .table import GSI1, GSI2, GSI3
 
@@ -210,8 +211,16 @@ def erase_customer(platform: str, author_id: str, now: datetime, actor: str, not
             return progress
         _erase_one(item["conversation"], now, actor, note, progress)  # opened before GSI3: its head has no author keys
         _write_each([_mark_erased(pointers, item["sk"])])
+    _forget_blocked_name(platform, author_id)
     progress.done = True
     return progress
+
+
+def _forget_blocked_name(platform: str, author_id: str) -> None:
+    """A block of the customer keeps holding (a harasser who asks to be forgotten stays blocked), by their id only."""
+    dynamo.update_if(TableName=dynamo.table_name(), Key=key(AuthorActivityKeys.pk(platform, author_id), AuthorBlockKeys.SK),
+                     UpdateExpression="REMOVE #n, #h", ConditionExpression="attribute_exists(#n) OR attribute_exists(#h)",
+                     ExpressionAttributeNames={"#n": "name", "#h": "handle"})
 
 
 def _erase_one(message_id: str, now: datetime, actor: str, note: str | None, progress: ErasureProgress) -> None:

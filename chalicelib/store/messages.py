@@ -16,7 +16,7 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 from ..classifier import Triage
-from ..domain import customers, second_opinion
+from ..domain import blocks, customers, second_opinion
 from ..domain import moderation as moderation_rules
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.errors import ConcurrentChange, UnknownMessage
@@ -57,6 +57,7 @@ class Triaged:
     triage: Triage
     priority: Priority
     edit_version: str | None = None  # an edit stored as new (its message unknown): later edits are ordered by it
+    held_back: dict[str, Any] | None = None  # its author is blocked: this moderation record (domain.blocks)
 
 
 def triage_document(triage: Triage) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def new_message(item: Triaged, conversation_key: str | None = None) -> StoredMes
     """A customer message as the head of a new conversation (conversations.py turns it into a member)."""
     m, triage = item.message, item.triage
     queue = triage.category
-    return StoredMessage(
+    stored = StoredMessage(
         account=m.account, conversation=m.id, conversation_key=conversation_key, message_count=1,
         last_inbound_at=iso(m.received_at),
         id=m.id, platform=m.platform, channel=m.channel.value, author=without_none(m.author), text=m.text,
@@ -91,6 +92,14 @@ def new_message(item: Triaged, conversation_key: str | None = None) -> StoredMes
             history_entry("classified", m.received_at, "model", queue=queue, model_version=triage.model_version,
                           confidence=round(triage.confidence, 4)),
         ])
+    if item.held_back is None:
+        return stored
+    # born removed: in no queue, in the Removed listing, and counted nowhere but the volumes (domain.blocks)
+    held = item.held_back
+    entry = history_entry(blocks.BLOCKED, m.received_at, held["by"], **({"reason": held["reason"]}
+                                                                        if held.get("reason") else {}))
+    return replace(stored, status=REMOVED, removed_at=iso(m.received_at), moderation=held,
+                   history=[*stored.history, entry])
 
 
 def message_item(item: Triaged, conversation_key: str | None = None) -> dict[str, Any]:
@@ -132,14 +141,15 @@ def new_message_transaction(item: Triaged, attempt: int = 0, conversation_key: s
     pointer to it."""
     m, triage = item.message, item.triage
     shard = shard_of(m.id, attempt)
+    status = OPEN if item.held_back is None else REMOVED
     volume, accuracy, author = message_counters(item, shard)
     operations = [
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(message_item(item, conversation_key)),
                  "ConditionExpression": "attribute_not_exists(pk)"}},
         volume, accuracy,
-        counters.queue_count_update(triage.category, shard, state_counts(OPEN, triage.needs_review, 1)),
+        counters.queue_count_update(triage.category, shard, state_counts(status, triage.needs_review, 1)),
         author,
-        customer_pointer(m),
+        customer_pointer(m) if status == OPEN else None,  # a held-back message is no conversation of theirs
     ]
     return [op for op in operations if op is not None]
 
@@ -199,11 +209,6 @@ def on_conversation(conversation_id: str, can_work: Callable[[str], bool],
             if round_ == CHANGE_ROUNDS - 1:
                 raise
     raise AssertionError("unreachable")
-
-
-def recent_messages_from(platform: str, author_id: str, now: datetime) -> int:
-    """Messages from this author in the current activity window, before this one."""
-    return counters.author_messages(platform, author_id, now)
 
 
 # changes guarded by the revision ----------------------------------------------------------------------------
