@@ -7,6 +7,7 @@
 import { api, features, seg } from '../api.js';
 import {
   BLOCKED, DURATIONS, MAX_REASON as MAX_BLOCK_REASON, activeBlock, blockBody, blockable, durationDays, durationValue,
+  isHeldBack,
 } from '../blocks.js';
 import { field, h, replace, select, uid } from '../dom.js';
 import {
@@ -1247,6 +1248,12 @@ export function mountAgent(container, { args, role, go }) {
       : h('span', { class: 'snippet erased' }, t('erasure.noWords'))), tags);
   }
 
+  // POST /blocks answered a block that holds already, not the one just asked for
+  function alreadyBlocked(status, block, asked) {
+    return status === 200 || actorKeyId(block.blocked_by) !== session.keyId() || (block.reason || '') !== (asked.reason || '')
+      || Boolean(block.expires_at) !== ('expires_in_days' in asked);
+  }
+
   // Block this customer (managers and admins; POST /blocks): in two steps, what it does said first, with an optional
   // reason and how long; once blocked, who blocked them, since and until when, and Unblock (DELETE /blocks). An agent
   // sees only that they are blocked. Whether they are is the customer panel's answer (`blocked`).
@@ -1307,10 +1314,11 @@ export function mountAgent(container, { args, role, go }) {
     };
     async function blockNow(reason, days) {
       replace(failed);
+      const body = blockBody(item.platform, author.id, reason, days);
       let response;
       let block;
       try {
-        response = await api('blocks', { method: 'POST', body: blockBody(item.platform, author.id, reason, days), raw: true });
+        response = await api('blocks', { method: 'POST', body, raw: true });
         block = await response.json();
       } catch (error) {
         replace(failed, errorText(error));
@@ -1318,8 +1326,9 @@ export function mountAgent(container, { args, role, go }) {
       }
       if (disposed || !section.isConnected) return;
       showBlocked(block);
-      // 200: they were blocked already (by someone else meanwhile): that block, unchanged
-      notice(t(response.status === 201 ? 'block.done' : 'block.already'));
+      // they were blocked already (by someone else meanwhile, or from another tab): the API answers that block,
+      // unchanged (the contract says with 200; an API that answers 201 all the same is read by whose block it is)
+      notice(t(alreadyBlocked(response.status, block, body) ? 'block.already' : 'block.done'));
       (document.getElementById('unblock') || document.getElementById('block-notice'))?.focus();
     }
     async function unblockNow(block) {
@@ -1338,12 +1347,27 @@ export function mountAgent(container, { args, role, go }) {
       showUnblocked();
       document.getElementById('block-start')?.focus();
     }
+    // a message held back, its conversation out of the queues (the API reads no customer panel for it): they were
+    // blocked when it came; a manager may unblock them from here (one unblocked since: said when she presses it)
+    const showHeldBack = () => {
+      const unblock = h('button', { type: 'button', class: 'secondary', id: 'unblock',
+        'aria-label': t('block.unblockNamed', words) }, t('block.unblock'));
+      unblock.addEventListener('click', busy(unblock, () => unblockNow({ platform: item.platform, author_id: author.id })));
+      replace(cell, h('p', { class: 'hint', id: 'block-held-back' }, t('block.heldBack')), h('div', { class: 'toolbar' }, unblock));
+      section.hidden = false;
+    };
     readCustomer().then((answer) => {
       if (!section.isConnected && disposed) return;
       const block = activeBlock(answer);
       if (block) showBlocked(block);
       else showUnblocked();
-    }, () => { section.hidden = true; }); // unreadable: the list of their conversations says why
+    }, () => {
+      // no customer panel for this conversation (one out of the queues: its first message hidden, deleted or held
+      // back; or the API busy): a manager may still block them (one blocked already: the API answers that block)
+      if (!manager || disposed) section.hidden = true;
+      else if (isHeldBack(item)) showHeldBack();
+      else showUnblocked();
+    });
     return section;
   }
 
