@@ -452,9 +452,10 @@ def event_resources() -> dict[str, Any]:
 
 
 def second_opinion_pattern() -> dict[str, Any]:
-    """The EventBridge pattern of the second opinion's rule: message.triaged of new and edited messages."""
+    """The EventBridge pattern of the second opinion's rule: message.triaged of new and edited messages, but not
+    those held back because their author is blocked (in no queue: nobody is waiting for a better verdict)."""
     return {"source": [events_schema.SOURCE], "detail-type": [events_schema.MESSAGE_TRIAGED],
-            "detail": {"data": {"trigger": list(SECOND_OPINION_TRIGGERS)}}}
+            "detail": {"data": {"trigger": list(SECOND_OPINION_TRIGGERS), "held_back": [{"exists": False}]}}}
 
 
 def second_opinion_environment() -> dict[str, Any]:

@@ -97,3 +97,24 @@ def test_a_message_that_keeps_failing_goes_to_the_dead_letter_queue_and_the_redr
     assert queue.depth() == 1
     assert queue.poll(function.handler) == {"batchItemFailures": []}
     assert item(table, mid)["queue"] == "customer_service"
+
+
+def test_a_message_held_back_by_a_block_is_not_sent_for_a_second_opinion(table, delivery):
+    from dataclasses import replace
+
+    from chalicelib.domain.blocks import held_back
+    from chalicelib.store.messages import save_new
+    from support import triaged
+
+    queue, dlq, sqs, bus, publish_stream = delivery
+    # GIVEN a blocked author's message, held back as the webhook path stores it, and someone else's, both unsure
+    blocked = replace(triaged("h1", "community", received_at=NOW, text=SERVICE, needs_review=True),
+                      held_back=held_back("manager:M", "spam", NOW.isoformat()))
+    save_new(blocked)
+    held = blocked.message.id
+    other = seed_message("h2", "community", received_at=NOW, text=SERVICE, author="someone", needs_review=True)
+    assert item(table, held)["status"] == "removed" and item(table, other)["status"] == "open"
+    # WHEN the stream is published
+    publish_stream()
+    # THEN only the other one waits for the second opinion
+    assert queue.depth() == 1
