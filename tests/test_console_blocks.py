@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node build
 
 MODULE = (ROOT / "console" / "src" / "blocks.js").as_uri()
 MESSAGES = (ROOT / "console" / "src" / "messages.js").as_uri()
+MODERATION = (ROOT / "console" / "src" / "moderation.js").as_uri()
 
 
 def run(script: str, *args: str):
@@ -131,3 +132,18 @@ def test_the_consoles_limits_are_the_apis():
     out = run("console.log(JSON.stringify([blocks.MAX_REASON, blocks.MIN_DAYS, blocks.MAX_DAYS, blocks.UNKNOWN_AUTHOR]));")
     assert out == [bound("reason", "maxLength"), bound("expires_in_days", "minimum"),
                    bound("expires_in_days", "maximum"), UNKNOWN_AUTHOR]
+
+
+def test_a_held_back_comment_may_only_be_deleted_and_only_by_a_manager():
+    out = run(f"const moderation = await import({json.dumps(MODERATION)});" + """
+        const held = { direction: 'inbound', status: 'removed', moderation: { state: 'blocked', by: 'manager:Mia' } };
+        const on = (platform, channel) => ({ ...held, platform, channel });
+        console.log(JSON.stringify([
+          moderation.moderationActions(on('facebook', 'comment'), true),
+          moderation.moderationActions(on('facebook', 'comment'), false),
+          moderation.moderationActions(on('x', 'reply'), true),
+          moderation.moderationActions(on('messenger', 'dm'), true),
+        ]));
+    """)
+    # (never Hide: its Unhide would put it in a queue, which the block keeps it out of; X cannot delete)
+    assert out == [["delete"], [], [], []]

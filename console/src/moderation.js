@@ -16,12 +16,15 @@ export const SUPPORTED = {
 };
 
 // what this person may do to the message as it is now, in ACTIONS order: hide a shown one, unhide a hidden one,
-// delete either (managers); nothing for the brand's own messages, a deleted one, or one removed on the platform
+// delete either (managers); nothing for the brand's own messages, a deleted one, or one removed on the platform. One
+// held back because its author is blocked (state `blocked`) may only be deleted (managers): hidden, its Unhide would
+// put it in a queue, which the block is there to prevent
 export function moderationActions(message, manager) {
   if (message.direction === 'outbound') return [];
   const offered = SUPPORTED[`${message.platform}/${message.channel}`] || [];
   const state = message.moderation?.state;
   if (state === 'deleted' || (message.status === 'removed' && !state)) return [];
+  if (state === 'blocked') return offered.filter((action) => action === 'delete' && manager);
   return offered.filter((action) => (manager || !MANAGER_ONLY.includes(action))
     && (action === 'hide' ? !state : action === 'unhide' ? state === 'hidden' : true));
 }

@@ -187,6 +187,8 @@ def test_a_manager_blocks_a_customer_their_next_message_is_held_back_and_unblock
     assert "moderated-blocked" in console.find(article(held["id"])).get_attribute("class")
     console.text_in(f"{article(held['id'])} .moderation-reason", f"Reason: crypto spam wave {suffix}")
     console.text_in(".history", "Held back: its author is blocked")
+    # (the comment is still on Facebook: a manager may delete it there, never hide it, whose Unhide would queue it)
+    assert [b.get_attribute("data-action") for b in console.all(f"{article(held['id'])} .moderation button")] == ["delete"]
     # (and, its conversation having no customer panel, Unblock is offered from here)
     console.text_in("#block-held-back", "It came while its author was blocked.")
     assert console.find("#unblock").text == "Unblock"

@@ -1357,7 +1357,7 @@ export function mountAgent(container, { args, role, go }) {
       section.hidden = false;
     };
     readCustomer().then((answer) => {
-      if (!section.isConnected && disposed) return;
+      if (disposed) return;
       const block = activeBlock(answer);
       if (block) showBlocked(block);
       else showUnblocked();
