@@ -8,7 +8,7 @@ import functools
 import os
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ApiError
@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     sla_customer_service: int = 3600
     sla_stance: int = 4 * 3600
     sla_community: int = 24 * 3600
+    # the SLAs count business time only (domain.business_hours), e.g. "mon-fri 09:00-18:00"; unset: every hour
+    sla_business_hours: Annotated[str | None, Optional] = None
+    sla_timezone: str = "UTC"
+    sla_holidays: Annotated[str | None, Optional] = None  # "2026-12-31,2027-01-01": local days closed
     # open messages older than this (seconds) are resolved by the scheduled sweep (reason auto_resolved)
     auto_resolve_customer_service: int = 14 * 86400
     auto_resolve_stance: int = 7 * 86400
@@ -90,6 +94,23 @@ class Settings(BaseSettings):
     powertools_metrics_namespace: str = "SocialTriage"
     log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
                          BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v)] = "INFO"
+
+
+    @model_validator(mode="after")
+    def _business_hours_parse(self) -> "Settings":
+        self.sla_schedule()  # refused when the settings are read (at start), not at the first stats read
+        return self
+
+    def sla_schedule(self):
+        """The SLA's business hours (domain.business_hours.Schedule), or None: every hour counts."""
+        from .domain.business_hours import parse
+
+        if self.sla_business_hours is None:
+            return None
+        return parse(self.sla_business_hours, self.sla_timezone, self.sla_holidays)
+
+    def sla_seconds(self, queue: str) -> int:
+        return getattr(self, f"sla_{queue}")
 
 
 @functools.lru_cache(maxsize=1)

@@ -909,6 +909,9 @@ class SlaOut(_Model):
     open_past_sla: int = Field(description="open conversations whose customer has waited past the SLA since their latest message")
     first_replied: int = Field(description="conversations opened in the range that got a first reply")
     first_replies_late: int = Field(description="of those, first replies that came after the SLA")
+    business_hours: str | None = Field(None, description="the SLA counts only these hours (SLA_BUSINESS_HOURS, in "
+                                       "SLA_TIMEZONE, without SLA_HOLIDAYS), e.g. `mon-fri 09:00-18:00 (Asia/Tokyo)`; "
+                                       "null: every hour counts")
 
 
 class VersionAccuracyOut(_Model):

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from . import histogram
 from .config import get_settings
+from .domain import business_hours
 from .errors import BadRequest
 from .models import QUEUES
 from .store import counters
@@ -88,8 +89,10 @@ def _moment(value: str, tz: ZoneInfo) -> datetime:
 # reading counters (the store sums their shards) -------------------------------------------------------
 
 def open_past_sla(queue: str, now: datetime) -> int:
-    """Open messages received longer ago than the queue's SLA."""
-    return counters.open_past(queue, now - timedelta(seconds=getattr(get_settings(), f"sla_{queue}")))
+    """Open conversations whose customer has waited longer than the queue's SLA (in business time, with a schedule)."""
+    settings = get_settings()
+    sla = timedelta(seconds=settings.sla_seconds(queue))
+    return counters.open_past(queue, business_hours.past_sla_before(settings.sla_schedule(), now, sla))
 
 
 # shaping ------------------------------------------------------------------------------------------
@@ -238,6 +241,7 @@ def _share(part: int, whole: int) -> float | None:
 
 def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
     settings = get_settings()
+    schedule = settings.sla_schedule()
     buckets = volumes(query)
     first_replies = {q: (sum(b["response_times"][q]["first_replied"] for b in buckets),
                          sum(b["response_times"][q]["first_replies_late"] for b in buckets)) for q in query.queues}
@@ -248,8 +252,9 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
         "tz": str(query.tz),
         "platform": query.platform,
         "buckets": buckets,
-        "sla": [{"queue": q, "sla_seconds": getattr(settings, f"sla_{q}"), "open_past_sla": open_past_sla(q, now),
-                 "first_replied": first_replies[q][0], "first_replies_late": first_replies[q][1]}
+        "sla": [{"queue": q, "sla_seconds": settings.sla_seconds(q), "open_past_sla": open_past_sla(q, now),
+                 "first_replied": first_replies[q][0], "first_replies_late": first_replies[q][1],
+                 "business_hours": schedule.text if schedule else None}
                 for q in query.queues],
         "model_accuracy": model_accuracy(query),
     }

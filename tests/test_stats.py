@@ -266,3 +266,70 @@ def test_each_persons_resolves_and_replies_by_the_hour_they_did_them(api, keys, 
     # AND a range before any of it lists nobody
     _, earlier = call(api, "GET", "/stats/people?from=2026-01-01&to=2026-01-08", keys["manager"])
     assert earlier["people"] == [] and earlier["from"].startswith("2026-01-01")
+
+
+@pytest.fixture
+def tokyo_office_hours(monkeypatch):
+    """The SLA counts Monday to Friday, 09:00-18:00 in Tokyo, without New Year's Eve."""
+    from support import reset_caches
+
+    monkeypatch.setenv("SLA_BUSINESS_HOURS", "mon-fri 09:00-18:00")
+    monkeypatch.setenv("SLA_TIMEZONE", "Asia/Tokyo")
+    monkeypatch.setenv("SLA_HOLIDAYS", "2026-12-31")
+    reset_caches()
+    yield
+    monkeypatch.undo()
+    reset_caches()
+
+
+def test_with_business_hours_a_first_reply_is_late_only_by_the_open_time_it_took(api, keys, tokyo_office_hours):
+    # GIVEN three conversations opened Friday 23:30 in Tokyo (T0), after closing time
+    from chalicelib.models import Author, Channel, Message
+    from chalicelib.store import conversations
+
+    for native in ("b1", "b2", "b3"):
+        seed_message(native, "customer_service", received_at=T0)
+    # WHEN the brand answers them 3 hours later (Saturday 02:30), Monday 09:45 and Monday 10:30 (Tokyo)
+    monday = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)  # 09:00 in Tokyo
+    for native, at in (("b1", T0 + timedelta(hours=3)), ("b2", monday + timedelta(minutes=45)),
+                       ("b3", monday + timedelta(minutes=90))):
+        answer = Message(id=f"facebook:ans-{native}", platform="facebook", channel=Channel.REPLY,
+                         author=Author(id="page"), text="Thanks, we are on it", direction="outbound",
+                         created_at=at, received_at=at, parent_id=f"facebook:{native}")
+        assert conversations.save_outbound(answer, at).value == "stored"
+    # THEN only the one answered after an hour and a half of office time is late (SLA 1 h), though all three waited
+    # hours on the clock, which the first-reply times still show
+    body = stats(api, keys, RANGE + "&granularity=day")
+    [sla] = [s for s in body["sla"] if s["queue"] == "customer_service"]
+    assert (sla["first_replied"], sla["first_replies_late"]) == (3, 1)
+    assert sla["business_hours"] == "mon-fri 09:00-18:00 (Asia/Tokyo)"
+    times = body["buckets"][0]["response_times"]["customer_service"]
+    assert times["time_to_first_reply_p50_seconds"] >= 2 * 86400
+
+
+def test_with_business_hours_open_past_sla_counts_the_office_time_waited(api, keys, tokyo_office_hours, monkeypatch):
+    import app as app_module
+
+    # GIVEN Monday 09:30 in Tokyo, a message from Friday 17:45 (45 minutes of office time) and one from Friday 16:00
+    now = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)
+    monkeypatch.setattr(app_module, "now", lambda: now)
+    seed_message("fri-late", "customer_service", received_at=datetime(2026, 11, 20, 8, 45, tzinfo=timezone.utc))
+    seed_message("fri-early", "customer_service", received_at=datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc))
+    # WHEN a manager reads the SLA
+    [sla] = [s for s in stats(api, keys, "")["sla"] if s["queue"] == "customer_service"]
+    # THEN only the one that has waited 2.5 office hours is past its 1-hour SLA
+    assert sla["open_past_sla"] == 1
+
+
+@pytest.mark.parametrize("variable, value", [("SLA_BUSINESS_HOURS", "weekdays 9-6"),
+                                             ("SLA_BUSINESS_HOURS", "mon-fri 18:00-09:00"),
+                                             ("SLA_TIMEZONE", "Tokyo"), ("SLA_HOLIDAYS", "31/12/2026")])
+def test_business_hours_that_cannot_be_read_stop_the_settings_at_start(monkeypatch, variable, value):
+    from pydantic import ValidationError
+
+    from chalicelib.config import Settings
+
+    monkeypatch.setenv("SLA_BUSINESS_HOURS", "mon-fri 09:00-18:00")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError):
+        Settings()

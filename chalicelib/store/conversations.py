@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from ..config import get_settings
 from ..errors import StorageUnavailable
 from .. import observability
+from ..domain import business_hours
 from ..domain import conversations as rules
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.workflow import CLAIMED, RESOLVED, SNOOZED
@@ -328,11 +329,12 @@ def replied_operations(head: StoredMessage, at: datetime, platform: str, first: 
         names["#first"] = "first_reply_at"
         expression += ", #first = :at"
         update["ConditionExpression"] = "attribute_not_exists(#first)"
-        sla = timedelta(seconds=getattr(get_settings(), f"sla_{head.queue}"))
-        waited = at - parse_iso(head.received_at)
+        settings = get_settings()
+        received = parse_iso(head.received_at)
+        late = business_hours.counted(settings.sla_schedule(), received, at) > timedelta(seconds=settings.sla_seconds(head.queue))
+        increments = counters.first_reply_increments(at - received, late)
         operations.append(counters.volume_update(head.queue, head.received_hour, head.shard,
-                                                 counters.per_platform(counters.first_reply_increments(waited, sla),
-                                                                       head.platform)))
+                                                 counters.per_platform(increments, head.platform)))
     update |= {"UpdateExpression": expression, "ExpressionAttributeValues": values}
     return [{"Update": update}, *operations]
 

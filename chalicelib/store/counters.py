@@ -71,11 +71,12 @@ def response_time_increments(received: datetime, first_claim: datetime, resolved
     }
 
 
-def first_reply_increments(waited: timedelta, sla: timedelta) -> dict[str, int]:
+def first_reply_increments(waited: timedelta, late: bool) -> dict[str, int]:
     """What a conversation's first reply adds to its queue-hour counter (the hour it opened): a log-spaced
-    time-to-first-reply bin, and `first_reply_late` when it came after the queue's SLA."""
+    time-to-first-reply bin (clock time), and `first_reply_late` when it came after the queue's SLA (`late`: in the
+    time the SLA counts, domain.business_hours)."""
     add = {"first_replied": 1, f"ttfr_{histogram.bin_of(max(0.0, waited.total_seconds()))}": 1}
-    if waited > sla:
+    if late:
         add["first_reply_late"] = 1
     return add
 
