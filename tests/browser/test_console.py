@@ -779,3 +779,29 @@ def test_agent_moves_through_the_list_with_j_and_k_and_opens_with_enter(console)
     press(console, Keys.ENTER)
     console.wait(lambda d: hash_parts(console)[-1] == ids[0], "the conversation is open")
     console.find("#detail-title")
+
+
+def test_manager_is_told_when_the_sla_counts_business_hours_only(console):
+    # GIVEN a deployment whose SLA counts business hours (its /stats answer names them; faked here, the server's
+    # own settings are every hour)
+    console.sign_in("manager")
+    console.driver.execute_script("""
+        const fetch = window.fetch.bind(window);
+        window.fetch = async (url, init) => {
+          const response = await fetch(url, init);
+          if (!/\\/stats\\?/.test(String(url))) return response;
+          const body = await response.json();
+          body.sla = body.sla.map((row) => ({ ...row, business_hours: 'mon-fri 09:00-18:00 (Asia/Tokyo)' }));
+          return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+        };""")
+    # WHEN she opens the stats view
+    console.find('nav a[href="#/stats"]').click()
+    # THEN the SLA panel says which hours count
+    console.text_in("#sla-hours", "business hours only: mon-fri 09:00-18:00 (Asia/Tokyo)")
+
+
+def test_without_business_hours_the_sla_panel_says_nothing_of_them(console):
+    console.sign_in("manager")
+    console.find('nav a[href="#/stats"]').click()
+    console.text_in("#sla", "SLA")
+    assert not console.all("#sla-hours")

@@ -346,6 +346,10 @@ export function mountManager(container) {
     return h('section', { class: 'panel', 'aria-labelledby': 'sla-title', id: 'sla' },
       h('h2', { id: 'sla-title' }, t('stats.sla')),
       h('p', { class: breaches ? 'breach' : 'hint' }, t(breaches ? 'stats.slaBreaches' : 'stats.slaNone', { n: fmtNumber(breaches), count: breaches })),
+      // the API names the schedule when the SLA counts business hours only (SLA_BUSINESS_HOURS)
+      stats.sla.some((s) => s.business_hours)
+        ? h('p', { class: 'hint', id: 'sla-hours' }, t('stats.slaBusinessHours', { hours: stats.sla.find((s) => s.business_hours).business_hours }))
+        : null,
       table(t('stats.sla'), [t('chart.accuracy.queue'), t('stats.slaTarget'), t('stats.slaOpenPast'),
         t('stats.slaLateFirstReplies')],
         stats.sla.map((s) => [queueName(s.queue), fmtDuration(s.sla_seconds),
