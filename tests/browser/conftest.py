@@ -192,6 +192,27 @@ def comment(n: int, text: str, author: str = "Dana Reyes") -> dict:
     return payload
 
 
+def article(message_id: str) -> str:
+    """The selector of a message in the open conversation's timeline."""
+    return f'article.message[data-id="{message_id}"]'
+
+
+def open_conversation(console, conversation: str, queue: str = "customer_service") -> None:
+    """Open a conversation by its link and wait for its first message."""
+    console.driver.get(console.url + f"#/work/{queue}/{conversation.replace(':', '%3A')}")
+    console.find(article(conversation))
+
+
+def page_text(console) -> str:
+    """What the console shows, as text."""
+    return console.driver.execute_script("return document.getElementById('app').innerText")
+
+
+def scroll_to(console, css: str) -> None:
+    """The screenshot shows this part of the page."""
+    console.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", css)
+
+
 def conversation_in_customer_service(stack, text: str, author_id: str, author: str, comment_id: str | None = None) -> str:
     """A new conversation (a top-level page comment) in customer_service, by its id: the model picks the queue, and
     the tests using this are about something else, so one it put elsewhere is moved there."""

@@ -21,7 +21,8 @@ import pytest
 
 import payloads
 
-from .conftest import REQUIRED, WAIT, conversation_in_customer_service
+from .conftest import (REQUIRED, WAIT, article, conversation_in_customer_service, open_conversation, page_text,
+                       scroll_to)
 
 try:
     from selenium.webdriver.support.ui import Select
@@ -34,35 +35,11 @@ POST = "104857600000001_900001"  # conversation_in_customer_service's post
 QUEUES = ("customer_service", "stance", "community")
 
 
-@pytest.fixture(autouse=True)
-def blocks_api(seeded):
-    _, document = seeded.call("GET", "/openapi.json", key="")
-    if "/blocks" not in document["paths"]:
-        pytest.skip("the blocks API is not in this build yet")
-
-
-def article(message_id: str) -> str:
-    return f'article.message[data-id="{message_id}"]'
-
-
-def open_conversation(console, conversation: str, queue: str = "customer_service") -> None:
-    console.driver.get(console.url + f"#/work/{queue}/{conversation.replace(':', '%3A')}")
-    console.find(article(conversation))
-
-
-def page_text(console) -> str:
-    return console.driver.execute_script("return document.getElementById('app').innerText")
-
-
 def in_zone(console, iso: str, locale: str = "en-US") -> str:
     """A time as the console writes it (fmtDateTime) in the zone chosen at the top of the page."""
     return console.driver.execute_script(
         "return new Intl.DateTimeFormat(arguments[1], {dateStyle: 'medium', timeStyle: 'short',"
         " timeZone: document.getElementById('time-zone').value}).format(new Date(arguments[0]));", iso, locale)
-
-
-def scroll_to(console, css: str) -> None:
-    console.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", css)
 
 
 def new_customer(stack, suffix: str) -> dict:

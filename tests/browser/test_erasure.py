@@ -22,7 +22,8 @@ import pytest
 import payloads
 from support import TEST_ENV
 
-from .conftest import REQUIRED, WAIT, conversation_in_customer_service, request
+from .conftest import (REQUIRED, WAIT, article, conversation_in_customer_service, open_conversation, page_text,
+                       request, scroll_to)
 
 try:
     from selenium.webdriver.support.ui import Select
@@ -32,22 +33,6 @@ except ImportError:
     pytest.skip("selenium is not installed (pip install -r requirements-dev.txt)", allow_module_level=True)
 
 POST = "104857600000001_900001"  # conversation_in_customer_service's post
-
-
-@pytest.fixture(autouse=True)
-def erasure_api(seeded):
-    _, document = seeded.call("GET", "/openapi.json", key="")
-    if "/erasures" not in document["paths"]:
-        pytest.skip("the erasure API is not in this build yet")
-
-
-def article(message_id: str) -> str:
-    return f'article.message[data-id="{message_id}"]'
-
-
-def open_conversation(console, conversation: str) -> None:
-    console.driver.get(console.url + f"#/work/customer_service/{conversation.replace(':', '%3A')}")
-    console.find(article(conversation))
 
 
 def later_comment(stack, head: str, text: str, author_id: str, author: str) -> str:
@@ -129,15 +114,6 @@ window.fetch = async (url, init) => {
     { status: response.status, headers: { 'Content-Type': 'application/json' } });
 };
 """
-
-
-def scroll_to(console, css: str) -> None:
-    """The screenshot shows this part of the page."""
-    console.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", css)
-
-
-def page_text(console) -> str:
-    return console.driver.execute_script("return document.getElementById('app').innerText")
 
 
 def test_an_admin_erases_a_customers_data_in_two_steps_and_every_place_says_so(console, screenshot):

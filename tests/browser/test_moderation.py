@@ -17,7 +17,7 @@ import pytest
 
 import payloads
 
-from .conftest import REQUIRED, WAIT, conversation_in_customer_service
+from .conftest import REQUIRED, WAIT, article, conversation_in_customer_service, open_conversation
 from .test_private_reply import dm_in_customer_service
 
 try:
@@ -29,15 +29,6 @@ except ImportError:
     pytest.skip("selenium is not installed (pip install -r requirements-dev.txt)", allow_module_level=True)
 
 POST = "104857600000001_900001"  # conversation_in_customer_service's post
-
-
-def article(message_id: str) -> str:
-    return f'article.message[data-id="{message_id}"]'
-
-
-def open_conversation(console, conversation: str) -> None:
-    console.driver.get(console.url + f"#/work/customer_service/{conversation.replace(':', '%3A')}")
-    console.find(article(conversation))
 
 
 def spam(stack, text: str, author: str = "Crypto Kings 77") -> tuple[str, str]:
