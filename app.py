@@ -65,6 +65,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.NotesFull: Conflict,
     domain.TooManyTags: Conflict,
     domain.UnknownBlock: NotFound,
+    domain.BanUnsupported: Unprocessable,
+    domain.UnknownAuthor: NotFound,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -543,11 +545,15 @@ def customer_data(caller, query: CustomerDataQuery):
 # managers: blocked authors ----------------------------------------------------------------------
 
 @routes.route("POST", "/blocks", "block an author: their new messages are stored held back (in Removed, in no queue) "
-              "until the block is lifted or ends (manager, admin; nothing is sent to them or to the platform); an "
-              "author blocked already: the block that holds, unchanged", roles=MANAGERS, body=BlockCreate, status=201,
-              response=BlockOut, errors=(400, 503))
+              "until the block is lifted or ends (manager, admin; nothing is sent to them; with on_platform the "
+              "platform bans them first, and nothing is stored when it does not); an author blocked already: the "
+              "block that holds, unchanged (but for a ban on the platform it gains)", roles=MANAGERS,
+              body=BlockCreate, status=201, response=BlockOut, errors=(400, 404, 409, 422, 424, 429, 502, 503))
 def blocks_create(caller, body: BlockCreate):
-    block, _ = blocks.block(body.platform, body.author_id, caller.actor, body.reason, body.expires_in_days, now())
+    from chalicelib import bans
+
+    block, _ = bans.block(body.platform, body.author_id, caller.actor, body.reason, body.expires_in_days,
+                          body.on_platform, now())
     return BlockOut.of(block)
 
 
@@ -559,10 +565,13 @@ def blocks_list(caller, query: BlocksQuery):
 
 
 @routes.route("DELETE", "/blocks", "lift an author's block: their next messages are triaged as anyone's (manager, "
-              "admin; what was held back stays in Removed)", roles=MANAGERS, query=BlockQuery, response=UnblockOut,
-              errors=(400, 404, 503))
+              "admin; what was held back stays in Removed); a block banned on the platform is lifted there first, "
+              "and nothing changes when the platform does not", roles=MANAGERS, query=BlockQuery,
+              response=UnblockOut, errors=(400, 404, 422, 424, 429, 502, 503))
 def blocks_delete(caller, query: BlockQuery):
-    return UnblockOut(unblocked=BlockOut.of(blocks.unblock(query.platform, query.author_id, caller.actor, now())))
+    from chalicelib import bans
+
+    return UnblockOut(unblocked=BlockOut.of(bans.unblock(query.platform, query.author_id, caller.actor, now())))
 
 
 # admin: API keys -------------------------------------------------------------------------------

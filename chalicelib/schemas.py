@@ -119,6 +119,13 @@ class BlockCreate(_Body):
                                description="why (shown with the block and on each message it holds back)")
     expires_in_days: int | None = Field(None, ge=1, le=blocks.MAX_DAYS,
                                         description="the block ends by itself after this many days (none: until lifted)")
+    on_platform: bool = Field(False, strict=True, description="ban the author on the platform too, as the brand account "
+                              "their latest message came to (Facebook and Messenger: a Page ban; WhatsApp: a block; X: "
+                              "a mute; Telegram: a ban from the group of their latest message); the platform is asked "
+                              "first and the block stored only once it did it. An author with no stored message is 404 "
+                              "`unknown_author`; Instagram offers no ban, and a ban does not end by itself: 422 "
+                              "`platform_ban_unsupported` / `platform_ban_not_timed`; nothing is called then. The "
+                              "platform's refusals answer as a reply's (424, 422, 429, 502), nothing stored")
 
 
 class SnoozeCreate(_Body):
@@ -653,6 +660,15 @@ class CustomerDataOut(_Model):
     next_cursor: str | None = Field(description="the next page; none at the end")
 
 
+class PlatformBanOut(_Model):
+    """The ban the platform made (a Page ban, a WhatsApp block, an X mute, a Telegram group ban)."""
+
+    account: str = Field(description="the brand account the author is banned from (Page id, WhatsApp phone number id, "
+                         "X user id, Telegram bot)")
+    at: str = Field(description="when the platform did it")
+    chat_id: str | None = Field(None, description="Telegram: the group they are banned from")
+
+
 class BlockOut(_Model):
     """An author whose new messages are held back (stored in Removed, in no queue)."""
 
@@ -666,12 +682,16 @@ class BlockOut(_Model):
     expires_at: str | None = Field(None, description="when the block ends by itself (none: until lifted)")
     unblocked_by: str | None = Field(None, description="in the answer of DELETE /blocks: who lifted it")
     unblocked_at: str | None = None
+    platform_ban: PlatformBanOut | None = Field(None, description="banned on the platform too (POST /blocks with "
+                                                "on_platform): lifting the block lets them back there first")
 
     @classmethod
     def of(cls, block: Any) -> BlockOut:
+        ban = getattr(block, "platform_ban", None)
         return cls(platform=block.platform, author_id=block.author_id, name=block.name, handle=block.handle,
                    reason=block.reason, blocked_by=block.blocked_by, blocked_at=block.blocked_at,
-                   expires_at=block.until, unblocked_by=block.unblocked_by, unblocked_at=block.unblocked_at)
+                   expires_at=block.until, unblocked_by=block.unblocked_by, unblocked_at=block.unblocked_at,
+                   platform_ban=PlatformBanOut(**ban) if ban else None)
 
 
 class BlocksOut(_Model):

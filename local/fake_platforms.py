@@ -1,10 +1,12 @@
 """A local fake of the platforms' send APIs (Graph API, X API v2, Telegram Bot API) on one loopback port.
 
-It accepts the request shapes the platforms document (replies, and the moderation of a customer's comment: hidden,
-shown again, deleted), answers with their documented bodies and fresh ids, keeps each moderated message's state
-(a second delete is answered as the platform answers it: already gone), records every request, and answers
-scripted errors on demand. Tests start it (tests/conftest.py `fake_platforms`); `make run` starts one and points
-the settings at it, so replies (and moderation) from a local inbox are recorded here instead of being posted.
+It accepts the request shapes the platforms document (replies; the moderation of a customer's comment: hidden,
+shown again, deleted; and a customer banned from the brand's account or let back: a Page ban, a WhatsApp block, an
+X mute, a Telegram group ban), answers with their documented bodies and fresh ids, keeps each moderated message's
+state (a second delete is answered as the platform answers it: already gone) and who is banned, records every
+request, and answers scripted errors on demand. Tests start it (tests/conftest.py `fake_platforms`); `make run`
+starts one and points the settings at it, so replies, moderation and bans from a local inbox are recorded here
+instead of being made.
 
     fake = FakePlatforms().start()
     fake.base_urls         # {"graph": ".../graph/v21.0", "x": ".../x", "telegram": ".../telegram"}
@@ -12,6 +14,8 @@ the settings at it, so replies (and moderation) from a local inbox are recorded 
     fake.sent("messenger") # the replies it accepted, oldest first
     fake.moderated("x")    # the moderation requests it accepted (hide, unhide, delete), oldest first
     fake.state_of("graph", "104857600000001_1234")  # "visible", "hidden" or "deleted"
+    fake.bans("whatsapp")  # the ban and unban requests it accepted, oldest first
+    fake.is_banned("page", "104857600000001", "5550009")  # page | whatsapp | x | telegram, account or chat, user
     fake.stop()
 
 Over HTTP (for a running `make run` and browser tests):
@@ -89,6 +93,8 @@ ERRORS: dict[str, tuple[str, Any]] = {
     "graph_cannot_delete": ("graph", lambda: _graph_unsupported("DELETE", "the comment")),
     "graph_unavailable": ("graph", lambda: _graph_error(
         500, 2, "An unexpected error has occurred. Please retry your request later.")),
+    # a WhatsApp block of a user who has not written in the last 24 hours: refused for that user
+    "whatsapp_reengagement": ("graph", "whatsapp_reengagement"),
     "x_unauthorized": ("x", lambda: _x_problem(401, "Unauthorized", "Unauthorized")),
     "x_forbidden": ("x", lambda: _x_problem(403, "Forbidden", "You are not permitted to perform this action.")),
     "x_dm_not_allowed": ("x", lambda: _x_problem(403, "Forbidden", "You cannot send messages to this user.")),
@@ -99,6 +105,8 @@ ERRORS: dict[str, tuple[str, Any]] = {
     "telegram_blocked": ("telegram", lambda: _telegram_error(403, "Forbidden: bot was blocked by the user")),
     "telegram_rate_limited": ("telegram", lambda: _telegram_error(
         429, "Too Many Requests: retry after 7", {"retry_after": 7})),
+    "telegram_not_enough_rights": ("telegram", lambda: _telegram_error(
+        400, "Bad Request: not enough rights to restrict/ban chat member")),
     # the request is accepted (recorded, in sent()) but answered only after `hang_seconds`: a client timeout
     # after the reply was posted
     "graph_timeout": ("graph", "hang"),
@@ -116,6 +124,7 @@ class FakeRequest:
     api: str  # graph | x | telegram
     platforms: tuple[str, ...] = ()  # which platforms' replies this request sends, or whose message it moderates
     moderation: str | None = None  # hide | unhide | delete, when it moderates a message (then not in sent())
+    ban: str | None = None  # ban | unban, when it bans a customer or lets them back (then not in sent())
     status: int = 0  # what the fake answered
     answer: Any = None
 
@@ -130,6 +139,7 @@ class _State:
     failures: dict[str, list[str]] = field(default_factory=lambda: {"graph": [], "x": [], "telegram": []})
     privately_replied: set[str] = field(default_factory=set)  # comment ids with their one private reply
     moderated: dict[tuple[str, str], str] = field(default_factory=dict)  # (api, message id): "hidden" | "deleted"
+    banned: set[tuple[str, str, str]] = field(default_factory=set)  # (page | whatsapp | x | telegram, account, user)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -191,6 +201,7 @@ class FakePlatforms:
             self._state.requests.clear()
             self._state.privately_replied.clear()
             self._state.moderated.clear()
+            self._state.banned.clear()
             for queue in self._state.failures.values():
                 queue.clear()
 
@@ -216,8 +227,21 @@ class FakePlatforms:
         with self._state.lock:
             return self._state.moderated.get((api, message_id), "visible")
 
+    def bans(self, platform: str | None = None) -> list[FakeRequest]:
+        """The ban and unban requests the fake accepted, oldest first, filtered as `sent`. A Page ban is both
+        facebook and messenger."""
+        return [r for r in self.requests if r.accepted and r.ban is not None
+                and (platform is None or platform == r.api or platform in r.platforms)]
+
+    def is_banned(self, where: str, account: str, user: str) -> bool:
+        """Whether `user` is banned: `where` is page (account: the Page id), whatsapp (the phone number id), x (the
+        brand's user id) or telegram (the chat id)."""
+        with self._state.lock:
+            return (where, str(account), str(user)) in self._state.banned
+
     def _accepted(self, platform: str | None, *, moderation: bool) -> list[FakeRequest]:
-        return [r for r in self.requests if r.accepted and r.platforms and (r.moderation is not None) == moderation
+        return [r for r in self.requests if r.accepted and r.platforms and r.ban is None
+                and (r.moderation is not None) == moderation
                 and (platform is None or platform == r.api or platform in r.platforms)]
 
     # internals ---------------------------------------------------------------------------------------
@@ -246,6 +270,15 @@ class FakePlatforms:
                 self._state.moderated[key] = "hidden" if action == "hide" else "deleted"
             return None
 
+    def _ban(self, request: FakeRequest, where: str, account: str, user: str, action: str,
+             platforms: tuple[str, ...]) -> None:
+        with self._state.lock:
+            if action == "ban":
+                self._state.banned.add((where, str(account), str(user)))
+            else:
+                self._state.banned.discard((where, str(account), str(user)))
+        request.platforms, request.ban = platforms, action
+
     def handle(self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> tuple[int, Any, dict]:
         """One request: (status, JSON body, extra headers)."""
         path = urlsplit(raw_path).path
@@ -259,7 +292,9 @@ class FakePlatforms:
         request = FakeRequest(method, raw_path, headers, body, api)
         self._record(request)
         scripted = self._scripted(api)
-        if scripted is not None and ERRORS[scripted][1] != "hang":
+        if scripted == "whatsapp_reengagement":
+            status, answer, extra = _whatsapp_reengagement(request.body)
+        elif scripted is not None and ERRORS[scripted][1] != "hang":
             status, answer, extra = ERRORS[scripted][1]()
         else:
             status, answer, extra = getattr(self, f"_{api}")(request, method, path)
@@ -287,7 +322,8 @@ class FakePlatforms:
     # Graph API ---------------------------------------------------------------------------------------
     def _graph(self, request: FakeRequest, method: str, path: str) -> tuple[int, Any, dict]:
         parts = path.strip("/").split("/")  # graph, version, node, edge (none: the node itself)
-        known = (method == "POST" and len(parts) in (3, 4)) or (method in ("DELETE", "GET") and len(parts) == 3)
+        known = (method == "POST" and len(parts) in (3, 4)) or (method in ("DELETE", "GET") and len(parts) == 3) \
+            or (method == "DELETE" and len(parts) == 4 and parts[3] in ("blocked", "block_users"))
         if not known or not re.fullmatch(r"v\d+\.\d+", parts[1]):
             return _graph_unsupported(method, parts[2] if len(parts) > 2 else "")
         token = _bearer(request.headers) or _form_value(request.body, "access_token")
@@ -301,6 +337,10 @@ class FakePlatforms:
         if len(parts) == 3:
             return self._graph_moderation(request, method, parts[2], body)
         node, edge = parts[2], parts[3]
+        if edge == "blocked":
+            return self._page_ban(request, method, node, body)
+        if edge == "block_users":
+            return self._whatsapp_block(request, method, node, body)
         if edge in ("comments", "replies"):
             message = body.get("message")
             if not isinstance(message, str) or not message.strip():
@@ -334,6 +374,43 @@ class FakePlatforms:
             return _graph_unsupported(method, node)
         request.platforms, request.moderation = platforms, action
         return 200, {"success": True}, {}
+
+    def _page_ban(self, request: FakeRequest, method: str, page: str, body: dict) -> tuple[int, Any, dict]:
+        """A person banned from a Page (`POST /{page-id}/blocked`, a list of ids in `user`, `psid`, `asid` or `uid`),
+        or let back (`DELETE`, one id). A ban of someone banned already, and an unban of someone who is not, succeed."""
+        given = [name for name in ("user", "psid", "asid", "uid") if name in body]
+        if len(given) != 1:
+            return _graph_error(400, 100, "(#100) Exactly one of user, psid, asid or uid must be specified",
+                                kind="GraphMethodException")
+        raw = body[given[0]]
+        ids = raw if isinstance(raw, list) else [raw]
+        if method == "DELETE" and isinstance(raw, list):
+            return _graph_error(400, 100, f"(#100) Param {given[0]} must be a single id", kind="GraphMethodException")
+        if not ids or not all(isinstance(i, (str, int)) and str(i).isdigit() for i in ids):
+            return _graph_error(400, 100, f"(#100) Param {given[0]} must be ids", kind="GraphMethodException")
+        platforms = ("messenger",) if given[0] == "psid" else ("facebook",)
+        for person in ids:
+            self._ban(request, "page", page, str(person), "ban" if method == "POST" else "unban", platforms)
+        if method == "POST":
+            return 200, {str(person): True for person in ids}, {}
+        return 200, {"success": True}, {}
+
+    def _whatsapp_block(self, request: FakeRequest, method: str, phone: str, body: dict) -> tuple[int, Any, dict]:
+        """Block Users: `POST` blocks, `DELETE` unblocks, each user answered in added_users or removed_users."""
+        users = body.get("block_users")
+        if body.get("messaging_product") != "whatsapp" or not isinstance(users, list) or not users \
+                or not all(isinstance(u, dict) and isinstance(u.get("user"), str) for u in users):
+            status, answer, headers = _graph_error(400, 100, "(#100) Invalid parameter")
+            answer["error"]["error_data"] = {"messaging_product": "whatsapp",
+                                             "details": "messaging_product and block_users [{user}] are required"}
+            return status, answer, headers
+        done = []
+        for entry in users:
+            wa_id = entry["user"].lstrip("+")
+            self._ban(request, "whatsapp", phone, wa_id, "ban" if method == "POST" else "unban", ("whatsapp",))
+            done.append({"input": entry["user"], "wa_id": wa_id})
+        listed = "added_users" if method == "POST" else "removed_users"
+        return 200, {"messaging_product": "whatsapp", "block_users": {listed: done}}, {}
 
     def _private_reply(self, request: FakeRequest, body: dict) -> tuple[int, Any, dict]:
         """Private Replies: one DM to a comment's author, once per comment (a second: 10900). The fake cannot
@@ -406,6 +483,10 @@ class FakePlatforms:
         hidden = re.fullmatch(r"/x/2/tweets/([^/]+)/hidden", path)
         if method == "PUT" and hidden is not None:
             return self._x_hide(request, hidden.group(1), body)
+        muting = re.fullmatch(r"/x/2/users/([^/]+)/muting(?:/([^/]+))?", path)
+        if muting is not None and ((method == "POST" and muting.group(2) is None)
+                                   or (method == "DELETE" and muting.group(2) is not None)):
+            return self._x_mute(request, muting.group(1), muting.group(2) or (body or {}).get("target_user_id"))
         dm = re.fullmatch(r"/x/2/dm_conversations/with/([^/]+)/messages", path)
         if method != "POST" or (path != "/x/2/tweets" and dm is None):
             return _x_problem(404, "Not Found Error", f"no route {method} {path.removeprefix('/x')}",
@@ -438,6 +519,17 @@ class FakePlatforms:
         request.platforms, request.moderation = ("x",), "hide" if body["hidden"] else "unhide"
         return 200, {"data": {"hidden": body["hidden"]}}, {}
 
+    def _x_mute(self, request: FakeRequest, source: str, target: Any) -> tuple[int, Any, dict]:
+        """Mute (`POST /2/users/{id}/muting {"target_user_id"}`) or unmute (`DELETE .../muting/{target}`); muting a
+        muted account, or unmuting one that is not, succeeds."""
+        if not source.isdigit():
+            return _x_invalid("id", f"The `id` query parameter value [{source}] is not valid")
+        if not isinstance(target, str) or not target.isdigit():
+            return _x_invalid("target_user_id", "The `target_user_id` field is required and must be a user id")
+        muting = request.method == "POST"
+        self._ban(request, "x", source, target, "ban" if muting else "unban", ("x",))
+        return 200, {"data": {"muting": muting}}, {}
+
     # Telegram Bot API --------------------------------------------------------------------------------
     def _telegram(self, request: FakeRequest, method: str, path: str) -> tuple[int, Any, dict]:
         match = re.fullmatch(r"/telegram/bot([^/]*)/([A-Za-z]+)", path)
@@ -448,6 +540,8 @@ class FakePlatforms:
         body = request.body if isinstance(request.body, dict) else {}
         if match.group(2) == "deleteMessage":
             return self._telegram_delete(request, body)
+        if match.group(2) in ("banChatMember", "unbanChatMember"):
+            return self._telegram_ban(request, match.group(2), body)
         if match.group(2) != "sendMessage":
             return _telegram_error(404, "Not Found")
         chat_id, text, reply = body.get("chat_id"), body.get("text"), body.get("reply_parameters")
@@ -478,6 +572,35 @@ class FakePlatforms:
             return _telegram_error(400, "Bad Request: message to delete not found")
         request.platforms, request.moderation = ("telegram",), "delete"
         return 200, {"ok": True, "result": True}, {}
+
+    def _telegram_ban(self, request: FakeRequest, method: str, body: dict) -> tuple[int, Any, dict]:
+        """banChatMember / unbanChatMember in a group (a negative chat id or an @username); a private chat is
+        refused as Telegram refuses it."""
+        chat_id, user_id = body.get("chat_id"), body.get("user_id")
+        if chat_id is None or chat_id == "":
+            return _telegram_error(400, "Bad Request: chat_id is empty")
+        if not isinstance(user_id, int) or isinstance(user_id, bool):
+            return _telegram_error(400, "Bad Request: invalid user_id specified")
+        if isinstance(chat_id, int) and chat_id > 0:
+            return _telegram_error(400, "Bad Request: can't remove chat owner")
+        self._ban(request, "telegram", str(chat_id), str(user_id), "ban" if method == "banChatMember" else "unban",
+                  ("telegram",))
+        return 200, {"ok": True, "result": True}, {}
+
+
+def _whatsapp_reengagement(body: Any) -> tuple[int, dict, dict]:
+    """Block Users' answer for users who have not written in the last 24 hours: each one in failed_users (131047),
+    and the request's error 139100."""
+    users = body.get("block_users") if isinstance(body, dict) else None
+    failed = [{"input": u.get("user"), "wa_id": str(u.get("user") or "").lstrip("+"),
+               "errors": [{"message": "Re-engagement required", "code": 131047,
+                           "error_data": {"details": "User has not messaged in the last 24 hours"}}]}
+              for u in (users or []) if isinstance(u, dict)]
+    status, answer, headers = _graph_error(400, 139100, "(#139100) Failed to block/unblock users")
+    answer["error"]["error_data"] = {"details": "Failed to block some users, see the block_users response list for "
+                                                "details"}
+    return status, {"messaging_product": "whatsapp", "block_users": {"added_users": [], "failed_users": failed},
+                    **answer}, headers
 
 
 def _graph_unsupported(method: str, node: str) -> tuple[int, dict, dict]:

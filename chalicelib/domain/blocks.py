@@ -3,8 +3,9 @@ new messages are kept out of the queues.
 
 A blocked author's message is still stored once, counted in the volumes (the stats say what came in) and kept for
 erasure and access; it is born `removed`, with a moderation record whose state is `blocked`, so nobody is asked to
-work it and the Removed listing shows what was held back. Nothing is sent to the author or to the platform: the
-author is not told, and what is already in the inbox stays as it is (a bulk hide with `?author=` clears a wave).
+work it and the Removed listing shows what was held back. Nothing is sent to the author: they are not told, and
+what is already in the inbox stays as it is (a bulk hide with `?author=` clears a wave). Nothing is sent to the
+platform either, unless the block is made `on_platform` (domain.bans: the platform bans them first).
 
 A block lasts until a manager or an admin lifts it, or for the days it was given. Lifting it changes nothing
 stored: the next message is triaged as any other. An author without an id (`unknown`: many people under one name)

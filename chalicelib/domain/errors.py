@@ -162,3 +162,24 @@ class UnknownBlock(DomainError):
     """No block holds for that author (never blocked, lifted, or ended)."""
 
     code = "unknown_block"
+
+
+class UnknownAuthor(DomainError):
+    """No stored message of this author: nothing says which brand account to ban them from (nothing is called)."""
+
+    code = "unknown_author"
+
+
+class BanUnsupported(DomainError):
+    """The platform offers no ban through its API, or this one could not be made as asked (domain/bans.py):
+    nothing is called, nothing is stored."""
+
+    code = "platform_ban_unsupported"
+
+
+class BanNotDone(ReplyNotSent):
+    """The platform did not ban (or let back) the author: nothing is stored. The codes and their statuses are a
+    reply's (channel_token_invalid... 424, platform_rejected and recipient_unreachable 422, platform_rate_limited
+    429, platform_unavailable 502); every one may be tried again safely."""
+
+    code = "platform_ban_not_done"

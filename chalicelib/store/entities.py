@@ -542,6 +542,8 @@ class StoredBlock:
     until: str | None = None  # when it ends by itself (None: until lifted)
     unblocked_at: str | None = None  # lifted: kept (out of the listing) until TTL takes it
     unblocked_by: str | None = None
+    # banned on the platform too (domain.bans): {"account": the brand account, "at": when, "chat_id": Telegram group}
+    platform_ban: dict[str, str] | None = None
 
     @property
     def pk(self) -> str:

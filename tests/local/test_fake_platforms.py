@@ -290,3 +290,33 @@ def test_reset_forgets_the_moderated_states_and_requests_show_them(fake):
     assert [(r["moderation"], r["platforms"]) for r in requests] == [("hide", ["facebook"])]
     fake.reset()
     assert fake.state_of("graph", "1_2") == "visible" and fake.requests == []
+
+
+# bans ------------------------------------------------------------------------------------------------------
+
+def test_a_page_ban_names_one_kind_of_id_and_is_kept_until_lifted(fake):
+    status, body, _ = post(graph(fake, "/104857600000001/blocked"), {"user": ["5550009"], "psid": ["61"]})
+    assert status == 400 and body["error"]["code"] == 100
+    assert post(graph(fake, "/104857600000001/blocked"), {"psid": ["61"]})[:2] == (200, {"61": True})
+    assert fake.is_banned("page", "104857600000001", "61") and fake.sent() == []
+    response = HTTP.request("DELETE", graph(fake, "/104857600000001/blocked?psid=61"),
+                            headers={"Authorization": "Bearer tok"})
+    assert (response.status, json.loads(response.data)) == (200, {"success": True})
+    assert not fake.is_banned("page", "104857600000001", "61")
+    assert [r.ban for r in fake.bans("messenger")] == ["ban", "unban"] and fake.bans("facebook") == []
+
+
+def test_a_whatsapp_block_needs_its_product_and_users(fake):
+    status, body, _ = post(graph(fake, "/106540352242922/block_users"), {"block_users": [{"user": "8190"}]})
+    assert status == 400 and body["error"]["error_data"]["messaging_product"] == "whatsapp"
+    status, body, _ = post(graph(fake, "/106540352242922/block_users"),
+                           {"messaging_product": "whatsapp", "block_users": [{"user": "+8190"}]})
+    assert status == 200 and body["block_users"]["added_users"] == [{"input": "+8190", "wa_id": "8190"}]
+    assert fake.is_banned("whatsapp", "106540352242922", "8190")
+
+
+def test_telegram_bans_nobody_from_a_private_chat(fake):
+    url = f"{fake.base_urls['telegram']}/bot123:abc/banChatMember"
+    status, body, _ = post(url, {"chat_id": 700001, "user_id": 700001}, token=None)
+    assert status == 400 and body["ok"] is False and fake.bans() == []
+    assert post(url, {"chat_id": -100, "user_id": 7}, token=None)[:2] == (200, {"ok": True, "result": True})

@@ -102,3 +102,56 @@ def test_unknown_cannot_be_blocked(table):
     with pytest.raises(InvalidRequest) as refused:
         blocks.block("facebook", "unknown", "manager:M", None, None, NOW)
     assert refused.value.code == "author_not_blockable"
+
+
+BAN = {"account": "104857600000001", "at": "2026-12-05T10:07:00Z"}
+
+
+def test_a_ban_made_on_the_platform_is_kept_with_the_block_and_read_back(table):
+    # GIVEN a block stored once the platform banned the author
+    made, created = blocks.block("facebook", "55", "manager:M", "spam", None, NOW, platform_ban=BAN)
+    # THEN it is read back, listed and lifted with its ban
+    assert created and made.platform_ban == BAN
+    assert blocks.get("facebook", "55", NOW).platform_ban == BAN
+    assert [b.platform_ban for b in blocks.listed(None, NOW)[0]] == [BAN]
+    assert blocks.unblock("facebook", "55", "manager:M", NOW).platform_ban == BAN
+
+
+def test_a_block_made_meanwhile_by_someone_else_gains_the_ban_this_request_made(table, monkeypatch):
+    # GIVEN a colleague's block (here only) written between this request's read and its write
+    real_get = blocks.get
+    calls = {"n": 0}
+
+    def read_then_race(platform, author_id, now):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            monkeypatch.setattr(blocks, "get", real_get)
+            blocks.block(platform, author_id, "manager:Colleague", "theirs", None, now)
+            return None
+        return real_get(platform, author_id, now)
+
+    monkeypatch.setattr(blocks, "get", read_then_race)
+    # WHEN this request, whose platform ban is done, writes its own
+    kept, made = blocks.block("facebook", "56", "manager:Me", "mine", None, NOW, platform_ban=BAN)
+    # THEN the colleague's block is kept, and records the ban (lifting it will lift the ban)
+    assert not made and kept.blocked_by == "manager:Colleague" and kept.platform_ban == BAN
+    assert blocks.get("facebook", "56", NOW).platform_ban == BAN
+
+
+def test_lifting_a_banned_block_asks_before_writing_once_and_a_refusal_changes_nothing(table):
+    blocks.block("facebook", "57", "manager:M", None, None, NOW, platform_ban=BAN)
+    asked = []
+
+    def refuse(held):
+        asked.append(held.author_id)
+        raise RuntimeError("the platform said no")
+
+    with pytest.raises(RuntimeError):
+        blocks.unblock("facebook", "57", "manager:M", NOW, before_lift=refuse)
+    assert asked == ["57"] and blocks.get("facebook", "57", NOW) is not None
+    lifted = blocks.unblock("facebook", "57", "manager:M", NOW, before_lift=asked.append)
+    assert lifted.unblocked_by == "manager:M" and len(asked) == 2
+    # AND a block without a ban is lifted without asking
+    blocks.block("facebook", "58", "manager:M", None, None, NOW)
+    blocks.unblock("facebook", "58", "manager:M", NOW, before_lift=asked.append)
+    assert len(asked) == 2

@@ -3,7 +3,8 @@
 `get_sender(platform).send(reply, token_for(platform, account))` sends one `OutboundReply` and answers a
 `SendReceipt`, or raises `SendFailed` whose `kind` says what went wrong; `.moderate(request, token)` hides, shows
 again or deletes one customer message (`OutboundModeration`) and answers None, or raises `SendFailed` the same
-way. One sender per platform family, imported on first use; reply windows are domain rules
+way; `.ban(request, token)` bans one customer from the brand's account (`OutboundBan`, chalicelib/domain/bans.py)
+or lets them back, the same way. One sender per platform family, imported on first use; reply windows are domain rules
 (chalicelib/domain/reply_windows.py), checked before.
 """
 
@@ -12,8 +13,8 @@ from __future__ import annotations
 import importlib
 
 from ...domain.errors import NoSender
-from .base import (FAILURE_KINDS, MODERATION_ACTIONS, OutboundModeration, OutboundReply, PlatformSender, SendFailed,
-                   SendReceipt)
+from .base import (BAN_ACTIONS, FAILURE_KINDS, MODERATION_ACTIONS, OutboundBan, OutboundModeration, OutboundReply,
+                   PlatformSender, SendFailed, SendReceipt)
 from .tokens import token_for
 
 REGISTRY: dict[str, str] = {
@@ -42,5 +43,5 @@ def has_sender(platform: str) -> bool:
     return platform in REGISTRY
 
 
-__all__ = ["FAILURE_KINDS", "MODERATION_ACTIONS", "REGISTRY", "OutboundModeration", "OutboundReply", "PlatformSender",
-           "SendFailed", "SendReceipt", "get_sender", "has_sender", "token_for"]
+__all__ = ["BAN_ACTIONS", "FAILURE_KINDS", "MODERATION_ACTIONS", "REGISTRY", "OutboundBan", "OutboundModeration",
+           "OutboundReply", "PlatformSender", "SendFailed", "SendReceipt", "get_sender", "has_sender", "token_for"]

@@ -1,5 +1,6 @@
-"""The interface every platform sender implements: one reply in, the platform's id of what it sent out; and one
-moderation action (hide, unhide, delete a customer's comment) in, nothing out.
+"""The interface every platform sender implements: one reply in, the platform's id of what it sent out; one
+moderation action (hide, unhide, delete a customer's comment) in, nothing out; and one ban (a customer banned from,
+or let back to, the brand's account on the platform) in, nothing out.
 
 A sender makes exactly one HTTP call and never retries it (a retried POST could post twice): what went
 wrong comes back as one `SendFailed` whose `kind` says what the caller can do about it.
@@ -10,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-__all__ = ["FAILURE_KINDS", "MODERATION_ACTIONS", "OutboundModeration", "OutboundReply", "PlatformSender", "SendFailed",
-           "SendReceipt"]
+__all__ = ["BAN_ACTIONS", "FAILURE_KINDS", "MODERATION_ACTIONS", "OutboundBan", "OutboundModeration", "OutboundReply",
+           "PlatformSender", "SendFailed", "SendReceipt"]
 
 # what can go wrong, by what the caller does about it
 FAILURE_KINDS = (
@@ -59,6 +60,21 @@ class OutboundModeration:
     action: str  # one of MODERATION_ACTIONS
 
 
+BAN_ACTIONS = ("ban", "unban")
+
+
+@dataclass(frozen=True)
+class OutboundBan:
+    """One customer banned from the brand's account on the platform, or let back (ids are native): what "blocked"
+    means differs by platform (chalicelib/domain/bans.py says what each one does)."""
+
+    platform: str  # facebook | messenger | whatsapp | x | telegram
+    account: str  # the brand's account whose token acts: Page id, WhatsApp phone number id, X user id, "bot"
+    author_id: str  # the customer: Facebook user id, PSID, wa_id, X user id, Telegram user id
+    chat_id: str | None  # Telegram: the group the customer is banned from (banChatMember needs a chat); else None
+    action: str  # one of BAN_ACTIONS
+
+
 @dataclass(frozen=True)
 class SendReceipt:
     platform_message_id: str  # comment id, message_id (mid), wamid, tweet id, dm_event_id, Telegram message_id
@@ -99,6 +115,11 @@ class PlatformSender:
         message already gone counts as done)."""
         raise SendFailed("rejected", f"{request.platform}: messages cannot be moderated through this API")
 
+    def ban(self, request: OutboundBan, token: str) -> None:
+        """Ban one customer from the brand's account on the platform, or let them back; `SendFailed` when it did not
+        (a ban of someone banned already, or an unban of someone who is not, counts as done)."""
+        raise SendFailed("rejected", f"{request.platform}: nobody can be banned through this API")
+
 
 def bearer(platform: str, token: str) -> dict[str, str]:
     """The Authorization header; a token that could not be a header value is refused (and never echoed)."""
@@ -108,8 +129,10 @@ def bearer(platform: str, token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def refuse(what: OutboundReply | OutboundModeration, why: str) -> SendFailed:
-    """A reply or a moderation action this sender cannot turn into a request (nothing is sent)."""
+def refuse(what: OutboundReply | OutboundModeration | OutboundBan, why: str) -> SendFailed:
+    """A reply, a moderation action or a ban this sender cannot turn into a request (nothing is sent)."""
+    if isinstance(what, OutboundBan):
+        return SendFailed("rejected", f"cannot {what.action} a {what.platform} user: {why}")
     if isinstance(what, OutboundModeration):
         return SendFailed("rejected", f"cannot {what.action} a {what.platform} {what.channel}: {why}")
     return SendFailed("rejected", f"cannot send a {what.platform} {what.channel} reply: {why}")

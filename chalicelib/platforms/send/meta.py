@@ -29,6 +29,22 @@ https://developers.facebook.com/docs/instagram-api/guides/comment-moderation (`P
 https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-comment.md
 (permissions).
 
+A customer banned from the brand's account (`ban`), or let back:
+
+| ban | request | answer |
+|---|---|---|
+| facebook (a commenter): ban, unban | `POST /{page-id}/blocked {"user": ["<id>"]}`, `DELETE /{page-id}/blocked?user=<id>` | `{"<id>": true}`, `{"success": true}` |
+| messenger (a PSID): ban, unban | `POST /{page-id}/blocked {"psid": ["<psid>"]}`, `DELETE /{page-id}/blocked?psid=<psid>` | as above |
+| whatsapp: ban, unban | `POST` / `DELETE /{phone-number-id}/block_users {"messaging_product": "whatsapp", "block_users": [{"user": "<wa_id>"}]}` | `{"block_users": {"added_users"\|"removed_users": [{"input", "wa_id"}], "failed_users"?: [...]}}` |
+
+A Page ban keeps the person from commenting on, reacting to and messaging the Page (the Page token; the
+person who made it may MODERATE the Page); `user` takes the id a comment's `from` names, `psid` a Messenger
+sender's page-scoped id: https://developers.facebook.com/docs/graph-api/reference/page/blocked/ (the parameters
+are those of the Graph SDK's `Page.create_blocked` / `delete_blocked`). A WhatsApp block needs a message from
+the user in the last 24 hours (131047 "Re-engagement required" otherwise) and answers per user, a partial
+failure as 400 with error 139100 and `failed_users`:
+https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/. Instagram offers no ban.
+
 A private reply (Private Replies) is one DM to the comment's author, within 7 days of the comment; Graph answers a
 second one 10900 "Activity already replied to":
 https://developers.facebook.com/docs/messenger-platform/discovery/private-replies,
@@ -45,8 +61,8 @@ import json
 from typing import Any
 
 from ...config import get_settings
-from .base import (MODERATION_ACTIONS, OutboundModeration, OutboundReply, PlatformSender, SendFailed, SendReceipt,
-                   bearer, refuse)
+from .base import (BAN_ACTIONS, MODERATION_ACTIONS, OutboundBan, OutboundModeration, OutboundReply, PlatformSender,
+                   SendFailed, SendReceipt, bearer, refuse)
 from .http import Answer, post_json, request_json, retry_after_seconds
 
 TOKEN_CODES = frozenset({190, 102})  # expired, revoked or invalid token; API session
@@ -60,6 +76,8 @@ ALREADY_REPLIED_CODE = 10900  # "Activity already replied to": the comment has i
 OUTSIDE_WINDOW_SUBCODE = 2018278  # "sent outside of allowed window"
 GONE_CODE, GONE_SUBCODE = 100, 33  # "Object with ID ... does not exist": on a delete, already deleted
 HIDE_FIELD = {"facebook": "is_hidden", "instagram": "hide"}  # the comment field a hide or unhide sets
+BAN_PARAMETER = {"facebook": "user", "messenger": "psid"}  # how /{page-id}/blocked names the person
+WHATSAPP_UNREACHABLE = 131047  # "Re-engagement required": no message from the user in the last 24 hours
 
 
 class MetaSender(PlatformSender):
@@ -100,6 +118,40 @@ class MetaSender(PlatformSender):
         if success is not True:
             raise SendFailed("unavailable", f"{request.platform}: the Graph API answered the {request.action} "
                                             "without success", maybe_sent=True)
+
+    def ban(self, request: OutboundBan, token: str) -> None:
+        method, path, payload = self.ban_request(request)
+        answer = request_json(request.platform, method, get_settings().graph_api_base.rstrip("/") + path, payload,
+                              bearer(request.platform, token))
+        if request.platform == "whatsapp":
+            _whatsapp_ban_outcome(request, answer)
+            return
+        if not answer.ok:
+            raise graph_failure(request.platform, answer)
+        # POST answers {"<id>": true} for each id; DELETE answers {"success": true}
+        done = _field(answer.body, "success" if method == "DELETE" else request.author_id)
+        if done is False:
+            raise SendFailed("rejected", f"{request.platform}: the Graph API did not {request.action} the person "
+                                         "(false)")
+        if done is not True:
+            raise SendFailed("unavailable", f"{request.platform}: the Graph API answered the {request.action} without "
+                                            "saying it was done", maybe_sent=True)
+
+    @staticmethod
+    def ban_request(request: OutboundBan) -> tuple[str, str, dict | None]:
+        """The method, the path (with its query) and the JSON body (None: none) of one ban or unban."""
+        if request.action not in BAN_ACTIONS:
+            raise refuse(request, f"the actions are {', '.join(BAN_ACTIONS)}")
+        account, person = _segment(request, request.account), _segment(request, request.author_id)
+        if request.platform == "whatsapp":
+            body = {"messaging_product": "whatsapp", "block_users": [{"user": person}]}
+            return ("POST" if request.action == "ban" else "DELETE"), f"/{account}/block_users", body
+        if request.platform not in BAN_PARAMETER:
+            raise refuse(request, "Graph bans people from a Facebook Page and from a WhatsApp number only")
+        parameter = BAN_PARAMETER[request.platform]
+        if request.action == "ban":
+            return "POST", f"/{account}/blocked", {parameter: [person]}
+        return "DELETE", f"/{account}/blocked?{parameter}={person}", None
 
     @staticmethod
     def moderation_request(request: OutboundModeration) -> tuple[str, str, dict | None]:
@@ -184,6 +236,34 @@ def graph_failure(platform: str, answer: Answer, *, private: bool = False) -> Se
     return SendFailed(kind, message, platform_code=platform_code)
 
 
+def _whatsapp_ban_outcome(request: OutboundBan, answer: Answer) -> None:
+    """A WhatsApp block or unblock is done when its user is in `added_users` (block) or `removed_users` (unblock);
+    a user in `failed_users` is refused for the reason its first error gives (131047: no message from them in the
+    last 24 hours). Anything else is read as any Graph error."""
+    lists = _field(answer.body, "block_users")
+    done = "added_users" if request.action == "ban" else "removed_users"
+    named = lambda entry: isinstance(entry, dict) and request.author_id in (  # noqa: E731
+        str(entry.get("wa_id") or ""), str(entry.get("input") or "").lstrip("+"))
+    if isinstance(lists, dict) and any(named(e) for e in lists.get(done) or []):
+        return
+    failed = [e for e in (lists.get("failed_users") or []) if named(e)] if isinstance(lists, dict) else []
+    if failed:
+        errors = failed[0].get("errors") if isinstance(failed[0].get("errors"), list) else []
+        error = errors[0] if errors and isinstance(errors[0], dict) else {}
+        code = _int(error.get("code"))
+        said = str(error.get("message") or "no message")[:200]
+        details = _field(error.get("error_data"), "details")
+        message = f"whatsapp: the user was not {'blocked' if request.action == 'ban' else 'unblocked'}: " \
+                  f"{code}: {said}" + (f" ({str(details)[:200]})" if details else "")
+        kind = "recipient_unreachable" if code == WHATSAPP_UNREACHABLE else \
+            "rate_limited" if code in RATE_LIMIT_CODES else "rejected"
+        raise SendFailed(kind, message, platform_code=str(code))
+    if not answer.ok:
+        raise graph_failure("whatsapp", answer)
+    raise SendFailed("unavailable", f"whatsapp: the API answered the {request.action} without naming the user",
+                     maybe_sent=True)
+
+
 def _already_gone(answer: Answer) -> bool:
     """Graph's answer to a request on an object that does not exist (any more)."""
     error = answer.body.get("error") if isinstance(answer.body, dict) else None
@@ -213,7 +293,7 @@ def _usage_retry_after(headers) -> int | None:
     return minutes * 60 if minutes > 0 else None
 
 
-def _segment(what: OutboundReply | OutboundModeration, native_id: str) -> str:
+def _segment(what: OutboundReply | OutboundModeration | OutboundBan, native_id: str) -> str:
     """A Graph node id as one path segment (ids are digits and underscores; anything else is refused)."""
     if not native_id or not all(c.isascii() and (c.isalnum() or c in "_-") for c in native_id):
         raise refuse(what, f"{native_id!r} is not a Graph API id")

@@ -6,6 +6,12 @@ true}}` answers `{"ok": true, "result": {"message_id", ...}}`; `POST /bot{token}
 message under 48 hours old; Telegram cannot hide one). A delete answered "Bad Request: message to delete not found"
 is a message already gone: done. https://core.telegram.org/bots/api#deletemessage
 
+A customer banned from a group (`ban`): `POST /bot{token}/banChatMember {"chat_id", "user_id"}`, and let back with
+`POST /bot{token}/unbanChatMember {"chat_id", "user_id", "only_if_banned": true}` (without `only_if_banned` an
+unban removes a member who is not banned); both answer `{"ok": true, "result": true}`. The bot must be an
+administrator of the group allowed to restrict members (can_restrict_members); nobody can be banned from a private
+chat. https://core.telegram.org/bots/api#banchatmember, https://core.telegram.org/bots/api#unbanchatmember
+
 Errors are `{"ok": false, "error_code", "description", "parameters"?: {"retry_after"}}`. The token is in the URL
 path, as Telegram documents it: http.py keeps that path out of every log line.
 """
@@ -16,7 +22,7 @@ import re
 from typing import Any
 
 from ...config import get_settings
-from .base import OutboundModeration, OutboundReply, PlatformSender, SendFailed, SendReceipt, refuse
+from .base import BAN_ACTIONS, OutboundBan, OutboundModeration, OutboundReply, PlatformSender, SendFailed, SendReceipt, refuse
 from .http import Answer, post_json, retry_after_seconds
 
 BOT_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")  # <bot id>:<secret>, as BotFather issues it
@@ -59,6 +65,25 @@ class TelegramSender(PlatformSender):
             return
         if not answer.ok and ALREADY_DELETED in str(body.get("description") or "").lower():
             return  # deleted before (by an admin, by its author, or by us): done
+        raise failure(answer)
+
+    def ban(self, request: OutboundBan, token: str) -> None:
+        if request.platform != "telegram" or request.action not in BAN_ACTIONS:
+            raise refuse(request, f"the actions are {', '.join(BAN_ACTIONS)}")
+        chat = request.chat_id or ""
+        if not _CHAT_ID.fullmatch(chat) or not chat.startswith(("-", "@")):
+            raise refuse(request, f"{chat!r} is not a Telegram group (nobody is banned from a private chat)")
+        if not re.fullmatch(r"[0-9]{1,15}", request.author_id):
+            raise refuse(request, f"{request.author_id!r} is not a Telegram user id")
+        _check_token(token)
+        payload: dict[str, Any] = {"chat_id": _chat(chat), "user_id": int(request.author_id)}
+        if request.action == "unban":
+            payload["only_if_banned"] = True  # an unban never removes someone who is in the group
+        answer = post_json("telegram", _url(token, "banChatMember" if request.action == "ban" else "unbanChatMember"),
+                           payload)
+        body = answer.body if isinstance(answer.body, dict) else {}
+        if answer.ok and body.get("ok") and body.get("result") is True:
+            return
         raise failure(answer)
 
 

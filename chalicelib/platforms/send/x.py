@@ -15,6 +15,18 @@ Only replies in a conversation the brand's account started can be hidden (scopes
 post: https://developer.x.com/en/docs/twitter-api/tweets/hide-replies/api-reference,
 https://docs.x.com/x-api/posts/hide-replies/introduction.
 
+A customer kept out of the brand's sight (`ban`): X offers blocks (`POST /2/users/{id}/blocking`) on its Enterprise
+plan only (https://docs.x.com/x-api/users/blocks/migrate), so a ban here is a mute, which any plan offers:
+
+| ban | request | answer |
+|---|---|---|
+| ban | `POST /2/users/{brand-user-id}/muting {"target_user_id"}` | `{"data": {"muting": true}}` |
+| unban | `DELETE /2/users/{brand-user-id}/muting/{target-user-id}` | `{"data": {"muting": false}}` |
+
+Scopes `tweet.read`, `users.read`, `mute.write` (50 requests per 15 minutes per user). A muted account can still
+reply to, mention and message the brand; the brand's account no longer sees its posts and notifications (the
+author is not told): https://docs.x.com/x-api/users/mutes/quickstart/manage-mutes-quickstart.
+
 Errors are problem documents (`{"title", "detail", "type", "status"}`, sometimes `{"errors": [...]}`);
 429 carries `x-rate-limit-reset` (Unix seconds).
 """
@@ -26,7 +38,8 @@ import time
 from typing import Any, Callable
 
 from ...config import get_settings
-from .base import OutboundModeration, OutboundReply, PlatformSender, SendFailed, SendReceipt, bearer, refuse
+from .base import (BAN_ACTIONS, OutboundBan, OutboundModeration, OutboundReply, PlatformSender, SendFailed, SendReceipt,
+                   bearer, refuse)
 from .http import Answer, post_json, request_json, retry_after_seconds
 
 _ID = re.compile(r"[0-9]{1,19}")  # X user and post ids
@@ -77,6 +90,24 @@ class XSender(PlatformSender):
         if not isinstance(data, dict) or data.get("hidden") is not hidden:
             raise SendFailed("unavailable", f"x: the API answered the {request.action} without the reply's hidden "
                                             "state", maybe_sent=True)
+
+    def ban(self, request: OutboundBan, token: str) -> None:
+        if request.platform != "x" or request.action not in BAN_ACTIONS:
+            raise refuse(request, f"X mutes (the actions are {', '.join(BAN_ACTIONS)})")
+        if not _ID.fullmatch(request.account or "") or not _ID.fullmatch(request.author_id):
+            raise refuse(request, "X user ids are digits")
+        base = f"{get_settings().x_api_base.rstrip('/')}/2/users/{request.account}/muting"
+        if request.action == "ban":
+            answer = request_json("x", "POST", base, {"target_user_id": request.author_id}, bearer("x", token))
+        else:
+            answer = request_json("x", "DELETE", f"{base}/{request.author_id}", None, bearer("x", token))
+        if not answer.ok:
+            raise self.failure(answer)
+        data = answer.body.get("data") if isinstance(answer.body, dict) else None
+        muting = request.action == "ban"
+        if not isinstance(data, dict) or data.get("muting") is not muting:
+            raise SendFailed("unavailable", f"x: the API answered the {'mute' if muting else 'unmute'} without the "
+                                            "muting state", maybe_sent=True)
 
     def failure(self, answer: Answer) -> SendFailed:
         said = _said(answer.body)
