@@ -497,6 +497,8 @@ class ModerationOut(_Model):
     at: str
     reason: str | None = None
     previous_status: str | None = Field(None, description="where it was before (where unhide puts it back)")
+    held_back: ModerationOut | None = Field(None, description="hidden or deleted while its author was blocked: the "
+                                            "block's record (shown again, it is held back again, in no queue)")
 
 
 class ErasureRecordOut(_Model):

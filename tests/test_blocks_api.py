@@ -271,3 +271,28 @@ def test_erasing_a_blocked_customer_erases_what_they_wrote_and_keeps_the_block_b
     assert "Dana Reyes" not in json.dumps([i for i in scan_items(table) if i["sk"] == "~BLOCK"])
     comment(api, "s3", "still here")
     assert message(api, keys, "facebook:s3")["moderation"]["state"] == "blocked"
+
+
+def test_a_held_back_comment_hidden_on_the_platform_and_shown_again_is_held_back_again(api, keys, table, fake_platforms):
+    # GIVEN a spammer's comment held back by a block (still visible on the Page: the block changed nothing there)
+    block(api, keys, reason="spam ring")
+    comment(api, "104857600000001_900001_5101", "free followers at my page")
+    held = "facebook:104857600000001_900001_5101"
+
+    # WHEN a manager hides it on Facebook
+    status, hidden = call(api, "POST", f"/messages/{held}/moderation", keys["manager"], {"action": "hide"})
+
+    # THEN it is hidden there, and the block's record is kept under the hide
+    assert status == 200, hidden
+    assert hidden["moderation"]["state"] == "hidden" and hidden["moderation"]["held_back"]["reason"] == "spam ring"
+    assert any(r.path.endswith("104857600000001_900001_5101") for r in fake_platforms.requests)
+
+    # WHEN it is shown again
+    status, shown = call(api, "POST", f"/messages/{held}/moderation", keys["manager"], {"action": "unhide"})
+
+    # THEN it is held back again, in no queue, not put in one
+    assert status == 200, shown
+    assert shown["status"] == "removed" and shown["moderation"]["state"] == "blocked"
+    assert shown["moderation"]["reason"] == "spam ring"
+    assert queue_counts(api, keys) == counted_from_messages(table)
+    assert sum(q["open"] for q in queue_counts(api, keys).values()) == 0

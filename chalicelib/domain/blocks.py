@@ -46,3 +46,10 @@ def holds(unblocked_at: str | None, ends: datetime | None, now: datetime) -> boo
 def held_back(blocked_by: str, reason: str | None, at: str) -> dict[str, Any]:
     """The moderation record of a message held back by a block when it came (`at`), as hide and delete write theirs."""
     return {"state": BLOCKED, "by": blocked_by, "at": at, **({"reason": reason} if reason else {})}
+
+
+def held_back_record(moderation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The block's record of a message held back, also once it was hidden or deleted on the platform from here (the
+    hide keeps it, so that showing the comment again puts it back where it was: held back, in no queue)."""
+    moderation = moderation or {}
+    return moderation if moderation.get("state") == BLOCKED else moderation.get("held_back")

@@ -476,9 +476,14 @@ def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, 
     """Record a moderation done on the platform (domain.moderation): `hidden` or `deleted` takes the message out of
     the queues as a removal there does; `visible` (shown again) puts it back where it was: a conversation open in
     its queue (resolved, when it was), a later message in its thread. One guarded transaction with the queue counts
-    it moves; ConcurrentChange when the message changed since `stored` was read."""
+    it moves; ConcurrentChange when the message changed since `stored` was read. A message held back by a block
+    (domain.blocks) keeps the block's record under a hide or a delete, and shown again it is held back again."""
     details = {"reason": reason} if reason else {}
-    if state == "visible":
+    held_back = blocks.held_back_record(stored.moderation)
+    if state == "visible" and held_back is not None:  # shown again on the platform, still held back by its block
+        entry = history_entry("unhidden", now, actor, **details)
+        operations = transition(stored, REMOVED, entry, attributes={"moderation": held_back})
+    elif state == "visible":
         from .conversations import pointer  # it reads messages through this module
 
         previous = (stored.moderation or {}).get("previous_status")
@@ -493,7 +498,8 @@ def moderate(stored: StoredMessage, state: str, actor: str, reason: str | None, 
         operations = transition(stored, back, entry, attributes=attributes, drop=("removed_at", "moderation"))
     else:
         previous = (stored.moderation or {}).get("previous_status") or stored.status
-        record = {"state": state, "by": actor, "at": iso(now), "previous_status": previous, **details}
+        record = {"state": state, "by": actor, "at": iso(now), "previous_status": previous, **details,
+                  **({"held_back": held_back} if held_back else {})}
         entry = history_entry(state, now, actor, previous_status=stored.status, **details)
         operations = transition(stored, REMOVED, entry, attributes={"removed_at": stored.removed_at or iso(now),
                                                                     "moderation": record},
