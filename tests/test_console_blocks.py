@@ -1,7 +1,9 @@
 """The console's blocking (console/src/blocks.js, run by node): the body it sends to POST /blocks (a reason trimmed
 and left out when empty, the days left out for "until unblocked"), whom it offers to block (never `unknown`), how a
 block names its customer, which messages it reads as held back, the Blocked view's paging (each customer once); and
-every word of it in English and Japanese. Once the API has blocks, its limits are the console's."""
+every word of it in English and Japanese. Once the API has blocks, its limits are the console's. Banning on the
+platform too: the console's table of bans is chalicelib/domain/bans.py's OFFERED, offered only until unblocked, sent
+only when ticked, read back from a block's platform_ban, and every refusal said in both languages."""
 
 from __future__ import annotations
 
@@ -147,3 +149,139 @@ def test_a_held_back_comment_may_only_be_deleted_and_only_by_a_manager():
     """)
     # (never Hide: its Unhide would put it in a queue, which the block keeps it out of; X cannot delete)
     assert out == [["delete"], [], [], []]
+
+
+# banning on the platform too ---------------------------------------------------------------------------------------
+
+I18N = (ROOT / "console" / "src" / "i18n.js").as_uri()
+KINDS = ("page_ban", "block", "mute", "group_ban")
+
+
+def test_the_consoles_platform_bans_are_the_apis():
+    # the console's table (console/src/blocks.js) says what chalicelib/domain/bans.py OFFERED says, platform by
+    # platform ("Page ban" -> page_ban): no tick box leads to platform_ban_unsupported, none is missing
+    from chalicelib.domain import bans
+
+    table = run("console.log(JSON.stringify(blocks.PLATFORM_BANS));")
+    assert table == {platform: kind.lower().replace(" ", "_") for platform, kind in bans.OFFERED.items()}
+    assert set(table.values()) == set(KINDS)
+    for platform in ("instagram", "linkedin", "tiktok", "youtube", "toString", "constructor", ""):
+        assert call("platformBan", platform) is None, platform
+    assert call("platformBan", "messenger") == "page_ban"  # a Messenger ban is the Page's ban
+
+
+def test_a_ban_on_the_platform_is_offered_only_until_unblocked():
+    for platform in ("facebook", "messenger", "whatsapp", "x", "telegram"):
+        assert call("canBanOnPlatform", platform, None) is True, platform
+        for days in (1, 7, 30):  # a ban there does not end by itself (platform_ban_not_timed)
+            assert call("canBanOnPlatform", platform, days) is False, (platform, days)
+    assert call("canBanOnPlatform", "instagram", None) is False  # Instagram offers none (platform_ban_unsupported)
+    assert call("canBanOnPlatform", "linkedin", None) is False
+
+
+def test_the_body_asks_for_the_ban_only_when_ticked():
+    assert call("blockBody", "facebook", "5551234", " spam ", None, True) == {
+        "platform": "facebook", "author_id": "5551234", "reason": "spam", "on_platform": True}
+    for ticked in (False, None, "yes", 1):  # only a real tick: anything else is no ban
+        assert call("blockBody", "facebook", "5551234", "", None, ticked) == {
+            "platform": "facebook", "author_id": "5551234"}, ticked
+    assert "on_platform" not in call("blockBody", "x", "42")
+
+
+def test_a_block_says_it_is_banned_on_the_platform_only_with_its_platform_ban():
+    ban = {"account": "104857600000001", "at": "2026-12-05T10:00:00Z"}
+    assert call("bannedOnPlatform", {"platform": "facebook", "author_id": "1", "platform_ban": ban}) == "page_ban"
+    assert call("bannedOnPlatform", {"platform": "x", "author_id": "1", "platform_ban": ban}) == "mute"
+    assert call("bannedOnPlatform", {"platform": "telegram", "author_id": "1",
+                                     "platform_ban": {**ban, "account": "bot", "chat_id": "-100200"}}) == "group_ban"
+    # (a platform the console does not know yet, banned by a newer API: still said, in general words)
+    assert call("bannedOnPlatform", {"platform": "bluesky", "author_id": "1", "platform_ban": ban}) == "other"
+    for block in ({"platform": "facebook", "author_id": "1", "platform_ban": None}, {"platform": "facebook"},
+                  {"platform": "facebook", "platform_ban": {}}, None):
+        assert call("bannedOnPlatform", block) is None, block
+
+
+def test_every_word_of_a_platform_ban_is_said_for_each_kind_in_both_languages():
+    out = run("console.log(JSON.stringify(messages));")
+    for lang in ("en", "ja"):
+        for kind in KINDS:
+            for key in ("ban", "banWhat", "banned", "bannedDone", "letBack", "letBackDone", "onPlatform"):
+                assert out[lang].get(f"block.{key}.{kind}", "").strip(), (lang, key, kind)
+        for key in ("banned", "bannedDone", "letBack", "letBackDone", "onPlatform"):
+            assert "{platform}" in out[lang][f"block.{key}.other"], (lang, key)
+    en, ja = out["en"], out["ja"]
+    # the platform's own word for it
+    assert [en[f"block.ban.{kind}"] for kind in KINDS] == [
+        "Also ban from the Facebook Page", "Also block on WhatsApp", "Also mute on X", "Also ban from the Telegram group"]
+    assert [ja[f"block.ban.{kind}"] for kind in KINDS] == [
+        "Facebook ページからも禁止する", "WhatsApp でもブロックする", "X でもミュートする", "Telegram グループからも追放する"]
+    # what a mute on X does not do is said: they can still reply
+    assert "still lets them reply" in en["block.banWhat.mute"] and "返信" in ja["block.banWhat.mute"]
+    assert "24 hours" in en["block.banWhat.block"] and "24 時間" in ja["block.banWhat.block"]
+    assert en["block.banned.page_ban"] == "also banned from the Facebook Page"
+    assert ja["block.banned.page_ban"] == "Facebook ページからも禁止中"
+    assert en["block.letBack.page_ban"] == "Unblocking lets them back on the Facebook Page too."
+    assert en["blocks.onPlatform"] == "On the platform" and ja["blocks.onPlatform"] == "プラットフォーム側"
+
+
+BAN_ERRORS = ("platform_ban_unsupported", "platform_ban_not_timed", "platform_ban_account_unknown", "unknown_author",
+              "channel_token_invalid", "channel_permission_denied", "channel_token_missing", "platform_rejected",
+              "recipient_unreachable", "platform_rate_limited", "platform_unavailable")
+
+
+def said(*cases) -> dict:
+    """i18n.blockErrorText(error, platform, lifting) in each language, for each (code, platform, lifting, retryAfter)."""
+    return run(f"globalThis.navigator = {{ languages: ['en'] }}; const i18n = await import({json.dumps(I18N)});" + """
+        const cases = JSON.parse(process.argv[1]);
+        const out = {};
+        for (const lang of ['en', 'ja']) {
+          i18n.setLanguage(lang);
+          out[lang] = cases.map(([code, platform, lifting, retryAfter]) =>
+            i18n.blockErrorText({ status: 400, code, retryAfter }, platform, lifting));
+        }
+        console.log(JSON.stringify(out));
+    """, json.dumps(list(cases)))
+
+
+def test_every_refusal_of_a_ban_is_said_in_words_with_what_did_not_happen():
+    out = said(*[(code, "facebook", False, None) for code in BAN_ERRORS],
+               *[(code, "x", True, None) for code in BAN_ERRORS])
+    n = len(BAN_ERRORS)
+    for lang, unchanged, blocked in (("en", "nothing was blocked", "nothing changed: they are still blocked"),
+                                     ("ja", "ブロックは行っていません", "何も変わっていません(ブロック中のままです)")):
+        for code, text in zip(BAN_ERRORS, out[lang][:n]):
+            assert unchanged in text and "{" not in text, (lang, code, text)
+        for code, text in zip(BAN_ERRORS, out[lang][n:]):
+            assert blocked in text and "{" not in text, (lang, code, text)
+    assert out["en"][BAN_ERRORS.index("platform_rejected")] == (
+        "Facebook refused it, so nothing was blocked. Check the customer there and try again later.")
+    # a reply's words would mislead ("it will not be sent twice"): never those
+    assert not any("sent twice" in text or "reply" in text for text in out["en"])
+
+
+def test_a_rate_limited_ban_says_the_seconds_to_wait_and_the_platforms_own_cause():
+    out = said(("platform_rate_limited", "facebook", False, 42), ("platform_rate_limited", "whatsapp", True, None),
+               ("recipient_unreachable", "whatsapp", False, None), ("recipient_unreachable", "telegram", False, None),
+               ("platform_ban_unsupported", "telegram", False, None), ("channel_permission_denied", "x", False, None),
+               ("author_not_blockable", "facebook", False, None))
+    en, ja = out["en"], out["ja"]
+    assert en[0] == ("Facebook asks to slow down, so nothing was blocked. Try again in 42 seconds: doing it twice is "
+                     "safe.")
+    assert ja[0] == ("Facebook から操作を控えるよう求められたため、ブロックは行っていません。42 秒後にもう一度お試しください"
+                     "(二重に実行されることはありません)。")
+    assert "in a moment" in en[1] and "42" not in en[1]
+    assert "last 24 hours" in en[2] and "24 時間" in ja[2]
+    assert "not in the Telegram group" in en[3]
+    assert "private chat" in en[4] and "個別チャット" in ja[4]
+    assert "mute.write" in en[5]
+    # what is not a ban's refusal is said as any other error
+    assert en[6].startswith("This author id stands for many people")
+
+
+def test_sentences_follow_one_another_as_each_language_writes_them():
+    out = run(f"globalThis.navigator = {{ languages: ['en'] }}; const i18n = await import({json.dumps(I18N)});" + """
+        const en = i18n.sentences('Blocked.', '', 'They are muted on X too.');
+        i18n.setLanguage('ja');
+        console.log(JSON.stringify([en, i18n.sentences('ブロックしました。', null, 'X でもミュートしました。')]));
+    """)
+    assert out == ["Blocked. They are muted on X too.", "ブロックしました。X でもミュートしました。"]

@@ -87,6 +87,8 @@ export async function features() {
       erasure: '/erasures' in paths, // an admin erases a customer's personal data
       customerData: '/customer-data' in paths, // an admin downloads what is kept of a customer (right of access)
       blocks: '/blocks' in paths, // a manager blocks a customer: their new messages are kept out of the queues
+      // …and bans them on the platform too (a Page ban, a WhatsApp block, an X mute, a Telegram group ban)
+      platformBans: Boolean(document.components?.schemas?.BlockCreate?.properties?.on_platform),
       bulkHide: Boolean(document.components?.schemas?.BulkHide),
       bulkUnhide: (document.components?.schemas?.BulkHide?.properties?.action?.enum || []).includes('unhide'),
       bulkReopen: Boolean(document.components?.schemas?.BulkReopen),

@@ -1,6 +1,8 @@
 // Blocking a customer (POST /blocks, managers and admins; Chatwoot's "Block contact", Zendesk's "suspend user"):
 // while they are blocked, each new message of theirs is kept but never enters a queue (status removed, its
-// `moderation.state` blocked). Nothing is sent to them or to the platform; unblocking changes nothing already kept.
+// `moderation.state` blocked). Nothing is sent to them or to the platform, unless the manager also bans them on the
+// platform (`on_platform`, until unblocked only): then the platform is asked first, and unblocking lets them back
+// there too. Unblocking changes nothing already kept.
 // Kept free of the page (no DOM, no i18n) so that node can run it in tests/test_console_blocks.py.
 
 export const BLOCKED = 'blocked'; // a held-back message's `moderation.state`
@@ -27,13 +29,43 @@ export function blockable(platform, authorId) {
   return Boolean(platform) && typeof authorId === 'string' && authorId !== '' && authorId !== UNKNOWN_AUTHOR;
 }
 
+// What a ban on the platform is there, for each platform that offers one through its API: the console's copy of
+// chalicelib/domain/bans.py's OFFERED ("Page ban" -> page_ban), which tests/test_console_blocks.py holds to the same
+// values. Instagram and the generic sources offer none: the console offers no ban there, so no tick leads to a
+// refusal. The kind names the words (block.ban.<kind>, block.banned.<kind>, ...).
+export const PLATFORM_BANS = {
+  facebook: 'page_ban',
+  messenger: 'page_ban',
+  whatsapp: 'block',
+  x: 'mute',
+  telegram: 'group_ban',
+};
+
+// the kind of ban this platform offers, or null
+export function platformBan(platform) {
+  return Object.hasOwn(PLATFORM_BANS, platform) ? PLATFORM_BANS[platform] : null;
+}
+
+// whether a block for `days` (null: until unblocked) may also ban on this platform: a ban there does not end by
+// itself, so only a block until unblocked (the API: platform_ban_not_timed)
+export function canBanOnPlatform(platform, days) {
+  return platformBan(platform) !== null && days === null;
+}
+
 // POST /blocks's body: the reason trimmed (left out when empty, cut to MAX_REASON), the days left out for "until
-// unblocked"
-export function blockBody(platform, authorId, reason = '', days = null) {
+// unblocked", `on_platform` only when asked for (the API refuses it with days: the form never offers both)
+export function blockBody(platform, authorId, reason = '', days = null, onPlatform = false) {
   const said = String(reason ?? '').trim().slice(0, MAX_REASON);
   return {
     platform, author_id: authorId, ...(said ? { reason: said } : {}), ...(days === null ? {} : { expires_in_days: days }),
+    ...(onPlatform === true ? { on_platform: true } : {}),
   };
+}
+
+// the kind of ban a block made on the platform too (its `platform_ban`), or null: a block only in the inbox
+export function bannedOnPlatform(block) {
+  const ban = block?.platform_ban;
+  return ban && typeof ban === 'object' && ban.account ? (platformBan(block.platform) ?? 'other') : null;
 }
 
 // DELETE /blocks's query

@@ -159,3 +159,20 @@ export function errorText(error) {
   if (error.status && has(`error.status${error.status}`)) return t(`error.status${error.status}`, { code });
   return t('error.unknown', { code: code || error.status || '?' });
 }
+
+// sentences one after another: a space between them in English, none in Japanese (after 。); empty ones left out
+export function sentences(...parts) {
+  return parts.filter(Boolean).join(current === 'ja' ? '' : ' ');
+}
+
+// a block's or an unblock's refusal in words (POST /blocks, DELETE /blocks): where a reply's words would mislead
+// ("it will not be sent twice"), those of the ban on the platform, saying what did not happen (`lifting`: the unblock
+// of a block banned there, which stays as it was); the platform's own words first ("…telegram"), then the code's; the
+// rest as any other error
+export function blockErrorText(error, platform, lifting = false) {
+  const code = error?.code === 'platform_rate_limited' && error.retryAfter ? 'platform_rate_limited_for' : error?.code;
+  const key = [`block.error.${code}.${platform}`, `block.error.${code}`].find((name) => code && has(name));
+  if (!key) return errorText(error);
+  return t(key, { platform: platformName(platform), seconds: fmtNumber(error.retryAfter),
+    outcome: t(lifting ? 'block.error.notUnblocked' : 'block.error.notBlocked') });
+}

@@ -8,6 +8,11 @@ that author is kept but held back (status removed): the Removed listing and the 
 blocked" with who and when; the Blocked customers view lists them and unblocks them in two steps, and their next
 message enters the queue again; in English and Japanese. An agent sees only the notice, never Block, Unblock or the
 view; a block made meanwhile by someone else is said; a refusal is said beside the button; "More" pages the list.
+
+Banning on the platform too (POST /blocks on_platform): a manager ticks "Also ban from the Facebook Page" (offered
+only with "Until unblocked", never for an Instagram customer, in the platform's own words); the fake Graph API records
+the Page ban, the panel and the Blocked customers list say it, Unblock says it lets them back and does (the fake's
+last word on them is an unban); the platform's refusals (scripted on the fake) are said in words and store nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import pytest
 import payloads
 
 from .conftest import (REQUIRED, WAIT, article, conversation_in_customer_service, open_conversation, page_text,
-                       scroll_to)
+                       scroll_to, settled_in_customer_service)
 
 try:
     from selenium.webdriver.support.ui import Select
@@ -31,7 +36,8 @@ except ImportError:
         raise
     pytest.skip("selenium is not installed (pip install -r requirements-dev.txt)", allow_module_level=True)
 
-POST = "104857600000001_900001"  # conversation_in_customer_service's post
+PAGE = "104857600000001"  # the Facebook Page the tests' comments come to
+POST = f"{PAGE}_900001"  # conversation_in_customer_service's post
 QUEUES = ("customer_service", "stance", "community")
 
 
@@ -186,8 +192,9 @@ def test_a_manager_blocks_a_customer_their_next_message_is_held_back_and_unblock
     cells = [c.text for c in listed.find_elements("css selector", "th, td")]
     assert cells[:7] == [spammer["name"], "Facebook", spammer["author_id"], f"crypto spam wave {suffix}",
                          "Mana (manager)", in_zone(console, block["blocked_at"]), in_zone(console, block["expires_at"])]
+    assert cells[7] == "—"  # not banned on the platform
     assert [e.text for e in console.all("#blocks-table thead th")] == [
-        "Customer", "Platform", "Author id", "Reason", "Blocked by", "Since", "Until", "Actions"]
+        "Customer", "Platform", "Author id", "Reason", "Blocked by", "Since", "Until", "On the platform", "Actions"]
     assert not console.unlabelled() and not console.low_contrast()
     screenshot("blocks-view")
     # AND in Japanese
@@ -196,7 +203,7 @@ def test_a_manager_blocks_a_customer_their_next_message_is_held_back_and_unblock
     unblock = console.find(f'{blocked_row(spammer["author_id"])} button[data-action="unblock"]')  # the list, read again
     assert unblock.text == "ブロックを解除"
     assert [e.text for e in console.all("#blocks-table thead th")] == [
-        "お客様", "プラットフォーム", "投稿者 ID", "理由", "ブロックした人", "ブロック日時", "期限", "操作"]
+        "お客様", "プラットフォーム", "投稿者 ID", "理由", "ブロックした人", "ブロック日時", "期限", "プラットフォーム側", "操作"]
     screenshot("blocks-view-ja")
     Select(console.find("#language")).select_by_value("en")
     # WHEN she presses Unblock on its row THEN she is asked first; Cancel keeps the block
@@ -384,3 +391,173 @@ def test_on_a_phone_the_admins_five_views_and_the_blocked_list_fit_the_screen(co
     screenshot("blocks-phone")
     status, _ = stack.call("DELETE", f"/blocks?platform=linkedin&author_id={author_id}")
     assert status == 200
+
+
+# banning on the platform too ---------------------------------------------------------------------------------------
+
+def page_bans(stack, author_id: str) -> list[str]:
+    """What the fake Graph API did about this person and the Page, oldest first ("ban", "unban"): the ban and unban
+    requests it accepted (POST /{page}/blocked {"user": [id]}, DELETE /{page}/blocked?user=id)."""
+    return [r["ban"] for r in stack.fake_requests()
+            if r["api"] == "graph" and r["ban"] and 200 <= r["status"] < 300 and f"/{PAGE}/blocked" in r["path"]
+            and author_id in r["path"] + json.dumps(r["body"])]
+
+
+def banned_on_page(stack, author_id: str) -> bool:
+    """Whether the fake Facebook has this person banned from the Page now (its last accepted request about them)."""
+    done = page_bans(stack, author_id)
+    return bool(done) and done[-1] == "ban"
+
+
+def test_a_manager_also_bans_a_facebook_commenter_from_the_page_and_unblocking_lets_them_back(console, screenshot):
+    stack = console.stack
+    suffix = secrets.token_hex(3)
+    troll = new_customer(stack, f"{suffix}p")
+    # GIVEN the manager asked to confirm a block of a Facebook commenter
+    console.sign_in("manager")
+    open_conversation(console, troll["conversation"])
+    console.find("#block-start").click()
+    # THEN she is offered to ban them from the Facebook Page too, with what that does there; with the 7 days offered
+    # first it is unticked and disabled, and says why
+    tick = console.find("#block-on-platform")
+    assert console.find('label[for="block-on-platform"]').text == "Also ban from the Facebook Page"
+    assert console.find("#block-ban-what").text == (
+        "They will no longer be able to comment on, react to, message or post to the Facebook Page. Facebook is asked "
+        "first: if it refuses, nothing is blocked.")
+    assert Select(console.find("#block-duration")).first_selected_option.text == "7 days"
+    assert not tick.is_enabled() and not tick.is_selected()
+    assert console.find("#block-ban-timed").text == 'Only with "Until unblocked": it does not end by itself on Facebook.'
+    # WHEN she chooses "Until unblocked" THEN she may tick it, and the hint goes
+    Select(console.find("#block-duration")).select_by_visible_text("Until unblocked")
+    assert tick.is_enabled() and not console.all("#block-ban-timed:not([hidden])")
+    tick.click()
+    assert tick.is_selected()
+    # AND choosing a duration again unticks and disables it
+    Select(console.find("#block-duration")).select_by_visible_text("30 days")
+    assert not tick.is_enabled() and not tick.is_selected()
+    console.text_in("#block-ban-timed", "Until unblocked")
+    Select(console.find("#block-duration")).select_by_visible_text("Until unblocked")
+    tick.click()
+    console.find("#block-reason-input").send_keys(f"harassment {suffix}")
+    assert not console.unlabelled() and not console.low_contrast()
+    scroll_to(console, "#block")
+    screenshot("block-ban-ask")
+
+    # GIVEN Facebook refusing the ban (the Page token may not moderate the Page)
+    stack.fake_fail("graph_permission")
+    # WHEN she confirms THEN the refusal is said in words beside the button, nothing is blocked or banned
+    console.find("#block-confirm").click()
+    console.text_in("#block-error", "The Facebook channel's access may not ban people, so nothing was blocked: ask an "
+                                    "admin to reconnect it with that permission.")
+    assert block_of(stack, troll["author_id"]) is None and page_bans(stack, troll["author_id"]) == []
+    assert console.find("#block-on-platform").is_selected()  # the question stays as she left it, to try again
+    # GIVEN Facebook asking to slow down WHEN she confirms again THEN she is told when to try again, in seconds
+    stack.fake_fail("graph_rate_limit")
+    console.find("#block-confirm").click()
+    console.text_in("#block-error", "Facebook asks to slow down, so nothing was blocked. Try again in 300 seconds: "
+                                    "doing it twice is safe.")
+    assert block_of(stack, troll["author_id"]) is None and page_bans(stack, troll["author_id"]) == []
+    scroll_to(console, "#block")
+    screenshot("block-ban-refused")
+
+    # WHEN Facebook does it
+    console.find("#block-confirm").click()
+    # THEN it is said; Facebook has them banned from the Page their comment came to, and the block records it
+    console.text_in("#notice", "Blocked: their new messages will be kept out of the queues. They are banned from the "
+                               "Facebook Page too.")
+    block = block_of(stack, troll["author_id"])
+    assert block and block["expires_at"] is None and block["platform_ban"]["account"] == PAGE, block
+    assert page_bans(stack, troll["author_id"]) == ["ban"] and banned_on_page(stack, troll["author_id"])
+    # AND the panel says so, and that Unblock lets them back on the Page
+    notice = console.find("#block-notice")
+    assert notice.text == (f"Blocked by Mana (manager) · {in_zone(console, block['blocked_at'])} (until unblocked) · "
+                           "also banned from the Facebook Page"), notice.text
+    assert console.find("#unblock-also").text == "Unblocking lets them back on the Facebook Page too."
+    assert "unblock-also" in console.find("#unblock").get_attribute("aria-describedby")
+    assert not console.unlabelled() and not console.low_contrast()
+    scroll_to(console, "#block")
+    screenshot("block-banned")
+    # AND in Japanese
+    Select(console.find("#language")).select_by_value("ja")
+    console.text_in("#block-notice", "Facebook ページからも禁止中")
+    assert console.find("#unblock-also").text == "ブロックを解除すると、Facebook ページからの禁止も解除されます。"
+    scroll_to(console, "#block")
+    screenshot("block-banned-ja")
+    Select(console.find("#language")).select_by_value("en")
+
+    # WHEN she opens Blocked customers THEN the row says they are banned from the Page, and so does Unblock's question
+    console.find('nav a[href="#/blocked"]').click()
+    row = blocked_row(troll["author_id"])
+    assert console.find(f"{row} .blocked-on-platform").text == "Banned from the Facebook Page"
+    console.find(f'{row} button[data-action="unblock"]').click()
+    console.text_in(f"{row} .unblock-question", f"Unblock {troll['name']}? Their new messages will go to the queues "
+                                                "again. Unblocking lets them back on the Facebook Page too.")
+    assert not console.low_contrast()
+    screenshot("blocks-banned")
+    Select(console.find("#language")).select_by_value("ja")
+    assert console.find(f"{row} .blocked-on-platform").text == "Facebook ページから禁止"
+    screenshot("blocks-banned-ja")
+    Select(console.find("#language")).select_by_value("en")
+
+    # GIVEN Facebook not answering WHEN she unblocks from the panel THEN it is said, and nothing changed
+    open_conversation(console, troll["conversation"])
+    console.text_in("#block-notice", "also banned from the Facebook Page")
+    stack.fake_fail("graph_unavailable")
+    console.find("#unblock").click()
+    console.text_in("#block-error", "Facebook did not answer, so nothing changed: they are still blocked. Try again: "
+                                    "doing it twice is safe.")
+    assert block_of(stack, troll["author_id"]) is not None and banned_on_page(stack, troll["author_id"])
+    # WHEN she unblocks again THEN they are let back on the Page, and unblocked
+    console.find("#unblock").click()
+    console.text_in("#notice", "Unblocked: their new messages go to the queues again. What was held back stays as it "
+                               "is. They are let back on the Facebook Page too.")
+    assert console.driver.switch_to.active_element == console.find("#block-start")
+    assert block_of(stack, troll["author_id"]) is None
+    assert page_bans(stack, troll["author_id"]) == ["ban", "unban"] and not banned_on_page(stack, troll["author_id"])
+
+
+def test_the_ban_is_offered_in_the_platforms_words_and_never_on_instagram(console, screenshot):
+    stack = console.stack
+    suffix = secrets.token_hex(3)
+    # GIVEN an Instagram commenter and a WhatsApp customer, each with a conversation in customer_service
+    insta_text = f"My order {suffix} arrived broken, I want my money back"
+    stack.webhook(payloads.instagram_comment(f"1790000{secrets.randbelow(10 ** 9):09d}", insta_text,
+                                             author_id=f"178{secrets.randbelow(10 ** 12):012d}"))
+    insta = settled_in_customer_service(stack, insta_text)
+    whatsapp_text = f"Order {suffix} is late again and nobody answers, refund me"
+    stack.webhook(payloads.whatsapp_text(f"wamid.{secrets.token_hex(8)}", whatsapp_text,
+                                         sender=f"8190{secrets.randbelow(10 ** 8):08d}"))
+    whatsapp = settled_in_customer_service(stack, whatsapp_text)
+    console.sign_in("manager")
+    # WHEN the manager is asked to confirm a block of the Instagram customer
+    open_conversation(console, insta)
+    console.find("#block-start").click()
+    Select(console.find("#block-duration")).select_by_visible_text("Until unblocked")
+    # THEN no ban on the platform is offered (Instagram offers none): the block is only the inbox's
+    console.text_in("#block-question", "on Instagram?")
+    assert not console.all("#block-on-platform") and not console.all("#block-ban-what")
+    screenshot("block-instagram")
+    console.find("#block-cancel").click()
+    # WHEN she is asked to confirm a block of the WhatsApp customer THEN it is a block on WhatsApp, said as such
+    open_conversation(console, whatsapp)
+    console.find("#block-start").click()
+    Select(console.find("#block-duration")).select_by_visible_text("Until unblocked")
+    assert console.find('label[for="block-on-platform"]').text == "Also block on WhatsApp"
+    console.text_in("#block-ban-what", "WhatsApp blocks only someone who wrote in the last 24 hours.")
+    assert console.find("#block-on-platform").is_enabled()
+    # AND in Japanese, in the team's words
+    Select(console.find("#language")).select_by_value("ja")
+    console.find("#block-start").click()
+    Select(console.find("#block-duration")).select_by_visible_text("ブロックを解除するまで")
+    assert console.find('label[for="block-on-platform"]').text == "WhatsApp でもブロックする"
+    console.text_in("#block-ban-what", "過去 24 時間以内にメッセージを送ってきた人だけです。先に WhatsApp に依頼します。")
+    assert not console.unlabelled() and not console.low_contrast()
+    scroll_to(console, "#block")
+    screenshot("block-whatsapp-ja")
+    # AND a duration disables it, saying why
+    Select(console.find("#block-duration")).select_by_visible_text("7 日間")
+    assert not console.find("#block-on-platform").is_enabled()
+    assert console.find("#block-ban-timed").text == ("「ブロックを解除するまで」のときだけ選べます(WhatsApp 側は期限で"
+                                                     "自動的に解除されないため)。")
+    screenshot("block-whatsapp-timed-ja")
+    Select(console.find("#language")).select_by_value("en")

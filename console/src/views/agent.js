@@ -6,13 +6,13 @@
 // What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
 import { api, features, seg } from '../api.js';
 import {
-  BLOCKED, DURATIONS, MAX_REASON as MAX_BLOCK_REASON, activeBlock, blockBody, blockable, durationDays, durationValue,
-  isHeldBack,
+  BLOCKED, DURATIONS, MAX_REASON as MAX_BLOCK_REASON, activeBlock, bannedOnPlatform, blockBody, blockable,
+  canBanOnPlatform, durationDays, durationValue, isHeldBack, platformBan,
 } from '../blocks.js';
 import { field, h, replace, select, uid } from '../dom.js';
 import {
-  channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
-  queueName, reasonText, statusName, statusWord, t, timeTag,
+  blockErrorText, channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
+  queueName, reasonText, sentences, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
 import {
   MAX_PAGES, MAX_REASON, REASONS, UNKNOWN_AUTHOR, dataDocument, dataFileName, eraseAll, erasedKey, isErased, readAll,
@@ -1251,12 +1251,14 @@ export function mountAgent(container, { args, role, go }) {
   // POST /blocks answered a block that holds already, not the one just asked for
   function alreadyBlocked(status, block, asked) {
     return status === 200 || actorKeyId(block.blocked_by) !== session.keyId() || (block.reason || '') !== (asked.reason || '')
-      || Boolean(block.expires_at) !== ('expires_in_days' in asked);
+      || Boolean(block.expires_at) !== ('expires_in_days' in asked) || Boolean(block.platform_ban) !== Boolean(asked.on_platform);
   }
 
   // Block this customer (managers and admins; POST /blocks): in two steps, what it does said first, with an optional
-  // reason and how long; once blocked, who blocked them, since and until when, and Unblock (DELETE /blocks). An agent
-  // sees only that they are blocked. Whether they are is the customer panel's answer (`blocked`).
+  // reason and how long, and, where the platform offers one, a tick to ban them there too (until unblocked only: a
+  // ban there does not end by itself); once blocked, who blocked them, since and until when, whether they are banned
+  // on the platform too, and Unblock (DELETE /blocks), which lets them back there as well. An agent sees only that
+  // they are blocked. Whether they are is the customer panel's answer (`blocked`).
   function blockView(item) {
     const author = item.author || {};
     if (!state.feats.blocks || !state.feats.customer || item.direction === 'outbound'
@@ -1271,14 +1273,19 @@ export function mountAgent(container, { args, role, go }) {
 
     const showBlocked = (block) => {
       const until = block.expires_at ? t('block.until', { until: fmtDateTime(block.expires_at) }) : t('block.untilUnblocked');
+      const banned = bannedOnPlatform(block); // banned on the platform too: said, and Unblock lets them back there
       const unblock = manager ? h('button', { type: 'button', class: 'secondary', id: 'unblock',
-        'aria-label': t('block.unblockNamed', words) }, t('block.unblock')) : null;
+        'aria-label': t('block.unblockNamed', words), 'aria-describedby': banned ? 'unblock-also' : null },
+      t('block.unblock')) : null;
       unblock?.addEventListener('click', busy(unblock, () => unblockNow(block)));
       replace(cell,
         h('p', { class: 'blocked-notice', id: 'block-notice', tabindex: '-1' },
           h('span', { title: block.blocked_by || null }, t('block.by', { who: actorName(block.blocked_by) })), ' · ',
-          timeTag(block.blocked_at), ' ', until),
+          timeTag(block.blocked_at), ' ', until,
+          banned ? [' · ', h('span', { id: 'block-banned', title: block.platform_ban.at ? fmtDateTime(block.platform_ban.at) : null },
+            t(`block.banned.${banned}`, words))] : null),
         block.reason ? h('p', { class: 'hint', id: 'block-reason' }, t('moderation.reasonShown', { reason: block.reason })) : null,
+        unblock && banned ? h('p', { class: 'hint', id: 'unblock-also' }, t(`block.letBack.${banned}`, words)) : null,
         unblock ? h('div', { class: 'toolbar' }, unblock) : null);
       section.hidden = false;
     };
@@ -1299,46 +1306,76 @@ export function mountAgent(container, { args, role, go }) {
       const duration = select(DURATIONS.map((days) => [durationValue(days),
         days === null ? t('block.forever') : t('block.days', { n: fmtNumber(days), count: days })]),
       durationValue(7), { id: 'block-duration' });
+      const ban = banField(duration);
       const confirm = h('button', { type: 'button', class: 'danger', id: 'block-confirm',
         'aria-label': t('block.confirmNamed', words), 'aria-describedby': 'block-question block-what' }, t('block.confirm'));
       const back = h('button', { type: 'button', class: 'secondary', id: 'block-cancel' }, t('block.cancel'));
-      confirm.addEventListener('click', busy(confirm, () => blockNow(reason.value, durationDays(duration.value))));
+      confirm.addEventListener('click', busy(confirm, () => blockNow(reason.value, durationDays(duration.value),
+        Boolean(ban?.tick.checked && !ban.tick.disabled))));
       back.addEventListener('click', () => {
         replace(failed);
         showUnblocked();
         document.getElementById('block-start')?.focus();
       });
       replace(cell, question, what, field(t('block.reason'), reason), field(t('block.duration'), duration),
-        h('div', { class: 'toolbar' }, confirm, back));
+        ban?.field, h('div', { class: 'toolbar' }, confirm, back));
       confirm.focus();
     };
-    async function blockNow(reason, days) {
+    // "Also ban from the Facebook Page" (the platform's own word), with what it does there; only where the platform
+    // offers a ban (none on Instagram), and only with "Until unblocked": a duration unticks and disables it, and says
+    // why (a ban there does not end by itself)
+    const banField = (duration) => {
+      const kind = state.feats.platformBans ? platformBan(item.platform) : null;
+      if (!kind) return null;
+      const tick = h('input', { type: 'checkbox', id: 'block-on-platform', 'aria-describedby': 'block-ban-what block-ban-timed' });
+      const timed = h('p', { class: 'hint', id: 'block-ban-timed' }, t('block.banTimed', words));
+      const follow = () => {
+        const allowed = canBanOnPlatform(item.platform, durationDays(duration.value));
+        if (!allowed) tick.checked = false;
+        tick.disabled = !allowed;
+        timed.hidden = allowed;
+      };
+      duration.addEventListener('change', follow);
+      follow();
+      return { tick, field: h('div', { class: 'block-ban' },
+        h('label', { class: 'check', for: 'block-on-platform' }, tick, ' ', t(`block.ban.${kind}`)),
+        h('p', { class: 'hint', id: 'block-ban-what' }, sentences(t(`block.banWhat.${kind}`), t('block.banFirst', words))),
+        timed) };
+    };
+    async function blockNow(reason, days, onPlatform) {
       replace(failed);
-      const body = blockBody(item.platform, author.id, reason, days);
+      const body = blockBody(item.platform, author.id, reason, days, onPlatform && days === null);
       let response;
       let block;
       try {
         response = await api('blocks', { method: 'POST', body, raw: true });
         block = await response.json();
       } catch (error) {
-        replace(failed, errorText(error));
+        // a ban the platform refused: in its words, nothing stored (the question stays, to try again or untick)
+        replace(failed, blockErrorText(error, item.platform));
         return;
       }
       if (disposed || !section.isConnected) return;
       showBlocked(block);
       // they were blocked already (by someone else meanwhile, or from another tab): the API answers that block,
-      // unchanged (the contract says with 200; an API that answers 201 all the same is read by whose block it is)
-      notice(t(alreadyBlocked(response.status, block, body) ? 'block.already' : 'block.done'));
+      // unchanged (the contract says with 200; an API that answers 201 all the same is read by whose block it is),
+      // but for the ban asked for, which a block without one gains
+      const banned = body.on_platform ? bannedOnPlatform(block) : null;
+      notice(sentences(t(alreadyBlocked(response.status, block, body) ? 'block.already' : 'block.done'),
+        banned ? t(`block.bannedDone.${banned}`, words) : ''));
       (document.getElementById('unblock') || document.getElementById('block-notice'))?.focus();
     }
     async function unblockNow(block) {
       replace(failed);
       try {
-        await api('blocks', { method: 'DELETE', query: { platform: block.platform, author_id: block.author_id } });
-        notice(t('block.unblocked'));
+        // the block lifted (`unblocked`, as it was): banned on the platform too, they were let back there as well
+        const lifted = await api('blocks', { method: 'DELETE', query: { platform: block.platform, author_id: block.author_id } });
+        const banned = bannedOnPlatform(lifted?.unblocked);
+        notice(sentences(t('block.unblocked'), banned ? t(`block.letBackDone.${banned}`, words) : ''));
       } catch (error) {
         if (error.code !== 'unknown_block') {
-          replace(failed, errorText(error));
+          // the platform refused to let them back: nothing changed, they are still blocked (and banned there)
+          replace(failed, blockErrorText(error, block.platform, true));
           return;
         }
         notice(t('block.wasNot')); // someone unblocked them meanwhile, or the block ran out: unblocked all the same

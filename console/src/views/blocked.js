@@ -1,10 +1,11 @@
 // The blocked customers (managers, admins; GET /blocks, newest first, a page at a time): who, on which platform,
-// why, who blocked them, since and until when; Unblock on each row in two steps (DELETE /blocks). A customer is
-// blocked from their conversation's customer panel (views/agent.js).
+// why, who blocked them, since and until when, whether they are banned on the platform too; Unblock on each row in
+// two steps (DELETE /blocks), its question saying when it lets them back on the platform too. A customer is blocked
+// from their conversation's customer panel (views/agent.js).
 import { api, features } from '../api.js';
 import { h, replace } from '../dom.js';
-import { errorText, platformName, t, timeTag } from '../i18n.js';
-import { addPage, blockedName, nextCursor, unblockQuery } from '../blocks.js';
+import { blockErrorText, errorText, platformName, sentences, t, timeTag } from '../i18n.js';
+import { addPage, bannedOnPlatform, blockedName, nextCursor, unblockQuery } from '../blocks.js';
 import { busy, notice, showError } from '../ui.js';
 
 // "manager:Mia (0123456789abcdef)" -> "Mia"; a system actor as it is
@@ -27,7 +28,7 @@ export function mountBlocked(container) {
   const table = h('table', { id: 'blocks-table', hidden: true },
     h('caption', { class: 'visually-hidden' }, t('blocks.title')),
     h('thead', {}, h('tr', {}, ['blocks.customer', 'blocks.platform', 'blocks.authorId', 'blocks.reason', 'blocks.by',
-      'blocks.at', 'blocks.until', 'blocks.actions'].map((key) => h('th', { scope: 'col' }, t(key))))),
+      'blocks.at', 'blocks.until', 'blocks.onPlatform', 'blocks.actions'].map((key) => h('th', { scope: 'col' }, t(key))))),
     body);
   const empty = h('p', { class: 'empty', id: 'blocks-empty', hidden: true }, t('blocks.empty'));
   const more = h('button', { type: 'button', class: 'secondary', id: 'blocks-more', hidden: true }, t('blocks.more'));
@@ -36,7 +37,8 @@ export function mountBlocked(container) {
 
   function unblockCell(block) {
     const cell = h('td', { class: 'actions-cell' });
-    const named = { who: who(block) };
+    const named = { who: who(block), platform: platformName(block.platform) };
+    const banned = bannedOnPlatform(block);
     const start = () => {
       const button = h('button', { type: 'button', class: 'secondary', dataset: { action: 'unblock' },
         'aria-label': t('block.unblockNamed', named) }, t('block.unblock'));
@@ -44,7 +46,8 @@ export function mountBlocked(container) {
       replace(cell, button);
     };
     const ask = () => {
-      const question = h('p', { class: 'unblock-question' }, t('blocks.ask', named));
+      const question = h('p', { class: 'unblock-question' },
+        sentences(t('blocks.ask', named), banned ? t(`block.letBack.${banned}`, named) : ''));
       const confirm = h('button', { type: 'button', class: 'primary', dataset: { action: 'confirm-unblock' },
         'aria-label': t('blocks.confirmNamed', named) }, t('blocks.confirm'));
       const back = h('button', { type: 'button', class: 'secondary', dataset: { action: 'cancel' } }, t('block.cancel'));
@@ -62,19 +65,30 @@ export function mountBlocked(container) {
 
   async function unblock(block) {
     try {
-      await api('blocks', { method: 'DELETE', query: unblockQuery(block) });
-      notice(t('block.unblocked'));
+      const lifted = await api('blocks', { method: 'DELETE', query: unblockQuery(block) });
+      const banned = bannedOnPlatform(lifted?.unblocked); // let back on the platform too
+      notice(sentences(t('block.unblocked'),
+        banned ? t(`block.letBackDone.${banned}`, { platform: platformName(block.platform) }) : ''));
     } catch (error) {
       // already unblocked (by someone else, or it ran out): said, and the list shows it gone all the same
       if (error.code === 'unknown_block') notice(t('block.wasNot'));
       else {
-        showError(error);
+        // the platform refused to let them back: in its words; nothing changed, the row stays
+        showError(blockErrorText(error, block.platform, true));
         return;
       }
     }
     shown = shown.filter((b) => !(b.platform === block.platform && b.author_id === block.author_id));
     draw();
     document.getElementById('blocks-title')?.focus();
+  }
+
+  // banned on the platform too: a badge in the platform's words ("Banned from the Facebook Page"), else a dash
+  function onPlatform(block) {
+    const banned = bannedOnPlatform(block);
+    if (!banned) return '—';
+    return h('span', { class: ['badge', 'badge-banned'], title: block.platform_ban.at || null },
+      t(`block.onPlatform.${banned}`, { platform: platformName(block.platform) }));
   }
 
   function row(block) {
@@ -87,6 +101,7 @@ export function mountBlocked(container) {
       h('td', { title: block.blocked_by || null }, actorName(block.blocked_by)),
       h('td', {}, timeTag(block.blocked_at)),
       h('td', {}, block.expires_at ? timeTag(block.expires_at) : t('block.forever')),
+      h('td', { class: 'blocked-on-platform' }, onPlatform(block)),
       unblockCell(block));
   }
 
