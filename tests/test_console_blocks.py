@@ -114,8 +114,8 @@ def test_every_word_of_blocking_is_said_in_both_languages():
     assert out["ja"]["block.start"] == "このお客様をブロック"
     assert out["ja"]["block.unblock"] == "ブロックを解除"
     assert out["ja"]["block.by"].startswith("ブロック中")
-    assert out["en"]["block.what"] == ("Their new messages will be kept out of the queues; nothing is sent to them or "
-                                       "to the platform.")
+    assert out["en"]["block.what"] == ("Their new messages will be kept out of the queues; they are not told, and "
+                                       "nothing changes on the platform unless you also ban them there.")
 
 
 def test_the_consoles_limits_are_the_apis():

@@ -108,8 +108,8 @@ def test_a_manager_blocks_a_customer_their_next_message_is_held_back_and_unblock
     console.sign_in("manager")
     open_conversation(console, spammer["conversation"])
     console.text_in("#block-title", "Blocking")
-    console.text_in("#block-what", "Their new messages will be kept out of the queues; nothing is sent to them or to "
-                                   "the platform.")
+    console.text_in("#block-what", "Their new messages will be kept out of the queues; they are not told, and nothing "
+                                   "changes on the platform unless you also ban them there.")
     start = console.find("#block-start")
     assert start.text == "Block this customer"
     # WHEN she presses it THEN she is asked first, with what it does, a reason and how long; nothing is sent yet
