@@ -14,11 +14,11 @@ from datetime import datetime
 from .domain import bans as rules
 from .domain import blocks as block_rules
 from .domain.errors import BanNotDone
+from .moderation import refusal
 from .platforms.send import get_sender
 from .platforms.send.base import OutboundBan, SendFailed
 from .platforms.send.tokens import token_for
 from .store import blocks as store
-from .store import channels
 from .store.entities import StoredBlock, iso
 
 # SendFailed.kind -> (the answer's code, why, in words); what is not here is the platform refusing it
@@ -42,12 +42,8 @@ def _on_platform(request: OutboundBan, now: datetime) -> None:
     try:
         get_sender(request.platform).ban(request, token_for(request.platform, request.account))
     except SendFailed as failed:
-        if failed.kind == "token_invalid":  # the channel's token is bad for everything, sends included
-            channels.record_send(request.platform, request.account, now, ok=False, error_kind=failed.kind,
-                                 error_message=failed.message)
-        code, why = NOT_DONE.get(failed.kind, ("platform_rejected", "the platform refused it"))
-        raise BanNotDone(f"not {request.action}ned on {request.platform}: {why} ({failed.message})", code=code,
-                         retry_after=failed.retry_after) from failed
+        raise refusal(failed, request.platform, request.account, now, NOT_DONE, BanNotDone,
+                      f"not {request.action}ned on {request.platform}") from failed
 
 
 def block(platform: str, author_id: str, actor: str, reason: str | None, days: int | None, on_platform: bool,

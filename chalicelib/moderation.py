@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .domain import moderation as rules
-from .domain.errors import ConcurrentChange, ModerationNotDone, WrongStatus
+from .domain.errors import ConcurrentChange, ModerationNotDone, ReplyNotSent, WrongStatus
 from .domain.workflow import REMOVED, Actor
 from .platforms.send import get_sender
 from .platforms.send.base import OutboundModeration, SendFailed
@@ -45,17 +45,22 @@ def request_for(stored: StoredMessage, action: str) -> OutboundModeration:
                               message_id=native, conversation_id=conversation_id, action=action)
 
 
+def refusal(failed: SendFailed, platform: str, account: str | None, now: datetime, reasons: dict[str, tuple[str, str]],
+            error: type[ReplyNotSent], what: str) -> ReplyNotSent:
+    """A platform's refusal of a moderation (or a ban) as the domain's error, by `reasons` (SendFailed.kind -> the
+    answer's code and why); a bad token also marks the channel unhealthy, as a failed send does."""
+    if failed.kind == "token_invalid":  # the channel's token is bad for everything, sends included
+        channels.record_send(platform, account, now, ok=False, error_kind=failed.kind, error_message=failed.message)
+    code, why = reasons.get(failed.kind, ("platform_rejected", "the platform refused it"))
+    return error(f"{what}: {why} ({failed.message})", code=code, retry_after=failed.retry_after)
+
+
 def _on_platform(stored: StoredMessage, action: str, now: datetime) -> None:
     try:
         get_sender(stored.platform).moderate(request_for(stored, action),
                                              token_for(stored.platform, stored.account))
     except SendFailed as failed:
-        if failed.kind == "token_invalid":  # the channel's token is bad for everything, sends included
-            channels.record_send(stored.platform, stored.account, now, ok=False, error_kind=failed.kind,
-                                 error_message=failed.message)
-        code, why = NOT_DONE.get(failed.kind, ("platform_rejected", "the platform refused it"))
-        raise ModerationNotDone(f"not done: {why} ({failed.message})", code=code,
-                                retry_after=failed.retry_after) from failed
+        raise refusal(failed, stored.platform, stored.account, now, NOT_DONE, ModerationNotDone, "not done") from failed
 
 
 def _ask_the_platform(stored: StoredMessage, action: str, now: datetime) -> None:
