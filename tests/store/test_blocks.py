@@ -76,20 +76,21 @@ def test_an_ended_block_can_be_given_again_and_cannot_be_lifted(table):
     assert made and renewed.until is None and blocks.get("x", "43", after + timedelta(days=400)) is not None
 
 
-def test_a_block_made_meanwhile_by_someone_else_is_the_one_kept(table, monkeypatch):
-    # GIVEN a colleague's block written between this request's read and its write
+def colleague_blocks_between_read_and_write(monkeypatch) -> None:
+    """This request's first read of the block finds none; a colleague's block is written just after it."""
     real_get = blocks.get
-    calls = {"n": 0}
 
     def read_then_race(platform, author_id, now):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            monkeypatch.setattr(blocks, "get", real_get)
-            blocks.block(platform, author_id, "manager:Colleague", "theirs", None, now)
-            return None  # this request read before the colleague wrote
-        return real_get(platform, author_id, now)
+        monkeypatch.setattr(blocks, "get", real_get)
+        blocks.block(platform, author_id, "manager:Colleague", "theirs", None, now)
+        return None  # this request read before the colleague wrote
 
     monkeypatch.setattr(blocks, "get", read_then_race)
+
+
+def test_a_block_made_meanwhile_by_someone_else_is_the_one_kept(table, monkeypatch):
+    # GIVEN a colleague's block written between this request's read and its write
+    colleague_blocks_between_read_and_write(monkeypatch)
 
     # WHEN this request writes its own
     kept, made = blocks.block("x", "44", "manager:Me", "mine", None, NOW)
@@ -119,18 +120,7 @@ def test_a_ban_made_on_the_platform_is_kept_with_the_block_and_read_back(table):
 
 def test_a_block_made_meanwhile_by_someone_else_gains_the_ban_this_request_made(table, monkeypatch):
     # GIVEN a colleague's block (here only) written between this request's read and its write
-    real_get = blocks.get
-    calls = {"n": 0}
-
-    def read_then_race(platform, author_id, now):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            monkeypatch.setattr(blocks, "get", real_get)
-            blocks.block(platform, author_id, "manager:Colleague", "theirs", None, now)
-            return None
-        return real_get(platform, author_id, now)
-
-    monkeypatch.setattr(blocks, "get", read_then_race)
+    colleague_blocks_between_read_and_write(monkeypatch)
     # WHEN this request, whose platform ban is done, writes its own
     kept, made = blocks.block("facebook", "56", "manager:Me", "mine", None, NOW, platform_ban=BAN)
     # THEN the colleague's block is kept, and records the ban (lifting it will lift the ban)
