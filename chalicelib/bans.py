@@ -14,6 +14,7 @@ from datetime import datetime
 from .domain import bans as rules
 from .domain import blocks as block_rules
 from .domain.errors import BanNotDone
+from .moderation import NOT_DONE as MODERATION_NOT_DONE
 from .moderation import refusal
 from .platforms.send import get_sender
 from .platforms.send.base import OutboundBan, SendFailed
@@ -21,20 +22,16 @@ from .platforms.send.tokens import token_for
 from .store import blocks as store
 from .store.entities import StoredBlock, iso
 
-# SendFailed.kind -> (the answer's code, why, in words); what is not here is the platform refusing it
+# SendFailed.kind -> (the answer's code, why, in words): moderation's, with a ban's permissions and reach
 NOT_DONE = {
-    "token_invalid": ("channel_token_invalid", "the channel's access token is expired or revoked"),
+    **MODERATION_NOT_DONE,
     "permission_denied": ("channel_permission_denied", "the channel's token may not ban (a Facebook Page token of "
                                                        "someone who may MODERATE the Page, WhatsApp "
                                                        "whatsapp_business_messaging, X mute.write, a Telegram admin "
                                                        "allowed to restrict members)"),
-    "token_missing": ("channel_token_missing", "no access token is configured for this channel"),
     "recipient_unreachable": ("recipient_unreachable", "the platform cannot reach this person from the brand's "
                                                        "account (WhatsApp: no message from them in the last 24 "
                                                        "hours; Telegram: the bot is not in the group)"),
-    "rate_limited": ("platform_rate_limited", "the platform asks to slow down"),
-    "unavailable": ("platform_unavailable", "the platform did not answer; try again"),
-    "timeout": ("platform_unavailable", "the platform did not answer in time; try again (doing it twice is safe)"),
 }
 
 

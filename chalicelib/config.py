@@ -103,10 +103,10 @@ class Settings(BaseSettings):
 
     def sla_schedule(self):
         """The SLA's business hours (domain.business_hours.Schedule), or None: every hour counts."""
-        from .domain.business_hours import parse
-
         if self.sla_business_hours is None:
             return None
+        from .domain.business_hours import parse  # only where a schedule is set
+
         return parse(self.sla_business_hours, self.sla_timezone, self.sla_holidays)
 
     def sla_seconds(self, queue: str) -> int:

@@ -111,13 +111,7 @@ class MetaSender(PlatformSender):
                                              "is still there (Graph 100/33: this token may not delete it)",
                                  platform_code="100/33")
             raise graph_failure(request.platform, answer)
-        success = _field(answer.body, "success")
-        if success is False:
-            raise SendFailed("rejected", f"{request.platform}: the Graph API did not {request.action} the comment "
-                                         "(success: false)")
-        if success is not True:
-            raise SendFailed("unavailable", f"{request.platform}: the Graph API answered the {request.action} "
-                                            "without success", maybe_sent=True)
+        _confirmed(request.platform, request.action, "the comment", _field(answer.body, "success"))
 
     def ban(self, request: OutboundBan, token: str) -> None:
         method, path, payload = self.ban_request(request)
@@ -129,13 +123,8 @@ class MetaSender(PlatformSender):
         if not answer.ok:
             raise graph_failure(request.platform, answer)
         # POST answers {"<id>": true} for each id; DELETE answers {"success": true}
-        done = _field(answer.body, "success" if method == "DELETE" else request.author_id)
-        if done is False:
-            raise SendFailed("rejected", f"{request.platform}: the Graph API did not {request.action} the person "
-                                         "(false)")
-        if done is not True:
-            raise SendFailed("unavailable", f"{request.platform}: the Graph API answered the {request.action} without "
-                                            "saying it was done", maybe_sent=True)
+        _confirmed(request.platform, request.action, "the person",
+                   _field(answer.body, "success" if method == "DELETE" else request.author_id))
 
     @staticmethod
     def ban_request(request: OutboundBan) -> tuple[str, str, dict | None]:
@@ -298,6 +287,16 @@ def _segment(what: OutboundReply | OutboundModeration | OutboundBan, native_id: 
     if not native_id or not all(c.isascii() and (c.isalnum() or c in "_-") for c in native_id):
         raise refuse(what, f"{native_id!r} is not a Graph API id")
     return native_id
+
+
+def _confirmed(platform: str, action: str, what: str, done: Any) -> None:
+    """A Graph answer's `true` for the action (`done`: the field that says it); false is a refusal, anything else
+    leaves it unknown whether it was done."""
+    if done is False:
+        raise SendFailed("rejected", f"{platform}: the Graph API did not {action} {what} (false)")
+    if done is not True:
+        raise SendFailed("unavailable", f"{platform}: the Graph API answered the {action} without saying it was done",
+                         maybe_sent=True)
 
 
 def _field(body: Any, name: str) -> Any:
