@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Chalice, CORSConfig, Rate, Response
 
-from chalicelib import auth, bulk, ingest, observability, snapstart, stats
+from chalicelib import auth, away, bulk, ingest, observability, snapstart, stats
 from chalicelib.config import get_settings
 from chalicelib.domain import errors as domain
 from chalicelib.domain.workflow import Actor
@@ -21,7 +21,7 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (AssignCreate, BlockCreate, BlockOut, BlockQuery, BlocksOut, BlocksQuery, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
+from chalicelib.schemas import (AssignCreate, AwayMessageOut, AwayMessageUpdate, BlockCreate, BlockOut, BlockQuery, BlocksOut, BlocksQuery, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
                                 ConversationOut, ConversationPage, CrcOut, CustomerConversationOut,
                                 CustomerConversationsOut, CustomerDataOut, CustomerDataQuery, CustomerOut, CustomerQuery,
                                 EarlierQuery, EarlierRepliesQuery,
@@ -67,6 +67,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.UnknownBlock: NotFound,
     domain.BanUnsupported: Unprocessable,
     domain.UnknownAuthor: NotFound,
+    domain.BusinessHoursNotSet: Unprocessable,
+    domain.AwayTextTooLong: Unprocessable,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -509,6 +511,21 @@ def saved_replies_delete(saved_reply_id, caller):
     return Response(body="", status_code=204)
 
 
+# the away message: sent to direct messages outside business hours (Chatwoot's out-of-office message) ----------
+
+@routes.route("GET", "/away-message", "the away message and the business hours it follows", response=AwayMessageOut,
+              errors=(503,))
+def away_message(caller):
+    return AwayMessageOut.of(away.current(), get_settings().sla_schedule(), now())
+
+
+@routes.route("PUT", "/away-message", "change the away message at the revision read (manager, admin)",
+              roles=MANAGERS, body=AwayMessageUpdate, response=AwayMessageOut, errors=(409, 422, 503))
+def away_message_change(caller, body: AwayMessageUpdate):
+    changed = away.change(acting(caller), body.enabled, body.text, body.translations, body.rev, now())
+    return AwayMessageOut.of(changed, get_settings().sla_schedule(), now())
+
+
 # the scheduled sweep -------------------------------------------------------------------------------
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
@@ -703,3 +720,9 @@ def detect_spikes(event):
     from chalicelib.events import spikes
 
     return {"recorded": spikes.detect(now())}
+
+
+@app.lambda_function(name="send_away_replies")
+def send_away_replies(event, context):
+    """Its queue's `message.triaged` events of new direct messages: the away message where it is due (chalicelib/away.py)."""
+    return away.handle_batch(event, context)

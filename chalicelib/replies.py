@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .config import get_settings
-from .domain import reply_limits, reply_windows, workflow
+from .domain import away, reply_limits, reply_windows, workflow
 from .domain.errors import (InvalidRequest, OutsideReplyWindow, PrivateReplyAlreadySent, ReplyNotSent,
                             UnknownMessage)
 from .domain.workflow import REMOVED, Actor
@@ -113,6 +113,31 @@ def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, ide
     reply, must_send = store.reserve(draft)
     if not must_send:
         return reply
+    return _deliver(reply, head, target, window, now, private)
+
+
+def send_away(head: StoredMessage, target: StoredMessage, text: str, idempotency_key: str,
+              now: datetime) -> store.StoredReply:
+    """The away message (domain.away) to the customer's `target` message, once per key; nobody's claim is needed and
+    it is not the conversation's answer. Raises as `send` does (OutsideReplyWindow, TextTooLong, ReplyNotSent)."""
+    window = reply_windows.check_reply_window(target.platform, target.channel,
+                                              parse_iso(head.last_inbound_at or head.received_at), now)
+    reply_limits.check_text_length(target.platform, target.channel, text, False, get_settings().x_post_max_weight)
+    draft = store.StoredReply(
+        id=idempotency_key, conversation=head.id, text=text, reply_to=target.id, by=away.ACTOR,
+        platform=target.platform, account=target.account, created_at=iso(now), status=store.SENDING,
+        request_hash=store.request_hash(text, target.id), messaging_type=window.messaging_type, automatic=True,
+        by_time=bool(head.replies_by_time))
+    reply, must_send = store.reserve(draft)
+    if not must_send:
+        return reply
+    return _deliver(reply, head, target, window, now)
+
+
+def _deliver(reply: store.StoredReply, head: StoredMessage, target: StoredMessage, window: reply_windows.ReplyWindow,
+             now: datetime, private: bool = False) -> store.StoredReply:
+    """Send a reserved reply through its platform and record what the platform answered."""
+    text = reply.text
     try:
         sender = get_sender(target.platform)
         receipt = sender.send(outbound(target, text, window, private), token_for(target.platform, target.account))

@@ -17,7 +17,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .models import MAX_ID_BYTES, Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .bulk import MAX_BULK
-from .domain import blocks, privacy, tags
+from .domain import away, blocks, privacy, tags
 from .domain.notes import MAX_NOTE_CHARS
 from .domain.saved_replies import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from .store.messages import Outcome
@@ -252,6 +252,21 @@ class SavedReplyCreate(_Body):
         default_factory=list, max_length=3, description="the queues whose agents see it; empty: every queue")
     language: Literal["en", "ja"] | None = Field(None, description="the customers' language it is written for; "
                                                   "absent: any")
+
+
+class AwayMessageUpdate(_Body):
+    enabled: bool = Field(strict=True, description="send it to a direct message that comes outside business hours "
+                          "(needs business hours: 422 `business_hours_not_set`)")
+    text: str = Field("", max_length=away.MAX_TEXT_CHARS, description="what is sent (required when enabled); "
+                      "`{{customer_name}}` is filled in with the customer's name. Every text must fit a direct message "
+                      "on every platform with a 50-character name (Instagram takes 1,000 UTF-8 bytes): 422 "
+                      "`away_text_too_long`")
+    translations: dict[Literal["en", "ja"], Annotated[str, Field(min_length=1, max_length=away.MAX_TEXT_CHARS,
+                                                                 pattern=r"\S")]] = Field(
+        default_factory=dict, description="the text for customers writing in that language (by the triage's "
+                                          "language); the others get `text`")
+    rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
+                                        "409 `concurrent_change`")
 
 
 class SavedReplyUpdate(SavedReplyCreate):
@@ -737,6 +752,8 @@ class ReplyOut(_Model):
     messaging_type: str | None = None
     private: bool | None = Field(None, description="true: sent as a direct message to the comment's author (a private "
                                  "reply); absent for a public reply")
+    automatic: bool | None = Field(None, description="true: the away message, sent by `system:away` outside business "
+                                   "hours; it is not the brand's answer (the conversation stays unanswered)")
     erased: ErasureRecordOut | None = Field(None, description="its text erased with its customer's data")
 
     @model_serializer(mode="wrap")
@@ -885,6 +902,25 @@ class SavedReplyOut(_Model):
     @classmethod
     def of(cls, saved: Any) -> SavedReplyOut:
         return cls.model_validate(saved.public())
+
+
+class AwayMessageOut(_Model):
+    enabled: bool
+    text: str
+    translations: dict[str, str] = Field(description="per customer language (`en`, `ja`); the others get `text`")
+    business_hours: str | None = Field(description="the schedule it follows, as the operator set it "
+                                       "(`SLA_BUSINESS_HOURS` in `SLA_TIMEZONE`); null: none set, so never closed")
+    open_now: bool | None = Field(description="whether the brand is open now; null without business hours")
+    updated_by: str | None
+    updated_at: str | None
+    rev: int = Field(description="send it back to change it; 0: never saved")
+
+    @classmethod
+    def of(cls, saved: Any, schedule: Any, now: datetime) -> AwayMessageOut:
+        return cls(enabled=saved.enabled, text=saved.text, translations=saved.translations,
+                   business_hours=schedule.text if schedule else None,
+                   open_now=schedule.is_open(now) if schedule else None, updated_by=saved.updated_by,
+                   updated_at=saved.updated_at, rev=saved.rev)
 
 
 class SavedRepliesOut(_Model):

@@ -69,6 +69,7 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
+from chalicelib.domain import away as away_rules
 from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
 from chalicelib.store.entities import (ChannelKeys, MessageKeys, NoteKeys, ReplyKeys, SavedReplyKeys, SpikeKeys,
@@ -456,6 +457,14 @@ def second_opinion_pattern() -> dict[str, Any]:
     those held back because their author is blocked (in no queue: nobody is waiting for a better verdict)."""
     return {"source": [events_schema.SOURCE], "detail-type": [events_schema.MESSAGE_TRIAGED],
             "detail": {"data": {"trigger": list(SECOND_OPINION_TRIGGERS), "held_back": [{"exists": False}]}}}
+
+
+def away_pattern() -> dict[str, Any]:
+    """The EventBridge pattern of the away message's rule: message.triaged of customers' new direct messages on the
+    platforms it answers, not those held back (chalicelib/domain/away.py decides the rest on the stored message)."""
+    return {"source": [events_schema.SOURCE], "detail-type": [events_schema.MESSAGE_TRIAGED],
+            "detail": {"channel": [away_rules.DIRECT_MESSAGE], "platform": list(away_rules.DM_PLATFORMS),
+                       "data": {"trigger": ["new"], "held_back": [{"exists": False}]}}}
 
 
 def second_opinion_environment() -> dict[str, Any]:

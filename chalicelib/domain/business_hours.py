@@ -64,6 +64,22 @@ class Schedule:
             day += timedelta(days=1)
         return total
 
+    def is_open(self, moment: datetime) -> bool:
+        day = self._local_day(moment)
+        return any(opens <= moment < closes for d in (day - timedelta(days=1), day) for opens, closes in self.open_ranges(d))
+
+    def closed_since(self, moment: datetime) -> datetime:
+        """When the closed time holding `moment` began: the latest closing at or before it (far in the past when
+        the calendar holds none). Only meaningful while closed."""
+        day = self._local_day(moment)
+        earliest = moment - FARTHEST
+        while day >= earliest.date():
+            closings = [closes for _, closes in self.open_ranges(day) if closes <= moment]
+            if closings:
+                return max(closings)
+            day -= timedelta(days=1)
+        return earliest
+
     def window_start(self, now: datetime, length: timedelta) -> datetime:
         """The moment from which `length` of open time runs until `now`: whoever has waited since before it has waited
         longer than `length` in business time. Far in the past when the calendar holds too little open time."""

@@ -183,3 +183,17 @@ class BanNotDone(ReplyNotSent):
     429, platform_unavailable 502); every one may be tried again safely."""
 
     code = "platform_ban_not_done"
+
+
+# the away message --------------------------------------------------------------------------------------
+
+class BusinessHoursNotSet(DomainError):
+    """The away message is sent outside business hours: without a schedule there are none."""
+
+    code = "business_hours_not_set"
+
+
+class AwayTextTooLong(DomainError):
+    """A text longer than some platform takes in a direct message."""
+
+    code = "away_text_too_long"

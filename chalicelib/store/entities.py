@@ -720,3 +720,11 @@ class StoredSavedReply:
 
     def public(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class AwayMessageKeys:
+    """The away message (domain.away): one item, pk SETTINGS, sk AWAY, changed at the revision read."""
+
+    PK = "SETTINGS"
+    SK = "AWAY"
+    TYPE = "away_message"

@@ -61,6 +61,7 @@ class StoredReply:
     messaging_type: str | None = None
     private: bool | None = None  # True: a DM to the author of the comment `reply_to` (stored only then)
     attempt_at: str | None = None  # when its latest attempt (a retry) started; None: at created_at
+    automatic: bool | None = None  # True: the away message (domain.away), not the brand's answer (stored only then)
     by_time: bool = False  # where it is kept (ReplyKeys): its conversation's head says; not an attribute
 
     @property
@@ -229,7 +230,7 @@ def _retry(stored: StoredReply, by: str, at: str) -> tuple[StoredReply, bool]:
 
 def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str, now: datetime) -> StoredReply:
     """The platform took the reply: record its id (for echoes and delivery reports) and the conversation's
-    answer (first-reply time, exactly once), in one transaction."""
+    answer (first-reply time, exactly once), in one transaction. An automatic reply records its id only."""
     reply_update = {"Update": {
         "TableName": dynamo.table_name(), "Key": reply.key,
         "UpdateExpression": "SET #status = :sent, status_rank = :rank, platform_message_id = :pmid, sent_at = :now "
@@ -241,6 +242,15 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
         "pk": SentKeys.pk(reply.sent_platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
         "conversation": reply.conversation, "reply": reply.id, "reply_sk": reply.sk})}}
     token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
+    if reply.automatic:  # the away message answers nobody: no first reply, no person's count
+        with dynamo.storage_errors():
+            try:
+                dynamo.transact([reply_update, lookup], token)
+            except ClientError as exc:
+                if dynamo.cancellation_codes(exc)[:1] != ["ConditionalCheckFailed"]:  # else: marked by a repeat
+                    raise
+        reply.status, reply.platform_message_id, reply.sent_at = SENT, platform_message_id, iso(now)
+        return reply
     person = counters.person_update(reply.by, now, head.shard, {"replies": 1})
     with dynamo.storage_errors():
         try:
