@@ -94,7 +94,23 @@ APP_NAME = "social-triage"
 # outbound events
 PUBLISHER, PUBLISHER_NAME = "PublishEvents", "publish_events"  # Chalice's logical id, and the app's function name
 SPIKES, SPIKES_NAME = "DetectSpikes", "detect_spikes"
-EVENT_FUNCTIONS = {PUBLISHER: PUBLISHER_NAME, SPIKES: SPIKES_NAME}
+# the away message (chalicelib/away.py): Chalice's function, fed by its own rule and queue
+AWAY, AWAY_NAME = "SendAwayReplies", "send_away_replies"
+AWAY_RULE, AWAY_QUEUE, AWAY_QUEUE_POLICY = "AwayRepliesRule", "AwayRepliesQueue", "AwayRepliesQueuePolicy"
+AWAY_QUEUE_EVENT = "FromQueue"
+AWAY_TIMEOUT = 60  # .chalice/config.json's lambda_timeout for it: a batch's sends, each within SEND_TIMEOUT_SECONDS
+AWAY_BATCH_SIZE = 5
+# Few at once: an evening's DMs are a trickle, and a crisis at night must not spend the platforms' send quota on
+# automatic answers faster than they allow (a 429 leaves the event in the queue for later).
+AWAY_MAX_CONCURRENCY = 2
+AWAY_VISIBILITY_TIMEOUT = 6 * AWAY_TIMEOUT
+AWAY_MAX_RECEIVES = 5
+# its table calls: the away message, the message, its conversation's head and the reply (GetItem); the reply
+# reserved (PutItem; a conversation whose replies are kept by time also puts its key marker and adds to a count
+# in a transaction: Put and Update), marked sent or failed and the channel's health (UpdateItem)
+AWAY_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+AWAY_QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")  # Lambda's poller
+EVENT_FUNCTIONS = {PUBLISHER: PUBLISHER_NAME, SPIKES: SPIKES_NAME, AWAY: AWAY_NAME}
 # the app's functions with a role of their own (FUNCTION_POLICIES): every one but the API's
 OWN_ROLE_FUNCTIONS = {SWEEP: SWEEP_NAME, **EVENT_FUNCTIONS}
 BUS = "EventBus"
@@ -329,6 +345,7 @@ def _resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
             **functions,
             **event_resources(),
             **second_opinion_resources(runtime),
+            **away_resources(),
             **alarm_resources(),
         },
         "Outputs": {
@@ -437,7 +454,7 @@ def event_resources() -> dict[str, Any]:
             "Queues": [{"Ref": DLQ}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                 _allow_rules("ExampleRuleTargetsDeadLetter", "sqs:SendMessage", dlq_arn(),
-                             [SPIKE_RULE] + [desk_rule(q) for q in QUEUES] + [SECOND_OPINION_RULE])]},
+                             [SPIKE_RULE] + [desk_rule(q) for q in QUEUES] + [SECOND_OPINION_RULE, AWAY_RULE])]},
         }},
     }
     for queue in QUEUES:
@@ -475,6 +492,45 @@ def second_opinion_environment() -> dict[str, Any]:
 
 def second_opinion_queue_arn() -> dict[str, Any]:
     return {"Fn::GetAtt": [SECOND_OPINION_QUEUE, "Arn"]}
+
+
+def away_queue_arn() -> dict[str, Any]:
+    return {"Fn::GetAtt": [AWAY_QUEUE, "Arn"]}
+
+
+def away_resources() -> dict[str, Any]:
+    """The away message's function (Chalice's; its role is .chalice/policy-<stage>-send-away-replies.json), its log
+    group, its queue (what keeps failing moves to the events' dead-letter queue, whose redrive puts it back on the
+    bus) and the rule that fills it."""
+    return {
+        AWAY: {"Properties": {
+            "Environment": {"Variables": {"TABLE_NAME": {"Ref": TABLE}}},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": log_group(AWAY)}},
+            "Events": {AWAY_QUEUE_EVENT: {"Type": "SQS", "Properties": {
+                "Queue": away_queue_arn(),
+                "BatchSize": AWAY_BATCH_SIZE,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "ScalingConfig": {"MaximumConcurrency": AWAY_MAX_CONCURRENCY},
+            }}},
+        }},
+        log_group(AWAY): _log_group(AWAY),
+        AWAY_QUEUE: {"Type": "AWS::SQS::Queue", "Properties": {
+            "SqsManagedSseEnabled": True,
+            "VisibilityTimeout": AWAY_VISIBILITY_TIMEOUT,
+            "RedrivePolicy": {"deadLetterTargetArn": dlq_arn(), "maxReceiveCount": AWAY_MAX_RECEIVES},
+        }},
+        AWAY_QUEUE_POLICY: {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": AWAY_QUEUE}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                _allow_rules("AwayRuleSends", "sqs:SendMessage", away_queue_arn(), [AWAY_RULE])]},
+        }},
+        AWAY_RULE: {"Type": "AWS::Events::Rule", "Properties": {
+            "Description": "message.triaged of customers' new direct messages to the away message's queue",
+            "EventBusName": {"Ref": BUS},
+            "EventPattern": away_pattern(),
+            "Targets": [_target("away", away_queue_arn())],
+        }},
+    }
 
 
 def second_opinion_resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
@@ -560,7 +616,6 @@ def alarm_resources() -> dict[str, Any]:
 
 def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, Any]:
     """.chalice/policy-<stage>.json: the function role's only policy."""
-    parameters = f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{secrets_path(stage, stage_config)}/*"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -572,23 +627,31 @@ def policy(stage: str, stage_config: dict[str, Any] | None = None) -> dict[str, 
             },
             _index_queries(API_INDEXES),
             _delete_only("DeleteSavedRepliesOnly", API_DELETABLE_PARTITIONS),
-            {
-                "Sid": "StageSecrets",
-                "Effect": "Allow",
-                "Action": list(SSM_ACTIONS),
-                "Resource": [sub(parameters)],
-            },
-            {
-                # SecureStrings under the AWS managed key aws/ssm (or a customer key): only when SSM asks
-                "Sid": "DecryptSecretsThroughSsm",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt"],
-                "Resource": [sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")],
-                "Condition": {"StringEquals": {"kms:ViaService": sub("ssm.${AWS::Region}.amazonaws.com")}},
-            },
+            *_secrets(stage, stage_config),
             _own_logs(FUNCTION),
         ],
     }
+
+
+def _secrets(stage: str, stage_config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The stage's SSM parameters (webhook secrets, the platforms' tokens), decrypted through SSM only."""
+    parameters = f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{secrets_path(stage, stage_config)}/*"
+    return [
+        {
+            "Sid": "StageSecrets",
+            "Effect": "Allow",
+            "Action": list(SSM_ACTIONS),
+            "Resource": [sub(parameters)],
+        },
+        {
+            # SecureStrings under the AWS managed key aws/ssm (or a customer key): only when SSM asks
+            "Sid": "DecryptSecretsThroughSsm",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": [sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")],
+            "Condition": {"StringEquals": {"kms:ViaService": sub("ssm.${AWS::Region}.amazonaws.com")}},
+        },
+    ]
 
 
 def chalice_config() -> dict[str, Any]:
@@ -672,7 +735,24 @@ def second_opinion_policy() -> dict[str, Any]:
     }
 
 
-FUNCTION_POLICIES = {SWEEP_NAME: sweep_policy, PUBLISHER_NAME: publisher_policy, SPIKES_NAME: spikes_policy}
+def away_policy(stage: str = "prod", stage_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The away message's role: read the message and the away message, reserve and record its reply (no index, no
+    Query, no Delete), read the platforms' tokens (SSM), poll its own queue."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "TableItems", "Effect": "Allow", "Action": list(AWAY_TABLE_ACTIONS), "Resource": [table_arn()]},
+            *_secrets(stage, stage_config),
+            {"Sid": "OwnQueue", "Effect": "Allow", "Action": list(AWAY_QUEUE_ACTIONS), "Resource": [away_queue_arn()]},
+            _own_logs(AWAY),
+        ],
+    }
+
+
+FUNCTION_POLICIES = {SWEEP_NAME: sweep_policy, PUBLISHER_NAME: publisher_policy, SPIKES_NAME: spikes_policy,
+                     AWAY_NAME: away_policy}
+# the roles that read the stage's secrets: their policy takes the stage (its SSM path)
+STAGE_POLICIES = {AWAY_NAME}
 
 
 def function_policy_file(stage: str, function_name: str) -> str:
@@ -694,7 +774,7 @@ def policy_files() -> dict[Path, dict[str, Any]]:
                 raise SystemExit(f".chalice/config.json: stage {stage} must name lambda_functions.{function_name}"
                                  f".iam_policy_file ({function_policy_file(stage, function_name)}), else the "
                                  "function would get the API's role policy")
-            files[CHALICE_DIR / own] = build()
+            files[CHALICE_DIR / own] = build(stage, stage_config) if function_name in STAGE_POLICIES else build()
     return files
 
 

@@ -42,11 +42,11 @@ def main() -> int:
 
     endpoint, table = os.environ["DYNAMODB_ENDPOINT_URL"], os.environ["TABLE_NAME"]
     created = create_table(boto3.client("dynamodb", endpoint_url=endpoint), table)
-    second_opinion = None
+    stream, second_opinion = None, False
     if embedded:  # the embedded server's stream stands in for the deployed event wiring
-        from local.second_opinion import start_for_local_run as start_second_opinion
+        from local.stream import start_for_local_run as start_stream_consumers
 
-        second_opinion = start_second_opinion(endpoint, table)
+        stream, second_opinion = start_stream_consumers(endpoint, table)
     admin_key = bootstrap_admin_key()
     shown_key = terminal_only(admin_key)
 
@@ -60,6 +60,7 @@ social-triage is running on {base}
   DynamoDB: {endpoint} ({'embedded moto server' if embedded else 'DYNAMODB_ENDPOINT_URL'}), table {table!r} {'created' if created else 'reused'}
   Admin key: {shown_key}
   Second opinion: {'re-scores each new message about a second after it is stored (second_opinion/)' if second_opinion else 'off'}
+  Away message: {'sent to direct messages outside business hours once set (PUT /away-message, the console\'s Away message)' if stream else 'off (no stream to read: DYNAMODB_ENDPOINT_URL)'}
   Platform APIs: {f'local fake on {fake_platforms.url}: replies are recorded there, not posted (GET /_fake/requests, POST /_fake/fail)' if fake_platforms else 'GRAPH_API_BASE, X_API_BASE, TELEGRAM_API_BASE as configured'}
 
 Try it:
@@ -77,8 +78,8 @@ Stop with Ctrl-C.
     except KeyboardInterrupt:
         pass
     finally:
-        if second_opinion:
-            second_opinion.stop()
+        if stream:
+            stream.stop()
         if embedded:
             embedded.stop()
         if fake_platforms:

@@ -69,6 +69,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/blocks": {"platform": "facebook", "author_id": "5550001", "reason": "spam wave"},
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
+        "/away-message": {"enabled": False, "text": "We are closed; we answer from 09:00", "rev": 0},
     }
     for action in ("resolve", "snooze", "reroute"):
         bodies[f"/conversations/{{conversation_id}}/{action}"] = bodies[f"/messages/{{message_id}}/{action}"]
@@ -168,6 +169,8 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
             return 200, None
         return ({"POST": 201, "PUT": 200, "DELETE": 204}[method], None) if role in ("admin", "manager") \
             else (403, "forbidden_role")
+    if path == "/away-message":  # everyone may read what customers are told at night; managers change it
+        return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
     if path == "/conversations/{conversation_id}/assign":  # managers hand work to someone of its queue (the
         if role not in ("admin", "manager"):                # key here: an agent of stance)
             return 403, "forbidden_role"

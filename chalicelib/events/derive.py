@@ -232,4 +232,5 @@ def _reply_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[schem
         reply_id=new["id"], platform=new["platform"], account=new.get("account"), by=new["by"],
         reply_to=new["reply_to"], delivery_status=after, platform_message_id=new.get("platform_message_id"),
         error=new.get("error") if after == "failed" else None, private=True if new.get("private") else None,
+        automatic=True if new.get("automatic") else None,
     )]

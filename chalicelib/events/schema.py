@@ -238,13 +238,15 @@ class ReplyEvent(BaseEvent):
     reply_id: str = Field(description="the reply's idempotency key")
     platform: str
     account: str | None = None
-    by: str = Field(description="who sent it: key:<id>")
+    by: str = Field(description="who sent it: key:<id>, or system:away for the away message")
     reply_to: str = Field(description="the customer message answered")
     delivery_status: Literal["sent", "delivered", "read", "failed"]
     platform_message_id: str | None = None
     error: str | None = Field(None, description="the platform's error, for failed")
     private: bool | None = Field(None, description="true: a private reply, a direct message to the author of the "
                                  "comment answered (absent: in the comment's thread, or the conversation's own DM)")
+    automatic: bool | None = Field(None, description="true: the away message (by system:away), sent outside business "
+                                   "hours; not the brand's answer")
 
 
 class ReplySent(ReplyEvent):

@@ -305,7 +305,7 @@ def test_the_stores_own_channel_writes_announce_the_token_error_once(table):
 
 # replies -------------------------------------------------------------------------------------------
 
-def reply_item(status: str, **extra):
+def reply_item(status: str = "sent", **extra):
     return {"pk": "MSG#messenger:m1", "sk": "REPLY#key-0001", "type": "reply", "id": "key-0001",
             "conversation": "messenger:m1", "platform": "messenger", "account": "page1", "by": "key:abc",
             "reply_to": "messenger:m1", "text": "On it", "status": status, "created_at": "2026-12-02T09:00:00.000000Z",
@@ -325,6 +325,17 @@ def test_a_sent_reply_is_announced_once_and_each_report_after_it():
         "reply.delivery_status", "delivered", "2026-12-02T09:00:05.000000Z")
     assert derive(None, sending) == [] and derive(delivered, delivered) == []
     assert derive(sending, sent)[0].event_id == announced.event_id  # a redelivered record: the same id
+
+
+def test_the_away_message_is_announced_as_automatic_and_a_persons_reply_is_not():
+    from chalicelib.events.derive import derive
+
+    sent = {"status": "sent", "status_rank": 1, "platform_message_id": "m_2"}
+    [away] = derive(reply_item("sending", by="system:away", automatic=True), reply_item(by="system:away",
+                                                                                       automatic=True, **sent))
+    [person] = derive(reply_item("sending"), reply_item(**sent))
+    assert (away.by, away.automatic) == ("system:away", True)
+    assert person.automatic is None and "automatic" not in person.model_dump(exclude_none=True)
 
 
 def test_a_message_joining_a_conversation_is_announced_with_its_conversation():

@@ -1,0 +1,64 @@
+"""`make run`'s stand-in for the event wiring: the embedded table's stream drives the second opinion's rescore and
+the away message, as the deployed functions run them."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta, timezone
+
+from support import seed_message
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=1)
+SERVICE = "I was charged twice for my order and it never arrived. Refund me please, order 7731"
+
+
+def test_a_stored_message_is_rescored_shortly_after(local_dynamodb, dynamodb_server):
+    from chalicelib.store import messages
+    from local.stream import LocalStream, second_opinion
+
+    # GIVEN the local stand-in reading the table's stream
+    runner = LocalStream(dynamodb_server.endpoint_url, os.environ["TABLE_NAME"], [second_opinion]).start()
+    try:
+        # WHEN a message the webhook model put in the wrong queue is stored
+        mid = seed_message("local1", "community", received_at=NOW, text=SERVICE)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "first_opinion" not in messages.get_message(mid).triage:
+            time.sleep(0.2)
+        # THEN the second opinion has moved it, once
+        stored = messages.get_message(mid)
+        assert stored.triage["first_opinion"]["category"] == "community"
+        assert stored.queue == "customer_service"
+        time.sleep(2.5)  # its own change comes back on the stream: it must not trigger another
+        assert [h["event"] for h in messages.get_message(mid).history].count("second_opinion") == 1
+    finally:
+        runner.stop()
+
+
+def test_a_direct_message_at_night_gets_the_away_message(local_dynamodb, dynamodb_server, fake_platforms, monkeypatch):
+    from chalicelib.domain.away import AwayMessage
+    from chalicelib.store import away, replies
+    from local.stream import LocalStream, away_message
+    from support import reset_caches
+
+    # GIVEN a brand closed today (a holiday in every zone's today) with the away message on
+    today = datetime.now(timezone.utc).date()
+    monkeypatch.setenv("SLA_BUSINESS_HOURS", "mon-sun 09:00-17:00")
+    monkeypatch.setenv("SLA_HOLIDAYS", ",".join(str(today + timedelta(days=d)) for d in (-1, 0, 1)))
+    reset_caches()
+    away.save(AwayMessage(enabled=True, text="We're closed; we answer tomorrow.", rev=1), 0)
+    runner = LocalStream(dynamodb_server.endpoint_url, os.environ["TABLE_NAME"], [away_message]).start()
+    try:
+        # WHEN a customer's DM is stored
+        mid = seed_message("local-away", "customer_service", platform="messenger", channel="direct_message",
+                           author="6100000000042")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not fake_platforms.sent("messenger"):
+            time.sleep(0.2)
+        # THEN it was answered once, automatically
+        [sent] = fake_platforms.sent("messenger")
+        assert sent.body["message"]["text"] == "We're closed; we answer tomorrow."
+        stored = [r for r in replies.conversations.get_conversation(mid).replies]
+        assert [(r["by"], r["automatic"]) for r in stored] == [("system:away", True)]
+    finally:
+        runner.stop()
