@@ -52,6 +52,8 @@ def main() -> int:
 
     from app import app
 
+    away_line = ("sent to direct messages outside business hours, once set (PUT /away-message, the console's Away "
+                 "message)" if stream else "off (no stream to read: DYNAMODB_ENDPOINT_URL)")
     base = f"http://127.0.0.1:{port}"
     python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
     send = f"{'' if port == 8000 else f'PORT={port} '}{python} -m local.send"  # local.send posts to 8000 by default
@@ -60,7 +62,7 @@ social-triage is running on {base}
   DynamoDB: {endpoint} ({'embedded moto server' if embedded else 'DYNAMODB_ENDPOINT_URL'}), table {table!r} {'created' if created else 'reused'}
   Admin key: {shown_key}
   Second opinion: {'re-scores each new message about a second after it is stored (second_opinion/)' if second_opinion else 'off'}
-  Away message: {'sent to direct messages outside business hours once set (PUT /away-message, the console\'s Away message)' if stream else 'off (no stream to read: DYNAMODB_ENDPOINT_URL)'}
+  Away message: {away_line}
   Platform APIs: {f'local fake on {fake_platforms.url}: replies are recorded there, not posted (GET /_fake/requests, POST /_fake/fail)' if fake_platforms else 'GRAPH_API_BASE, X_API_BASE, TELEGRAM_API_BASE as configured'}
 
 Try it:
