@@ -7,8 +7,12 @@
 export const MAX_CHARACTERS = 1000; // each text, counted in characters (code points) as the API counts them
 export const TOKEN = '{{customer_name}}';
 export const TRANSLATIONS = ['ja', 'en']; // the languages a translation may be written for, in the order shown
-// the platforms whose direct messages get it, as the API's refusal (away_text_too_long) names them
-const DM_PLATFORMS = { instagram: 'Instagram', messenger: 'Messenger', whatsapp: 'WhatsApp', telegram: 'Telegram', x: 'X' };
+// the tightest direct message of the platforms it goes to: Instagram's, in UTF-8 bytes; the API checks each text with a
+// name this long filled in for the token (away_text_too_long)
+export const INSTAGRAM_DM_BYTES = 1000;
+const LONGEST_NAME = 50;
+const DM_PLATFORMS = ['messenger', 'instagram', 'whatsapp', 'x', 'telegram'];
+const encoder = new TextEncoder();
 
 export function characters(text) {
   return [...String(text ?? '')].length;
@@ -16,6 +20,11 @@ export function characters(text) {
 
 // what the form holds -> PUT /away-message's body at the revision read: a blank translation is left out (the default
 // text goes to that language), the texts otherwise as typed (what the customer gets)
+// a text's size in an Instagram DM as the API counts it: UTF-8 bytes, with the longest name filled in
+export function instagramBytes(text) {
+  return encoder.encode(String(text ?? '').replaceAll(TOKEN, 'W'.repeat(LONGEST_NAME))).length;
+}
+
 export function awayBody({ enabled, text, translations = {} }, rev) {
   const written = Object.fromEntries(TRANSLATIONS
     .filter((lang) => String(translations[lang] ?? '').trim())
@@ -53,11 +62,14 @@ export function canToggle(hours, enabled) {
   return Boolean(hours) || enabled === true;
 }
 
-// the platform an away_text_too_long refusal names ("…exceeds Instagram's DM limit…"), or null
-export function platformTooShortFor(message) {
-  const said = String(message ?? '');
-  const named = Object.entries(DM_PLATFORMS).find(([, name]) => new RegExp(`\\b${name}\\b`).test(said));
-  return named ? named[0] : null;
+// what an away_text_too_long refusal names ("the ja text is too long for a direct message on instagram ..."): the
+// text (`text`, `ja`, `en`) and the platform, each null when it does not say
+export function tooLongRefusal(message) {
+  const said = String(message ?? '').toLowerCase();
+  const language = said.match(/\bthe (\w+) text\b/)?.[1];
+  const field = TRANSLATIONS.includes(language) ? language : /\bthe text\b/.test(said) ? 'text' : null;
+  const platform = said.match(/\bon (\w+)\b/)?.[1];
+  return { field, platform: DM_PLATFORMS.includes(platform) ? platform : null };
 }
 
 // a reply the system sent by itself (the away message), not a person from the console

@@ -5,8 +5,8 @@
 import { api, features } from '../api.js';
 import { field, h, replace } from '../dom.js';
 import { errorText, fmtNumber, platformName, sentences, t, timeTag } from '../i18n.js';
-import { MAX_CHARACTERS, TOKEN, TRANSLATIONS, awayBody, awayProblem, canToggle, characters, formOf,
-  platformTooShortFor } from '../away.js';
+import { INSTAGRAM_DM_BYTES, MAX_CHARACTERS, TOKEN, TRANSLATIONS, awayBody, awayProblem, canToggle, characters, formOf,
+  instagramBytes, tooLongRefusal } from '../away.js';
 import { busy, notice, showError } from '../ui.js';
 
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
@@ -25,15 +25,22 @@ function withNode(text, placeholder, node) {
   return at < 0 ? [text] : [text.slice(0, at), node, text.slice(at + placeholder.length)];
 }
 
-// a refusal of PUT /away-message in words; a text too long for a platform's DMs names that platform
+// a refusal of PUT /away-message in words: a text too long for a platform's DMs names the text and the platform
 function awayErrorText(error) {
   if (error.code === 'away_text_too_long') {
-    const platform = platformTooShortFor(error.message);
-    return platform ? t('away.error.tooLongFor', { platform: platformName(platform) }) : t('away.error.tooLong');
+    const { field, platform } = tooLongRefusal(error.message);
+    return t(platform ? 'away.error.tooLongFor' : 'away.error.tooLong',
+      { field: t(`away.field.${field || 'any'}`), platform: platform ? platformName(platform) : '' });
   }
   if (error.code === 'business_hours_not_set') return t('away.error.hoursNotSet');
   if (error.code === 'invalid_request') return t('away.error.invalid');
   return errorText(error);
+}
+
+// the text box a refusal is about, for the focus
+function refusedField(error) {
+  if (error.code === 'business_hours_not_set') return 'enabled';
+  return (error.code === 'away_text_too_long' && tooLongRefusal(error.message).field) || 'text';
 }
 
 export function mountAway(container) {
@@ -84,13 +91,17 @@ export function mountAway(container) {
     count();
   }
 
+  // characters out of 1,000, and the bytes an Instagram DM takes once the name is filled in (the tightest platform)
   function count() {
     for (const [name, box] of Object.entries(boxes)) {
       const n = characters(box.value);
-      const over = n > MAX_CHARACTERS;
-      counters[name].classList.toggle('over', over);
-      replace(counters[name], t(over ? 'away.countOver' : 'away.count',
-        { n: fmtNumber(n), max: fmtNumber(MAX_CHARACTERS), over: fmtNumber(n - MAX_CHARACTERS) }));
+      const bytes = instagramBytes(box.value);
+      counters[name].classList.toggle('over', n > MAX_CHARACTERS || bytes > INSTAGRAM_DM_BYTES);
+      replace(counters[name], sentences(
+        t(n > MAX_CHARACTERS ? 'away.countOver' : 'away.count',
+          { n: fmtNumber(n), max: fmtNumber(MAX_CHARACTERS), over: fmtNumber(n - MAX_CHARACTERS) }),
+        n && bytes > INSTAGRAM_DM_BYTES
+          ? t('away.bytesOver', { n: fmtNumber(bytes), max: fmtNumber(INSTAGRAM_DM_BYTES) }) : ''));
     }
   }
 
@@ -176,7 +187,10 @@ export function mountAway(container) {
       answer = await api('away-message', { method: 'PUT', body: awayBody(typed, stored.rev) });
     } catch (error) {
       if (error.code === 'concurrent_change') conflicted();
-      else refuse(awayErrorText(error), error.code === 'business_hours_not_set' ? enabled : boxes.text);
+      else {
+        const refused = refusedField(error);
+        refuse(awayErrorText(error), refused === 'enabled' ? enabled : boxes[refused]);
+      }
       return;
     }
     fill(formOf(answer));
