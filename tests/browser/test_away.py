@@ -22,7 +22,8 @@ import pytest
 
 import payloads
 
-from .conftest import REQUIRED, WAIT, blank_console, open_conversation, running_stack, settled_in_customer_service
+from .conftest import (REQUIRED, WAIT, blank_console, open_conversation, running_stack, scroll_to,
+                       settled_in_customer_service)
 
 try:
     import selenium  # noqa: F401
@@ -191,6 +192,7 @@ def test_a_direct_message_outside_business_hours_gets_the_away_message_read_as_a
     assert "sent from here by" not in reply.text
     assert text in reply.text
     assert not console.low_contrast()
+    scroll_to(console, ".thread .reply.automatic")
     screenshot("away-automatic-reply")
     # AND in Japanese it says so in Japanese
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
