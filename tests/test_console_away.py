@@ -1,8 +1,8 @@
 """The console's away message (console/src/away.js, run by node): the body it sends to PUT /away-message (the revision
 read, a blank translation left out), what it refuses before asking the API (a text over 1,000 characters, turning it
 on without a text or without business hours), the tick that cannot be turned on without business hours but can be
-turned off, an Instagram DM's bytes, the text and platform a too-long refusal names, which replies it reads as automatic; and every word of it in
-English and Japanese."""
+turned off, an Instagram DM's bytes, the text and platform a too-long refusal names, which replies it reads as
+automatic; and every word of it in English and Japanese."""
 
 from __future__ import annotations
 
@@ -111,7 +111,8 @@ def test_only_a_reply_marked_automatic_reads_as_the_away_message():
 
 def test_every_word_of_the_away_message_is_said_in_both_languages():
     out = run("console.log(JSON.stringify(Object.fromEntries(['en', 'ja'].map((lang) => [lang, Object.fromEntries("
-              "Object.entries(messages[lang]).filter(([key]) => /^(away\\.|nav\\.away$|reply\\.automatic$)/.test(key)))]))));")
+              "Object.entries(messages[lang])"
+              ".filter(([key]) => /^(away\\.|nav\\.away$|reply\\.automatic$)/.test(key)))]))));")
     assert set(out["en"]) == set(out["ja"]), set(out["en"]) ^ set(out["ja"])
     assert len(out["en"]) > 30
     for lang, entries in out.items():

@@ -98,7 +98,8 @@ def test_a_manager_turns_the_away_message_on_and_finds_it_kept_after_a_reload(aw
     console.text_in("#away-state", "The away message is on")
     stored = current(stack)
     assert stored["enabled"] is True and stored["text"] == text and stored["rev"] >= 1, stored
-    assert stored["translations"].get("ja", "").startswith("お問い合わせ") and not stored["translations"].get("en")
+    assert stored["translations"].get("ja", "").startswith("お問い合わせ")
+    assert not stored["translations"].get("en")  # left blank: English speakers get the default text
     # AND after a reload the view shows it kept, with when and by whom it was saved
     console.driver.refresh()
     console.wait(lambda d: console.find("#away-text").get_attribute("value") == text, "the saved text is shown")
@@ -161,6 +162,15 @@ def test_a_text_too_long_or_missing_is_said_before_anything_is_sent(away_console
     type_into(console, "#away-text", "   ")
     console.find("#away-save").click()
     console.text_in("#away-error", "Write the default text before turning the away message on.")
+    assert current(stack)["rev"] == before["rev"]
+    # WHEN the Japanese text fits 1,000 characters but not an Instagram DM's 1,000 bytes THEN the counter says so, and
+    # the API's refusal is said naming the text and the platform, the focus on that text
+    type_into(console, "#away-text", "We are closed.")
+    type_into(console, "#away-ja", "閉" * 400)
+    console.text_in("#away-ja-count.over", "Too long for Instagram: 1,200 of 1,000 bytes.")
+    console.find("#away-save").click()
+    console.text_in("#away-error", "The Japanese text is too long for a direct message on Instagram")
+    assert console.driver.execute_script("return document.activeElement.id") == "away-ja"
     assert current(stack)["rev"] == before["rev"]
 
 

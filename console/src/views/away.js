@@ -49,7 +49,9 @@ export function mountAway(container) {
 
   const enabled = h('input', { type: 'checkbox', id: 'away-enabled' });
   const textBox = (id) => h('textarea', { id, rows: 5 });
-  const boxes = { text: textBox('away-text'), ...Object.fromEntries(TRANSLATIONS.map((lang) => [lang, textBox(`away-${lang}`)])) };
+  const boxes = {
+    text: textBox('away-text'), ...Object.fromEntries(TRANSLATIONS.map((lang) => [lang, textBox(`away-${lang}`)])),
+  };
   const counters = Object.fromEntries(Object.entries(boxes).map(([name, box]) =>
     [name, h('p', { class: 'hint away-count', id: `${box.id}-count`, 'aria-live': 'polite' })]));
   const hours = h('div', { class: 'away-hours', id: 'away-hours' });
