@@ -77,6 +77,7 @@ export async function features() {
       earlierReplies: Boolean((paths['/conversations/{conversation_id}/replies'] || {}).get),
       mine: '/me/conversations' in paths,
       savedReplies: '/saved-replies' in paths,
+      away: '/away-message' in paths, // a manager sets the reply sent to a DM outside business hours
       notes: '/conversations/{conversation_id}/notes' in paths,
       bulk: '/conversations/bulk' in paths,
       tags: '/conversations/{conversation_id}/tags' in paths,

@@ -1,6 +1,6 @@
 // The console: sign in with an API key, then the views the key's role allows (agent: her queues; manager:
-// all queues, stats, saved replies and the blocked customers; admin: also keys). Routes live in the URL's fragment
-// (#/work/<queue>/<id>, #/stats, #/saved, #/blocked, #/keys): never the key.
+// all queues, stats, saved replies, the away message and the blocked customers; admin: also keys). Routes live in the
+// URL's fragment (#/work/<queue>/<id>, #/stats, #/saved, #/away, #/blocked, #/keys): never the key.
 import { whenUnauthorized } from './api.js';
 import { h, replace, field, select } from './dom.js';
 import { LANGUAGES, language, setLanguage, setTimeZone, t, timeZone, timeZones } from './i18n.js';
@@ -8,6 +8,7 @@ import { session } from './session.js';
 import { clearMessages, liveRegions, showError } from './ui.js';
 import { mountAdmin } from './views/admin.js';
 import { mountAgent } from './views/agent.js';
+import { mountAway } from './views/away.js';
 import { mountBlocked } from './views/blocked.js';
 import { mountManager } from './views/manager.js';
 import { mountSavedReplies } from './views/saved.js';
@@ -20,6 +21,7 @@ const VIEWS = {
   work: { roles: ['agent', 'manager', 'admin'], label: 'nav.work', mount: mountAgent },
   stats: { roles: ['manager', 'admin'], label: 'nav.stats', mount: mountManager },
   saved: { roles: ['manager', 'admin'], label: 'nav.saved', mount: mountSavedReplies },
+  away: { roles: ['manager', 'admin'], label: 'nav.away', mount: mountAway },
   blocked: { roles: ['manager', 'admin'], label: 'nav.blocked', mount: mountBlocked },
   keys: { roles: ['admin'], label: 'nav.keys', mount: mountAdmin },
 };

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,15 +147,16 @@ class Stack:
         raise AssertionError(f"no message {text!r}")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    """`make run`'s stack (python -m local.run) on a free port, with a known admin key."""
+@contextmanager
+def running_stack(log_dir: Path, settings: dict[str, str] | None = None):
+    """`make run`'s stack (python -m local.run) on a free port, with a known admin key; `settings`: environment
+    variables of an operator's deployment (SLA_BUSINESS_HOURS, ...) for a stack of its own."""
     port, fake_port = free_port(), free_port()
     admin = f"st_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
     env = {**os.environ, "PORT": str(port), "TRIAGE_BOOTSTRAP_ADMIN_KEY": admin, "PYTHONUNBUFFERED": "1",
-           "FAKE_PLATFORMS_PORT": str(fake_port)}
+           "FAKE_PLATFORMS_PORT": str(fake_port), **(settings or {})}
     env.pop("DYNAMODB_ENDPOINT_URL", None)  # the embedded moto server, as `make run` on a fresh clone
-    log_path = tmp_path_factory.mktemp("stack") / "run.log"
+    log_path = log_dir / "run.log"
     with open(log_path, "w") as log:
         # a session of its own: no controlling terminal, so local.run writes the admin key nowhere
         process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env, stdout=log,
@@ -184,6 +186,13 @@ def stack(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The session's stack: every hour is business time (no SLA_BUSINESS_HOURS), as on a fresh clone."""
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 def comment(n: int, text: str, author: str = "Dana Reyes") -> dict:
@@ -461,9 +470,9 @@ def keep_failure(request, driver, screens, stack) -> None:
         print(line)
 
 
-@pytest.fixture
-def console(driver, seeded, screens, request):
-    page = Console(driver, seeded)
+def blank_console(driver, stack, screens, request):
+    """The console of `stack` from a blank tab; afterwards, a failure's page kept and the page's errors checked."""
+    page = Console(driver, stack)
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     driver.set_window_size(1280, 800)
     driver.get(page.url)
@@ -471,6 +480,11 @@ def console(driver, seeded, screens, request):
     driver.get_log("browser")  # start each test with an empty log
     driver.get_log("performance")
     yield page
-    keep_failure(request, driver, screens, seeded)
+    keep_failure(request, driver, screens, stack)
     problems = page.console_problems()
     assert not problems, problems
+
+
+@pytest.fixture
+def console(driver, seeded, screens, request):
+    yield from blank_console(driver, seeded, screens, request)

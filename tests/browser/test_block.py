@@ -374,7 +374,7 @@ def test_the_blocked_view_pages_with_more_and_says_when_no_one_is_blocked(consol
         assert status == 200
 
 
-def test_on_a_phone_the_admins_five_views_and_the_blocked_list_fit_the_screen(console, screenshot):
+def test_on_a_phone_the_admins_six_views_and_the_blocked_list_fit_the_screen(console, screenshot):
     stack = console.stack
     author_id = f"li-phone-{secrets.token_hex(3)}"
     status, body = stack.call("POST", "/blocks", body={"platform": "linkedin", "author_id": author_id,
@@ -386,7 +386,8 @@ def test_on_a_phone_the_admins_five_views_and_the_blocked_list_fit_the_screen(co
     console.driver.get(console.url + "#/blocked")
     console.find(blocked_row(author_id))
     # THEN every view is in the navigation and nothing makes the page scroll sideways (the table scrolls in its panel)
-    assert [e.text for e in console.all("nav a")] == ["Queues", "Stats", "Saved replies", "Blocked customers", "API keys"]
+    assert [e.text for e in console.all("nav a")] == [
+        "Queues", "Stats", "Saved replies", "Away message", "Blocked customers", "API keys"]
     assert console.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     screenshot("blocks-phone")
     status, _ = stack.call("DELETE", f"/blocks?platform=linkedin&author_id={author_id}")

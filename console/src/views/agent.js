@@ -5,6 +5,7 @@
 // and a clear message when it is lost.
 // What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
 import { api, features, seg } from '../api.js';
+import { isAutomatic } from '../away.js';
 import {
   BLOCKED, DURATIONS, MAX_REASON as MAX_BLOCK_REASON, activeBlock, bannedOnPlatform, blockBody, blockable,
   canBanOnPlatform, durationDays, durationValue, isHeldBack, platformBan,
@@ -991,13 +992,16 @@ export function mountAgent(container, { args, role, go }) {
     return badge(t(`reply.status.${reply.status}`), reply.status === 'failed' ? 'error' : null);
   }
 
-  // a reply sent from here, in the conversation's timeline: what the customer got, who sent it, what became of it
+  // a reply sent from here, in the conversation's timeline: what the customer got, who sent it, what became of it.
+  // The away message, sent by the system itself, says so in words where a person's name would be.
   function replyView(reply) {
-    return h('article', { class: ['message outbound reply', isErased(reply) && 'erased'],
+    const automatic = isAutomatic(reply);
+    return h('article', { class: ['message outbound reply', automatic && 'automatic', isErased(reply) && 'erased'],
       dataset: { reply: reply.id, at: timeOf(reply.sent_at || reply.created_at) } },
       h('header', {},
         h('span', { class: 'author' }, t('message.brand')),
-        h('span', { class: 'row-meta' }, t('reply.sentBy', { who: actorName(reply.by) }), ' · ',
+        automatic ? h('span', { class: 'automatic-label', title: reply.by || null }, t('reply.automatic')) : null,
+        h('span', { class: 'row-meta' }, automatic ? null : [t('reply.sentBy', { who: actorName(reply.by) }), ' · '],
           timeTag(reply.read_at || reply.delivered_at || reply.sent_at || reply.created_at)),
         reply.private ? badge(t('reply.privateBadge'), 'private') : null,
         replyStatus(reply)),
