@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Chalice, CORSConfig, Rate, Response
 
-from chalicelib import auth, away, bulk, ingest, observability, snapstart, stats
+from chalicelib import auth, away, bulk, ingest, observability, routing_rules, snapstart, stats
 from chalicelib.config import get_settings
 from chalicelib.domain import errors as domain
 from chalicelib.domain.workflow import Actor
@@ -28,7 +28,8 @@ from chalicelib.schemas import (AssignCreate, AwayMessageOut, AwayMessageUpdate,
                                 ErasureCreate, ErasureOut, FilterQuery, HealthOut, IngestOut, IssuedKeyOut, KeyCreate, KeysOut, ListQuery,
                                 MessageOut, MessagePage, ModerationCreate,
                                 NoteCreate, NoteOut, PeopleStatsOut, PeopleStatsQuery, QueuesOut, ReopenCreate,
-                                ReplyCreate, ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, SavedRepliesOut,
+                                ReplyCreate, ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, RoutingRulesOut, RoutingRulesUpdate,
+                                SavedRepliesOut,
                                 SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery,
                                 StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut, UnblockOut)
 from chalicelib.store import blocks, conversations, customers, messages, notes, queue, saved_replies, tags
@@ -524,6 +525,20 @@ def away_message(caller):
 def away_message_change(caller, body: AwayMessageUpdate):
     changed = away.change(acting(caller), body.enabled, body.text, body.translations, body.rev, now())
     return AwayMessageOut.of(changed, get_settings().sla_schedule(), now())
+
+
+# routing rules: managers' "these words go to that queue, with these tags" (Sprout's inbox rules) -------------------
+
+@routes.route("GET", "/routing-rules", "the routing rules, in the order they are tried (manager, admin)", roles=MANAGERS,
+              response=RoutingRulesOut, errors=(503,))
+def routing_rules_list(caller):
+    return RoutingRulesOut.of(routing_rules.current())
+
+
+@routes.route("PUT", "/routing-rules", "replace the routing rules at the revision read (manager, admin)",
+              roles=MANAGERS, body=RoutingRulesUpdate, response=RoutingRulesOut, errors=(400, 409, 503))
+def routing_rules_change(caller, body: RoutingRulesUpdate):
+    return RoutingRulesOut.of(routing_rules.change(acting(caller), body.rules, body.rev, now()))
 
 
 # the scheduled sweep -------------------------------------------------------------------------------

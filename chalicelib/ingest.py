@@ -13,16 +13,17 @@ from . import observability
 from .classifier import Triage, classify
 from .config import get_secret, get_settings
 from .domain import blocks as block_rules
-from .domain import privacy
+from .domain import privacy, routing_rules
 from .domain.moderation import BY_THE_PLATFORM
 from .errors import InvalidPayload, InvalidSignature, StorageUnavailable
 from .models import OUTBOUND, UNKNOWN_AUTHOR, EventKind, InboundEvent, InvalidMessage, Skip, without_none
 from .platforms import WebhookRequest, get_adapter
 from .platforms.base import HandshakeResponse, owning_route
-from .priority import compute_priority
+from .priority import Priority, compute_priority
 from .store import blocks, conversations, erasure, replies
 from .store import channels as channel_store
 from .store import messages as store
+from .store import routing_rules as rules_store
 from .store.entities import iso, parse_iso
 from .store.messages import Outcome, Triaged
 from .validation import require_json
@@ -112,10 +113,16 @@ def triage(event: InboundEvent, now: datetime) -> Triaged:
     unknown = message.author.id == UNKNOWN_AUTHOR  # many people: never "the same author again", never blocked
     author = blocks.AuthorState(recent=0, block=None) if unknown else blocks.author_state(
         message.platform, message.author.id, now)
-    priority = compute_priority(message.channel, verdict.category, message.text, author.recent + 1)
+    routing = routing_rules.route(rules_store.for_ingest(), message.text, message.platform, message.channel.value,
+                                  message.language)
+    queue = routing.queue if routing is not None and routing.queue else verdict.category
+    priority = compute_priority(message.channel, queue, message.text, author.recent + 1)
+    if routing is not None:  # the managers' rules: their boost, and why, beside the model's reasons
+        priority = Priority(min(100, priority.score + routing.boost), [*priority.reasons, *routing.reasons])
     held_back = (block_rules.held_back(author.block.blocked_by, author.block.reason, iso(now))
                  if author.block is not None and message.direction != OUTBOUND else None)
-    return Triaged(message=replace(message, received_at=now), triage=verdict, priority=priority, held_back=held_back)
+    return Triaged(message=replace(message, received_at=now), triage=verdict, priority=priority, held_back=held_back,
+                   routing=routing)
 
 
 def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
@@ -140,9 +147,9 @@ def apply(event: InboundEvent, now: datetime) -> tuple[Outcome, str | None]:
     if event.kind == EventKind.EDIT:
         stored = store.get_message(event.message_id)
         if stored is not None:
-            return store.apply_edit(triaged, stored, now, event.version), triaged.triage.category
+            return store.apply_edit(triaged, stored, now, event.version), triaged.queue
         triaged = replace(triaged, edit_version=event.version)  # an older edit arriving next must not win
-    return conversations.save_inbound(triaged, now), triaged.triage.category
+    return conversations.save_inbound(triaged, now), triaged.queue
 
 
 def erase_deleted_on_platform(message_id: str, now: datetime, removed: Outcome) -> Outcome:

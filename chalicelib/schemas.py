@@ -17,7 +17,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .models import MAX_ID_BYTES, Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .bulk import MAX_BULK
-from .domain import away, blocks, privacy, tags
+from .domain import away, blocks, privacy, routing_rules, tags
 from .domain.notes import MAX_NOTE_CHARS
 from .domain.saved_replies import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from .store.messages import Outcome
@@ -269,6 +269,39 @@ class AwayMessageUpdate(_Body):
                                         "409 `concurrent_change`")
 
 
+PlatformName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+RuleWord = Annotated[str, Field(min_length=1, max_length=routing_rules.MAX_WORD_CHARS, pattern=r"\S")]
+
+
+class RoutingRuleIn(_Body):
+    id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = Field(
+        None, description="the rule's id as read; absent: a new rule (an id is given to it)")
+    name: str = Field(min_length=1, max_length=routing_rules.MAX_NAME_CHARS, pattern=r"\S",
+                      description="what people see: in the message's priority reasons (`rule:<name>`) and history")
+    enabled: bool = Field(True, strict=True)
+    words: list[RuleWord] = Field(default_factory=list, max_length=routing_rules.MAX_WORDS,
+                                  description="any one of them in the text (case and width ignored; a Latin word as a "
+                                              "whole word, Japanese anywhere); empty: any text")
+    platforms: list[PlatformName] = Field(default_factory=list, max_length=20, description="empty: any platform")
+    channels: list[Literal["comment", "reply", "mention", "direct_message", "post"]] = Field(
+        default_factory=list, max_length=5, description="empty: any channel")
+    languages: list[Literal["en", "ja", "other"]] = Field(default_factory=list, max_length=3,
+                                                          description="the triage's language; empty: any")
+    queue: Queue | None = Field(None, description="route the message there (the first matching rule with a queue "
+                                "decides); absent: the model's choice stands")
+    tags: list[Tag] = Field(default_factory=list, max_length=routing_rules.MAX_RULE_TAGS,
+                            description="added to the conversation the message opens")
+    priority_boost: whole_number(0, routing_rules.MAX_BOOST) = Field(
+        0, description="added to the message's priority (the largest of the matching rules')")
+
+
+class RoutingRulesUpdate(_Body):
+    rules: list[RoutingRuleIn] = Field(max_length=routing_rules.MAX_RULES,
+                                       description="every rule, in the order they are tried")
+    rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
+                                        "409 `concurrent_change`")
+
+
 class SavedReplyUpdate(SavedReplyCreate):
     rev: whole_number(1, 2**53) = Field(description="the `rev` read: if it changed meanwhile, 409 `concurrent_change`")
 
@@ -475,6 +508,12 @@ class FirstOpinionOut(_Model):
     needs_review: bool
 
 
+class RuleRefOut(_Model):
+    id: str
+    name: str
+    model_category: Queue
+
+
 class TriageOut(_Model):
     category: Queue
     confidence: float
@@ -484,6 +523,8 @@ class TriageOut(_Model):
     needs_review: bool
     first_opinion: FirstOpinionOut | None = Field(
         None, description="the webhook model's verdict, once the second-opinion model (seconds later) replaced it")
+    rule: RuleRefOut | None = Field(None, description="the managers' routing rule that chose the message's queue (the "
+                                    "model's verdict is `category`); absent: the model's choice stood")
 
 
 class HistoryOut(_Model):
@@ -902,6 +943,31 @@ class SavedReplyOut(_Model):
     @classmethod
     def of(cls, saved: Any) -> SavedReplyOut:
         return cls.model_validate(saved.public())
+
+
+class RoutingRuleOut(_Model):
+    id: str
+    name: str
+    enabled: bool
+    words: list[str]
+    platforms: list[str]
+    channels: list[str]
+    languages: list[str]
+    queue: Queue | None
+    tags: list[str]
+    priority_boost: int
+
+
+class RoutingRulesOut(_Model):
+    rules: list[RoutingRuleOut] = Field(description="in the order they are tried")
+    updated_by: str | None
+    updated_at: str | None
+    rev: int = Field(description="send it back to change them; 0: never saved")
+
+    @classmethod
+    def of(cls, saved: Any) -> RoutingRulesOut:
+        return cls(rules=[RoutingRuleOut(**r.public()) for r in saved.rules], updated_by=saved.updated_by,
+                   updated_at=saved.updated_at, rev=saved.rev)
 
 
 class AwayMessageOut(_Model):

@@ -170,17 +170,17 @@ def _member(item: Triaged, head: StoredMessage, conversation_key: str) -> Stored
     stored = new_message(item)
     return replace(stored, status=IN_CONVERSATION, queue=head.queue, conversation=head.id,
                    conversation_key=conversation_key, message_count=None, last_inbound_at=None,
-                   replies_by_time=None)
+                   replies_by_time=None, tags=None)  # tags are the conversation's: a rule's go on the head it opens
 
 
 def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str, now: datetime,
                       shard_try: int) -> list[dict[str, Any]]:
     m, triage = item.message, item.triage
     member = _member(item, head, conversation_key)
-    joined = rules.join(_head_rules(head), triage.category, item.priority.score)
+    joined = rules.join(_head_rules(head), item.queue, item.priority.score)
     received = iso(m.received_at)
     entry = history_entry("reopened" if joined.reopened else "message_added", now, f"platform:{m.platform}",
-                          message_id=m.id, category=triage.category)
+                          message_id=m.id, category=item.queue)
     attributes: dict[str, Any] = {"message_count": (head.message_count or 1) + 1, "last_inbound_at": received,
                                   "last_inbound_text": m.text[:LAST_TEXT_CHARS], "priority": joined.priority}
     if joined.takes_message_priority:
@@ -232,9 +232,9 @@ def _count_in_head(item: Triaged, head: StoredMessage, now: datetime) -> None:
     for _ in range(JOIN_ATTEMPTS):
         if current.status not in (RESOLVED, SNOOZED):  # open or claimed: counted; removed: not brought back
             return
-        joined = rules.join(_head_rules(current), item.triage.category, item.priority.score)
+        joined = rules.join(_head_rules(current), item.queue, item.priority.score)
         entry = history_entry("reopened", now, f"platform:{item.message.platform}", message_id=item.message.id,
-                              category=item.triage.category)
+                              category=item.queue)
         attributes = {"priority": joined.priority, "priority_reasons": item.priority.reasons}
         changed = replace(current, priority=joined.priority)
         operations = transition(changed, joined.status, entry, queue=joined.queue, attributes=attributes,

@@ -728,3 +728,11 @@ class AwayMessageKeys:
     PK = "SETTINGS"
     SK = "AWAY"
     TYPE = "away_message"
+
+
+class RoutingRulesKeys:
+    """The routing rules (domain.routing_rules): one item, pk SETTINGS, sk ROUTING_RULES, replaced at the revision read."""
+
+    PK = "SETTINGS"
+    SK = "ROUTING_RULES"
+    TYPE = "routing_rules"

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 from ..classifier import Triage
+from ..domain.routing_rules import Routing
 from ..domain import blocks, customers, second_opinion
 from ..domain import moderation as moderation_rules
 from ..domain.conversations import IN_CONVERSATION
@@ -58,10 +59,18 @@ class Triaged:
     priority: Priority
     edit_version: str | None = None  # an edit stored as new (its message unknown): later edits are ordered by it
     held_back: dict[str, Any] | None = None  # its author is blocked: this moderation record (domain.blocks)
+    routing: Routing | None = None  # what the managers' routing rules decided (domain.routing_rules)
+
+    @property
+    def queue(self) -> str:
+        """Its category as stored and counted: a routing rule's queue, else the model's verdict."""
+        return self.routing.queue if self.routing is not None and self.routing.queue else self.triage.category
 
 
-def triage_document(triage: Triage) -> dict[str, Any]:
-    return {
+def triage_document(triage: Triage, routing: Routing | None = None) -> dict[str, Any]:
+    """The stored triage: the model's verdict (its `category`, where the model's accuracy is counted), and the rule
+    that routed the message to another queue, when one did (the message's queue says where)."""
+    document = {
         "category": triage.category,
         "confidence": triage.confidence,
         "scores": triage.scores,
@@ -69,6 +78,10 @@ def triage_document(triage: Triage) -> dict[str, Any]:
         "model_version": triage.model_version,
         "needs_review": triage.needs_review,
     }
+    if routing is not None and routing.rule is not None:
+        document[second_opinion.RULE] = {"id": routing.rule.id, "name": routing.rule.name,
+                                        "model_category": triage.category}
+    return document
 
 
 def history_entry(event: str, at: datetime, actor: str, **details: Any) -> dict[str, Any]:
@@ -77,21 +90,24 @@ def history_entry(event: str, at: datetime, actor: str, **details: Any) -> dict[
 
 def new_message(item: Triaged, conversation_key: str | None = None) -> StoredMessage:
     """A customer message as the head of a new conversation (conversations.py turns it into a member)."""
-    m, triage = item.message, item.triage
-    queue = triage.category
+    m, triage, routing = item.message, item.triage, item.routing
+    queue = item.queue
+    routed = [history_entry("routed_by_rule", m.received_at, f"rule:{routing.rule.id}", rule=routing.rule.name,
+                            queue=queue)] if routing is not None and routing.rule is not None else []
     stored = StoredMessage(
         account=m.account, conversation=m.id, conversation_key=conversation_key, message_count=1,
         last_inbound_at=iso(m.received_at),
         id=m.id, platform=m.platform, channel=m.channel.value, author=without_none(m.author), text=m.text,
         text_truncated=m.text_truncated or None, language=m.language, created_at=iso(m.created_at), received_at=iso(m.received_at),
         received_hour=hour_of(m.received_at), parent_id=m.parent_id, thread_id=m.thread_id,
-        conversation_id=m.conversation_id, triage=triage_document(triage), queue=queue, status=OPEN,
+        conversation_id=m.conversation_id, triage=triage_document(triage, routing), queue=queue, status=OPEN,
         needs_review=triage.needs_review, priority=item.priority.score, priority_reasons=item.priority.reasons,
         edit_version=item.edit_version, rev=1, replies_by_time=True, history=[
             history_entry("received", m.received_at, f"platform:{m.platform}"),
-            history_entry("classified", m.received_at, "model", queue=queue, model_version=triage.model_version,
-                          confidence=round(triage.confidence, 4)),
-        ])
+            history_entry("classified", m.received_at, "model", queue=triage.category,
+                          model_version=triage.model_version, confidence=round(triage.confidence, 4)),
+            *routed,
+        ], tags=(routing.tags or None) if routing is not None else None)
     if item.held_back is None:
         return stored
     # born removed: in no queue, in the Removed listing, and counted nowhere but the volumes (domain.blocks)
@@ -114,11 +130,12 @@ def state_counts(status: str, needs_review: bool, delta: int) -> dict[str, int]:
 
 
 def message_counters(item: Triaged, shard: int) -> list[dict[str, Any]]:
-    """What every customer message moves once, whatever its conversation: its volume and model-accuracy shards (in
-    its own category) and its author's activity window."""
+    """What every customer message moves once, whatever its conversation: its volume (in its own category, a
+    routing rule's queue where one routed it) and model-accuracy shards (in the model's) and its author's activity
+    window."""
     m, triage = item.message, item.triage
     return [
-        counters.volume_update(triage.category, hour_of(m.received_at), shard,
+        counters.volume_update(item.queue, hour_of(m.received_at), shard,
                                counters.volume_increments(m.platform, 1, triage.needs_review)),
         counters.accuracy_update(triage.category, day_of(m.received_at), triage.model_version, shard,
                                  {"classified": 1, "needs_review": int(triage.needs_review)}),
@@ -147,7 +164,7 @@ def new_message_transaction(item: Triaged, attempt: int = 0, conversation_key: s
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(message_item(item, conversation_key)),
                  "ConditionExpression": "attribute_not_exists(pk)"}},
         volume, accuracy,
-        counters.queue_count_update(triage.category, shard, state_counts(status, triage.needs_review, 1)),
+        counters.queue_count_update(item.queue, shard, state_counts(status, triage.needs_review, 1)),
         author,
         customer_pointer(m) if status == OPEN else None,  # a held-back message is no conversation of theirs
     ]
@@ -335,11 +352,11 @@ def apply_edit(item: Triaged, stored: StoredMessage, now: datetime, version: str
     if version is not None and version < (stored.edit_version or ""):
         return Outcome.UNCHANGED  # a replayed older edit (the rev guard below keeps this check atomic)
     status = stored.status
-    new_queue = triage.category if status == OPEN else stored.queue
+    new_queue = item.queue if status == OPEN else stored.queue
     entry = history_entry("edited", now, f"platform:{m.platform}", queue=new_queue,
                           model_version=triage.model_version, confidence=round(triage.confidence, 4))
     attributes = {"text": m.text, "text_truncated": m.text_truncated, "language": m.language,
-                  "triage": triage_document(triage), "priority": item.priority.score,
+                  "triage": triage_document(triage, item.routing), "priority": item.priority.score,
                   "priority_reasons": item.priority.reasons,
                   **({"edit_version": version} if version is not None else {})}
     if stored.lease_expires_at:

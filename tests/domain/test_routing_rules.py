@@ -1,0 +1,64 @@
+"""domain.routing_rules: which messages a rule matches, which rule decides, and what a manager may save."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.routing_rules import RoutingRule, RoutingRules, check, route
+
+RECALL = RoutingRule(id="a" * 16, name="Recall", words=("recall", "回収", "#SafetyFirst"), queue="customer_service",
+                     tags=("recall",), priority_boost=20)
+BOYCOTT = RoutingRule(id="b" * 16, name="Boycott", words=("boycott", "不買"), queue="stance", tags=("crisis-dec",))
+VIP = RoutingRule(id="c" * 16, name="VIP on X", platforms=("x",), channels=("direct_message",), tags=("vip",),
+                  priority_boost=10)
+
+
+def decide(text, rules=(RECALL, BOYCOTT, VIP), platform="facebook", channel="comment", language="en"):
+    return route(RoutingRules(rules=tuple(rules), rev=1), text, platform, channel, language)
+
+
+@pytest.mark.parametrize("text", ["Is my kettle part of the RECALL?", "ｒｅｃａｌｌ notice?", "recall.",
+                                  "この製品は回収対象ですか", "#safetyfirst please answer"])
+def test_a_word_matches_whatever_its_case_width_or_script(text):
+    decision = decide(text)
+    assert decision.queue == "customer_service" and decision.rule is RECALL and decision.matched == ["Recall"]
+
+
+@pytest.mark.parametrize("text", ["recalled", "a product recaller", "prerecall"])
+def test_a_latin_word_matches_only_as_a_whole_word(text):
+    assert decide(text) is None
+
+
+def test_the_first_rule_with_a_queue_decides_and_every_match_adds_tags_and_the_largest_boost():
+    decision = decide("I'll boycott you unless the recall covers mine", platform="x", channel="direct_message")
+    assert decision.queue == "customer_service" and decision.rule is RECALL  # first in the list
+    assert decision.tags == ["recall", "crisis-dec", "vip"] and decision.boost == 20
+    assert decision.reasons == ["rule:Recall", "rule:Boycott", "rule:VIP on X"]
+    # a rule with no queue tags and boosts, and the model's verdict stands
+    tagged = decide("hi there", platform="x", channel="direct_message")
+    assert tagged.queue is None and tagged.rule is None and tagged.tags == ["vip"] and tagged.boost == 10
+
+
+def test_conditions_all_hold_and_a_disabled_rule_never_matches():
+    assert decide("hi there", platform="x", channel="comment") is None  # not a DM
+    assert decide("hi there", platform="facebook", channel="direct_message") is None
+    only_ja = RoutingRule(id="d" * 16, name="JA", languages=("ja",), queue="community")
+    assert decide("こんにちは", rules=[only_ja], language="ja").queue == "community"
+    assert decide("hello", rules=[only_ja], language="en") is None
+    other = RoutingRule(id="e" * 16, name="Other", languages=("other",), tags=("es",))
+    assert decide("hola", rules=[other], language="es").tags == ["es"]
+    off = RoutingRule(id="f" * 16, name="Off", enabled=False, words=("recall",), queue="stance")
+    assert decide("recall", rules=[off]) is None
+
+
+def test_what_a_manager_may_save():
+    check([RECALL, BOYCOTT, VIP])
+    with pytest.raises(InvalidRequest, match="needs a condition"):
+        check([RoutingRule(id="1" * 16, name="All", queue="stance")])
+    with pytest.raises(InvalidRequest, match="does nothing"):
+        check([RoutingRule(id="1" * 16, name="Idle", words=("x",))])
+    with pytest.raises(InvalidRequest, match="same name"):
+        check([RECALL, RoutingRule(id="2" * 16, name="Recall", words=("y",), tags=("t",))])
+    with pytest.raises(InvalidRequest, match="at most 50"):
+        check([RoutingRule(id=f"{n:016x}", name=f"r{n}", words=("w",), tags=("t",)) for n in range(51)])

@@ -1,0 +1,138 @@
+"""Routing rules: managers replace them over the API at the revision read; every new customer message is routed,
+tagged and raised by them on the webhook path, counted in the rule's queue, and the second opinion leaves it alone."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+import payloads
+from support import call, dumps, post_webhook
+
+RECALL = {"name": "Kettle recall", "words": ["recall", "回収"], "queue": "customer_service", "tags": ["Recall"],
+          "priority_boost": 20}
+BOYCOTT = {"name": "Boycott wave", "words": ["#BoycottAcme"], "queue": "stance", "tags": ["crisis-dec"]}
+
+
+def save(api, keys, rules, rev=0, who="manager"):
+    return call(api, "PUT", "/routing-rules", keys[who], {"rules": rules, "rev": rev})
+
+
+def comment(api, native, text, **extra):
+    response = post_webhook(api, "meta", dumps(payloads.page_comment(native, text, **extra)))
+    assert response.status_code == 200, response.body
+    return json.loads(response.body)
+
+
+def conversation(api, keys, message_id):
+    status, body = call(api, "GET", f"/conversations/{message_id}", keys["manager"])
+    assert status == 200, body
+    return body
+
+
+def test_managers_replace_the_rules_at_the_revision_read(api, keys):
+    status, empty = call(api, "GET", "/routing-rules", keys["admin"])
+    assert status == 200 and empty == {"rules": [], "updated_by": None, "updated_at": None, "rev": 0}
+    status, saved = save(api, keys, [RECALL, BOYCOTT])
+    assert status == 200, saved
+    [recall, boycott] = saved["rules"]
+    assert saved["rev"] == 1 and "Max" in saved["updated_by"]
+    assert recall["id"] != boycott["id"] and len(recall["id"]) == 16
+    assert recall["tags"] == ["recall"] and recall["enabled"] is True  # a tag is kept in its one spelling
+    assert boycott["channels"] == [] and boycott["priority_boost"] == 0
+    # an editor who read rev 0 is told they changed; a new order keeps each rule's id
+    assert save(api, keys, [BOYCOTT])[1]["error"]["code"] == "concurrent_change"
+    status, reordered = save(api, keys, [boycott, recall], rev=1)
+    assert status == 200 and [r["id"] for r in reordered["rules"]] == [boycott["id"], recall["id"]]
+    assert call(api, "GET", "/routing-rules", keys["manager"])[1] == reordered
+
+
+@pytest.mark.parametrize("rule, words", [
+    ({"name": "Everything", "queue": "stance"}, "needs a condition"),
+    ({"name": "Idle", "words": ["recall"]}, "does nothing"),
+    ({"name": "Bad queue", "words": ["recall"], "queue": "sales"}, None),
+    ({"name": "Bad tag", "words": ["recall"], "tags": ["two words"]}, None),
+    ({"name": "Boost", "words": ["recall"], "priority_boost": 51}, None),
+    ({"name": " ", "words": ["recall"], "tags": ["t"]}, None),
+])
+def test_a_rule_that_cannot_work_is_refused_and_nothing_is_saved(api, keys, rule, words):
+    status, body = save(api, keys, [rule])
+    assert status == 400, body
+    if words:
+        assert words in body["error"]["message"]
+    assert call(api, "GET", "/routing-rules", keys["manager"])[1]["rev"] == 0
+
+
+def test_agents_may_neither_read_nor_change_them(api, keys):
+    assert call(api, "GET", "/routing-rules", keys["agent_cs"])[0] == 403
+    assert save(api, keys, [RECALL], who="agent_both")[0] == 403
+
+
+def test_a_matching_message_is_routed_tagged_and_raised_and_counted_in_the_rules_queue(api, keys, table):
+    from chalicelib.store import counters
+
+    # GIVEN the recall rule, and a comment the model would put in community (an event, with a hot word)
+    assert save(api, keys, [BOYCOTT, RECALL])[0] == 200
+    comment(api, "rr1", "Great festival yesterday!! but is my kettle in the RECALL??")
+    message_id = "facebook:rr1"
+    detail = conversation(api, keys, message_id)
+    # THEN it is in the rule's queue, with the rule named, its tags and the boost in its priority reasons
+    assert detail["queue"] == "customer_service"
+    rule = detail["triage"]["rule"]
+    assert rule["name"] == "Kettle recall" and rule["model_category"] == detail["triage"]["category"]
+    assert detail["tags"] == ["recall"]
+    assert "rule:Kettle recall" in detail["priority_reasons"]
+    assert [h["event"] for h in detail["history"]][:3] == ["received", "classified", "routed_by_rule"]
+    # AND its volume is counted in the rule's queue; the model's accuracy under its own verdict
+    now = datetime.now(timezone.utc)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    counted = {q: sum(c.get("messages", 0) for _, c in counters.volume_counters(q, hour, now.replace(hour=23)))
+               for q in ("customer_service", "stance", "community")}
+    assert counted["customer_service"] == 1 and sum(counted.values()) == 1
+    # AND the queue's open count is the rule's queue's
+    status, queues = call(api, "GET", "/queues", keys["manager"])
+    assert {q["queue"]: q["open"] for q in queues["queues"]}["customer_service"] == 1
+
+
+def test_a_message_no_rule_matches_keeps_the_models_verdict(api, keys):
+    assert save(api, keys, [RECALL])[0] == 200
+    comment(api, "rr2", "I was charged twice for my order, refund please")
+    detail = conversation(api, keys, "facebook:rr2")
+    assert detail["triage"].get("rule") is None and detail.get("tags") in (None, [])
+    assert not [r for r in detail["priority_reasons"] if r.startswith("rule:")]
+
+
+def test_a_change_applies_to_the_next_message_and_a_disabled_rule_to_none(api, keys):
+    status, saved = save(api, keys, [BOYCOTT])
+    comment(api, "rr3", "Time to #boycottacme everyone")
+    assert conversation(api, keys, "facebook:rr3")["queue"] == "stance"
+    off = {**saved["rules"][0], "enabled": False, "queue": "community"}
+    assert save(api, keys, [off], rev=1)[0] == 200
+    comment(api, "rr4", "Time to #boycottacme everyone, again")
+    assert conversation(api, keys, "facebook:rr4")["triage"].get("rule") is None
+
+
+def test_the_second_opinion_leaves_a_routed_message_alone(api, keys):
+    from chalicelib.domain.routing_rules import Routing
+    from chalicelib.store import messages
+    from second_opinion.handler import rescore
+
+    assert save(api, keys, [BOYCOTT])[0] == 200
+    comment(api, "rr5", "#BoycottAcme my order never arrived and I want a refund")
+    before = messages.get_message("facebook:rr5")
+    assert before.queue == "stance" and Routing  # routed by the rule, whatever the model said
+    assert rescore("facebook:rr5", datetime.now(timezone.utc)).value == "unchanged"
+    after = messages.get_message("facebook:rr5")
+    assert after.queue == "stance" and after.rev == before.rev and "first_opinion" not in after.triage
+
+
+def test_an_edit_is_routed_again(api, keys):
+    assert save(api, keys, [RECALL])[0] == 200
+    comment(api, "rr6", "Lovely picnic at the park today")
+    first = conversation(api, keys, "facebook:rr6")
+    assert first["triage"].get("rule") is None
+    comment(api, "rr6", "Lovely picnic at the park today, but is this kettle part of the recall?", verb="edited")
+    edited = conversation(api, keys, "facebook:rr6")
+    assert edited["queue"] == "customer_service" and edited["triage"]["rule"]["name"] == "Kettle recall"
