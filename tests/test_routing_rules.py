@@ -136,3 +136,46 @@ def test_an_edit_is_routed_again(api, keys):
     comment(api, "rr6", "Lovely picnic at the park today, but is this kettle part of the recall?", verb="edited")
     edited = conversation(api, keys, "facebook:rr6")
     assert edited["queue"] == "customer_service" and edited["triage"]["rule"]["name"] == "Kettle recall"
+
+
+def test_the_webhook_path_reads_the_rules_once_per_container_and_period(api, keys, monkeypatch):
+    from chalicelib.store import dynamo
+    from chalicelib.store import routing_rules as store
+
+    assert save(api, keys, [RECALL])[0] == 200
+    reads: list[str] = []
+    dynamo.client().meta.events.register(
+        "provide-client-params.dynamodb.GetItem",
+        lambda params, **_: reads.append(params["Key"]["sk"]["S"]) if params["Key"]["pk"]["S"] == "SETTINGS" else None)
+    # WHEN three messages come within the cache's period THEN the rules are read once
+    for n in range(3):
+        comment(api, f"rr-cache-{n}", f"question {n} about the recall")
+    assert reads == ["ROUTING_RULES"]
+    # AND once the period is past, the next message reads them again
+    clock = [0.0]
+    monkeypatch.setattr(store.time, "monotonic", lambda: clock[0])
+    store.forget()
+    comment(api, "rr-cache-3", "one more about the recall")
+    clock[0] += store.CACHE_SECONDS + 1
+    comment(api, "rr-cache-4", "and another about the recall")
+    assert reads == ["ROUTING_RULES"] * 3
+    assert conversation(api, keys, "facebook:rr-cache-4")["queue"] == "customer_service"
+
+
+def test_the_most_rules_at_their_longest_fit_in_their_one_item(api, keys):
+    from chalicelib.domain import routing_rules as limits
+
+    # GIVEN 50 rules of 20 words of 50 four-byte characters each, long names, every platform, channel and language
+    rules = [{"name": f"{n:02d}" + "𝔯" * (limits.MAX_NAME_CHARS - 2),
+              "words": [f"{n:02d}{w:02d}" + "𝔴" * (limits.MAX_WORD_CHARS - 4) for w in range(limits.MAX_WORDS)],
+              "platforms": ["facebook", "instagram", "messenger", "whatsapp", "x", "telegram", "generic"],
+              "channels": ["comment", "reply", "mention", "direct_message", "post"], "languages": ["en", "ja", "other"],
+              "queue": "stance", "tags": [f"tag-{n}-{t}" + "𝔱" * 20 for t in range(limits.MAX_RULE_TAGS)],
+              "priority_boost": limits.MAX_BOOST} for n in range(limits.MAX_RULES)]
+    # WHEN they are saved THEN they are (one item under DynamoDB's 400 KB, as the harness counts it), and read back
+    status, saved = save(api, keys, rules)
+    assert status == 200, saved
+    assert len(call(api, "GET", "/routing-rules", keys["manager"])[1]["rules"]) == limits.MAX_RULES
+    # AND a word one character longer is refused before anything is stored
+    rules[0]["words"][0] += "x"
+    assert save(api, keys, rules, rev=1)[0] == 400

@@ -24,7 +24,7 @@ from .errors import InvalidRequest
 MAX_RULES = 50
 MAX_NAME_CHARS = 80
 MAX_WORDS = 20
-MAX_WORD_CHARS = 100
+MAX_WORD_CHARS = 50  # with MAX_WORDS and MAX_RULES, the rules stay one item (DynamoDB: 400 KB)
 MAX_RULE_TAGS = 5
 MAX_BOOST = 50
 LANGUAGES = ("en", "ja", "other")
