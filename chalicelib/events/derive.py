@@ -155,7 +155,8 @@ def _triaged_data(item: dict[str, Any], trigger: str, previous_queue: str | None
     triage = item.get(TRIAGE) or {}
     return {"trigger": trigger, "model_version": triage.get("model_version", "unknown"),
             "confidence": triage.get("confidence", 0.0), "language": item.get("language"),
-            "priority_reasons": item.get("priority_reasons") or [], "previous_queue": previous_queue}
+            "priority_reasons": item.get("priority_reasons") or [], "previous_queue": previous_queue,
+            "rule": (triage.get("rule") or {}).get("name")}
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:

@@ -92,6 +92,8 @@ class TriagedData(_Model):
     previous_queue: Queue | None = Field(None, description="edit: the queue before, when it changed")
     held_back: bool | None = Field(None, description="new: true when its author is blocked, so it was stored in "
                                    "Removed (status `removed`) and is in no queue: nothing to open a ticket for")
+    rule: str | None = Field(None, description="the managers' routing rule that chose its queue (its name); the model's "
+                             "verdict is `category`")
 
 
 class MessageTriaged(MessageEvent):

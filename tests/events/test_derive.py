@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -389,3 +390,17 @@ def test_an_erased_messages_event_carries_no_text_even_when_events_include_text(
     (event,) = derive.derive(RESOLVED, erased, include_text=True)
     assert event.type == "message.erased" and event.text is None and event.author.model_dump(exclude_none=True) == {
         "id": "5550001"}
+
+
+def test_a_message_a_routing_rule_routed_names_the_rule_and_one_the_model_routed_does_not():
+    from chalicelib.domain.routing_rules import RoutingRule, RoutingRules, route
+    from chalicelib.events.derive import derive
+
+    item = triaged("m9", "community", received_at=T0, text="is my kettle in the recall?")
+    rule = RoutingRule(id="a" * 16, name="Kettle recall", words=("recall",), queue="customer_service")
+    routed = message_item(replace(item, routing=route(RoutingRules(rules=(rule,)), item.message.text, "facebook",
+                                                      "comment", "en")))
+    [event] = derive(None, routed)
+    assert (event.queue, event.category, event.data.rule) == ("customer_service", "community", "Kettle recall")
+    [plain] = derive(None, message_item(item))
+    assert plain.data.rule is None and "rule" not in plain.model_dump(exclude_none=True)["data"]
