@@ -18,13 +18,13 @@ export function characters(text) {
   return [...String(text ?? '')].length;
 }
 
-// what the form holds -> PUT /away-message's body at the revision read: a blank translation is left out (the default
-// text goes to that language), the texts otherwise as typed (what the customer gets)
 // a text's size in an Instagram DM as the API counts it: UTF-8 bytes, with the longest name filled in
 export function instagramBytes(text) {
   return encoder.encode(String(text ?? '').replaceAll(TOKEN, 'W'.repeat(LONGEST_NAME))).length;
 }
 
+// what the form holds -> PUT /away-message's body at the revision read: a blank translation is left out (the default
+// text goes to that language), the texts otherwise as typed (what the customer gets)
 export function awayBody({ enabled, text, translations = {} }, rev) {
   const written = Object.fromEntries(TRANSLATIONS
     .filter((lang) => String(translations[lang] ?? '').trim())
