@@ -103,6 +103,24 @@ def test_a_restored_environment_builds_its_own_clients_and_session(table, runtim
     assert after.describe_table(TableName=os.environ["TABLE_NAME"])["Table"]["TableStatus"] == "ACTIVE"
 
 
+def test_a_restored_environment_reads_the_routing_rules_again(table, runtime_hooks, monkeypatch):
+    from chalicelib.domain.routing_rules import RoutingRule, RoutingRules
+    from chalicelib.store import routing_rules
+
+    # GIVEN rules read before the snapshot, changed since in the table
+    assert routing_rules.for_ingest().rules == ()
+    rule = RoutingRule(id="a" * 16, name="Recall", words=("recall",), queue="customer_service")
+    table.put_item(TableName=os.environ["TABLE_NAME"], Item=dynamo.to_item({
+        "pk": "SETTINGS", "sk": "ROUTING_RULES", "rev": 1, "rules": [rule.public()]}))
+    assert routing_rules.for_ingest().rules == ()  # this container's copy, for now
+    snapstart.register()
+    # WHEN the environment is restored (its monotonic clock may even start again lower)
+    monkeypatch.setattr(routing_rules.time, "monotonic", lambda: -1000.0)
+    runtime_hooks.restore()
+    # THEN the next message reads them again
+    assert [r.name for r in routing_rules.for_ingest().rules] == ["Recall"]
+
+
 def test_a_restored_environment_draws_its_own_random_numbers(runtime_hooks):
     # GIVEN the random module's state as the snapshot holds it
     random.seed(1234)

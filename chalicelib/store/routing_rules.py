@@ -73,7 +73,7 @@ def for_ingest() -> RoutingRules:
     where = (dynamo.table_name(), id(dynamo.client()))
     now = time.monotonic()
     with _lock:
-        if _cache.get("where") == where and now - _cache["at"] < CACHE_SECONDS:
+        if _cache.get("where") == where and 0 <= now - _cache["at"] < CACHE_SECONDS:
             return _cache["rules"]
     rules = get(consistent=False)
     with _lock:
