@@ -75,8 +75,8 @@ def delivery(table):
 
 
 def turn_on(api, keys, rev=0, **changes):
-    body = {"enabled": True, "text": CLOSED_TEXT, "translations": {"ja": "{{customer_name}}様、ただいま営業時間外です。"},
-            "rev": rev, **changes}
+    body = {"enabled": True, "text": CLOSED_TEXT, "rev": rev,
+            "translations": {"ja": "{{customer_name}}様、ただいま営業時間外です。"}, **changes}
     return call(api, "PUT", "/away-message", keys["manager"], body)
 
 

@@ -6,8 +6,9 @@ boycott hashtag) one rule routes all of it to the right team, where the model wo
 A rule outranks the model: the first enabled rule that matches and names a queue decides the queue (the model's
 verdict is kept beside it, and the second opinion leaves the message alone); every matching rule adds its tags (to
 the conversation the message opens) and the largest boost among them raises the priority. Words are matched in the
-text as Unicode folds it (NFKC, case folded: "RECALL", "Recall" and "ｒｅｃａｌｌ" are one word); a word that starts
-or ends with a Latin letter or digit is matched there as a whole word ("car" is not in "card"), Japanese anywhere.
+text as Unicode folds it (NFKC, case folded: "RECALL", "Recall" and "ｒｅｃａｌｌ" are one word); a word that
+starts or ends with a Latin letter or digit is matched there as a whole word ("car" is not in "card"), Japanese
+anywhere.
 """
 
 from __future__ import annotations
