@@ -17,9 +17,17 @@ def current() -> rules.RoutingRules:
 
 
 def change(actor: Actor, submitted: list[Any], rev: int, now: datetime) -> rules.RoutingRules:
-    """Replace every rule at the revision read; a rule without an id is new and gets one."""
+    """Replace every rule at the revision read; a rule without an id is new and gets one, and so does a copy of a rule
+    sent twice (a client that duplicated one to start a similar rule)."""
+    seen: set[str] = set()
+
+    def own_id(given: str | None) -> str:
+        chosen = given if given and given not in seen else rules.RoutingRule.new_id()
+        seen.add(chosen)
+        return chosen
+
     changed = [rules.RoutingRule(
-        id=r.id or rules.RoutingRule.new_id(), name=r.name.strip(), enabled=r.enabled,
+        id=own_id(r.id), name=r.name.strip(), enabled=r.enabled,
         words=tuple(dict.fromkeys(w.strip() for w in r.words)), platforms=tuple(dict.fromkeys(r.platforms)),
         channels=tuple(dict.fromkeys(r.channels)), languages=tuple(dict.fromkeys(r.languages)),
         queue=r.queue.value if hasattr(r.queue, "value") else r.queue, tags=rules.normalized_tags(r.tags),

@@ -8,11 +8,12 @@ Naming follows the FastAPI template: XCreate for a request body, XOut for a resp
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model,
-                      model_serializer)
+                      model_serializer, model_validator)
 
 from .models import MAX_ID_BYTES, Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
@@ -255,6 +256,11 @@ class SavedReplyCreate(_Body):
 
 
 class AwayMessageUpdate(_Body):
+    # a text to send whenever it is on: stated in the schema too, so that a client's validator knows
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"properties": {"enabled": {"const": False}}},
+        {"properties": {"text": {"type": "string", "pattern": r"\S"}}, "required": ["text"]}]})
+
     enabled: bool = Field(strict=True, description="send it to a direct message that comes outside business hours "
                           "(needs business hours: 422 `business_hours_not_set`)")
     text: str = Field("", max_length=away.MAX_TEXT_CHARS, description="what is sent (required when enabled); "
@@ -268,12 +274,27 @@ class AwayMessageUpdate(_Body):
     rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
                                         "409 `concurrent_change`")
 
+    @model_validator(mode="after")
+    def _a_text_when_on(self):
+        if self.enabled and not re.search(r"\S", self.text):
+            raise ValueError("an away message that is on needs a text")
+        return self
 
+
+_NON_EMPTY = {"type": "array", "minItems": 1}
 PlatformName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 RuleWord = Annotated[str, Field(min_length=1, max_length=routing_rules.MAX_WORD_CHARS, pattern=r"\S")]
 
 
 class RoutingRuleIn(_Body):
+    # at least one condition (a rule matching everything would route every message) and one action, in the schema too
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        {"anyOf": [{"properties": {name: _NON_EMPTY}, "required": [name]}
+                   for name in ("words", "platforms", "channels", "languages")]},
+        {"anyOf": [{"properties": {"queue": {"type": "string"}}, "required": ["queue"]},
+                   {"properties": {"tags": _NON_EMPTY}, "required": ["tags"]},
+                   {"properties": {"priority_boost": {"type": "integer", "minimum": 1}},
+                    "required": ["priority_boost"]}]}]})
     id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = Field(
         None, description="the rule's id as read; absent: a new rule (an id is given to it)")
     name: str = Field(min_length=1, max_length=routing_rules.MAX_NAME_CHARS, pattern=r"\S",
@@ -293,6 +314,15 @@ class RoutingRuleIn(_Body):
                             description="added to the conversation the message opens")
     priority_boost: whole_number(0, routing_rules.MAX_BOOST) = Field(
         0, description="added to the message's priority (the largest of the matching rules')")
+
+    @model_validator(mode="after")
+    def _a_condition_and_an_action(self):
+        if not (self.words or self.platforms or self.channels or self.languages):
+            raise ValueError("a rule needs a condition (words, platforms, channels or languages): a rule without one "
+                             "would route every message")
+        if not (self.queue or self.tags or self.priority_boost):
+            raise ValueError("a rule that does nothing: give it a queue, tags or a priority boost")
+        return self
 
 
 class RoutingRulesUpdate(_Body):

@@ -47,6 +47,9 @@ def test_managers_replace_the_rules_at_the_revision_read(api, keys):
     status, reordered = save(api, keys, [boycott, recall], rev=1)
     assert status == 200 and [r["id"] for r in reordered["rules"]] == [boycott["id"], recall["id"]]
     assert call(api, "GET", "/routing-rules", keys["manager"])[1] == reordered
+    # a rule sent twice (copied to start a similar one) keeps its id once, and the copy gets its own
+    status, copied = save(api, keys, [boycott, recall, {**recall, "name": "Kettle recall (JA)"}], rev=2)
+    assert status == 200 and copied["rules"][1]["id"] == recall["id"] and copied["rules"][2]["id"] != recall["id"]
 
 
 @pytest.mark.parametrize("rule, words", [
@@ -56,6 +59,7 @@ def test_managers_replace_the_rules_at_the_revision_read(api, keys):
     ({"name": "Bad tag", "words": ["recall"], "tags": ["two words"]}, None),
     ({"name": "Boost", "words": ["recall"], "priority_boost": 51}, None),
     ({"name": " ", "words": ["recall"], "tags": ["t"]}, None),
+    ({"name": "Blank word", "words": ["\u3000"], "tags": ["t"]}, None),
 ])
 def test_a_rule_that_cannot_work_is_refused_and_nothing_is_saved(api, keys, rule, words):
     status, body = save(api, keys, [rule])

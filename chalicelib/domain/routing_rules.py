@@ -117,7 +117,8 @@ def route(rules: RoutingRules, text: str, platform: str, channel: str, language:
 
 
 def check(rules: list[RoutingRule]) -> None:
-    """What a manager may save: at most MAX_RULES, each with a condition and an action, ids and names unique."""
+    """What a manager may save: at most MAX_RULES, each with a condition and an action, each its own id (names are
+    labels: two rules may share one)."""
     if len(rules) > MAX_RULES:
         raise InvalidRequest(f"at most {MAX_RULES} routing rules")
     for rule in rules:
@@ -126,13 +127,9 @@ def check(rules: list[RoutingRule]) -> None:
                                  "a rule without one would route every message")
         if not (rule.queue or rule.tags or rule.priority_boost):
             raise InvalidRequest(f"rule {rule.name!r} does nothing: give it a queue, tags or a priority boost")
-        if any(not fold(w).strip() for w in rule.words):
-            raise InvalidRequest(f"rule {rule.name!r} has a blank word")
-    for attribute in ("id", "name"):
-        seen = [getattr(r, attribute) for r in rules]
-        repeated = sorted({v for v in seen if seen.count(v) > 1})
-        if repeated:
-            raise InvalidRequest(f"two rules have the same {attribute}: {repeated[0]!r}")
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise InvalidRequest("two rules have the same id")
 
 
 def normalized_tags(raw: list[str]) -> tuple[str, ...]:

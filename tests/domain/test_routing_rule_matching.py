@@ -58,7 +58,8 @@ def test_what_a_manager_may_save():
         check([RoutingRule(id="1" * 16, name="All", queue="stance")])
     with pytest.raises(InvalidRequest, match="does nothing"):
         check([RoutingRule(id="1" * 16, name="Idle", words=("x",))])
-    with pytest.raises(InvalidRequest, match="same name"):
-        check([RECALL, RoutingRule(id="2" * 16, name="Recall", words=("y",), tags=("t",))])
+    check([RECALL, RoutingRule(id="2" * 16, name="Kettle recall", words=("y",), tags=("t",))])  # a name is a label
+    with pytest.raises(InvalidRequest, match="same id"):
+        check([RECALL, RoutingRule(id=RECALL.id, name="Copy", words=("y",), tags=("t",))])
     with pytest.raises(InvalidRequest, match="at most 50"):
         check([RoutingRule(id=f"{n:016x}", name=f"r{n}", words=("w",), tags=("t",)) for n in range(51)])
