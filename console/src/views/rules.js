@@ -145,6 +145,7 @@ export function mountRules(container) {
 
   // someone saved meanwhile: said; what she typed stays in the form, and the current list can be loaded under it
   function conflicted() {
+    notice('');
     const load = h('button', { type: 'button', class: 'secondary', id: 'rules-load-current' }, t('rules.loadCurrent'));
     replace(conflict, h('p', {}, t('rules.changedMeanwhile')), h('div', { class: 'toolbar' }, load));
     conflict.hidden = false;
