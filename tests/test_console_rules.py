@@ -1,7 +1,7 @@
 """The console's routing rules (console/src/rules.js, run by node): the words box read one a line or comma separated,
-the rule a form makes and what it refuses before asking the API (a name, a condition and an action needed; at most 20
-words of 100 characters, 5 tags, a boost of 0 to 50), the body of PUT /routing-rules (the whole list at the revision
-read), moving a rule up and down, each rule's conditions and actions in words in English and Japanese, a `rule:<name>`
+the rule a form makes and what it refuses before asking the API (a name no other rule has, a condition and an action
+needed; at most 20 words of 50 characters, 5 tags, a boost of 0 to 50), the body of PUT /routing-rules (the whole list
+at the revision read), moving a rule up and down, each rule's conditions and actions in words in English and Japanese, a `rule:<name>`
 priority reason and a message's `triage.rule`; and every word of it in both languages."""
 
 from __future__ import annotations
@@ -82,7 +82,12 @@ def test_what_the_api_would_refuse_is_named_before_anything_is_sent():
     assert problem(name="n" * 81) == {"problem": "nameTooLong", "field": "name", "max": 80}
     assert problem(words="\n".join(f"w{n}" for n in range(21))) == {
         "problem": "tooManyWords", "field": "words", "max": 20, "n": 21}
-    assert problem(words="x" * 101) == {"problem": "wordTooLong", "field": "words", "max": 100, "word": "x" * 101}
+    assert problem(words="x" * 50) is None
+    assert problem(words="x" * 51) == {"problem": "wordTooLong", "field": "words", "max": 50, "word": "x" * 51}
+    # a name is one rule's only (the rule being edited keeps its own)
+    others = [{"id": "0123456789abcdef", "name": "Product recall"}]
+    assert call("ruleFromForm", form(), others)["problem"] == {"problem": "nameTaken", "field": "name"}
+    assert call("ruleFromForm", form(id="0123456789abcdef"), others)["problem"] is None
     assert problem(tags="a b c d e f") == {"problem": "tooManyTags", "field": "tags", "max": 5}
     assert problem(tags="t" * 33) == {"problem": "badTag", "field": "tags", "tag": "t" * 33}
     for boost in ("51", "-1", "2.5", "lots"):

@@ -9,7 +9,7 @@ import { parseTags } from './tags.js';
 export const MAX_RULES = 50;
 export const MAX_NAME = 80;
 export const MAX_WORDS = 20;
-export const MAX_WORD_CHARS = 100;
+export const MAX_WORD_CHARS = 50; // the API's limit: 50 rules of 20 such words stay one DynamoDB item
 export const MAX_RULE_TAGS = 5;
 export const MAX_BOOST = 50;
 export const PLATFORMS = ['facebook', 'instagram', 'messenger', 'whatsapp', 'x', 'telegram', 'generic'];
@@ -59,8 +59,9 @@ export function normalRule(rule) {
 
 // what the form holds -> a rule, and why it may not be saved as it is ({problem, field, ...} or null), before
 // asking the API. form: {id?, name, enabled, words (the box's text), platforms, channels, languages, queue ('' keeps
-// the model's choice), tags (the box's text), boost (the box's text)}
-export function ruleFromForm(form) {
+// the model's choice), tags (the box's text), boost (the box's text)}; `others`: the list's other rules (a name is
+// one rule's only)
+export function ruleFromForm(form, others = []) {
   const words = parseWords(form.words);
   const { tags, invalid } = parseTags(String(form.tags ?? ''));
   const boostText = String(form.boost ?? '').trim();
@@ -73,6 +74,7 @@ export function ruleFromForm(form) {
   const problem = (() => {
     if (!rule.name) return { problem: 'nameNeeded', field: 'name' };
     if (chars(rule.name) > MAX_NAME) return { problem: 'nameTooLong', field: 'name', max: MAX_NAME };
+    if (others.some((one) => one.id !== rule.id && one.name === rule.name)) return { problem: 'nameTaken', field: 'name' };
     if (words.length > MAX_WORDS) return { problem: 'tooManyWords', field: 'words', max: MAX_WORDS, n: words.length };
     const long = words.find((word) => chars(word) > MAX_WORD_CHARS);
     if (long) return { problem: 'wordTooLong', field: 'words', max: MAX_WORD_CHARS, word: long };

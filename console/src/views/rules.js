@@ -185,7 +185,7 @@ export function mountRules(container) {
 
   form.addEventListener('submit', busy(submit, async () => {
     clearErrors();
-    const { rule, problem } = ruleFromForm(values());
+    const { rule, problem } = ruleFromForm(values(), stored.rules);
     if (problem) {
       refuse(t(`rules.problem.${problem.problem}`, { max: fmtNumber(problem.max ?? 0), n: fmtNumber(problem.n ?? 0),
         word: problem.word ?? '', tag: problem.tag ?? '' }), fields[problem.field]);
