@@ -130,6 +130,7 @@ def test_a_manager_adds_a_rule_and_a_message_with_its_word_is_routed_by_it(rules
     model_said = console.find("#routed-by").text
     assert model_said.startswith(f"Routed by rule “{name}” (the model said "), model_said
     console.text_in(".triage .reason", f"Rule: {name}")
+    console.text_in(".history li", f"Routed by a rule · a routing rule — rule: {name}")
     assert not console.low_contrast()
     scroll_to(console, "#routed-by")
     screenshot("routed-by-rule")
