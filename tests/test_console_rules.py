@@ -1,8 +1,8 @@
 """The console's routing rules (console/src/rules.js, run by node): the words box read one a line or comma separated,
 the rule a form makes and what it refuses before asking the API (a name no other rule has, a condition and an action
 needed; at most 20 words of 50 characters, 5 tags, a boost of 0 to 50), the body of PUT /routing-rules (the whole list
-at the revision read), moving a rule up and down, each rule's conditions and actions in words in English and Japanese, a `rule:<name>`
-priority reason and a message's `triage.rule`; and every word of it in both languages."""
+at the revision read), moving a rule up and down, each rule's conditions and actions in words in English and
+Japanese, a `rule:<name>` priority reason and a message's `triage.rule`; and every word of it in both languages."""
 
 from __future__ import annotations
 

@@ -74,7 +74,8 @@ export function ruleFromForm(form, others = []) {
   const problem = (() => {
     if (!rule.name) return { problem: 'nameNeeded', field: 'name' };
     if (chars(rule.name) > MAX_NAME) return { problem: 'nameTooLong', field: 'name', max: MAX_NAME };
-    if (others.some((one) => one.id !== rule.id && one.name === rule.name)) return { problem: 'nameTaken', field: 'name' };
+    const taken = others.some((one) => one.id !== rule.id && one.name === rule.name);
+    if (taken) return { problem: 'nameTaken', field: 'name' };
     if (words.length > MAX_WORDS) return { problem: 'tooManyWords', field: 'words', max: MAX_WORDS, n: words.length };
     const long = words.find((word) => chars(word) > MAX_WORD_CHARS);
     if (long) return { problem: 'wordTooLong', field: 'words', max: MAX_WORD_CHARS, word: long };

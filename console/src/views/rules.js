@@ -40,17 +40,19 @@ export function mountRules(container) {
   const platformBoxes = ticks('platform', PLATFORMS, (p) => t(`rules.platform.${p}`));
   const channelBoxes = ticks('channel', CHANNELS, (c) => t(`rules.channel.${c}`));
   const languageBoxes = ticks('language', LANGUAGES, (l) => t(`rules.languageBox.${l}`));
-  const fieldset = (id, legend, boxes) => h('fieldset', { class: 'rule-ticks', id, 'aria-describedby': 'rule-any-hint' },
+  const fieldset = (id, legend, boxes) => h('fieldset',
+    { class: 'rule-ticks', id, 'aria-describedby': 'rule-any-hint' },
     h('legend', {}, legend),
     boxes.map((box) => h('label', { class: 'check', for: box.id }, box, ' ', box.dataset.label)));
   const queue = select([['', t('rules.keepModel')], ...QUEUES.map((q) => [q, queueName(q)])], '', { id: 'rule-queue' });
   const tags = h('input', { type: 'text', id: 'rule-tags', autocomplete: 'off' });
   const boost = h('input', { type: 'number', id: 'rule-boost', min: 0, max: MAX_BOOST, step: 1, inputmode: 'numeric' });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'rule-submit' });
-  const cancel = h('button', { type: 'button', class: 'secondary', id: 'rule-cancel', hidden: true }, t('rules.cancel'));
+  const cancel = h('button', { type: 'button', class: 'secondary', id: 'rule-cancel', hidden: true },
+    t('rules.cancel'));
   const formError = h('p', { class: 'error', role: 'alert', id: 'rule-error' });
-  const form = h('form', { novalidate: true, class: 'panel rule-form', id: 'rule-form', 'aria-labelledby': 'rule-form-title',
-    hidden: true },
+  const form = h('form', { novalidate: true, class: 'panel rule-form', id: 'rule-form',
+    'aria-labelledby': 'rule-form-title', hidden: true },
   heading, formError,
   field(t('rules.name'), name, t('rules.nameHint')),
   h('div', { class: 'field' }, h('label', { class: 'check', for: enabled.id }, enabled, ' ', t('rules.enabled'))),
@@ -91,7 +93,8 @@ export function mountRules(container) {
     name.value = v.name || '';
     enabled.checked = v.enabled !== false;
     words.value = v.words || '';
-    for (const [boxes, chosen] of [[platformBoxes, v.platforms], [channelBoxes, v.channels], [languageBoxes, v.languages]]) {
+    const ticked = [[platformBoxes, v.platforms], [channelBoxes, v.channels], [languageBoxes, v.languages]];
+    for (const [boxes, chosen] of ticked) {
       for (const box of boxes) box.checked = (chosen || []).includes(box.value);
     }
     queue.value = v.queue || '';
@@ -255,7 +258,8 @@ export function mountRules(container) {
       dataset: { id: rule.id } },
     h('div', { class: 'rule-head' },
       h('h3', { class: 'rule-name' }, h('span', { class: 'rule-number' }, `${fmtNumber(index + 1)}. `), rule.name),
-      h('span', { class: ['badge', rule.enabled ? 'badge-on' : 'badge-off'] }, t(rule.enabled ? 'rules.on' : 'rules.off'))),
+      h('span', { class: ['badge', rule.enabled ? 'badge-on' : 'badge-off'] },
+        t(rule.enabled ? 'rules.on' : 'rules.off'))),
     h('dl', { class: 'rule-says' },
       h('dt', {}, t('rules.if')), h('dd', { class: 'rule-conditions' }, conditionsText(rule, t)),
       h('dt', {}, t('rules.then')), h('dd', { class: 'rule-actions-text' }, actionsText(rule, t))),
@@ -273,7 +277,8 @@ export function mountRules(container) {
     replace(listSlot,
       h('div', { class: 'rules-head' },
         h('h2', { id: 'rules-list-title', tabindex: '-1' }, t('rules.listTitle')),
-        h('p', { class: 'hint', id: 'rules-count' }, t('rules.count', { n: fmtNumber(rules.length), max: fmtNumber(MAX_RULES) }))),
+        h('p', { class: 'hint', id: 'rules-count' },
+          t('rules.count', { n: fmtNumber(rules.length), max: fmtNumber(MAX_RULES) }))),
       savedBy,
       rules.length >= MAX_RULES ? h('p', { class: 'warning' }, t('rules.full')) : null,
       rules.length
