@@ -141,9 +141,11 @@ export const channelName = (channel) => t(`channel.${channel}`, {}, channel || '
 export const platformName = (platform) => t(`platform.${platform}`, {}, platform || '—');
 export const eventName = (event) => t(`event.${event}`, {}, event);
 
-// priority reasons: channel:<channel>, queue:<queue>, urgent:<kind>, negative_tone, repeated_contact
+// priority reasons: channel:<channel>, queue:<queue>, urgent:<kind>, negative_tone, repeated_contact, rule:<name> (a
+// routing rule that matched; its name may hold a colon)
 export function reasonText(reason) {
   const [kind, detail] = String(reason).split(':');
+  if (kind === 'rule') return t('reason.rule', { name: String(reason).slice('rule:'.length) });
   if (kind === 'channel') return t('reason.channel', { channel: channelName(detail) });
   if (kind === 'queue') return t('reason.queue', { queue: queueName(detail) });
   if (kind === 'urgent') return t('reason.urgent', { kind: t(`urgent.${detail}`, {}, detail) });

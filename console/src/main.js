@@ -1,6 +1,7 @@
 // The console: sign in with an API key, then the views the key's role allows (agent: her queues; manager:
-// all queues, stats, saved replies, the away message and the blocked customers; admin: also keys). Routes live in the
-// URL's fragment (#/work/<queue>/<id>, #/stats, #/saved, #/away, #/blocked, #/keys): never the key.
+// all queues, stats, saved replies, the away message, the routing rules and the blocked customers; admin: also keys).
+// Routes live in the URL's fragment (#/work/<queue>/<id>, #/stats, #/saved, #/away, #/rules, #/blocked, #/keys): never
+// the key.
 import { whenUnauthorized } from './api.js';
 import { h, replace, field, select } from './dom.js';
 import { LANGUAGES, language, setLanguage, setTimeZone, t, timeZone, timeZones } from './i18n.js';
@@ -11,6 +12,7 @@ import { mountAgent } from './views/agent.js';
 import { mountAway } from './views/away.js';
 import { mountBlocked } from './views/blocked.js';
 import { mountManager } from './views/manager.js';
+import { mountRules } from './views/rules.js';
 import { mountSavedReplies } from './views/saved.js';
 import { mountSignIn } from './views/signin.js';
 
@@ -22,6 +24,7 @@ const VIEWS = {
   stats: { roles: ['manager', 'admin'], label: 'nav.stats', mount: mountManager },
   saved: { roles: ['manager', 'admin'], label: 'nav.saved', mount: mountSavedReplies },
   away: { roles: ['manager', 'admin'], label: 'nav.away', mount: mountAway },
+  rules: { roles: ['manager', 'admin'], label: 'nav.rules', mount: mountRules },
   blocked: { roles: ['manager', 'admin'], label: 'nav.blocked', mount: mountBlocked },
   keys: { roles: ['admin'], label: 'nav.keys', mount: mountAdmin },
 };

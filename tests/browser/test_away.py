@@ -75,10 +75,10 @@ def type_into(console, css: str, text: str) -> None:
 
 def test_a_manager_turns_the_away_message_on_and_finds_it_kept_after_a_reload(away_console, screenshot):
     console, stack = away_console, away_console.stack
-    # GIVEN a manager: Away message is in the navigation, beside Saved replies
+    # GIVEN a manager: Away message is in the navigation, beside Saved replies (and Routing rules)
     console.sign_in("manager")
     assert [e.text for e in console.all("nav a")] == [
-        "Queues", "Stats", "Saved replies", "Away message", "Blocked customers"]
+        "Queues", "Stats", "Saved replies", "Away message", "Routing rules", "Blocked customers"]
     console.find('nav a[href="#/away"]').click()
     # THEN it shows the business hours as configured and whether it is open now, in words
     console.text_in("#away-business-hours", "Business hours: mon-sun 00:00-00:01")

@@ -20,6 +20,7 @@ import {
 } from '../erasure.js';
 import { moderationActions } from '../moderation.js';
 import { remaining } from '../reply_limits.js';
+import { routedBy } from '../rules.js';
 import { session } from '../session.js';
 import { MAX_TAGS, foldTag, parseTags, validTag } from '../tags.js';
 import { actorKeyId, forgetTeam, loadTeam, worksQueue } from '../team.js';
@@ -1708,6 +1709,14 @@ export function mountAgent(container, { args, role, go }) {
       h('div', { class: 'action inline' }, h('h3', {}, t('action.releaseTitle')), release), snoozeForm, rerouteForm);
   }
 
+  // a routing rule decided the queue: said above the deciding terms, with the model's own verdict
+  function routedByView(triage) {
+    const rule = routedBy(triage);
+    if (!rule) return null;
+    return h('p', { class: 'routed-by', id: 'routed-by', title: t('detail.routedByTitle') },
+      t('detail.routedBy', { name: rule.name, queue: queueName(rule.modelCategory) }));
+  }
+
   function triageView(item) {
     const triage = item.triage || {};
     const terms = triage.top_terms || [];
@@ -1724,6 +1733,7 @@ export function mountAgent(container, { args, role, go }) {
           : null,
         h('dt', {}, t('detail.priority')), h('dd', {}, fmtNumber(item.priority)),
         h('dt', {}, t('detail.reasons')), h('dd', {}, (item.priority_reasons || []).map((r) => h('span', { class: 'reason' }, reasonText(r))))),
+      routedByView(triage),
       h('h4', {}, t('detail.terms')),
       terms.length
         ? h('ul', { class: 'terms' }, terms.map((term) => h('li', {}, h('span', { class: 'term' }, term.term), ' ',
