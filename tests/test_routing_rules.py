@@ -183,3 +183,26 @@ def test_the_most_rules_at_their_longest_fit_in_their_one_item(api, keys):
     # AND a word one character longer is refused before anything is stored
     rules[0]["words"][0] += "x"
     assert save(api, keys, rules, rev=1)[0] == 400
+
+
+def test_a_message_a_rule_routed_needs_no_review_though_the_model_was_unsure(table):
+    from dataclasses import replace
+
+    from chalicelib.domain.routing_rules import RoutingRule, RoutingRules, route
+    from chalicelib.store import conversations, counters, messages
+    from support import triaged
+
+    # GIVEN a message the model was unsure of, and one the recall rule routes
+    rule = RoutingRule(id="a" * 16, name="Kettle recall", words=("recall",), queue="customer_service")
+    unsure = triaged("rr-unsure", "community", text="is the kettle in the recall", needs_review=True)
+    routed = replace(unsure, routing=route(RoutingRules(rules=(rule,)), unsure.message.text, "facebook", "comment", "en"))
+    # WHEN it is stored
+    assert conversations.save_inbound(routed, routed.message.received_at).value == "stored"
+    # THEN the rule's queue stands without a review, though the model's own doubt is kept in its triage
+    stored = messages.get_message("facebook:rr-unsure")
+    assert stored.queue == "customer_service" and stored.needs_review is False and stored.triage["needs_review"]
+    assert counters.queue_counts("customer_service") == {"open": 1, "claimed": 0, "snoozed": 0, "needs_review": 0}
+    # AND a message no rule routed still asks for one
+    assert conversations.save_inbound(triaged("rr-unsure-2", "community", needs_review=True),
+                                      routed.message.received_at).value == "stored"
+    assert counters.queue_counts("community")["needs_review"] == 1

@@ -187,7 +187,7 @@ def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
         attributes["priority_reasons"] = item.priority.reasons
     if joined.status == CLAIMED:
         attributes["lease_expires_at"] = head.lease_expires_at
-    needs_review = (head.needs_review and not joined.reopened) or triage.needs_review
+    needs_review = (head.needs_review and not joined.reopened) or item.needs_review
     # the head's index keys follow its new priority and waiting time
     changed = replace(head, priority=joined.priority, last_inbound_at=received)
     extra = message_counters(item, shard_of(m.id, shard_try))
@@ -238,7 +238,7 @@ def _count_in_head(item: Triaged, head: StoredMessage, now: datetime) -> None:
         attributes = {"priority": joined.priority, "priority_reasons": item.priority.reasons}
         changed = replace(current, priority=joined.priority)
         operations = transition(changed, joined.status, entry, queue=joined.queue, attributes=attributes,
-                                needs_review=item.triage.needs_review)
+                                needs_review=item.needs_review)
         operations[0] = _also_remove(operations[0], REOPEN_REMOVES)
         with dynamo.storage_errors():
             try:

@@ -66,6 +66,11 @@ class Triaged:
         """Its category as stored and counted: a routing rule's queue, else the model's verdict."""
         return self.routing.queue if self.routing is not None and self.routing.queue else self.triage.category
 
+    @property
+    def needs_review(self) -> bool:
+        """Whether someone should check its queue: the model was unsure, and no routing rule chose the queue."""
+        return self.triage.needs_review and not (self.routing is not None and self.routing.queue)
+
 
 def triage_document(triage: Triage, routing: Routing | None = None) -> dict[str, Any]:
     """The stored triage: the model's verdict (its `category`, where the model's accuracy is counted), and the rule
@@ -101,7 +106,7 @@ def new_message(item: Triaged, conversation_key: str | None = None) -> StoredMes
         text_truncated=m.text_truncated or None, language=m.language, created_at=iso(m.created_at), received_at=iso(m.received_at),
         received_hour=hour_of(m.received_at), parent_id=m.parent_id, thread_id=m.thread_id,
         conversation_id=m.conversation_id, triage=triage_document(triage, routing), queue=queue, status=OPEN,
-        needs_review=triage.needs_review, priority=item.priority.score, priority_reasons=item.priority.reasons,
+        needs_review=item.needs_review, priority=item.priority.score, priority_reasons=item.priority.reasons,
         edit_version=item.edit_version, rev=1, replies_by_time=True, history=[
             history_entry("received", m.received_at, f"platform:{m.platform}"),
             history_entry("classified", m.received_at, "model", queue=triage.category,
@@ -136,7 +141,7 @@ def message_counters(item: Triaged, shard: int) -> list[dict[str, Any]]:
     m, triage = item.message, item.triage
     return [
         counters.volume_update(item.queue, hour_of(m.received_at), shard,
-                               counters.volume_increments(m.platform, 1, triage.needs_review)),
+                               counters.volume_increments(m.platform, 1, item.needs_review)),
         counters.accuracy_update(triage.category, day_of(m.received_at), triage.model_version, shard,
                                  {"classified": 1, "needs_review": int(triage.needs_review)}),
         counters.author_update(m.platform, m.author.id, m.received_at, shard),
@@ -164,7 +169,7 @@ def new_message_transaction(item: Triaged, attempt: int = 0, conversation_key: s
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(message_item(item, conversation_key)),
                  "ConditionExpression": "attribute_not_exists(pk)"}},
         volume, accuracy,
-        counters.queue_count_update(item.queue, shard, state_counts(status, triage.needs_review, 1)),
+        counters.queue_count_update(item.queue, shard, state_counts(status, item.needs_review, 1)),
         author,
         customer_pointer(m) if status == OPEN else None,  # a held-back message is no conversation of theirs
     ]
@@ -370,9 +375,9 @@ def apply_edit(item: Triaged, stored: StoredMessage, now: datetime, version: str
         extra += [counters.volume_update(stored.queue, hour, shard,
                                          counters.volume_increments(platform, -1, stored.needs_review)),
                   counters.volume_update(new_queue, hour, shard,
-                                         counters.volume_increments(platform, 1, triage.needs_review))]
+                                         counters.volume_increments(platform, 1, item.needs_review))]
     operations = transition(edited, status, entry, queue=new_queue, attributes=attributes,
-                            needs_review=triage.needs_review and status in ACTIVE, extra=extra)
+                            needs_review=item.needs_review and status in ACTIVE, extra=extra)
     return Outcome.UPDATED if run_guarded(operations) else Outcome.UNCHANGED
 
 
