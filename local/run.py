@@ -69,6 +69,7 @@ Try it:
   curl {base}/health
   curl -H "Authorization: Bearer {admin_key if shown_key == admin_key else '$ADMIN_KEY'}" {base}/queues
   {send} "my order never arrived, I want a refund"   # a signed Meta webhook to this server
+  {send} --dm "are you open?"                       # a direct message (the away message answers these)
   {send} --wrong-signature "hello"                   # refused: 401, nothing stored
   curl -H "Authorization: Bearer {admin_key if shown_key == admin_key else '$ADMIN_KEY'}" -H "Content-Type: application/json" \\
     -d '{{"role": "agent", "name": "Aiko", "queues": ["customer_service"]}}' {base}/admin/keys   # a key for an agent

@@ -1,6 +1,7 @@
-"""Send one signed Meta page-comment webhook to a running local API.
+"""Send one signed Meta webhook to a running local API: a comment on the Page, or with --dm a Messenger message.
 
     .venv/bin/python -m local.send "my order never arrived"       # PORT or API_URL name the server
+    .venv/bin/python -m local.send --dm "are you open?"            # a direct message (the away message answers DMs)
     .venv/bin/python -m local.send --wrong-signature "some text"   # the API answers 401 and stores nothing
 
 The body is signed with META_APP_SECRET (the local default, as `make run` uses). Prints the status and the
@@ -33,10 +34,19 @@ def page_comment(text: str) -> bytes:
     return json.dumps(payload).encode()
 
 
+def direct_message(text: str) -> bytes:
+    now_ms = int(time.time() * 1000)
+    payload = {"object": "page", "entry": [{"id": "104857600000001", "time": now_ms, "messaging": [{
+        "sender": {"id": "6100000000555"}, "recipient": {"id": "104857600000001"}, "timestamp": now_ms,
+        "message": {"mid": f"m_local_{uuid.uuid4().hex}", "text": text}}]}]}
+    return json.dumps(payload).encode()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.send", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("text", nargs="*", help=f"the comment's text (default: {DEFAULT_TEXT!r})")
+    parser.add_argument("text", nargs="*", help=f"the message's text (default: {DEFAULT_TEXT!r})")
+    parser.add_argument("--dm", action="store_true", help="a Messenger direct message to the Page, not a comment")
     parser.add_argument("--wrong-signature", action="store_true",
                         help="sign with another secret, as an attacker would: the API must refuse it")
     args = parser.parse_args(argv)
@@ -45,7 +55,7 @@ def main(argv: list[str]) -> int:
     secret = os.environ.get("META_APP_SECRET", "dev-meta-app-secret")
     if args.wrong_signature:
         secret += "-not-it"
-    body = page_comment(" ".join(args.text) or DEFAULT_TEXT)
+    body = (direct_message if args.dm else page_comment)(" ".join(args.text) or DEFAULT_TEXT)
     signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     request = urllib.request.Request(f"{base}/webhooks/meta", data=body, method="POST", headers={
         "Content-Type": "application/json", "X-Hub-Signature-256": signature})

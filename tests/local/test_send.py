@@ -67,6 +67,19 @@ def test_posts_a_signed_page_comment_that_the_meta_adapter_accepts(server, monke
     assert [e.message.text for e in events] == ["ログインできない please help"]
 
 
+def test_dm_posts_a_signed_messenger_message_that_the_meta_adapter_accepts(server, monkeypatch, capsys):
+    base, received, _ = server
+    monkeypatch.setenv("API_URL", base)
+    monkeypatch.delenv("META_APP_SECRET", raising=False)
+    assert send.main(["--dm", "are", "you", "open?"]) == 0
+    (_, headers, body), = received
+    request = as_received(headers, body)
+    MetaAdapter().verify(request, SECRETS.__getitem__)
+    [event] = MetaAdapter().parse(request).events
+    assert (event.message.platform, event.message.channel.value, event.message.text) == (
+        "messenger", "direct_message", "are you open?")
+
+
 def test_wrong_signature_is_refused_by_the_adapter_and_reported(server, monkeypatch, capsys):
     # GIVEN a server that answers 401, as the API does to a bad signature
     base, received, answers = server
