@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalice import Chalice, CORSConfig, Rate, Response
 
-from chalicelib import auth, away, bulk, ingest, observability, routing_rules, snapstart, stats
+from chalicelib import auth, away, bulk, business_hours, ingest, observability, routing_rules, snapstart, stats
 from chalicelib.config import get_settings
 from chalicelib.domain import errors as domain
 from chalicelib.domain.workflow import Actor
@@ -21,7 +21,8 @@ from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, Faile
                                PayloadTooLarge, TooManyRequests, Unprocessable)
 from chalicelib.platforms import HANDSHAKES, REGISTRY, WebhookRequest
 from chalicelib.routing import CSV, JSON, PUBLIC, TEXT, RouteTable
-from chalicelib.schemas import (AssignCreate, AwayMessageOut, AwayMessageUpdate, BlockCreate, BlockOut, BlockQuery, BlocksOut, BlocksQuery, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
+from chalicelib.schemas import (AssignCreate, AwayMessageOut, AwayMessageUpdate, BusinessHoursOut,
+                                BusinessHoursUpdate, BlockCreate, BlockOut, BlockQuery, BlocksOut, BlocksQuery, BulkCreate, BulkOut, BulkResultOut, ClaimCreate, ClaimOut,
                                 ConversationOut, ConversationPage, CrcOut, CustomerConversationOut,
                                 CustomerConversationsOut, CustomerDataOut, CustomerDataQuery, CustomerOut, CustomerQuery,
                                 EarlierQuery, EarlierRepliesQuery,
@@ -517,14 +518,29 @@ def saved_replies_delete(saved_reply_id, caller):
 @routes.route("GET", "/away-message", "the away message and the business hours it follows", response=AwayMessageOut,
               errors=(503,))
 def away_message(caller):
-    return AwayMessageOut.of(away.current(), get_settings().sla_schedule(), now())
+    return AwayMessageOut.of(away.current(), away.schedule(), now())
 
 
 @routes.route("PUT", "/away-message", "change the away message at the revision read (manager, admin)",
               roles=MANAGERS, body=AwayMessageUpdate, response=AwayMessageOut, errors=(409, 422, 503))
 def away_message_change(caller, body: AwayMessageUpdate):
     changed = away.change(acting(caller), body.enabled, body.text, body.translations, body.rev, now())
-    return AwayMessageOut.of(changed, get_settings().sla_schedule(), now())
+    return AwayMessageOut.of(changed, away.schedule(), now())
+
+
+# business hours: when the brand is open (the SLAs count open time; the away message is sent outside them) --------
+
+@routes.route("GET", "/business-hours", "the business hours in force and where they come from", response=BusinessHoursOut,
+              errors=(503,))
+def business_hours_read(caller):
+    return BusinessHoursOut(**vars(business_hours.current(now())))
+
+
+@routes.route("PUT", "/business-hours", "change the business hours at the revision read (manager, admin)",
+              roles=MANAGERS, body=BusinessHoursUpdate, response=BusinessHoursOut, errors=(400, 409, 503))
+def business_hours_change(caller, body: BusinessHoursUpdate):
+    changed = business_hours.change(acting(caller), body.hours, body.timezone, body.holidays, body.rev, now())
+    return BusinessHoursOut(**vars(changed))
 
 
 # routing rules: managers' "these words go to that queue, with these tags" (Sprout's inbox rules) -------------------

@@ -18,6 +18,7 @@ from .domain import away as rules
 from .domain.errors import IdempotencyKeyReused, OutsideReplyWindow, ReplyNotSent, TextTooLong
 from .domain.workflow import Actor
 from .store import away as store
+from .store import business_hours as hours_store
 from .store import replies as reply_store
 from .store.entities import iso, parse_iso
 from .store.messages import get_message
@@ -31,10 +32,15 @@ def current() -> rules.AwayMessage:
     return store.get()
 
 
+def schedule():
+    """The business hours it follows (store.business_hours: saved by a manager, else the operator's)."""
+    return hours_store.schedule()
+
+
 def change(actor: Actor, enabled: bool, text: str, translations: dict[str, str], rev: int,
            now: datetime) -> rules.AwayMessage:
     """Save the away message at the revision read."""
-    rules.check_change(enabled, text, translations, get_settings().sla_schedule())
+    rules.check_change(enabled, text, translations, hours_store.schedule())
     changed = rules.AwayMessage(enabled=enabled, text=text, translations=dict(sorted(translations.items())),
                                 updated_by=actor.id, updated_at=iso(now), rev=rev + 1)
     return store.save(changed, rev)
@@ -53,7 +59,7 @@ def answer(message_id: str, now: datetime, away: rules.AwayMessage | None = None
     if head is None:
         return "unknown_message"
     decision = rules.decide(
-        away, get_settings().sla_schedule(), platform=message.platform, channel=message.channel,
+        away, hours_store.schedule(), platform=message.platform, channel=message.channel,
         direction=message.direction, message_status=message.status, received_at=parse_iso(message.received_at),
         erased=bool(message.erased), head_status=head.status, lease_expiry=head.lease_expiry,
         last_reply_at=parse_iso(head.last_reply_at) if head.last_reply_at else None, now=now)

@@ -281,6 +281,19 @@ class AwayMessageUpdate(_Body):
         return self
 
 
+class BusinessHoursUpdate(_Body):
+    hours: str | None = Field(max_length=500, pattern=r"^[a-z0-9,;: \-]*[a-z0-9][a-z0-9,;: \-]*$", description=(
+        "rules separated by `;`, each `<days> HH:MM-HH:MM` (days `mon`..`sun`, `mon-fri`, `sat,sun`; `00:00-24:00` a "
+        "whole day; a night shift is two rules), e.g. `mon-fri 09:00-18:00; sat 10:00-14:00`; null: no business "
+        "hours (every hour counts, and the away message is never sent). A range must close after it opens: 400 "
+        "`invalid_business_hours`"))
+    timezone: str = Field(min_length=1, max_length=64, description="an IANA time zone the schedule is in, e.g. "
+                          "`Asia/Tokyo`; one the server does not know: 400 `invalid_business_hours`")
+    holidays: list[date] = Field(default_factory=list, max_length=366, description="local days closed all day")
+    rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved here): if it changed meanwhile, "
+                                        "409 `concurrent_change`")
+
+
 _NON_EMPTY = {"type": "array", "minItems": 1}
 PlatformName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 RuleWord = Annotated[str, Field(min_length=1, max_length=routing_rules.MAX_WORD_CHARS, pattern=r"\S")]
@@ -1000,12 +1013,25 @@ class RoutingRulesOut(_Model):
                    updated_at=saved.updated_at, rev=saved.rev)
 
 
+class BusinessHoursOut(_Model):
+    hours: str | None = Field(description="the rules (null: no business hours: every hour counts)")
+    timezone: str
+    holidays: list[str]
+    text: str | None = Field(description="the schedule as people read it, e.g. `mon-fri 09:00-18:00 (Asia/Tokyo)`")
+    open_now: bool | None = Field(description="whether the brand is open now; null without business hours")
+    source: Literal["saved", "operator", "none"] = Field(description="`saved`: set here; `operator`: nothing saved "
+                                                          "here, the operator's SLA_BUSINESS_HOURS apply; `none`: neither")
+    updated_by: str | None
+    updated_at: str | None
+    rev: int = Field(description="send it back to change them; 0: never saved here")
+
+
 class AwayMessageOut(_Model):
     enabled: bool
     text: str
     translations: dict[str, str] = Field(description="per customer language (`en`, `ja`); the others get `text`")
-    business_hours: str | None = Field(description="the schedule it follows, as the operator set it "
-                                       "(`SLA_BUSINESS_HOURS` in `SLA_TIMEZONE`); null: none set, so never closed")
+    business_hours: str | None = Field(description="the schedule it follows (`GET /business-hours`); null: none "
+                                       "set, so never closed")
     open_now: bool | None = Field(description="whether the brand is open now; null without business hours")
     updated_by: str | None
     updated_at: str | None

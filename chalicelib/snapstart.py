@@ -52,10 +52,11 @@ def refresh() -> None:
     """After a restore: nothing cached per environment survives from the snapshot."""
     import boto3
 
-    from .store import dynamo, routing_rules
+    from .store import business_hours, dynamo, routing_rules
 
     dynamo.reset_clients()
-    routing_rules.forget()  # the rules as read before the snapshot may have changed since
+    routing_rules.forget()  # the rules and hours as read before the snapshot may have changed since
+    business_hours.forget()
     try:
         from aws_lambda_powertools.utilities import parameters
     except ImportError:  # pragma: no cover - Powertools is a Lambda requirement

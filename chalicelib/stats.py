@@ -24,6 +24,7 @@ from .config import get_settings
 from .domain import business_hours
 from .errors import BadRequest
 from .models import QUEUES
+from .store import business_hours as hours_store
 from .store import counters
 from .store.counters import accuracy_counters, volume_counters
 from .store.entities import iso
@@ -92,7 +93,7 @@ def open_past_sla(queue: str, now: datetime) -> int:
     """Open conversations whose customer has waited longer than the queue's SLA (in business time, with a schedule)."""
     settings = get_settings()
     sla = timedelta(seconds=settings.sla_seconds(queue))
-    return counters.open_past(queue, business_hours.past_sla_before(settings.sla_schedule(), now, sla))
+    return counters.open_past(queue, business_hours.past_sla_before(hours_store.schedule(), now, sla))
 
 
 # shaping ------------------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ def _share(part: int, whole: int) -> float | None:
 
 def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
     settings = get_settings()
-    schedule = settings.sla_schedule()
+    schedule = hours_store.schedule()
     buckets = volumes(query)
     first_replies = {q: (sum(b["response_times"][q]["first_replied"] for b in buckets),
                          sum(b["response_times"][q]["first_replies_late"] for b in buckets)) for q in query.queues}

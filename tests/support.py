@@ -40,10 +40,13 @@ SHARED = Path(os.environ.get("SOCIAL_TRIAGE_SHARED") or ROOT.parent / "shared")
 
 def reset_caches() -> None:
     from chalicelib.config import get_settings
+    from chalicelib.store import business_hours, routing_rules
     from chalicelib.store.dynamo import _client
 
     get_settings.cache_clear()
     _client.cache_clear()
+    routing_rules.forget()  # each container's copies, read again from the table (and settings) now in use
+    business_hours.forget()
 
 
 def item_count(client) -> int:

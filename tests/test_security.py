@@ -71,6 +71,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
         "/away-message": {"enabled": False, "text": "We are closed; we answer from 09:00", "rev": 0},
         "/routing-rules": {"rules": [{"name": "Recall", "words": ["recall"], "queue": queue}], "rev": 0},
+        "/business-hours": {"hours": "mon-fri 09:00-18:00", "timezone": "Asia/Tokyo", "holidays": [], "rev": 0},
     }
     for action in ("resolve", "snooze", "reroute"):
         bodies[f"/conversations/{{conversation_id}}/{action}"] = bodies[f"/messages/{{message_id}}/{action}"]
@@ -172,6 +173,8 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
             else (403, "forbidden_role")
     if path == "/routing-rules":  # what routes every message: managers and admins read and change them
         return (200, None) if role in ("admin", "manager") else (403, "forbidden_role")
+    if path == "/business-hours":  # everyone may read when the brand is open; managers change it
+        return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
     if path == "/away-message":  # everyone may read what customers are told at night; managers change it
         return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
     if path == "/conversations/{conversation_id}/assign":  # managers hand work to someone of its queue (the

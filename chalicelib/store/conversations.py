@@ -26,6 +26,7 @@ from ..domain.conversations import IN_CONVERSATION
 from ..domain.workflow import CLAIMED, RESOLVED, SNOOZED
 from ..models import OUTBOUND, Channel, Message, without_none
 from ..platforms.base import owning_route
+from . import business_hours as hours_store
 from . import counters, dynamo
 from .entities import (ANSWER_BYTES, RESOLUTION_ATTRIBUTES, ConversationKeys, MessageKeys, NoteKeys, ReplyKeys,
                        StoredMessage, hour_of, iso, json_size, key, parse_iso, shard_of)
@@ -331,7 +332,8 @@ def replied_operations(head: StoredMessage, at: datetime, platform: str, first: 
         update["ConditionExpression"] = "attribute_not_exists(#first)"
         settings = get_settings()
         received = parse_iso(head.received_at)
-        late = business_hours.counted(settings.sla_schedule(), received, at) > timedelta(seconds=settings.sla_seconds(head.queue))
+        late = business_hours.counted(hours_store.schedule(), received, at) > timedelta(
+            seconds=settings.sla_seconds(head.queue))
         increments = counters.first_reply_increments(at - received, late)
         operations.append(counters.volume_update(head.queue, head.received_hour, head.shard,
                                                  counters.per_platform(increments, head.platform)))

@@ -736,3 +736,11 @@ class RoutingRulesKeys:
     PK = "SETTINGS"
     SK = "ROUTING_RULES"
     TYPE = "routing_rules"
+
+
+class BusinessHoursKeys:
+    """The business hours managers saved (domain.business_hours): one item, pk SETTINGS, sk BUSINESS_HOURS."""
+
+    PK = "SETTINGS"
+    SK = "BUSINESS_HOURS"
+    TYPE = "business_hours"
