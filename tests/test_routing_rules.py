@@ -145,6 +145,7 @@ def test_an_edit_is_routed_again(api, keys):
 def test_the_webhook_path_reads_the_rules_once_per_container_and_period(api, keys, monkeypatch):
     from chalicelib.store import dynamo
     from chalicelib.store import routing_rules as store
+    from chalicelib.store import settings
 
     assert save(api, keys, [RECALL])[0] == 200
     reads: list[str] = []
@@ -157,7 +158,7 @@ def test_the_webhook_path_reads_the_rules_once_per_container_and_period(api, key
     assert reads == ["ROUTING_RULES"]
     # AND once the period is past, the next message reads them again
     clock = [0.0]
-    monkeypatch.setattr(store.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(settings.time, "monotonic", lambda: clock[0])
     store.forget()
     comment(api, "rr-cache-3", "one more about the recall")
     clock[0] += store.CACHE_SECONDS + 1

@@ -105,7 +105,7 @@ def test_a_restored_environment_builds_its_own_clients_and_session(table, runtim
 
 def test_a_restored_environment_reads_the_routing_rules_again(table, runtime_hooks, monkeypatch):
     from chalicelib.domain.routing_rules import RoutingRule, RoutingRules
-    from chalicelib.store import routing_rules
+    from chalicelib.store import routing_rules, settings
 
     # GIVEN rules read before the snapshot, changed since in the table
     assert routing_rules.for_ingest().rules == ()
@@ -115,7 +115,7 @@ def test_a_restored_environment_reads_the_routing_rules_again(table, runtime_hoo
     assert routing_rules.for_ingest().rules == ()  # this container's copy, for now
     snapstart.register()
     # WHEN the environment is restored (its monotonic clock may even start again lower)
-    monkeypatch.setattr(routing_rules.time, "monotonic", lambda: -1000.0)
+    monkeypatch.setattr(settings.time, "monotonic", lambda: -1000.0)
     runtime_hooks.restore()
     # THEN the next message reads them again
     assert [r.name for r in routing_rules.for_ingest().rules] == ["Recall"]

@@ -722,10 +722,13 @@ class StoredSavedReply:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+SETTINGS_PK = "SETTINGS"  # the items managers replace whole (store.settings), one sort key each
+
+
 class AwayMessageKeys:
     """The away message (domain.away): one item, pk SETTINGS, sk AWAY, changed at the revision read."""
 
-    PK = "SETTINGS"
+    PK = SETTINGS_PK
     SK = "AWAY"
     TYPE = "away_message"
 
@@ -733,7 +736,7 @@ class AwayMessageKeys:
 class RoutingRulesKeys:
     """The routing rules (domain.routing_rules): one item, pk SETTINGS, sk ROUTING_RULES, replaced at the revision read."""
 
-    PK = "SETTINGS"
+    PK = SETTINGS_PK
     SK = "ROUTING_RULES"
     TYPE = "routing_rules"
 
@@ -741,6 +744,6 @@ class RoutingRulesKeys:
 class BusinessHoursKeys:
     """The business hours managers saved (domain.business_hours): one item, pk SETTINGS, sk BUSINESS_HOURS."""
 
-    PK = "SETTINGS"
+    PK = SETTINGS_PK
     SK = "BUSINESS_HOURS"
     TYPE = "business_hours"
