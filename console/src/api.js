@@ -78,6 +78,7 @@ export async function features() {
       mine: '/me/conversations' in paths,
       savedReplies: '/saved-replies' in paths,
       away: '/away-message' in paths, // a manager sets the reply sent to a DM outside business hours
+      businessHours: '/business-hours' in paths, // …and the business hours themselves (else the operator's only)
       notes: '/conversations/{conversation_id}/notes' in paths,
       bulk: '/conversations/bulk' in paths,
       tags: '/conversations/{conversation_id}/tags' in paths,

@@ -1,5 +1,5 @@
-// The away message view (managers, admins; GET and PUT /away-message): the business hours the operator set and
-// whether it is open now, the tick that turns the away message on, its default text and its Japanese and English
+// The away message view (managers, admins; GET and PUT /away-message): the business hours (set here above it,
+// views/business_hours.js, where the API has GET /business-hours; else the operator's) and whether it is open now, the tick that turns the away message on, its default text and its Japanese and English
 // ones, who saved it last. Saving sends the revision read: someone else's save meanwhile (409) is said, and the
 // current one can be loaded without losing what was typed. Agents have no such view.
 import { api, features } from '../api.js';
@@ -8,6 +8,7 @@ import { errorText, fmtNumber, platformName, sentences, t, timeTag } from '../i1
 import { INSTAGRAM_DM_BYTES, MAX_CHARACTERS, TOKEN, TRANSLATIONS, awayBody, awayProblem, canToggle, characters, formOf,
   instagramBytes, tooLongRefusal } from '../away.js';
 import { busy, notice, showError } from '../ui.js';
+import { businessHoursSection } from './business_hours.js';
 
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
 let draft = null;
@@ -26,13 +27,13 @@ function withNode(text, placeholder, node) {
 }
 
 // a refusal of PUT /away-message in words: a text too long for a platform's DMs names the text and the platform
-function awayErrorText(error) {
+function awayErrorText(error, editable) {
   if (error.code === 'away_text_too_long') {
     const { field, platform } = tooLongRefusal(error.message);
     return t(platform ? 'away.error.tooLongFor' : 'away.error.tooLong',
       { field: t(`away.field.${field || 'any'}`), platform: platform ? platformName(platform) : '' });
   }
-  if (error.code === 'business_hours_not_set') return t('away.error.hoursNotSet');
+  if (error.code === 'business_hours_not_set') return t(editable ? 'away.error.hoursNotSetHere' : 'away.error.hoursNotSet');
   if (error.code === 'invalid_request') return t('away.error.invalid');
   return errorText(error);
 }
@@ -46,6 +47,7 @@ function refusedField(error) {
 export function mountAway(container) {
   let disposed = false;
   let stored = null; // the away message as the API last answered it
+  let editable = false; // business hours are set here (GET /business-hours), not only by the operator
 
   const enabled = h('input', { type: 'checkbox', id: 'away-enabled' });
   const textBox = (id) => h('textarea', { id, rows: 5 });
@@ -116,7 +118,7 @@ export function mountAway(container) {
         t(answer.open_now ? 'away.openNow' : 'away.closedNow')) : null;
     replace(hours, scheduled
       ? h('p', {}, h('span', { id: 'away-business-hours' }, t('away.hours', { hours: scheduled })), ' ', openNow)
-      : h('p', { class: 'warning', id: 'away-no-hours' }, t('away.noHours')));
+      : h('p', { class: 'warning', id: 'away-no-hours' }, t(editable ? 'away.noHoursHere' : 'away.noHours')));
     replace(state, t(answer.enabled ? 'away.stateOn' : 'away.stateOff'));
     state.classList.toggle('on', answer.enabled === true);
     enabled.disabled = !canToggle(scheduled, enabled.checked);
@@ -180,7 +182,8 @@ export function mountAway(container) {
     const problem = awayProblem(typed, stored.business_hours);
     if (problem) {
       const el = problem.field === 'enabled' ? enabled : boxes[problem.field];
-      refuse(t(`away.problem.${problem.problem}`, { field: t(`away.field.${problem.field}`),
+      const key = problem.problem === 'hoursNeeded' && editable ? 'hoursNeededHere' : problem.problem;
+      refuse(t(`away.problem.${key}`, { field: t(`away.field.${problem.field}`),
         max: fmtNumber(MAX_CHARACTERS), over: fmtNumber(problem.over ?? 0) }), el);
       return;
     }
@@ -191,7 +194,7 @@ export function mountAway(container) {
       if (error.code === 'concurrent_change') conflicted();
       else {
         const refused = refusedField(error);
-        refuse(awayErrorText(error), refused === 'enabled' ? enabled : boxes[refused]);
+        refuse(awayErrorText(error, editable), refused === 'enabled' ? enabled : boxes[refused]);
       }
       return;
     }
@@ -200,20 +203,39 @@ export function mountAway(container) {
     notice(sentences(t('away.saved'), t(answer.enabled ? 'away.stateOn' : 'away.stateOff')));
   }));
 
+  // business hours saved above: the away message's notice and tick depend on them, so it is read again; the hours
+  // are those just saved (the API's copy elsewhere may take a few seconds to follow), and what was typed in the
+  // away form stays as typed, at the revision it was read at
+  async function hoursSaved(saved) {
+    let fresh = null;
+    try {
+      fresh = await api('away-message');
+    } catch { /* the hours were saved: the away section keeps what it had, with the new hours */ }
+    if (disposed || !stored) return;
+    const untouched = JSON.stringify(values()) === JSON.stringify(formOf(stored));
+    const next = { ...(fresh && untouched ? fresh : stored), business_hours: saved.text ?? null,
+      open_now: typeof saved.open_now === 'boolean' ? saved.open_now : null };
+    if (fresh && untouched) fill(formOf(next));
+    show(next);
+  }
+  const businessHours = businessHoursSection({ onSaved: hoursSaved });
+
   replace(container, h('div', { class: 'away' },
     h('h1', {}, t('away.heading')),
     h('p', { class: 'intro' }, t('away.intro')),
-    status, form));
+    status, businessHours.element, form));
 
   (async () => {
     let answer;
+    let hours;
     try {
       const feats = await features();
       if (!feats.away) {
         if (!disposed) replace(status, t('away.unavailable'));
         return;
       }
-      answer = await api('away-message');
+      [answer, hours] = await Promise.all([api('away-message'),
+        feats.businessHours ? api('business-hours') : null]);
     } catch (error) {
       if (!disposed) {
         status.hidden = true;
@@ -223,6 +245,8 @@ export function mountAway(container) {
     }
     if (disposed) return;
     status.hidden = true;
+    editable = Boolean(hours);
+    if (hours) businessHours.load(hours);
     form.hidden = false;
     fill(draft || formOf(answer));
     draft = null;
@@ -232,6 +256,7 @@ export function mountAway(container) {
   return {
     dispose() {
       disposed = true;
+      businessHours.dispose();
       // a redraw in place (a language switch) keeps what she was typing; leaving the view drops it
       draft = location.hash.startsWith('#/away') && stored ? values() : null;
     },
