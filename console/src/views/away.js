@@ -1,6 +1,6 @@
 // The away message view (managers, admins; GET and PUT /away-message): the business hours (set here above it,
-// views/business_hours.js, where the API has GET /business-hours; else the operator's) and whether it is open now, the tick that turns the away message on, its default text and its Japanese and English
-// ones, who saved it last. Saving sends the revision read: someone else's save meanwhile (409) is said, and the
+// views/business_hours.js, where the API has GET /business-hours; else the operator's) and whether it is open now,
+// the tick that turns the away message on, its default text and its Japanese and English ones, who saved it last. Saving sends the revision read: someone else's save meanwhile (409) is said, and the
 // current one can be loaded without losing what was typed. Agents have no such view.
 import { api, features } from '../api.js';
 import { field, h, replace } from '../dom.js';
@@ -33,7 +33,9 @@ function awayErrorText(error, editable) {
     return t(platform ? 'away.error.tooLongFor' : 'away.error.tooLong',
       { field: t(`away.field.${field || 'any'}`), platform: platform ? platformName(platform) : '' });
   }
-  if (error.code === 'business_hours_not_set') return t(editable ? 'away.error.hoursNotSetHere' : 'away.error.hoursNotSet');
+  if (error.code === 'business_hours_not_set') {
+    return t(editable ? 'away.error.hoursNotSetHere' : 'away.error.hoursNotSet');
+  }
   if (error.code === 'invalid_request') return t('away.error.invalid');
   return errorText(error);
 }

@@ -39,7 +39,8 @@ function withNode(text, placeholder, node) {
   return at < 0 ? [text] : [text.slice(0, at), node, text.slice(at + placeholder.length)];
 }
 
-// the schedule in words, per group of days: "Monday to Friday: 09:00–18:00", "Saturday: 10:00–14:00 and 15:00–17:00"
+// the schedule in words, per group of days: "Monday to Friday: 09:00–18:00",
+// "Saturday: 10:00–14:00 and 15:00–17:00"
 export function scheduleLines(hours) {
   const week = weekly(hours);
   if (!week) return [hours];
@@ -101,7 +102,8 @@ export function businessHoursSection({ onSaved }) {
 
   const zone = h('select', { id: 'hours-timezone' });
   const holidayList = h('ul', { class: 'hours-holidays', id: 'hours-holidays' });
-  const addHoliday = h('button', { type: 'button', class: 'secondary', id: 'hours-add-holiday' }, t('hours.addHoliday'));
+  const addHoliday = h('button', { type: 'button', class: 'secondary', id: 'hours-add-holiday' },
+    t('hours.addHoliday'));
 
   function holidayRow(value = '') {
     const input = h('input', { type: 'date', class: 'hours-holiday', value });
@@ -210,7 +212,8 @@ export function businessHoursSection({ onSaved }) {
     replace(summary,
       answer.hours
         ? [h('p', {}, h('span', { id: 'hours-text' }, t('hours.current', { zone: answer.timezone })), ' ', openNow),
-          h('ul', { class: 'hours-lines', id: 'hours-lines' }, scheduleLines(answer.hours).map((line) => h('li', {}, line))),
+          h('ul', { class: 'hours-lines', id: 'hours-lines' },
+            scheduleLines(answer.hours).map((line) => h('li', {}, line))),
           holidays]
         : h('p', { id: 'hours-none-set' }, t('hours.noneSet')),
       h('p', { class: 'hint', id: 'hours-source' }, source));
@@ -282,7 +285,7 @@ export function businessHoursSection({ onSaved }) {
       answer = await api('business-hours', { method: 'PUT', body: hoursBody(typed, stored.rev) });
     } catch (error) {
       if (error.code === 'concurrent_change') conflicted();
-      else if (error.code === 'invalid_request') {
+      else if (['invalid_business_hours', 'invalid_request'].includes(error.code)) {
         refuse(t('hours.error.invalid', { message: error.message || '' }), null);
       } else refuse(errorText(error), null);
       return;
