@@ -503,7 +503,7 @@ export const MESSAGES = {
     'away.error.hoursNotSetHere': 'No business hours are set, so the away message cannot be turned on: set them above, under Business hours.',
     'hours.title': 'Business hours',
     'hours.intro': 'SLAs count only the time you are open, and the away message is sent outside these hours. Changes apply everywhere within about 30 seconds.',
-    'hours.current': 'Open these hours ({zone}):',
+    'hours.current': 'Business hours ({zone}):',
     'hours.line': '{days}: {times}',
     'hours.dayRun': '{first} to {last}',
     'hours.and': ' and ',

@@ -9,8 +9,9 @@ the default and Japanese texts and saves
 THEN "Saved." and the new state are said, and after a reload the view shows them kept, with who saved it and when; in
 Japanese the view reads in Japanese. A save by someone else meanwhile is said in words and the current one loads
 without losing what was typed. A customer's direct message then gets the away message, which the conversation's
-timeline reads as an automatic reply (in words, not only colour). Without business hours the view says the operator
-must set them and the tick cannot be turned on; an agent has neither the link nor the view.
+timeline reads as an automatic reply (in words, not only colour). Without business hours the view says to set them
+above (its Business hours section, tests/browser/test_business_hours.py) and the tick cannot be turned on; an agent
+has neither the link nor the view.
 """
 
 from __future__ import annotations
@@ -218,12 +219,13 @@ def test_an_agent_has_no_away_message_view(away_console):
     console.wait(lambda d: d.execute_script("return location.hash") == "#/work", "#/away redirects an agent")
 
 
-def test_without_business_hours_the_view_says_the_operator_must_set_them_and_it_cannot_be_turned_on(console):
-    # GIVEN the session's stack: no SLA_BUSINESS_HOURS
+def test_without_business_hours_the_view_says_to_set_them_above_and_it_cannot_be_turned_on(console):
+    # GIVEN the session's stack: no SLA_BUSINESS_HOURS, and none saved here (GET /business-hours: source none)
     console.sign_in("manager")
     console.driver.get(console.url + "#/away")
+    console.text_in("#hours-source", "None set")
     notice = console.find("#away-no-hours")
-    assert "SLA_BUSINESS_HOURS" in notice.text and "README" in notice.text
+    assert "set them above, under Business hours" in notice.text
     assert not console.all("#away-open-now")
     assert not console.find("#away-enabled").is_enabled()
     console.text_in("#away-state", "The away message is off")
