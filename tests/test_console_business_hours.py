@@ -14,7 +14,8 @@ import pytest
 
 from support import ROOT
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node builds the console; without it there is no console")
+pytestmark = pytest.mark.skipif(shutil.which("node") is None,
+                                reason="node builds the console; without it there is no console")
 
 MODULE = (ROOT / "console" / "src" / "business_hours.js").as_uri()
 MESSAGES = (ROOT / "console" / "src" / "messages.js").as_uri()
