@@ -531,7 +531,7 @@ export const MESSAGES = {
     'hours.opensAgain': '{day}: opens again at (optional)',
     'hours.closesAgain': '{day}: closes again at (optional)',
     'hours.andAlso': 'and',
-    'hours.midnightHint': 'A closing time of 00:00 means midnight. Leave the second range empty for one range a day; a night shift across midnight is the evening of one day and the morning of the next.',
+    'hours.midnightHint': 'Closing at midnight (00:00, or 12:00 AM) means open until the end of the day. Leave the second range empty for one range a day; a night shift across midnight is the evening of one day and the morning of the next.',
     'hours.timezone': 'Time zone',
     'hours.holidays': 'Holidays',
     'hours.holidaysHint': 'Dates closed all day, in the time zone above.',
