@@ -188,6 +188,19 @@ def running_stack(log_dir: Path, settings: dict[str, str] | None = None):
             process.wait()
 
 
+@contextmanager
+def staffed_stack(log_dir: Path, settings: dict[str, str] | None = None):
+    """A stack of its own (running_stack) with the keys of an agent of customer service, a manager and the admin in
+    `keys`, for a view whose settings must not leak into the session's stack."""
+    with running_stack(log_dir, settings) as stack:
+        stack.keys = {
+            "agent": stack.issue("agent", "Aiko (agent)", ["customer_service"]),
+            "manager": stack.issue("manager", "Mana (manager)"),
+            "admin": stack.admin,
+        }
+        yield stack
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The session's stack: every hour is business time (no SLA_BUSINESS_HOURS), as on a fresh clone."""

@@ -23,7 +23,7 @@ import pytest
 
 import payloads
 
-from .conftest import (REQUIRED, WAIT, blank_console, open_conversation, running_stack, scroll_to,
+from .conftest import (REQUIRED, WAIT, blank_console, open_conversation, staffed_stack, scroll_to,
                        settled_in_customer_service)
 
 try:
@@ -40,12 +40,7 @@ CLOSED_ALMOST_ALWAYS = {"SLA_BUSINESS_HOURS": "mon-sun 00:00-00:01", "SLA_TIMEZO
 @pytest.fixture(scope="module")
 def away_stack(tmp_path_factory):
     """A stack of its own with business hours, and a manager's and an agent's key."""
-    with running_stack(tmp_path_factory.mktemp("away-stack"), CLOSED_ALMOST_ALWAYS) as stack:
-        stack.keys = {
-            "agent": stack.issue("agent", "Aiko (agent)", ["customer_service"]),
-            "manager": stack.issue("manager", "Mana (manager)"),
-            "admin": stack.admin,
-        }
+    with staffed_stack(tmp_path_factory.mktemp("away-stack"), CLOSED_ALMOST_ALWAYS) as stack:
         yield stack
 
 

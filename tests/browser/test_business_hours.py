@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import REQUIRED, blank_console, running_stack, scroll_to
+from .conftest import REQUIRED, blank_console, staffed_stack, scroll_to
 
 try:
     import selenium  # noqa: F401
@@ -30,12 +30,7 @@ OPERATOR_DEFAULT = {"SLA_BUSINESS_HOURS": "mon-sat 08:00-20:00", "SLA_TIMEZONE":
 @pytest.fixture(scope="module")
 def hours_stack(tmp_path_factory):
     """A stack of its own with the operator's business hours, and a manager's and an agent's key."""
-    with running_stack(tmp_path_factory.mktemp("hours-stack"), OPERATOR_DEFAULT) as stack:
-        stack.keys = {
-            "agent": stack.issue("agent", "Aiko (agent)", ["customer_service"]),
-            "manager": stack.issue("manager", "Mana (manager)"),
-            "admin": stack.admin,
-        }
+    with staffed_stack(tmp_path_factory.mktemp("hours-stack"), OPERATOR_DEFAULT) as stack:
         yield stack
 
 

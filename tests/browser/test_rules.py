@@ -21,7 +21,7 @@ import pytest
 
 import payloads
 
-from .conftest import REQUIRED, WAIT, blank_console, open_conversation, running_stack, scroll_to
+from .conftest import REQUIRED, WAIT, blank_console, open_conversation, staffed_stack, scroll_to
 
 try:
     import selenium  # noqa: F401
@@ -34,12 +34,7 @@ except ImportError:
 @pytest.fixture(scope="module")
 def rules_stack(tmp_path_factory):
     """A stack of its own, and a manager's and an agent's key."""
-    with running_stack(tmp_path_factory.mktemp("rules-stack")) as stack:
-        stack.keys = {
-            "agent": stack.issue("agent", "Aiko (agent)", ["customer_service"]),
-            "manager": stack.issue("manager", "Mana (manager)"),
-            "admin": stack.admin,
-        }
+    with staffed_stack(tmp_path_factory.mktemp("rules-stack")) as stack:
         yield stack
 
 
