@@ -207,3 +207,27 @@ def test_a_message_a_rule_routed_needs_no_review_though_the_model_was_unsure(tab
     assert conversations.save_inbound(triaged("rr-unsure-2", "community", needs_review=True),
                                       routed.message.received_at).value == "stored"
     assert counters.queue_counts("community")["needs_review"] == 1
+
+
+def test_moving_a_routed_message_corrects_the_rule_not_the_models_accuracy(api, keys):
+    # GIVEN a comment the model put in community and the recall rule in customer service, and one it put there itself
+    assert save(api, keys, [RECALL])[0] == 200
+    comment(api, "rr7", "Lovely festival, but is my kettle part of the recall?")
+    comment(api, "rr8", "Lovely festival in the park today, see you all next year")
+    routed, plain = conversation(api, keys, "facebook:rr7"), conversation(api, keys, "facebook:rr8")
+    assert routed["triage"]["rule"] and plain["triage"].get("rule") is None
+    # WHEN a manager moves both to stance
+    for message_id in ("facebook:rr7", "facebook:rr8"):
+        status, _ = call(api, "POST", f"/messages/{message_id}/reroute", keys["manager"],
+                         {"queue": "stance", "reason": "about the brand's values"})
+        assert status == 200
+    # THEN only the model's own verdict counts as re-routed in the live model accuracy
+    today = datetime.now(timezone.utc).date()
+    _, stats = call(api, "GET", f"/stats?from={today}&granularity=day", keys["manager"])
+    rerouted = {(row["queue"], row["rerouted"]) for row in stats["model_accuracy"]["by_version"] if row["rerouted"]}
+    assert rerouted == {(plain["triage"]["category"], 1)}
+    assert stats["model_accuracy"]["reroutes"] == {plain["triage"]["category"]: {"stance": 1}}
+    # AND both corrections are kept for retraining (a person chose each label)
+    from chalicelib.store import queue
+
+    assert {c["message_id"] for c in queue.corrections()} >= {"facebook:rr7", "facebook:rr8"}

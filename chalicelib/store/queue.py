@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from ..domain import workflow
+from ..domain import second_opinion, workflow
 from ..domain.errors import ConcurrentChange, InvalidRequest
 from ..domain.workflow import CLAIMED, OPEN, RESOLVED, SNOOZED, Actor
 from . import counters, dynamo
@@ -477,13 +477,16 @@ def reroute(stored: StoredMessage, actor: Actor, to_queue: str, reason: str, now
     accuracy = {f"reroute_{from_queue}__{to_queue}": 1}
     if not stored.corrections:
         accuracy["rerouted"] = 1  # messages the agents moved at least once
+    # a queue a manager's routing rule chose was not the model's: moving it corrects the rule, not the model's accuracy
+    by_the_model = second_opinion.RULE not in triage
     extra = [
         counters.volume_update(from_queue, hour, shard, counters.volume_increments(platform, -1, stored.needs_review)),
         counters.volume_update(to_queue, hour, shard, counters.volume_increments(platform, 1, False)),
         counters.accuracy_update(triage["category"], day_of(parse_iso(stored.received_at)), triage["model_version"],
-                                 shard, accuracy),
+                                 shard, accuracy) if by_the_model else None,
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(correction.to_item())}},
     ]
+    extra = [operation for operation in extra if operation is not None]
     operations = transition(stored, OPEN, entry, queue=to_queue, needs_review=False, extra=extra,
                             attributes={"corrections": bounded_corrections(stored.corrections, correction.in_message())})
     return apply_guarded(stored, operations, entry)
