@@ -1065,6 +1065,7 @@ class ResponseTimesOut(_Model):
     snoozed: int = Field(description="times agents snoozed a message")
     first_replied: int = Field(description="conversations opened in the bucket that got their first reply")
     first_replies_late: int = Field(description="of those, first replies after the queue's SLA")
+    away_sent: int = Field(0, description="away messages sent in the bucket (outside business hours; not replies)")
     time_to_first_claim_p50_seconds: float | None
     time_to_first_claim_p90_seconds: float | None
     time_to_first_reply_p50_seconds: float | None = Field(
@@ -1089,9 +1090,10 @@ class SlaOut(_Model):
     open_past_sla: int = Field(description="open conversations whose customer has waited past the SLA since their latest message")
     first_replied: int = Field(description="conversations opened in the range that got a first reply")
     first_replies_late: int = Field(description="of those, first replies that came after the SLA")
-    business_hours: str | None = Field(None, description="the SLA counts only these hours (SLA_BUSINESS_HOURS, in "
-                                       "SLA_TIMEZONE, without SLA_HOLIDAYS), e.g. `mon-fri 09:00-18:00 (Asia/Tokyo)`; "
-                                       "null: every hour counts")
+    away_sent: int = Field(0, description="away messages sent in the range: customers told the brand was closed, "
+                           "still waiting for a person's first reply")
+    business_hours: str | None = Field(None, description="the SLA counts only these hours (`GET /business-hours`), "
+                                       "e.g. `mon-fri 09:00-18:00 (Asia/Tokyo)`; null: every hour counts")
 
 
 class VersionAccuracyOut(_Model):

@@ -137,11 +137,12 @@ class _Cell:
     ttfr: dict[int, int] = field(default_factory=dict)
     first_replied: int = 0
     first_reply_late: int = 0
+    away_sent: int = 0
 
     def response_times(self) -> dict[str, Any]:
         out: dict[str, Any] = {"resolved": self.resolved, "auto_resolved": self.auto_resolved,
                                "snoozed": self.snoozed, "first_replied": self.first_replied,
-                               "first_replies_late": self.first_reply_late}
+                               "first_replies_late": self.first_reply_late, "away_sent": self.away_sent}
         for counts, name in ((self.ttc, "first_claim"), (self.ttfr, "first_reply"), (self.ttr, "resolve")):
             for q, label in ((0.5, "p50"), (0.9, "p90")):
                 value = histogram.percentile(counts, q)
@@ -156,7 +157,7 @@ def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
     cell = _Cell(messages=counts.get(own("messages"), 0), needs_review=counts.get(own("needs_review"), 0),
                  resolved=counts.get(own("resolved"), 0), auto_resolved=counts.get(own("auto_resolved"), 0),
                  snoozed=counts.get(own("snoozed"), 0), first_replied=counts.get(own("first_replied"), 0),
-                 first_reply_late=counts.get(own("first_reply_late"), 0))
+                 first_reply_late=counts.get(own("first_reply_late"), 0), away_sent=counts.get(own("away_sent"), 0))
     for name, value in counts.items():
         role, detail, counted_platform = _role(name)
         if role == "platform":
@@ -246,6 +247,7 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
     buckets = volumes(query)
     first_replies = {q: (sum(b["response_times"][q]["first_replied"] for b in buckets),
                          sum(b["response_times"][q]["first_replies_late"] for b in buckets)) for q in query.queues}
+    away_sent = {q: sum(b["response_times"][q]["away_sent"] for b in buckets) for q in query.queues}
     return {
         "from": query.start.astimezone(query.tz).isoformat(),
         "to": query.end.astimezone(query.tz).isoformat(),
@@ -255,6 +257,7 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
         "buckets": buckets,
         "sla": [{"queue": q, "sla_seconds": settings.sla_seconds(q), "open_past_sla": open_past_sla(q, now),
                  "first_replied": first_replies[q][0], "first_replies_late": first_replies[q][1],
+                 "away_sent": away_sent[q],
                  "business_hours": schedule.text if schedule else None}
                 for q in query.queues],
         "model_accuracy": model_accuracy(query),
@@ -357,11 +360,11 @@ def to_csv(buckets: Iterable[dict[str, Any]], queues: Iterable[str]) -> str:
              "time_to_first_reply_p50_seconds", "time_to_first_reply_p90_seconds",
              "time_to_resolve_p50_seconds", "time_to_resolve_p90_seconds"]
     writer.writerow(["bucket_start", "queue", "messages", "needs_review", "resolved", "auto_resolved", "snoozed", *times,
-                     *[f"bucket_messages_{p}" for p in platforms]])
+                     "away_sent", *[f"bucket_messages_{p}" for p in platforms]])
     for b in buckets:
         for q in queues:
             rt = b["response_times"][q]
             writer.writerow([b["start"], q, b["messages"][q], b["needs_review"][q], rt["resolved"], rt["auto_resolved"], rt["snoozed"],
-                             *["" if rt[t] is None else rt[t] for t in times],
+                             *["" if rt[t] is None else rt[t] for t in times], rt["away_sent"],
                              *[b["platforms"].get(p, 0) for p in platforms]])
     return out.getvalue()

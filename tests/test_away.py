@@ -148,6 +148,14 @@ def test_a_direct_message_at_night_gets_it_once_and_stays_unanswered(api, keys, 
     deliver()
     assert len(fake_platforms.sent("messenger")) == 1
     assert len(conversation_of(api, keys, "messenger:m.away1")["replies"]) == 1
+    # AND the stats count it, in the conversation's queue, apart from first replies
+    today = datetime.now(timezone.utc).date()
+    _, stats = call(api, "GET", f"/stats?from={today}&granularity=day&tz=UTC", keys["manager"])
+    sla = {row["queue"]: row for row in stats["sla"]}
+    assert sla[detail["queue"]]["away_sent"] == 1 and sla[detail["queue"]]["first_replied"] == 0
+    assert sum(b["response_times"][detail["queue"]]["away_sent"] for b in stats["buckets"]) == 1
+    _, on_x = call(api, "GET", f"/stats?from={today}&granularity=day&tz=UTC&platform=x", keys["manager"])
+    assert sum(row["away_sent"] for row in on_x["sla"]) == 0
 
 
 def test_the_platforms_echo_of_it_is_not_the_brands_answer(api, keys, closed_now, delivery, fake_platforms):

@@ -23,7 +23,8 @@ from botocore.exceptions import ClientError
 from ..domain.errors import ConcurrentChange, IdempotencyKeyReused, PrivateReplyAlreadySent
 from ..models import DeliveryStatus, Message
 from . import conversations, counters, dynamo
-from .entities import MessageKeys, PrivateReplyKeys, ReplyKeys, SentKeys, StoredMessage, iso, key, parse_iso
+from .entities import (MessageKeys, PrivateReplyKeys, ReplyKeys, SentKeys, StoredMessage, hour_of, iso, key,
+                       parse_iso)
 from .messages import Outcome, get_message
 from .table import GSI2
 
@@ -242,10 +243,12 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
         "pk": SentKeys.pk(reply.sent_platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
         "conversation": reply.conversation, "reply": reply.id, "reply_sk": reply.sk})}}
     token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
-    if reply.automatic:  # the away message answers nobody: no first reply, no person's count
+    if reply.automatic:  # the away message answers nobody: no first reply, no person's count; the stats count it
+        sent = counters.volume_update(head.queue, hour_of(now), head.shard,
+                                      {"away_sent": 1, f"away_sent:{reply.platform}": 1})
         with dynamo.storage_errors():
             try:
-                dynamo.transact([reply_update, lookup], token)
+                dynamo.transact([reply_update, lookup, sent], token)
             except ClientError as exc:
                 if dynamo.cancellation_codes(exc)[:1] != ["ConditionalCheckFailed"]:  # else: marked by a repeat
                     raise

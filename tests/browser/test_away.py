@@ -204,6 +204,11 @@ def test_a_direct_message_outside_business_hours_gets_the_away_message_read_as_a
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
     console.driver.refresh()
     console.text_in(".thread .reply.automatic .automatic-label", "自動返信（営業時間外）")
+    # AND the Stats' SLA panel counts the away messages sent, apart from first replies (still in Japanese)
+    console.open("#/stats")
+    console.text_in("#sla", "送信した不在メッセージ(返信には数えません)")
+    [row] = [r for r in console.all("#sla tbody tr") if "カスタマーサービス" in r.text]
+    assert int(row.text.split()[-1]) >= 1
 
 
 def test_an_agent_has_no_away_message_view(away_console):

@@ -351,10 +351,11 @@ export function mountManager(container) {
         ? h('p', { class: 'hint', id: 'sla-hours' }, t('stats.slaBusinessHours', { hours: stats.sla.find((s) => s.business_hours).business_hours }))
         : null,
       table(t('stats.sla'), [t('chart.accuracy.queue'), t('stats.slaTarget'), t('stats.slaOpenPast'),
-        t('stats.slaLateFirstReplies')],
+        t('stats.slaLateFirstReplies'), t('stats.awaySent')],
         stats.sla.map((s) => [queueName(s.queue), fmtDuration(s.sla_seconds),
           s.open_past_sla ? h('strong', { class: 'breach' }, fmtNumber(s.open_past_sla)) : fmtNumber(0),
-          late(s) ? h('strong', { class: 'breach' }, fmtNumber(late(s))) : fmtNumber(0)])));
+          late(s) ? h('strong', { class: 'breach' }, fmtNumber(late(s))) : fmtNumber(0),
+          fmtNumber(s.away_sent || 0)])));
   }
 
   function spikeList(spikes) {
