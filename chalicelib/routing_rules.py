@@ -30,7 +30,7 @@ def change(actor: Actor, submitted: list[Any], rev: int, now: datetime) -> rules
         id=own_id(r.id), name=r.name.strip(), enabled=r.enabled,
         words=tuple(dict.fromkeys(w.strip() for w in r.words)), platforms=tuple(dict.fromkeys(r.platforms)),
         channels=tuple(dict.fromkeys(r.channels)), languages=tuple(dict.fromkeys(r.languages)),
-        queue=r.queue.value if hasattr(r.queue, "value") else r.queue, tags=rules.normalized_tags(r.tags),
+        queue=r.queue, tags=rules.normalized_tags(r.tags),
         priority_boost=r.priority_boost) for r in submitted]
     rules.check(changed)
     return store.save(rules.RoutingRules(rules=tuple(changed), updated_by=actor.id, updated_at=iso(now), rev=rev + 1),
