@@ -47,3 +47,33 @@ export function busy(button, action, ready = () => true) {
     }
   };
 }
+
+// someone else saved meanwhile (409 concurrent_change): `box` says so and offers one button that reads what is saved
+// now; `loaded(current)` shows it and says what comes next in `box` (a button to put back what was typed, say)
+export function offerTheCurrentOne(box, { id, said, label, read, loaded }) {
+  const load = h('button', { type: 'button', class: 'secondary', id }, label);
+  replace(box, h('p', {}, said), h('div', { class: 'toolbar' }, load));
+  box.hidden = false;
+  load.addEventListener('click', busy(load, async () => {
+    let current;
+    try {
+      current = await read();
+    } catch (error) {
+      showError(error);
+      return;
+    }
+    loaded(current);
+  }));
+  load.focus();
+}
+
+// after the current one loaded: `box` says so, with a button that puts back what was typed (`putBack`)
+export function offerToPutBack(box, { id, said, label, putBack }) {
+  const button = h('button', { type: 'button', class: 'secondary', id }, label);
+  button.addEventListener('click', () => {
+    box.hidden = true;
+    putBack();
+  });
+  replace(box, h('p', {}, said), h('div', { class: 'toolbar' }, button));
+  button.focus();
+}

@@ -7,7 +7,7 @@ import { field, h, replace } from '../dom.js';
 import { errorText, fmtNumber, platformName, sentences, t, timeTag } from '../i18n.js';
 import { INSTAGRAM_DM_BYTES, MAX_CHARACTERS, TOKEN, TRANSLATIONS, awayBody, awayProblem, canToggle, characters, formOf,
   instagramBytes, tooLongRefusal } from '../away.js';
-import { busy, notice, showError } from '../ui.js';
+import { busy, notice, offerTheCurrentOne, offerToPutBack, showError } from '../ui.js';
 import { businessHoursSection } from './business_hours.js';
 
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
@@ -151,30 +151,22 @@ export function mountAway(container) {
   // someone saved meanwhile: said; what she typed stays until she loads theirs, and can be put back after that
   function conflicted() {
     const typed = values();
-    const load = h('button', { type: 'button', class: 'secondary', id: 'away-load-current' }, t('away.loadCurrent'));
-    replace(conflict, h('p', {}, t('away.changedMeanwhile')), h('div', { class: 'toolbar' }, load));
-    conflict.hidden = false;
-    load.addEventListener('click', busy(load, async () => {
-      let current;
-      try {
-        current = await api('away-message');
-      } catch (error) {
-        showError(error);
-        return;
-      }
-      fill(formOf(current));
-      show(current);
-      const putBack = h('button', { type: 'button', class: 'secondary', id: 'away-put-back' }, t('away.putBack'));
-      putBack.addEventListener('click', () => {
-        fill(typed);
-        enabled.disabled = !canToggle(stored?.business_hours, enabled.checked);
-        conflict.hidden = true;
-        boxes.text.focus();
-      });
-      replace(conflict, h('p', {}, t('away.loadedCurrent')), h('div', { class: 'toolbar' }, putBack));
-      putBack.focus();
-    }));
-    load.focus();
+    offerTheCurrentOne(conflict, {
+      id: 'away-load-current', said: t('away.changedMeanwhile'), label: t('away.loadCurrent'),
+      read: () => api('away-message'),
+      loaded: (current) => {
+        fill(formOf(current));
+        show(current);
+        offerToPutBack(conflict, {
+          id: 'away-put-back', said: t('away.loadedCurrent'), label: t('away.putBack'),
+          putBack: () => {
+            fill(typed);
+            enabled.disabled = !canToggle(stored?.business_hours, enabled.checked);
+            boxes.text.focus();
+          },
+        });
+      },
+    });
   }
 
   form.addEventListener('submit', busy(submit, async () => {

@@ -8,7 +8,7 @@ import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { errorText, language, locale, sentences, t, timeTag, timeZones } from '../i18n.js';
 import { DAYS, MAX_RANGES, groups, hoursBody, hoursForm, hoursProblem, weekly } from '../business_hours.js';
-import { busy, notice, showError } from '../ui.js';
+import { busy, notice, offerTheCurrentOne, offerToPutBack } from '../ui.js';
 
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
 let draft = null;
@@ -245,29 +245,21 @@ export function businessHoursSection({ onSaved }) {
   // someone saved meanwhile: said; what she typed stays until she loads theirs, and can be put back after that
   function conflicted() {
     const typed = { ...values(), fits: true };
-    const load = h('button', { type: 'button', class: 'secondary', id: 'hours-load-current' }, t('hours.loadCurrent'));
-    replace(conflict, h('p', {}, t('hours.changedMeanwhile')), h('div', { class: 'toolbar' }, load));
-    conflict.hidden = false;
-    load.addEventListener('click', busy(load, async () => {
-      let current;
-      try {
-        current = await api('business-hours');
-      } catch (error) {
-        showError(error);
-        return;
-      }
-      fill(hoursForm(current));
-      show(current);
-      const putBack = h('button', { type: 'button', class: 'secondary', id: 'hours-put-back' }, t('hours.putBack'));
-      putBack.addEventListener('click', () => {
-        fill(typed);
-        conflict.hidden = true;
-        (typed.none ? noHours : dayRows[0].mode).focus();
-      });
-      replace(conflict, h('p', {}, t('hours.loadedCurrent')), h('div', { class: 'toolbar' }, putBack));
-      putBack.focus();
-    }));
-    load.focus();
+    offerTheCurrentOne(conflict, {
+      id: 'hours-load-current', said: t('hours.changedMeanwhile'), label: t('hours.loadCurrent'),
+      read: () => api('business-hours'),
+      loaded: (current) => {
+        fill(hoursForm(current));
+        show(current);
+        offerToPutBack(conflict, {
+          id: 'hours-put-back', said: t('hours.loadedCurrent'), label: t('hours.putBack'),
+          putBack: () => {
+            fill(typed);
+            (typed.none ? noHours : dayRows[0].mode).focus();
+          },
+        });
+      },
+    });
   }
 
   form.addEventListener('submit', busy(submit, async () => {

@@ -8,7 +8,7 @@ import { field, h, replace, select } from '../dom.js';
 import { errorText, fmtNumber, queueName, t, timeTag } from '../i18n.js';
 import { CHANNELS, LANGUAGES, MAX_BOOST, MAX_NAME, MAX_RULES, PLATFORMS, QUEUES, actionsText, actorName,
   conditionsText, formOf, moved, ruleFromForm, rulesBody, withRule, withoutRule } from '../rules.js';
-import { busy, notice, showError } from '../ui.js';
+import { busy, notice, offerTheCurrentOne, showError } from '../ui.js';
 
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
 let draft = null;
@@ -149,25 +149,18 @@ export function mountRules(container) {
   // someone saved meanwhile: said; what she typed stays in the form, and the current list can be loaded under it
   function conflicted() {
     notice('');
-    const load = h('button', { type: 'button', class: 'secondary', id: 'rules-load-current' }, t('rules.loadCurrent'));
-    replace(conflict, h('p', {}, t('rules.changedMeanwhile')), h('div', { class: 'toolbar' }, load));
-    conflict.hidden = false;
-    load.addEventListener('click', busy(load, async () => {
-      let current;
-      try {
-        current = await api('routing-rules');
-      } catch (error) {
-        showError(error);
-        return;
-      }
-      show(current);
-      const gone = editing && !current.rules.some((rule) => rule.id === editing.id);
-      replace(conflict, h('p', {}, t('rules.loadedCurrent')),
-        gone ? h('p', {}, t('rules.goneMeanwhile', { name: editing.name })) : null);
-      if (gone) setMode(null);
-      document.getElementById('rules-list-title')?.focus();
-    }));
-    load.focus();
+    offerTheCurrentOne(conflict, {
+      id: 'rules-load-current', said: t('rules.changedMeanwhile'), label: t('rules.loadCurrent'),
+      read: () => api('routing-rules'),
+      loaded: (current) => {
+        show(current);
+        const gone = editing && !current.rules.some((rule) => rule.id === editing.id);
+        replace(conflict, h('p', {}, t('rules.loadedCurrent')),
+          gone ? h('p', {}, t('rules.goneMeanwhile', { name: editing.name })) : null);
+        if (gone) setMode(null);
+        document.getElementById('rules-list-title')?.focus();
+      },
+    });
   }
 
   // the whole list, at the revision read: the answer, or null when refused (said: in the form, or as an alert)
