@@ -36,7 +36,10 @@ def _view(saved: store.SavedHours, now: datetime) -> HoursView:
         holidays = [d.strip() for d in (settings.sla_holidays or "").split(",") if d.strip()]
     else:
         hours, zone, holidays, source = None, settings.sla_timezone, [], "none"
-    schedule = parse(hours, zone, ",".join(holidays)) if hours else None
+    try:
+        schedule = parse(hours, zone, ",".join(holidays)) if hours else None
+    except ValueError:  # saved in a zone the time-zone database has since dropped: shown as saved, to be fixed
+        schedule = None
     return HoursView(hours=hours, timezone=zone, holidays=holidays, text=schedule.text if schedule else None,
                      open_now=schedule.is_open(now) if schedule else None, source=source,
                      updated_by=saved.updated_by, updated_at=saved.updated_at, rev=saved.rev)

@@ -103,3 +103,20 @@ def test_a_direct_message_on_a_holiday_saved_here_gets_the_away_message(api, key
     assert response.status_code == 200 and json.loads(response.body)["stored"] == 1
     assert away.answer("messenger:m.holiday", datetime.now(timezone.utc)) == "sent"
     assert [s.body["message"]["text"] for s in fake_platforms.sent("messenger")] == ["Closed today."]
+
+
+def test_hours_saved_in_a_zone_the_server_no_longer_knows_fall_back_to_the_operators(api, keys, table, operator_hours):
+    from chalicelib.store import business_hours, dynamo
+
+    # GIVEN hours saved in a zone this server's time-zone database has since dropped
+    table.put_item(TableName=dynamo.table_name(), Item=dynamo.to_item({
+        "pk": "SETTINGS", "sk": "BUSINESS_HOURS", "hours": "mon-fri 09:00-18:00", "timezone": "Gone/Zone", "rev": 1}))
+    business_hours.forget()
+    # THEN the SLAs follow the operator's, and the stats answer
+    assert business_hours.schedule().text == "mon-sun 08:00-20:00 (Europe/Paris)"
+    today = datetime.now(timezone.utc).date()
+    status, stats = call(api, "GET", f"/stats?from={today}", keys["manager"])
+    assert status == 200 and {row["business_hours"] for row in stats["sla"]} == {"mon-sun 08:00-20:00 (Europe/Paris)"}
+    # AND a manager reading them sees what was saved, so as to fix it
+    status, hours = call(api, "GET", "/business-hours", keys["manager"])
+    assert status == 200 and (hours["timezone"], hours["text"], hours["source"]) == ("Gone/Zone", None, "saved")

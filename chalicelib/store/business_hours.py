@@ -48,7 +48,15 @@ def save(changed: SavedHours, read_rev: int) -> SavedHours:
 
 def _in_force() -> Schedule | None:
     saved = get(consistent=False)
-    return saved.schedule() if saved.rev else get_settings().sla_schedule()
+    if not saved.rev:
+        return get_settings().sla_schedule()
+    try:
+        return saved.schedule()
+    except ValueError as unreadable:  # read when saved; only a time-zone database without its zone gets here
+        from .. import observability
+
+        observability.warning("saved business hours unreadable: the operator's apply", error=str(unreadable))
+        return get_settings().sla_schedule()
 
 
 _copy = settings.ContainerCopy(_in_force, CACHE_SECONDS)
