@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import observability, replies
-from .config import get_settings
 from .domain import away as rules
 from .domain.errors import IdempotencyKeyReused, OutsideReplyWindow, ReplyNotSent, TextTooLong
 from .domain.workflow import Actor

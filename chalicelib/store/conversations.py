@@ -176,7 +176,7 @@ def _member(item: Triaged, head: StoredMessage, conversation_key: str) -> Stored
 
 def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str, now: datetime,
                       shard_try: int) -> list[dict[str, Any]]:
-    m, triage = item.message, item.triage
+    m = item.message
     member = _member(item, head, conversation_key)
     joined = rules.join(_head_rules(head), item.queue, item.priority.score)
     received = iso(m.received_at)
@@ -206,8 +206,6 @@ def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
 def _contended_member_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
                                  shard_try: int) -> list[dict[str, Any]]:
     """The member with its counters, without the head (which the others keep changing): exactly once all the same."""
-    m, triage = item.message, item.triage
-    shard = shard_of(m.id, shard_try)
     return [
         {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(_member(item, head, conversation_key).to_item()),
                  "ConditionExpression": "attribute_not_exists(pk)"}},

@@ -161,7 +161,7 @@ def customer_pointer(m: Inbound) -> dict[str, Any] | None:
 def new_message_transaction(item: Triaged, attempt: int = 0, conversation_key: str | None = None) -> list[dict[str, Any]]:
     """A message that opens its conversation: the item, its counters, its queue's open count and its customer's
     pointer to it."""
-    m, triage = item.message, item.triage
+    m = item.message
     shard = shard_of(m.id, attempt)
     status = OPEN if item.held_back is None else REMOVED
     volume, accuracy, author = message_counters(item, shard)
