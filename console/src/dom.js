@@ -53,3 +53,9 @@ export function select(options, value, props = {}) {
   return h('select', props, options.map(([optionValue, text]) =>
     h('option', { value: optionValue, selected: optionValue === value }, text)));
 }
+
+// a sentence with one placeholder filled by an element (the token as code, a time): [before, node, after]
+export function withNode(text, placeholder, node) {
+  const at = text.indexOf(placeholder);
+  return at < 0 ? [text] : [text.slice(0, at), node, text.slice(at + placeholder.length)];
+}

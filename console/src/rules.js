@@ -170,9 +170,4 @@ export function routedBy(triage) {
   return { id: rule.id ?? null, name: rule.name, modelCategory: rule.model_category ?? null };
 }
 
-// "manager:Mana (0a1b63147c8b155f)" -> "Mana"; any other actor ("key:…") as it is
-export function actorName(actor) {
-  const said = String(actor || '');
-  const person = said.match(/^(?:agent|manager|admin):(.+?)(?:\s*\([0-9a-f]{16}\))?$/);
-  return person ? person[1] : said || '—';
-}
+export { actorName } from './actors.js'; // who saved them, in words (tested with the rules)

@@ -3,8 +3,9 @@
 // the tick that turns the away message on, its default text and its Japanese and English ones, who saved it last. Saving sends the revision read: someone else's save meanwhile (409) is said, and the
 // current one can be loaded without losing what was typed. Agents have no such view.
 import { api, features } from '../api.js';
-import { field, h, replace } from '../dom.js';
+import { field, h, replace, withNode } from '../dom.js';
 import { errorText, fmtNumber, platformName, sentences, t, timeTag } from '../i18n.js';
+import { actorName } from '../actors.js';
 import { INSTAGRAM_DM_BYTES, MAX_CHARACTERS, TOKEN, TRANSLATIONS, awayBody, awayProblem, canToggle, characters, formOf,
   instagramBytes, tooLongRefusal } from '../away.js';
 import { busy, notice, offerTheCurrentOne, offerToPutBack, showError } from '../ui.js';
@@ -13,18 +14,7 @@ import { businessHoursSection } from './business_hours.js';
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
 let draft = null;
 
-// "manager:Mana (0a1b63147c8b155f)" -> "Mana"; any other actor ("key:…") as it is
-function actorName(actor) {
-  const said = String(actor || '');
-  const person = said.match(/^(?:agent|manager|admin):(.+?)(?:\s*\([0-9a-f]{16}\))?$/);
-  return person ? person[1] : said || '—';
-}
 
-// a message with one placeholder filled by an element (the token as code, a time): [before, node, after]
-function withNode(text, placeholder, node) {
-  const at = text.indexOf(placeholder);
-  return at < 0 ? [text] : [text.slice(0, at), node, text.slice(at + placeholder.length)];
-}
 
 // a refusal of PUT /away-message in words: a text too long for a platform's DMs names the text and the platform
 function awayErrorText(error, editable) {

@@ -5,8 +5,9 @@
 // current ones can be loaded without losing what was typed. The away message below depends on them: after a save
 // the view re-reads it (`onSaved`).
 import { api } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, replace, withNode } from '../dom.js';
 import { errorText, language, locale, sentences, t, timeTag, timeZones } from '../i18n.js';
+import { actorName } from '../actors.js';
 import { DAYS, MAX_RANGES, groups, hoursBody, hoursForm, hoursProblem, weekly } from '../business_hours.js';
 import { busy, notice, offerTheCurrentOne, offerToPutBack } from '../ui.js';
 
@@ -26,18 +27,7 @@ function fmtDate(text) {
     : new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(at);
 }
 
-// "manager:Mana (0a1b63147c8b155f)" -> "Mana"; any other actor ("key:…") as it is
-function actorName(actor) {
-  const said = String(actor || '');
-  const person = said.match(/^(?:agent|manager|admin):(.+?)(?:\s*\([0-9a-f]{16}\))?$/);
-  return person ? person[1] : said || '—';
-}
 
-// a message with one placeholder filled by an element: [before, node, after]
-function withNode(text, placeholder, node) {
-  const at = text.indexOf(placeholder);
-  return at < 0 ? [text] : [text.slice(0, at), node, text.slice(at + placeholder.length)];
-}
 
 // the schedule in words, per group of days: "Monday to Friday: 09:00–18:00",
 // "Saturday: 10:00–14:00 and 15:00–17:00"

@@ -4,7 +4,7 @@
 // meanwhile (409) is said, and the current ones can be loaded without losing what was typed in the form. Agents have
 // no such view (main.js).
 import { api } from '../api.js';
-import { field, h, replace, select } from '../dom.js';
+import { field, h, replace, select, withNode } from '../dom.js';
 import { errorText, fmtNumber, queueName, t, timeTag } from '../i18n.js';
 import { CHANNELS, LANGUAGES, MAX_BOOST, MAX_NAME, MAX_RULES, PLATFORMS, QUEUES, actionsText, actorName,
   conditionsText, formOf, moved, ruleFromForm, rulesBody, withRule, withoutRule } from '../rules.js';
@@ -13,11 +13,6 @@ import { busy, notice, offerTheCurrentOne, showError } from '../ui.js';
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
 let draft = null;
 
-// a message with one placeholder filled by an element (a time): [before, node, after]
-function withNode(text, placeholder, node) {
-  const at = text.indexOf(placeholder);
-  return at < 0 ? [text] : [text.slice(0, at), node, text.slice(at + placeholder.length)];
-}
 
 // a refusal of PUT /routing-rules in words: a bad rule is named by the API's own message (which rule and why)
 function rulesErrorText(error) {
