@@ -79,6 +79,8 @@ export async function features() {
       savedReplies: '/saved-replies' in paths,
       away: '/away-message' in paths, // a manager sets the reply sent to a DM outside business hours
       businessHours: '/business-hours' in paths, // …and the business hours themselves (else the operator's only)
+      // a manager sets the message asking for a rating when a DM conversation is resolved; conversations carry it
+      survey: '/satisfaction-survey' in paths,
       notes: '/conversations/{conversation_id}/notes' in paths,
       bulk: '/conversations/bulk' in paths,
       tags: '/conversations/{conversation_id}/tags' in paths,

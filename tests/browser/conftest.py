@@ -230,6 +230,15 @@ def page_text(console) -> str:
     return console.driver.execute_script("return document.getElementById('app').innerText")
 
 
+def cell(console, table: str, row: str, column: str) -> str:
+    """The text of a table's cell in the row whose text has `row`, under the column headed `column` (the stats' tables
+    gain columns as the API counts more)."""
+    heads = [e.text for e in console.all(f"{table} thead th")]
+    assert column in heads, heads
+    [found] = [r for r in console.all(f"{table} tbody tr") if row in r.text]
+    return found.find_elements("css selector", "th, td")[heads.index(column)].text
+
+
 def scroll_to(console, css: str) -> None:
     """The screenshot shows this part of the page."""
     console.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", css)

@@ -2,7 +2,7 @@
 conftest.py): a stack of its own, so that no message arrives before the rules are saved (each API container reads the
 rules again at most every 30 s) and the session's queues are not routed by them.
 
-GIVEN a manager on Routing rules (beside Away message)
+GIVEN a manager on Routing rules (beside Satisfaction survey)
 WHEN she adds a rule (the words "recall", to Customer service, the tag "recall") and saves
 THEN it is listed with its conditions and actions in words, and after a reload it is still there with who saved it and
 when; in Japanese the view reads in Japanese. A customer's comment with "recall" in it then lands in Customer service,
@@ -73,10 +73,10 @@ def names(console) -> list[str]:
 
 def test_a_manager_adds_a_rule_and_a_message_with_its_word_is_routed_by_it(rules_console, screenshot):
     console, stack = rules_console, rules_console.stack
-    # GIVEN a manager: Routing rules is in the navigation, beside Away message
+    # GIVEN a manager: Routing rules is in the navigation, beside Satisfaction survey
     console.sign_in("manager")
     assert [e.text for e in console.all("nav a")] == [
-        "Queues", "Stats", "Saved replies", "Away message", "Routing rules", "Blocked customers"]
+        "Queues", "Stats", "Saved replies", "Away message", "Satisfaction survey", "Routing rules", "Blocked customers"]
     console.find('nav a[href="#/rules"]').click()
     console.text_in("#rules-saved-by", "Not saved yet.")
     # WHEN she adds a rule: the words "recall", to Customer service, the tag "recall"

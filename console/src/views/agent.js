@@ -5,12 +5,12 @@
 // and a clear message when it is lost.
 // What the agent types is kept per tab (sessionStorage), so a refresh loses nothing.
 import { api, features, seg } from '../api.js';
-import { isAutomatic } from '../away.js';
+import { automaticKind } from '../automatic_texts.js';
 import {
   BLOCKED, DURATIONS, MAX_REASON as MAX_BLOCK_REASON, activeBlock, bannedOnPlatform, blockBody, blockable,
   canBanOnPlatform, durationDays, durationValue, isHeldBack, platformBan,
 } from '../blocks.js';
-import { field, h, replace, select, uid } from '../dom.js';
+import { field, h, replace, select, uid, withNode } from '../dom.js';
 import {
   blockErrorText, channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
   queueName, reasonText, sentences, statusName, statusWord, t, timeTag,
@@ -22,6 +22,7 @@ import { moderationActions } from '../moderation.js';
 import { remaining } from '../reply_limits.js';
 import { routedBy } from '../rules.js';
 import { session } from '../session.js';
+import { MAX_SCORE, ratingOf, stars } from '../survey.js';
 import { MAX_TAGS, foldTag, parseTags, validTag } from '../tags.js';
 import { actorKeyId, forgetTeam, loadTeam, worksQueue } from '../team.js';
 import { busy, notice, showError } from '../ui.js';
@@ -189,11 +190,43 @@ function badge(text, kind) {
   return h('span', { class: ['badge', kind && `badge-${kind}`] }, text);
 }
 
+// an automatic reply's label, by what sent it (automatic_texts.js automaticKind)
+const AUTOMATIC_LABELS = { away: 'reply.automatic', survey: 'reply.automaticSurvey', other: 'reply.automaticOther' };
+
+// a score's stars: decoration beside the words that say it, hidden from screen readers (they read the words)
+function starsOf(score, shown = stars(score)) {
+  return h('span', { class: 'stars', 'aria-hidden': 'true' }, shown);
+}
+
+const scoreWords = (key, score) => t(key, { score: fmtNumber(score), max: fmtNumber(MAX_SCORE) });
+
+// the satisfaction survey of a conversation, in its header: sent and not answered yet, or the customer's rating
+function satisfactionLine(item) {
+  const rating = ratingOf(item);
+  if (!rating) return null;
+  if (rating.score === null) {
+    return h('p', { class: 'satisfaction', id: 'satisfaction' },
+      withNode(t('satisfaction.sent'), '{at}', timeTag(rating.sentAt)));
+  }
+  return h('p', { class: 'satisfaction rated', id: 'satisfaction', dataset: { score: rating.score } },
+    starsOf(rating.score), ' ', h('strong', {}, scoreWords('satisfaction.rated', rating.score)),
+    rating.ratedAt ? [' · ', withNode(t('satisfaction.ratedAt'), '{at}', timeTag(rating.ratedAt))] : null);
+}
+
+// a list row's rating, once the customer gave one: one star and the score in words
+function ratingBadge(item) {
+  const score = ratingOf(item)?.score;
+  if (!score) return null;
+  return h('span', { class: 'badge badge-rating', dataset: { score } }, starsOf(score, '★'), ' ',
+    scoreWords('satisfaction.short', score));
+}
+
 export function mountAgent(container, { args, role, go }) {
   const manager = role !== 'agent';
   let disposed = false;
   const [queueArg, detailId] = args;
   const timers = new Set();
+  let rated = null; // the open conversation's satisfaction survey (ratingOf): its rating message is marked as one
   const state = {
     queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null,
     filters: readFilters(), saved: null, selected: new Set(),
@@ -563,6 +596,7 @@ export function mountAgent(container, { args, role, go }) {
         ? h('span', { class: 'badge holder', title: item.claimed_by }, t('list.heldBy', { who: actorName(item.claimed_by) })) : null,
       item.status === 'snoozed' && item.snoozed_until ? badge(t('list.snoozedUntil', { until: fmtDateTime(item.snoozed_until) })) : null,
       moderationBadge(item),
+      ratingBadge(item),
       item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
     h('span', { class: 'row-meta' }, state.status === MINE ? [queueName(item.queue), ' · '] : null,
       platformName(item.platform), ' · ', channelName(item.channel), ' · ', timeTag(item.last_inbound_at || item.received_at)),
@@ -867,6 +901,7 @@ export function mountAgent(container, { args, role, go }) {
         h('span', { class: 'row-meta' }, platformName(message.platform), ' · ', channelName(message.channel), ' · ',
           timeTag(message.created_at || message.received_at)),
         single ? null : badge(outbound ? t('message.outbound') : t('message.inbound')),
+        rated?.messageId === message.id ? badge(scoreWords('satisfaction.ratingBadge', rated.score), 'rating') : null,
         moderationBadge(message)),
       textOf(message),
       message.text_truncated && !erased ? h('p', { class: 'hint' }, t('message.truncated')) : null,
@@ -994,14 +1029,15 @@ export function mountAgent(container, { args, role, go }) {
   }
 
   // a reply sent from here, in the conversation's timeline: what the customer got, who sent it, what became of it.
-  // The away message, sent by the system itself, says so in words where a person's name would be.
+  // An automatic reply (the away message, the satisfaction survey), sent by the system itself, says so and which it is
+  // in words where a person's name would be.
   function replyView(reply) {
-    const automatic = isAutomatic(reply);
+    const automatic = automaticKind(reply);
     return h('article', { class: ['message outbound reply', automatic && 'automatic', isErased(reply) && 'erased'],
       dataset: { reply: reply.id, at: timeOf(reply.sent_at || reply.created_at) } },
       h('header', {},
         h('span', { class: 'author' }, t('message.brand')),
-        automatic ? h('span', { class: 'automatic-label', title: reply.by || null }, t('reply.automatic')) : null,
+        automatic ? h('span', { class: 'automatic-label', title: reply.by || null }, t(AUTOMATIC_LABELS[automatic])) : null,
         h('span', { class: 'row-meta' }, automatic ? null : [t('reply.sentBy', { who: actorName(reply.by) }), ' · '],
           timeTag(reply.read_at || reply.delivered_at || reply.sent_at || reply.created_at)),
         reply.private ? badge(t('reply.privateBadge'), 'private') : null,
@@ -1780,6 +1816,7 @@ export function mountAgent(container, { args, role, go }) {
         h('button', { type: 'button', class: 'secondary', onclick: () => claimButton.click() }, t('claim.next')))) : null;
     const lost = () => loadDetail(true);
     const single = !Array.isArray(item.messages);
+    rated = ratingOf(item);
     const shown = timelineView(item, single);
     const title = h('h2', { id: 'detail-title', tabindex: '-1' }, authorName(item));
     const thread = h('section', { class: 'thread', 'aria-label': t('detail.thread') }, shown);
@@ -1794,6 +1831,7 @@ export function mountAgent(container, { args, role, go }) {
           platformName(item.platform), ' · ', channelName(item.channel), ' · ', queueName(item.queue), ' ',
           badge(statusName(item.status), item.status), ' ',
           item.needs_review ? badge(t('badge.needsReview'), 'review') : null),
+        satisfactionLine(item),
         state.feats.filters && item.author && item.author.id ? h('button', {
           type: 'button', class: 'link', id: 'from-author',
           onclick: () => {
@@ -1839,7 +1877,7 @@ export function mountAgent(container, { args, role, go }) {
     const id = detailId;
     const shownIds = new Set(item.messages.map((m) => m.id));
     // an erasure made meanwhile (by another admin, or its author deleting a message on the platform) is a change too
-    const signature = (c) => JSON.stringify([c.status, c.queue, c.claimed_by || null, c.snoozed_until || null,
+    const signature = (c) => JSON.stringify([c.status, c.queue, c.claimed_by || null, c.snoozed_until || null, ratingOf(c),
       (c.replies || []).map((r) => [r.id, r.status, isErased(r)]), (c.notes || []).map(isErased),
       c.messages.filter(isErased).map((m) => m.id)]);
     const before = signature(item);
@@ -1866,6 +1904,7 @@ export function mountAgent(container, { args, role, go }) {
       const joined = now.messages.filter((m) => !shownIds.has(m.id));
       if (joined.length) {
         joined.forEach((m) => shownIds.add(m.id));
+        rated = ratingOf(now); // a rating among them is marked as one
         thread.append(...joined.map((m) => messageView(m, false)));
         const inbound = joined.filter((m) => m.direction !== 'outbound');
         if (inbound.length) notice(t('detail.newMessages', { n: fmtNumber(inbound.length), count: inbound.length }));

@@ -12,6 +12,7 @@ import {
   errorText, fmtBucket, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, language, platformName, queueName, t, timeZone,
 } from '../i18n.js';
 import { session } from '../session.js';
+import { MAX_SCORE } from '../survey.js';
 import { busy, notice, showError } from '../ui.js';
 import { PLATFORMS, QUEUES } from './agent.js';
 
@@ -94,6 +95,21 @@ function durationUnit(seconds) {
   if (seconds >= 2 * 3600) return ['hour', 3600];
   if (seconds >= 120) return ['minute', 60];
   return ['second', 1];
+}
+
+// an average rating, "4.3 / 5"; none yet (null: no ratings) is said so, the dash only what the eye sees
+function averageRating(average) {
+  if (average === null || average === undefined) {
+    return h('span', { class: 'no-ratings' }, h('span', { 'aria-hidden': 'true' }, '–'),
+      h('span', { class: 'visually-hidden' }, t('stats.noRatings')));
+  }
+  return t('stats.average', { average: fmtNumber(average, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    max: fmtNumber(MAX_SCORE) });
+}
+
+// a share of ratings that were 4 or 5, or the same words as an average when there were none
+function satisfiedShare(share) {
+  return share === null || share === undefined ? averageRating(null) : fmtPercent(share);
 }
 
 function table(caption, head, rows) {
@@ -358,6 +374,20 @@ export function mountManager(container) {
           fmtNumber(s.away_sent || 0)])));
   }
 
+  // the satisfaction survey by queue, once the API counts it (surveys_sent in the SLA rows): a panel of its own beside
+  // the SLA's, whose table a panel a third of the page wide cannot widen by four more columns
+  function surveyPanel(stats) {
+    if (!stats.sla.some((s) => 'surveys_sent' in s)) return null;
+    const title = t('stats.surveyTitle');
+    return h('section', { class: 'panel', 'aria-labelledby': 'survey-stats-title', id: 'survey-stats' },
+      h('h2', { id: 'survey-stats-title' }, title),
+      h('p', { class: 'hint' }, t('stats.surveysHint')),
+      table(title, [t('chart.accuracy.queue'), t('stats.surveysSent'), t('stats.ratings'), t('stats.ratingAverage'),
+        t('stats.satisfiedShare')],
+      stats.sla.map((s) => [queueName(s.queue), fmtNumber(s.surveys_sent || 0), fmtNumber(s.ratings || 0),
+        averageRating(s.rating_average), satisfiedShare(s.satisfied_share)])));
+  }
+
   function spikeList(spikes) {
     return h('section', { class: 'panel', 'aria-labelledby': 'spikes-title', id: 'spikes' },
       h('h2', { id: 'spikes-title' }, t('stats.spikes')),
@@ -373,16 +403,20 @@ export function mountManager(container) {
     if (answer.error) body = h('p', { class: 'error' }, errorText(answer.error));
     else {
       const days = Math.round((Date.parse(addDays(filters.to, 1)) - Date.parse(filters.from)) / DAY_MS);
+      // the ratings' columns once the API counts them (ratings in its rows)
+      const rated = answer.people.some((person) => 'ratings' in person);
       body = [
         h('p', { class: 'hint', id: 'people-served' }, t('people.served', {
           from: fmtDateTime(answer.from), to: fmtDateTime(answer.to), tz: answer.tz }),
         days > PEOPLE_DAYS ? ` ${t('people.cut', { n: fmtNumber(PEOPLE_DAYS) })}` : ''),
         answer.people.length ? table(title, [t('people.person'), t('people.role'), t('people.resolved'),
-          t('people.replies'), t('people.p50'), t('people.p90')], answer.people.map((person) => [
+          t('people.replies'), t('people.p50'), t('people.p90'),
+          ...(rated ? [t('people.ratings'), t('people.ratingAverage')] : [])], answer.people.map((person) => [
           h('span', { class: person.revoked ? 'revoked' : null, dataset: { key: person.key_id } }, person.name,
             person.revoked ? [' ', h('span', { class: 'badge' }, t('people.revoked'))] : null),
           t(`role.${person.role}`), fmtNumber(person.resolved), fmtNumber(person.replies),
-          fmtDuration(person.time_to_resolve_p50_seconds), fmtDuration(person.time_to_resolve_p90_seconds)]))
+          fmtDuration(person.time_to_resolve_p50_seconds), fmtDuration(person.time_to_resolve_p90_seconds),
+          ...(rated ? [fmtNumber(person.ratings || 0), averageRating(person.rating_average)] : [])]))
           : h('p', { class: 'hint', id: 'people-empty' }, t('people.empty')),
       ];
     }
@@ -433,7 +467,7 @@ export function mountManager(container) {
       })),
       served.buckets.length ? null : h('p', { class: 'hint' }, t('stats.empty')),
       h('div', { class: 'chart-grid' }, figures.map((f) => f.node)),
-      h('div', { class: 'panel-grid' }, slaPanel(stats), spikeList(spikes), rerouteTable(stats)),
+      h('div', { class: 'panel-grid' }, slaPanel(stats), spikeList(spikes), rerouteTable(stats), surveyPanel(stats)),
       people ? peoplePanel(people) : null);
     for (const f of figures) charts.push(f.make());
   }

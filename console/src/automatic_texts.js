@@ -1,0 +1,77 @@
+// What the away message and the satisfaction survey have in common: a message the system sends by itself to a
+// customer's direct messages, written here as a default text and optional Japanese and English ones, each checked as
+// the API checks it, saved at the revision read. And how a conversation's timeline tells such replies apart.
+// Kept free of the page (no DOM, no i18n) so that node can run it.
+
+export const MAX_CHARACTERS = 1000; // each text, counted in characters (code points) as the API counts them
+export const TOKEN = '{{customer_name}}';
+export const TRANSLATIONS = ['ja', 'en']; // the languages a translation may be written for, in the order shown
+// the tightest direct message of the platforms it goes to: Instagram's, in UTF-8 bytes; the API checks each text with a
+// name this long filled in for the token (away_text_too_long, survey_text_too_long)
+export const INSTAGRAM_DM_BYTES = 1000;
+const LONGEST_NAME = 50;
+const DM_PLATFORMS = ['messenger', 'instagram', 'whatsapp', 'x', 'telegram'];
+const encoder = new TextEncoder();
+
+export function characters(text) {
+  return [...String(text ?? '')].length;
+}
+
+// a text's size in an Instagram DM as the API counts it: UTF-8 bytes, with the longest name filled in
+export function instagramBytes(text) {
+  return encoder.encode(String(text ?? '').replaceAll(TOKEN, 'W'.repeat(LONGEST_NAME))).length;
+}
+
+// what the form holds -> the PUT body at the revision read: a blank translation is left out (the default text goes to
+// that language), the texts otherwise as typed (what the customer gets)
+export function textsBody({ enabled, text, translations = {} }, rev) {
+  const written = Object.fromEntries(TRANSLATIONS
+    .filter((lang) => String(translations[lang] ?? '').trim())
+    .map((lang) => [lang, String(translations[lang])]));
+  return { enabled: enabled === true, text: String(text ?? ''), translations: written, rev };
+}
+
+// the first text over MAX_CHARACTERS: {problem: 'tooLong', field, over}, or null
+export function tooLongProblem(form) {
+  const fields = [['text', form.text], ...TRANSLATIONS.map((lang) => [lang, form.translations?.[lang]])];
+  for (const [field, value] of fields) {
+    const over = characters(value) - MAX_CHARACTERS;
+    if (over > 0) return { problem: 'tooLong', field, over };
+  }
+  return null;
+}
+
+// turned on without a default text (a translation alone is not enough: the default goes to every other language)
+export function textNeededProblem(form) {
+  return form.enabled === true && !String(form.text ?? '').trim() ? { problem: 'textNeeded', field: 'text' } : null;
+}
+
+// the form's values from a GET or PUT answer
+export function textsFormOf(state) {
+  const translations = state?.translations && typeof state.translations === 'object' ? state.translations : {};
+  return {
+    enabled: state?.enabled === true,
+    text: typeof state?.text === 'string' ? state.text : '',
+    translations: Object.fromEntries(TRANSLATIONS.map((lang) => [lang, typeof translations[lang] === 'string'
+      ? translations[lang] : ''])),
+  };
+}
+
+// what a *_text_too_long refusal names ("the ja text is too long for a direct message on instagram ..."): the text
+// (`text`, `ja`, `en`) and the platform, each null when it does not say
+export function tooLongRefusal(message) {
+  const said = String(message ?? '').toLowerCase();
+  const language = said.match(/\bthe (\w+) text\b/)?.[1];
+  const field = TRANSLATIONS.includes(language) ? language : /\bthe text\b/.test(said) ? 'text' : null;
+  const platform = said.match(/\bon (\w+)\b/)?.[1];
+  return { field, platform: DM_PLATFORMS.includes(platform) ? platform : null };
+}
+
+// which automatic reply this is, by who the API says sent it: 'survey', 'away' (also one from before replies named
+// their sender), 'other' (one this console does not know yet), or null for a reply a person sent
+export function automaticKind(reply) {
+  if (reply?.automatic !== true) return null;
+  if (reply.by === 'system:survey') return 'survey';
+  if (reply.by === 'system:away' || !reply.by) return 'away';
+  return 'other';
+}
