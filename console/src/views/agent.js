@@ -1876,7 +1876,8 @@ export function mountAgent(container, { args, role, go }) {
   function follow(item, thread, changed) {
     const id = detailId;
     const shownIds = new Set(item.messages.map((m) => m.id));
-    // an erasure made meanwhile (by another admin, or its author deleting a message on the platform) is a change too
+    // an erasure made meanwhile (by another admin, or its author deleting a message on the platform) is a change too,
+    // and so is the survey sent or rated meanwhile
     const signature = (c) => JSON.stringify([c.status, c.queue, c.claimed_by || null, c.snoozed_until || null, ratingOf(c),
       (c.replies || []).map((r) => [r.id, r.status, isErased(r)]), (c.notes || []).map(isErased),
       c.messages.filter(isErased).map((m) => m.id)]);
