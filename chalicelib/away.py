@@ -54,7 +54,8 @@ def answer(message_id: str, now: datetime, away: rules.AwayMessage | None = None
         away, hours_store.schedule(), platform=message.platform, channel=message.channel,
         direction=message.direction, message_status=message.status, received_at=parse_iso(message.received_at),
         erased=bool(message.erased), head_status=head.status, lease_expiry=head.lease_expiry,
-        last_reply_at=parse_iso(head.last_reply_at) if head.last_reply_at else None, now=now)
+        last_reply_at=parse_iso(head.last_reply_at) if head.last_reply_at else None, now=now,
+        is_rating=(head.satisfaction or {}).get("message_id") == message.id)
     if not decision.send:
         return decision.reason
     text = away.text_for(message.language, customer_name(message.author))

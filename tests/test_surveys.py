@@ -227,3 +227,27 @@ def test_the_survey_is_not_sent_on_messenger_after_its_24_hours(table, keys, fak
     assert surveys.offer(message_id, now) == automatic_replies.NOT_SENDABLE
     assert fake_platforms.sent() == []
     assert get_message(message_id).satisfaction is None
+
+
+def test_a_rating_at_night_gets_no_away_message(api, keys, delivery, fake_platforms, monkeypatch):
+    from datetime import timedelta
+
+    from chalicelib import away
+    from support import reset_caches
+
+    deliver, _ = delivery
+    turn_on(api, keys)
+    conversation_id = answered_and_resolved(api, keys, "m.csat6", sender="6100000000061")
+    deliver()
+    # GIVEN the brand closes (holidays from yesterday to tomorrow) and its away message is on
+    today = datetime.now(timezone.utc).date()
+    monkeypatch.setenv("SLA_BUSINESS_HOURS", "mon-sun 09:00-17:00")
+    monkeypatch.setenv("SLA_HOLIDAYS", ",".join(str(today + timedelta(days=d)) for d in (-1, 0, 1)))
+    reset_caches()
+    assert call(api, "PUT", "/away-message", keys["manager"], {"enabled": True, "text": "We're closed.", "rev": 0})[0] == 200
+    # WHEN the customer's rating comes in
+    ingest(api, payloads.messenger_dm("m.csat6.r", "4", sender="6100000000061"))
+    # THEN it is recorded and the away message does not answer it (the away message's rule sees it: asked directly)
+    assert conversation(api, keys, conversation_id)["satisfaction"]["score"] == 4
+    assert away.answer("messenger:m.csat6.r", datetime.now(timezone.utc)) == "rating"
+    assert [r.body["message"]["text"] for r in fake_platforms.sent("messenger")][-1].startswith("How did we do")

@@ -50,14 +50,18 @@ def _skip(reason: str) -> Decision:
 
 def decide(away: AwayMessage, schedule: Schedule | None, *, platform: str, channel: str, direction: str,
            message_status: str, received_at: datetime, erased: bool, head_status: str,
-           lease_expiry: datetime | None, last_reply_at: datetime | None, now: datetime) -> Decision:
-    """Whether a customer's new message gets the away message now."""
+           lease_expiry: datetime | None, last_reply_at: datetime | None, now: datetime,
+           is_rating: bool = False) -> Decision:
+    """Whether a customer's new message gets the away message now (`is_rating`: it answered the satisfaction survey,
+    domain.surveys, and asks nothing)."""
     if not away.enabled or not away.text.strip():
         return _skip("off")
     if schedule is None:
         return _skip("no_business_hours")
     if not is_direct_message(platform, channel, direction):
         return _skip("not_a_direct_message")
+    if is_rating:
+        return _skip("rating")
     if message_status == REMOVED or head_status == REMOVED or erased:
         return _skip("removed")  # held back (its author is blocked), hidden, deleted or erased
     if now - received_at > STALE_AFTER:
