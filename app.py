@@ -7,13 +7,13 @@ answers with, who may call it and the errors it can answer; GET /openapi.json is
 from __future__ import annotations
 
 import functools
-import json
 import time
 from datetime import datetime, timedelta, timezone
 
 from chalice import Chalice, CORSConfig, Rate, Response
 
-from chalicelib import auth, away, bulk, business_hours, ingest, observability, routing_rules, snapstart, stats
+from chalicelib import (auth, automatic_replies, away, bulk, business_hours, ingest, observability, routing_rules,
+                        snapstart, stats, surveys)
 from chalicelib.config import get_settings
 from chalicelib.domain import errors as domain
 from chalicelib.domain.workflow import Actor
@@ -32,7 +32,7 @@ from chalicelib.schemas import (AssignCreate, AwayMessageOut, AwayMessageUpdate,
                                 ReplyCreate, ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, RoutingRulesOut, RoutingRulesUpdate,
                                 SavedRepliesOut,
                                 SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery,
-                                StatsOut, StatsQuery, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut, UnblockOut)
+                                StatsOut, StatsQuery, SurveyOut, SurveyUpdate, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut, UnblockOut)
 from chalicelib.store import blocks, conversations, customers, messages, notes, queue, saved_replies, tags
 from chalicelib.store.entities import StoredSavedReply, iso
 
@@ -71,6 +71,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.UnknownAuthor: NotFound,
     domain.BusinessHoursNotSet: Unprocessable,
     domain.AwayTextTooLong: Unprocessable,
+    domain.SurveyTextTooLong: Unprocessable,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -528,6 +529,20 @@ def away_message_change(caller, body: AwayMessageUpdate):
     return AwayMessageOut.of(changed, away.schedule(), now())
 
 
+# the satisfaction survey: a rating asked for once a direct-message conversation is resolved (Zendesk's CSAT) ------
+
+@routes.route("GET", "/satisfaction-survey", "the satisfaction survey sent when a conversation is resolved",
+              response=SurveyOut, errors=(503,))
+def satisfaction_survey(caller):
+    return SurveyOut.of(surveys.current())
+
+
+@routes.route("PUT", "/satisfaction-survey", "change the satisfaction survey at the revision read (manager, admin)",
+              roles=MANAGERS, body=SurveyUpdate, response=SurveyOut, errors=(409, 422, 503))
+def satisfaction_survey_change(caller, body: SurveyUpdate):
+    return SurveyOut.of(surveys.change(acting(caller), body.enabled, body.text, body.translations, body.rev, now()))
+
+
 # business hours: when the brand is open (the SLAs count open time; the away message is sent outside them) --------
 
 @routes.route("GET", "/business-hours", "the business hours in force and where they come from", response=BusinessHoursOut,
@@ -753,7 +768,8 @@ def detect_spikes(event):
     return {"recorded": spikes.detect(now())}
 
 
-@app.lambda_function(name="send_away_replies")
-def send_away_replies(event, context):
-    """Its queue's `message.triaged` events of new direct messages: the away message where it is due (chalicelib/away.py)."""
-    return away.handle_batch(event, context)
+@app.lambda_function(name="send_automatic_replies")
+def send_automatic_replies(event, context):
+    """Its queue's events: the away message for new direct messages, the satisfaction survey for resolved
+    direct-message conversations, where due (chalicelib/automatic_replies.py)."""
+    return automatic_replies.handle_batch(event, context)

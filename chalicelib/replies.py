@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .config import get_settings
-from .domain import away, reply_limits, reply_windows, workflow
+from .domain import reply_limits, reply_windows, workflow
 from .domain.errors import (InvalidRequest, OutsideReplyWindow, PrivateReplyAlreadySent, ReplyNotSent,
                             UnknownMessage)
 from .domain.workflow import REMOVED, Actor
@@ -77,7 +77,8 @@ def window_for(head: StoredMessage, target: StoredMessage, now: datetime) -> rep
     return reply_windows.reply_window(target.platform, target.channel, last_inbound, now)
 
 
-def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow, private: bool = False) -> OutboundReply:
+def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow, private: bool = False,
+             quote: bool = True) -> OutboundReply:
     native = target.id.partition(":")[2]
     conversation_id = target.conversation_id
     if target.platform == "telegram":  # telegram:<chat id>:<message id>
@@ -86,7 +87,7 @@ def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow
     return OutboundReply(platform=target.platform, channel=target.channel, account=target.account,
                          recipient_id=target.author.get("id", ""), reply_to_id=native,
                          conversation_id=conversation_id, text=text, messaging_type=window.messaging_type,
-                         tag=window.tag, private=private)
+                         tag=window.tag, private=private, quote=quote)
 
 
 def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
@@ -116,31 +117,34 @@ def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, ide
     return _deliver(reply, head, target, window, now, private)
 
 
-def send_away(head: StoredMessage, target: StoredMessage, text: str, idempotency_key: str,
-              now: datetime) -> store.StoredReply:
-    """The away message (domain.away) to the customer's `target` message, once per key; nobody's claim is needed and
-    it is not the conversation's answer. Raises as `send` does (OutsideReplyWindow, TextTooLong, ReplyNotSent)."""
+def send_automatic(head: StoredMessage, target: StoredMessage, text: str, idempotency_key: str, by: str,
+                   now: datetime, quote: bool = True) -> store.StoredReply:
+    """An automatic message (the away message, domain.away; the satisfaction survey, domain.surveys) to the
+    customer's `target` message, once per key, `by` the system: nobody's claim is needed and it is not the
+    conversation's answer. `quote`: WhatsApp and Telegram show `target` above it. Raises as `send` does
+    (OutsideReplyWindow, TextTooLong, ReplyNotSent)."""
+    # no person writes it: Messenger's 7-day HUMAN_AGENT tag is not its to use
     window = reply_windows.check_reply_window(target.platform, target.channel,
-                                              parse_iso(head.last_inbound_at or head.received_at), now)
+                                              parse_iso(head.last_inbound_at or head.received_at), now, by_person=False)
     reply_limits.check_text_length(target.platform, target.channel, text, False, get_settings().x_post_max_weight)
     draft = store.StoredReply(
-        id=idempotency_key, conversation=head.id, text=text, reply_to=target.id, by=away.ACTOR,
+        id=idempotency_key, conversation=head.id, text=text, reply_to=target.id, by=by,
         platform=target.platform, account=target.account, created_at=iso(now), status=store.SENDING,
         request_hash=store.request_hash(text, target.id), messaging_type=window.messaging_type, automatic=True,
         by_time=bool(head.replies_by_time))
     reply, must_send = store.reserve(draft)
     if not must_send:
         return reply
-    return _deliver(reply, head, target, window, now)
+    return _deliver(reply, head, target, window, now, quote=quote)
 
 
 def _deliver(reply: store.StoredReply, head: StoredMessage, target: StoredMessage, window: reply_windows.ReplyWindow,
-             now: datetime, private: bool = False) -> store.StoredReply:
+             now: datetime, private: bool = False, quote: bool = True) -> store.StoredReply:
     """Send a reserved reply through its platform and record what the platform answered."""
     text = reply.text
     try:
         sender = get_sender(target.platform)
-        receipt = sender.send(outbound(target, text, window, private), token_for(target.platform, target.account))
+        receipt = sender.send(outbound(target, text, window, private, quote), token_for(target.platform, target.account))
     except SendFailed as failed:
         store.mark_failed(reply, failed.kind, failed.message, failed.maybe_sent)
         if private and not failed.maybe_sent and failed.kind not in store.RETRYABLE_FAILURES | {"already_replied"}:

@@ -18,7 +18,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .models import MAX_ID_BYTES, Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .bulk import MAX_BULK
-from .domain import away, blocks, privacy, routing_rules, tags
+from .domain import automatic_messages, blocks, privacy, routing_rules, tags
 from .domain.notes import MAX_NOTE_CHARS
 from .domain.saved_replies import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from .store.messages import Outcome
@@ -263,11 +263,11 @@ class AwayMessageUpdate(_Body):
 
     enabled: bool = Field(strict=True, description="send it to a direct message that comes outside business hours "
                           "(needs business hours: 422 `business_hours_not_set`)")
-    text: str = Field("", max_length=away.MAX_TEXT_CHARS, description="what is sent (required when enabled); "
+    text: str = Field("", max_length=automatic_messages.MAX_TEXT_CHARS, description="what is sent (required when enabled); "
                       "`{{customer_name}}` is filled in with the customer's name. Every text must fit a direct message "
                       "on every platform with a 50-character name (Instagram takes 1,000 UTF-8 bytes): 422 "
                       "`away_text_too_long`")
-    translations: dict[Literal["en", "ja"], Annotated[str, Field(min_length=1, max_length=away.MAX_TEXT_CHARS,
+    translations: dict[Literal["en", "ja"], Annotated[str, Field(min_length=1, max_length=automatic_messages.MAX_TEXT_CHARS,
                                                                  pattern=r"\S")]] = Field(
         default_factory=dict, description="the text for customers writing in that language (by the triage's "
                                           "language); the others get `text`")
@@ -278,6 +278,33 @@ class AwayMessageUpdate(_Body):
     def _a_text_when_on(self):
         if self.enabled and not re.search(r"\S", self.text):
             raise ValueError("an away message that is on needs a text")
+        return self
+
+
+class SurveyUpdate(_Body):
+    # a text to send whenever it is on: stated in the schema too, so that a client's validator knows
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"properties": {"enabled": {"const": False}}},
+        {"properties": {"text": {"type": "string", "pattern": r"\S"}}, "required": ["text"]}]})
+
+    enabled: bool = Field(strict=True, description="ask the customer for a rating from 1 to 5 when a person resolves "
+                          "a direct-message conversation the brand answered (once per conversation)")
+    text: str = Field("", max_length=automatic_messages.MAX_TEXT_CHARS, description="what is sent (required when "
+                      "enabled), e.g. `How did we do? Reply with a number from 1 (poor) to 5 (great).`; "
+                      "`{{customer_name}}` is filled in with the customer's name. Every text must fit a direct message "
+                      "on every platform with a 50-character name (Instagram takes 1,000 UTF-8 bytes): 422 "
+                      "`survey_text_too_long`")
+    translations: dict[Literal["en", "ja"], Annotated[str, Field(min_length=1, max_length=automatic_messages.MAX_TEXT_CHARS,
+                                                                 pattern=r"\S")]] = Field(
+        default_factory=dict, description="the text for customers writing in that language (by the triage's "
+                                          "language); the others get `text`")
+    rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
+                                        "409 `concurrent_change`")
+
+    @model_validator(mode="after")
+    def _a_text_when_on(self):
+        if self.enabled and not re.search(r"\S", self.text):
+            raise ValueError("a satisfaction survey that is on needs a text")
         return self
 
 
@@ -616,6 +643,19 @@ class ErasureOut(_Model):
                                       "with their replies and notes")
 
 
+class SatisfactionOut(_Model):
+    survey_sent_at: str = Field(description="when the satisfaction survey went to the customer")
+    score: int | None = Field(None, ge=1, le=5, description="the customer's rating, 1 (poor) to 5 (great); absent "
+                              "until they answer")
+    rated_at: str | None = None
+    message_id: str | None = Field(None, description="the customer's message that gave the rating (a later message "
+                                   "of the conversation)")
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
 class MessageOut(_Model):
     """A message as stored; fields without a value are left out."""
 
@@ -661,6 +701,8 @@ class MessageOut(_Model):
                                              "(`POST /messages/{id}/moderation`)")
     erased: ErasureRecordOut | None = Field(None, description="its content erased: `text` is empty and `author` has "
                                             "its id only (`POST /erasures`, or deleted by its author on the platform)")
+    satisfaction: SatisfactionOut | None = Field(None, description="a conversation: the satisfaction survey sent once "
+                                                 "a person resolved it (`GET /satisfaction-survey`), and the rating")
     corrections: list[CorrectionOut] = Field(default_factory=list)
     history: list[HistoryOut] | None = None
     history_dropped: int | None = Field(None, description="older history entries no longer kept with the message")
@@ -1045,6 +1087,20 @@ class AwayMessageOut(_Model):
                    updated_at=saved.updated_at, rev=saved.rev)
 
 
+class SurveyOut(_Model):
+    enabled: bool
+    text: str
+    translations: dict[str, str] = Field(description="per customer language (`en`, `ja`); the others get `text`")
+    updated_by: str | None
+    updated_at: str | None
+    rev: int = Field(description="send it back to change it; 0: never saved")
+
+    @classmethod
+    def of(cls, saved: Any) -> SurveyOut:
+        return cls(enabled=saved.enabled, text=saved.text, translations=saved.translations,
+                   updated_by=saved.updated_by, updated_at=saved.updated_at, rev=saved.rev)
+
+
 class SavedRepliesOut(_Model):
     saved_replies: list[SavedReplyOut] = Field(description="those the caller may use, by title")
 
@@ -1066,6 +1122,9 @@ class ResponseTimesOut(_Model):
     first_replied: int = Field(description="conversations opened in the bucket that got their first reply")
     first_replies_late: int = Field(description="of those, first replies after the queue's SLA")
     away_sent: int = Field(0, description="away messages sent in the bucket (outside business hours; not replies)")
+    surveys_sent: int = Field(0, description="satisfaction surveys sent in the bucket")
+    ratings: int = Field(0, description="customers' ratings that came in the bucket")
+    rating_average: float | None = Field(None, description="their average, 1 to 5; null without ratings")
     time_to_first_claim_p50_seconds: float | None
     time_to_first_claim_p90_seconds: float | None
     time_to_first_reply_p50_seconds: float | None = Field(
@@ -1092,6 +1151,13 @@ class SlaOut(_Model):
     first_replies_late: int = Field(description="of those, first replies that came after the SLA")
     away_sent: int = Field(0, description="away messages sent in the range: customers told the brand was closed, "
                            "still waiting for a person's first reply")
+    surveys_sent: int = Field(0, description="satisfaction surveys sent in the range")
+    ratings: int = Field(0, description="customers' ratings that came in the range (1 to 5)")
+    rating_average: float | None = Field(None, description="their average; null without ratings")
+    satisfied_share: float | None = Field(None, description="the share of ratings of 4 or 5 (CSAT); null without "
+                                          "ratings")
+    ratings_by_score: dict[Literal["1", "2", "3", "4", "5"], int] = Field(
+        default_factory=dict, description="how many of each score")
     business_hours: str | None = Field(None, description="the SLA counts only these hours (`GET /business-hours`), "
                                        "e.g. `mon-fri 09:00-18:00 (Asia/Tokyo)`; null: every hour counts")
 
@@ -1139,6 +1205,9 @@ class PersonStatsOut(_Model):
     revoked: bool = Field(description="the key was revoked since (the work stays theirs)")
     resolved: int = Field(description="conversations they resolved (by the hour they did)")
     replies: int = Field(description="replies they sent from the inbox that the platform took")
+    ratings: int = Field(0, description="customers' ratings of the conversations they resolved (by the hour rated)")
+    rating_average: float | None = Field(None, description="their average, 1 to 5; null without ratings")
+    satisfied_share: float | None = Field(None, description="the share of those ratings that were 4 or 5")
     time_to_resolve_p50_seconds: float | None = Field(description="from the customer's first message to their resolve")
     time_to_resolve_p90_seconds: float | None
 

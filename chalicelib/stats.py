@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from . import histogram
 from .config import get_settings
-from .domain import business_hours
+from .domain import business_hours, surveys
 from .errors import BadRequest
 from .models import QUEUES
 from .store import business_hours as hours_store
@@ -119,6 +119,8 @@ def _role(name: str) -> tuple[str, Any, str | None]:
     kind, _, index = name.partition("_")
     if kind in ("ttc", "ttr", "ttfr") and index.isdigit():
         return kind, int(index), platform or None
+    if kind == "rating" and index.isdigit():  # rating_<score>: how many gave that score
+        return kind, int(index), platform or None
     return name, None, platform or None
 
 
@@ -138,11 +140,18 @@ class _Cell:
     first_replied: int = 0
     first_reply_late: int = 0
     away_sent: int = 0
+    surveys_sent: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+    ratings_satisfied: int = 0
+    ratings_by_score: dict[int, int] = field(default_factory=dict)
 
     def response_times(self) -> dict[str, Any]:
         out: dict[str, Any] = {"resolved": self.resolved, "auto_resolved": self.auto_resolved,
                                "snoozed": self.snoozed, "first_replied": self.first_replied,
-                               "first_replies_late": self.first_reply_late, "away_sent": self.away_sent}
+                               "first_replies_late": self.first_reply_late, "away_sent": self.away_sent,
+                               "surveys_sent": self.surveys_sent, "ratings": self.ratings,
+                               "rating_average": _average(self.rating_sum, self.ratings)}
         for counts, name in ((self.ttc, "first_claim"), (self.ttfr, "first_reply"), (self.ttr, "resolve")):
             for q, label in ((0.5, "p50"), (0.9, "p90")):
                 value = histogram.percentile(counts, q)
@@ -157,10 +166,14 @@ def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
     cell = _Cell(messages=counts.get(own("messages"), 0), needs_review=counts.get(own("needs_review"), 0),
                  resolved=counts.get(own("resolved"), 0), auto_resolved=counts.get(own("auto_resolved"), 0),
                  snoozed=counts.get(own("snoozed"), 0), first_replied=counts.get(own("first_replied"), 0),
-                 first_reply_late=counts.get(own("first_reply_late"), 0), away_sent=counts.get(own("away_sent"), 0))
+                 first_reply_late=counts.get(own("first_reply_late"), 0), away_sent=counts.get(own("away_sent"), 0),
+                 surveys_sent=counts.get(own("surveys_sent"), 0), ratings=counts.get(own("ratings"), 0),
+                 rating_sum=counts.get(own("rating_sum"), 0), ratings_satisfied=counts.get(own("ratings_satisfied"), 0))
     for name, value in counts.items():
         role, detail, counted_platform = _role(name)
-        if role == "platform":
+        if role == "rating" and counted_platform == platform:
+            cell.ratings_by_score[detail] = value
+        elif role == "platform":
             if value and (platform is None or detail == platform):
                 cell.platforms[detail] = value
         elif role in ("ttc", "ttr", "ttfr") and counted_platform == platform:
@@ -168,13 +181,9 @@ def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
     return cell
 
 
-def volumes(query: StatsQuery) -> list[dict[str, Any]]:
-    """Per bucket: messages per category and per platform, needs_review, and response times per queue.
-
-    With a platform filter, every number is that platform's (response times counted per platform since they
-    were first kept so; earlier hours have none for a platform).
-    The key condition already bounds the hours to those overlapping the range.
-    """
+def volume_cells(query: StatsQuery) -> dict[datetime, dict[str, _Cell]]:
+    """Per bucket start and queue: the summed counters of the hours in the bucket (the key condition already bounds
+    the hours to those overlapping the range)."""
     starts: dict[str, datetime] = {}  # each hour is met once per queue
     sums: dict[tuple[datetime, str], dict[str, int]] = {}
     for queue in query.queues:
@@ -191,6 +200,16 @@ def volumes(query: StatsQuery) -> list[dict[str, Any]]:
     cells: dict[datetime, dict[str, _Cell]] = defaultdict(dict)
     for (start, queue), counts in sums.items():
         cells[start][queue] = _summarize(counts, query.platform)
+    return cells
+
+
+def volumes(query: StatsQuery, cells: dict[datetime, dict[str, _Cell]] | None = None) -> list[dict[str, Any]]:
+    """Per bucket: messages per category and per platform, needs_review, and response times per queue.
+
+    With a platform filter, every number is that platform's (response times counted per platform since they
+    were first kept so; earlier hours have none for a platform).
+    """
+    cells = volume_cells(query) if cells is None else cells
     out = []
     empty = _Cell()
     for start in sorted(cells):
@@ -241,10 +260,25 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _average(total: int, count: int) -> float | None:
+    return round(total / count, 2) if count else None
+
+
+def _ratings(cells: list[_Cell]) -> dict[str, Any]:
+    """A queue's satisfaction numbers over the range (its cells: every bucket's)."""
+    ratings, total = sum(c.ratings for c in cells), sum(c.rating_sum for c in cells)
+    by_score = {str(score): sum(c.ratings_by_score.get(score, 0) for c in cells) for score in surveys.SCORES}
+    return {"surveys_sent": sum(c.surveys_sent for c in cells), "ratings": ratings,
+            "rating_average": _average(total, ratings),
+            "satisfied_share": _share(sum(c.ratings_satisfied for c in cells), ratings),
+            "ratings_by_score": by_score}
+
+
 def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
     settings = get_settings()
     schedule = hours_store.schedule()
-    buckets = volumes(query)
+    cells = volume_cells(query)
+    buckets = volumes(query, cells)
     first_replies = {q: (sum(b["response_times"][q]["first_replied"] for b in buckets),
                          sum(b["response_times"][q]["first_replies_late"] for b in buckets)) for q in query.queues}
     away_sent = {q: sum(b["response_times"][q]["away_sent"] for b in buckets) for q in query.queues}
@@ -258,6 +292,7 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
         "sla": [{"queue": q, "sla_seconds": settings.sla_seconds(q), "open_past_sla": open_past_sla(q, now),
                  "first_replied": first_replies[q][0], "first_replies_late": first_replies[q][1],
                  "away_sent": away_sent[q],
+                 **_ratings([row[q] for row in cells.values() if q in row]),
                  "business_hours": schedule.text if schedule else None}
                 for q in query.queues],
         "model_accuracy": model_accuracy(query),
@@ -269,7 +304,7 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
 def people(query: StatsQuery, keys: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """What each person did in the range (by the UTC hour it happened; up to 366 days, see
     counters.person_counters): conversations resolved with their time to resolve (from the customer's first
-    message), and replies sent. Everyone who did something, revoked keys included (last month's work stays
+    message), replies sent, and the customers' ratings of the conversations they resolved. Everyone who did something, revoked keys included (last month's work stays
     theirs), most resolved first."""
     out = []
     first, last = iso(query.start), iso(query.end)
@@ -284,9 +319,12 @@ def people(query: StatsQuery, keys: Iterable[dict[str, Any]]) -> list[dict[str, 
             continue
         ttr = {int(name[4:]): value for name, value in totals.items() if name.startswith("ttr_") and name[4:].isdigit()}
         times = {label: histogram.percentile(ttr, q) for q, label in ((0.5, "p50"), (0.9, "p90"))}
+        ratings = totals.get("ratings", 0)
         out.append({"key_id": record["key_id"], "name": record["name"], "role": record["role"],
                     "revoked": bool(record.get("revoked_at")), "resolved": totals.get("resolved", 0),
-                    "replies": totals.get("replies", 0),
+                    "replies": totals.get("replies", 0), "ratings": ratings,
+                    "rating_average": _average(totals.get("rating_sum", 0), ratings),
+                    "satisfied_share": _share(totals.get("ratings_satisfied", 0), ratings),
                     **{f"time_to_resolve_{label}_seconds": None if value is None else round(value, 1)
                        for label, value in times.items()}})
     return sorted(out, key=lambda p: (-p["resolved"], -p["replies"], p["name"].casefold(), p["key_id"]))
@@ -360,11 +398,13 @@ def to_csv(buckets: Iterable[dict[str, Any]], queues: Iterable[str]) -> str:
              "time_to_first_reply_p50_seconds", "time_to_first_reply_p90_seconds",
              "time_to_resolve_p50_seconds", "time_to_resolve_p90_seconds"]
     writer.writerow(["bucket_start", "queue", "messages", "needs_review", "resolved", "auto_resolved", "snoozed", *times,
-                     "away_sent", *[f"bucket_messages_{p}" for p in platforms]])
+                     "away_sent", "surveys_sent", "ratings", "rating_average",
+                     *[f"bucket_messages_{p}" for p in platforms]])
     for b in buckets:
         for q in queues:
             rt = b["response_times"][q]
             writer.writerow([b["start"], q, b["messages"][q], b["needs_review"][q], rt["resolved"], rt["auto_resolved"], rt["snoozed"],
                              *["" if rt[t] is None else rt[t] for t in times], rt["away_sent"],
+                             rt["surveys_sent"], rt["ratings"], "" if rt["rating_average"] is None else rt["rating_average"],
                              *[b["platforms"].get(p, 0) for p in platforms]])
     return out.getvalue()

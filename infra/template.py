@@ -69,7 +69,7 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
-from chalicelib.domain import away as away_rules
+from chalicelib.domain import automatic_messages
 from chalicelib.events import schema as events_schema
 from chalicelib.models import QUEUES
 from chalicelib.store.entities import (ChannelKeys, MessageKeys, NoteKeys, ReplyKeys, SavedReplyKeys, SpikeKeys,
@@ -94,23 +94,26 @@ APP_NAME = "social-triage"
 # outbound events
 PUBLISHER, PUBLISHER_NAME = "PublishEvents", "publish_events"  # Chalice's logical id, and the app's function name
 SPIKES, SPIKES_NAME = "DetectSpikes", "detect_spikes"
-# the away message (chalicelib/away.py): Chalice's function, fed by its own rule and queue
-AWAY, AWAY_NAME = "SendAwayReplies", "send_away_replies"
-AWAY_RULE, AWAY_QUEUE, AWAY_QUEUE_POLICY = "AwayRepliesRule", "AwayRepliesQueue", "AwayRepliesQueuePolicy"
-AWAY_QUEUE_EVENT = "FromQueue"
-AWAY_TIMEOUT = 60  # .chalice/config.json's lambda_timeout for it: a batch's sends, each within SEND_TIMEOUT_SECONDS
-AWAY_BATCH_SIZE = 5
+# the automatic messages (chalicelib/automatic_replies.py: the away message, the satisfaction survey): Chalice's
+# function, fed by a rule each and one queue
+AUTOMATIC, AUTOMATIC_NAME = "SendAutomaticReplies", "send_automatic_replies"
+AWAY_RULE, SURVEY_RULE = "AwayRepliesRule", "SatisfactionSurveysRule"
+AUTOMATIC_QUEUE, AUTOMATIC_QUEUE_POLICY = "AutomaticRepliesQueue", "AutomaticRepliesQueuePolicy"
+AUTOMATIC_QUEUE_EVENT = "FromQueue"
+AUTOMATIC_TIMEOUT = 60  # .chalice/config.json's lambda_timeout for it: a batch's sends, each within SEND_TIMEOUT_SECONDS
+AUTOMATIC_BATCH_SIZE = 5
 # Few at once: an evening's DMs are a trickle, and a crisis at night must not spend the platforms' send quota on
 # automatic answers faster than they allow (a 429 leaves the event in the queue for later).
-AWAY_MAX_CONCURRENCY = 2
-AWAY_VISIBILITY_TIMEOUT = 6 * AWAY_TIMEOUT
-AWAY_MAX_RECEIVES = 5
-# its table calls: the away message, the message, its conversation's head and the reply (GetItem); the reply
-# reserved (PutItem; a conversation whose replies are kept by time also puts its key marker and adds to a count
-# in a transaction: Put and Update), marked sent or failed and the channel's health (UpdateItem)
-AWAY_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-AWAY_QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")  # Lambda's poller
-EVENT_FUNCTIONS = {PUBLISHER: PUBLISHER_NAME, SPIKES: SPIKES_NAME, AWAY: AWAY_NAME}
+AUTOMATIC_MAX_CONCURRENCY = 2
+AUTOMATIC_VISIBILITY_TIMEOUT = 6 * AUTOMATIC_TIMEOUT
+AUTOMATIC_MAX_RECEIVES = 5
+# its table calls: the away message, the survey, the message, its conversation's head and the reply (GetItem); the
+# reply reserved (PutItem; a conversation whose replies are kept by time also puts its key marker and adds to a count
+# in a transaction: Put and Update), marked sent or failed, the survey's mark on the conversation and the channel's
+# health (UpdateItem)
+AUTOMATIC_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+AUTOMATIC_QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")  # Lambda's poller
+EVENT_FUNCTIONS = {PUBLISHER: PUBLISHER_NAME, SPIKES: SPIKES_NAME, AUTOMATIC: AUTOMATIC_NAME}
 # the app's functions with a role of their own (FUNCTION_POLICIES): every one but the API's
 OWN_ROLE_FUNCTIONS = {SWEEP: SWEEP_NAME, **EVENT_FUNCTIONS}
 BUS = "EventBus"
@@ -345,7 +348,7 @@ def _resources(runtime: str = SECOND_OPINION_RUNTIME) -> dict[str, Any]:
             **functions,
             **event_resources(),
             **second_opinion_resources(runtime),
-            **away_resources(),
+            **automatic_resources(),
             **alarm_resources(),
         },
         "Outputs": {
@@ -454,7 +457,7 @@ def event_resources() -> dict[str, Any]:
             "Queues": [{"Ref": DLQ}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                 _allow_rules("ExampleRuleTargetsDeadLetter", "sqs:SendMessage", dlq_arn(),
-                             [SPIKE_RULE] + [desk_rule(q) for q in QUEUES] + [SECOND_OPINION_RULE, AWAY_RULE])]},
+                             [SPIKE_RULE] + [desk_rule(q) for q in QUEUES] + [SECOND_OPINION_RULE, AWAY_RULE, SURVEY_RULE])]},
         }},
     }
     for queue in QUEUES:
@@ -480,8 +483,15 @@ def away_pattern() -> dict[str, Any]:
     """The EventBridge pattern of the away message's rule: message.triaged of customers' new direct messages on the
     platforms it answers, not those held back (chalicelib/domain/away.py decides the rest on the stored message)."""
     return {"source": [events_schema.SOURCE], "detail-type": [events_schema.MESSAGE_TRIAGED],
-            "detail": {"channel": [away_rules.DIRECT_MESSAGE], "platform": list(away_rules.DM_PLATFORMS),
+            "detail": {"channel": [automatic_messages.DIRECT_MESSAGE], "platform": list(automatic_messages.DM_PLATFORMS),
                        "data": {"trigger": ["new"], "held_back": [{"exists": False}]}}}
+
+
+def survey_pattern() -> dict[str, Any]:
+    """The EventBridge pattern of the satisfaction survey's rule: message.resolved of direct-message conversations on
+    the platforms it is sent on (chalicelib/domain/surveys.py decides the rest on the stored conversation)."""
+    return {"source": [events_schema.SOURCE], "detail-type": [events_schema.MESSAGE_RESOLVED],
+            "detail": {"channel": [automatic_messages.DIRECT_MESSAGE], "platform": list(automatic_messages.DM_PLATFORMS)}}
 
 
 def second_opinion_environment() -> dict[str, Any]:
@@ -494,41 +504,47 @@ def second_opinion_queue_arn() -> dict[str, Any]:
     return {"Fn::GetAtt": [SECOND_OPINION_QUEUE, "Arn"]}
 
 
-def away_queue_arn() -> dict[str, Any]:
-    return {"Fn::GetAtt": [AWAY_QUEUE, "Arn"]}
+def automatic_queue_arn() -> dict[str, Any]:
+    return {"Fn::GetAtt": [AUTOMATIC_QUEUE, "Arn"]}
 
 
-def away_resources() -> dict[str, Any]:
-    """The away message's function (Chalice's; its role is .chalice/policy-<stage>-send-away-replies.json), its log
-    group, its queue (what keeps failing moves to the events' dead-letter queue, whose redrive puts it back on the
-    bus) and the rule that fills it."""
+def automatic_resources() -> dict[str, Any]:
+    """The automatic messages' function (Chalice's; its role is .chalice/policy-<stage>-send-automatic-replies.json),
+    its log group, its queue (what keeps failing moves to the events' dead-letter queue, whose redrive puts it back on
+    the bus) and the rules that fill it: the away message's and the satisfaction survey's."""
     return {
-        AWAY: {"Properties": {
+        AUTOMATIC: {"Properties": {
             "Environment": {"Variables": {"TABLE_NAME": {"Ref": TABLE}}},
-            "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": log_group(AWAY)}},
-            "Events": {AWAY_QUEUE_EVENT: {"Type": "SQS", "Properties": {
-                "Queue": away_queue_arn(),
-                "BatchSize": AWAY_BATCH_SIZE,
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": {"Ref": log_group(AUTOMATIC)}},
+            "Events": {AUTOMATIC_QUEUE_EVENT: {"Type": "SQS", "Properties": {
+                "Queue": automatic_queue_arn(),
+                "BatchSize": AUTOMATIC_BATCH_SIZE,
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                "ScalingConfig": {"MaximumConcurrency": AWAY_MAX_CONCURRENCY},
+                "ScalingConfig": {"MaximumConcurrency": AUTOMATIC_MAX_CONCURRENCY},
             }}},
         }},
-        log_group(AWAY): _log_group(AWAY),
-        AWAY_QUEUE: {"Type": "AWS::SQS::Queue", "Properties": {
+        log_group(AUTOMATIC): _log_group(AUTOMATIC),
+        AUTOMATIC_QUEUE: {"Type": "AWS::SQS::Queue", "Properties": {
             "SqsManagedSseEnabled": True,
-            "VisibilityTimeout": AWAY_VISIBILITY_TIMEOUT,
-            "RedrivePolicy": {"deadLetterTargetArn": dlq_arn(), "maxReceiveCount": AWAY_MAX_RECEIVES},
+            "VisibilityTimeout": AUTOMATIC_VISIBILITY_TIMEOUT,
+            "RedrivePolicy": {"deadLetterTargetArn": dlq_arn(), "maxReceiveCount": AUTOMATIC_MAX_RECEIVES},
         }},
-        AWAY_QUEUE_POLICY: {"Type": "AWS::SQS::QueuePolicy", "Properties": {
-            "Queues": [{"Ref": AWAY_QUEUE}],
+        AUTOMATIC_QUEUE_POLICY: {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": AUTOMATIC_QUEUE}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                _allow_rules("AwayRuleSends", "sqs:SendMessage", away_queue_arn(), [AWAY_RULE])]},
+                _allow_rules("AutomaticRulesSend", "sqs:SendMessage", automatic_queue_arn(), [AWAY_RULE, SURVEY_RULE])]},
         }},
         AWAY_RULE: {"Type": "AWS::Events::Rule", "Properties": {
             "Description": "message.triaged of customers' new direct messages to the away message's queue",
             "EventBusName": {"Ref": BUS},
             "EventPattern": away_pattern(),
-            "Targets": [_target("away", away_queue_arn())],
+            "Targets": [_target("away", automatic_queue_arn())],
+        }},
+        SURVEY_RULE: {"Type": "AWS::Events::Rule", "Properties": {
+            "Description": "message.resolved of direct-message conversations to the satisfaction survey's queue",
+            "EventBusName": {"Ref": BUS},
+            "EventPattern": survey_pattern(),
+            "Targets": [_target("survey", automatic_queue_arn())],
         }},
     }
 
@@ -735,24 +751,24 @@ def second_opinion_policy() -> dict[str, Any]:
     }
 
 
-def away_policy(stage: str = "prod", stage_config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The away message's role: read the message and the away message, reserve and record its reply (no index, no
-    Query, no Delete), read the platforms' tokens (SSM), poll its own queue."""
+def automatic_policy(stage: str = "prod", stage_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The automatic messages' role: read the message, the away message and the survey, reserve and record the reply
+    (no index, no Query, no Delete), read the platforms' tokens (SSM), poll its own queue."""
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "TableItems", "Effect": "Allow", "Action": list(AWAY_TABLE_ACTIONS), "Resource": [table_arn()]},
+            {"Sid": "TableItems", "Effect": "Allow", "Action": list(AUTOMATIC_TABLE_ACTIONS), "Resource": [table_arn()]},
             *_secrets(stage, stage_config),
-            {"Sid": "OwnQueue", "Effect": "Allow", "Action": list(AWAY_QUEUE_ACTIONS), "Resource": [away_queue_arn()]},
-            _own_logs(AWAY),
+            {"Sid": "OwnQueue", "Effect": "Allow", "Action": list(AUTOMATIC_QUEUE_ACTIONS), "Resource": [automatic_queue_arn()]},
+            _own_logs(AUTOMATIC),
         ],
     }
 
 
 FUNCTION_POLICIES = {SWEEP_NAME: sweep_policy, PUBLISHER_NAME: publisher_policy, SPIKES_NAME: spikes_policy,
-                     AWAY_NAME: away_policy}
+                     AUTOMATIC_NAME: automatic_policy}
 # the roles that read the stage's secrets: their policy takes the stage (its SSM path)
-STAGE_POLICIES = {AWAY_NAME}
+STAGE_POLICIES = {AUTOMATIC_NAME}
 
 
 def function_policy_file(stage: str, function_name: str) -> str:

@@ -54,6 +54,9 @@ def main() -> int:
 
     away_line = ("sent to direct messages outside business hours, once set (PUT /away-message, the console's Away "
                  "message)" if stream else "off (no stream to read: DYNAMODB_ENDPOINT_URL)")
+    survey_line = ("sent when a person resolves an answered direct-message conversation, once turned on (PUT "
+                   "/satisfaction-survey, the console's Satisfaction survey)" if stream else
+                   "off (no stream to read: DYNAMODB_ENDPOINT_URL)")
     base = f"http://127.0.0.1:{port}"
     python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
     send = f"{'' if port == 8000 else f'PORT={port} '}{python} -m local.send"  # local.send posts to 8000 by default
@@ -63,6 +66,7 @@ social-triage is running on {base}
   Admin key: {shown_key}
   Second opinion: {'re-scores each new message about a second after it is stored (second_opinion/)' if second_opinion else 'off'}
   Away message: {away_line}
+  Satisfaction survey: {survey_line}
   Platform APIs: {f'local fake on {fake_platforms.url}: replies are recorded there, not posted (GET /_fake/requests, POST /_fake/fail)' if fake_platforms else 'GRAPH_API_BASE, X_API_BASE, TELEGRAM_API_BASE as configured'}
 
 Try it:

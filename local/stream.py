@@ -1,7 +1,8 @@
 """`make run`'s stand-in for the deployed event wiring (the table's stream -> PublishEvents -> the bus's rules -> their
 SQS queues -> the functions): a thread that reads the embedded table's stream and hands each event to what its rule
-would: the second opinion re-scores a new or edited message (when its encoder is installed), and the away message
-answers a direct message that came while the brand is closed, a second or so after it is stored."""
+would: the second opinion re-scores a new or edited message (when its encoder is installed), the away message
+answers a direct message that came while the brand is closed, a second or so after it is stored, and the
+satisfaction survey goes to a direct-message conversation a person resolved."""
 
 from __future__ import annotations
 
@@ -30,11 +31,20 @@ def second_opinion(event, now: datetime) -> None:
 def away_message(event, now: datetime) -> None:
     """The away message's rule (infra.template.away_pattern): customers' new direct messages, not held back."""
     from chalicelib import away
-    from chalicelib.domain import away as rules
+    from chalicelib.domain.automatic_messages import is_direct_message
 
     if (event.type == "message.triaged" and event.data.trigger == "new" and not event.data.held_back
-            and event.channel == rules.DIRECT_MESSAGE and event.platform in rules.DM_PLATFORMS):
+            and is_direct_message(event.platform, event.channel)):
         away.answer(event.message_id, now)
+
+
+def satisfaction_survey(event, now: datetime) -> None:
+    """The satisfaction survey's rule (infra.template.survey_pattern): resolved direct-message conversations."""
+    from chalicelib import surveys
+    from chalicelib.domain.automatic_messages import is_direct_message
+
+    if event.type == "message.resolved" and is_direct_message(event.platform, event.channel):
+        surveys.offer(event.message_id, now)
 
 
 class LocalStream:
@@ -81,7 +91,7 @@ class LocalStream:
 def start_for_local_run(endpoint_url: str, table: str) -> tuple[LocalStream, bool]:
     """The stream's consumers, and whether the second opinion is among them: it is when its encoder is installed
     (requirements-dev.txt); otherwise the reason is printed."""
-    consumers: list[Consumer] = [away_message]
+    consumers: list[Consumer] = [away_message, satisfaction_survey]
     try:
         from second_opinion.model import get_model
 

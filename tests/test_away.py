@@ -47,7 +47,7 @@ def always_open(monkeypatch):
 def delivery(table):
     """The deployed path, configured from infra/template.py: the stream -> the publisher -> the bus -> the away rule
     and its queue -> the function, as Lambda polls it."""
-    from app import send_away_replies
+    from app import send_automatic_replies
     from local.dynamodb import lean_transactions
 
     lean_transactions()
@@ -64,7 +64,7 @@ def delivery(table):
         for batch in batches(reader.read()):
             assert publisher.handle_stream(batch, bus) == {"batchItemFailures": []}
         answers = []
-        while (answer := queue.poll(lambda event: send_away_replies(event, None))) is not None:
+        while (answer := queue.poll(lambda event: send_automatic_replies(event, None))) is not None:
             answers.append(answer)
             if answer.get("batchItemFailures") or "raised" in answer:
                 break
@@ -203,7 +203,7 @@ def test_a_platform_asking_to_slow_down_gets_it_sent_later_once(api, keys, close
     answers = deliver()
     assert "raised" in answers[-1] and queue.depth() == 1 and fake_platforms.sent() == []
     # AND on the next poll it is sent, once
-    assert queue.poll(lambda event: __import__("app").send_away_replies(event, None)) == {"batchItemFailures": []}
+    assert queue.poll(lambda event: __import__("app").send_automatic_replies(event, None)) == {"batchItemFailures": []}
     assert len(fake_platforms.sent("messenger")) == 1
     [reply] = conversation_of(api, keys, "messenger:m.away6")["replies"]
     assert reply["status"] == "sent" and reply["attempts"] == 2
@@ -220,11 +220,11 @@ def test_a_blocked_author_gets_nothing(api, keys, closed_now, delivery, fake_pla
 
 
 def test_a_batch_with_a_stranger_in_it_answers_the_rest(table, closed_now):
-    from app import send_away_replies
+    from app import send_automatic_replies
 
-    answer = send_away_replies({"Records": [{"messageId": "q1", "receiptHandle": "r", "body": "not json",
+    answer = send_automatic_replies({"Records": [{"messageId": "q1", "receiptHandle": "r", "body": "not json",
                                              "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
                                              "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "x"}]},
                                None)
     assert answer == {"batchItemFailures": []}
-    assert send_away_replies({"nothing": 1}, None) == {"batchItemFailures": []}
+    assert send_automatic_replies({"nothing": 1}, None) == {"batchItemFailures": []}

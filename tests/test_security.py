@@ -70,6 +70,7 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
         "/saved-replies": {"title": "Thanks", "text": "Thanks, {{customer_name}}", "queues": [queue]},
         "/saved-replies/{saved_reply_id}": {"title": "Thanks", "text": "Thank you", "queues": [], "rev": 1},
         "/away-message": {"enabled": False, "text": "We are closed; we answer from 09:00", "rev": 0},
+        "/satisfaction-survey": {"enabled": True, "text": "How did we do? Reply 1 to 5.", "rev": 0},
         "/routing-rules": {"rules": [{"name": "Recall", "words": ["recall"], "queue": queue}], "rev": 0},
         "/business-hours": {"hours": "mon-fri 09:00-18:00", "timezone": "Asia/Tokyo", "holidays": [], "rev": 0},
     }
@@ -176,6 +177,8 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     if path == "/business-hours":  # everyone may read when the brand is open; managers change it
         return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
     if path == "/away-message":  # everyone may read what customers are told at night; managers change it
+        return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
+    if path == "/satisfaction-survey":  # everyone may read what customers are asked; managers change it
         return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
     if path == "/conversations/{conversation_id}/assign":  # managers hand work to someone of its queue (the
         if role not in ("admin", "manager"):                # key here: an agent of stance)

@@ -12,43 +12,21 @@ first-reply time and SLA wait for a person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import reply_limits
+from .automatic_messages import AutomaticMessage, check_texts, is_direct_message
 from .business_hours import Schedule
-from .errors import AwayTextTooLong, BusinessHoursNotSet, InvalidRequest, TextTooLong
+from .errors import AwayTextTooLong, BusinessHoursNotSet
 from .workflow import CLAIMED, REMOVED
 
 ACTOR = "system:away"
-MAX_TEXT_CHARS = 1_000
-LANGUAGES = ("en", "ja")  # a translation per triage language; anyone else gets the default text
-NAME_TOKEN = "{{customer_name}}"
-# a name as long as platforms show: the text must fit every platform's DM with it filled in
-LONGEST_NAME = 50
-# where it is sent: every platform we can send a direct message on
-DM_PLATFORMS = ("messenger", "instagram", "whatsapp", "x", "telegram")
-DIRECT_MESSAGE = "direct_message"
 # an event older than this (a backlog, a redrive) sends nothing: by then the customer expects a person, not a robot
 STALE_AFTER = timedelta(minutes=30)
 
 
-@dataclass
-class AwayMessage:
-    enabled: bool = False
-    text: str = ""
-    translations: dict[str, str] = field(default_factory=dict)
-    updated_by: str | None = None
-    updated_at: str | None = None
-    rev: int = 0  # 0: never saved
-
-    def text_for(self, language: str | None, customer_name: str | None) -> str:
-        """The words sent to a customer writing in `language`, their name filled in (without one, the token and the
-        space before it go)."""
-        chosen = self.translations.get(language or "") or self.text
-        if customer_name:
-            return chosen.replace(NAME_TOKEN, customer_name)
-        return chosen.replace(f" {NAME_TOKEN}", "").replace(NAME_TOKEN, "")
+class AwayMessage(AutomaticMessage):
+    """The away message as managers saved it."""
 
 
 def check_change(enabled: bool, text: str, translations: dict[str, str], schedule: Schedule | None) -> None:
@@ -56,17 +34,7 @@ def check_change(enabled: bool, text: str, translations: dict[str, str], schedul
     if enabled and schedule is None:
         raise BusinessHoursNotSet("the away message is sent outside business hours, and none are set: the operator "
                                   "sets SLA_BUSINESS_HOURS (README, Stats) first")
-    if enabled and not text.strip():
-        raise InvalidRequest("an away message that is on needs a text")
-    for language, words in {"": text, **translations}.items():
-        longest = words.replace(NAME_TOKEN, "W" * LONGEST_NAME)
-        for platform in DM_PLATFORMS:
-            try:
-                reply_limits.check_text_length(platform, DIRECT_MESSAGE, longest)
-            except TextTooLong as refused:
-                which = f"the {language} text" if language else "the text"
-                raise AwayTextTooLong(f"{which} is too long for a direct message on {platform} (with a name of "
-                                      f"{LONGEST_NAME} characters filled in): {refused.message}") from None
+    check_texts("an away message", enabled, text, translations, AwayTextTooLong)
 
 
 @dataclass(frozen=True)
@@ -82,14 +50,18 @@ def _skip(reason: str) -> Decision:
 
 def decide(away: AwayMessage, schedule: Schedule | None, *, platform: str, channel: str, direction: str,
            message_status: str, received_at: datetime, erased: bool, head_status: str,
-           lease_expiry: datetime | None, last_reply_at: datetime | None, now: datetime) -> Decision:
-    """Whether a customer's new message gets the away message now."""
+           lease_expiry: datetime | None, last_reply_at: datetime | None, now: datetime,
+           is_rating: bool = False) -> Decision:
+    """Whether a customer's new message gets the away message now (`is_rating`: it answered the satisfaction survey,
+    domain.surveys, and asks nothing)."""
     if not away.enabled or not away.text.strip():
         return _skip("off")
     if schedule is None:
         return _skip("no_business_hours")
-    if channel != DIRECT_MESSAGE or platform not in DM_PLATFORMS or direction != "inbound":
+    if not is_direct_message(platform, channel, direction):
         return _skip("not_a_direct_message")
+    if is_rating:
+        return _skip("rating")
     if message_status == REMOVED or head_status == REMOVED or erased:
         return _skip("removed")  # held back (its author is blocked), hidden, deleted or erased
     if now - received_at > STALE_AFTER:

@@ -197,3 +197,11 @@ class AwayTextTooLong(DomainError):
     """A text longer than some platform takes in a direct message."""
 
     code = "away_text_too_long"
+
+
+# the satisfaction survey --------------------------------------------------------------------------------
+
+class SurveyTextTooLong(DomainError):
+    """A survey text longer than some platform takes in a direct message."""
+
+    code = "survey_text_too_long"

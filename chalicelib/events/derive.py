@@ -17,6 +17,7 @@ is added on the webhook path and no change can happen without its event. The typ
     snoozed/resolved -> open                message.reopened (who: a person, the customer, the sweep; reason)
     any other status change                 message.status_changed
     tags changed (and nothing above)        message.tagged   (all tags, added, removed)
+    the survey's rating recorded            message.rated    (score, when the survey went, who resolved)
     a new spike marker                      spike.detected
     a channel's token_error set             channel.unhealthy (a send failed on the token or a permission)
     a reply sending -> sent                 reply.sent
@@ -46,6 +47,7 @@ STATUS, QUEUE, REV, HISTORY, CORRECTIONS, TRIAGE, TEXT = (
 CLAIMED_BY, LEASE_EXPIRES_AT, SNOOZED_UNTIL, TAGS = "claimed_by", "lease_expires_at", "snoozed_until", "tags"
 MODERATION = "moderation"
 ERASED = "erased"
+SATISFACTION = "satisfaction"
 
 
 def event_id(pk: str, sk: str, revision: int, event_type: str) -> str:
@@ -134,6 +136,11 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
                                                "reason": reason if include_text else None}
     elif before != after:
         model, data = schema.MessageStatusChanged, {"from_status": before, "to_status": after}
+    elif (new.get(SATISFACTION) or {}).get("score") is not None and not (old.get(SATISFACTION) or {}).get("score"):
+        satisfaction = new[SATISFACTION]
+        model, data = schema.MessageRated, {"score": satisfaction["score"],
+                                            "survey_sent_at": satisfaction.get("survey_sent_at"),
+                                            "resolved_by": new.get("resolved_by")}
     elif (new.get(TAGS) or []) != (old.get(TAGS) or []):
         tags, previous = new.get(TAGS) or [], old.get(TAGS) or []
         model, data = schema.MessageTagged, {"tags": tags, "added": [t for t in tags if t not in previous],

@@ -32,6 +32,7 @@ MESSAGE_RESTORED = "message.restored"
 MESSAGE_ERASED = "message.erased"
 MESSAGE_STATUS_CHANGED = "message.status_changed"
 MESSAGE_TAGGED = "message.tagged"
+MESSAGE_RATED = "message.rated"
 REPLY_SENT = "reply.sent"
 REPLY_DELIVERY = "reply.delivery_status"
 NOTE_ADDED = "note.added"
@@ -233,6 +234,20 @@ class MessageTagged(MessageEvent):
     data: TaggedData
 
 
+class RatedData(_Model):
+    score: int = Field(ge=1, le=5, description="the customer's rating, 1 (poor) to 5 (great)")
+    survey_sent_at: str | None = Field(None, description="when the satisfaction survey went to the customer")
+    resolved_by: str | None = Field(None, description="who resolved the conversation rated")
+
+
+class MessageRated(MessageEvent):
+    """The customer answered the satisfaction survey (GET /satisfaction-survey) with a rating: on the conversation's
+    first message, which stays resolved."""
+
+    type: Literal["message.rated"] = MESSAGE_RATED
+    data: RatedData
+
+
 class ReplyEvent(BaseEvent):
     """A reply sent from the inbox (POST /conversations/{id}/replies) and what became of it."""
 
@@ -298,7 +313,7 @@ class ChannelUnhealthy(BaseEvent):
 
 EVENT_MODELS: tuple[type[BaseEvent], ...] = (
     MessageTriaged, MessageClaimed, MessageReleased, MessageSnoozed, MessageReopened, MessageResolved,
-    MessageRerouted, MessageRemoved, MessageRestored, MessageErased, MessageStatusChanged, MessageTagged, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
+    MessageRerouted, MessageRemoved, MessageRestored, MessageErased, MessageStatusChanged, MessageTagged, MessageRated, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
     ChannelUnhealthy,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(m.model_fields["type"].default for m in EVENT_MODELS)

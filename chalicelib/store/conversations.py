@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from ..config import get_settings
 from ..errors import StorageUnavailable
 from .. import observability
-from ..domain import business_hours
+from ..domain import business_hours, surveys
 from ..domain import conversations as rules
 from ..domain.conversations import IN_CONVERSATION
 from ..domain.workflow import CLAIMED, RESOLVED, SNOOZED
@@ -110,6 +110,17 @@ def save_inbound(item: Triaged, now: datetime) -> Outcome:
         if head is not None and head.id == message.id:
             return Outcome.DUPLICATE  # a redelivery of the message that opened the conversation
         previous = current if pointed else None
+        score = None if head is None or rules.starts_new_conversation(_head_rules(head), now, reopen_window()) else \
+            surveys.rating_awaited(head.satisfaction, head.status, head.author.get("id"), message.author.id,
+                                   message.text, now)
+        if score is not None:  # the customer's answer to the satisfaction survey: recorded, nothing reopened
+            operations = lambda shard_try, head=head, key=conversation_key, pointed=pointed, score=score: [
+                *_rating_transaction(item, head, key, score, now, shard_try),
+                *([] if pointed else [_pointer_put(key, head.id, None)])]
+            outcome = _run(operations, message, attempt, joining=True)
+            if outcome is not None:
+                return outcome
+            continue
         if head is None or rules.starts_new_conversation(_head_rules(head), now, reopen_window()):
             operations = lambda shard_try, previous=previous, key=conversation_key: [  # noqa: E731 - rebuilt per try
                 *new_message_transaction(item, shard_try, conversation_key=key),
@@ -199,6 +210,29 @@ def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
     if joined.reopened:  # it leaves the resolved (or snoozed) state: its resolution and wake-up go
         operations[0] = _also_remove(operations[0], REOPEN_REMOVES)
     put = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(member.to_item()),
+                   "ConditionExpression": "attribute_not_exists(pk)"}}
+    return [put, *operations]
+
+
+def _rating_transaction(item: Triaged, head: StoredMessage, conversation_key: str, score: int, now: datetime,
+                        shard_try: int) -> list[dict[str, Any]]:
+    """A rating (domain.surveys) joins its resolved conversation without reopening it: the member and its counters,
+    the head's `satisfaction` with the score, and the rating's counts for its queue and for whoever resolved it."""
+    m = item.message
+    received = iso(m.received_at)
+    satisfaction = {**(head.satisfaction or {}), "score": score, "rated_at": received, "message_id": m.id}
+    entry = history_entry("rated", now, f"platform:{m.platform}", message_id=m.id, score=score)
+    attributes = {"message_count": (head.message_count or 1) + 1, "last_inbound_at": received,
+                  "last_inbound_text": m.text[:LAST_TEXT_CHARS], "satisfaction": satisfaction}
+    # the rating's counts on a shard of their own: the message's volume update may be on the same queue-hour
+    rating_shard = shard_of(m.id, shard_try + 1)
+    counted = counters.per_platform(surveys.rating_counts(score), head.platform)
+    extra = [*message_counters(item, shard_of(m.id, shard_try)),
+             counters.volume_update(head.queue, hour_of(m.received_at), rating_shard, counted),
+             *counters.person_update(head.resolved_by or "", m.received_at, rating_shard, surveys.rating_counts(score))]
+    operations = transition(replace(head, last_inbound_at=received), head.status, entry, attributes=attributes,
+                            extra=extra)
+    put = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(_member(item, head, conversation_key).to_item()),
                    "ConditionExpression": "attribute_not_exists(pk)"}}
     return [put, *operations]
 

@@ -224,6 +224,8 @@ class StoredMessage:
     replies_by_time: bool | None = None  # head: its replies are kept by time (ReplyKeys); None in older ones
     erased: dict[str, Any] | None = None  # its content erased (domain.privacy): at, by, reason
     deleting_at: str | None = None  # a delete from the inbox under way: its own webhook erases nothing (domain.privacy)
+    # head: the satisfaction survey sent once it was resolved, and the customer's rating (domain.surveys)
+    satisfaction: dict[str, Any] | None = None
 
     @property
     def answer_bytes(self) -> int:
@@ -739,6 +741,14 @@ class RoutingRulesKeys:
     PK = SETTINGS_PK
     SK = "ROUTING_RULES"
     TYPE = "routing_rules"
+
+
+class SurveyKeys:
+    """The satisfaction survey (domain.surveys): one item, pk SETTINGS, sk SURVEY, changed at the revision read."""
+
+    PK = SETTINGS_PK
+    SK = "SURVEY"
+    TYPE = "satisfaction_survey"
 
 
 class BusinessHoursKeys:

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
+from ..domain import surveys
 from ..domain.errors import ConcurrentChange, IdempotencyKeyReused, PrivateReplyAlreadySent
 from ..models import DeliveryStatus, Message
 from . import conversations, counters, dynamo
@@ -62,7 +63,8 @@ class StoredReply:
     messaging_type: str | None = None
     private: bool | None = None  # True: a DM to the author of the comment `reply_to` (stored only then)
     attempt_at: str | None = None  # when its latest attempt (a retry) started; None: at created_at
-    automatic: bool | None = None  # True: the away message (domain.away), not the brand's answer (stored only then)
+    # True: an automatic message (the away message, domain.away; the survey, domain.surveys), not the brand's answer
+    automatic: bool | None = None
     by_time: bool = False  # where it is kept (ReplyKeys): its conversation's head says; not an attribute
 
     @property
@@ -243,12 +245,11 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
         "pk": SentKeys.pk(reply.sent_platform, platform_message_id), "sk": SentKeys.SK, "type": "sent",
         "conversation": reply.conversation, "reply": reply.id, "reply_sk": reply.sk})}}
     token = dynamo.request_token("sent", reply.conversation, reply.id, platform_message_id)
-    if reply.automatic:  # the away message answers nobody: no first reply, no person's count; the stats count it
-        sent = counters.volume_update(head.queue, hour_of(now), head.shard,
-                                      {"away_sent": 1, f"away_sent:{reply.platform}": 1})
+    if reply.automatic:  # it answers nobody: no first reply, no person's count; the stats count it
+        operations = [reply_update, lookup, *automatic_sent_operations(reply, head, now)]
         with dynamo.storage_errors():
             try:
-                dynamo.transact([reply_update, lookup, sent], token)
+                dynamo.transact(operations, token)
             except ClientError as exc:
                 if dynamo.cancellation_codes(exc)[:1] != ["ConditionalCheckFailed"]:  # else: marked by a repeat
                     raise
@@ -269,6 +270,20 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
                 raise
     reply.status, reply.platform_message_id, reply.sent_at = SENT, platform_message_id, iso(now)
     return reply
+
+
+def automatic_sent_operations(reply: StoredReply, head: StoredMessage, now: datetime) -> list[dict[str, Any]]:
+    """What an automatic message's sending adds: its count in the stats (by the hour sent), and for the survey the
+    conversation's `satisfaction` (kept if a repeat finds it set), which waits for the customer's rating."""
+    if reply.by != surveys.ACTOR:
+        return [counters.volume_update(head.queue, hour_of(now), head.shard,
+                                       counters.per_platform({"away_sent": 1}, reply.platform))]
+    asked = {"Update": {
+        "TableName": dynamo.table_name(), "Key": head.key, "ConditionExpression": "attribute_exists(pk)",
+        "UpdateExpression": "SET satisfaction = if_not_exists(satisfaction, :asked)",
+        "ExpressionAttributeValues": dynamo.values(asked={"survey_sent_at": iso(now)})}}
+    return [asked, counters.volume_update(head.queue, hour_of(now), head.shard,
+                                          counters.per_platform({"surveys_sent": 1}, reply.platform))]
 
 
 def release_private(reply: StoredReply) -> None:

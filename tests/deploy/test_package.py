@@ -348,10 +348,10 @@ def test_policy_is_least_privilege(packaged):
             # (and the second opinion polls its own queue: Lambda receives and deletes under its role)
             assert not {a for a in granted if a.split(":")[0] == "events"}, function
             sqs = {a for a in granted if a.split(":")[0] == "sqs"}
-            polls = {infra.SECOND_OPINION: infra.SECOND_OPINION_QUEUE_ACTIONS, infra.AWAY: infra.AWAY_QUEUE_ACTIONS}
+            polls = {infra.SECOND_OPINION: infra.SECOND_OPINION_QUEUE_ACTIONS, infra.AUTOMATIC: infra.AUTOMATIC_QUEUE_ACTIONS}
             assert sqs == set(polls.get(function, ())), function
             assert not set(infra.STREAM_ACTIONS) & granted, function
-        if function not in (infra.FUNCTION, infra.AWAY):  # only the API (webhook secrets, tokens) and the away
+        if function not in (infra.FUNCTION, infra.AUTOMATIC):  # only the API (webhook secrets, tokens) and the away
             assert not {a for a in granted if a.split(":")[0] in ("ssm", "kms")}, function  # message (tokens) read
 
         for statement in (s for d in documents for s in statements(d)):
@@ -381,8 +381,8 @@ def test_policy_is_least_privilege(packaged):
                 assert statement["Resource"] == [{"Fn::GetAtt": [infra.BUS, "Arn"]}]  # the one bus
             if "sqs" in services and function == infra.SECOND_OPINION:  # it polls its own queue, sends nothing
                 assert statement["Resource"] == [{"Fn::GetAtt": [infra.SECOND_OPINION_QUEUE, "Arn"]}]
-            elif "sqs" in services and function == infra.AWAY:  # so does the away message
-                assert statement["Resource"] == [{"Fn::GetAtt": [infra.AWAY_QUEUE, "Arn"]}]
+            elif "sqs" in services and function == infra.AUTOMATIC:  # so does the away message
+                assert statement["Resource"] == [{"Fn::GetAtt": [infra.AUTOMATIC_QUEUE, "Arn"]}]
             elif "sqs" in services:
                 assert statement["Action"] == ["sqs:SendMessage"]
                 assert statement["Resource"] == [{"Fn::GetAtt": [infra.DLQ, "Arn"]}]
@@ -629,7 +629,7 @@ def test_the_sam_transform_publishes_a_snapstart_version_behind_the_alias_the_ap
         mappings = resources_of({"Resources": resources}, "AWS::Lambda::EventSourceMapping")
         assert set(mappings) == {f"{infra.PUBLISHER}{infra.STREAM_EVENT}",
                                  f"{infra.SECOND_OPINION}{infra.SECOND_OPINION_QUEUE_EVENT}",
-                                 f"{infra.AWAY}{infra.AWAY_QUEUE_EVENT}"}
+                                 f"{infra.AUTOMATIC}{infra.AUTOMATIC_QUEUE_EVENT}"}
         mapping = mappings[f"{infra.PUBLISHER}{infra.STREAM_EVENT}"]
         assert mapping["Properties"]["FunctionName"] == {"Ref": f"{infra.PUBLISHER}Alias{infra.ALIAS}"}
         assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [infra.TABLE, "StreamArn"]}
@@ -640,13 +640,13 @@ def test_the_sam_transform_publishes_a_snapstart_version_behind_the_alias_the_ap
         assert mapping["EventSourceArn"] == {"Fn::GetAtt": [infra.SECOND_OPINION_QUEUE, "Arn"]}
         assert mapping["ScalingConfig"] == {"MaximumConcurrency": {"Ref": infra.SECOND_OPINION_CONCURRENCY_PARAMETER}}
         # AND the away message's queue feeds its alias (the snapshot), a few at once, failures reported per record
-        mapping = mappings[f"{infra.AWAY}{infra.AWAY_QUEUE_EVENT}"]["Properties"]
-        assert mapping["FunctionName"] == {"Ref": f"{infra.AWAY}Alias{infra.ALIAS}"}
-        assert mapping["EventSourceArn"] == {"Fn::GetAtt": [infra.AWAY_QUEUE, "Arn"]}
-        assert mapping["ScalingConfig"] == {"MaximumConcurrency": infra.AWAY_MAX_CONCURRENCY}
+        mapping = mappings[f"{infra.AUTOMATIC}{infra.AUTOMATIC_QUEUE_EVENT}"]["Properties"]
+        assert mapping["FunctionName"] == {"Ref": f"{infra.AUTOMATIC}Alias{infra.ALIAS}"}
+        assert mapping["EventSourceArn"] == {"Fn::GetAtt": [infra.AUTOMATIC_QUEUE, "Arn"]}
+        assert mapping["ScalingConfig"] == {"MaximumConcurrency": infra.AUTOMATIC_MAX_CONCURRENCY}
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert resources[infra.AWAY]["Properties"]["Timeout"] == infra.AWAY_TIMEOUT
-        assert resources[infra.AWAY_QUEUE]["Properties"]["VisibilityTimeout"] >= 6 * infra.AWAY_TIMEOUT
+        assert resources[infra.AUTOMATIC]["Properties"]["Timeout"] == infra.AUTOMATIC_TIMEOUT
+        assert resources[infra.AUTOMATIC_QUEUE]["Properties"]["VisibilityTimeout"] >= 6 * infra.AUTOMATIC_TIMEOUT
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 

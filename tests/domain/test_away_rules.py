@@ -53,6 +53,7 @@ def test_a_direct_message_after_closing_time_gets_it_for_the_closed_period():
     ({"last_reply_at": FRIDAY_2300_JST - timedelta(minutes=20)}, "answered"),
     ({"away": AwayMessage(enabled=False, text="closed")}, "off"),
     ({"schedule": None}, "no_business_hours"),
+    ({"is_rating": True, "head_status": "resolved"}, "rating"),  # an answer to the satisfaction survey asks nothing
 ])
 def test_who_does_not_get_it(overrides, reason):
     decision = due(**overrides)

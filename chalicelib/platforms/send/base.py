@@ -43,6 +43,7 @@ class OutboundReply:
     messaging_type: str | None = None  # Messenger and Instagram DMs: "RESPONSE" or "MESSAGE_TAG"
     tag: str | None = None  # "HUMAN_AGENT" with MESSAGE_TAG
     private: bool = False  # a DM to the author of the comment `reply_to_id` (Meta's Private Replies)
+    quote: bool = True  # WhatsApp and Telegram show the message replied to above it; a survey quotes nothing
 
 
 MODERATION_ACTIONS = ("hide", "unhide", "delete")

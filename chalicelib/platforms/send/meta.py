@@ -170,7 +170,7 @@ class MetaSender(PlatformSender):
                 raise refuse(reply, "the WhatsApp phone number id (account) is missing")
             payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": reply.recipient_id,
                        "type": "text", "text": {"body": reply.text}}
-            if reply.reply_to_id:
+            if reply.reply_to_id and reply.quote:
                 payload["context"] = {"message_id": reply.reply_to_id}
             return f"/{_segment(reply, reply.account)}/messages", payload, _whatsapp_id
         if reply.channel == "direct_message":

@@ -37,7 +37,7 @@ class TelegramSender(PlatformSender):
         _check_token(token)
         chat_id, message_id = chat_and_message(reply)
         payload: dict[str, Any] = {"chat_id": _chat(chat_id), "text": reply.text}
-        if message_id is not None:
+        if message_id is not None and reply.quote:
             payload["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}
         answer = post_json("telegram", _url(token, "sendMessage"), payload)
         result = answer.body.get("result") if isinstance(answer.body, dict) and answer.body.get("ok") else None

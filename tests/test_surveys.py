@@ -1,0 +1,253 @@
+"""The satisfaction survey: managers set it over the API; a direct-message conversation a person answered and resolved
+gets it once, through the deployed path (the stream, the publisher, the bus, the template's rule and queue, the
+function); the customer's rating is recorded without reopening the conversation, counted in the stats for its queue
+and for whoever resolved it, and announced as `message.rated`."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+
+import payloads
+from chalicelib.events import publisher
+from event_stream import BUS, Consumer, QueuePoller, StreamReader, batches, dead_letter_queue
+from infra import template as infra
+from support import call, dumps, post_webhook
+
+pytestmark = pytest.mark.usefixtures("fake_platforms")
+ASK = "How did we do, {{customer_name}}? Reply with a number from 1 (poor) to 5 (great)."
+
+
+@pytest.fixture
+def delivery(table):
+    """The deployed path, configured from infra/template.py: the stream -> the publisher -> the bus -> the survey's
+    rule and the automatic replies' queue -> the function, as Lambda polls it; and a consumer of `message.rated`."""
+    from app import send_automatic_replies
+    from local.dynamodb import lean_transactions
+
+    lean_transactions()
+    publisher._client.cache_clear()
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    rule = Consumer(pattern=infra.survey_pattern(), name="survey")
+    rated = Consumer(pattern={"source": ["social-triage"], "detail-type": ["message.rated"]}, name="rated")
+    reader = StreamReader(boto3.client("dynamodb", region_name="us-east-1"), os.environ["TABLE_NAME"])
+    bus = publisher.Publisher(BUS, dead_letter_queue(), events_client=boto3.client("events", region_name="us-east-1"),
+                              sqs_client=sqs, sleep=lambda s: None)
+    queue = QueuePoller(rule.url)
+
+    def deliver() -> list[dict]:
+        """Publish what the stream holds, then let the function take its queue; the batches' answers."""
+        for batch in batches(reader.read()):
+            assert publisher.handle_stream(batch, bus) == {"batchItemFailures": []}
+        answers = []
+        while (answer := queue.poll(lambda event: send_automatic_replies(event, None))) is not None:
+            answers.append(answer)
+            if answer.get("batchItemFailures") or "raised" in answer:
+                break
+        return answers
+
+    yield deliver, rated
+    publisher._client.cache_clear()
+
+
+def turn_on(api, keys, rev=0, **changes):
+    body = {"enabled": True, "text": ASK, "rev": rev,
+            "translations": {"ja": "今回の対応はいかがでしたか？1〜5の数字で返信してください。"}, **changes}
+    return call(api, "PUT", "/satisfaction-survey", keys["manager"], body)
+
+
+def ingest(api, payload):
+    response = post_webhook(api, "meta", dumps(payload))
+    assert response.status_code == 200, response.body
+    return json.loads(response.body)
+
+
+def conversation(api, keys, conversation_id):
+    status, detail = call(api, "GET", f"/conversations/{conversation_id}", keys["manager"])
+    assert status == 200, detail
+    return detail
+
+
+def answered_and_resolved(api, keys, mid, text="My order never arrived, where is it?", sender=payloads.MESSENGER_CUSTOMER):
+    """A customer's DM that the manager claims, answers and resolves; its conversation id."""
+    ingest(api, payloads.messenger_dm(mid, text, sender=sender))
+    conversation_id = f"messenger:{mid}"
+    assert call(api, "POST", f"/conversations/{conversation_id}/claim", keys["manager"], {})[0] == 200
+    status, reply = call(api, "POST", f"/conversations/{conversation_id}/replies", keys["manager"],
+                         {"text": "Sorry! It ships today; here is the tracking link.", "idempotency_key": f"r-{mid}"})
+    assert status == 201, reply
+    status, resolved = call(api, "POST", f"/conversations/{conversation_id}/resolve", keys["manager"], {})
+    assert status == 200, resolved
+    return conversation_id
+
+
+def test_managers_set_it_everyone_reads_it(api, keys):
+    # GIVEN never saved: off
+    status, survey = call(api, "GET", "/satisfaction-survey", keys["agent_cs"])
+    assert status == 200 and survey == {"enabled": False, "text": "", "translations": {}, "updated_by": None,
+                                        "updated_at": None, "rev": 0}
+    # WHEN a manager turns it on THEN every role reads it, with who saved it
+    status, saved = turn_on(api, keys)
+    assert status == 200 and saved["enabled"] is True and saved["rev"] == 1 and saved["updated_by"].startswith("manager:")
+    assert call(api, "GET", "/satisfaction-survey", keys["agent_stance"])[1] == saved
+    # AND an agent may not change it, a stale revision is refused, and so is a text no platform's DM takes
+    assert call(api, "PUT", "/satisfaction-survey", keys["agent_cs"], {"enabled": False, "rev": 1})[0] == 403
+    status, stale = turn_on(api, keys, rev=0)
+    assert status == 409 and stale["error"]["code"] == "concurrent_change"
+    status, long = turn_on(api, keys, rev=1, translations={"ja": "満" * 400})  # 1,200 bytes: over Instagram's 1,000
+    assert status == 422 and long["error"]["code"] == "survey_text_too_long" and "instagram" in long["error"]["message"]
+    status, blank = call(api, "PUT", "/satisfaction-survey", keys["manager"], {"enabled": True, "text": " ", "rev": 1})
+    assert status == 400
+    assert call(api, "GET", "/satisfaction-survey", keys["manager"])[1] == saved
+
+
+def test_a_resolved_conversation_is_asked_once_and_its_rating_reopens_nothing(api, keys, delivery, fake_platforms):
+    deliver, rated = delivery
+    turn_on(api, keys)
+    # GIVEN a DM the manager answered and resolved
+    conversation_id = answered_and_resolved(api, keys, "m.csat1")
+    # WHEN the events reach the function
+    assert deliver() == [{"batchItemFailures": []}]
+    # THEN the customer got the survey, after the person's answer, quoting nothing
+    answer, survey = fake_platforms.sent("messenger")
+    assert survey.body["recipient"] == {"id": payloads.MESSENGER_CUSTOMER}
+    assert survey.body["message"]["text"] == "How did we do? Reply with a number from 1 (poor) to 5 (great)."
+    detail = conversation(api, keys, conversation_id)
+    assert detail["status"] == "resolved" and set(detail["satisfaction"]) == {"survey_sent_at"}
+    automatic = [r for r in detail["replies"] if r.get("automatic")]
+    assert [(r["by"], r["status"]) for r in automatic] == [("system:survey", "sent")]
+    first_reply_at = detail["first_reply_at"]
+    # WHEN the customer answers "5" (and the platform delivers the webhook twice)
+    for _ in range(2):
+        ingest(api, payloads.messenger_dm("m.csat1.r", "5️⃣ thanks!"))
+    # THEN the rating is recorded, the conversation stays resolved and its first reply is the person's
+    detail = conversation(api, keys, conversation_id)
+    assert detail["status"] == "resolved" and detail["first_reply_at"] == first_reply_at
+    assert detail["satisfaction"]["score"] == 5 and detail["satisfaction"]["message_id"] == "messenger:m.csat1.r"
+    assert detail["message_count"] == 2
+    assert [m["id"] for m in detail["messages"]] == [conversation_id, "messenger:m.csat1.r"]
+    # AND it is announced once, on the conversation's first message
+    deliver()
+    [event] = rated.receive()
+    assert event["detail"]["message_id"] == conversation_id and event["detail"]["data"]["score"] == 5
+    assert event["detail"]["data"]["resolved_by"].startswith("manager:")
+    # AND the stats count the survey and the rating in its queue, and for the person who resolved it
+    today = datetime.now(timezone.utc).date()
+    _, stats = call(api, "GET", f"/stats?from={today}&granularity=day&tz=UTC", keys["manager"])
+    row = {r["queue"]: r for r in stats["sla"]}[detail["queue"]]
+    assert (row["surveys_sent"], row["ratings"], row["rating_average"], row["satisfied_share"]) == (1, 1, 5.0, 1.0)
+    assert row["ratings_by_score"] == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}
+    assert sum(b["response_times"][detail["queue"]]["ratings"] for b in stats["buckets"]) == 1
+    assert row["first_replied"] == 1  # the survey is not an answer
+    _, people = call(api, "GET", f"/stats/people?from={today}&tz=UTC", keys["manager"])
+    [max_] = [p for p in people["people"] if p["name"] == "Max"]
+    assert (max_["replies"], max_["resolved"], max_["ratings"], max_["rating_average"]) == (1, 1, 1, 5.0)
+    # WHEN the customer rates again, or the conversation is reopened and resolved again
+    ingest(api, payloads.messenger_dm("m.csat1.r2", "4"))
+    assert conversation(api, keys, conversation_id)["status"] == "open"  # an ordinary message now: it reopens
+    assert conversation(api, keys, conversation_id)["satisfaction"]["score"] == 5
+    assert call(api, "POST", f"/conversations/{conversation_id}/claim", keys["manager"], {})[0] == 200
+    assert call(api, "POST", f"/conversations/{conversation_id}/resolve", keys["manager"], {})[0] == 200
+    deliver()
+    # THEN no second survey goes out
+    assert len(fake_platforms.sent("messenger")) == 2
+
+
+def test_words_are_not_a_rating_they_reopen_as_before(api, keys, delivery, fake_platforms):
+    deliver, rated = delivery
+    turn_on(api, keys)
+    conversation_id = answered_and_resolved(api, keys, "m.csat2", sender="6100000000021")
+    deliver()
+    # WHEN the customer writes words with a number in them
+    ingest(api, payloads.messenger_dm("m.csat2.r", "still nothing after 3 days", sender="6100000000021"))
+    # THEN it reopens the conversation, and the survey waits for no rating any more
+    detail = conversation(api, keys, conversation_id)
+    assert detail["status"] == "open" and "score" not in detail["satisfaction"]
+    assert call(api, "POST", f"/conversations/{conversation_id}/claim", keys["manager"], {})[0] == 200
+    ingest(api, payloads.messenger_dm("m.csat2.r2", "5", sender="6100000000021"))
+    assert "score" not in conversation(api, keys, conversation_id)["satisfaction"]
+    deliver()
+    assert rated.receive() == []
+
+
+def test_unanswered_conversations_comments_and_an_off_survey_ask_nothing(api, keys, delivery, fake_platforms):
+    deliver, _ = delivery
+    # GIVEN it is off: a resolved conversation gets nothing
+    answered_and_resolved(api, keys, "m.csat3", sender="6100000000031")
+    deliver()
+    assert [r.body["message"]["text"] for r in fake_platforms.sent("messenger")] == [
+        "Sorry! It ships today; here is the tracking link."]
+    turn_on(api, keys)
+    # a DM resolved without an answer (spam, a thank-you): not asked
+    ingest(api, payloads.messenger_dm("m.csat4", "follow me for free followers", sender="6100000000032"))
+    assert call(api, "POST", "/conversations/messenger:m.csat4/claim", keys["manager"], {})[0] == 200
+    assert call(api, "POST", "/conversations/messenger:m.csat4/resolve", keys["manager"], {})[0] == 200
+    # a public comment answered and resolved: never asked in public
+    ingest(api, payloads.page_comment("104857600000001_900001_77905", "Where is my refund?"))
+    assert call(api, "POST", "/conversations/facebook:104857600000001_900001_77905/claim", keys["manager"], {})[0] == 200
+    status, reply = call(api, "POST", "/conversations/facebook:104857600000001_900001_77905/replies", keys["manager"],
+                         {"text": "We sent you a DM.", "idempotency_key": "reply-c5"})
+    assert status == 201, reply
+    assert call(api, "POST", "/conversations/facebook:104857600000001_900001_77905/resolve", keys["manager"], {})[0] == 200
+    deliver()
+    assert len(fake_platforms.sent("messenger")) == 1
+    assert "satisfaction" not in conversation(api, keys, "messenger:m.csat4")
+    assert "satisfaction" not in conversation(api, keys, "facebook:104857600000001_900001_77905")
+
+
+def test_the_survey_is_not_sent_on_messenger_after_its_24_hours(table, keys, fake_platforms, monkeypatch):
+    """Messenger's 7-day HUMAN_AGENT tag is for a person's reply: an automatic message outside the 24 hours is not
+    sendable (the survey's function logs it and goes on)."""
+    from datetime import timedelta
+
+    from chalicelib import automatic_replies, surveys
+    from chalicelib.domain.surveys import Survey
+    from chalicelib.store import dynamo
+    from chalicelib.store import surveys as survey_store
+    from chalicelib.store.entities import iso
+    from chalicelib.store.messages import get_message
+    from support import seed_message
+
+    survey_store.save(Survey(enabled=True, text="Rate us 1-5", rev=1), 0)
+    message_id = seed_message("csat-late", "customer_service", platform="messenger", channel="direct_message",
+                              author="6100000000041")
+    now = datetime.now(timezone.utc)
+    head = get_message(message_id)
+    dynamo.client().update_item(
+        TableName=dynamo.table_name(), Key=head.key,
+        UpdateExpression="SET #s = :resolved, resolved_at = :now, resolved_by = :by, first_reply_at = :then, "
+                         "last_inbound_at = :then",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues=dynamo.values(resolved="resolved", now=iso(now), by="manager:Max (0123456789abcdef)",
+                                                then=iso(now - timedelta(hours=30))))
+    assert surveys.offer(message_id, now) == automatic_replies.NOT_SENDABLE
+    assert fake_platforms.sent() == []
+    assert get_message(message_id).satisfaction is None
+
+
+def test_a_rating_at_night_gets_no_away_message(api, keys, delivery, fake_platforms, monkeypatch):
+    from datetime import timedelta
+
+    from chalicelib import away
+    from support import reset_caches
+
+    deliver, _ = delivery
+    turn_on(api, keys)
+    conversation_id = answered_and_resolved(api, keys, "m.csat6", sender="6100000000061")
+    deliver()
+    # GIVEN the brand closes (holidays from yesterday to tomorrow) and its away message is on
+    today = datetime.now(timezone.utc).date()
+    monkeypatch.setenv("SLA_BUSINESS_HOURS", "mon-sun 09:00-17:00")
+    monkeypatch.setenv("SLA_HOLIDAYS", ",".join(str(today + timedelta(days=d)) for d in (-1, 0, 1)))
+    reset_caches()
+    assert call(api, "PUT", "/away-message", keys["manager"], {"enabled": True, "text": "We're closed.", "rev": 0})[0] == 200
+    # WHEN the customer's rating comes in
+    ingest(api, payloads.messenger_dm("m.csat6.r", "4", sender="6100000000061"))
+    # THEN it is recorded and the away message does not answer it (the away message's rule sees it: asked directly)
+    assert conversation(api, keys, conversation_id)["satisfaction"]["score"] == 4
+    assert away.answer("messenger:m.csat6.r", datetime.now(timezone.utc)) == "rating"
+    assert [r.body["message"]["text"] for r in fake_platforms.sent("messenger")][-1].startswith("How did we do")
