@@ -76,6 +76,11 @@ def value(console, css: str) -> str:
     return console.find(css).get_attribute("value")
 
 
+def shown(console, css: str, check) -> None:
+    """check(element) comes true for the visible element matching css (the view may redraw it meanwhile)."""
+    console.wait(lambda d: check(console.find(css)), f"{css} never passed the check")
+
+
 def until(condition, what: str):
     """condition()'s first truthy answer, asked again until WAIT runs out."""
     deadline = time.monotonic() + WAIT
@@ -211,10 +216,10 @@ def test_a_resolved_conversation_gets_the_survey_and_shows_the_customers_rating(
     assert len(sent) == 1 and sent[0]["automatic"] is True and sent[0]["text"] == survey, sent
     assert detail["status"] == "resolved" and "score" not in detail["satisfaction"], detail
     assert any(survey in json.dumps(r["body"]) and customer in json.dumps(r["body"]) for r in stack.fake_requests())
-    # AND the conversation says so in words: sent, no rating yet
-    console.driver.refresh()
-    waiting = console.text_in("#satisfaction", "Survey sent")
-    assert "no rating yet" in waiting.text and waiting.find_elements("css selector", "time")
+    # AND the conversation says so in words: sent, no rating yet (resolving it went back to the queue)
+    open_conversation(console, conversation)
+    console.text_in("#satisfaction", "Survey sent")
+    shown(console, "#satisfaction", lambda e: "no rating yet" in e.text and e.find_elements("css selector", "time"))
     console.text_in(".thread .reply.automatic .automatic-label", "Automatic reply (satisfaction survey)")
     # WHEN the customer answers with a rating only
     rating = f"m.rating-{secrets.token_hex(6)}"
@@ -225,11 +230,11 @@ def test_a_resolved_conversation_gets_the_survey_and_shows_the_customers_rating(
     assert rated["status"] == "resolved", rated
     # AND the conversation shows the customer's rating in words, the stars beside them hidden from screen readers
     console.driver.refresh()
-    line = console.text_in("#satisfaction", "Customer rating: 5 / 5")
-    assert line.find_element("css selector", ".stars").get_attribute("aria-hidden") == "true"
-    assert line.find_elements("css selector", "time"), "when the rating came"
-    survey_reply = console.text_in(".thread .reply.automatic", "Automatic reply (satisfaction survey)")
-    assert survey in survey_reply.text and "sent from here by" not in survey_reply.text
+    console.text_in("#satisfaction", "Customer rating: 5 / 5")
+    shown(console, "#satisfaction .stars", lambda e: e.get_attribute("aria-hidden") == "true")
+    shown(console, "#satisfaction", lambda e: e.find_elements("css selector", "time"))  # when the rating came
+    console.text_in(".thread .reply.automatic", "Automatic reply (satisfaction survey)")
+    shown(console, ".thread .reply.automatic", lambda e: survey in e.text and "sent from here by" not in e.text)
     message_id = rated["satisfaction"].get("message_id")
     if message_id:  # the customer's "5" is marked as the rating
         console.text_in(f'article.message[data-id="{message_id}"]', "Rating: 5 / 5")
@@ -239,8 +244,9 @@ def test_a_resolved_conversation_gets_the_survey_and_shows_the_customers_rating(
     screenshot("survey-rated-timeline")
     # AND the resolved list shows the rating on the conversation's row, in words
     Select(console.find("#list-status")).select_by_value("resolved")
-    row = console.text_in(f'#message-list .row-box[data-id="{conversation}"]', "Rated 5/5")
-    assert row.find_element("css selector", ".badge-rating .stars").get_attribute("aria-hidden") == "true"
+    console.text_in(f'#message-list .row-box[data-id="{conversation}"]', "Rated 5/5")
+    shown(console, f'#message-list .row-box[data-id="{conversation}"] .badge-rating .stars',
+          lambda e: e.get_attribute("aria-hidden") == "true")
     # AND in Japanese it says so in Japanese
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
     console.driver.refresh()
