@@ -262,11 +262,13 @@ def test_the_people_table_shows_what_each_person_resolved_as_the_api_counts_it(c
     counted = next(p for p in answer["people"] if p["key_id"] == pia["key_id"])
     assert (counted["resolved"], counted["replies"], counted["revoked"]) == (2, 0, False), counted
     duration = [console.driver.execute_script(DURATION, counted[f"time_to_resolve_{p}_seconds"], "en") for p in ("p50", "p90")]
-    assert cells == [pia["name"], "Agent", "2", "0", *duration], cells
+    # (nobody rated her conversations: no average, the dash said "no ratings" to a screen reader)
+    assert cells == [pia["name"], "Agent", "2", "0", *duration, "0", "–\nno ratings"], cells
     assert "—" not in duration
     console.text_in("#people-served", "From ")
     assert [e.text for e in console.all("#people thead th")] == [
-        "Person", "Role", "Resolved", "Replies sent", "Time to resolve, p50", "Time to resolve, p90"]
+        "Person", "Role", "Resolved", "Replies sent", "Time to resolve, p50", "Time to resolve, p90", "Ratings",
+        "Average rating"]
     assert not console.low_contrast() and not console.unlabelled()
     console.driver.execute_script("document.getElementById('people').scrollIntoView()")
     screenshot("manager-people")
