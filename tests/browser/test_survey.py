@@ -262,6 +262,7 @@ def test_a_resolved_conversation_gets_the_survey_and_shows_the_customers_rating(
     assert int(cell(console, "#survey-stats table", "Customer service", "Ratings")) >= 1
     assert cell(console, "#survey-stats table", "Customer service", "Average rating") == "5.0 / 5"
     assert cell(console, "#survey-stats table", "Customer service", "Satisfied") == "100%"
+    assert cell(console, "#survey-stats table", "Customer service", "By score (score: ratings)").startswith("5: ")
     console.find('#people span[data-key]')
     assert cell(console, "#people", "Aiko (agent)", "Ratings") == "1"
     assert cell(console, "#people", "Aiko (agent)", "Average rating") == "5.0 / 5"

@@ -112,6 +112,14 @@ function satisfiedShare(share) {
   return share === null || share === undefined ? averageRating(null) : fmtPercent(share);
 }
 
+// how many ratings of each score, best first: "5: 2 · 4: 1 · 3: 0 · 2: 0 · 1: 0"
+function byScore(counts) {
+  if (!counts || !Object.values(counts).some(Boolean)) return averageRating(null);
+  return Array.from({ length: MAX_SCORE }, (_, index) => MAX_SCORE - index)
+    .map((score) => t('stats.scoreCount', { score: fmtNumber(score), n: fmtNumber(counts[score] || 0) }))
+    .join(' · ');
+}
+
 function table(caption, head, rows) {
   return h('table', {},
     h('caption', {}, caption),
@@ -383,9 +391,9 @@ export function mountManager(container) {
       h('h2', { id: 'survey-stats-title' }, title),
       h('p', { class: 'hint' }, t('stats.surveysHint')),
       table(title, [t('chart.accuracy.queue'), t('stats.surveysSent'), t('stats.ratings'), t('stats.ratingAverage'),
-        t('stats.satisfiedShare')],
+        t('stats.satisfiedShare'), t('stats.byScore')],
       stats.sla.map((s) => [queueName(s.queue), fmtNumber(s.surveys_sent || 0), fmtNumber(s.ratings || 0),
-        averageRating(s.rating_average), satisfiedShare(s.satisfied_share)])));
+        averageRating(s.rating_average), satisfiedShare(s.satisfied_share), byScore(s.ratings_by_score)])));
   }
 
   function spikeList(spikes) {
