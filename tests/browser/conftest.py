@@ -233,10 +233,12 @@ def page_text(console) -> str:
 def cell(console, table: str, row: str, column: str) -> str:
     """The text of a table's cell in the row whose text has `row`, under the column headed `column` (the stats' tables
     gain columns as the API counts more)."""
-    heads = [e.text for e in console.all(f"{table} thead th")]
-    assert column in heads, heads
-    [found] = [r for r in console.all(f"{table} tbody tr") if row in r.text]
-    return found.find_elements("css selector", "th, td")[heads.index(column)].text
+    def read(driver):
+        heads = [e.text for e in console.all(f"{table} thead th")]
+        found = [r for r in console.all(f"{table} tbody tr") if row in r.text]
+        return column in heads and len(found) == 1 and found[0].find_elements("css selector", "th, td")[
+            heads.index(column)].text
+    return console.wait(read, f"no single row {row!r} with a column {column!r} in {table}")
 
 
 def scroll_to(console, css: str) -> None:

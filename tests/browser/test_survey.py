@@ -81,6 +81,12 @@ def shown(console, css: str, check) -> None:
     console.wait(lambda d: check(console.find(css)), f"{css} never passed the check")
 
 
+def act(console, css: str, action) -> None:
+    """action(element) on the visible element matching css, again on the new one when the view redrew it first (a
+    conversation's detail and its queue's list are drawn as their answers come)."""
+    console.wait(lambda d: action(console.find(css)) or True, f"{css} could not be acted on")
+
+
 def until(condition, what: str):
     """condition()'s first truthy answer, asked again until WAIT runs out."""
     deadline = time.monotonic() + WAIT
@@ -200,11 +206,11 @@ def test_a_resolved_conversation_gets_the_survey_and_shows_the_customers_rating(
     # WHEN the agent takes it, replies and resolves it from the console
     console.sign_in("agent")
     open_conversation(console, conversation)
-    console.find("#take").click()
-    console.find("#reply-text").send_keys("Sorry about that: it is on its way again, tracking 1Z999.")
-    console.find("#send-reply").click()
+    act(console, "#take", lambda e: e.click())
+    act(console, "#reply-text", lambda e: e.send_keys("Sorry about that: it is on its way again, tracking 1Z999."))
+    act(console, "#send-reply", lambda e: e.click())
     console.text_in("#notice", "Reply sent.")
-    console.find("#resolve").click()
+    act(console, "#resolve", lambda e: e.click())
     console.text_in("#notice", "Resolved")
     # THEN the survey goes to the customer once, automatically, from the system, through the platform
     def surveyed():
@@ -243,7 +249,7 @@ def test_a_resolved_conversation_gets_the_survey_and_shows_the_customers_rating(
     scroll_to(console, ".thread .reply.automatic")
     screenshot("survey-rated-timeline")
     # AND the resolved list shows the rating on the conversation's row, in words
-    Select(console.find("#list-status")).select_by_value("resolved")
+    act(console, "#list-status", lambda e: Select(e).select_by_value("resolved"))
     console.text_in(f'#message-list .row-box[data-id="{conversation}"]', "Rated 5/5")
     shown(console, f'#message-list .row-box[data-id="{conversation}"] .badge-rating .stars',
           lambda e: e.get_attribute("aria-hidden") == "true")
