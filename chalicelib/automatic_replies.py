@@ -25,7 +25,7 @@ PASSING_FAILURES = frozenset({"platform_rate_limited", "platform_unavailable"})
 
 
 def send_once(head: StoredMessage, target: StoredMessage, text: str, key: str, by: str, now: datetime,
-              what: str, quote: bool = True) -> str:
+              what: str, quote: bool = True, choices: tuple[str, ...] = ()) -> str:
     """Send an automatic message under `key` unless it went (or is going) already: SENT, ALREADY_SENT or
     NOT_SENDABLE (refused for good: logged); raises when the platform may take it later."""
     earlier = reply_store.get(head.id, key)
@@ -33,7 +33,7 @@ def send_once(head: StoredMessage, target: StoredMessage, text: str, key: str, b
                                     and earlier.error_kind in reply_store.RETRYABLE_FAILURES):
         return ALREADY_SENT
     try:
-        reply = replies.send_automatic(head, target, text, key, by, now, quote)
+        reply = replies.send_automatic(head, target, text, key, by, now, quote, choices)
     except IdempotencyKeyReused:
         return ALREADY_SENT  # a concurrent event of the same conversation sent it to another of its messages
     except (OutsideReplyWindow, TextTooLong) as refused:
