@@ -419,10 +419,14 @@ class FilterQuery(_Query):
                           "typed, in lower case, capitalised or upper case); blank: no search")
 
     tag: TagQuery | None = Field(None, description="conversations with this tag (`VIP`, `vip` and `ｖｉｐ` are one tag)")
+    max_rating: int | None = Field(None, ge=1, le=5, description="conversations the customer rated at most this "
+                                   "in the satisfaction survey (`status=resolved&max_rating=2`: the unhappy ones, to "
+                                   "follow up)")
 
     def only(self) -> ListFilter:
         return ListFilter(self.platform, self.language, self.needs_review, self.answered, self.author,
-                          (self.q or "").strip() or None, tags.normalized(self.tag) if self.tag else None)
+                          (self.q or "").strip() or None, tags.normalized(self.tag) if self.tag else None,
+                          self.max_rating)
 
 
 class ListQuery(FilterQuery):

@@ -279,3 +279,25 @@ def test_on_whatsapp_the_scores_are_a_list_and_a_tap_on_one_is_the_rating(api, k
     ingest(api, tap)
     detail = conversation(api, keys, conversation_id)
     assert detail["status"] == "resolved" and detail["satisfaction"]["score"] == 4
+
+
+def test_managers_list_the_unhappy_ones_to_follow_up(api, keys, delivery):
+    deliver, _ = delivery
+    turn_on(api, keys)
+    # GIVEN three resolved conversations: rated 5, rated 2, asked and not rated
+    rated = {}
+    for n, (sender, answer) in enumerate([("6100000000081", "5"), ("6100000000082", "2"), ("6100000000083", None)]):
+        conversation_id = answered_and_resolved(api, keys, f"m.csat8{n}", text="my order never arrived", sender=sender)
+        deliver()
+        if answer:
+            ingest(api, payloads.messenger_dm(f"m.csat8{n}.r", answer, sender=sender))
+        rated[conversation_id] = conversation(api, keys, conversation_id)["queue"]
+    # WHEN a manager lists the resolved ones rated 2 or less
+    found = set()
+    for queue in set(rated.values()):
+        status, page = call(api, "GET", f"/queues/{queue}/conversations?status=resolved&max_rating=2", keys["manager"])
+        assert status == 200, page
+        found |= {c["id"] for c in page["conversations"]}
+    # THEN only the unhappy customer's conversation is listed
+    assert found == {"messenger:m.csat81"}
+    assert call(api, "GET", f"/queues/{rated['messenger:m.csat81']}/conversations?max_rating=6", keys["manager"])[0] == 400
