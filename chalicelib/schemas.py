@@ -882,8 +882,9 @@ class ReplyOut(_Model):
     messaging_type: str | None = None
     private: bool | None = Field(None, description="true: sent as a direct message to the comment's author (a private "
                                  "reply); absent for a public reply")
-    automatic: bool | None = Field(None, description="true: the away message, sent by `system:away` outside business "
-                                   "hours; it is not the brand's answer (the conversation stays unanswered)")
+    automatic: bool | None = Field(None, description="true: an automatic message, not the brand's answer (the "
+                                   "conversation stays unanswered): the away message, sent by `system:away` outside "
+                                   "business hours, or the satisfaction survey, by `system:survey` once resolved")
     erased: ErasureRecordOut | None = Field(None, description="its text erased with its customer's data")
 
     @model_serializer(mode="wrap")
