@@ -208,8 +208,20 @@ class BulkReopen(_Body):
     reason: str | None = Field(None, max_length=500, description="why they are opened again (kept in each history)")
 
 
+class BulkReply(_Body):
+    action: Literal["reply"]
+    conversation_ids: ConversationIds
+    text: str = Field(min_length=1, max_length=4_000, pattern=r"\S", description="what each customer reads (a "
+                      "crisis statement, an outage notice); `{{customer_name}}` is filled in with each one's name")
+    idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="chosen by the client for this bulk reply: sending the request again "
+                                 "(after `not_attempted` ones) never answers a conversation twice")
+    resolve: bool = Field(False, strict=True, description="resolve each conversation once its reply is sent (a "
+                          "conversation whose reply was refused stays as it was)")
+
+
 class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag, BulkAssign, BulkReopen,
-                                           BulkHide],
+                                           BulkHide, BulkReply],
                                      Field(discriminator="action")]]):
     """One action on several conversations, each by the single action's rules."""
 
