@@ -72,6 +72,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.BusinessHoursNotSet: Unprocessable,
     domain.AwayTextTooLong: Unprocessable,
     domain.SurveyTextTooLong: Unprocessable,
+    domain.RuleReplyTooLong: Unprocessable,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,

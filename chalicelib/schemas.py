@@ -346,7 +346,8 @@ class RoutingRuleIn(_Body):
         {"anyOf": [{"properties": {"queue": {"type": "string"}}, "required": ["queue"]},
                    {"properties": {"tags": _NON_EMPTY}, "required": ["tags"]},
                    {"properties": {"priority_boost": {"type": "integer", "minimum": 1}},
-                    "required": ["priority_boost"]}]}]})
+                    "required": ["priority_boost"]},
+                   {"properties": {"reply": {"type": "string"}}, "required": ["reply"]}]}]})
     id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = Field(
         None, description="the rule's id as read; absent: a new rule (an id is given to it)")
     name: str = Field(min_length=1, max_length=routing_rules.MAX_NAME_CHARS, pattern=r"\S",
@@ -366,14 +367,19 @@ class RoutingRuleIn(_Body):
                             description="added to the conversation the message opens")
     priority_boost: whole_number(0, routing_rules.MAX_BOOST) = Field(
         0, description="added to the message's priority (the largest of the matching rules')")
+    reply: str | None = Field(None, min_length=1, max_length=routing_rules.MAX_REPLY_CHARS, pattern=r"\S",
+                              description="sent at once to a customer's direct message the rule matches (the first "
+                              "matching rule with a reply; once per conversation; never under a public post); "
+                              "`{{customer_name}}` is filled in. It must fit a direct message on every platform with a "
+                              "50-character name (Instagram takes 1,000 UTF-8 bytes): 422 `rule_reply_too_long`")
 
     @model_validator(mode="after")
     def _a_condition_and_an_action(self):
         if not (self.words or self.platforms or self.channels or self.languages):
             raise ValueError("a rule needs a condition (words, platforms, channels or languages): a rule without one "
                              "would route every message")
-        if not (self.queue or self.tags or self.priority_boost):
-            raise ValueError("a rule that does nothing: give it a queue, tags or a priority boost")
+        if not (self.queue or self.tags or self.priority_boost or self.reply):
+            raise ValueError("a rule that does nothing: give it a queue, tags, a priority boost or a reply")
         return self
 
 
@@ -1058,6 +1064,7 @@ class RoutingRuleOut(_Model):
     queue: Queue | None
     tags: list[str]
     priority_boost: int
+    reply: str | None = Field(None, description="its automatic reply to direct messages; null: none")
 
 
 class RoutingRulesOut(_Model):
@@ -1139,6 +1146,7 @@ class ResponseTimesOut(_Model):
     first_replied: int = Field(description="conversations opened in the bucket that got their first reply")
     first_replies_late: int = Field(description="of those, first replies after the queue's SLA")
     away_sent: int = Field(0, description="away messages sent in the bucket (outside business hours; not replies)")
+    rule_replies_sent: int = Field(0, description="routing rules' automatic replies sent in the bucket (not replies)")
     surveys_sent: int = Field(0, description="satisfaction surveys sent in the bucket")
     ratings: int = Field(0, description="customers' ratings that came in the bucket")
     rating_average: float | None = Field(None, description="their average, 1 to 5; null without ratings")
@@ -1168,6 +1176,8 @@ class SlaOut(_Model):
     first_replies_late: int = Field(description="of those, first replies that came after the SLA")
     away_sent: int = Field(0, description="away messages sent in the range: customers told the brand was closed, "
                            "still waiting for a person's first reply")
+    rule_replies_sent: int = Field(0, description="routing rules' automatic replies sent in the range: customers "
+                                   "answered at once by a rule, still waiting for a person's first reply")
     surveys_sent: int = Field(0, description="satisfaction surveys sent in the range")
     ratings: int = Field(0, description="customers' ratings that came in the range (1 to 5)")
     rating_average: float | None = Field(None, description="their average; null without ratings")
