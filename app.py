@@ -72,6 +72,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.BusinessHoursNotSet: Unprocessable,
     domain.AwayTextTooLong: Unprocessable,
     domain.SurveyTextTooLong: Unprocessable,
+    domain.RuleReplyTooLong: Unprocessable,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -454,7 +455,8 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
 
 
 @routes.route("POST", "/conversations/bulk", "resolve, release, re-route, tag, assign, reopen, hide or unhide (on the "
-              "platform) up to 50 conversations, each by the rules of the single action, each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
+              "platform), or reply to (and resolve) up to 50 conversations, each by the rules of the single action, "
+              "each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
 def conversations_bulk(caller, body: BulkCreate):
     asked = body.root
     at = now()
@@ -463,7 +465,9 @@ def conversations_bulk(caller, body: BulkCreate):
     outcomes = bulk.apply(caller, asked.action, asked.conversation_ids, at, note=getattr(asked, "note", None),
                           to_queue=getattr(asked, "queue", None), reason=getattr(asked, "reason", None),
                           add=tuple(getattr(asked, "add", ())), remove=tuple(getattr(asked, "remove", ())),
-                          assignee=assignee, lease_expires=lease_expires)
+                          assignee=assignee, lease_expires=lease_expires, text=getattr(asked, "text", None),
+                          idempotency_key=getattr(asked, "idempotency_key", None),
+                          then_resolve=getattr(asked, "resolve", False))
     done = sum(o.outcome == bulk.DONE for o in outcomes)
     return BulkOut(results=[BulkResultOut(**o.__dict__) for o in outcomes], done=done, refused=len(outcomes) - done)
 

@@ -1,6 +1,6 @@
-"""The automatic messages' function (`send_automatic_replies`): the away message (chalicelib/away.py) for customers'
-new direct messages outside business hours, and the satisfaction survey (chalicelib/surveys.py) for resolved
-direct-message conversations.
+"""The automatic messages' function (`send_automatic_replies`): a routing rule's reply (chalicelib/routing_rules.py)
+and the away message (chalicelib/away.py) for customers' new direct messages, and the satisfaction survey
+(chalicelib/surveys.py) for resolved direct-message conversations.
 
 It is fed the bus's events through its own queue (infra/template.py: a rule per message, one queue, Lambda polling
 it), so neither the webhook nor a resolve waits on a platform. Each event's message is read again and the domain
@@ -25,7 +25,7 @@ PASSING_FAILURES = frozenset({"platform_rate_limited", "platform_unavailable"})
 
 
 def send_once(head: StoredMessage, target: StoredMessage, text: str, key: str, by: str, now: datetime,
-              what: str, quote: bool = True) -> str:
+              what: str, quote: bool = True, choices: tuple[str, ...] = ()) -> str:
     """Send an automatic message under `key` unless it went (or is going) already: SENT, ALREADY_SENT or
     NOT_SENDABLE (refused for good: logged); raises when the platform may take it later."""
     earlier = reply_store.get(head.id, key)
@@ -33,7 +33,7 @@ def send_once(head: StoredMessage, target: StoredMessage, text: str, key: str, b
                                     and earlier.error_kind in reply_store.RETRYABLE_FAILURES):
         return ALREADY_SENT
     try:
-        reply = replies.send_automatic(head, target, text, key, by, now, quote)
+        reply = replies.send_automatic(head, target, text, key, by, now, quote, choices)
     except IdempotencyKeyReused:
         return ALREADY_SENT  # a concurrent event of the same conversation sent it to another of its messages
     except (OutsideReplyWindow, TextTooLong) as refused:
@@ -64,13 +64,15 @@ def _event(body: str) -> tuple[str | None, str | None]:
     return kind, message_id
 
 
-def _handlers() -> dict[str, tuple[str, Callable[[str, datetime], str]]]:
-    """Per event type: the metric it counts under, and what answers it (the settings read once per batch)."""
-    from . import away, surveys
+def _handlers() -> dict[str, list[tuple[str, Callable[[str, datetime], str]]]]:
+    """Per event type: what answers it, each with the metric it counts under (the settings read once per batch)."""
+    from . import away, routing_rules, surveys
 
     away_now, survey_now = away.store.get(consistent=False), surveys.store.get(consistent=False)
-    return {"message.triaged": ("AwayMessage", lambda message_id, now: away.answer(message_id, now, away_now)),
-            "message.resolved": ("SatisfactionSurvey", lambda message_id, now: surveys.offer(message_id, now, survey_now))}
+    return {"message.triaged": [("RuleReply", routing_rules.answer),
+                                ("AwayMessage", lambda message_id, now: away.answer(message_id, now, away_now))],
+            "message.resolved": [("SatisfactionSurvey",
+                                  lambda message_id, now: surveys.offer(message_id, now, survey_now))]}
 
 
 def handle_batch(event: Any, context: Any = None) -> dict[str, Any]:
@@ -85,21 +87,26 @@ def handle_batch(event: Any, context: Any = None) -> dict[str, Any]:
 
     def one(record) -> str:
         kind, message_id = _event(record.body)
-        metric, handler = handlers.get(kind or "", (None, None))
-        if handler is None or message_id is None:
+        answering = handlers.get(kind or "", [])
+        if not answering or message_id is None:
             observability.warning("automatic replies: a queue message that is not an event they answer",
                                   queue_message_id=record.message_id)
             observability.count("AutomaticReplies", outcome="skipped")
             return "skipped"
-        try:
-            outcome = handler(message_id, datetime.now(timezone.utc))
-        except Exception as exc:
-            observability.warning(f"{metric}: failed, the queue delivers it again", message_id=message_id,
-                                  error=type(exc).__name__)
-            observability.count(metric, outcome="retried")
-            raise
-        observability.count(metric, outcome=outcome)
-        return outcome
+        outcomes = []
+        # each answer is sent once under its own key: after a failure the event comes again, and what went is not
+        # sent again
+        for metric, handler in answering:
+            try:
+                outcome = handler(message_id, datetime.now(timezone.utc))
+            except Exception as exc:
+                observability.warning(f"{metric}: failed, the queue delivers it again", message_id=message_id,
+                                      error=type(exc).__name__)
+                observability.count(metric, outcome="retried")
+                raise
+            observability.count(metric, outcome=outcome)
+            outcomes.append(outcome)
+        return ",".join(outcomes)
 
     try:
         return process_partial_response(event=event, record_handler=one,

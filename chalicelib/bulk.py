@@ -1,5 +1,6 @@
-"""Bulk actions (Zendesk's bulk update, Chatwoot's bulk resolve, Sprout's hide in bulk): one action on up to MAX_BULK
-conversations, for a spam wave to hide, a thread that moved queue, a crisis to tag or to hand to one person. Each conversation goes through the single action's rules and guarded
+"""Bulk actions (Zendesk's bulk update and macros, Chatwoot's bulk resolve, Sprout's hide in bulk): one action on up to
+MAX_BULK conversations, for a spam wave to hide, a thread that moved queue, a crisis to tag, to hand to one person or
+to answer with one statement (and resolve). Each conversation goes through the single action's rules and guarded
 write, and gets its own outcome: one refused (not yours, already resolved, outside your queues) stops nothing."""
 
 from __future__ import annotations
@@ -10,17 +11,19 @@ from datetime import datetime
 from typing import Literal
 
 from .config import get_settings
+from .domain.automatic_messages import customer_name, with_name
 from .domain.errors import DomainError, UnknownMessage
-from .domain.workflow import Actor
+from .domain.workflow import RESOLVED, Actor
 from .errors import StorageRejected, StorageUnavailable
 from .store import queue, tags
 from .store.messages import get_message, on_conversation
 
 MAX_BULK = 50  # one Lambda invocation: a read and a transaction each, far inside its timeout
-Action = Literal["resolve", "release", "reroute", "tag", "assign", "reopen", "hide", "unhide"]
-ON_THE_PLATFORM = frozenset({"hide", "unhide"})  # each calls the platform: within the time budget below
+Action = Literal["resolve", "release", "reroute", "tag", "assign", "reopen", "hide", "unhide", "reply"]
+ON_THE_PLATFORM = frozenset({"hide", "unhide", "reply"})  # each calls the platform: within the time budget below
+MODERATION = frozenset({"hide", "unhide"})
 DONE, NOT_ATTEMPTED = "done", "not_attempted"
-# A hide or unhide calls the platform once per conversation: no call after the first starts later than this many
+# A hide, unhide or reply calls the platform once per conversation: no call after the first starts later than this many
 # seconds into the request minus one call's timeout (settings.send_timeout_seconds), so the last one ends inside the
 # function's 20 s; the rest are NOT_ATTEMPTED, to send again (the first is always made, as the single action makes it,
 # so sending the rest again gets them done whatever the timeout).
@@ -39,10 +42,11 @@ class BulkOutcome:
 
 def apply(principal, action: Action, conversation_ids: list[str], now: datetime, *, note: str | None = None,
           to_queue: str | None = None, reason: str | None = None, add: tuple[str, ...] = (),
-          remove: tuple[str, ...] = (), assignee=None, lease_expires: datetime | None = None) -> list[BulkOutcome]:
+          remove: tuple[str, ...] = (), assignee=None, lease_expires: datetime | None = None,
+          text: str | None = None, idempotency_key: str | None = None, then_resolve: bool = False) -> list[BulkOutcome]:
     """The action on each conversation in order (each once). Storage failing stops the run, as do the platform
     asking to slow down and the time for platform calls running out: the rest are NOT_ATTEMPTED, so the caller
-    knows exactly which to send again."""
+    knows exactly which to send again (a reply sent before is not sent twice: its idempotency key holds)."""
     actor = Actor(principal.actor, may_override=principal.is_manager)
     last_call = clock() + PLATFORM_SECONDS - get_settings().send_timeout_seconds
 
@@ -57,7 +61,22 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
             return queue.assign(stored, assignee, actor, lease_expires, now)
         if action == "reopen":
             return queue.reopen(stored, actor, reason, now)
+        if action == "reply":
+            return answer(stored)
         return queue.reroute(stored, actor, to_queue, reason, now)
+
+    def answer(head):
+        """The reply, once per conversation and key (a repeat of the request finds it sent), then the resolve."""
+        from . import replies  # the platforms' senders load only for a bulk reply
+        from .store import replies as reply_store
+
+        assert text is not None and idempotency_key is not None
+        earlier = reply_store.get(head.id, idempotency_key)
+        if earlier is None or earlier.status != reply_store.SENT:
+            replies.send(head, actor, with_name(text, customer_name(head.author)), None, idempotency_key, now)
+        if then_resolve and head.status != RESOLVED:
+            return queue.resolve(get_message(head.id) or head, actor, None, now)
+        return get_message(head.id) or head
 
     def moderate(conversation_id: str):
         from . import moderation  # the platforms' senders load only for a bulk hide or unhide
@@ -75,7 +94,7 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
                          for rest in ids[position:]]
             break
         try:
-            done = (moderate(conversation_id) if action in ON_THE_PLATFORM
+            done = (moderate(conversation_id) if action in MODERATION
                     else on_conversation(conversation_id, principal.can_work, act))
             outcomes.append(BulkOutcome(conversation_id, DONE, done.status))
         # refused by the rules, or by DynamoDB for this one request (it would be again): the others go on

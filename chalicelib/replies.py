@@ -78,7 +78,7 @@ def window_for(head: StoredMessage, target: StoredMessage, now: datetime) -> rep
 
 
 def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow, private: bool = False,
-             quote: bool = True) -> OutboundReply:
+             quote: bool = True, choices: tuple[str, ...] = ()) -> OutboundReply:
     native = target.id.partition(":")[2]
     conversation_id = target.conversation_id
     if target.platform == "telegram":  # telegram:<chat id>:<message id>
@@ -87,7 +87,7 @@ def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow
     return OutboundReply(platform=target.platform, channel=target.channel, account=target.account,
                          recipient_id=target.author.get("id", ""), reply_to_id=native,
                          conversation_id=conversation_id, text=text, messaging_type=window.messaging_type,
-                         tag=window.tag, private=private, quote=quote)
+                         tag=window.tag, private=private, quote=quote, choices=choices)
 
 
 def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
@@ -118,10 +118,11 @@ def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, ide
 
 
 def send_automatic(head: StoredMessage, target: StoredMessage, text: str, idempotency_key: str, by: str,
-                   now: datetime, quote: bool = True) -> store.StoredReply:
+                   now: datetime, quote: bool = True, choices: tuple[str, ...] = ()) -> store.StoredReply:
     """An automatic message (the away message, domain.away; the satisfaction survey, domain.surveys) to the
     customer's `target` message, once per key, `by` the system: nobody's claim is needed and it is not the
-    conversation's answer. `quote`: WhatsApp and Telegram show `target` above it. Raises as `send` does
+    conversation's answer. `quote`: WhatsApp and Telegram show `target` above it; `choices`: answers to tap
+    (OutboundReply.choices). Raises as `send` does
     (OutsideReplyWindow, TextTooLong, ReplyNotSent)."""
     # no person writes it: Messenger's 7-day HUMAN_AGENT tag is not its to use
     window = reply_windows.check_reply_window(target.platform, target.channel,
@@ -135,16 +136,17 @@ def send_automatic(head: StoredMessage, target: StoredMessage, text: str, idempo
     reply, must_send = store.reserve(draft)
     if not must_send:
         return reply
-    return _deliver(reply, head, target, window, now, quote=quote)
+    return _deliver(reply, head, target, window, now, quote=quote, choices=choices)
 
 
 def _deliver(reply: store.StoredReply, head: StoredMessage, target: StoredMessage, window: reply_windows.ReplyWindow,
-             now: datetime, private: bool = False, quote: bool = True) -> store.StoredReply:
+             now: datetime, private: bool = False, quote: bool = True,
+             choices: tuple[str, ...] = ()) -> store.StoredReply:
     """Send a reserved reply through its platform and record what the platform answered."""
     text = reply.text
     try:
         sender = get_sender(target.platform)
-        receipt = sender.send(outbound(target, text, window, private, quote), token_for(target.platform, target.account))
+        receipt = sender.send(outbound(target, text, window, private, quote, choices), token_for(target.platform, target.account))
     except SendFailed as failed:
         store.mark_failed(reply, failed.kind, failed.message, failed.maybe_sent)
         if private and not failed.maybe_sent and failed.kind not in store.RETRYABLE_FAILURES | {"already_replied"}:

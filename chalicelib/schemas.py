@@ -208,8 +208,20 @@ class BulkReopen(_Body):
     reason: str | None = Field(None, max_length=500, description="why they are opened again (kept in each history)")
 
 
+class BulkReply(_Body):
+    action: Literal["reply"]
+    conversation_ids: ConversationIds
+    text: str = Field(min_length=1, max_length=4_000, pattern=r"\S", description="what each customer reads (a "
+                      "crisis statement, an outage notice); `{{customer_name}}` is filled in with each one's name")
+    idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="chosen by the client for this bulk reply: sending the request again "
+                                 "(after `not_attempted` ones) never answers a conversation twice")
+    resolve: bool = Field(False, strict=True, description="resolve each conversation once its reply is sent (a "
+                          "conversation whose reply was refused stays as it was)")
+
+
 class BulkCreate(RootModel[Annotated[Union[BulkResolve, BulkRelease, BulkReroute, BulkTag, BulkAssign, BulkReopen,
-                                           BulkHide],
+                                           BulkHide, BulkReply],
                                      Field(discriminator="action")]]):
     """One action on several conversations, each by the single action's rules."""
 
@@ -334,7 +346,8 @@ class RoutingRuleIn(_Body):
         {"anyOf": [{"properties": {"queue": {"type": "string"}}, "required": ["queue"]},
                    {"properties": {"tags": _NON_EMPTY}, "required": ["tags"]},
                    {"properties": {"priority_boost": {"type": "integer", "minimum": 1}},
-                    "required": ["priority_boost"]}]}]})
+                    "required": ["priority_boost"]},
+                   {"properties": {"reply": {"type": "string"}}, "required": ["reply"]}]}]})
     id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = Field(
         None, description="the rule's id as read; absent: a new rule (an id is given to it)")
     name: str = Field(min_length=1, max_length=routing_rules.MAX_NAME_CHARS, pattern=r"\S",
@@ -354,14 +367,19 @@ class RoutingRuleIn(_Body):
                             description="added to the conversation the message opens")
     priority_boost: whole_number(0, routing_rules.MAX_BOOST) = Field(
         0, description="added to the message's priority (the largest of the matching rules')")
+    reply: str | None = Field(None, min_length=1, max_length=routing_rules.MAX_REPLY_CHARS, pattern=r"\S",
+                              description="sent at once to a customer's direct message the rule matches (the first "
+                              "matching rule with a reply; once per conversation; never under a public post); "
+                              "`{{customer_name}}` is filled in. It must fit a direct message on every platform with a "
+                              "50-character name (Instagram takes 1,000 UTF-8 bytes): 422 `rule_reply_too_long`")
 
     @model_validator(mode="after")
     def _a_condition_and_an_action(self):
         if not (self.words or self.platforms or self.channels or self.languages):
             raise ValueError("a rule needs a condition (words, platforms, channels or languages): a rule without one "
                              "would route every message")
-        if not (self.queue or self.tags or self.priority_boost):
-            raise ValueError("a rule that does nothing: give it a queue, tags or a priority boost")
+        if not (self.queue or self.tags or self.priority_boost or self.reply):
+            raise ValueError("a rule that does nothing: give it a queue, tags, a priority boost or a reply")
         return self
 
 
@@ -419,10 +437,14 @@ class FilterQuery(_Query):
                           "typed, in lower case, capitalised or upper case); blank: no search")
 
     tag: TagQuery | None = Field(None, description="conversations with this tag (`VIP`, `vip` and `ｖｉｐ` are one tag)")
+    max_rating: int | None = Field(None, ge=1, le=5, description="conversations the customer rated at most this "
+                                   "in the satisfaction survey (`status=resolved&max_rating=2`: the unhappy ones, to "
+                                   "follow up)")
 
     def only(self) -> ListFilter:
         return ListFilter(self.platform, self.language, self.needs_review, self.answered, self.author,
-                          (self.q or "").strip() or None, tags.normalized(self.tag) if self.tag else None)
+                          (self.q or "").strip() or None, tags.normalized(self.tag) if self.tag else None,
+                          self.max_rating)
 
 
 class ListQuery(FilterQuery):
@@ -878,8 +900,9 @@ class ReplyOut(_Model):
     messaging_type: str | None = None
     private: bool | None = Field(None, description="true: sent as a direct message to the comment's author (a private "
                                  "reply); absent for a public reply")
-    automatic: bool | None = Field(None, description="true: the away message, sent by `system:away` outside business "
-                                   "hours; it is not the brand's answer (the conversation stays unanswered)")
+    automatic: bool | None = Field(None, description="true: an automatic message, not the brand's answer (the "
+                                   "conversation stays unanswered): the away message, sent by `system:away` outside "
+                                   "business hours, or the satisfaction survey, by `system:survey` once resolved")
     erased: ErasureRecordOut | None = Field(None, description="its text erased with its customer's data")
 
     @model_serializer(mode="wrap")
@@ -1041,6 +1064,7 @@ class RoutingRuleOut(_Model):
     queue: Queue | None
     tags: list[str]
     priority_boost: int
+    reply: str | None = Field(None, description="its automatic reply to direct messages; null: none")
 
 
 class RoutingRulesOut(_Model):
@@ -1122,6 +1146,7 @@ class ResponseTimesOut(_Model):
     first_replied: int = Field(description="conversations opened in the bucket that got their first reply")
     first_replies_late: int = Field(description="of those, first replies after the queue's SLA")
     away_sent: int = Field(0, description="away messages sent in the bucket (outside business hours; not replies)")
+    rule_replies_sent: int = Field(0, description="routing rules' automatic replies sent in the bucket (not replies)")
     surveys_sent: int = Field(0, description="satisfaction surveys sent in the bucket")
     ratings: int = Field(0, description="customers' ratings that came in the bucket")
     rating_average: float | None = Field(None, description="their average, 1 to 5; null without ratings")
@@ -1151,6 +1176,8 @@ class SlaOut(_Model):
     first_replies_late: int = Field(description="of those, first replies that came after the SLA")
     away_sent: int = Field(0, description="away messages sent in the range: customers told the brand was closed, "
                            "still waiting for a person's first reply")
+    rule_replies_sent: int = Field(0, description="routing rules' automatic replies sent in the range: customers "
+                                   "answered at once by a rule, still waiting for a person's first reply")
     surveys_sent: int = Field(0, description="satisfaction surveys sent in the range")
     ratings: int = Field(0, description="customers' ratings that came in the range (1 to 5)")
     rating_average: float | None = Field(None, description="their average; null without ratings")

@@ -140,6 +140,7 @@ class _Cell:
     first_replied: int = 0
     first_reply_late: int = 0
     away_sent: int = 0
+    rule_replies_sent: int = 0
     surveys_sent: int = 0
     ratings: int = 0
     rating_sum: int = 0
@@ -150,6 +151,7 @@ class _Cell:
         out: dict[str, Any] = {"resolved": self.resolved, "auto_resolved": self.auto_resolved,
                                "snoozed": self.snoozed, "first_replied": self.first_replied,
                                "first_replies_late": self.first_reply_late, "away_sent": self.away_sent,
+                               "rule_replies_sent": self.rule_replies_sent,
                                "surveys_sent": self.surveys_sent, "ratings": self.ratings,
                                "rating_average": _average(self.rating_sum, self.ratings)}
         for counts, name in ((self.ttc, "first_claim"), (self.ttfr, "first_reply"), (self.ttr, "resolve")):
@@ -167,6 +169,7 @@ def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
                  resolved=counts.get(own("resolved"), 0), auto_resolved=counts.get(own("auto_resolved"), 0),
                  snoozed=counts.get(own("snoozed"), 0), first_replied=counts.get(own("first_replied"), 0),
                  first_reply_late=counts.get(own("first_reply_late"), 0), away_sent=counts.get(own("away_sent"), 0),
+                 rule_replies_sent=counts.get(own("rule_replies_sent"), 0),
                  surveys_sent=counts.get(own("surveys_sent"), 0), ratings=counts.get(own("ratings"), 0),
                  rating_sum=counts.get(own("rating_sum"), 0), ratings_satisfied=counts.get(own("ratings_satisfied"), 0))
     for name, value in counts.items():
@@ -282,6 +285,7 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
     first_replies = {q: (sum(b["response_times"][q]["first_replied"] for b in buckets),
                          sum(b["response_times"][q]["first_replies_late"] for b in buckets)) for q in query.queues}
     away_sent = {q: sum(b["response_times"][q]["away_sent"] for b in buckets) for q in query.queues}
+    rule_replies = {q: sum(b["response_times"][q]["rule_replies_sent"] for b in buckets) for q in query.queues}
     return {
         "from": query.start.astimezone(query.tz).isoformat(),
         "to": query.end.astimezone(query.tz).isoformat(),
@@ -291,7 +295,7 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
         "buckets": buckets,
         "sla": [{"queue": q, "sla_seconds": settings.sla_seconds(q), "open_past_sla": open_past_sla(q, now),
                  "first_replied": first_replies[q][0], "first_replies_late": first_replies[q][1],
-                 "away_sent": away_sent[q],
+                 "away_sent": away_sent[q], "rule_replies_sent": rule_replies[q],
                  **_ratings([row[q] for row in cells.values() if q in row]),
                  "business_hours": schedule.text if schedule else None}
                 for q in query.queues],
@@ -398,13 +402,13 @@ def to_csv(buckets: Iterable[dict[str, Any]], queues: Iterable[str]) -> str:
              "time_to_first_reply_p50_seconds", "time_to_first_reply_p90_seconds",
              "time_to_resolve_p50_seconds", "time_to_resolve_p90_seconds"]
     writer.writerow(["bucket_start", "queue", "messages", "needs_review", "resolved", "auto_resolved", "snoozed", *times,
-                     "away_sent", "surveys_sent", "ratings", "rating_average",
+                     "away_sent", "rule_replies_sent", "surveys_sent", "ratings", "rating_average",
                      *[f"bucket_messages_{p}" for p in platforms]])
     for b in buckets:
         for q in queues:
             rt = b["response_times"][q]
             writer.writerow([b["start"], q, b["messages"][q], b["needs_review"][q], rt["resolved"], rt["auto_resolved"], rt["snoozed"],
-                             *["" if rt[t] is None else rt[t] for t in times], rt["away_sent"],
+                             *["" if rt[t] is None else rt[t] for t in times], rt["away_sent"], rt["rule_replies_sent"],
                              rt["surveys_sent"], rt["ratings"], "" if rt["rating_average"] is None else rt["rating_average"],
                              *[b["platforms"].get(p, 0) for p in platforms]])
     return out.getvalue()

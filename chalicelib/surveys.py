@@ -45,7 +45,8 @@ def offer(message_id: str, now: datetime, survey: rules.Survey | None = None) ->
         satisfaction=head.satisfaction, now=now)
     if not decision.send:
         return decision.reason
-    # sent to the conversation's customer, about the whole conversation: it quotes none of their messages
+    # sent to the conversation's customer, about the whole conversation: it quotes none of their messages, and offers
+    # the scores to tap where the platform can
     text = survey.text_for(head.language, customer_name(head.author))
     return automatic_replies.send_once(head, head, text, rules.IDEMPOTENCY_KEY, rules.ACTOR, now,
-                                       "satisfaction survey", quote=False)
+                                       "satisfaction survey", quote=False, choices=rules.CHOICES)

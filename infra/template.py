@@ -480,8 +480,9 @@ def second_opinion_pattern() -> dict[str, Any]:
 
 
 def away_pattern() -> dict[str, Any]:
-    """The EventBridge pattern of the away message's rule: message.triaged of customers' new direct messages on the
-    platforms it answers, not those held back (chalicelib/domain/away.py decides the rest on the stored message)."""
+    """The EventBridge pattern of the away message's rule (which also brings the routing rules' replies):
+    message.triaged of customers' new direct messages on the platforms it answers, not those held back
+    (chalicelib/domain/away.py and routing_rules.py decide the rest on the stored message)."""
     return {"source": [events_schema.SOURCE], "detail-type": [events_schema.MESSAGE_TRIAGED],
             "detail": {"channel": [automatic_messages.DIRECT_MESSAGE], "platform": list(automatic_messages.DM_PLATFORMS),
                        "data": {"trigger": ["new"], "held_back": [{"exists": False}]}}}
@@ -535,7 +536,8 @@ def automatic_resources() -> dict[str, Any]:
                 _allow_rules("AutomaticRulesSend", "sqs:SendMessage", automatic_queue_arn(), [AWAY_RULE, SURVEY_RULE])]},
         }},
         AWAY_RULE: {"Type": "AWS::Events::Rule", "Properties": {
-            "Description": "message.triaged of customers' new direct messages to the away message's queue",
+            "Description": "message.triaged of customers' new direct messages to the automatic replies' queue (a "
+                           "routing rule's reply, the away message)",
             "EventBusName": {"Ref": BUS},
             "EventPattern": away_pattern(),
             "Targets": [_target("away", automatic_queue_arn())],

@@ -51,6 +51,28 @@ DEV_TOKENS = {
 }
 
 
+def _whatsapp_list_problem(interactive: Any) -> str | None:
+    """What the Cloud API would refuse in an interactive list (None: nothing): a body of 1 to 1,024 characters, a button
+    of 1 to 20, 1 to 10 rows in all, each with a unique id and a title of 1 to 24."""
+    if not isinstance(interactive, dict) or interactive.get("type") != "list":
+        return "the fake accepts interactive lists only"
+    body, action = interactive.get("body"), interactive.get("action")
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not 0 < len(body["text"]) <= 1024:
+        return "interactive.body.text is 1 to 1024 characters"
+    if not isinstance(action, dict) or not isinstance(action.get("button"), str) or not 0 < len(action["button"]) <= 20:
+        return "interactive.action.button is 1 to 20 characters"
+    sections = action.get("sections")
+    rows = [row for section in sections for row in section.get("rows", [])] \
+        if isinstance(sections, list) and all(isinstance(x, dict) for x in sections) else None
+    if not rows or len(rows) > 10 or not all(isinstance(r, dict) and isinstance(r.get("title"), str)
+                                             and 0 < len(r["title"]) <= 24 and isinstance(r.get("id"), str)
+                                             for r in rows):
+        return "interactive.action.sections hold 1 to 10 rows, each an id and a title of 1 to 24 characters"
+    if len({r["id"] for r in rows}) != len(rows):
+        return "row ids must be unique"
+    return None
+
+
 def _graph_error(status: int, code: int, message: str, subcode: int | None = None, kind: str = "OAuthException",
                  headers: dict | None = None) -> tuple[int, dict, dict]:
     error = {"message": message, "type": kind, "code": code, "fbtrace_id": "AFakeTraceId0"}
@@ -448,6 +470,13 @@ class FakePlatforms:
             return _graph_error(400, 100, "(#100) Param message must be a JSON object with text or attachment")
         if len(text) > 2000:
             return _graph_error(400, 100, "(#100) Length of param message[text] must be less than or equal to 2000")
+        quick = message.get("quick_replies")
+        if quick is not None and (not isinstance(quick, list) or not 1 <= len(quick) <= 13 or not all(
+                isinstance(q, dict) and q.get("content_type") == "text" and isinstance(q.get("title"), str)
+                and 0 < len(q["title"]) <= 20 and isinstance(q.get("payload"), str) and len(q["payload"]) <= 1000
+                for q in quick)):
+            return _graph_error(400, 100, "(#100) Param message[quick_replies] must be 1 to 13 text quick replies, "
+                                          "each a title of at most 20 characters and a payload")
         request.platforms = ("messenger", "instagram")
         return 200, {"recipient_id": recipient["id"], "message_id": f"m_fake{self._fresh():012d}"}, {}
 
@@ -462,11 +491,15 @@ class FakePlatforms:
             return invalid("recipient_type must be individual")
         if not isinstance(to, str) or not re.fullmatch(r"\+?[0-9]{5,20}", to):
             return invalid("to must be the WhatsApp user's phone number or wa_id")
-        if body.get("type", "text") != "text":
-            return invalid("the fake accepts text messages only")
-        if not isinstance(text, dict) or not isinstance(text.get("body"), str) or not text["body"].strip():
+        if body.get("type") == "interactive":
+            problem = _whatsapp_list_problem(body.get("interactive"))
+            if problem:
+                return invalid(problem)
+        elif body.get("type", "text") != "text":
+            return invalid("the fake accepts text messages and interactive lists only")
+        elif not isinstance(text, dict) or not isinstance(text.get("body"), str) or not text["body"].strip():
             return invalid("text.body is required")
-        if len(text["body"]) > 4096:
+        elif len(text["body"]) > 4096:
             return invalid("text.body is at most 4096 characters")
         if context is not None and (not isinstance(context, dict) or not isinstance(context.get("message_id"), str)):
             return invalid("context.message_id must be a wamid")
@@ -553,6 +586,12 @@ class FakePlatforms:
             return _telegram_error(400, "Bad Request: message is too long")
         if reply is not None and (not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int)):
             return _telegram_error(400, "Bad Request: can't parse reply parameters JSON object")
+        markup = body.get("reply_markup")
+        keyboard = markup.get("keyboard") if isinstance(markup, dict) else None
+        if markup is not None and not (isinstance(keyboard, list) and keyboard and all(
+                isinstance(row, list) and row and all(isinstance(b, dict) and isinstance(b.get("text"), str)
+                                                      and b["text"] for b in row) for row in keyboard)):
+            return _telegram_error(400, "Bad Request: can't parse reply keyboard markup JSON object")
         request.platforms = ("telegram",)
         chat = {"id": chat_id, "type": "private" if isinstance(chat_id, int) and chat_id > 0 else "supergroup"}
         result = {"message_id": 1000 + self._fresh(), "date": int(time.time()), "chat": chat, "text": text,

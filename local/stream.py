@@ -1,8 +1,8 @@
 """`make run`'s stand-in for the deployed event wiring (the table's stream -> PublishEvents -> the bus's rules -> their
 SQS queues -> the functions): a thread that reads the embedded table's stream and hands each event to what its rule
-would: the second opinion re-scores a new or edited message (when its encoder is installed), the away message
-answers a direct message that came while the brand is closed, a second or so after it is stored, and the
-satisfaction survey goes to a direct-message conversation a person resolved."""
+would: the second opinion re-scores a new or edited message (when its encoder is installed), a routing rule's reply
+and the away message answer a direct message (the away message while the brand is closed) a second or so after it
+is stored, and the satisfaction survey goes to a direct-message conversation a person resolved."""
 
 from __future__ import annotations
 
@@ -28,13 +28,15 @@ def second_opinion(event, now: datetime) -> None:
         rescore(event.message_id, now)
 
 
-def away_message(event, now: datetime) -> None:
-    """The away message's rule (infra.template.away_pattern): customers' new direct messages, not held back."""
-    from chalicelib import away
+def new_direct_message(event, now: datetime) -> None:
+    """The away message's rule (infra.template.away_pattern): customers' new direct messages, not held back, get a
+    routing rule's reply and the away message where due (chalicelib/automatic_replies.py's order)."""
+    from chalicelib import away, routing_rules
     from chalicelib.domain.automatic_messages import is_direct_message
 
     if (event.type == "message.triaged" and event.data.trigger == "new" and not event.data.held_back
             and is_direct_message(event.platform, event.channel)):
+        routing_rules.answer(event.message_id, now)
         away.answer(event.message_id, now)
 
 
@@ -91,7 +93,7 @@ class LocalStream:
 def start_for_local_run(endpoint_url: str, table: str) -> tuple[LocalStream, bool]:
     """The stream's consumers, and whether the second opinion is among them: it is when its encoder is installed
     (requirements-dev.txt); otherwise the reason is printed."""
-    consumers: list[Consumer] = [away_message, satisfaction_survey]
+    consumers: list[Consumer] = [new_direct_message, satisfaction_survey]
     try:
         from second_opinion.model import get_model
 

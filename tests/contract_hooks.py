@@ -8,7 +8,8 @@ import schemathesis
 
 
 RELATIVE_RULES = frozenset({(400, "invalid_cursor"), (400, "invalid_snooze"), (422, "business_hours_not_set"),
-                            (400, "invalid_business_hours")})
+                            (400, "invalid_business_hours"), (422, "away_text_too_long"),
+                            (422, "survey_text_too_long"), (422, "rule_reply_too_long")})
 
 
 @schemathesis.hook
@@ -18,7 +19,9 @@ def filter_failure(context, failure, case, response) -> bool:
     after the request (400 invalid_snooze; the field's description says so), and the away message can be turned on
     only where there are business hours (422 business_hours_not_set), and business hours must be a schedule the
     parser reads, in a zone the server's IANA database knows (400 invalid_business_hours: a range closing before it
-    opens, `xyz 09:00-10:00`); the fields' descriptions say so. Every other failure stands."""
+    opens, `xyz 09:00-10:00`), and an automatic message (the away message, the survey, a rule's reply) must fit a
+    direct message on every platform in UTF-8 bytes (Instagram's 1,000), which a length in characters cannot state
+    (422 *_too_long); the fields' descriptions say so. Every other failure stands."""
     if type(failure).__name__ != "RejectedPositiveData":
         return True
     try:

@@ -227,3 +227,61 @@ def test_a_bulk_reopen_opens_each_resolved_conversation_and_says_why_for_the_res
     _, detail = call(api, "GET", f"/conversations/{done[0]}", keys["agent_cs"])
     assert detail["status"] == "open" and detail["history"][-1]["details"] == {"reason": "resolved by mistake"}
     assert queue_counts(api, keys["manager"]) == counted_from_messages(table)
+
+
+# bulk reply: one statement to many conversations (an outage, a crisis) ------------------------------------------
+
+def dm(api, mid: str, sender: str, text: str = "is the app down?? I can't log in", name: str | None = None) -> str:
+    import json
+
+    import payloads
+    from support import dumps, post_webhook
+
+    body = payloads.messenger_dm(mid, text, sender=sender)
+    response = post_webhook(api, "meta", dumps(body))
+    assert response.status_code == 200, response.body
+    assert json.loads(response.body)["stored"] == 1
+    return f"messenger:{mid}"
+
+
+def test_a_manager_answers_an_outage_wave_with_one_statement_and_resolves_it(api, keys, table, fake_platforms):
+    # GIVEN three customers' DMs about an outage
+    ids = [dm(api, f"m.outage{n}", f"61000000009{n}") for n in range(3)]
+    statement = "Hi {{customer_name}}, we know about the login problem and are fixing it. Sorry!"
+    # WHEN a manager replies to them all and resolves them
+    result = bulk(api, keys["manager"], "reply", ids, text=statement, idempotency_key="outage-2026-12-06",
+                  resolve=True)
+    # THEN each customer got the statement (no name known: the token goes), each conversation is answered and resolved
+    assert result["done"] == 3 and all(r["status"] == "resolved" for r in result["results"]), result
+    sent = fake_platforms.sent("messenger")
+    assert sorted(r.body["recipient"]["id"] for r in sent) == [f"61000000009{n}" for n in range(3)]
+    assert {r.body["message"]["text"] for r in sent} == {"Hi, we know about the login problem and are fixing it. Sorry!"}
+    for conversation_id in ids:
+        _, detail = call(api, "GET", f"/conversations/{conversation_id}", keys["manager"])
+        assert detail["status"] == "resolved" and detail["first_reply_at"]
+        assert [r["id"] for r in detail["replies"]] == ["outage-2026-12-06"]
+    assert queue_counts(api, keys["manager"]) == counted_from_messages(table)
+    # WHEN the same request is sent again THEN nobody is answered twice
+    again = bulk(api, keys["manager"], "reply", ids, text=statement, idempotency_key="outage-2026-12-06", resolve=True)
+    assert again["done"] == 3 and len(fake_platforms.sent("messenger")) == 3
+
+
+def test_an_agent_bulk_replies_only_to_what_they_hold_and_a_slow_down_stops_the_rest(api, keys, fake_platforms):
+    ids = [dm(api, f"m.wave{n}", f"61000000008{n}") for n in range(4)]
+    queue = call(api, "GET", f"/conversations/{ids[0]}", keys["manager"])[1]["queue"]
+    agent = keys["agent_cs"] if queue == "customer_service" else keys["agent_stance"] if queue == "stance" else \
+        keys["agent_both"]
+    for conversation_id in ids[:3]:
+        assert call(api, "POST", f"/conversations/{conversation_id}/claim", agent, {})[0] == 200
+    # WHEN the platform asks to slow down at the second reply
+    fake_platforms.fail_next("graph_rate_limit")
+    first = bulk(api, agent, "reply", ids[1:3], text="We are on it.", idempotency_key="wave-reply-1")
+    # THEN that one is refused and the rest are not attempted
+    assert [r["outcome"] for r in first["results"]] == ["platform_rate_limited", "not_attempted"]
+    # WHEN the agent sends it again, with the one they do not hold
+    second = bulk(api, agent, "reply", ids, text="We are on it.", idempotency_key="wave-reply-1")
+    outcomes = [r["outcome"] for r in second["results"]]
+    # THEN the ones they hold are answered (once each), the other is refused as it would be alone
+    assert outcomes[:3] == ["done", "done", "done"] and outcomes[3] == "wrong_status", second  # open: not hers
+    assert len(fake_platforms.sent("messenger")) == 3
+    assert all(r["status"] == "claimed" for r in second["results"][:3])  # no resolve asked: they stay with her

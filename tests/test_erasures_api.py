@@ -59,8 +59,8 @@ def test_a_customers_comments_lose_their_text_and_name_everywhere_and_no_one_els
         assert erased["text"] == "" and erased["author"] == {"id": CUSTOMER}
         assert erased["erased"]["reason"] == "customer_request" and "Ada" in erased["erased"]["by"]
         assert erased["triage"]["top_terms"] == [] and erased["triage"]["category"]
-        assert erased["history"][-1]["event"] == "erased"
-        assert erased["history"][-1]["details"] == {"reason": "customer_request", "note": "DSR-1042"}
+        [erasure] = [entry for entry in erased["history"] if entry["event"] == "erased"]
+        assert erasure["details"] == {"reason": "customer_request", "note": "DSR-1042"}
     # AND the stranger's words are untouched, and the preview of the customer's words in the stranger's thread is gone
     assert message(api, keys, "facebook:s-reply")["text"] == "same thing happened to me"
     stranger = message(api, keys, "facebook:s1")
@@ -172,6 +172,35 @@ def test_the_customers_other_conversations_say_they_were_erased(api, keys):
     assert status == 200, body
     assert [(c["id"], c["text"], c["erased"]["reason"]) for c in body["conversations"]] == [
         ("facebook:c2", "", "customer_request"), ("facebook:c1", "", "customer_request")]
+
+
+def test_an_erased_customers_conversations_leave_the_queues_and_others_stay(api, keys):
+    # GIVEN the customer's open comment, their DM conversation an agent holds, and a stranger's open comment
+    comment(api, "c1", "my card was charged twice")
+    dm(api, "m.1", "my order never came")
+    assert call(api, "POST", "/conversations/messenger:m.1/claim", keys["manager"], {})[0] == 200
+    comment(api, "s1", "when is the next festival?", author=STRANGER)
+    queued = lambda: {c["id"]: c["status"] for q in ("customer_service", "stance", "community")  # noqa: E731
+                      for status in ("open", "claimed") for c in call(
+                          api, "GET", f"/queues/{q}/conversations?status={status}", keys["manager"])[1]["conversations"]}
+    assert set(queued()) == {"facebook:c1", "messenger:m.1", "facebook:s1"}
+    # WHEN an admin erases the customer on Facebook, then on Messenger
+    assert erase(api, keys, "facebook", CUSTOMER)[0] == 200
+    assert erase(api, keys, "messenger", payloads.MESSENGER_CUSTOMER)[0] == 200
+    # THEN their conversations are resolved, as erased (nothing left to answer), and only the stranger's waits
+    assert queued() == {"facebook:s1": "open"}
+    for conversation in ("facebook:c1", "messenger:m.1"):
+        closed = message(api, keys, conversation)
+        assert closed["status"] == "resolved" and closed["resolution_reason"] == "erased", closed
+        assert [e["event"] for e in closed["history"][-2:]] == ["erased", "resolved"], closed["history"]
+    # AND the queue counts agree, and no one's resolve or response time counts it
+    status, queues = call(api, "GET", "/queues", keys["manager"])
+    assert sum(q["open"] + q["claimed"] for q in queues["queues"]) == 1, queues
+    status, people = call(api, "GET", "/stats/people", keys["manager"])
+    assert all(p["resolved"] == 0 for p in people["people"])
+    # AND erasing again changes nothing
+    assert erase(api, keys, "messenger", payloads.MESSENGER_CUSTOMER)[0] == 200
+    assert message(api, keys, "messenger:m.1")["history"][-1]["event"] == "resolved"
 
 
 def test_the_brands_reply_to_the_customer_in_someone_elses_thread_is_erased_and_its_reply_to_the_other_is_not(

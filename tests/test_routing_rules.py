@@ -55,6 +55,7 @@ def test_managers_replace_the_rules_at_the_revision_read(api, keys):
 @pytest.mark.parametrize("rule, words", [
     ({"name": "Everything", "queue": "stance"}, "needs a condition"),
     ({"name": "Idle", "words": ["recall"]}, "does nothing"),
+    ({"name": "Blank reply", "words": ["recall"], "reply": " "}, None),
     ({"name": "Bad queue", "words": ["recall"], "queue": "sales"}, None),
     ({"name": "Bad tag", "words": ["recall"], "tags": ["two words"]}, None),
     ({"name": "Boost", "words": ["recall"], "priority_boost": 51}, None),
@@ -176,7 +177,9 @@ def test_the_most_rules_at_their_longest_fit_in_their_one_item(api, keys):
               "platforms": ["facebook", "instagram", "messenger", "whatsapp", "x", "telegram", "generic"],
               "channels": ["comment", "reply", "mention", "direct_message", "post"], "languages": ["en", "ja", "other"],
               "queue": "stance", "tags": [f"tag-{n}-{t}" + "𝔱" * 20 for t in range(limits.MAX_RULE_TAGS)],
-              "priority_boost": limits.MAX_BOOST} for n in range(limits.MAX_RULES)]
+              "priority_boost": limits.MAX_BOOST,
+              # the longest reply every platform's DM takes with a 50-character name (Instagram: 1,000 bytes)
+              "reply": "𝔯" * ((1000 - 50) // 4)} for n in range(limits.MAX_RULES)]
     # WHEN they are saved THEN they are (one item under DynamoDB's 400 KB, as the harness counts it), and read back
     status, saved = save(api, keys, rules)
     assert status == 200, saved
@@ -231,3 +234,92 @@ def test_moving_a_routed_message_corrects_the_rule_not_the_models_accuracy(api, 
     from chalicelib.store import queue
 
     assert {c["message_id"] for c in queue.corrections()} >= {"facebook:rr7", "facebook:rr8"}
+
+
+
+# a rule's reply: answered at once, through the automatic replies' function ---------------------------------------
+
+@pytest.fixture
+def delivery(table):
+    """The deployed path for customers' new DMs: the stream -> the publisher -> the bus -> the template's rule and the
+    automatic replies' queue -> the function."""
+    import os
+
+    import boto3
+
+    from app import send_automatic_replies
+    from chalicelib.events import publisher
+    from event_stream import BUS, Consumer, QueuePoller, StreamReader, batches, dead_letter_queue
+    from infra import template as infra
+    from local.dynamodb import lean_transactions
+
+    lean_transactions()
+    publisher._client.cache_clear()
+    rule = Consumer(pattern=infra.away_pattern(), name="new-dms")
+    reader = StreamReader(boto3.client("dynamodb", region_name="us-east-1"), os.environ["TABLE_NAME"])
+    bus = publisher.Publisher(BUS, dead_letter_queue(), events_client=boto3.client("events", region_name="us-east-1"),
+                              sqs_client=boto3.client("sqs", region_name="us-east-1"), sleep=lambda s: None)
+    queue = QueuePoller(rule.url)
+
+    def deliver() -> None:
+        for batch in batches(reader.read()):
+            assert publisher.handle_stream(batch, bus) == {"batchItemFailures": []}
+        while queue.poll(lambda event: send_automatic_replies(event, None)) is not None:
+            pass
+
+    yield deliver
+    publisher._client.cache_clear()
+
+
+TRACKING = {"name": "Where is my order", "words": ["tracking", "where is my order", "配送状況"],
+            "reply": "Hi {{customer_name}}, track any order at https://shop.example/track: it updates every hour."}
+
+
+def dm(api, mid, text, sender=payloads.MESSENGER_CUSTOMER):
+    response = post_webhook(api, "meta", dumps(payloads.messenger_dm(mid, text, sender=sender)))
+    assert response.status_code == 200, response.body
+    return f"messenger:{mid}"
+
+
+def test_a_rule_answers_a_direct_message_at_once_and_once_per_conversation(api, keys, delivery, fake_platforms):
+    # GIVEN a rule that answers order-tracking questions
+    status, saved = save(api, keys, [TRACKING])
+    assert status == 200 and saved["rules"][0]["reply"] == TRACKING["reply"]
+    # WHEN a customer asks in a DM, and asks again in the same conversation
+    conversation_id = dm(api, "m.track1", "hi, where is my order? no tracking email yet")
+    delivery()
+    dm(api, "m.track2", "tracking still empty...")
+    delivery()
+    # THEN the rule's reply went once, the token without a name going cleanly
+    [sent] = fake_platforms.sent("messenger")
+    assert sent.body["message"]["text"] == "Hi, track any order at https://shop.example/track: it updates every hour."
+    # AND it is an automatic reply: the conversation still waits for a person's answer
+    detail = conversation(api, keys, conversation_id)
+    [reply] = detail["replies"]
+    assert reply["automatic"] is True and reply["by"] == "system:rule" and reply["status"] == "sent"
+    assert not detail.get("first_reply_at") and detail["status"] == "open"
+    # AND the stats count it apart, in the conversation's queue
+    today = datetime.now(timezone.utc).date()
+    _, stats = call(api, "GET", f"/stats?from={today}&granularity=day&tz=UTC", keys["manager"])
+    row = {r["queue"]: r for r in stats["sla"]}[detail["queue"]]
+    assert (row["rule_replies_sent"], row["away_sent"], row["first_replied"]) == (1, 0, 0)
+
+
+def test_a_rule_never_answers_in_public_nor_a_conversation_someone_holds(api, keys, delivery, fake_platforms):
+    save(api, keys, [TRACKING])
+    # a public comment with the words: never answered automatically (the rule's pattern does not even deliver it)
+    comment(api, "104857600000001_900001_66001", "where is my order??")
+    # a DM whose conversation an agent is on
+    conversation_id = dm(api, "m.track3", "need help", sender="6100000000071")
+    assert call(api, "POST", f"/conversations/{conversation_id}/claim", keys["manager"], {})[0] == 200
+    dm(api, "m.track4", "where is my order", sender="6100000000071")
+    delivery()
+    assert fake_platforms.sent() == []
+
+
+def test_a_reply_too_long_for_some_platform_is_refused(api, keys):
+    status, body = save(api, keys, [{**TRACKING, "reply": "配" * 400}])  # 1,200 bytes: over Instagram's 1,000
+    assert status == 422 and body["error"]["code"] == "rule_reply_too_long" and "instagram" in body["error"]["message"]
+    assert call(api, "GET", "/routing-rules", keys["manager"])[1]["rev"] == 0
+    # a rule whose only action is its reply is a rule
+    assert save(api, keys, [TRACKING])[0] == 200

@@ -116,14 +116,15 @@ def test_a_resolved_conversation_is_asked_once_and_its_rating_reopens_nothing(ap
     answer, survey = fake_platforms.sent("messenger")
     assert survey.body["recipient"] == {"id": payloads.MESSENGER_CUSTOMER}
     assert survey.body["message"]["text"] == "How did we do? Reply with a number from 1 (poor) to 5 (great)."
+    assert [q["title"] for q in survey.body["message"]["quick_replies"]] == ["5 ★★★★★", "4 ★★★★", "3 ★★★", "2 ★★", "1 ★"]
     detail = conversation(api, keys, conversation_id)
     assert detail["status"] == "resolved" and set(detail["satisfaction"]) == {"survey_sent_at"}
     automatic = [r for r in detail["replies"] if r.get("automatic")]
     assert [(r["by"], r["status"]) for r in automatic] == [("system:survey", "sent")]
     first_reply_at = detail["first_reply_at"]
-    # WHEN the customer answers "5" (and the platform delivers the webhook twice)
+    # WHEN the customer taps "5 ★★★★★" (and the platform delivers the webhook twice)
     for _ in range(2):
-        ingest(api, payloads.messenger_dm("m.csat1.r", "5️⃣ thanks!"))
+        ingest(api, payloads.messenger_dm("m.csat1.r", "5 ★★★★★"))
     # THEN the rating is recorded, the conversation stays resolved and its first reply is the person's
     detail = conversation(api, keys, conversation_id)
     assert detail["status"] == "resolved" and detail["first_reply_at"] == first_reply_at
@@ -251,3 +252,52 @@ def test_a_rating_at_night_gets_no_away_message(api, keys, delivery, fake_platfo
     assert conversation(api, keys, conversation_id)["satisfaction"]["score"] == 4
     assert away.answer("messenger:m.csat6.r", datetime.now(timezone.utc)) == "rating"
     assert [r.body["message"]["text"] for r in fake_platforms.sent("messenger")][-1].startswith("How did we do")
+
+
+def test_on_whatsapp_the_scores_are_a_list_and_a_tap_on_one_is_the_rating(api, keys, delivery, fake_platforms):
+    deliver, _ = delivery
+    turn_on(api, keys)
+    # GIVEN a WhatsApp conversation answered and resolved
+    ingest(api, payloads.whatsapp_text("wamid.CSAT7", "my order never came", sender="819000000077"))
+    conversation_id = "whatsapp:wamid.CSAT7"
+    assert call(api, "POST", f"/conversations/{conversation_id}/claim", keys["manager"], {})[0] == 200
+    assert call(api, "POST", f"/conversations/{conversation_id}/replies", keys["manager"],
+                {"text": "It ships today.", "idempotency_key": "reply-csat7"})[0] == 201
+    assert call(api, "POST", f"/conversations/{conversation_id}/resolve", keys["manager"], {})[0] == 200
+    # WHEN the survey goes THEN it is a list of the five scores, quoting none of the customer's messages
+    deliver()
+    survey = fake_platforms.sent("whatsapp")[-1]
+    assert survey.body["type"] == "interactive" and "context" not in survey.body
+    rows = survey.body["interactive"]["action"]["sections"][0]["rows"]
+    assert [row["title"] for row in rows] == ["5 ★★★★★", "4 ★★★★", "3 ★★★", "2 ★★", "1 ★"]
+    # WHEN the customer taps "4 ★★★★" THEN that is the conversation's rating
+    tap = payloads.whatsapp_text("wamid.CSAT7.r", "unused", sender="819000000077")
+    raw = tap["entry"][0]["changes"][0]["value"]["messages"][0]
+    raw.pop("text")
+    raw.update(type="interactive", interactive={"type": "list_reply", "list_reply": {"id": rows[1]["id"],
+                                                                                     "title": rows[1]["title"]}})
+    ingest(api, tap)
+    detail = conversation(api, keys, conversation_id)
+    assert detail["status"] == "resolved" and detail["satisfaction"]["score"] == 4
+
+
+def test_managers_list_the_unhappy_ones_to_follow_up(api, keys, delivery):
+    deliver, _ = delivery
+    turn_on(api, keys)
+    # GIVEN three resolved conversations: rated 5, rated 2, asked and not rated
+    rated = {}
+    for n, (sender, answer) in enumerate([("6100000000081", "5"), ("6100000000082", "2"), ("6100000000083", None)]):
+        conversation_id = answered_and_resolved(api, keys, f"m.csat8{n}", text="my order never arrived", sender=sender)
+        deliver()
+        if answer:
+            ingest(api, payloads.messenger_dm(f"m.csat8{n}.r", answer, sender=sender))
+        rated[conversation_id] = conversation(api, keys, conversation_id)["queue"]
+    # WHEN a manager lists the resolved ones rated 2 or less
+    found = set()
+    for queue in set(rated.values()):
+        status, page = call(api, "GET", f"/queues/{queue}/conversations?status=resolved&max_rating=2", keys["manager"])
+        assert status == 200, page
+        found |= {c["id"] for c in page["conversations"]}
+    # THEN only the unhappy customer's conversation is listed
+    assert found == {"messenger:m.csat81"}
+    assert call(api, "GET", f"/queues/{rated['messenger:m.csat81']}/conversations?max_rating=6", keys["manager"])[0] == 400

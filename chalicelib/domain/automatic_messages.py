@@ -37,10 +37,14 @@ class AutomaticMessage:
         """The words sent to a customer writing in `language`, their name filled in (without one, the token goes with
         the comma and space before it: "Hi {{customer_name}}, ..." reads "Hi, ...", "How did we do, {{customer_name}}?"
         reads "How did we do?")."""
-        chosen = self.translations.get(language or "") or self.text
-        if customer_name:
-            return chosen.replace(NAME_TOKEN, customer_name)
-        return _WITHOUT_NAME.sub("", chosen)
+        return with_name(self.translations.get(language or "") or self.text, customer_name)
+
+
+def with_name(text: str, customer_name: str | None) -> str:
+    """`{{customer_name}}` filled in; without a name the token goes with the comma and space before it."""
+    if customer_name:
+        return text.replace(NAME_TOKEN, customer_name)
+    return _WITHOUT_NAME.sub("", text)
 
 
 def is_direct_message(platform: str, channel: str, direction: str = "inbound") -> bool:

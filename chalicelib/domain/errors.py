@@ -205,3 +205,9 @@ class SurveyTextTooLong(DomainError):
     """A survey text longer than some platform takes in a direct message."""
 
     code = "survey_text_too_long"
+
+
+class RuleReplyTooLong(DomainError):
+    """A routing rule's reply longer than some platform takes in a direct message."""
+
+    code = "rule_reply_too_long"

@@ -28,6 +28,9 @@ ACTOR = "system:survey"
 IDEMPOTENCY_KEY = "survey"  # one survey per conversation, whoever resolves it and however often
 SCORES = (1, 2, 3, 4, 5)
 SATISFIED = 4  # 4 and 5 count as satisfied (the usual CSAT share)
+# the scores offered to tap (quick replies, a WhatsApp list, a Telegram keyboard): a tap sends the words, which read
+# as that rating (`rating("4 ★★★★") == 4`)
+CHOICES = tuple(f"{score} {'★' * score}" for score in reversed(SCORES))
 # a resolve event older than this sends nothing (a backlog, a redrive): a survey about yesterday's talk is noise
 STALE_AFTER = timedelta(hours=1)
 # how long a rating is waited for after the survey (the conversation reopens on a message for days; a bare "4"

@@ -34,6 +34,9 @@ MIN_SNOOZE, MAX_SNOOZE = timedelta(minutes=1), timedelta(days=30)
 # Open messages nobody picked up within their queue's window (settings: AUTO_RESOLVE_<QUEUE>) are resolved
 # by the sweep with this reason. Claimed and snoozed messages are a person's decision and are never touched.
 AUTO_RESOLVE_REASON = "auto_resolved"
+# A conversation whose customer was erased on request (domain.privacy) has nothing left to answer: it leaves the
+# queues, resolved with this reason, counted in no response time.
+ERASED_REASON = "erased"
 
 
 @dataclass(frozen=True)

@@ -262,8 +262,9 @@ class ReplyEvent(BaseEvent):
     error: str | None = Field(None, description="the platform's error, for failed")
     private: bool | None = Field(None, description="true: a private reply, a direct message to the author of the "
                                  "comment answered (absent: in the comment's thread, or the conversation's own DM)")
-    automatic: bool | None = Field(None, description="true: the away message (by system:away), sent outside business "
-                                   "hours; not the brand's answer")
+    automatic: bool | None = Field(None, description="true: an automatic message, not the brand's answer: the away "
+                                   "message (by system:away), sent outside business hours, or the satisfaction survey "
+                                   "(by system:survey)")
 
 
 class ReplySent(ReplyEvent):

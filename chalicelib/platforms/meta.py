@@ -15,7 +15,6 @@ are skipped as `own_post`. Delivery reports (WhatsApp `statuses`, Messenger/Inst
 from __future__ import annotations
 
 import hmac
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -354,6 +353,7 @@ def _receipt(batch: Batch, platform: str, entry: Entry, event: MessagingEvent, k
 
 
 _WHATSAPP_CAPTIONED = ("image", "video", "document")
+_WHATSAPP_TAPS = ("list_reply", "button_reply")
 
 
 def _field(container: Any, name: str) -> Any:
@@ -381,6 +381,11 @@ def _whatsapp_change(batch: Batch, change: Change) -> None:
             continue
         if kind == "text":
             text = _field(raw.get("text"), "body")
+        elif kind == "interactive":  # a tap on a list row or a reply button we sent: its title is what they said
+            tapped = raw.get("interactive") if isinstance(raw.get("interactive"), dict) else {}
+            text = _field(tapped.get(tapped.get("type")), "title") if tapped.get("type") in _WHATSAPP_TAPS else None
+        elif kind == "button":  # a tap on a template's quick-reply button
+            text = _field(raw.get("button"), "text")
         elif kind in _WHATSAPP_CAPTIONED:
             text = _field(raw.get(kind), "caption")
         else:

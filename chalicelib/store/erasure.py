@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from ..domain import privacy
+from ..domain import privacy, workflow
 from ..domain.errors import ConcurrentChange
+from ..domain.workflow import RESOLVED
 from ..models import OUTBOUND
 from . import dynamo
 from .conversations import LAST_TEXT_CHARS
 from .entities import (AuthorActivityKeys, AuthorBlockKeys, Correction, CustomerConversationKeys, MessageKeys,
                        StoredMessage, iso, key)
-from .messages import CHANGE_ROUNDS, Outcome, apply_guarded, get_message, history_entry, message_update
+from .messages import (CHANGE_ROUNDS, Outcome, apply_guarded, get_message, history_entry, message_update, run_guarded,
+                       transition)
 from .table import GSI1, GSI2, GSI3
 
 PAGE = 25  # keys read at a time; each is a read and a write or two
@@ -232,9 +234,26 @@ def _erase_one(message_id: str, now: datetime, actor: str, note: str | None, pro
         _erase_replies_to(stored, privacy.erasure_record(iso(now), actor, privacy.CUSTOMER_REQUEST))
     outcome = erase_message(message_id, now, actor, privacy.CUSTOMER_REQUEST, whole_conversation=opened, note=note,
                             stored=stored)
+    if opened:
+        _close(message_id, now, actor)
     if outcome == Outcome.UPDATED:
         progress.messages_erased += 1
         progress.conversations_erased += int(opened)
+
+
+def _close(conversation: str, now: datetime, actor: str) -> None:
+    """An erased customer's conversation still in a queue (open, claimed, snoozed) leaves it: resolved, reason
+    `erased`, counted in no response time (nobody answered it), announced as any resolve (message.resolved) so that
+    a helpdesk closes its ticket too. Guarded by the revision: a change meanwhile is read again."""
+    for _ in range(CHANGE_ROUNDS):
+        head = get_message(conversation)
+        if head is None or head.is_member or head.status not in workflow.ACTIVE:
+            return
+        entry = history_entry("resolved", now, actor, reason=workflow.ERASED_REASON)
+        attributes = {"resolved_at": iso(now), "resolved_by": actor, "resolution_reason": workflow.ERASED_REASON}
+        if run_guarded(transition(head, RESOLVED, entry, attributes=attributes)):
+            return
+    raise ConcurrentChange(f"{conversation} kept changing while it was closed after its erasure")
 
 
 def _authored(platform: str, author_id: str) -> Iterator[str]:

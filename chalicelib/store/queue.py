@@ -90,6 +90,7 @@ class ListFilter:
     author: str | None = None  # the platform's id of the customer who opened it
     words: str | None = None  # in the first or the latest customer message (see text_variants)
     tag: str | None = None  # one of its tags (domain.tags), in the spelling kept
+    max_rating: int | None = None  # its satisfaction survey's score is at most this (domain.surveys)
 
     def expression(self) -> tuple[list[str], dict[str, str], dict[str, Any]]:
         """FilterExpression terms (joined by AND), with their names and values."""
@@ -114,6 +115,10 @@ class ListFilter:
             names["#tags"], named["tag"] = "tags", self.tag
         if self.answered is not None:
             terms.append(f"{'attribute_exists' if self.answered else 'attribute_not_exists'}(first_reply_at)")
+        if self.max_rating is not None:  # a conversation not rated has no score: it is left out
+            terms.append("#satisfaction.#score <= :max_rating")
+            names |= {"#satisfaction": "satisfaction", "#score": "score"}
+            named["max_rating"] = self.max_rating
         return terms, names, dynamo.values(**named) if named else {}
 
 

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from ..domain import surveys
+from ..domain import routing_rules, surveys
 from ..domain.errors import ConcurrentChange, IdempotencyKeyReused, PrivateReplyAlreadySent
 from ..models import DeliveryStatus, Message
 from . import conversations, counters, dynamo
@@ -63,7 +63,8 @@ class StoredReply:
     messaging_type: str | None = None
     private: bool | None = None  # True: a DM to the author of the comment `reply_to` (stored only then)
     attempt_at: str | None = None  # when its latest attempt (a retry) started; None: at created_at
-    # True: an automatic message (the away message, domain.away; the survey, domain.surveys), not the brand's answer
+    # True: an automatic message (the away message, domain.away; the survey, domain.surveys; a routing rule's reply,
+    # domain.routing_rules), not the brand's answer
     automatic: bool | None = None
     by_time: bool = False  # where it is kept (ReplyKeys): its conversation's head says; not an attribute
 
@@ -276,8 +277,9 @@ def automatic_sent_operations(reply: StoredReply, head: StoredMessage, now: date
     """What an automatic message's sending adds: its count in the stats (by the hour sent), and for the survey the
     conversation's `satisfaction` (kept if a repeat finds it set), which waits for the customer's rating."""
     if reply.by != surveys.ACTOR:
+        counted = "rule_replies_sent" if reply.by == routing_rules.REPLY_ACTOR else "away_sent"
         return [counters.volume_update(head.queue, hour_of(now), head.shard,
-                                       counters.per_platform({"away_sent": 1}, reply.platform))]
+                                       counters.per_platform({counted: 1}, reply.platform))]
     asked = {"Update": {
         "TableName": dynamo.table_name(), "Key": head.key, "ConditionExpression": "attribute_exists(pk)",
         "UpdateExpression": "SET satisfaction = if_not_exists(satisfaction, :asked)",

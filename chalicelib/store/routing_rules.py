@@ -20,7 +20,7 @@ def _rule(item: dict[str, Any]) -> RoutingRule:
                        words=tuple(item.get("words") or ()), platforms=tuple(item.get("platforms") or ()),
                        channels=tuple(item.get("channels") or ()), languages=tuple(item.get("languages") or ()),
                        queue=item.get("queue"), tags=tuple(item.get("tags") or ()),
-                       priority_boost=int(item.get("priority_boost", 0)))
+                       priority_boost=int(item.get("priority_boost", 0)), reply=item.get("reply"))
 
 
 def get(consistent: bool = True) -> RoutingRules:

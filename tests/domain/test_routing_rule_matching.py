@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from chalicelib.domain.errors import InvalidRequest
@@ -63,3 +65,35 @@ def test_what_a_manager_may_save():
         check([RECALL, RoutingRule(id=RECALL.id, name="Copy", words=("y",), tags=("t",))])
     with pytest.raises(InvalidRequest, match="at most 50"):
         check([RoutingRule(id=f"{n:016x}", name=f"r{n}", words=("w",), tags=("t",)) for n in range(51)])
+
+
+
+NOW = datetime(2026, 12, 6, 1, 0, tzinfo=timezone.utc)
+
+
+def test_the_first_matching_rule_with_a_reply_answers():
+    quiet = RoutingRule(id="a" * 16, name="Tag", words=("order",), tags=("orders",))
+    first = RoutingRule(id="b" * 16, name="Track", words=("order",), reply="Track it here")
+    second = RoutingRule(id="c" * 16, name="Other", words=("order",), reply="Something else")
+    routing = route(RoutingRules(rules=(quiet, first, second)), "my order?", "messenger", "direct_message", "en")
+    assert routing.replying == first and routing.queue is None
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({}, "due"),
+    ({"rule": None}, "no_rule"),
+    ({"channel": "comment", "platform": "facebook"}, "not_a_direct_message"),
+    ({"direction": "outbound"}, "not_a_direct_message"),
+    ({"message_status": "removed"}, "removed"),
+    ({"erased": True}, "removed"),
+    ({"received_at": NOW - timedelta(minutes=31)}, "stale"),
+    ({"head_status": "claimed", "lease_expiry": NOW + timedelta(minutes=5)}, "claimed"),
+])
+def test_who_a_rules_reply_goes_to(changes, reason):
+    from chalicelib.domain.routing_rules import RoutingRule, decide_reply
+
+    facts = dict(rule=RoutingRule(id="b" * 16, name="Track", words=("order",), reply="Track it here"),
+                 platform="messenger", channel="direct_message", direction="inbound", message_status="open",
+                 received_at=NOW, erased=False, head_status="open", lease_expiry=None, now=NOW)
+    facts.update(changes)
+    assert decide_reply(facts.pop("rule"), **facts).reason == reason

@@ -59,6 +59,10 @@ def test_graph_ids_are_fresh(fake):
     {"recipient": {"id": "1"}, "messaging_type": "MESSAGE_TAG", "tag": "WHATEVER", "message": {"text": "hi"}},
     {"recipient": {"id": "1"}, "messaging_type": "RESPONSE", "message": {"text": ""}},
     {"recipient": {"id": "1"}, "messaging_type": "RESPONSE", "message": {"text": "x" * 2001}},
+    {"recipient": {"id": "1"}, "messaging_type": "RESPONSE", "message": {"text": "hi", "quick_replies": [
+        {"content_type": "text", "title": "x" * 21, "payload": "p"}]}},  # a title over 20 characters
+    {"recipient": {"id": "1"}, "messaging_type": "RESPONSE", "message": {"text": "hi", "quick_replies": [
+        {"content_type": "text", "title": str(n), "payload": "p"} for n in range(14)]}},  # over 13
 ])
 def test_the_send_api_refuses_what_meta_refuses(fake, body):
     status, answer, _ = post(graph(fake, "/104857600000001/messages"), body)
@@ -74,8 +78,19 @@ def test_the_send_api_answers_recipient_and_message_id(fake):
     assert [r.path for r in fake.sent("instagram")] == [r.path for r in fake.sent("messenger")]
 
 
+LIST = {"type": "list", "body": {"text": "Rate us"}, "action": {
+    "button": "★ 1-5", "sections": [{"rows": [{"id": "a", "title": "5 ★★★★★"}, {"id": "b", "title": "1 ★"}]}]}}
+
+
 @pytest.mark.parametrize("change", [{"to": None}, {"to": "not-a-number"}, {"type": "image"},
-                                    {"text": {"body": ""}}, {"recipient_type": "group"}, {"context": {"id": "x"}}])
+                                    {"text": {"body": ""}}, {"recipient_type": "group"}, {"context": {"id": "x"}},
+                                    {"type": "interactive", "interactive": {**LIST, "body": {"text": "x" * 1025}}},
+                                    {"type": "interactive", "interactive": {**LIST, "action": {
+                                        **LIST["action"], "button": "x" * 21}}},
+                                    {"type": "interactive", "interactive": {**LIST, "action": {**LIST["action"], "sections": [
+                                        {"rows": [{"id": str(n), "title": "ok"} for n in range(11)]}]}}},
+                                    {"type": "interactive", "interactive": {**LIST, "action": {**LIST["action"], "sections": [
+                                        {"rows": [{"id": "a", "title": "ok"}, {"id": "a", "title": "again"}]}]}}}])
 def test_whatsapp_refuses_what_the_cloud_api_refuses(fake, change):
     body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "16505551234", "type": "text",
             "text": {"body": "hi"}, "context": {"message_id": "wamid.X"}}
@@ -83,6 +98,12 @@ def test_whatsapp_refuses_what_the_cloud_api_refuses(fake, change):
     status, answer, _ = post(graph(fake, "/106540352242922/messages"), body)
     assert (status, answer["error"]["code"]) == (400, 100)
     assert answer["error"]["error_data"]["messaging_product"] == "whatsapp"
+
+
+def test_whatsapp_takes_an_interactive_list(fake):
+    status, answer, _ = post(graph(fake, "/106540352242922/messages"), {
+        "messaging_product": "whatsapp", "to": "16505551234", "type": "interactive", "interactive": LIST})
+    assert status == 200 and answer["messages"][0]["id"].startswith("wamid.")
 
 
 def test_whatsapp_answers_the_wamid(fake):
@@ -130,6 +151,9 @@ def test_telegram_checks_the_token_the_method_and_the_text(fake):
     assert post(f"{base}/bot123:abc/sendMessage", {**ok, "text": ""}, token=None)[1]["description"] == \
         "Bad Request: message text is empty"
     assert post(f"{base}/bot123:abc/sendMessage", {**ok, "reply_parameters": {"message_id": "7"}}, token=None)[0] == 400
+    keyboard = {"keyboard": [[{"text": "5 ★★★★★"}]], "one_time_keyboard": True}
+    assert post(f"{base}/bot123:abc/sendMessage", {**ok, "reply_markup": keyboard}, token=None)[0] == 200
+    assert post(f"{base}/bot123:abc/sendMessage", {**ok, "reply_markup": {"keyboard": [[]]}}, token=None)[0] == 400
 
 
 # scripted errors and control ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_a_stored_message_is_rescored_shortly_after(local_dynamodb, dynamodb_ser
 def test_a_direct_message_at_night_gets_the_away_message(local_dynamodb, dynamodb_server, fake_platforms, monkeypatch):
     from chalicelib.domain.away import AwayMessage
     from chalicelib.store import away, replies
-    from local.stream import LocalStream, away_message
+    from local.stream import LocalStream, new_direct_message
     from support import reset_caches
 
     # GIVEN a brand closed today (a holiday in every zone's today) with the away message on
@@ -47,7 +47,7 @@ def test_a_direct_message_at_night_gets_the_away_message(local_dynamodb, dynamod
     monkeypatch.setenv("SLA_HOLIDAYS", ",".join(str(today + timedelta(days=d)) for d in (-1, 0, 1)))
     reset_caches()
     away.save(AwayMessage(enabled=True, text="We're closed; we answer tomorrow.", rev=1), 0)
-    runner = LocalStream(dynamodb_server.endpoint_url, os.environ["TABLE_NAME"], [away_message]).start()
+    runner = LocalStream(dynamodb_server.endpoint_url, os.environ["TABLE_NAME"], [new_direct_message]).start()
     try:
         # WHEN a customer's DM is stored
         mid = seed_message("local-away", "customer_service", platform="messenger", channel="direct_message",
@@ -60,5 +60,34 @@ def test_a_direct_message_at_night_gets_the_away_message(local_dynamodb, dynamod
         assert sent.body["message"]["text"] == "We're closed; we answer tomorrow."
         stored = [r for r in replies.conversations.get_conversation(mid).replies]
         assert [(r["by"], r["automatic"]) for r in stored] == [("system:away", True)]
+    finally:
+        runner.stop()
+
+
+def test_a_resolved_direct_message_conversation_gets_the_survey(local_dynamodb, dynamodb_server, fake_platforms):
+    from chalicelib.domain.surveys import Survey
+    from chalicelib.domain.workflow import Actor
+    from chalicelib.store import dynamo, messages, queue, surveys
+    from chalicelib.store.entities import iso
+    from local.stream import LocalStream, satisfaction_survey
+
+    surveys.save(Survey(enabled=True, text="How did we do? Reply 1 to 5.", rev=1), 0)
+    mid = seed_message("local-survey", "customer_service", platform="messenger", channel="direct_message",
+                       author="6100000000043")
+    dynamo.client().update_item(TableName=dynamo.table_name(), Key=messages.get_message(mid).key,
+                                UpdateExpression="SET first_reply_at = :at",
+                                ExpressionAttributeValues=dynamo.values(at=iso(datetime.now(timezone.utc))))
+    runner = LocalStream(dynamodb_server.endpoint_url, os.environ["TABLE_NAME"], [satisfaction_survey]).start()
+    try:
+        # WHEN a manager resolves the answered conversation
+        queue.resolve(messages.get_message(mid), Actor("manager:Max (0123456789abcdef)", may_override=True), None,
+                      datetime.now(timezone.utc))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not fake_platforms.sent("messenger"):
+            time.sleep(0.2)
+        # THEN the customer is asked for a rating, once, with the scores to tap
+        [sent] = fake_platforms.sent("messenger")
+        assert sent.body["message"]["text"] == "How did we do? Reply 1 to 5." and sent.body["message"]["quick_replies"]
+        assert messages.get_message(mid).satisfaction["survey_sent_at"]
     finally:
         runner.stop()

@@ -230,6 +230,29 @@ def test_given_a_whatsapp_message_of_a_type_the_cloud_api_does_not_support_then_
     assert batch.events == [] and [(s.reason, s.ref) for s in batch.skipped] == [("unsupported", "wamid.HBgU1")]
 
 
+@pytest.mark.parametrize("tap", [
+    {"type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": "choice:1", "title": "4 ★★★★"}}},
+    {"type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "b1", "title": "4 ★★★★"}}},
+    {"type": "button", "button": {"payload": "p1", "text": "4 ★★★★"}},
+])
+def test_given_a_whatsapp_tap_on_a_list_or_a_button_then_a_message_of_its_title(tap):
+    payload = payloads.whatsapp_text("wamid.HBgT1", "unused")
+    raw = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    raw.pop("text")
+    raw.update(tap)
+    [event] = parse(payload).events
+    assert event.message.text == "4 ★★★★" and event.message.id == "whatsapp:wamid.HBgT1"
+
+
+def test_given_a_whatsapp_interactive_message_without_a_title_then_skipped_as_no_text():
+    payload = payloads.whatsapp_text("wamid.HBgT2", "unused")
+    raw = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    raw.pop("text")
+    raw.update({"type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": {"response_json": "{}"}}})
+    batch = parse(payload)
+    assert batch.events == [] and [s.reason for s in batch.skipped] == ["no_text"]
+
+
 # --- delivery reports ---------------------------------------------------------------------------------------
 
 WATERMARK = 1714965199000  # ms

@@ -44,6 +44,10 @@ class OutboundReply:
     tag: str | None = None  # "HUMAN_AGENT" with MESSAGE_TAG
     private: bool = False  # a DM to the author of the comment `reply_to_id` (Meta's Private Replies)
     quote: bool = True  # WhatsApp and Telegram show the message replied to above it; a survey quotes nothing
+    # answers the customer may tap instead of typing (the satisfaction survey's scores): Messenger's and Instagram's
+    # quick replies, a WhatsApp list, Telegram's one-time keyboard; a tap comes back as a message with the choice's
+    # words. Not on X (its v2 DM API has none): the text alone says what to answer.
+    choices: tuple[str, ...] = ()
 
 
 MODERATION_ACTIONS = ("hide", "unhide", "delete")

@@ -169,7 +169,7 @@ class MetaSender(PlatformSender):
             if not reply.account:
                 raise refuse(reply, "the WhatsApp phone number id (account) is missing")
             payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": reply.recipient_id,
-                       "type": "text", "text": {"body": reply.text}}
+                       **_whatsapp_content(reply)}
             if reply.reply_to_id and reply.quote:
                 payload["context"] = {"message_id": reply.reply_to_id}
             return f"/{_segment(reply, reply.account)}/messages", payload, _whatsapp_id
@@ -179,8 +179,11 @@ class MetaSender(PlatformSender):
             messaging_type = reply.messaging_type or "RESPONSE"
             if messaging_type == "MESSAGE_TAG" and not reply.tag:
                 raise refuse(reply, "MESSAGE_TAG needs a tag (HUMAN_AGENT)")
-            payload = {"recipient": {"id": reply.recipient_id}, "messaging_type": messaging_type,
-                       "message": {"text": reply.text}}
+            message: dict[str, Any] = {"text": reply.text}
+            if reply.choices:  # up to 13, each title up to 20 characters; a tap sends its title as the message text
+                message["quick_replies"] = [{"content_type": "text", "title": choice[:QUICK_REPLY_TITLE],
+                                             "payload": f"choice:{n}"} for n, choice in enumerate(reply.choices[:13])]
+            payload = {"recipient": {"id": reply.recipient_id}, "messaging_type": messaging_type, "message": message}
             if messaging_type == "MESSAGE_TAG":
                 payload["tag"] = reply.tag
             account = _segment(reply, reply.account) if reply.account else "me"
@@ -194,6 +197,23 @@ class MetaSender(PlatformSender):
             return f"/{_segment(reply, reply.reply_to_id)}/replies", {"message": reply.text}, _id
         raise refuse(reply, "only comments, replies and direct messages can be answered on "
                             f"{reply.platform} (an Instagram mention is answered on the media it is in)")
+
+
+# WhatsApp's interactive list: a body of at most 1,024 characters, a button of 20, up to 10 rows of 24
+WHATSAPP_LIST_BODY, WHATSAPP_LIST_BUTTON, WHATSAPP_ROW_TITLE, WHATSAPP_ROWS = 1024, 20, 24, 10
+QUICK_REPLY_TITLE = 20
+CHOOSE = "★ 1-5"  # the list's button: no words, so it reads the same in every language
+
+
+def _whatsapp_content(reply: OutboundReply) -> dict[str, Any]:
+    """A text, or with choices an interactive list (a tap comes back as a `list_reply` naming the row's title); a
+    text too long for a list's body goes as a plain text, which says what to answer."""
+    if not reply.choices or len(reply.text) > WHATSAPP_LIST_BODY:
+        return {"type": "text", "text": {"body": reply.text}}
+    rows = [{"id": f"choice:{n}", "title": choice[:WHATSAPP_ROW_TITLE]}
+            for n, choice in enumerate(reply.choices[:WHATSAPP_ROWS])]
+    return {"type": "interactive", "interactive": {"type": "list", "body": {"text": reply.text}, "action": {
+        "button": CHOOSE[:WHATSAPP_LIST_BUTTON], "sections": [{"rows": rows}]}}}
 
 
 def graph_failure(platform: str, answer: Answer, *, private: bool = False) -> SendFailed:

@@ -39,6 +39,9 @@ class TelegramSender(PlatformSender):
         payload: dict[str, Any] = {"chat_id": _chat(chat_id), "text": reply.text}
         if message_id is not None and reply.quote:
             payload["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}
+        if reply.choices:  # a keyboard that sends the tapped choice as the customer's message, then hides itself
+            payload["reply_markup"] = {"keyboard": [[{"text": choice}] for choice in reply.choices],
+                                       "one_time_keyboard": True, "resize_keyboard": True}
         answer = post_json("telegram", _url(token, "sendMessage"), payload)
         result = answer.body.get("result") if isinstance(answer.body, dict) and answer.body.get("ok") else None
         if not answer.ok or not isinstance(result, dict):

@@ -101,6 +101,29 @@ def test_a_whatsapp_reply_is_a_text_message_in_context(fake_platforms):
     assert receipt.platform_message_id.startswith("wamid.")
 
 
+CHOICES = ("5 ★★★★★", "4 ★★★★", "3 ★★★", "2 ★★", "1 ★")
+
+
+@pytest.mark.parametrize("reply", [DM, IG_DM], ids=["messenger", "instagram"])
+def test_choices_in_a_dm_are_quick_replies_whose_tap_sends_their_title(fake_platforms, reply):
+    _, request = send(fake_platforms, dataclasses.replace(reply, choices=CHOICES))
+    assert request.body["message"] == {"text": reply.text, "quick_replies": [
+        {"content_type": "text", "title": title, "payload": f"choice:{n}"} for n, title in enumerate(CHOICES)]}
+
+
+def test_choices_on_whatsapp_are_a_list_quoting_nothing_and_a_long_text_goes_plain(fake_platforms):
+    survey = dataclasses.replace(WHATSAPP, text="How did we do?", choices=CHOICES, quote=False)
+    _, request = send(fake_platforms, survey)
+    assert request.body == {"messaging_product": "whatsapp", "recipient_type": "individual", "to": WHATSAPP.recipient_id,
+                            "type": "interactive", "interactive": {
+                                "type": "list", "body": {"text": "How did we do?"}, "action": {
+                                    "button": "★ 1-5", "sections": [{"rows": [
+                                        {"id": f"choice:{n}", "title": title} for n, title in enumerate(CHOICES)]}]}}}
+    # a body longer than a list takes (1,024 characters) goes as a text, which says what to answer
+    _, request = send(fake_platforms, dataclasses.replace(survey, text="x" * 1025))
+    assert request.body["type"] == "text" and "context" not in request.body
+
+
 def test_a_whatsapp_reply_needs_the_phone_number_id(fake_platforms):
     with pytest.raises(SendFailed) as failed:
         get_sender("whatsapp").send(dataclasses.replace(WHATSAPP, account=None), TOKEN)

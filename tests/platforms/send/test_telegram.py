@@ -117,3 +117,12 @@ def test_telegram_error_table(answer, kind):
 def test_retry_after_comes_from_the_parameters():
     assert failure(telegram_answer(429, "Too Many Requests: retry after 3", retry_after=3)).retry_after == 3
     assert failure(Answer(429, None, {"Retry-After": "9"})).retry_after == 9
+
+
+def test_choices_are_a_one_time_keyboard_and_a_survey_quotes_nothing(fake_platforms):
+    choices = ("5 ★★★★★", "1 ★")
+    get_sender("telegram").send(dataclasses.replace(PRIVATE, choices=choices, quote=False), TOKEN)
+    assert fake_platforms.requests[-1].body == {
+        "chat_id": 111222333, "text": PRIVATE.text,
+        "reply_markup": {"keyboard": [[{"text": "5 ★★★★★"}], [{"text": "1 ★"}]], "one_time_keyboard": True,
+                         "resize_keyboard": True}}
