@@ -98,6 +98,8 @@ export async function features() {
       bulkReopen: Boolean(document.components?.schemas?.BulkReopen),
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
+      // the list of those the customer rated at most so much in the satisfaction survey: the unhappy ones, to follow up
+      ratingFilter: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'max_rating'),
       // status=removed: the conversations hidden or deleted from here, or removed on the platform
       removed: ((paths['/queues/{name}/messages'] || {}).get?.parameters || [])
         .some((p) => p.name === 'status' && (p.schema?.enum || []).includes('removed')),

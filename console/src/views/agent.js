@@ -293,6 +293,13 @@ export function mountAgent(container, { args, role, go }) {
       state.filters.platform || '', { id: 'filter-platform', onchange: (event) => save('platform', event.target.value) });
     const language = select([['', t('filter.anyLanguage')], ...LANGUAGES.map((l) => [l, t(`filter.language.${l}`)])],
       state.filters.language || '', { id: 'filter-language', onchange: (event) => save('language', event.target.value) });
+    // at most this score in the satisfaction survey (the API's max_rating): 1, 2 or less, …, 5 (any rating)
+    const ratingWords = (score) => t(score === 1 ? 'filter.ratedOne' : score === MAX_SCORE ? 'filter.ratedAny'
+      : 'filter.ratedAtMost', { score: fmtNumber(score) });
+    const rating = state.feats.ratingFilter ? select([['', t('filter.anyRating')],
+      ...Array.from({ length: MAX_SCORE }, (_, index) => [String(index + 1), ratingWords(index + 1)])],
+    state.filters.max_rating || '', { id: 'filter-rating', onchange: (event) => save('max_rating', event.target.value) })
+      : null;
     const check = (id, name, on, label) => h('label', { class: 'check', for: id },
       h('input', {
         type: 'checkbox', id, checked: state.filters[name] === on,
@@ -348,6 +355,7 @@ export function mountAgent(container, { args, role, go }) {
     }
     return h('div', { class: 'toolbar list-filters', role: 'group', 'aria-label': t('filter.title') },
       search, author, tagged, quiet(t('filter.platform'), platform), quiet(t('filter.language'), language),
+      rating ? quiet(t('filter.rating'), rating) : null,
       check('filter-review', 'needs_review', 'true', t('filter.needsReview')),
       check('filter-unanswered', 'answered', 'false', t('filter.unanswered')),
       clear);
