@@ -96,10 +96,11 @@ export async function features() {
       bulkHide: Boolean(document.components?.schemas?.BulkHide),
       bulkUnhide: (document.components?.schemas?.BulkHide?.properties?.action?.enum || []).includes('unhide'),
       bulkReopen: Boolean(document.components?.schemas?.BulkReopen),
+      bulkReply: Boolean(document.components?.schemas?.BulkReply), // one statement to many (an outage, a crisis)
+      // the unhappy customers of the satisfaction survey, to follow up
+      maxRating: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'max_rating'),
       people: '/stats/people' in paths,
       filters: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'platform'),
-      // the list of those the customer rated at most so much in the satisfaction survey: the unhappy ones, to follow up
-      ratingFilter: ((paths['/queues/{name}/messages'] || {}).get?.parameters || []).some((p) => p.name === 'max_rating'),
       // status=removed: the conversations hidden or deleted from here, or removed on the platform
       removed: ((paths['/queues/{name}/messages'] || {}).get?.parameters || [])
         .some((p) => p.name === 'status' && (p.schema?.enum || []).includes('removed')),

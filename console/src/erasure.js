@@ -6,6 +6,8 @@
 // why an item was erased, as the API says it (`erased.reason`); each has its words in messages.js
 export const REASONS = ['customer_request', 'deleted_on_platform', 'retention'];
 export const MAX_REASON = 500;
+// a conversation closed because its customer's data was erased: its `resolution_reason`, and its `resolved` entry's reason
+export const CLOSED_BY_ERASURE = 'erased';
 export const UNKNOWN_AUTHOR = 'unknown'; // chalicelib/models.py's: many people under one id, never erased as one
 // an erasure the API cuts to its time budget is sent again; past this many rounds the admin is told to go on
 // (it is idempotent and goes on where it stopped), so an API that never says done cannot loop for ever

@@ -1,9 +1,11 @@
 // Routing rules (GET and PUT /routing-rules, managers and admins; Sprout Social's inbox rules, Zendesk's triggers):
 // applied to every new customer message as it arrives, in order. "If the text has any of these words (and, when set,
 // on these platforms, channels, languages), route it to this queue, add these tags, raise its priority". The first
-// matching rule with a queue decides the queue. The whole list is saved at once, at the revision read.
+// matching rule with a queue decides the queue. A rule may also answer: the first matching rule with a reply sends it
+// to a customer's new direct message, once per conversation. The whole list is saved at once, at the revision read.
 // Kept free of the page (no DOM, no i18n: a translator is passed in) so that node can run it in
 // tests/test_console_rules.py.
+import { INSTAGRAM_DM_BYTES, TOKEN, characters, instagramBytes } from './away.js';
 import { parseTags } from './tags.js';
 
 export const MAX_RULES = 50;
@@ -12,12 +14,13 @@ export const MAX_WORDS = 20;
 export const MAX_WORD_CHARS = 50; // the API's limit: 50 rules of 20 such words stay one DynamoDB item
 export const MAX_RULE_TAGS = 5;
 export const MAX_BOOST = 50;
+export const MAX_REPLY = 500; // characters, as the API counts them; it must also fit every platform's DMs
+export { TOKEN };
 export const PLATFORMS = ['facebook', 'instagram', 'messenger', 'whatsapp', 'x', 'telegram', 'generic'];
 export const CHANNELS = ['comment', 'reply', 'mention', 'direct_message', 'post'];
 export const LANGUAGES = ['en', 'ja', 'other'];
 export const QUEUES = ['customer_service', 'stance', 'community'];
 
-const chars = (text) => [...String(text ?? '')].length;
 const listOf = (value, allowed) => (Array.isArray(value) ? allowed.filter((one) => value.includes(one)) : []);
 
 // the words box -> the words: one a line, or separated by commas (ASCII, Japanese or full-width); each trimmed, blank
@@ -54,13 +57,14 @@ export function normalRule(rule) {
     queue: QUEUES.includes(rule?.queue) ? rule.queue : null,
     tags: Array.isArray(rule?.tags) ? rule.tags.filter((tag) => typeof tag === 'string') : [],
     priority_boost: Number.isInteger(boost) ? boost : 0,
+    reply: typeof rule?.reply === 'string' && rule.reply.trim() ? rule.reply : null,
   };
 }
 
 // what the form holds -> a rule, and why it may not be saved as it is ({problem, field, ...} or null), before
 // asking the API. form: {id?, name, enabled, words (the box's text), platforms, channels, languages, queue ('' keeps
-// the model's choice), tags (the box's text), boost (the box's text)}; `others`: the list's other rules (a name is
-// one rule's only)
+// the model's choice), tags (the box's text), boost (the box's text), reply (the box's text; blank: none)};
+// `others`: the list's other rules (a name is one rule's only)
 export function ruleFromForm(form, others = []) {
   const words = parseWords(form.words);
   const { tags, invalid } = parseTags(String(form.tags ?? ''));
@@ -69,15 +73,15 @@ export function ruleFromForm(form, others = []) {
   const rule = normalRule({
     id: form.id, name: String(form.name ?? '').trim(), enabled: form.enabled === true, words,
     platforms: form.platforms, channels: form.channels, languages: form.languages, queue: form.queue || null, tags,
-    priority_boost: Number.isInteger(boost) ? boost : 0,
+    priority_boost: Number.isInteger(boost) ? boost : 0, reply: String(form.reply ?? '').trim(),
   });
   const problem = (() => {
     if (!rule.name) return { problem: 'nameNeeded', field: 'name' };
-    if (chars(rule.name) > MAX_NAME) return { problem: 'nameTooLong', field: 'name', max: MAX_NAME };
+    if (characters(rule.name) > MAX_NAME) return { problem: 'nameTooLong', field: 'name', max: MAX_NAME };
     const taken = others.some((one) => one.id !== rule.id && one.name === rule.name);
     if (taken) return { problem: 'nameTaken', field: 'name' };
     if (words.length > MAX_WORDS) return { problem: 'tooManyWords', field: 'words', max: MAX_WORDS, n: words.length };
-    const long = words.find((word) => chars(word) > MAX_WORD_CHARS);
+    const long = words.find((word) => characters(word) > MAX_WORD_CHARS);
     if (long) return { problem: 'wordTooLong', field: 'words', max: MAX_WORD_CHARS, word: long };
     if (invalid.length) return { problem: 'badTag', field: 'tags', tag: invalid[0] };
     if (tags.length > MAX_RULE_TAGS) return { problem: 'tooManyTags', field: 'tags', max: MAX_RULE_TAGS };
@@ -87,7 +91,10 @@ export function ruleFromForm(form, others = []) {
     if (!(words.length || rule.platforms.length || rule.channels.length || rule.languages.length)) {
       return { problem: 'conditionNeeded', field: 'words' };
     }
-    if (!(rule.queue || tags.length || boost > 0)) return { problem: 'actionNeeded', field: 'queue' };
+    if (rule.reply && characters(rule.reply) > MAX_REPLY) {
+      return { problem: 'replyTooLong', field: 'reply', max: MAX_REPLY, over: characters(rule.reply) - MAX_REPLY };
+    }
+    if (!(rule.queue || tags.length || boost > 0 || rule.reply)) return { problem: 'actionNeeded', field: 'queue' };
     return null;
   })();
   return { rule, problem };
@@ -99,8 +106,35 @@ export function formOf(rule) {
   return {
     ...(r.id ? { id: r.id } : {}), name: r.name, enabled: r.enabled, words: wordsText(r.words),
     platforms: r.platforms, channels: r.channels, languages: r.languages, queue: r.queue || '',
-    tags: r.tags.join(' '), boost: r.priority_boost ? String(r.priority_boost) : '',
+    tags: r.tags.join(' '), boost: r.priority_boost ? String(r.priority_boost) : '', reply: r.reply ?? '',
   };
+}
+
+// the reply box's counter: its characters out of MAX_REPLY, and the bytes it takes in an Instagram DM (the tightest
+// platform) once the longest name is filled in, counted by the away message's helpers as the API counts both
+export function replyCount(text) {
+  const n = characters(text);
+  const bytes = instagramBytes(text);
+  return { n, max: MAX_REPLY, over: Math.max(0, n - MAX_REPLY), bytes, maxBytes: INSTAGRAM_DM_BYTES,
+    tooManyBytes: n > 0 && bytes > INSTAGRAM_DM_BYTES };
+}
+
+// the platform a rule_reply_too_long refusal names ("the text is too long for a direct message on instagram ..."), or
+// null when it names none
+export function replyRefusalPlatform(message) {
+  const platform = String(message ?? '').toLowerCase().match(/\bdirect messages? on (\w+)\b/)?.[1];
+  return PLATFORMS.includes(platform) ? platform : null;
+}
+
+// a reply's first words for the rule's summary: whitespace folded, cut at a word (or, in Japanese, a character)
+// with an ellipsis when longer than `max` characters
+export function replyStart(reply, max = 40) {
+  const text = String(reply ?? '').replace(/\s+/gu, ' ').trim();
+  const letters = [...text];
+  if (letters.length <= max) return text;
+  const cut = letters.slice(0, max).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 // PUT /routing-rules' body: the whole list in order, at the revision read (a rule without an id is a new one)
@@ -147,13 +181,14 @@ export function conditionsText(rule, t) {
   return parts.length ? parts.join(t('rules.separator')) : t('rules.cond.none');
 }
 
-// the actions in words: "→ Customer service · tags: recall · priority +20"
+// the actions in words: "→ Customer service · tags: recall · priority +20 · replies automatically: “Thank you…”"
 export function actionsText(rule, t) {
   const r = normalRule(rule);
   const parts = [];
   if (r.queue) parts.push(t('rules.action.queue', { queue: t(`queue.${r.queue}`) }));
   if (r.tags.length) parts.push(t('rules.action.tags', { tags: r.tags.join(t('rules.listSeparator')) }));
   if (r.priority_boost > 0) parts.push(t('rules.action.boost', { n: r.priority_boost }));
+  if (r.reply) parts.push(t('rules.action.reply', { words: replyStart(r.reply) }));
   return parts.length ? parts.join(t('rules.separator')) : t('rules.action.none');
 }
 

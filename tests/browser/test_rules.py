@@ -10,6 +10,12 @@ and its conversation says "Routed by rule “…” (the model said …)" with "
 someone else meanwhile is said in words, what was typed stays, and the current ones load. Rules move up and down and
 are deleted in two steps; a rule without a condition is refused before anything is sent. An agent has neither the link
 nor the view.
+
+GIVEN a manager on Routing rules
+WHEN she adds a rule on the words "tracking" that also replies automatically to direct messages, and saves
+THEN the list says it replies (with the reply's first words), and after a reload it is kept, the form reading its reply
+back; a rule whose only action is a reply is accepted; a reply too long for an Instagram DM is counted in bytes and
+the API's refusal is said beside the reply, naming Instagram.
 """
 
 from __future__ import annotations
@@ -260,3 +266,104 @@ def test_a_rule_that_matched_reads_as_words_among_the_priority_reasons(rules_con
     open_conversation(console, message["id"], message["queue"])
     console.text_in(".triage .reason", f"Rule: {name}")
     assert not console.all("#routed-by")
+
+
+TRACKING_REPLY = ("Thank you {{customer_name}}! Your tracking number is in the e-mail we sent when the order "
+                  "shipped; an agent will also look at your message.")
+
+
+def rule_named(stack, name: str) -> dict:
+    return next(r for r in current(stack)["rules"] if r["name"] == name)
+
+
+def test_a_manager_adds_a_rule_that_replies_and_finds_it_kept_and_summarised_after_a_reload(rules_console):
+    console, stack = rules_console, rules_console.stack
+    # GIVEN a manager on Routing rules
+    console.sign_in("manager")
+    console.driver.get(console.url + "#/rules")
+    console.find("#rules-saved-by")
+    console.text_in("label[for=rule-reply]", "Reply automatically to direct messages (optional)")
+    console.text_in("#rule-reply-hint", "Sent once per conversation, only in direct messages")
+    console.text_in("#rule-reply-hint code", "{{customer_name}}")
+    # WHEN she adds a rule on the words "tracking", to Customer service, that replies automatically
+    name = f"Tracking {secrets.token_hex(2)}"
+    type_into(console, "#rule-name", name)
+    type_into(console, "#rule-words", "tracking, where is my order")
+    console.find("#rule-queue option[value=customer_service]").click()
+    type_into(console, "#rule-reply", TRACKING_REPLY)
+    console.text_in("#rule-reply-count", f"{len(TRACKING_REPLY)} of 500 characters")
+    assert "over" not in console.find("#rule-reply-count").get_attribute("class")
+    console.find("#rule-submit").click()
+    # THEN it is said, and the list says it replies, with the reply's first words
+    console.text_in("#notice", f"Rule “{name}” added.")
+    item = console.text_in(".rules-list .rule-item", name)
+    assert "→ Customer service · replies automatically: “Thank you {{customer_name}}! Your…”" in item.text, item.text
+    saved = rule_named(stack, name)
+    assert saved["reply"] == TRACKING_REPLY and saved["words"] == ["tracking", "where is my order"], saved
+    assert saved["queue"] == "customer_service" and saved["tags"] == [] and saved["priority_boost"] == 0
+    assert console.find("#rule-reply").get_attribute("value") == "", "the form is cleared for the next rule"
+    # AND after a reload it is still there, summarised the same, and editing it reads its reply back
+    console.driver.refresh()
+    item = console.text_in(".rules-list .rule-item", name)
+    assert "replies automatically: “Thank you" in item.text
+    console.find(f"#rule-edit-{saved['id']}").click()
+    assert console.find("#rule-reply").get_attribute("value") == TRACKING_REPLY
+    console.text_in("#rule-reply-count", f"{len(TRACKING_REPLY)} of 500 characters")
+    assert not console.unlabelled() and not console.low_contrast()
+    # AND in Japanese the field and the summary read in Japanese
+    console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
+    console.driver.refresh()
+    console.text_in("label[for=rule-reply]", "ダイレクトメッセージに自動で返信する(任意)")
+    console.text_in(".rules-list .rule-item", "自動返信:「Thank you {{customer_name}}! Your")
+
+
+def test_a_rule_whose_only_action_is_a_reply_is_accepted(rules_console):
+    console, stack = rules_console, rules_console.stack
+    # GIVEN a manager on Routing rules
+    console.sign_in("manager")
+    console.driver.get(console.url + "#/rules")
+    console.find("#rules-saved-by")
+    # WHEN she adds a rule with words and a reply, and no queue, tag or priority raise
+    name = f"Tracking reply only {secrets.token_hex(2)}"
+    type_into(console, "#rule-name", name)
+    type_into(console, "#rule-words", "tracking")
+    console.find("#rule-queue option[value='']").click()
+    type_into(console, "#rule-reply", "  Hi {{customer_name}}, tracking links are in your shipping e-mail.  ")
+    console.find("#rule-submit").click()
+    # THEN it is saved as it is (trimmed), the model still choosing the queue, and listed as replying
+    console.text_in("#notice", f"Rule “{name}” added.")
+    saved = rule_named(stack, name)
+    assert saved["reply"] == "Hi {{customer_name}}, tracking links are in your shipping e-mail.", saved
+    assert saved["queue"] is None and saved["tags"] == [] and saved["priority_boost"] == 0
+    item = console.text_in(".rules-list .rule-item", name)
+    assert "Then\nreplies automatically: “Hi {{customer_name}}, tracking links…”" in item.text, item.text
+
+
+def test_a_reply_too_long_for_an_instagram_dm_is_counted_and_refused_beside_the_reply(rules_console, screenshot):
+    console, stack = rules_console, rules_console.stack
+    console.sign_in("manager")
+    console.driver.get(console.url + "#/rules")
+    console.find("#rules-saved-by")
+    before = current(stack)["rev"]
+    type_into(console, "#rule-name", f"Long reply {secrets.token_hex(2)}")
+    type_into(console, "#rule-words", "tracking")
+    # WHEN the reply is over 500 characters THEN the counter and the refusal say by how much, before anything is sent
+    type_into(console, "#rule-reply", "x" * 503)
+    console.text_in("#rule-reply-count.over", "503 of 500 characters: 3 too many")
+    console.find("#rule-submit").click()
+    console.text_in("#rule-reply-error", "The reply is longer than 500 characters: shorten it by 3.")
+    assert console.find("#rule-reply").get_attribute("aria-invalid") == "true"
+    assert current(stack)["rev"] == before
+    # WHEN it fits 500 characters but not an Instagram DM's 1,000 bytes THEN the counter says so, and the API's
+    # refusal is said beside the reply, naming Instagram, the focus on the reply
+    type_into(console, "#rule-reply", "追" * 400)
+    console.text_in("#rule-reply-count.over", "Too long for Instagram: 1,200 of 1,000 bytes")
+    console.find("#rule-submit").click()
+    console.text_in("#rule-reply-error", "The reply is too long for a direct message on Instagram")
+    assert console.find("#rule-reply").get_attribute("aria-invalid") == "true"
+    assert console.driver.execute_script("return document.activeElement.id") == "rule-reply"
+    assert console.all("#rule-error")[0].text == "", "said beside the reply, not at the top of the form"
+    assert not console.low_contrast()
+    scroll_to(console, "#rule-reply")
+    screenshot("rule-reply-too-long")
+    assert current(stack)["rev"] == before

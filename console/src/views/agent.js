@@ -10,16 +10,17 @@ import {
   BLOCKED, DURATIONS, MAX_REASON as MAX_BLOCK_REASON, activeBlock, bannedOnPlatform, blockBody, blockable,
   canBanOnPlatform, durationDays, durationValue, isHeldBack, platformBan,
 } from '../blocks.js';
-import { field, h, replace, select, uid, withNode } from '../dom.js';
+import { add, field, h, replace, select, uid, withNode } from '../dom.js';
 import {
   blockErrorText, channelName, errorText, eventName, fmtCountdown, fmtDateTime, fmtDuration, fmtNumber, fmtPercent, has, platformName,
   queueName, reasonText, sentences, statusName, statusWord, t, timeTag,
 } from '../i18n.js';
 import {
-  MAX_PAGES, MAX_REASON, REASONS, UNKNOWN_AUTHOR, dataDocument, dataFileName, eraseAll, erasedKey, isErased, readAll,
+  CLOSED_BY_ERASURE, MAX_PAGES, MAX_REASON, REASONS, UNKNOWN_AUTHOR, dataDocument, dataFileName, eraseAll, erasedKey,
+  isErased, readAll,
 } from '../erasure.js';
 import { moderationActions } from '../moderation.js';
-import { remaining } from '../reply_limits.js';
+import { measure, remaining } from '../reply_limits.js';
 import { routedBy } from '../rules.js';
 import { session } from '../session.js';
 import { MAX_SCORE, ratingOf, stars } from '../survey.js';
@@ -34,9 +35,14 @@ const STATUSES = ['open', 'claimed', 'snoozed', 'resolved'];
 const ASSIGNABLE = ['open', 'claimed', 'snoozed']; // a manager may hand these to someone (POST .../assign)
 const MINE = 'mine'; // "Yours": what the agent holds, in every queue (GET /me/conversations)
 const LANGUAGES = ['en', 'ja', 'other'];
+const MAX_RATINGS = ['1', '2', '3', '4']; // the rating filter's choices: rated at most this in the satisfaction survey
 const SNOOZES = [15 * 60, 60 * 60, 4 * 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60];
 const LEASE_SECONDS = 900;
 const PAGE = 25;
+const MAX_REPLY = 4000; // the API's longest reply; each platform's own limit may be shorter
+// a bulk reply's outcomes that sending again (under the same idempotency key) may still get done
+const RESENDABLE = ['not_attempted', 'platform_rate_limited', 'platform_unavailable'];
+const PENDING_BULK_REPLY = 'pendingBulkReply';
 const SNIPPET = 180;
 const timeOf = (value) => String(Date.parse(value) || 0); // a timeline entry's place (data-at), in ms
 
@@ -75,15 +81,16 @@ function newIdempotencyKey() {
 }
 
 // one idempotency key per attempt, kept (per tab) until the API accepts it: a double click, a retry after a
-// timeout or a refresh sends the same key again, so the API acts once
-function pendingAttempt(name, text, privately = false) {
+// timeout or a refresh sends the same key again, so the API acts once. `prefix` says what kind of key it is (a bulk
+// reply's) to whoever reads the stored replies.
+function pendingAttempt(name, text, privately = false, prefix = '') {
   let pending = null;
   try {
     pending = JSON.parse(session.get(name) || 'null');
   } catch { /* a damaged entry: a new attempt */ }
   // the same text sent privately instead (or back) is another reply: a new key
   if (!pending || pending.text !== text || Boolean(pending.private) !== privately) {
-    pending = { text, private: privately, key: newIdempotencyKey() };
+    pending = { text, private: privately, key: `${prefix}${newIdempotencyKey()}` };
   }
   session.set(name, JSON.stringify(pending));
   return pending;
@@ -103,6 +110,12 @@ function historyValue(name, value) {
   if (name === 'reason' && value === 'auto_resolved') return t('history.autoResolved');
   if (name === 'reason' && REASONS.includes(value)) return t(`erasure.reasonName.${value}`); // an `erased` entry's
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+// one detail of a history entry: "reason: …"; a conversation closed by an erasure says so in a sentence of its own
+function historyDetail(event, name, value) {
+  if (event === 'resolved' && name === 'reason' && value === CLOSED_BY_ERASURE) return t('history.closedByErasure');
+  return `${t(`history.${name}`, {}, name)}: ${historyValue(name, value)}`;
 }
 
 // "agent:Aiko (0a1b63147c8b155f)" -> "Aiko"; the system's actors by what they are
@@ -136,6 +149,12 @@ function moderationErrorText(error) {
   const code = error.code === 'platform_rate_limited' && error.retryAfter ? 'platform_rate_limited_for' : error.code;
   return has(`moderation.error.${code}`) ? t(`moderation.error.${code}`, { seconds: fmtNumber(error.retryAfter) })
     : errorText(error);
+}
+
+// a bulk reply's refusal in words that say the customer was not answered (a single reply's would mislead: "this
+// conversation changed in the meantime"); the rest as any other error
+function bulkReplyErrorText(error) {
+  return has(`bulk.replyError.${error.code}`) ? t(`bulk.replyError.${error.code}`) : errorText(error);
 }
 
 // an erasure's refusal in words: its own where the API gave one, the rest as any other error
@@ -293,19 +312,18 @@ export function mountAgent(container, { args, role, go }) {
       state.filters.platform || '', { id: 'filter-platform', onchange: (event) => save('platform', event.target.value) });
     const language = select([['', t('filter.anyLanguage')], ...LANGUAGES.map((l) => [l, t(`filter.language.${l}`)])],
       state.filters.language || '', { id: 'filter-language', onchange: (event) => save('language', event.target.value) });
-    // at most this score in the satisfaction survey (the API's max_rating): 1, 2 or less, …, 5 (any rating)
-    const ratingWords = (score) => t(score === 1 ? 'filter.ratedOne' : score === MAX_SCORE ? 'filter.ratedAny'
-      : 'filter.ratedAtMost', { score: fmtNumber(score) });
-    const rating = state.feats.ratingFilter ? select([['', t('filter.anyRating')],
-      ...Array.from({ length: MAX_SCORE }, (_, index) => [String(index + 1), ratingWords(index + 1)])],
-    state.filters.max_rating || '', { id: 'filter-rating', onchange: (event) => save('max_rating', event.target.value) })
-      : null;
     const check = (id, name, on, label) => h('label', { class: 'check', for: id },
       h('input', {
         type: 'checkbox', id, checked: state.filters[name] === on,
         onchange: (event) => save(name, event.target.checked ? on : ''),
       }), ' ', label);
-    const active = Object.keys(activeFilters(state.filters)).length;
+    // the satisfaction survey's rating: only resolved conversations were rated
+    const rating = state.feats.maxRating && state.status === 'resolved'
+      ? select([['', t('filter.anyRating')], ...MAX_RATINGS.map((n) => [n, n === '1' ? t('filter.ratingOne')
+        : t('filter.maxRating', { n: fmtNumber(Number(n)) })])], state.filters.max_rating || '',
+      { id: 'filter-rating', onchange: (event) => save('max_rating', event.target.value) })
+      : null;
+    const active = Object.keys(appliedFilters()).length;
     const clear = h('button', { type: 'button', class: 'link', id: 'filter-clear', hidden: !active }, t('filter.clear'));
     clear.addEventListener('click', () => {
       state.filters = {};
@@ -404,11 +422,21 @@ export function mountAgent(container, { args, role, go }) {
   const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', role: 'region', 'aria-label': t('bulk.title') });
   const bulkStatus = h('div', { class: 'form-status', role: 'status', id: 'bulk-status' });
 
-  // the API's answer once it has answered (each conversation with its own outcome), else null
-  async function submitBulk(action, extra, words) {
-    const said = ['hide', 'unhide'].includes(action) ? moderationErrorText : errorText;
+  // each ticked conversation's customer, by id, as the list showed them: the refusals name them even once the list
+  // is read again (and a "Send again" later)
+  const listedNames = new Map();
+
+  // the API's answer once it has answered (each conversation with its own outcome), else null. `ids`: those to act
+  // on (the ticked ones); `done` and `refused`: the message keys of what is said
+  async function submitBulk(action, extra, words, { ids = [...state.selected], done: doneKey = `bulk.done.${action}`,
+    refused: refusedKey = 'bulk.refused' } = {}) {
+    const said = ['hide', 'unhide'].includes(action) ? moderationErrorText : action === 'reply' ? bulkReplyErrorText
+      : errorText;
     let done = null;
-    const ids = [...state.selected];
+    for (const id of ids) {
+      const name = list.querySelector(`.row-box[data-id="${CSS.escape(id)}"] .author`)?.textContent;
+      if (name) listedNames.set(id, name);
+    }
     try {
       const answer = await api('conversations/bulk', {
         method: 'POST', body: { action, conversation_ids: ids, ...extra },
@@ -416,13 +444,15 @@ export function mountAgent(container, { args, role, go }) {
       const refused = answer.results.filter((r) => r.outcome !== 'done');
       done = answer;
       // none done: no success to announce, the refusals below say why
-      notice(answer.done || !refused.length ? t(`bulk.done.${action}`, { n: fmtNumber(answer.done), count: answer.done, ...words }) : '');
+      notice(answer.done || !refused.length ? t(doneKey, { n: fmtNumber(answer.done), count: answer.done, ...words }) : '');
       // the conversation open beside the list, when it was among them, is read again too
       await Promise.all([loadQueues(), loadList(false), detailId && ids.includes(detailId) ? loadDetail() : null]);
       // what was refused stays on screen, each with the reason the single action would give
       replace(bulkStatus, refused.length ? [
-        h('p', {}, t('bulk.refused', { n: fmtNumber(refused.length), count: refused.length })),
-        h('ul', {}, refused.map((r) => h('li', {}, r.id, ': ', said({ code: r.outcome, message: r.message, status: 0 })))),
+        h('p', {}, t(refusedKey, { n: fmtNumber(refused.length), count: refused.length })),
+        h('ul', {}, refused.map((r) => h('li', { dataset: { id: r.id, outcome: r.outcome } },
+          listedNames.has(r.id) ? `${listedNames.get(r.id)} (${r.id})` : r.id, ': ',
+          said({ code: r.outcome, message: r.message, status: 0 })))),
       ] : null);
     } catch (error) {
       showError(error);
@@ -499,6 +529,7 @@ export function mountAgent(container, { args, role, go }) {
         h('label', { class: 'visually-hidden', for: 'bulk-tags' }, t('bulk.tags')), tagsBox, tag);
     }
     const assigning = count ? bulkAssign(button) : null;
+    const replying = count ? bulkReply(button, count) : null;
     replace(bulkBar,
       h('label', { class: 'check', for: 'bulk-all' }, all, ' ',
         count ? t('bulk.selected', { n: fmtNumber(count), count }) : t('bulk.selectAll')),
@@ -508,6 +539,7 @@ export function mountAgent(container, { args, role, go }) {
         h('label', { class: 'visually-hidden', for: 'bulk-reason' }, t('bulk.reason')), reason, move) : null,
       count ? tagging : null,
       assigning,
+      replying,
       bulkStatus);
     bulkBar.hidden = !picks.length;
   }
@@ -547,6 +579,87 @@ export function mountAgent(container, { args, role, go }) {
     }));
     return h('div', { class: 'toolbar bulk-assign' },
       h('label', { class: 'visually-hidden', for: 'bulk-assignee' }, t('bulk.assignTo')), who, assign);
+  }
+
+  // "Reply to selected" (Zendesk's macro on many tickets: an outage, a crisis): one statement to each customer ticked,
+  // through their platforms, {{customer_name}} filled in by the API. It goes to real customers: asked first, in
+  // words. Its idempotency key is kept while the text stays the same, so that sending again (after a slow-down, or
+  // with a conversation taken since) answers no one twice; a new text is a new reply, with a new key.
+  function bulkReply(button, count) {
+    // a resolved or removed conversation takes no reply (take or reopen it first)
+    if (!state.feats.bulkReply || ['resolved', 'removed'].includes(state.status)) return null;
+    const scope = 'bulk:reply';
+    const box = draftBox('textarea', scope, { id: 'bulk-reply-text', rows: 3, maxlength: MAX_REPLY,
+      'aria-describedby': 'bulk-reply-hint bulk-reply-count' });
+    const counter = h('p', { class: 'hint reply-count', id: 'bulk-reply-count', 'aria-live': 'polite' });
+    const recount = () => replace(counter, t('bulk.replyCount', {
+      n: fmtNumber(measure(box.value.trim(), 'characters')), max: fmtNumber(MAX_REPLY) }));
+    box.addEventListener('input', recount);
+    recount();
+    // the saved replies approved for every queue of the ticked ones, the name left for the API to fill in
+    const saved = h('div', { class: 'bulk-saved' });
+    const queues = [...new Set([...state.selected].map((id) => state.rowQueues.get(id) || state.queue))];
+    const picker = () => replace(saved, savedPicker({}, box, scope, { id: 'bulk-saved-reply', queues, keepName: true }));
+    if (state.saved) picker();
+    else loadSaved().then(() => { if (saved.isConnected) picker(); });
+    const resolve = h('input', { type: 'checkbox', id: 'bulk-reply-resolve', checked: Boolean(state.bulkReplyResolve),
+      onchange: (event) => { state.bulkReplyResolve = event.target.checked; } });
+    const send = button('bulk-reply-send', t('bulk.replySend'));
+    const asking = h('div', { class: 'bulk-reply-confirm', id: 'bulk-reply-confirm-box' });
+    box.addEventListener('input', () => replace(asking)); // the question was about the text as it was: asked again
+    send.addEventListener('click', () => {
+      const text = box.value.trim();
+      if (!text) {
+        replace(bulkStatus, t('bulk.replyNeeded'));
+        box.focus();
+        return;
+      }
+      const question = h('p', { class: 'bulk-reply-question', id: 'bulk-reply-question' },
+        t('bulk.replyAsk', { n: fmtNumber(count), count }));
+      const confirm = h('button', { type: 'button', class: 'primary', id: 'bulk-reply-confirm',
+        'aria-describedby': 'bulk-reply-question' }, t('bulk.replyConfirm', { n: fmtNumber(count), count }));
+      const cancel = h('button', { type: 'button', class: 'secondary', id: 'bulk-reply-cancel' }, t('bulk.replyCancel'));
+      confirm.addEventListener('click', busy(confirm, () => {
+        const pending = pendingAttempt(PENDING_BULK_REPLY, text, false, 'bulk-'); // the same text keeps its key
+        return sendBulkReply([...state.selected], text, pending.key, resolve.checked);
+      }));
+      cancel.addEventListener('click', () => {
+        replace(asking);
+        send.focus();
+      });
+      replace(asking, question, h('div', { class: 'toolbar' }, confirm, cancel));
+      confirm.focus();
+    });
+    return h('details', { class: 'bulk-reply', id: 'bulk-reply', open: Boolean(state.bulkReplyOpen),
+      ontoggle: (event) => { state.bulkReplyOpen = event.target.open; } },
+    h('summary', { id: 'bulk-reply-open' }, t('bulk.reply')),
+    saved,
+    field(t('bulk.replyText'), box),
+    h('p', { class: 'hint', id: 'bulk-reply-hint' }, t('bulk.replyHint')),
+    counter,
+    h('label', { class: 'check', for: 'bulk-reply-resolve' }, resolve, ' ', t('bulk.replyResolve')),
+    h('div', { class: 'toolbar' }, send),
+    asking);
+  }
+
+  // the bulk reply to `ids` under `key`; what a slow-down or the time running out left unsent is offered to send
+  // again, with the same text and key
+  async function sendBulkReply(ids, text, key, resolve) {
+    const answer = await submitBulk('reply', { text, idempotency_key: key, resolve }, {}, {
+      ids, done: resolve ? 'bulk.done.replyResolve' : 'bulk.done.reply', refused: 'bulk.replyRefused' });
+    if (!answer) return; // in error: the text and its key are kept, to send again
+    if (!answer.refused) { // every one answered: the next bulk reply starts afresh
+      session.set(PENDING_BULK_REPLY, null);
+      session.saveDraft('bulk:reply', '');
+    }
+    const again = answer.results.filter((r) => RESENDABLE.includes(r.outcome)).map((r) => r.id);
+    if (!again.length) return;
+    const resend = h('button', { type: 'button', class: 'primary', id: 'bulk-reply-again' },
+      t('bulk.replyAgain', { n: fmtNumber(again.length), count: again.length }));
+    resend.addEventListener('click', busy(resend, () => sendBulkReply(again, text, key, resolve)));
+    add(bulkStatus, [h('p', { class: 'hint', id: 'bulk-reply-again-hint' }, t('bulk.replyAgainHint')),
+      h('div', { class: 'toolbar' }, resend)]);
+    resend.focus();
   }
 
   // the counts stay current, as in a shared inbox: read again every 30 s while the tab is visible and on coming
@@ -646,10 +759,17 @@ export function mountAgent(container, { args, role, go }) {
     if (shown) box.append(shown);
   }
 
-  let listRequest = 0;
-  async function loadList(append) {
+  // the filters the list is read with: those the API has, the rating under Resolved only (it is kept meanwhile)
+  function appliedFilters() {
     const filters = state.feats.filters ? activeFilters(state.filters) : {};
     if (!state.feats.tags) delete filters.tag;
+    if (!state.feats.maxRating || state.status !== 'resolved') delete filters.max_rating;
+    return filters;
+  }
+
+  let listRequest = 0;
+  async function loadList(append) {
+    const filters = appliedFilters();
     const filtered = Object.keys(filters).length > 0;
     const request = ++listRequest;
     try {
@@ -1600,22 +1720,23 @@ export function mountAgent(container, { args, role, go }) {
     }
   }
 
-  // a saved reply's text where the cursor is, with the customer's name filled in
-  function savedPicker(item, box, scope) {
-    const usable = (state.saved || []).filter((s) => !s.queues.length || s.queues.includes(item.queue));
+  // a saved reply's text where the cursor is, with the customer's name filled in (`keepName`: left for the API to
+  // fill in, in a bulk reply); those approved for each of `queues`
+  function savedPicker(item, box, scope, { id = 'saved-reply', queues = [item.queue], keepName = false } = {}) {
+    const usable = (state.saved || []).filter((s) => !s.queues.length || queues.every((q) => s.queues.includes(q)));
     if (!usable.length) return null;
     // those written for the conversation's language first, then those for any language, then the rest
     const rank = (s) => (s.language === item.language ? 0 : s.language ? 2 : 1);
     const sorted = [...usable].sort((a, b) => rank(a) - rank(b));
     const picker = select([['', t('saved.choose')], ...sorted.map((s) => [s.id, s.language && s.language !== item.language
-      ? `${s.title} (${t(`filter.language.${s.language}`)})` : s.title])], '', { id: 'saved-reply' });
+      ? `${s.title} (${t(`filter.language.${s.language}`)})` : s.title])], '', { id });
     picker.addEventListener('change', () => {
       const chosen = usable.find((s) => s.id === picker.value);
       picker.value = '';
       if (!chosen) return;
       const author = item.author || {};
       const name = author.name || (author.handle ? `@${author.handle}` : '') || t('saved.customer');
-      const text = chosen.text.split('{{customer_name}}').join(name);
+      const text = keepName ? chosen.text : chosen.text.split('{{customer_name}}').join(name);
       const start = box.selectionStart ?? box.value.length;
       const end = box.selectionEnd ?? box.value.length;
       box.value = `${box.value.slice(0, start)}${text}${box.value.slice(end)}`.slice(0, 4000);
@@ -1795,7 +1916,7 @@ export function mountAgent(container, { args, role, go }) {
           : entry.event === 'assigned' ? h('span', { title: entry.actor, class: 'assigned' }, assignedText(entry))
           : [h('span', { title: entry.actor }, actorName(entry.actor)),
             entry.details ? h('span', { class: 'details' }, ' — ', Object.entries(entry.details)
-              .map(([name, value]) => `${t(`history.${name}`, {}, name)}: ${historyValue(name, value)}`)
+              .map(([name, value]) => historyDetail(entry.event, name, value))
               .join(t('history.separator'))) : null]))),
       item.history_dropped ? h('p', { class: 'hint' }, t('detail.historyDropped', { n: fmtNumber(item.history_dropped), count: item.history_dropped })) : null,
       corrections.length ? h('h4', {}, t('detail.corrections')) : null,

@@ -1,13 +1,14 @@
 // The routing rules view (managers, admins; GET and PUT /routing-rules): the rules in the order they apply, each with
-// its name, on or off, its conditions and actions in words, and Move up, Move down, Edit and Delete (in two steps);
-// a form adds one or changes one. Every change saves the whole list at the revision read: someone else's save
-// meanwhile (409) is said, and the current ones can be loaded without losing what was typed in the form. Agents have
-// no such view (main.js).
+// its name, on or off, its conditions and actions (a reply among them) in words, and Move up, Move down, Edit and
+// Delete (in two steps); a form adds one or changes one. Every change saves the whole list at the revision read:
+// someone else's save meanwhile (409) is said, and the current ones can be loaded without losing what was typed in the
+// form. Agents have no such view (main.js).
 import { api } from '../api.js';
 import { field, h, replace, select, withNode } from '../dom.js';
-import { errorText, fmtNumber, queueName, t, timeTag } from '../i18n.js';
-import { CHANNELS, LANGUAGES, MAX_BOOST, MAX_NAME, MAX_RULES, PLATFORMS, QUEUES, actionsText, actorName,
-  conditionsText, formOf, moved, ruleFromForm, rulesBody, withRule, withoutRule } from '../rules.js';
+import { errorText, fmtNumber, platformName, queueName, sentences, t, timeTag } from '../i18n.js';
+import { CHANNELS, LANGUAGES, MAX_BOOST, MAX_NAME, MAX_RULES, PLATFORMS, QUEUES, TOKEN, actionsText, actorName,
+  conditionsText, formOf, moved, replyCount, replyRefusalPlatform, ruleFromForm, rulesBody, withRule,
+  withoutRule } from '../rules.js';
 import { busy, notice, offerTheCurrentOne, showError } from '../ui.js';
 
 // what the form held when the view was redrawn (a language switch): survives that, not leaving the view
@@ -16,6 +17,11 @@ let draft = null;
 
 // a refusal of PUT /routing-rules in words: a bad rule is named by the API's own message (which rule and why)
 function rulesErrorText(error) {
+  if (error.code === 'rule_reply_too_long') {
+    const platform = replyRefusalPlatform(error.message);
+    return platform ? t('rules.error.replyTooLongFor', { platform: platformName(platform) })
+      : t('rules.error.replyTooLong');
+  }
   if (error.code === 'invalid_request' && error.message) return t('rules.error.invalid', { message: error.message });
   return errorText(error);
 }
@@ -42,6 +48,14 @@ export function mountRules(container) {
   const queue = select([['', t('rules.keepModel')], ...QUEUES.map((q) => [q, queueName(q)])], '', { id: 'rule-queue' });
   const tags = h('input', { type: 'text', id: 'rule-tags', autocomplete: 'off' });
   const boost = h('input', { type: 'number', id: 'rule-boost', min: 0, max: MAX_BOOST, step: 1, inputmode: 'numeric' });
+  const reply = h('textarea', { id: 'rule-reply', rows: 3 });
+  // the reply's own refusals (too long, here or for a platform) are said beside it, not at the top of the form
+  const replyError = h('p', { class: 'error', role: 'alert', id: 'rule-reply-error' });
+  const replyCounter = h('p', { class: 'hint away-count', id: 'rule-reply-count', 'aria-live': 'polite' });
+  const replyField = field(t('rules.reply'), reply,
+    withNode(t('rules.replyHint'), '{token}', h('code', {}, TOKEN)));
+  reply.setAttribute('aria-describedby', `${reply.id}-hint ${replyCounter.id} ${replyError.id}`);
+  replyField.append(replyCounter, replyError);
   const submit = h('button', { type: 'submit', class: 'primary', id: 'rule-submit' });
   const cancel = h('button', { type: 'button', class: 'secondary', id: 'rule-cancel', hidden: true },
     t('rules.cancel'));
@@ -64,9 +78,10 @@ export function mountRules(container) {
     h('p', { class: 'hint', id: 'rule-action-hint' }, t('rules.actionHint')),
     field(t('rules.queue'), queue),
     field(t('rules.tags'), tags, t('rules.tagsHint')),
-    field(t('rules.boost'), boost, t('rules.boostHint'))),
+    field(t('rules.boost'), boost, t('rules.boostHint')),
+    replyField),
   h('div', { class: 'toolbar' }, submit, cancel));
-  const fields = { name, words, tags, boost, queue };
+  const fields = { name, words, tags, boost, queue, reply };
 
   // the list ----------------------------------------------------------------------------------------
   const conflict = h('div', { class: 'warning rules-conflict', id: 'rules-conflict', role: 'alert', hidden: true });
@@ -80,7 +95,7 @@ export function mountRules(container) {
     return {
       ...(editing?.id ? { id: editing.id } : {}), name: name.value, enabled: enabled.checked, words: words.value,
       platforms: checked(platformBoxes), channels: checked(channelBoxes), languages: checked(languageBoxes),
-      queue: queue.value, tags: tags.value, boost: boost.value,
+      queue: queue.value, tags: tags.value, boost: boost.value, reply: reply.value,
     };
   }
 
@@ -95,7 +110,20 @@ export function mountRules(container) {
     queue.value = v.queue || '';
     tags.value = v.tags || '';
     boost.value = v.boost || '';
+    reply.value = v.reply || '';
+    count();
   }
+
+  // characters out of 500, and what an Instagram DM takes once the name is filled in (the tightest platform)
+  function count() {
+    const c = replyCount(reply.value);
+    replyCounter.classList.toggle('over', c.over > 0 || c.tooManyBytes);
+    replace(replyCounter, sentences(
+      t(c.over ? 'rules.replyCountOver' : 'rules.replyCount',
+        { n: fmtNumber(c.n), max: fmtNumber(c.max), over: fmtNumber(c.over) }),
+      c.tooManyBytes ? t('rules.replyBytesOver', { n: fmtNumber(c.bytes), max: fmtNumber(c.maxBytes) }) : ''));
+  }
+  reply.addEventListener('input', count);
 
   function setMode(target) {
     editing = target ? { id: target.id, name: target.name } : null;
@@ -109,6 +137,7 @@ export function mountRules(container) {
 
   function clearErrors() {
     replace(formError);
+    replace(replyError);
     for (const el of Object.values(fields)) el.removeAttribute('aria-invalid');
   }
 
@@ -119,7 +148,7 @@ export function mountRules(container) {
   }
 
   function refuse(text, el) {
-    replace(formError, text);
+    replace(el === reply ? replyError : formError, text);
     if (el) {
       el.setAttribute('aria-invalid', 'true');
       el.focus();
@@ -166,7 +195,7 @@ export function mountRules(container) {
       answer = await api('routing-rules', { method: 'PUT', body: rulesBody(rules, stored.rev) });
     } catch (error) {
       if (error.code === 'concurrent_change') conflicted();
-      else if (inForm) refuse(rulesErrorText(error));
+      else if (inForm) refuse(rulesErrorText(error), error.code === 'rule_reply_too_long' ? reply : null);
       else showError(rulesErrorText(error));
       return null;
     }
@@ -179,7 +208,8 @@ export function mountRules(container) {
     const { rule, problem } = ruleFromForm(values(), stored.rules);
     if (problem) {
       refuse(t(`rules.problem.${problem.problem}`, { max: fmtNumber(problem.max ?? 0), n: fmtNumber(problem.n ?? 0),
-        word: problem.word ?? '', tag: problem.tag ?? '' }), fields[problem.field]);
+        word: problem.word ?? '', tag: problem.tag ?? '', over: fmtNumber(problem.over ?? 0) }),
+      fields[problem.field]);
       return;
     }
     const known = rule.id && stored.rules.some((one) => one.id === rule.id);
