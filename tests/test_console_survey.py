@@ -91,6 +91,7 @@ def test_a_score_is_five_stars_filled_and_empty():
 def test_each_automatic_reply_is_told_apart_by_who_sent_it():
     assert call("texts", "automaticKind", {"automatic": True, "by": "system:survey"}) == "survey"
     assert call("texts", "automaticKind", {"automatic": True, "by": "system:away"}) == "away"
+    assert call("texts", "automaticKind", {"automatic": True, "by": "system:rule"}) == "rule"
     assert call("texts", "automaticKind", {"automatic": True}) == "away"  # before replies named their sender
     assert call("texts", "automaticKind", {"automatic": True, "by": "system:later"}) == "other"
     assert call("texts", "automaticKind", {"by": "agent:Aiko (0a1b63147c8b155f)"}) is None

@@ -67,11 +67,12 @@ export function tooLongRefusal(message) {
   return { field, platform: DM_PLATFORMS.includes(platform) ? platform : null };
 }
 
-// which automatic reply this is, by who the API says sent it: 'survey', 'away' (also one from before replies named
-// their sender), 'other' (one this console does not know yet), or null for a reply a person sent
+// which automatic reply this is, by who the API says sent it: 'survey', 'rule' (a routing rule's reply), 'away' (also
+// one from before replies named their sender), 'other' (one this console does not know yet), or null for a person's
 export function automaticKind(reply) {
   if (reply?.automatic !== true) return null;
   if (reply.by === 'system:survey') return 'survey';
+  if (reply.by === 'system:rule') return 'rule';
   if (reply.by === 'system:away' || !reply.by) return 'away';
   return 'other';
 }

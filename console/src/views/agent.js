@@ -210,7 +210,9 @@ function badge(text, kind) {
 }
 
 // an automatic reply's label, by what sent it (automatic_texts.js automaticKind)
-const AUTOMATIC_LABELS = { away: 'reply.automatic', survey: 'reply.automaticSurvey', other: 'reply.automaticOther' };
+const AUTOMATIC_LABELS = {
+  away: 'reply.automatic', survey: 'reply.automaticSurvey', rule: 'reply.automaticRule', other: 'reply.automaticOther',
+};
 
 // a score's stars: decoration beside the words that say it, hidden from screen readers (they read the words)
 function starsOf(score, shown = stars(score)) {
