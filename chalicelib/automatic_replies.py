@@ -18,10 +18,21 @@ from . import observability, replies
 from .domain.errors import IdempotencyKeyReused, OutsideReplyWindow, ReplyNotSent, TextTooLong
 from .store import replies as reply_store
 from .store.entities import StoredMessage
+from .store.messages import get_message
 
 # outcomes that sending again would not change (the others raise, and the queue delivers the event again)
 SENT, ALREADY_SENT, NOT_SENDABLE = "sent", "already_sent", "not_sendable"
 PASSING_FAILURES = frozenset({"platform_rate_limited", "platform_unavailable"})
+
+
+def message_and_head(message_id: str) -> tuple[StoredMessage, StoredMessage] | None:
+    """A customer's message as stored now, and its conversation's head (itself when it opened it); None when either
+    is gone."""
+    message = get_message(message_id)
+    if message is None:
+        return None
+    head = message if not message.is_member else get_message(message.conversation_id_or_own)
+    return None if head is None else (message, head)
 
 
 def send_once(head: StoredMessage, target: StoredMessage, text: str, key: str, by: str, now: datetime,

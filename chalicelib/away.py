@@ -18,7 +18,6 @@ from .domain.workflow import Actor
 from .store import away as store
 from .store import business_hours as hours_store
 from .store.entities import iso, parse_iso
-from .store.messages import get_message
 
 def current() -> rules.AwayMessage:
     return store.get()
@@ -44,12 +43,10 @@ def answer(message_id: str, now: datetime, away: rules.AwayMessage | None = None
     away = away if away is not None else store.get(consistent=False)
     if not away.enabled:
         return "off"
-    message = get_message(message_id)
-    if message is None:
+    read = automatic_replies.message_and_head(message_id)
+    if read is None:
         return "unknown_message"
-    head = message if not message.is_member else get_message(message.conversation_id_or_own)
-    if head is None:
-        return "unknown_message"
+    message, head = read
     decision = rules.decide(
         away, hours_store.schedule(), platform=message.platform, channel=message.channel,
         direction=message.direction, message_status=message.status, received_at=parse_iso(message.received_at),

@@ -13,7 +13,6 @@ from .domain.automatic_messages import customer_name, with_name
 from .domain.workflow import Actor
 from .store import routing_rules as store
 from .store.entities import iso, parse_iso
-from .store.messages import get_message
 
 
 def current() -> rules.RoutingRules:
@@ -47,12 +46,10 @@ def answer(message_id: str, now: datetime) -> str:
     saved = store.for_ingest()
     if not any(r.reply for r in saved.rules):
         return "no_rule"
-    message = get_message(message_id)
-    if message is None:
+    read = automatic_replies.message_and_head(message_id)
+    if read is None:
         return "unknown_message"
-    head = message if not message.is_member else get_message(message.conversation_id_or_own)
-    if head is None:
-        return "unknown_message"
+    message, head = read
     routing = rules.route(saved, message.text, message.platform, message.channel, message.language)
     rule = routing.replying if routing is not None else None
     decision = rules.decide_reply(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model,
                       model_serializer, model_validator)
@@ -267,57 +267,49 @@ class SavedReplyCreate(_Body):
                                                   "absent: any")
 
 
-class AwayMessageUpdate(_Body):
+def _automatic_text(code: str, example: str = "") -> Any:
+    return Field("", max_length=automatic_messages.MAX_TEXT_CHARS, description=(
+        f"what is sent (required when enabled){example}; `{{{{customer_name}}}}` is filled in with the customer's "
+        "name. Every text must fit a direct message on every platform with a 50-character name (Instagram takes 1,000 "
+        f"UTF-8 bytes): 422 `{code}`"))
+
+
+class _AutomaticMessageUpdate(_Body):
+    """An automatic message's settings (the away message, the satisfaction survey), saved at the revision read."""
+
     # a text to send whenever it is on: stated in the schema too, so that a client's validator knows
     model_config = ConfigDict(json_schema_extra={"anyOf": [
         {"properties": {"enabled": {"const": False}}},
         {"properties": {"text": {"type": "string", "pattern": r"\S"}}, "required": ["text"]}]})
+    what: ClassVar[str]
 
+    translations: dict[Literal["en", "ja"], Annotated[str, Field(min_length=1, max_length=automatic_messages.MAX_TEXT_CHARS,
+                                                                 pattern=r"\S")]] = Field(
+        default_factory=dict, description="the text for customers writing in that language (by the triage's "
+                                          "language); the others get `text`")
+    rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
+                                        "409 `concurrent_change`")
+
+    @model_validator(mode="after")
+    def _a_text_when_on(self):
+        if self.enabled and not re.search(r"\S", self.text):
+            raise ValueError(f"{self.what} that is on needs a text")
+        return self
+
+
+class AwayMessageUpdate(_AutomaticMessageUpdate):
+    what: ClassVar[str] = "an away message"
     enabled: bool = Field(strict=True, description="send it to a direct message that comes outside business hours "
                           "(needs business hours: 422 `business_hours_not_set`)")
-    text: str = Field("", max_length=automatic_messages.MAX_TEXT_CHARS, description="what is sent (required when enabled); "
-                      "`{{customer_name}}` is filled in with the customer's name. Every text must fit a direct message "
-                      "on every platform with a 50-character name (Instagram takes 1,000 UTF-8 bytes): 422 "
-                      "`away_text_too_long`")
-    translations: dict[Literal["en", "ja"], Annotated[str, Field(min_length=1, max_length=automatic_messages.MAX_TEXT_CHARS,
-                                                                 pattern=r"\S")]] = Field(
-        default_factory=dict, description="the text for customers writing in that language (by the triage's "
-                                          "language); the others get `text`")
-    rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
-                                        "409 `concurrent_change`")
-
-    @model_validator(mode="after")
-    def _a_text_when_on(self):
-        if self.enabled and not re.search(r"\S", self.text):
-            raise ValueError("an away message that is on needs a text")
-        return self
+    text: str = _automatic_text("away_text_too_long")
 
 
-class SurveyUpdate(_Body):
-    # a text to send whenever it is on: stated in the schema too, so that a client's validator knows
-    model_config = ConfigDict(json_schema_extra={"anyOf": [
-        {"properties": {"enabled": {"const": False}}},
-        {"properties": {"text": {"type": "string", "pattern": r"\S"}}, "required": ["text"]}]})
-
+class SurveyUpdate(_AutomaticMessageUpdate):
+    what: ClassVar[str] = "a satisfaction survey"
     enabled: bool = Field(strict=True, description="ask the customer for a rating from 1 to 5 when a person resolves "
                           "a direct-message conversation the brand answered (once per conversation)")
-    text: str = Field("", max_length=automatic_messages.MAX_TEXT_CHARS, description="what is sent (required when "
-                      "enabled), e.g. `How did we do? Reply with a number from 1 (poor) to 5 (great).`; "
-                      "`{{customer_name}}` is filled in with the customer's name. Every text must fit a direct message "
-                      "on every platform with a 50-character name (Instagram takes 1,000 UTF-8 bytes): 422 "
-                      "`survey_text_too_long`")
-    translations: dict[Literal["en", "ja"], Annotated[str, Field(min_length=1, max_length=automatic_messages.MAX_TEXT_CHARS,
-                                                                 pattern=r"\S")]] = Field(
-        default_factory=dict, description="the text for customers writing in that language (by the triage's "
-                                          "language); the others get `text`")
-    rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
-                                        "409 `concurrent_change`")
-
-    @model_validator(mode="after")
-    def _a_text_when_on(self):
-        if self.enabled and not re.search(r"\S", self.text):
-            raise ValueError("a satisfaction survey that is on needs a text")
-        return self
+    text: str = _automatic_text("survey_text_too_long", ", e.g. `How did we do? Reply with a number from 1 (poor) to "
+                                "5 (great).`")
 
 
 class BusinessHoursUpdate(_Body):

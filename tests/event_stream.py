@@ -276,3 +276,31 @@ class FlakyPutEvents:
             content = b""
             text = ""
         return Response()
+
+
+def automatic_replies(pattern: dict[str, Any], name: str, table_name: str, region: str = "us-east-1"):
+    """The deployed path to the automatic replies' function, configured from infra/template.py: the table's stream ->
+    the publisher -> the bus -> a rule with `pattern` and its queue -> the function, as Lambda polls it. Returns
+    `deliver()` (publish what the stream holds, then let the function take its queue; the batches' answers, up to the
+    first that failed) and the queue's poller."""
+    from app import send_automatic_replies
+    from chalicelib.events import publisher
+
+    rule = Consumer(pattern=pattern, name=name, region=region)
+    reader = StreamReader(boto3.client("dynamodb", region_name=region), table_name)
+    bus = publisher.Publisher(BUS, dead_letter_queue(region=region),
+                              events_client=boto3.client("events", region_name=region),
+                              sqs_client=boto3.client("sqs", region_name=region), sleep=lambda s: None)
+    queue = QueuePoller(rule.url)
+
+    def deliver() -> list[dict[str, Any]]:
+        for batch in batches(reader.read()):
+            assert publisher.handle_stream(batch, bus) == {"batchItemFailures": []}
+        answers = []
+        while (answer := queue.poll(lambda event: send_automatic_replies(event, None))) is not None:
+            answers.append(answer)
+            if answer.get("batchItemFailures") or "raised" in answer:
+                break
+        return answers
+
+    return deliver, queue

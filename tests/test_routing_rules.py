@@ -245,28 +245,14 @@ def delivery(table):
     automatic replies' queue -> the function."""
     import os
 
-    import boto3
-
-    from app import send_automatic_replies
     from chalicelib.events import publisher
-    from event_stream import BUS, Consumer, QueuePoller, StreamReader, batches, dead_letter_queue
+    from event_stream import automatic_replies
     from infra import template as infra
     from local.dynamodb import lean_transactions
 
     lean_transactions()
     publisher._client.cache_clear()
-    rule = Consumer(pattern=infra.away_pattern(), name="new-dms")
-    reader = StreamReader(boto3.client("dynamodb", region_name="us-east-1"), os.environ["TABLE_NAME"])
-    bus = publisher.Publisher(BUS, dead_letter_queue(), events_client=boto3.client("events", region_name="us-east-1"),
-                              sqs_client=boto3.client("sqs", region_name="us-east-1"), sleep=lambda s: None)
-    queue = QueuePoller(rule.url)
-
-    def deliver() -> None:
-        for batch in batches(reader.read()):
-            assert publisher.handle_stream(batch, bus) == {"batchItemFailures": []}
-        while queue.poll(lambda event: send_automatic_replies(event, None)) is not None:
-            pass
-
+    deliver, _ = automatic_replies(infra.away_pattern(), "new-dms", os.environ["TABLE_NAME"])
     yield deliver
     publisher._client.cache_clear()
 

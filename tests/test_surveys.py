@@ -9,12 +9,11 @@ import json
 import os
 from datetime import datetime, timezone
 
-import boto3
 import pytest
 
 import payloads
 from chalicelib.events import publisher
-from event_stream import BUS, Consumer, QueuePoller, StreamReader, batches, dead_letter_queue
+from event_stream import Consumer, automatic_replies
 from infra import template as infra
 from support import call, dumps, post_webhook
 
@@ -24,32 +23,14 @@ ASK = "How did we do, {{customer_name}}? Reply with a number from 1 (poor) to 5 
 
 @pytest.fixture
 def delivery(table):
-    """The deployed path, configured from infra/template.py: the stream -> the publisher -> the bus -> the survey's
-    rule and the automatic replies' queue -> the function, as Lambda polls it; and a consumer of `message.rated`."""
-    from app import send_automatic_replies
+    """The deployed path: the stream -> the publisher -> the bus -> the survey's rule and the automatic replies' queue
+    -> the function; and a consumer of `message.rated`."""
     from local.dynamodb import lean_transactions
 
     lean_transactions()
     publisher._client.cache_clear()
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    rule = Consumer(pattern=infra.survey_pattern(), name="survey")
     rated = Consumer(pattern={"source": ["social-triage"], "detail-type": ["message.rated"]}, name="rated")
-    reader = StreamReader(boto3.client("dynamodb", region_name="us-east-1"), os.environ["TABLE_NAME"])
-    bus = publisher.Publisher(BUS, dead_letter_queue(), events_client=boto3.client("events", region_name="us-east-1"),
-                              sqs_client=sqs, sleep=lambda s: None)
-    queue = QueuePoller(rule.url)
-
-    def deliver() -> list[dict]:
-        """Publish what the stream holds, then let the function take its queue; the batches' answers."""
-        for batch in batches(reader.read()):
-            assert publisher.handle_stream(batch, bus) == {"batchItemFailures": []}
-        answers = []
-        while (answer := queue.poll(lambda event: send_automatic_replies(event, None))) is not None:
-            answers.append(answer)
-            if answer.get("batchItemFailures") or "raised" in answer:
-                break
-        return answers
-
+    deliver, _ = automatic_replies(infra.survey_pattern(), "survey", os.environ["TABLE_NAME"])
     yield deliver, rated
     publisher._client.cache_clear()
 
