@@ -80,9 +80,20 @@ def tick(console, ids: list[str]) -> None:
 
 
 def open_composer(console) -> None:
-    """"Reply to selected" opened (it stays open while the page shows the list)."""
-    if not console.find("#bulk-reply").get_attribute("open"):
-        console.find("#bulk-reply-open").click()
+    """"Reply to selected" opened (it stays open while the page shows the list). The bulk bar is drawn again when the
+    list or the ticks change, so an element found a moment ago may be gone: look again until it is open."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def opened(_) -> bool:
+        try:
+            if console.find("#bulk-reply").get_attribute("open"):
+                return True
+            console.find("#bulk-reply-open").click()
+        except StaleElementReferenceException:
+            pass
+        return False
+
+    console.wait(opened, "Reply to selected opened")
 
 
 def compose(console, text: str, resolve: bool) -> None:
