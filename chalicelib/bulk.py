@@ -74,9 +74,8 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
         earlier = reply_store.get(head.id, idempotency_key)
         if earlier is None or earlier.status != reply_store.SENT:
             replies.send(head, actor, with_name(text, customer_name(head.author)), None, idempotency_key, now)
-        if then_resolve and head.status != RESOLVED:
-            return queue.resolve(get_message(head.id) or head, actor, None, now)
-        return get_message(head.id) or head
+        current = get_message(head.id) or head  # as the send left it (its reply times)
+        return queue.resolve(current, actor, None, now) if then_resolve and current.status != RESOLVED else current
 
     def moderate(conversation_id: str):
         from . import moderation  # the platforms' senders load only for a bulk hide or unhide

@@ -110,9 +110,9 @@ def save_inbound(item: Triaged, now: datetime) -> Outcome:
         if head is not None and head.id == message.id:
             return Outcome.DUPLICATE  # a redelivery of the message that opened the conversation
         previous = current if pointed else None
-        score = None if head is None or rules.starts_new_conversation(_head_rules(head), now, reopen_window()) else \
-            surveys.rating_awaited(head.satisfaction, head.status, head.author.get("id"), message.author.id,
-                                   message.text, now)
+        opens = head is None or rules.starts_new_conversation(_head_rules(head), now, reopen_window())
+        score = None if opens else surveys.rating_awaited(head.satisfaction, head.status, head.author.get("id"),
+                                                          message.author.id, message.text, now)
         if score is not None:  # the customer's answer to the satisfaction survey: recorded, nothing reopened
             operations = lambda shard_try, head=head, key=conversation_key, pointed=pointed, score=score: [
                 *_rating_transaction(item, head, key, score, now, shard_try),
@@ -121,7 +121,7 @@ def save_inbound(item: Triaged, now: datetime) -> Outcome:
             if outcome is not None:
                 return outcome
             continue
-        if head is None or rules.starts_new_conversation(_head_rules(head), now, reopen_window()):
+        if opens:
             operations = lambda shard_try, previous=previous, key=conversation_key: [  # noqa: E731 - rebuilt per try
                 *new_message_transaction(item, shard_try, conversation_key=key),
                 _pointer_put(key, message.id, previous)]
