@@ -22,18 +22,28 @@ export function instagramBytes(text) {
   return encoder.encode(String(text ?? '').replaceAll(TOKEN, 'W'.repeat(LONGEST_NAME))).length;
 }
 
-// what the form holds -> the PUT body at the revision read: a blank translation is left out (the default text goes to
-// that language), the texts otherwise as typed (what the customer gets)
-export function textsBody({ enabled, text, translations = {} }, rev) {
-  const written = Object.fromEntries(TRANSLATIONS
-    .filter((lang) => String(translations[lang] ?? '').trim())
+// a default text's translations as a PUT body carries them: a blank one is left out (the default text goes to that
+// language), the others as typed (what the customer gets)
+export function writtenTranslations(translations = {}) {
+  return Object.fromEntries(TRANSLATIONS
+    .filter((lang) => String(translations?.[lang] ?? '').trim())
     .map((lang) => [lang, String(translations[lang])]));
-  return { enabled: enabled === true, text: String(text ?? ''), translations: written, rev };
 }
 
-// the first text over MAX_CHARACTERS: {problem: 'tooLong', field, over}, or null
-export function tooLongProblem(form) {
-  const fields = [['text', form.text], ...TRANSLATIONS.map((lang) => [lang, form.translations?.[lang]])];
+// what the form holds -> the PUT body at the revision read
+export function textsBody({ enabled, text, translations = {} }, rev) {
+  return { enabled: enabled === true, text: String(text ?? ''), translations: writtenTranslations(translations), rev };
+}
+
+// the satisfaction survey's follow-up question is a second default text with its translations in the same form; its
+// fields are named apart from the message's own (text, ja, en) so that a refusal points at the right box
+export const FOLLOW_UP_FIELDS = { text: 'followUp', ja: 'followUpJa', en: 'followUpEn' };
+const OWN_FIELDS = { text: 'text', ja: 'ja', en: 'en' };
+
+// the first text over MAX_CHARACTERS among a default text and its translations ({text, translations}, the form's own
+// unless said), named by `names`: {problem: 'tooLong', field, over}, or null
+export function tooLongProblem(texts, names = OWN_FIELDS) {
+  const fields = [[names.text, texts?.text], ...TRANSLATIONS.map((lang) => [names[lang], texts?.translations?.[lang]])];
   for (const [field, value] of fields) {
     const over = characters(value) - MAX_CHARACTERS;
     if (over > 0) return { problem: 'tooLong', field, over };
@@ -46,32 +56,43 @@ export function textNeededProblem(form) {
   return form.enabled === true && !String(form.text ?? '').trim() ? { problem: 'textNeeded', field: 'text' } : null;
 }
 
-// the form's values from a GET or PUT answer
-export function textsFormOf(state) {
-  const translations = state?.translations && typeof state.translations === 'object' ? state.translations : {};
+// a default text and its translations from a GET or PUT answer ({text, translations}, every language there, blank
+// when not written); anything but a string reads as blank
+export function textsOf(text, translations) {
+  const written = translations && typeof translations === 'object' ? translations : {};
   return {
-    enabled: state?.enabled === true,
-    text: typeof state?.text === 'string' ? state.text : '',
-    translations: Object.fromEntries(TRANSLATIONS.map((lang) => [lang, typeof translations[lang] === 'string'
-      ? translations[lang] : ''])),
+    text: typeof text === 'string' ? text : '',
+    translations: Object.fromEntries(TRANSLATIONS.map((lang) => [lang, typeof written[lang] === 'string'
+      ? written[lang] : ''])),
   };
 }
 
-// what a *_text_too_long refusal names ("the ja text is too long for a direct message on instagram ..."): the text
-// (`text`, `ja`, `en`) and the platform, each null when it does not say
+// the form's values from a GET or PUT answer
+export function textsFormOf(state) {
+  return { enabled: state?.enabled === true, ...textsOf(state?.text, state?.translations) };
+}
+
+// what a *_text_too_long refusal names ("the ja text is too long for a direct message on instagram ...", "the
+// follow-up's ja text ..."): the text (`text`, `ja`, `en`, or the follow-up's FOLLOW_UP_FIELDS) and the platform, each
+// null when it does not say
 export function tooLongRefusal(message) {
   const said = String(message ?? '').toLowerCase();
-  const language = said.match(/\bthe (\w+) text\b/)?.[1];
-  const field = TRANSLATIONS.includes(language) ? language : /\bthe text\b/.test(said) ? 'text' : null;
   const platform = said.match(/\bon (\w+)\b/)?.[1];
+  const followUp = /^\s*the follow-up\b/.test(said);
+  const language = followUp ? said.match(/^\s*the follow-up's (\w+) text\b/)?.[1] : said.match(/\bthe (\w+) text\b/)?.[1];
+  const names = followUp ? FOLLOW_UP_FIELDS : OWN_FIELDS;
+  const field = TRANSLATIONS.includes(language) ? names[language]
+    : followUp || /\bthe text\b/.test(said) ? names.text : null;
   return { field, platform: DM_PLATFORMS.includes(platform) ? platform : null };
 }
 
-// which automatic reply this is, by who the API says sent it: 'survey', 'rule' (a routing rule's reply), 'away' (also
-// one from before replies named their sender), 'other' (one this console does not know yet), or null for a person's
+// which automatic reply this is, by who the API says sent it: 'survey', 'followUp' (the survey's question after a low
+// rating), 'rule' (a routing rule's reply), 'away' (also one from before replies named their sender), 'other' (one
+// this console does not know yet), or null for a person's
 export function automaticKind(reply) {
   if (reply?.automatic !== true) return null;
   if (reply.by === 'system:survey') return 'survey';
+  if (reply.by === 'system:survey_follow_up') return 'followUp';
   if (reply.by === 'system:rule') return 'rule';
   if (reply.by === 'system:away' || !reply.by) return 'away';
   return 'other';

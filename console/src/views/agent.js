@@ -211,7 +211,8 @@ function badge(text, kind) {
 
 // an automatic reply's label, by what sent it (automatic_texts.js automaticKind)
 const AUTOMATIC_LABELS = {
-  away: 'reply.automatic', survey: 'reply.automaticSurvey', rule: 'reply.automaticRule', other: 'reply.automaticOther',
+  away: 'reply.automatic', survey: 'reply.automaticSurvey', followUp: 'reply.automaticFollowUp', rule: 'reply.automaticRule',
+  other: 'reply.automaticOther',
 };
 
 // a score's stars: decoration beside the words that say it, hidden from screen readers (they read the words)
@@ -221,7 +222,23 @@ function starsOf(score, shown = stars(score)) {
 
 const scoreWords = (key, score) => t(key, { score: fmtNumber(score), max: fmtNumber(MAX_SCORE) });
 
-// the satisfaction survey of a conversation, in its header: sent and not answered yet, or the customer's rating
+// after a rating, what the follow-up question brought: the customer's comment, quoted and as text (their own words,
+// never read as markup), or that the question went and no answer came yet
+function followUpPart(rating) {
+  if (rating.comment) {
+    return h('span', { class: 'satisfaction-comment', id: 'satisfaction-comment' },
+      withNode(t('satisfaction.comment'), '{comment}', h('span', { class: 'comment-text' }, rating.comment)),
+      rating.commentedAt ? [' · ', withNode(t('satisfaction.commentedAt'), '{at}', timeTag(rating.commentedAt))] : null);
+  }
+  if (rating.followUpSentAt) {
+    return [' · ', h('span', { class: 'satisfaction-follow-up', id: 'satisfaction-follow-up' },
+      withNode(t('satisfaction.followUpSent'), '{at}', timeTag(rating.followUpSentAt)))];
+  }
+  return null;
+}
+
+// the satisfaction survey of a conversation, in its header: sent and not answered yet, or the customer's rating and
+// what they said after it
 function satisfactionLine(item) {
   const rating = ratingOf(item);
   if (!rating) return null;
@@ -231,7 +248,8 @@ function satisfactionLine(item) {
   }
   return h('p', { class: 'satisfaction rated', id: 'satisfaction', dataset: { score: rating.score } },
     starsOf(rating.score), ' ', h('strong', {}, scoreWords('satisfaction.rated', rating.score)),
-    rating.ratedAt ? [' · ', withNode(t('satisfaction.ratedAt'), '{at}', timeTag(rating.ratedAt))] : null);
+    rating.ratedAt ? [' · ', withNode(t('satisfaction.ratedAt'), '{at}', timeTag(rating.ratedAt))] : null,
+    followUpPart(rating));
 }
 
 // a list row's rating, once the customer gave one: one star and the score in words
@@ -247,7 +265,7 @@ export function mountAgent(container, { args, role, go }) {
   let disposed = false;
   const [queueArg, detailId] = args;
   const timers = new Set();
-  let rated = null; // the open conversation's satisfaction survey (ratingOf): its rating message is marked as one
+  let rated = null; // the open conversation's satisfaction survey (ratingOf): its rating and comment messages are marked
   const state = {
     queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null,
     filters: readFilters(), saved: null, selected: new Set(),
@@ -1032,6 +1050,7 @@ export function mountAgent(container, { args, role, go }) {
           timeTag(message.created_at || message.received_at)),
         single ? null : badge(outbound ? t('message.outbound') : t('message.inbound')),
         rated?.messageId === message.id ? badge(scoreWords('satisfaction.ratingBadge', rated.score), 'rating') : null,
+        rated?.commentMessageId === message.id ? badge(t('satisfaction.commentBadge'), 'comment') : null,
         moderationBadge(message)),
       textOf(message),
       message.text_truncated && !erased ? h('p', { class: 'hint' }, t('message.truncated')) : null,
@@ -2036,7 +2055,7 @@ export function mountAgent(container, { args, role, go }) {
       const joined = now.messages.filter((m) => !shownIds.has(m.id));
       if (joined.length) {
         joined.forEach((m) => shownIds.add(m.id));
-        rated = ratingOf(now); // a rating among them is marked as one
+        rated = ratingOf(now); // a rating or a comment among them is marked as one
         thread.append(...joined.map((m) => messageView(m, false)));
         const inbound = joined.filter((m) => m.direction !== 'outbound');
         if (inbound.length) notice(t('detail.newMessages', { n: fmtNumber(inbound.length), count: inbound.length }));

@@ -1,6 +1,7 @@
 // The satisfaction survey view (managers, admins; GET and PUT /satisfaction-survey): the tick that sends it when a
-// direct-message conversation is resolved, its default text and its Japanese and English ones (the suggested texts
-// to start from), who saved it last. The form is views/texts_form.js, the away message's too: saving sends the
+// direct-message conversation is resolved, its default text and its Japanese and English ones, the follow-up question
+// asked after a rating of 1 to 3 with its own (empty: none is asked), the suggested texts to start from, who saved it
+// last. The form is views/texts_form.js, the away message's too: saving sends the
 // revision read, and someone else's save meanwhile (409) is said with the current one offered without losing what was
 // typed. Agents have no such view.
 import { api, features } from '../api.js';
@@ -23,7 +24,7 @@ export function mountSurvey(container) {
   let disposed = false;
   let stored = null; // the survey as the API last answered it
 
-  const texts = textsForm('survey');
+  const texts = textsForm('survey', { followUp: true });
   const { submit } = texts;
   const state = h('p', { class: 'texts-state', id: 'survey-state' });
   const status = h('p', { class: 'loading', id: 'survey-loading' }, t('survey.loading'));
@@ -32,7 +33,7 @@ export function mountSurvey(container) {
   const form = h('form', { novalidate: true, class: 'panel texts-form', id: 'survey-form', hidden: true,
     'aria-labelledby': 'survey-form-title' },
   h('h2', { id: 'survey-form-title', tabindex: '-1' }, t('survey.formTitle')),
-  state, texts.error, texts.conflict, texts.tick, ...texts.texts,
+  state, texts.error, texts.conflict, texts.tick, ...texts.texts, texts.followUpSection,
   h('div', { class: 'toolbar' }, suggested, h('p', { class: 'hint', id: 'survey-suggested-hint' },
     t('survey.suggestedHint'))),
   texts.savedBy,

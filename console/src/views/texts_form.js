@@ -3,21 +3,27 @@
 // bytes, the refusals said in words with the focus on the text they are about, who saved it last, and someone else's
 // save meanwhile (409) offered without losing what was typed.
 // `prefix` names both the elements (#away-text, #survey-text-count) and the view's own words (away.textHint,
-// survey.changedMeanwhile); the words both say alike are texts.*.
+// survey.changedMeanwhile); the words both say alike are texts.*. With `followUp` (the survey's question after a low
+// rating) a second default text and its translations come in a section of their own (#survey-follow-up,
+// #survey-follow-up-ja), counted and refused as the first.
 import { actorName } from '../actors.js';
 import {
-  INSTAGRAM_DM_BYTES, MAX_CHARACTERS, TOKEN, TRANSLATIONS, characters, instagramBytes, tooLongRefusal,
+  FOLLOW_UP_FIELDS, INSTAGRAM_DM_BYTES, MAX_CHARACTERS, TOKEN, TRANSLATIONS, characters, instagramBytes, tooLongRefusal,
 } from '../automatic_texts.js';
 import { field, h, replace, withNode } from '../dom.js';
 import { fmtNumber, platformName, sentences, t, timeTag } from '../i18n.js';
 import { offerTheCurrentOne, offerToPutBack } from '../ui.js';
 
-export function textsForm(prefix) {
+export function textsForm(prefix, { followUp = false } = {}) {
   const enabled = h('input', { type: 'checkbox', id: `${prefix}-enabled` });
-  const textBox = (id) => h('textarea', { id, rows: 5 });
+  const textBox = (id, rows = 5) => h('textarea', { id, rows });
   const boxes = {
     text: textBox(`${prefix}-text`),
     ...Object.fromEntries(TRANSLATIONS.map((lang) => [lang, textBox(`${prefix}-${lang}`)])),
+    ...(followUp ? {
+      [FOLLOW_UP_FIELDS.text]: textBox(`${prefix}-follow-up`, 3),
+      ...Object.fromEntries(TRANSLATIONS.map((lang) => [FOLLOW_UP_FIELDS[lang], textBox(`${prefix}-follow-up-${lang}`, 3)])),
+    } : {}),
   };
   const counters = Object.fromEntries(Object.entries(boxes).map(([name, box]) =>
     [name, h('p', { class: 'hint texts-count', id: `${box.id}-count`, 'aria-live': 'polite' })]));
@@ -40,16 +46,32 @@ export function textsForm(prefix) {
     ...TRANSLATIONS.map((lang) => textField(lang, t(`${prefix}.${lang}`), translationHint(lang))),
     h('p', { class: 'hint', id: `${prefix}-bytes-hint` }, t('texts.bytesHint')),
   ];
+  // the follow-up's texts, apart from the message's own: what they are for, and that empty asks nothing
+  const followUpSection = followUp ? h('fieldset', { class: 'texts-follow-up', id: `${prefix}-follow-up-section`,
+    'aria-describedby': `${prefix}-follow-up-intro` },
+  h('legend', {}, t(`${prefix}.followUpTitle`)),
+  h('p', { class: 'hint', id: `${prefix}-follow-up-intro` }, t(`${prefix}.followUpIntro`)),
+  textField(FOLLOW_UP_FIELDS.text, t(`${prefix}.followUp`), tokenHint(`${prefix}.followUpHint`)),
+  ...TRANSLATIONS.map((lang) => textField(FOLLOW_UP_FIELDS[lang], t(`${prefix}.followUp.${lang}`),
+    translationHint(lang)))) : null;
+
+  // a default text and its translations from the boxes that hold them
+  const textsIn = (names) => ({ text: boxes[names.text].value,
+    translations: Object.fromEntries(TRANSLATIONS.map((lang) => [lang, boxes[names[lang]].value])) });
+  const putTexts = (names, texts) => {
+    boxes[names.text].value = texts?.text || '';
+    for (const lang of TRANSLATIONS) boxes[names[lang]].value = texts?.translations?.[lang] || '';
+  };
+  const OWN = { text: 'text', ja: 'ja', en: 'en' };
 
   function values() {
-    return { enabled: enabled.checked, text: boxes.text.value,
-      translations: Object.fromEntries(TRANSLATIONS.map((lang) => [lang, boxes[lang].value])) };
+    return { enabled: enabled.checked, ...textsIn(OWN), ...(followUp ? { followUp: textsIn(FOLLOW_UP_FIELDS) } : {}) };
   }
 
   function fill(form) {
     enabled.checked = form.enabled;
-    boxes.text.value = form.text;
-    for (const lang of TRANSLATIONS) boxes[lang].value = form.translations[lang] || '';
+    putTexts(OWN, form);
+    if (followUp) putTexts(FOLLOW_UP_FIELDS, form.followUp);
     count();
   }
 
@@ -82,7 +104,8 @@ export function textsForm(prefix) {
     for (const el of [enabled, ...Object.values(boxes)]) el.removeAttribute('aria-invalid');
   }
 
-  // a refusal in words, and the focus on what it is about (`name`: 'enabled', 'text', 'ja', 'en')
+  // a refusal in words, and the focus on what it is about (`name`: 'enabled', 'text', 'ja', 'en', or one of
+  // FOLLOW_UP_FIELDS)
   function refuse(text, name) {
     replace(error, text);
     const el = name === 'enabled' ? enabled : boxes[name];
@@ -131,7 +154,7 @@ export function textsForm(prefix) {
   }
 
   return {
-    enabled, boxes, tick, texts, error, conflict, savedBy,
+    enabled, boxes, tick, texts, followUpSection, error, conflict, savedBy,
     values, fill, showSavedBy, clearErrors, refuse, refuseProblem, refuseTooLong, conflicted,
     submit: h('button', { type: 'submit', class: 'primary', id: `${prefix}-save` }, t('texts.save')),
   };
