@@ -81,6 +81,8 @@ export async function features() {
       businessHours: '/business-hours' in paths, // …and the business hours themselves (else the operator's only)
       // a manager sets the message asking for a rating when a DM conversation is resolved; conversations carry it
       survey: '/satisfaction-survey' in paths,
+      // …and the question asked after a rating of 1 to 3, whose answer is recorded as the rating's comment
+      surveyFollowUp: Boolean(document.components?.schemas?.SurveyUpdate?.properties?.follow_up),
       notes: '/conversations/{conversation_id}/notes' in paths,
       bulk: '/conversations/bulk' in paths,
       tags: '/conversations/{conversation_id}/tags' in paths,

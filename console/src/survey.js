@@ -23,11 +23,13 @@ export const FOLLOW_UP_SCORES = [1, 2, 3];
 const NO_FOLLOW_UP = { text: '', translations: {} };
 
 // what the form holds -> PUT /satisfaction-survey's body at the revision read; the follow-up may be blank even when
-// the survey is on (then none is asked), a blank translation of it left out as the survey's own
+// the survey is on (then none is asked), a blank translation of it left out as the survey's own. A form without one
+// (`followUp` null: an API from before the follow-up question, which would refuse the fields) sends none.
 export function surveyBody(form, rev) {
-  const followUp = form.followUp || NO_FOLLOW_UP;
-  return { ...textsBody(form, rev), follow_up: String(followUp.text ?? ''),
-    follow_up_translations: writtenTranslations(followUp.translations) };
+  const body = textsBody(form, rev);
+  if (!form.followUp) return body;
+  return { ...body, follow_up: String(form.followUp.text ?? ''),
+    follow_up_translations: writtenTranslations(form.followUp.translations) };
 }
 
 // why the form may not be saved as it is, before asking the API: {problem, field, over?}, or null

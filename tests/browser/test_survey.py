@@ -16,6 +16,14 @@ words), its timeline reads the survey as an automatic reply (satisfaction survey
 rating, the resolved list shows the rating on its row (and the rating filter leaves it out of the unhappy ones), and the Stats view
 counts it (SLA panel and People table). An
 agent has neither the link nor the view.
+GIVEN a manager on the survey's view
+WHEN she writes the follow-up question asked after a rating of 1 to 3 (its default text and Japanese one) and saves
+THEN after a reload the view shows it kept; a follow-up too long for a platform is refused in words naming the
+follow-up's text, and an empty one (none asked) is saved even with the survey on.
+GIVEN the survey on with a follow-up question, and a resolved conversation whose customer rates it 2
+WHEN the follow-up question goes and the customer answers it
+THEN the conversation first says the question was asked, its timeline reads that reply as the follow-up question, and
+then it shows the customer's words quoted (as text) after the rating, their message marked as the rating's comment.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ except ImportError:
 
 SUGGESTED = "How did we do? Reply with a number from 1 (poor) to 5 (great)."
 SUGGESTED_JA = "今回の対応はいかがでしたか？1（不満）〜5（満足）の数字で返信してください。"
+FOLLOW_UP = "Sorry we let you down. What could we have done better?"
+FOLLOW_UP_JA = "ご期待に沿えず申し訳ありません。改善すべき点があれば教えてください。"
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +69,13 @@ def current(stack) -> dict:
     return survey
 
 
-def saved_by_someone_else(stack, text: str, enabled: bool = True, translations: dict | None = None) -> dict:
-    """The admin saves the survey at the revision stored now, as a colleague in another tab would."""
+def saved_by_someone_else(stack, text: str, enabled: bool = True, translations: dict | None = None,
+                          follow_up: str | None = None) -> dict:
+    """The admin saves the survey at the revision stored now, as a colleague in another tab would (without a
+    follow-up, none is asked)."""
     status, survey = stack.call("PUT", "/satisfaction-survey", body={
-        "enabled": enabled, "text": text, "translations": translations or {}, "rev": current(stack)["rev"]})
+        "enabled": enabled, "text": text, "translations": translations or {}, "rev": current(stack)["rev"],
+        **({} if follow_up is None else {"follow_up": follow_up})})
     assert status == 200, survey
     return survey
 
@@ -86,6 +99,29 @@ def act(console, css: str, action) -> None:
     """action(element) on the visible element matching css, again on the new one when the view redrew it first (a
     conversation's detail and its queue's list are drawn as their answers come)."""
     console.wait(lambda d: action(console.find(css)) or True, f"{css} could not be acted on")
+
+
+def conversation_of(stack, conversation: str) -> dict:
+    status, detail = stack.call("GET", f"/conversations/{conversation}")
+    assert status == 200, detail
+    return detail
+
+
+def answered_and_resolved(console, stack, customer: str) -> str:
+    """A customer's new Messenger DM in customer service that the agent takes, answers and resolves from the console
+    (the survey goes to it then); by its id, the agent still signed in."""
+    question = f"My parcel {secrets.randbelow(10 ** 6)} never arrived, where is it? I want a refund"
+    stack.webhook(payloads.messenger_dm(f"m.survey-{secrets.token_hex(6)}", question, sender=customer))
+    conversation = settled_in_customer_service(stack, question)
+    console.sign_in("agent")
+    open_conversation(console, conversation)
+    act(console, "#take", lambda e: e.click())
+    act(console, "#reply-text", lambda e: e.send_keys("Sorry about that: it is on its way again, tracking 1Z999."))
+    act(console, "#send-reply", lambda e: e.click())
+    console.text_in("#notice", "Reply sent.")
+    act(console, "#resolve", lambda e: e.click())
+    console.text_in("#notice", "Resolved")
+    return conversation
 
 
 def until(condition, what: str):
@@ -200,19 +236,9 @@ def test_a_resolved_conversation_gets_the_survey_and_shows_the_customers_rating(
     survey = f"How did we do? Reply with a number from 1 (poor) to 5 (great). ({secrets.token_hex(3)})"
     saved_by_someone_else(stack, survey, translations={"ja": SUGGESTED_JA})
     # GIVEN a customer's Messenger DM in customer service
-    customer = f"61{secrets.randbelow(10 ** 12):012d}"
-    question = f"My parcel {secrets.randbelow(10 ** 6)} never arrived, where is it? I want a refund"
-    stack.webhook(payloads.messenger_dm(f"m.survey-{secrets.token_hex(6)}", question, sender=customer))
-    conversation = settled_in_customer_service(stack, question)
     # WHEN the agent takes it, replies and resolves it from the console
-    console.sign_in("agent")
-    open_conversation(console, conversation)
-    act(console, "#take", lambda e: e.click())
-    act(console, "#reply-text", lambda e: e.send_keys("Sorry about that: it is on its way again, tracking 1Z999."))
-    act(console, "#send-reply", lambda e: e.click())
-    console.text_in("#notice", "Reply sent.")
-    act(console, "#resolve", lambda e: e.click())
-    console.text_in("#notice", "Resolved")
+    customer = f"61{secrets.randbelow(10 ** 12):012d}"
+    conversation = answered_and_resolved(console, stack, customer)
     # THEN the survey goes to the customer once, automatically, from the system, through the platform
     def surveyed():
         status, detail = stack.call("GET", f"/conversations/{conversation}")
@@ -282,6 +308,115 @@ def test_a_resolved_conversation_gets_the_survey_and_shows_the_customers_rating(
     assert not console.low_contrast()
     scroll_to(console, "#survey-stats")
     screenshot("survey-stats")
+
+
+def test_a_manager_writes_the_follow_up_question_and_finds_it_kept_after_a_reload(survey_console, screenshot):
+    console, stack = survey_console, survey_console.stack
+    # GIVEN a manager on the survey's view: below its texts, the follow-up question's, saying what it is for
+    console.sign_in("manager")
+    console.driver.get(console.url + "#/survey")
+    console.text_in("#survey-follow-up-section legend", "Follow-up question (after a rating of 1–3)")
+    console.text_in("#survey-follow-up-hint", "Leave it empty and no follow-up question is asked")
+    # WHEN she puts the suggested texts in THEN the follow-up's are among them, its English one left as it is
+    type_into(console, "#survey-follow-up-en", "What went wrong?")
+    console.find("#survey-suggested").click()
+    assert value(console, "#survey-follow-up") == FOLLOW_UP and value(console, "#survey-follow-up-ja") == FOLLOW_UP_JA
+    assert value(console, "#survey-follow-up-en") == "What went wrong?"
+    # WHEN she turns the survey on, writes her own follow-up (counted as the texts are), blanks the English one, saves
+    if not console.find("#survey-enabled").is_selected():
+        console.find("#survey-enabled").click()
+    follow_up = f"Sorry, {{{{customer_name}}}}. What could we have done better? ({secrets.token_hex(3)})"
+    type_into(console, "#survey-follow-up", follow_up)
+    console.text_in("#survey-follow-up-count", f"{len(follow_up)} of 1,000 characters")
+    type_into(console, "#survey-follow-up-en", "")
+    console.find("#survey-save").click()
+    # THEN it is saved: the API keeps the follow-up and its Japanese text, the blank English one left out
+    console.text_in("#notice", "Saved. The satisfaction survey is on")
+    stored = current(stack)
+    assert stored["follow_up"] == follow_up and stored["follow_up_translations"] == {"ja": FOLLOW_UP_JA}, stored
+    # AND after a reload the view shows it kept
+    console.driver.refresh()
+    console.wait(lambda d: value(console, "#survey-follow-up") == follow_up, "the saved follow-up is shown")
+    assert value(console, "#survey-follow-up-ja") == FOLLOW_UP_JA and value(console, "#survey-follow-up-en") == ""
+    assert not console.unlabelled() and not console.low_contrast()
+    scroll_to(console, "#survey-follow-up-section")
+    screenshot("survey-follow-up")
+    # WHEN the follow-up's Japanese text fits 1,000 characters but not an Instagram DM THEN the counter says so, and the
+    # API's refusal is said naming the follow-up's text and the platform, the focus on it; nothing is saved
+    before = current(stack)
+    type_into(console, "#survey-follow-up-ja", "評" * 400)
+    console.text_in("#survey-follow-up-ja-count.over", "Too long for Instagram: 1,200 of 1,000 bytes.")
+    console.find("#survey-save").click()
+    console.text_in("#survey-error", "The Japanese follow-up text is too long for a direct message on Instagram")
+    assert console.driver.execute_script("return document.activeElement.id") == "survey-follow-up-ja"
+    assert console.find("#survey-follow-up-ja").get_attribute("aria-invalid") == "true"
+    assert current(stack)["rev"] == before["rev"]
+    # WHEN she empties the follow-up, the survey still on THEN it saves: no follow-up question is asked
+    type_into(console, "#survey-follow-up", "")
+    type_into(console, "#survey-follow-up-ja", "")
+    console.find("#survey-save").click()
+    console.text_in("#notice", "Saved.")
+    stored = current(stack)
+    assert stored["enabled"] is True and stored["follow_up"] == "" and stored["follow_up_translations"] == {}, stored
+    # AND in Japanese the section reads in Japanese
+    console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
+    console.driver.refresh()
+    console.text_in("#survey-follow-up-section legend", "フォローアップの質問")
+    console.driver.execute_script("localStorage.setItem('st.pref.lang', 'en')")
+
+
+def test_a_low_rating_gets_the_follow_up_and_the_customers_comment_shows_on_the_conversation(survey_console, screenshot):
+    console, stack = survey_console, survey_console.stack
+    # GIVEN the survey on with a follow-up question
+    survey = f"How did we do? Reply with a number from 1 (poor) to 5 (great). ({secrets.token_hex(3)})"
+    follow_up = f"Sorry we let you down. What could we have done better? ({secrets.token_hex(3)})"
+    saved_by_someone_else(stack, survey, follow_up=follow_up)
+    # AND a conversation an agent answered and resolved, its survey sent
+    customer = f"61{secrets.randbelow(10 ** 12):012d}"
+    conversation = answered_and_resolved(console, stack, customer)
+    until(lambda: conversation_of(stack, conversation).get("satisfaction"), "the survey never went out")
+    # WHEN the customer rates it 2
+    stack.webhook(payloads.messenger_dm(f"m.rating-{secrets.token_hex(6)}", "2", sender=customer))
+    # THEN the follow-up question goes to them, automatically, from the system
+    def asked():
+        detail = conversation_of(stack, conversation)
+        sent = [r for r in detail.get("replies", []) if r.get("by") == "system:survey_follow_up"]
+        return (detail, sent) if sent and detail.get("satisfaction", {}).get("follow_up_sent_at") else None
+    detail, sent = until(asked, "the follow-up question never went out")
+    assert len(sent) == 1 and sent[0]["automatic"] is True and sent[0]["text"] == follow_up, sent
+    assert detail["satisfaction"]["score"] == 2 and "comment" not in detail["satisfaction"], detail
+    # AND the conversation says the question was asked, and its timeline reads that reply as the follow-up question
+    open_conversation(console, conversation)
+    console.text_in("#satisfaction", "Customer rating: 2 / 5")
+    console.text_in("#satisfaction-follow-up", "Asked what went wrong")
+    shown(console, "#satisfaction-follow-up", lambda e: e.find_elements("css selector", "time"))
+    labels = lambda: [e.text for e in console.all(".thread .reply.automatic .automatic-label")]
+    console.wait(lambda d: "Automatic reply (follow-up question)" in labels(), "the follow-up's reply is labelled")
+    assert "Automatic reply (satisfaction survey)" in labels(), labels()
+    # WHEN the customer answers it (words that look like markup stay words)
+    comment = f"The courier left it in the rain <b>and</b> it was soaked ({secrets.token_hex(3)})"
+    stack.webhook(payloads.messenger_dm(f"m.comment-{secrets.token_hex(6)}", comment, sender=customer))
+    commented = until(lambda: (lambda d: d if d.get("satisfaction", {}).get("comment") else None)(
+        conversation_of(stack, conversation)), "the comment was never recorded")
+    assert commented["satisfaction"]["comment"] == comment, commented["satisfaction"]
+    # THEN the conversation shows their words quoted after the rating, as text, and no longer says it waits for them
+    console.driver.refresh()
+    console.text_in("#satisfaction", "Customer rating: 2 / 5")
+    console.text_in("#satisfaction-comment", f"Comment: “{comment}”")
+    assert not console.all("#satisfaction b") and not console.all("#satisfaction-follow-up")
+    # AND the customer's message is marked as the rating's comment, beside the rating's own mark
+    console.text_in(f'article.message[data-id="{commented["satisfaction"]["comment_message_id"]}"]', "Rating comment")
+    rating_message = commented["satisfaction"].get("message_id")
+    if rating_message:
+        console.text_in(f'article.message[data-id="{rating_message}"]', "Rating: 2 / 5")
+    assert not console.low_contrast() and not console.unlabelled()
+    screenshot("survey-comment")
+    # AND in Japanese it says so in Japanese
+    console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
+    console.driver.refresh()
+    console.text_in("#satisfaction-comment", f"コメント:「{comment}」")
+    console.text_in(f'article.message[data-id="{commented["satisfaction"]["comment_message_id"]}"]', "評価へのコメント")
+    console.driver.execute_script("localStorage.setItem('st.pref.lang', 'en')")
 
 
 def test_an_agent_has_no_survey_view(survey_console):

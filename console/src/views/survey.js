@@ -23,6 +23,7 @@ function surveyErrorText(error) {
 export function mountSurvey(container) {
   let disposed = false;
   let stored = null; // the survey as the API last answered it
+  let followUpKnown = false; // the API has the follow-up question (an older one refuses its fields)
 
   const texts = textsForm('survey', { followUp: true });
   const { submit } = texts;
@@ -55,7 +56,7 @@ export function mountSurvey(container) {
 
   form.addEventListener('submit', busy(submit, async () => {
     texts.clearErrors();
-    const typed = texts.values();
+    const typed = followUpKnown ? texts.values() : { ...texts.values(), followUp: null };
     const problem = surveyProblem(typed);
     if (problem) {
       texts.refuseProblem(problem);
@@ -96,6 +97,7 @@ export function mountSurvey(container) {
         if (!disposed) replace(status, t('survey.unavailable'));
         return;
       }
+      followUpKnown = feats.surveyFollowUp === true;
       answer = await api('satisfaction-survey');
     } catch (error) {
       if (!disposed) {
@@ -106,6 +108,7 @@ export function mountSurvey(container) {
     }
     if (disposed) return;
     status.hidden = true;
+    texts.followUpSection.hidden = !followUpKnown;
     form.hidden = false;
     texts.fill(draft || surveyFormOf(answer));
     draft = null;
