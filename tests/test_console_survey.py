@@ -136,10 +136,14 @@ def test_a_low_rating_is_read_with_its_follow_up_and_the_customers_comment():
     assert call("survey", "ratingOf", {"satisfaction": answered}) == {
         "score": 2, "sentAt": sent, "ratedAt": rated, "messageId": "m2", "followUpSentAt": asked, "comment": comment,
         "commentedAt": commented, "commentMessageId": "m3"}
-    # an empty or odd comment is none; nothing after a rating is read before one
-    assert call("survey", "ratingOf", {"satisfaction": {**answered, "comment": ""}})["commentMessageId"] is None
+    # the words only where the API gives them (erased, or the message not among those read): that it came is kept
+    assert call("survey", "ratingOf", {"satisfaction": {**answered, "comment": None}}) == {
+        "score": 2, "sentAt": sent, "ratedAt": rated, "messageId": "m2", "followUpSentAt": asked, "comment": None,
+        "commentedAt": commented, "commentMessageId": "m3"}
     assert call("survey", "ratingOf", {"satisfaction": {**answered, "comment": 7}})["comment"] is None
-    assert call("survey", "ratingOf", {"satisfaction": {**answered, "score": None}})["comment"] is None
+    # nothing after a rating is read before one, and no words without the message they came in
+    assert call("survey", "ratingOf", {"satisfaction": {**answered, "score": None}})["commentMessageId"] is None
+    assert call("survey", "ratingOf", {"satisfaction": {**answered, "comment_message_id": None}})["comment"] is None
 
 
 def test_a_score_is_five_stars_filled_and_empty():
@@ -171,7 +175,7 @@ def test_a_follow_up_too_long_refusal_points_at_the_follow_ups_text():
     assert call("texts", "tooLongRefusal", said) == {"field": "followUpJa", "platform": "instagram"}
     assert call("texts", "tooLongRefusal", "the follow-up's en text is too long for a direct message on x") == {
         "field": "followUpEn", "platform": "x"}
-    assert call("texts", "tooLongRefusal", "the follow-up text is too long for a direct message on whatsapp") == {
+    assert call("texts", "tooLongRefusal", "the follow-up's text is too long for a direct message on whatsapp") == {
         "field": "followUp", "platform": "whatsapp"}
     assert call("texts", "tooLongRefusal", "The follow-up is too long") == {"field": "followUp", "platform": None}
 

@@ -61,19 +61,20 @@ export function withSuggestedTexts(form) {
 const stringOrNull = (value) => (typeof value === 'string' && value ? value : null);
 
 // a conversation's `satisfaction` as the console shows it: {score, sentAt, ratedAt, messageId, followUpSentAt,
-// comment, commentedAt, commentMessageId} once rated (the last four null until the follow-up question went and the
-// customer answered it), {score: null, sentAt, the rest null} while the survey waits for an answer, null when no
-// survey was sent (or the API said something it does not know)
+// commentMessageId, commentedAt, comment} once rated (the last four null until the follow-up question went and the
+// customer answered it; `comment`, their words, only where the API gives them: a conversation's own read, the message
+// not erased), {score: null, sentAt, the rest null} while the survey waits for an answer, null when no survey was
+// sent (or the API said something it does not know)
 export function ratingOf(item) {
   const said = item?.satisfaction;
   if (!said || typeof said !== 'object' || typeof said.survey_sent_at !== 'string') return null;
   const rated = Number.isInteger(said.score) && said.score >= 1 && said.score <= MAX_SCORE;
   const ifRated = (value) => (rated ? stringOrNull(value) : null);
-  const comment = ifRated(said.comment);
+  const commentMessageId = ifRated(said.comment_message_id);
+  const ifCommented = (value) => (commentMessageId ? stringOrNull(value) : null);
   return { score: rated ? said.score : null, sentAt: said.survey_sent_at, ratedAt: ifRated(said.rated_at),
-    messageId: ifRated(said.message_id), followUpSentAt: ifRated(said.follow_up_sent_at), comment,
-    commentedAt: comment ? stringOrNull(said.commented_at) : null,
-    commentMessageId: comment ? stringOrNull(said.comment_message_id) : null };
+    messageId: ifRated(said.message_id), followUpSentAt: ifRated(said.follow_up_sent_at), commentMessageId,
+    commentedAt: ifCommented(said.commented_at), comment: ifCommented(said.comment) };
 }
 
 // the score as five stars, filled and empty: a decoration beside the words, never the only way it is said

@@ -223,11 +223,14 @@ function starsOf(score, shown = stars(score)) {
 const scoreWords = (key, score) => t(key, { score: fmtNumber(score), max: fmtNumber(MAX_SCORE) });
 
 // after a rating, what the follow-up question brought: the customer's comment, quoted and as text (their own words,
-// never read as markup), or that the question went and no answer came yet
+// never read as markup; when the API does not give them, erased or not among the messages read, only that it came),
+// or that the question went and no answer came yet
 function followUpPart(rating) {
-  if (rating.comment) {
-    return h('span', { class: 'satisfaction-comment', id: 'satisfaction-comment' },
-      withNode(t('satisfaction.comment'), '{comment}', h('span', { class: 'comment-text' }, rating.comment)),
+  if (rating.commentMessageId) {
+    const said = rating.comment
+      ? withNode(t('satisfaction.comment'), '{comment}', h('span', { class: 'comment-text' }, rating.comment))
+      : t('satisfaction.commentNotShown');
+    return h('span', { class: 'satisfaction-comment', id: 'satisfaction-comment' }, said,
       rating.commentedAt ? [' · ', withNode(t('satisfaction.commentedAt'), '{at}', timeTag(rating.commentedAt))] : null);
   }
   if (rating.followUpSentAt) {
