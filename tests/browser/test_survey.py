@@ -124,6 +124,17 @@ def answered_and_resolved(console, stack, customer: str) -> str:
     return conversation
 
 
+def back_in_customer_service(stack, conversation: str, message_id: str) -> None:
+    """Once the second opinion has re-scored the customer's new message (the conversation it reopened may move queue
+    meanwhile), the conversation moved back to customer_service when it was put elsewhere: the agent works only that."""
+    stack.settled(message_id)
+    if conversation_of(stack, conversation)["queue"] != "customer_service":
+        status, body = stack.call("POST", "/conversations/bulk", body={
+            "action": "reroute", "conversation_ids": [conversation], "queue": "customer_service",
+            "reason": "set up for a browser test"})
+        assert status == 200 and body["done"] == 1, body
+
+
 def until(condition, what: str):
     """condition()'s first truthy answer, asked again until WAIT runs out."""
     deadline = time.monotonic() + WAIT
@@ -394,11 +405,13 @@ def test_a_low_rating_gets_the_follow_up_and_the_customers_comment_shows_on_the_
     console.wait(lambda d: "Automatic reply (follow-up question)" in labels(), "the follow-up's reply is labelled")
     assert "Automatic reply (satisfaction survey)" in labels(), labels()
     # WHEN the customer answers it (words that look like markup stay words)
-    comment = f"The courier left it in the rain <b>and</b> it was soaked ({secrets.token_hex(3)})"
+    comment = f"The courier left my parcel in the rain <b>and</b> it was soaked, I want a refund ({secrets.token_hex(3)})"
     stack.webhook(payloads.messenger_dm(f"m.comment-{secrets.token_hex(6)}", comment, sender=customer))
     commented = until(lambda: (lambda d: d if d.get("satisfaction", {}).get("comment") else None)(
         conversation_of(stack, conversation)), "the comment was never recorded")
     assert commented["satisfaction"]["comment"] == comment, commented["satisfaction"]
+    assert commented["status"] == "open", commented["status"]  # an ordinary message: a person follows up
+    back_in_customer_service(stack, conversation, commented["satisfaction"]["comment_message_id"])
     # THEN the conversation shows their words quoted after the rating, as text, and no longer says it waits for them
     console.driver.refresh()
     console.text_in("#satisfaction", "Customer rating: 2 / 5")
@@ -411,6 +424,8 @@ def test_a_low_rating_gets_the_follow_up_and_the_customers_comment_shows_on_the_
         console.text_in(f'article.message[data-id="{rating_message}"]', "Rating: 2 / 5")
     assert not console.low_contrast() and not console.unlabelled()
     screenshot("survey-comment")
+    scroll_to(console, ".thread .reply.automatic")  # the survey, the rating, the follow-up question, the comment
+    screenshot("survey-comment-timeline")
     # AND in Japanese it says so in Japanese
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
     console.driver.refresh()
