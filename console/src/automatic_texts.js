@@ -79,7 +79,7 @@ export function tooLongRefusal(message) {
   const said = String(message ?? '').toLowerCase();
   const platform = said.match(/\bon (\w+)\b/)?.[1];
   const followUp = /^\s*the follow-up\b/.test(said);
-  const language = followUp ? said.match(/^\s*the follow-up's (\w+) text\b/)?.[1] : said.match(/\bthe (\w+) text\b/)?.[1];
+  const language = said.match(followUp ? /^\s*the follow-up's (\w+) text\b/ : /\bthe (\w+) text\b/)?.[1];
   const names = followUp ? FOLLOW_UP_FIELDS : OWN_FIELDS;
   const field = TRANSLATIONS.includes(language) ? names[language]
     : followUp || /\bthe text\b/.test(said) ? names.text : null;

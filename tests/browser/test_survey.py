@@ -36,7 +36,8 @@ import pytest
 
 import payloads
 
-from .conftest import REQUIRED, WAIT, blank_console, cell, open_conversation, scroll_to, settled_in_customer_service, staffed_stack
+from .conftest import (REQUIRED, WAIT, article, blank_console, cell, open_conversation, scroll_to,
+                       settled_in_customer_service, staffed_stack)
 
 try:
     from selenium.webdriver.support.ui import Select
@@ -376,7 +377,7 @@ def test_a_manager_writes_the_follow_up_question_and_finds_it_kept_after_a_reloa
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'en')")
 
 
-def test_a_low_rating_gets_the_follow_up_and_the_customers_comment_shows_on_the_conversation(survey_console, screenshot):
+def test_a_low_rating_gets_the_follow_up_and_the_comment_shows_on_the_conversation(survey_console, screenshot):
     console, stack = survey_console, survey_console.stack
     # GIVEN the survey on with a follow-up question
     survey = f"How did we do? Reply with a number from 1 (poor) to 5 (great). ({secrets.token_hex(3)})"
@@ -405,23 +406,24 @@ def test_a_low_rating_gets_the_follow_up_and_the_customers_comment_shows_on_the_
     console.wait(lambda d: "Automatic reply (follow-up question)" in labels(), "the follow-up's reply is labelled")
     assert "Automatic reply (satisfaction survey)" in labels(), labels()
     # WHEN the customer answers it (words that look like markup stay words)
-    comment = f"The courier left my parcel in the rain <b>and</b> it was soaked, I want a refund ({secrets.token_hex(3)})"
+    comment = f"The courier left my parcel in the rain <b>and</b> it was soaked, refund me ({secrets.token_hex(3)})"
     stack.webhook(payloads.messenger_dm(f"m.comment-{secrets.token_hex(6)}", comment, sender=customer))
     commented = until(lambda: (lambda d: d if d.get("satisfaction", {}).get("comment") else None)(
         conversation_of(stack, conversation)), "the comment was never recorded")
     assert commented["satisfaction"]["comment"] == comment, commented["satisfaction"]
     assert commented["status"] == "open", commented["status"]  # an ordinary message: a person follows up
-    back_in_customer_service(stack, conversation, commented["satisfaction"]["comment_message_id"])
+    comment_message = commented["satisfaction"]["comment_message_id"]
+    back_in_customer_service(stack, conversation, comment_message)
     # THEN the conversation shows their words quoted after the rating, as text, and no longer says it waits for them
     console.driver.refresh()
     console.text_in("#satisfaction", "Customer rating: 2 / 5")
     console.text_in("#satisfaction-comment", f"Comment: “{comment}”")
     assert not console.all("#satisfaction b") and not console.all("#satisfaction-follow-up")
     # AND the customer's message is marked as the rating's comment, beside the rating's own mark
-    console.text_in(f'article.message[data-id="{commented["satisfaction"]["comment_message_id"]}"]', "Rating comment")
+    console.text_in(article(comment_message), "Rating comment")
     rating_message = commented["satisfaction"].get("message_id")
     if rating_message:
-        console.text_in(f'article.message[data-id="{rating_message}"]', "Rating: 2 / 5")
+        console.text_in(article(rating_message), "Rating: 2 / 5")
     assert not console.low_contrast() and not console.unlabelled()
     screenshot("survey-comment")
     scroll_to(console, ".thread .reply.automatic")  # the survey, the rating, the follow-up question, the comment
@@ -430,7 +432,7 @@ def test_a_low_rating_gets_the_follow_up_and_the_customers_comment_shows_on_the_
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
     console.driver.refresh()
     console.text_in("#satisfaction-comment", f"コメント:「{comment}」")
-    console.text_in(f'article.message[data-id="{commented["satisfaction"]["comment_message_id"]}"]', "評価へのコメント")
+    console.text_in(article(comment_message), "評価へのコメント")
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'en')")
 
 

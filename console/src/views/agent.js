@@ -211,8 +211,8 @@ function badge(text, kind) {
 
 // an automatic reply's label, by what sent it (automatic_texts.js automaticKind)
 const AUTOMATIC_LABELS = {
-  away: 'reply.automatic', survey: 'reply.automaticSurvey', followUp: 'reply.automaticFollowUp', rule: 'reply.automaticRule',
-  other: 'reply.automaticOther',
+  away: 'reply.automatic', survey: 'reply.automaticSurvey', followUp: 'reply.automaticFollowUp',
+  rule: 'reply.automaticRule', other: 'reply.automaticOther',
 };
 
 // a score's stars: decoration beside the words that say it, hidden from screen readers (they read the words)
@@ -230,8 +230,8 @@ function followUpPart(rating) {
     const said = rating.comment
       ? withNode(t('satisfaction.comment'), '{comment}', h('span', { class: 'comment-text' }, rating.comment))
       : t('satisfaction.commentNotShown');
-    return h('span', { class: 'satisfaction-comment', id: 'satisfaction-comment' }, said,
-      rating.commentedAt ? [' · ', withNode(t('satisfaction.commentedAt'), '{at}', timeTag(rating.commentedAt))] : null);
+    const when = rating.commentedAt ? withNode(t('satisfaction.commentedAt'), '{at}', timeTag(rating.commentedAt)) : null;
+    return h('span', { class: 'satisfaction-comment', id: 'satisfaction-comment' }, said, when ? [' · ', when] : null);
   }
   if (rating.followUpSentAt) {
     return [' · ', h('span', { class: 'satisfaction-follow-up', id: 'satisfaction-follow-up' },
@@ -268,7 +268,8 @@ export function mountAgent(container, { args, role, go }) {
   let disposed = false;
   const [queueArg, detailId] = args;
   const timers = new Set();
-  let rated = null; // the open conversation's satisfaction survey (ratingOf): its rating and comment messages are marked
+  // the open conversation's satisfaction survey (ratingOf): its rating and comment messages are marked
+  let rated = null;
   const state = {
     queues: [], queue: null, status: session.get('status') || 'open', cursor: null, feats: null, listedOpen: null,
     filters: readFilters(), saved: null, selected: new Set(),

@@ -22,7 +22,8 @@ export function textsForm(prefix, { followUp = false } = {}) {
     ...Object.fromEntries(TRANSLATIONS.map((lang) => [lang, textBox(`${prefix}-${lang}`)])),
     ...(followUp ? {
       [FOLLOW_UP_FIELDS.text]: textBox(`${prefix}-follow-up`, 3),
-      ...Object.fromEntries(TRANSLATIONS.map((lang) => [FOLLOW_UP_FIELDS[lang], textBox(`${prefix}-follow-up-${lang}`, 3)])),
+      ...Object.fromEntries(TRANSLATIONS.map((lang) =>
+        [FOLLOW_UP_FIELDS[lang], textBox(`${prefix}-follow-up-${lang}`, 3)])),
     } : {}),
   };
   const counters = Object.fromEntries(Object.entries(boxes).map(([name, box]) =>
