@@ -60,6 +60,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.PrivateReplyUnsupported: Unprocessable,
     domain.TextTooLong: Unprocessable,
     domain.PrivateReplyAlreadySent: Conflict,
+    domain.PublicBulkReply: Unprocessable,
     domain.ModerationUnsupported: Unprocessable,
     domain.NotAllowed: Forbidden,
     domain.UnknownSavedReply: NotFound,

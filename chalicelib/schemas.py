@@ -212,7 +212,9 @@ class BulkReply(_Body):
     action: Literal["reply"]
     conversation_ids: ConversationIds
     text: str = Field(min_length=1, max_length=4_000, pattern=r"\S", description="what each customer reads (a "
-                      "crisis statement, an outage notice); `{{customer_name}}` is filled in with each one's name")
+                      "crisis statement, an outage notice); `{{customer_name}}` is filled in with each one's name. "
+                      "Direct messages only: a public post or comment is refused (`public_conversation`), as the "
+                      "same words under many public posts read as spam")
     idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  description="chosen by the client for this bulk reply: sending the request again "
                                  "(after `not_attempted` ones) never answers a conversation twice")
