@@ -60,6 +60,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.PrivateReplyUnsupported: Unprocessable,
     domain.TextTooLong: Unprocessable,
     domain.PrivateReplyAlreadySent: Conflict,
+    domain.PublicBulkReply: Unprocessable,
     domain.ModerationUnsupported: Unprocessable,
     domain.NotAllowed: Forbidden,
     domain.UnknownSavedReply: NotFound,
@@ -544,7 +545,8 @@ def satisfaction_survey(caller):
 @routes.route("PUT", "/satisfaction-survey", "change the satisfaction survey at the revision read (manager, admin)",
               roles=MANAGERS, body=SurveyUpdate, response=SurveyOut, errors=(409, 422, 503))
 def satisfaction_survey_change(caller, body: SurveyUpdate):
-    return SurveyOut.of(surveys.change(acting(caller), body.enabled, body.text, body.translations, body.rev, now()))
+    return SurveyOut.of(surveys.change(acting(caller), body.enabled, body.text, body.translations, body.rev, now(),
+                                       body.follow_up, body.follow_up_translations))
 
 
 # business hours: when the brand is open (the SLAs count open time; the away message is sent outside them) --------

@@ -1,6 +1,6 @@
 """The automatic messages' function (`send_automatic_replies`): a routing rule's reply (chalicelib/routing_rules.py)
-and the away message (chalicelib/away.py) for customers' new direct messages, and the satisfaction survey
-(chalicelib/surveys.py) for resolved direct-message conversations.
+and the away message (chalicelib/away.py) for customers' new direct messages, the satisfaction survey
+(chalicelib/surveys.py) for resolved direct-message conversations, and its follow-up question after a low rating.
 
 It is fed the bus's events through its own queue (infra/template.py: a rule per message, one queue, Lambda polling
 it), so neither the webhook nor a resolve waits on a platform. Each event's message is read again and the domain
@@ -83,7 +83,9 @@ def _handlers() -> dict[str, list[tuple[str, Callable[[str, datetime], str]]]]:
     return {"message.triaged": [("RuleReply", routing_rules.answer),
                                 ("AwayMessage", lambda message_id, now: away.answer(message_id, now, away_now))],
             "message.resolved": [("SatisfactionSurvey",
-                                  lambda message_id, now: surveys.offer(message_id, now, survey_now))]}
+                                  lambda message_id, now: surveys.offer(message_id, now, survey_now))],
+            "message.rated": [("SurveyFollowUp",
+                               lambda message_id, now: surveys.follow_up(message_id, now, survey_now))]}
 
 
 def handle_batch(event: Any, context: Any = None) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Bulk actions (Zendesk's bulk update and macros, Chatwoot's bulk resolve, Sprout's hide in bulk): one action on up to
 MAX_BULK conversations, for a spam wave to hide, a thread that moved queue, a crisis to tag, to hand to one person or
-to answer with one statement (and resolve). Each conversation goes through the single action's rules and guarded
+to answer with one statement (and resolve: direct messages only, as a public reply in bulk is spam). Each conversation goes through the single action's rules and guarded
 write, and gets its own outcome: one refused (not yours, already resolved, outside your queues) stops nothing."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Literal
 
 from .config import get_settings
-from .domain.automatic_messages import customer_name, with_name
-from .domain.errors import DomainError, UnknownMessage
+from .domain.automatic_messages import customer_name, is_direct_message, with_name
+from .domain.errors import DomainError, PublicBulkReply, UnknownMessage
 from .domain.workflow import RESOLVED, Actor
 from .errors import StorageRejected, StorageUnavailable
 from .store import queue, tags
@@ -71,6 +71,10 @@ def apply(principal, action: Action, conversation_ids: list[str], now: datetime,
         from .store import replies as reply_store
 
         assert text is not None and idempotency_key is not None
+        if not is_direct_message(head.platform, head.channel):
+            raise PublicBulkReply(f"{head.id} is a public {head.channel} on {head.platform}: a bulk reply goes to "
+                                  "direct messages only (the same words under many public posts read as spam); "
+                                  "answer it on its own")
         earlier = reply_store.get(head.id, idempotency_key)
         if earlier is None or earlier.status != reply_store.SENT:
             replies.send(head, actor, with_name(text, customer_name(head.author)), None, idempotency_key, now)

@@ -212,7 +212,9 @@ class BulkReply(_Body):
     action: Literal["reply"]
     conversation_ids: ConversationIds
     text: str = Field(min_length=1, max_length=4_000, pattern=r"\S", description="what each customer reads (a "
-                      "crisis statement, an outage notice); `{{customer_name}}` is filled in with each one's name")
+                      "crisis statement, an outage notice); `{{customer_name}}` is filled in with each one's name. "
+                      "Direct messages only: a public post or comment is refused (`public_conversation`), as the "
+                      "same words under many public posts read as spam")
     idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  description="chosen by the client for this bulk reply: sending the request again "
                                  "(after `not_attempted` ones) never answers a conversation twice")
@@ -310,6 +312,14 @@ class SurveyUpdate(_AutomaticMessageUpdate):
                           "a direct-message conversation the brand answered (once per conversation)")
     text: str = _automatic_text("survey_text_too_long", ", e.g. `How did we do? Reply with a number from 1 (poor) to "
                                 "5 (great).`")
+    follow_up: str = Field("", max_length=automatic_messages.MAX_TEXT_CHARS, description=(
+        "asked right after a rating of 1, 2 or 3 (below satisfied), e.g. `Sorry we let you down. What could we have "
+        "done better?`; the customer's next message is the rating's comment, and reopens the conversation. Empty: "
+        "none is asked. `{{customer_name}}` is filled in; it must fit a direct message on every platform as the text "
+        "must (422 `survey_text_too_long`, its message starting `the follow-up`)"))
+    follow_up_translations: dict[Literal["en", "ja"], Annotated[str, Field(
+        min_length=1, max_length=automatic_messages.MAX_TEXT_CHARS, pattern=r"\S")]] = Field(
+        default_factory=dict, description="the follow-up question for customers writing in that language")
 
 
 class BusinessHoursUpdate(_Body):
@@ -664,6 +674,12 @@ class SatisfactionOut(_Model):
     rated_at: str | None = None
     message_id: str | None = Field(None, description="the customer's message that gave the rating (a later message "
                                    "of the conversation)")
+    follow_up_sent_at: str | None = Field(None, description="when the follow-up question went (after a low rating)")
+    comment_message_id: str | None = Field(None, description="the customer's answer to the follow-up question: their "
+                                           "message that comments on the rating (it reopened the conversation)")
+    commented_at: str | None = None
+    comment: str | None = Field(None, description="GET /conversations/{id}: that message's words, while it is among "
+                                "the messages listed and not erased")
 
     @model_serializer(mode="wrap")
     def _without_none(self, handler):
@@ -977,6 +993,10 @@ class ConversationOut(MessageOut):
                       if limit is not None}
             window_out = ReplyWindowOut(open=window.open, reason=window.reason, closes_at=closes,
                                         messaging_type=window.messaging_type, tag=window.tag, **limits)
+        satisfaction = fields.get("satisfaction") or {}
+        commented = next((m for m in thread if m.id == satisfaction.get("comment_message_id") and not m.erased), None)
+        if commented is not None:
+            fields["satisfaction"] = {**satisfaction, "comment": commented.text}
         return cls.model_validate({**fields, "messages": [MessageOut.of(m, with_history=True) for m in thread],
                                    "earlier_cursor": earlier, "replies": [ReplyOut.of(r) for r in replies],
                                    "reply_window": window_out, "notes": [NoteOut.of(n) for n in notes],
@@ -1107,6 +1127,8 @@ class SurveyOut(_Model):
     enabled: bool
     text: str
     translations: dict[str, str] = Field(description="per customer language (`en`, `ja`); the others get `text`")
+    follow_up: str = Field(description="asked after a rating of 1 to 3; empty: none is asked")
+    follow_up_translations: dict[str, str] = Field(description="the follow-up per customer language")
     updated_by: str | None
     updated_at: str | None
     rev: int = Field(description="send it back to change it; 0: never saved")
@@ -1114,6 +1136,7 @@ class SurveyOut(_Model):
     @classmethod
     def of(cls, saved: Any) -> SurveyOut:
         return cls(enabled=saved.enabled, text=saved.text, translations=saved.translations,
+                   follow_up=saved.follow_up, follow_up_translations=saved.follow_up_translations,
                    updated_by=saved.updated_by, updated_at=saved.updated_at, rev=saved.rev)
 
 

@@ -489,9 +489,11 @@ def away_pattern() -> dict[str, Any]:
 
 
 def survey_pattern() -> dict[str, Any]:
-    """The EventBridge pattern of the satisfaction survey's rule: message.resolved of direct-message conversations on
-    the platforms it is sent on (chalicelib/domain/surveys.py decides the rest on the stored conversation)."""
-    return {"source": [events_schema.SOURCE], "detail-type": [events_schema.MESSAGE_RESOLVED],
+    """The EventBridge pattern of the satisfaction survey's rule: message.resolved (the survey) and message.rated (its
+    follow-up question) of direct-message conversations on the platforms it is sent on (chalicelib/domain/surveys.py
+    decides the rest on the stored conversation)."""
+    return {"source": [events_schema.SOURCE],
+            "detail-type": [events_schema.MESSAGE_RESOLVED, events_schema.MESSAGE_RATED],
             "detail": {"channel": [automatic_messages.DIRECT_MESSAGE], "platform": list(automatic_messages.DM_PLATFORMS)}}
 
 
@@ -543,7 +545,8 @@ def automatic_resources() -> dict[str, Any]:
             "Targets": [_target("away", automatic_queue_arn())],
         }},
         SURVEY_RULE: {"Type": "AWS::Events::Rule", "Properties": {
-            "Description": "message.resolved of direct-message conversations to the satisfaction survey's queue",
+            "Description": "message.resolved and message.rated of direct-message conversations to the satisfaction "
+                           "survey's queue",
             "EventBusName": {"Ref": BUS},
             "EventPattern": survey_pattern(),
             "Targets": [_target("survey", automatic_queue_arn())],

@@ -285,3 +285,30 @@ def test_an_agent_bulk_replies_only_to_what_they_hold_and_a_slow_down_stops_the_
     assert outcomes[:3] == ["done", "done", "done"] and outcomes[3] == "wrong_status", second  # open: not hers
     assert len(fake_platforms.sent("messenger")) == 3
     assert all(r["status"] == "claimed" for r in second["results"][:3])  # no resolve asked: they stay with her
+
+
+def test_a_bulk_reply_answers_direct_messages_only_never_public_comments(api, keys, fake_platforms):
+    import json
+
+    import payloads
+    from support import dumps, post_webhook
+
+    # GIVEN a customer's DM and two public comments about the same outage
+    direct = dm(api, "m.public0", "6100000000700")
+    comments = []
+    for n in range(2):
+        comment_id = f"104857600000001_900001_7770{n}"
+        response = post_webhook(api, "meta", dumps(payloads.page_comment(comment_id, "is the app down?? I can't log in")))
+        assert response.status_code == 200 and json.loads(response.body)["stored"] == 1
+        comments.append(f"facebook:{comment_id}")
+    # WHEN a manager sends one statement to all three
+    result = bulk(api, keys["manager"], "reply", [comments[0], direct, comments[1]], text="We are fixing the login problem.",
+                  idempotency_key="outage-public-1", resolve=True)
+    # THEN only the DM is answered (and resolved); each public one is refused in words and left as it was
+    assert [(r["id"], r["outcome"]) for r in result["results"]] == [
+        (comments[0], "public_conversation"), (direct, "done"), (comments[1], "public_conversation")]
+    assert "direct messages only" in result["results"][0]["message"]
+    assert fake_platforms.sent("facebook") == [] and len(fake_platforms.sent("messenger")) == 1
+    for conversation_id in comments:
+        _, detail = call(api, "GET", f"/conversations/{conversation_id}", keys["manager"])
+        assert detail["status"] == "open" and detail["replies"] == []

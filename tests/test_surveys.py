@@ -69,8 +69,8 @@ def answered_and_resolved(api, keys, mid, text="My order never arrived, where is
 def test_managers_set_it_everyone_reads_it(api, keys):
     # GIVEN never saved: off
     status, survey = call(api, "GET", "/satisfaction-survey", keys["agent_cs"])
-    assert status == 200 and survey == {"enabled": False, "text": "", "translations": {}, "updated_by": None,
-                                        "updated_at": None, "rev": 0}
+    assert status == 200 and survey == {"enabled": False, "text": "", "translations": {}, "follow_up": "",
+                                        "follow_up_translations": {}, "updated_by": None, "updated_at": None, "rev": 0}
     # WHEN a manager turns it on THEN every role reads it, with who saved it
     status, saved = turn_on(api, keys)
     assert status == 200 and saved["enabled"] is True and saved["rev"] == 1 and saved["updated_by"].startswith("manager:")
@@ -282,3 +282,116 @@ def test_managers_list_the_unhappy_ones_to_follow_up(api, keys, delivery):
     # THEN only the unhappy customer's conversation is listed
     assert found == {"messenger:m.csat81"}
     assert call(api, "GET", f"/queues/{rated['messenger:m.csat81']}/conversations?max_rating=6", keys["manager"])[0] == 400
+
+
+FOLLOW_UP = "Sorry we let you down, {{customer_name}}. What could we have done better?"
+
+
+def test_a_low_rating_is_asked_what_went_wrong_and_the_answer_is_its_comment(api, keys, delivery, fake_platforms):
+    deliver, rated = delivery
+    status, saved = turn_on(api, keys, follow_up=FOLLOW_UP,
+                            follow_up_translations={"ja": "ご期待に沿えず申し訳ありません。改善点を教えてください。"})
+    assert status == 200 and saved["follow_up"] == FOLLOW_UP and set(saved["follow_up_translations"]) == {"ja"}
+    assert call(api, "GET", "/satisfaction-survey", keys["agent_cs"])[1] == saved
+    # GIVEN a DM the manager answered and resolved, whose customer got the survey
+    sender = "6100000000091"
+    conversation_id = answered_and_resolved(api, keys, "m.csat9", sender=sender)
+    deliver()
+    # WHEN the customer rates it 2, and the events reach the function
+    ingest(api, payloads.messenger_dm("m.csat9.r", "2", sender=sender))
+    deliver()
+    # THEN they are asked, once and quoting nothing, what went wrong; the conversation stays resolved
+    answer, survey, follow_up = fake_platforms.sent("messenger")
+    assert follow_up.body["recipient"] == {"id": sender} and "quick_replies" not in follow_up.body["message"]
+    assert follow_up.body["message"]["text"] == "Sorry we let you down. What could we have done better?"
+    detail = conversation(api, keys, conversation_id)
+    assert detail["status"] == "resolved" and detail["satisfaction"]["score"] == 2
+    assert detail["satisfaction"]["follow_up_sent_at"] >= detail["satisfaction"]["rated_at"]
+    assert [(r["by"], r["status"]) for r in detail["replies"] if r.get("automatic")] == [
+        ("system:survey", "sent"), ("system:survey_follow_up", "sent")]
+    [rating] = rated.receive()
+    assert rating["detail"]["data"]["score"] == 2 and "comment_message_id" not in rating["detail"]["data"]
+    # WHEN they answer (and the platform delivers the webhook twice)
+    comment = "Nobody read my second question, I had to ask three times"
+    for _ in range(2):
+        ingest(api, payloads.messenger_dm("m.csat9.c", comment, sender=sender))
+    # THEN the answer is the rating's comment, and it reopens the conversation for a person to follow up
+    detail = conversation(api, keys, conversation_id)
+    assert detail["status"] == "open" and detail["message_count"] == 3
+    assert detail["satisfaction"]["comment_message_id"] == "messenger:m.csat9.c"
+    assert detail["satisfaction"]["comment"] == comment and detail["satisfaction"]["score"] == 2
+    # AND the rating is announced again with its comment's message; nothing more is sent
+    deliver()
+    [commented] = rated.receive()
+    assert commented["detail"]["data"]["comment_message_id"] == "messenger:m.csat9.c"
+    assert commented["detail"]["data"]["score"] == 2 and commented["detail"]["message_id"] == conversation_id
+    assert len(fake_platforms.sent("messenger")) == 3
+    # WHEN they write again THEN that is an ordinary message: the comment stays the first answer
+    ingest(api, payloads.messenger_dm("m.csat9.c2", "hello??", sender=sender))
+    detail = conversation(api, keys, conversation_id)
+    assert detail["satisfaction"]["comment_message_id"] == "messenger:m.csat9.c" and detail["message_count"] == 4
+    # WHEN the customer is erased THEN the comment's words go with their message
+    status, erased = call(api, "POST", "/erasures", keys["admin"], {"platform": "messenger", "author_id": sender})
+    assert status == 200 and erased["done"] is True, erased
+    detail = conversation(api, keys, conversation_id)
+    assert "comment" not in detail["satisfaction"] and comment not in json.dumps(detail)
+
+
+def test_a_satisfied_customer_or_a_survey_without_a_follow_up_is_asked_nothing_more(api, keys, delivery, fake_platforms):
+    deliver, _ = delivery
+    turn_on(api, keys, follow_up=FOLLOW_UP)
+    # GIVEN a customer who rates 4: satisfied
+    happy = answered_and_resolved(api, keys, "m.csat10", sender="6100000000101")
+    deliver()
+    ingest(api, payloads.messenger_dm("m.csat10.r", "4", sender="6100000000101"))
+    deliver()
+    assert len(fake_platforms.sent("messenger")) == 2  # the answer and the survey only
+    # WHEN they write again THEN it is an ordinary message, no comment
+    ingest(api, payloads.messenger_dm("m.csat10.c", "thanks again", sender="6100000000101"))
+    assert "comment_message_id" not in conversation(api, keys, happy)["satisfaction"]
+    # GIVEN the managers leave the follow-up empty: a rating of 1 is asked nothing more
+    status, saved = call(api, "GET", "/satisfaction-survey", keys["manager"])
+    assert turn_on(api, keys, rev=saved["rev"], follow_up="")[0] == 200
+    unhappy = answered_and_resolved(api, keys, "m.csat11", sender="6100000000111")
+    deliver()
+    ingest(api, payloads.messenger_dm("m.csat11.r", "1", sender="6100000000111"))
+    deliver()
+    assert len(fake_platforms.sent("messenger")) == 4
+    detail = conversation(api, keys, unhappy)
+    assert detail["satisfaction"]["score"] == 1 and "follow_up_sent_at" not in detail["satisfaction"]
+
+
+def test_a_follow_up_too_long_for_a_direct_message_is_refused_in_words(api, keys):
+    status, refused = turn_on(api, keys, follow_up_translations={"ja": "満" * 400})  # 1,200 bytes: over Instagram's
+    assert status == 422 and refused["error"]["code"] == "survey_text_too_long"
+    assert refused["error"]["message"].startswith("the follow-up's ja text is too long") and "instagram" in refused["error"]["message"]
+    status, blank = turn_on(api, keys, follow_up_translations={"en": "  "})
+    assert status == 400
+    assert call(api, "GET", "/satisfaction-survey", keys["manager"])[1]["rev"] == 0  # nothing saved
+
+
+def test_a_rating_counts_in_its_conversations_queue_not_where_the_model_puts_a_bare_number(api, keys, delivery):
+    deliver, _ = delivery
+    turn_on(api, keys)
+    # GIVEN a community conversation (the model reads a bare "5" as customer service)
+    sender = "6100000000121"
+    ingest(api, payloads.messenger_dm("m.csat12", "See you all at the summer meetup on saturday!!", sender=sender))
+    conversation_id = "messenger:m.csat12"
+    detail = conversation(api, keys, conversation_id)
+    if detail["queue"] != "community":
+        assert call(api, "POST", f"/conversations/{conversation_id}/reroute", keys["manager"],
+                    {"queue": "community"})[0] == 200
+    assert call(api, "POST", f"/conversations/{conversation_id}/claim", keys["manager"], {})[0] == 200
+    assert call(api, "POST", f"/conversations/{conversation_id}/replies", keys["manager"],
+                {"text": "See you there!", "idempotency_key": "r-csat12"})[0] == 201
+    assert call(api, "POST", f"/conversations/{conversation_id}/resolve", keys["manager"], {})[0] == 200
+    deliver()
+    # WHEN the customer rates it
+    ingest(api, payloads.messenger_dm("m.csat12.r", "5", sender=sender))
+    # THEN both messages count in community, and the rating is in no review count
+    today = datetime.now(timezone.utc).date()
+    _, stats = call(api, "GET", f"/stats?from={today}&granularity=day&tz=UTC", keys["manager"])
+    messages = {q: sum(b["messages"].get(q, 0) for b in stats["buckets"]) for q in ("customer_service", "community")}
+    assert messages == {"customer_service": 0, "community": 2}
+    rating = next(m for m in conversation(api, keys, conversation_id)["messages"] if m["id"] == "messenger:m.csat12.r")
+    assert not rating.get("needs_review")

@@ -104,6 +104,13 @@ class PrivateReplyAlreadySent(DomainError):
     code = "private_reply_already_sent"
 
 
+class PublicBulkReply(DomainError):
+    """A bulk reply (one text to many) to a public post or comment: the same words under many public posts read as
+    spam (X's automation rules forbid them; Meta's filters hide them), so a bulk reply goes to direct messages only."""
+
+    code = "public_conversation"
+
+
 class NoSender(OutsideReplyWindow):
     """A platform this API cannot send on (generic sources): like a closed window, nothing is sent."""
 

@@ -10,22 +10,30 @@ asked twice), and not from a stale event. The platform's reply window still appl
 How a rating is read: the customer's first message after the survey, while the conversation is still resolved and
 within RATING_WINDOW; anything else in it (a number inside a sentence, "3 days late") is an ordinary message that
 reopens the conversation as before, and the survey then waits for no rating.
+
+The follow-up question (Zendesk's comment on a bad rating, Chatwoot's CSAT feedback): after a rating below SATISFIED,
+the customer is asked, in words the managers wrote, what went wrong; their next message within COMMENT_WINDOW is the
+rating's comment. It is an ordinary message all the same: it reopens the conversation, so a person follows up on an
+unhappy customer. Only the comment's message id is kept with the rating (its words stay in the message, which an
+erasure or a deletion on the platform takes with it).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .automatic_messages import AutomaticMessage, check_texts, is_direct_message
+from .automatic_messages import AutomaticMessage, check_texts, is_direct_message, with_name
 from .errors import SurveyTextTooLong
 from .workflow import RESOLVED
 
 ACTOR = "system:survey"
 IDEMPOTENCY_KEY = "survey"  # one survey per conversation, whoever resolves it and however often
+FOLLOW_UP_ACTOR = "system:survey_follow_up"
+FOLLOW_UP_KEY = "survey-follow-up"  # one follow-up question per conversation
 SCORES = (1, 2, 3, 4, 5)
 SATISFIED = 4  # 4 and 5 count as satisfied (the usual CSAT share)
 # the scores offered to tap (quick replies, a WhatsApp list, a Telegram keyboard): a tap sends the words, which read
@@ -37,14 +45,33 @@ STALE_AFTER = timedelta(hours=1)
 # a week later is more likely an answer to something else)
 RATING_WINDOW = timedelta(days=3)
 LONGEST_RATING = 40  # characters: a rating is a short message, never a paragraph that happens to hold a digit
+# how long the comment is waited for after the follow-up question: an answer comes at once or not at all
+COMMENT_WINDOW = timedelta(days=1)
 
 
+@dataclass
 class Survey(AutomaticMessage):
-    """The satisfaction survey as managers saved it."""
+    """The satisfaction survey as managers saved it, with the follow-up question asked after a low rating (empty:
+    none is asked)."""
+
+    follow_up: str = ""
+    follow_up_translations: dict[str, str] = field(default_factory=dict)
+
+    def follow_up_for(self, language: str | None, customer_name: str | None) -> str:
+        """The follow-up question in the customer's language, their name filled in."""
+        return with_name(self.follow_up_translations.get(language or "") or self.follow_up, customer_name)
 
 
-def check_change(enabled: bool, text: str, translations: dict[str, str]) -> None:
+class _FollowUpTooLong(SurveyTextTooLong):
+    def __init__(self, message: str) -> None:
+        super().__init__(f"the follow-up's {message.removeprefix('the ')}")
+
+
+def check_change(enabled: bool, text: str, translations: dict[str, str], follow_up: str = "",
+                 follow_up_translations: dict[str, str] | None = None) -> None:
     check_texts("a satisfaction survey", enabled, text, translations, SurveyTextTooLong)
+    # a follow-up may be empty whether or not the survey is on: then none is asked
+    check_texts("a follow-up question", False, follow_up, follow_up_translations or {}, _FollowUpTooLong)
 
 
 @dataclass(frozen=True)
@@ -76,12 +103,53 @@ def decide(survey: Survey, *, platform: str, channel: str, status: str, resolved
     return Decision(True, "due")
 
 
+def decide_follow_up(survey: Survey, *, status: str, erased: bool, satisfaction: dict[str, Any] | None,
+                     now: datetime) -> Decision:
+    """Whether a conversation just rated gets the follow-up question now (its first message's state, as read)."""
+    satisfaction = satisfaction or {}
+    score = satisfaction.get("score")
+    if not survey.enabled or not survey.follow_up.strip():
+        return Decision(False, "off")
+    if score is None:
+        return Decision(False, "not_rated")
+    if score >= SATISFIED:
+        return Decision(False, "satisfied")
+    if erased:
+        return Decision(False, "removed")
+    if status != RESOLVED:
+        return Decision(False, "not_resolved")  # the customer wrote again meanwhile: a person reads that instead
+    if satisfaction.get("follow_up_sent_at"):
+        return Decision(False, "already_sent")
+    rated_at = satisfaction.get("rated_at")
+    if not rated_at or now - _parsed(rated_at) > STALE_AFTER:
+        return Decision(False, "stale")
+    return Decision(True, "due")
+
+
+def comment_awaited(satisfaction: dict[str, Any] | None, customer_id: str | None, author_id: str,
+                    now: datetime) -> bool:
+    """Whether a customer's new message is the comment the follow-up question asked for."""
+    satisfaction = satisfaction or {}
+    asked = satisfaction.get("follow_up_sent_at")
+    return (customer_id == author_id and bool(asked) and not satisfaction.get("comment_message_id")
+            and now - _parsed(asked) <= COMMENT_WINDOW)
+
+
+def with_comment(satisfaction: dict[str, Any], message_id: str, received_at: str) -> dict[str, Any]:
+    """The rating with the message that comments on it."""
+    return {**satisfaction, "comment_message_id": message_id, "commented_at": received_at}
+
+
+def _parsed(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))
+
+
 def awaits_rating(satisfaction: dict[str, Any] | None, status: str, now: datetime) -> bool:
     """Whether the conversation's survey still waits for the customer's rating."""
     if not satisfaction or satisfaction.get("score") is not None or satisfaction.get("closed") or status != RESOLVED:
         return False
     sent = satisfaction.get("survey_sent_at")
-    return bool(sent) and now - datetime.fromisoformat(sent.replace("Z", "+00:00")) <= RATING_WINDOW
+    return bool(sent) and now - _parsed(sent) <= RATING_WINDOW
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\ufe0f\ufe0e\u20e3\u200b\u200c\u200d\u2060\ufeff"))

@@ -18,6 +18,8 @@ is added on the webhook path and no change can happen without its event. The typ
     any other status change                 message.status_changed
     tags changed (and nothing above)        message.tagged   (all tags, added, removed)
     the survey's rating recorded            message.rated    (score, when the survey went, who resolved)
+    the customer's comment on it            message.rated    again, with the comment's message (beside the event
+                                                             of the change its message made: message.reopened)
     a new spike marker                      spike.detected
     a channel's token_error set             channel.unhealthy (a send failed on the token or a permission)
     a reply sending -> sent                 reply.sent
@@ -146,8 +148,23 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
         model, data = schema.MessageTagged, {"tags": tags, "added": [t for t in tags if t not in previous],
                                              "removed": [t for t in previous if t not in tags]}
     else:
-        return []  # nothing an event names changed
-    return [_message_event(model, new, actor, include_text, data, at=entry.get("at") if entry else None)]
+        return _comment_events(old, new, actor, include_text)  # else nothing an event names changed
+    at = entry.get("at") if entry else None
+    return [_message_event(model, new, actor, include_text, data, at=at), *_comment_events(old, new, actor, include_text)]
+
+
+def _comment_events(old: dict[str, Any], new: dict[str, Any], actor: str | None,
+                    include_text: bool) -> list[schema.BaseEvent]:
+    """message.rated again when the customer's comment on their rating arrived (with the message that reopened the
+    conversation, whose own event is message.reopened)."""
+    satisfaction, before = new.get(SATISFACTION) or {}, old.get(SATISFACTION) or {}
+    if not satisfaction.get("comment_message_id") or before.get("comment_message_id") or satisfaction.get("score") is None:
+        return []
+    return [_message_event(schema.MessageRated, new, actor, include_text, {
+        "score": satisfaction["score"], "survey_sent_at": satisfaction.get("survey_sent_at"),
+        "resolved_by": new.get("resolved_by") or old.get("resolved_by"),
+        "comment_message_id": satisfaction["comment_message_id"], "commented_at": satisfaction.get("commented_at")},
+        at=satisfaction.get("commented_at"))]
 
 
 def _new_history_entry(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:

@@ -238,11 +238,16 @@ class RatedData(_Model):
     score: int = Field(ge=1, le=5, description="the customer's rating, 1 (poor) to 5 (great)")
     survey_sent_at: str | None = Field(None, description="when the satisfaction survey went to the customer")
     resolved_by: str | None = Field(None, description="who resolved the conversation rated")
+    comment_message_id: str | None = Field(None, description="sent again with this when the customer answered the "
+                                           "follow-up question after a low rating: their message that comments on "
+                                           "the rating (its own message.triaged has its words)")
+    commented_at: str | None = None
 
 
 class MessageRated(MessageEvent):
     """The customer answered the satisfaction survey (GET /satisfaction-survey) with a rating: on the conversation's
-    first message, which stays resolved."""
+    first message, which stays resolved. Sent again, with `comment_message_id`, when they answer the follow-up question
+    a low rating gets."""
 
     type: Literal["message.rated"] = MESSAGE_RATED
     data: RatedData

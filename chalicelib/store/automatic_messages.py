@@ -3,7 +3,7 @@ only at the revision its editor read."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import TypeVar
 
 from ..domain.automatic_messages import AutomaticMessage
@@ -17,9 +17,10 @@ def get(kind: type[M], sk: str, consistent: bool = True) -> M:
     item = settings.read(sk, consistent)
     if item is None:
         return kind()
-    return kind(enabled=bool(item.get("enabled")), text=item.get("text", ""),
-                translations=dict(item.get("translations") or {}), updated_by=item.get("updated_by"),
-                updated_at=item.get("updated_at"), rev=int(item.get("rev", 0)))
+    saved = {f.name: item[f.name] for f in fields(kind) if item.get(f.name) is not None}
+    # the settings item's numbers come back as Decimal, its maps as dicts of their own
+    return kind(**{**saved, "enabled": bool(item.get("enabled")), "rev": int(item.get("rev", 0)),
+                   **{name: dict(value) for name, value in saved.items() if isinstance(value, dict)}})
 
 
 def save(changed: M, sk: str, item_type: str, what: str, read_rev: int) -> M:

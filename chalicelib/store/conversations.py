@@ -30,7 +30,7 @@ from . import business_hours as hours_store
 from . import counters, dynamo
 from .entities import (ANSWER_BYTES, RESOLUTION_ATTRIBUTES, ConversationKeys, MessageKeys, NoteKeys, ReplyKeys,
                        StoredMessage, hour_of, iso, json_size, key, parse_iso, shard_of)
-from .messages import (Outcome, Triaged, get_message, history_entry, message_counters, new_message,
+from .messages import (Outcome, Triaged, get_message, history_entry, message_counters, new_message, rating_counters,
                        new_message_transaction, save_new, transition)
 from .table import GSI1
 
@@ -126,8 +126,11 @@ def save_inbound(item: Triaged, now: datetime) -> Outcome:
                 *new_message_transaction(item, shard_try, conversation_key=key),
                 _pointer_put(key, message.id, previous)]
         elif attempt < CONTENDED_AFTER:
-            operations = lambda shard_try, head=head, key=conversation_key, pointed=pointed: [
-                *_join_transaction(item, head, key, now, shard_try),
+            # the customer's answer to the follow-up question after a low rating: kept with the rating (it reopens
+            # the conversation all the same)
+            comments = surveys.comment_awaited(head.satisfaction, head.author.get("id"), message.author.id, now)
+            operations = lambda shard_try, head=head, key=conversation_key, pointed=pointed, comments=comments: [
+                *_join_transaction(item, head, key, now, shard_try, comments),
                 *([] if pointed else [_pointer_put(key, head.id, None)])]
             outcome = _run(operations, message, attempt, joining=True)
             if outcome is not None:
@@ -186,7 +189,8 @@ def _member(item: Triaged, head: StoredMessage, conversation_key: str) -> Stored
 
 
 def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str, now: datetime,
-                      shard_try: int) -> list[dict[str, Any]]:
+                      shard_try: int, comments: bool = False) -> list[dict[str, Any]]:
+    """`comments`: the message is the comment on the conversation's rating (domain.surveys)."""
     m = item.message
     member = _member(item, head, conversation_key)
     joined = rules.join(_head_rules(head), item.queue, item.priority.score)
@@ -197,6 +201,8 @@ def _join_transaction(item: Triaged, head: StoredMessage, conversation_key: str,
                                   "last_inbound_text": m.text[:LAST_TEXT_CHARS], "priority": joined.priority}
     if joined.takes_message_priority:
         attributes["priority_reasons"] = item.priority.reasons
+    if comments:
+        attributes["satisfaction"] = surveys.with_comment(head.satisfaction or {}, m.id, received)
     if joined.status == CLAIMED:
         attributes["lease_expires_at"] = head.lease_expires_at
     needs_review = (head.needs_review and not joined.reopened) or item.needs_review
@@ -227,12 +233,13 @@ def _rating_transaction(item: Triaged, head: StoredMessage, conversation_key: st
     # the rating's counts on a shard of their own: the message's volume update may be on the same queue-hour
     rating_shard = shard_of(m.id, shard_try + 1)
     counted = counters.per_platform(surveys.rating_counts(score), head.platform)
-    extra = [*message_counters(item, shard_of(m.id, shard_try)),
+    extra = [*rating_counters(item, head.queue, shard_of(m.id, shard_try)),
              counters.volume_update(head.queue, hour_of(m.received_at), rating_shard, counted),
              *counters.person_update(head.resolved_by or "", m.received_at, rating_shard, surveys.rating_counts(score))]
     operations = transition(replace(head, last_inbound_at=received), head.status, entry, attributes=attributes,
                             extra=extra)
-    put = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(_member(item, head, conversation_key).to_item()),
+    rating = replace(_member(item, head, conversation_key), needs_review=False)  # nothing to review in a "5"
+    put = {"Put": {"TableName": dynamo.table_name(), "Item": dynamo.to_item(rating.to_item()),
                    "ConditionExpression": "attribute_not_exists(pk)"}}
     return [put, *operations]
 

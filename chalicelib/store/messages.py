@@ -148,6 +148,15 @@ def message_counters(item: Triaged, shard: int) -> list[dict[str, Any]]:
     ]
 
 
+def rating_counters(item: Triaged, queue: str, shard: int) -> list[dict[str, Any]]:
+    """What a customer's rating of a conversation (domain.surveys) moves: its volume in the conversation's queue, and
+    its author's activity window. The model's verdict on a bare "5" means nothing: it is in no category's volume,
+    no review count and no accuracy shard."""
+    m = item.message
+    return [counters.volume_update(queue, hour_of(m.received_at), shard, counters.volume_increments(m.platform, 1, False)),
+            counters.author_update(m.platform, m.author.id, m.received_at, shard)]
+
+
 def customer_pointer(m: Inbound) -> dict[str, Any] | None:
     """The customer's pointer to the conversation `m` opens (None for an author without an id: many people).
 

@@ -275,7 +275,14 @@ def mark_sent(reply: StoredReply, head: StoredMessage, platform_message_id: str,
 
 def automatic_sent_operations(reply: StoredReply, head: StoredMessage, now: datetime) -> list[dict[str, Any]]:
     """What an automatic message's sending adds: its count in the stats (by the hour sent), and for the survey the
-    conversation's `satisfaction` (kept if a repeat finds it set), which waits for the customer's rating."""
+    conversation's `satisfaction` (kept if a repeat finds it set), which waits for the customer's rating; for the
+    follow-up question, when it went, so that the customer's next message is read as the rating's comment."""
+    if reply.by == surveys.FOLLOW_UP_ACTOR:
+        return [{"Update": {
+            "TableName": dynamo.table_name(), "Key": head.key,
+            "ConditionExpression": "attribute_exists(satisfaction.score)",
+            "UpdateExpression": "SET satisfaction.follow_up_sent_at = if_not_exists(satisfaction.follow_up_sent_at, :at)",
+            "ExpressionAttributeValues": dynamo.values(at=iso(now))}}]
     if reply.by != surveys.ACTOR:
         counted = "rule_replies_sent" if reply.by == routing_rules.REPLY_ACTOR else "away_sent"
         return [counters.volume_update(head.queue, hour_of(now), head.shard,

@@ -1,4 +1,5 @@
-"""domain.surveys: what reads as a rating, who is asked, and how long a rating is waited for."""
+"""domain.surveys: what reads as a rating, who is asked, how long a rating is waited for, and the follow-up
+question after a low rating."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 
 from chalicelib.domain.automatic_messages import AutomaticMessage
 from chalicelib.domain.errors import InvalidRequest, SurveyTextTooLong
-from chalicelib.domain.surveys import (RATING_WINDOW, STALE_AFTER, Survey, awaits_rating, check_change, decide, rating,
-                                       rating_awaited, rating_counts)
+from chalicelib.domain.surveys import (COMMENT_WINDOW, RATING_WINDOW, STALE_AFTER, Survey, awaits_rating, check_change,
+                                       comment_awaited, decide, decide_follow_up, rating, rating_awaited, rating_counts,
+                                       with_comment)
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=timezone.utc)
 ON = Survey(enabled=True, text="How did we do? Reply 1 (poor) to 5 (great).")
@@ -95,3 +97,54 @@ def test_every_text_must_fit_a_direct_message_everywhere():
 ])
 def test_the_customers_name_is_filled_in_or_left_out_cleanly(text, name, sent):
     assert AutomaticMessage(enabled=True, text=text).text_for("en", name) == sent
+
+
+ASKING = Survey(enabled=True, text="How did we do?", follow_up="Sorry, {{customer_name}}. What went wrong?",
+                follow_up_translations={"ja": "申し訳ありません、{{customer_name}}さん。何が問題でしたか？"})
+
+
+def rated(score, at=NOW - timedelta(minutes=1), **more):
+    return {"survey_sent_at": "2026-12-06T09:40:00Z", "score": score, "rated_at": at.isoformat(), **more}
+
+
+@pytest.mark.parametrize("survey, status, erased, satisfaction, reason", [
+    (ASKING, "resolved", False, rated(1), "due"),
+    (ASKING, "resolved", False, rated(3), "due"),
+    (ASKING, "resolved", False, rated(4), "satisfied"),
+    (ASKING, "resolved", False, {"survey_sent_at": "2026-12-06T09:40:00Z"}, "not_rated"),
+    (ASKING, "resolved", False, None, "not_rated"),
+    (ASKING, "open", False, rated(2), "not_resolved"),
+    (ASKING, "resolved", True, rated(2), "removed"),
+    (ASKING, "resolved", False, rated(2, follow_up_sent_at="2026-12-06T09:59:00Z"), "already_sent"),
+    (ASKING, "resolved", False, rated(2, at=NOW - STALE_AFTER - timedelta(seconds=1)), "stale"),
+    (Survey(enabled=True, text="How did we do?"), "resolved", False, rated(1), "off"),
+    (Survey(enabled=False, text="How did we do?", follow_up="What went wrong?"), "resolved", False, rated(1), "off"),
+])
+def test_who_is_asked_what_went_wrong(survey, status, erased, satisfaction, reason):
+    decision = decide_follow_up(survey, status=status, erased=erased, satisfaction=satisfaction, now=NOW)
+    assert (decision.send, decision.reason) == (reason == "due", reason)
+
+
+def test_the_follow_up_speaks_the_customers_language_and_names_them():
+    assert ASKING.follow_up_for("ja", "Aya") == "申し訳ありません、Ayaさん。何が問題でしたか？"
+    assert ASKING.follow_up_for("en", None) == "Sorry. What went wrong?"
+
+
+def test_the_first_message_of_the_customer_within_a_day_of_the_question_is_the_comment():
+    asked = rated(2, follow_up_sent_at=(NOW - timedelta(hours=2)).isoformat())
+    assert comment_awaited(asked, "c1", "c1", NOW)
+    assert not comment_awaited(asked, "c1", "someone-else", NOW)
+    assert not comment_awaited(asked, "c1", "c1", NOW + COMMENT_WINDOW)
+    assert not comment_awaited(rated(2), "c1", "c1", NOW)  # never asked
+    commented = with_comment(asked, "messenger:m.c", "2026-12-06T10:00:00Z")
+    assert commented["score"] == 2 and commented["comment_message_id"] == "messenger:m.c"
+    assert not comment_awaited(commented, "c1", "c1", NOW)  # one comment
+
+
+def test_a_follow_up_may_be_empty_but_must_fit_a_direct_message_everywhere():
+    check_change(True, "How did we do?", {}, "", {})
+    check_change(False, "", {}, "What went wrong?", {"ja": "何が問題でしたか？"})
+    with pytest.raises(SurveyTextTooLong, match=r"^the follow-up's ja text is too long .* instagram"):
+        check_change(True, "How did we do?", {}, "What went wrong?", {"ja": "満" * 400})
+    with pytest.raises(SurveyTextTooLong, match=r"^the follow-up's text is too long"):
+        check_change(True, "How did we do?", {}, "x" * 1001, {})

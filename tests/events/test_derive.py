@@ -175,6 +175,31 @@ def test_a_reopen_by_the_customer_names_the_platform_and_carries_no_reason():
     assert event.data.model_dump(exclude_none=True) == {"from_status": "resolved", "reopened_by": "platform:facebook"}
 
 
+def test_a_comment_on_a_low_rating_is_the_reopen_and_the_rating_announced_again():
+    # GIVEN a resolved conversation rated 2, whose customer was asked what went wrong
+    rating = {"survey_sent_at": iso(T0.replace(minute=11)), "score": 2, "rated_at": iso(T0.replace(minute=12)),
+              "message_id": "facebook:m2", "follow_up_sent_at": iso(T0.replace(minute=12))}
+    asked = changed(RESOLVED, "rated", "platform:facebook", 12, satisfaction=rating)
+    # WHEN their answer joins it: the comment, which reopens it
+    commented = {**rating, "comment_message_id": "facebook:m3", "commented_at": iso(T0.replace(minute=30))}
+    new = changed(asked, "reopened", "platform:facebook", 30, remove=("resolved_by", "resolved_at"), status="open",
+                  satisfaction=commented)
+    reopened, rated = derive.derive(asked, new)
+    # THEN it is the reopen, and the rating again with the comment's message (another event id)
+    assert reopened.type == "message.reopened" and rated.type == "message.rated"
+    assert rated.data.model_dump(exclude_none=True) == {
+        "score": 2, "survey_sent_at": rating["survey_sent_at"], "resolved_by": "key:agent1",
+        "comment_message_id": "facebook:m3", "commented_at": commented["commented_at"]}
+    assert reopened.event_id != rated.event_id and rated.occurred_at == commented["commented_at"]
+    # AND a comment joining a conversation already open is the rating's event alone; a later change announces none
+    still_open = changed(new, "message_added", "platform:facebook", 40, satisfaction=commented)
+    assert derive.derive(new, still_open) == []
+    reopened_before = {**new, "satisfaction": rating}
+    assert [e.type for e in derive.derive(reopened_before, changed(reopened_before, "message_added",
+                                                                   "platform:facebook", 41, satisfaction=commented))] == [
+        "message.rated"]
+
+
 def test_event_id_is_stable_per_change_and_differs_between_changes():
     first = derive.derive(OPEN, CLAIMED)[0]
     again = derive.derive(json.loads(json.dumps(OPEN)), json.loads(json.dumps(CLAIMED)))[0]  # a redelivered record
