@@ -686,6 +686,13 @@ class SatisfactionOut(_Model):
         return {k: v for k, v in handler(self).items() if v is not None}
 
 
+class SlaBreachOut(_Model):
+    waiting_since: str = Field(description="the customer's message they waited on")
+    sla_seconds: int = Field(description="the queue's SLA")
+    business_hours: bool = Field(description="the wait counted in business hours only")
+    at: str = Field(description="when the sweep found it")
+
+
 class MessageOut(_Model):
     """A message as stored; fields without a value are left out."""
 
@@ -733,6 +740,10 @@ class MessageOut(_Model):
                                             "its id only (`POST /erasures`, or deleted by its author on the platform)")
     satisfaction: SatisfactionOut | None = Field(None, description="a conversation: the satisfaction survey sent once "
                                                  "a person resolved it (`GET /satisfaction-survey`), and the rating")
+    sla_breach: SlaBreachOut | None = Field(None, description="a conversation: the latest wait past its queue's SLA, "
+                                            "found by the sweep (open and held by nobody; `message.sla_breached`). "
+                                            "It breaches now while `waiting_since` is still the customer's latest "
+                                            "message (`last_inbound_at`) and it is open")
     corrections: list[CorrectionOut] = Field(default_factory=list)
     history: list[HistoryOut] | None = None
     history_dropped: int | None = Field(None, description="older history entries no longer kept with the message")
