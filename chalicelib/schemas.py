@@ -1173,6 +1173,8 @@ class ResponseTimesOut(_Model):
     first_replies_late: int = Field(description="of those, first replies after the queue's SLA")
     away_sent: int = Field(0, description="away messages sent in the bucket (outside business hours; not replies)")
     rule_replies_sent: int = Field(0, description="routing rules' automatic replies sent in the bucket (not replies)")
+    sla_breaches: int = Field(0, description="conversations found waiting past the SLA with nobody on them in the "
+                              "bucket (by the hour the sweep found them: `message.sla_breached`)")
     surveys_sent: int = Field(0, description="satisfaction surveys sent in the bucket")
     ratings: int = Field(0, description="customers' ratings that came in the bucket")
     rating_average: float | None = Field(None, description="their average, 1 to 5; null without ratings")
@@ -1204,6 +1206,8 @@ class SlaOut(_Model):
                            "still waiting for a person's first reply")
     rule_replies_sent: int = Field(0, description="routing rules' automatic replies sent in the range: customers "
                                    "answered at once by a rule, still waiting for a person's first reply")
+    sla_breaches: int = Field(0, description="times in the range a conversation waited past the SLA with nobody on "
+                              "it (once per wait; `message.sla_breached`)")
     surveys_sent: int = Field(0, description="satisfaction surveys sent in the range")
     ratings: int = Field(0, description="customers' ratings that came in the range (1 to 5)")
     rating_average: float | None = Field(None, description="their average; null without ratings")

@@ -157,7 +157,8 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
     else:
         return _comment_events(old, new, actor, include_text)  # else nothing an event names changed
     at = entry.get("at") if entry else None
-    return [_message_event(model, new, actor, include_text, data, at=at), *_comment_events(old, new, actor, include_text)]
+    return [_message_event(model, new, actor, include_text, data, at=at),
+            *_comment_events(old, new, actor, include_text)]
 
 
 def _comment_events(old: dict[str, Any], new: dict[str, Any], actor: str | None,
@@ -165,7 +166,8 @@ def _comment_events(old: dict[str, Any], new: dict[str, Any], actor: str | None,
     """message.rated again when the customer's comment on their rating arrived (with the message that reopened the
     conversation, whose own event is message.reopened)."""
     satisfaction, before = new.get(SATISFACTION) or {}, old.get(SATISFACTION) or {}
-    if not satisfaction.get("comment_message_id") or before.get("comment_message_id") or satisfaction.get("score") is None:
+    commented = satisfaction.get("comment_message_id") and not before.get("comment_message_id")
+    if not commented or satisfaction.get("score") is None:
         return []
     return [_message_event(schema.MessageRated, new, actor, include_text, {
         "score": satisfaction["score"], "survey_sent_at": satisfaction.get("survey_sent_at"),

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import sla as rules
-from . import dynamo
-from .entities import MessageKeys, SlaWatchKeys, iso, key, parse_iso
+from . import counters, dynamo
+from .entities import MessageKeys, SlaWatchKeys, hour_of, iso, key, parse_iso
 from .messages import get_message, history_entry, message_update, run_guarded
 from .table import GSI2
 
@@ -55,8 +55,13 @@ def _mark(message_id: str, cutoff: datetime, breach: dict[str, Any]) -> int:
         since = rules.waiting_since(current.last_inbound_at, current.received_at)
         if not rules.breached(current.status, since, cutoff, current.sla_breach):
             return 0
-        entry = history_entry("sla_breached", parse_iso(breach["at"]), ACTOR, sla_seconds=breach["sla_seconds"])
-        if run_guarded([message_update(current, {"sla_breach": {**breach, "waiting_since": since}}, entry)]):
+        found = parse_iso(breach["at"])
+        entry = history_entry("sla_breached", found, ACTOR, sla_seconds=breach["sla_seconds"])
+        # counted by the hour it was found, in the stats' SLA rows (`sla_breaches`)
+        counted = counters.volume_update(current.queue, hour_of(found), current.shard,
+                                         counters.per_platform({"sla_breaches": 1}, current.platform))
+        if run_guarded([message_update(current, {"sla_breach": {**breach, "waiting_since": since}}, entry), counted],
+                       dynamo.request_token("sla", current.id, since, str(current.rev))):
             return 1
     return 0
 

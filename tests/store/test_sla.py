@@ -52,6 +52,12 @@ def test_a_conversation_that_crosses_its_sla_unclaimed_is_marked_once_per_wait(a
                                     "business_hours": False, "at": iso(T0 + timedelta(minutes=70))}
     assert [(h["event"], h["actor"]) for h in detail["history"]][-1] == ("sla_breached", "system:sweep")
     assert "sla_breach" not in conversation(api, keys, taken)
+    # AND the stats count it, by the hour it was found
+    day = f"from={T0.date()}&to={T0.date() + timedelta(days=1)}"
+    _, stats = call(api, "GET", f"/stats?{day}&granularity=hour&tz=UTC", keys["manager"])
+    assert {r["queue"]: r["sla_breaches"] for r in stats["sla"]} == {QUEUE: 1, "stance": 0, "community": 0}
+    [hour] = [b["start"] for b in stats["buckets"] if b["response_times"][QUEUE]["sla_breaches"]]
+    assert hour.startswith("2026-11-20T10:00")
     # AND later sweeps mark it no more
     assert sweep(T0 + timedelta(minutes=75))[QUEUE]["sla_breached"] == 0
     assert sweep(T0 + timedelta(hours=3))[QUEUE]["sla_breached"] == 0
