@@ -686,6 +686,13 @@ class SatisfactionOut(_Model):
         return {k: v for k, v in handler(self).items() if v is not None}
 
 
+class SlaBreachOut(_Model):
+    waiting_since: str = Field(description="the customer's message they waited on")
+    sla_seconds: int = Field(description="the queue's SLA")
+    business_hours: bool = Field(description="the wait counted in business hours only")
+    at: str = Field(description="when the sweep found it")
+
+
 class MessageOut(_Model):
     """A message as stored; fields without a value are left out."""
 
@@ -733,6 +740,10 @@ class MessageOut(_Model):
                                             "its id only (`POST /erasures`, or deleted by its author on the platform)")
     satisfaction: SatisfactionOut | None = Field(None, description="a conversation: the satisfaction survey sent once "
                                                  "a person resolved it (`GET /satisfaction-survey`), and the rating")
+    sla_breach: SlaBreachOut | None = Field(None, description="a conversation: the latest wait past its queue's SLA, "
+                                            "found by the sweep (open and held by nobody; `message.sla_breached`). "
+                                            "It breaches now while `waiting_since` is still the customer's latest "
+                                            "message (`last_inbound_at`) and it is open")
     corrections: list[CorrectionOut] = Field(default_factory=list)
     history: list[HistoryOut] | None = None
     history_dropped: int | None = Field(None, description="older history entries no longer kept with the message")
@@ -1162,6 +1173,8 @@ class ResponseTimesOut(_Model):
     first_replies_late: int = Field(description="of those, first replies after the queue's SLA")
     away_sent: int = Field(0, description="away messages sent in the bucket (outside business hours; not replies)")
     rule_replies_sent: int = Field(0, description="routing rules' automatic replies sent in the bucket (not replies)")
+    sla_breaches: int = Field(0, description="conversations found waiting past the SLA with nobody on them in the "
+                              "bucket (by the hour the sweep found them: `message.sla_breached`)")
     surveys_sent: int = Field(0, description="satisfaction surveys sent in the bucket")
     ratings: int = Field(0, description="customers' ratings that came in the bucket")
     rating_average: float | None = Field(None, description="their average, 1 to 5; null without ratings")
@@ -1193,6 +1206,8 @@ class SlaOut(_Model):
                            "still waiting for a person's first reply")
     rule_replies_sent: int = Field(0, description="routing rules' automatic replies sent in the range: customers "
                                    "answered at once by a rule, still waiting for a person's first reply")
+    sla_breaches: int = Field(0, description="times in the range a conversation waited past the SLA with nobody on "
+                              "it (once per wait; `message.sla_breached`)")
     surveys_sent: int = Field(0, description="satisfaction surveys sent in the range")
     ratings: int = Field(0, description="customers' ratings that came in the range (1 to 5)")
     rating_average: float | None = Field(None, description="their average; null without ratings")

@@ -141,6 +141,7 @@ class _Cell:
     first_reply_late: int = 0
     away_sent: int = 0
     rule_replies_sent: int = 0
+    sla_breaches: int = 0
     surveys_sent: int = 0
     ratings: int = 0
     rating_sum: int = 0
@@ -151,7 +152,7 @@ class _Cell:
         out: dict[str, Any] = {"resolved": self.resolved, "auto_resolved": self.auto_resolved,
                                "snoozed": self.snoozed, "first_replied": self.first_replied,
                                "first_replies_late": self.first_reply_late, "away_sent": self.away_sent,
-                               "rule_replies_sent": self.rule_replies_sent,
+                               "rule_replies_sent": self.rule_replies_sent, "sla_breaches": self.sla_breaches,
                                "surveys_sent": self.surveys_sent, "ratings": self.ratings,
                                "rating_average": _average(self.rating_sum, self.ratings)}
         for counts, name in ((self.ttc, "first_claim"), (self.ttfr, "first_reply"), (self.ttr, "resolve")):
@@ -170,6 +171,7 @@ def _summarize(counts: dict[str, int], platform: str | None) -> _Cell:
                  snoozed=counts.get(own("snoozed"), 0), first_replied=counts.get(own("first_replied"), 0),
                  first_reply_late=counts.get(own("first_reply_late"), 0), away_sent=counts.get(own("away_sent"), 0),
                  rule_replies_sent=counts.get(own("rule_replies_sent"), 0),
+                 sla_breaches=counts.get(own("sla_breaches"), 0),
                  surveys_sent=counts.get(own("surveys_sent"), 0), ratings=counts.get(own("ratings"), 0),
                  rating_sum=counts.get(own("rating_sum"), 0), ratings_satisfied=counts.get(own("ratings_satisfied"), 0))
     for name, value in counts.items():
@@ -286,6 +288,7 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
                          sum(b["response_times"][q]["first_replies_late"] for b in buckets)) for q in query.queues}
     away_sent = {q: sum(b["response_times"][q]["away_sent"] for b in buckets) for q in query.queues}
     rule_replies = {q: sum(b["response_times"][q]["rule_replies_sent"] for b in buckets) for q in query.queues}
+    breaches = {q: sum(b["response_times"][q]["sla_breaches"] for b in buckets) for q in query.queues}
     return {
         "from": query.start.astimezone(query.tz).isoformat(),
         "to": query.end.astimezone(query.tz).isoformat(),
@@ -295,7 +298,7 @@ def stats(query: StatsQuery, now: datetime) -> dict[str, Any]:
         "buckets": buckets,
         "sla": [{"queue": q, "sla_seconds": settings.sla_seconds(q), "open_past_sla": open_past_sla(q, now),
                  "first_replied": first_replies[q][0], "first_replies_late": first_replies[q][1],
-                 "away_sent": away_sent[q], "rule_replies_sent": rule_replies[q],
+                 "away_sent": away_sent[q], "rule_replies_sent": rule_replies[q], "sla_breaches": breaches[q],
                  **_ratings([row[q] for row in cells.values() if q in row]),
                  "business_hours": schedule.text if schedule else None}
                 for q in query.queues],
@@ -402,13 +405,13 @@ def to_csv(buckets: Iterable[dict[str, Any]], queues: Iterable[str]) -> str:
              "time_to_first_reply_p50_seconds", "time_to_first_reply_p90_seconds",
              "time_to_resolve_p50_seconds", "time_to_resolve_p90_seconds"]
     writer.writerow(["bucket_start", "queue", "messages", "needs_review", "resolved", "auto_resolved", "snoozed", *times,
-                     "away_sent", "rule_replies_sent", "surveys_sent", "ratings", "rating_average",
+                     "away_sent", "rule_replies_sent", "sla_breaches", "surveys_sent", "ratings", "rating_average",
                      *[f"bucket_messages_{p}" for p in platforms]])
     for b in buckets:
         for q in queues:
             rt = b["response_times"][q]
             writer.writerow([b["start"], q, b["messages"][q], b["needs_review"][q], rt["resolved"], rt["auto_resolved"], rt["snoozed"],
                              *["" if rt[t] is None else rt[t] for t in times], rt["away_sent"], rt["rule_replies_sent"],
-                             rt["surveys_sent"], rt["ratings"], "" if rt["rating_average"] is None else rt["rating_average"],
+                             rt["sla_breaches"], rt["surveys_sent"], rt["ratings"], "" if rt["rating_average"] is None else rt["rating_average"],
                              *[b["platforms"].get(p, 0) for p in platforms]])
     return out.getvalue()

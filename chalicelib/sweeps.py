@@ -1,5 +1,6 @@
 """The scheduled sweep (app.sweep_queues, every 5 minutes): per queue, reopen snoozes that are due and
-auto-resolve open messages older than the queue's window (settings AUTO_RESOLVE_<QUEUE>, in seconds), then fold
+auto-resolve open messages older than the queue's window (settings AUTO_RESOLVE_<QUEUE>, in seconds), mark the
+conversations that crossed the queue's SLA since the last sweep (domain.sla: `message.sla_breached`), then fold
 the volume counter shards of closed hours (store.counters.fold_closed_hours), so that stats read less; and mark
 `unknown` the replies whose sending was cut off (store.replies.sweep_cut_off); and, when the brand set RETENTION_DAYS
 (domain.privacy), erase the conversations closed longer ago than that (store.erasure.erase_closed).
@@ -16,10 +17,11 @@ from datetime import datetime, timedelta
 
 from . import observability
 from .config import get_settings
-from .domain import privacy
+from .domain import business_hours, privacy
 from .errors import StorageUnavailable
 from .models import QUEUES
-from .store import counters, erasure, queue, replies
+from .store import business_hours as hours_store
+from .store import counters, erasure, queue, replies, sla
 from .store.entities import iso
 
 # the retention work stops this many seconds into a run (the function has 20 s): what it has not reached, the
@@ -31,6 +33,7 @@ def run(now: datetime) -> dict[str, dict[str, int]]:
     started = time.monotonic()
     settings = get_settings()
     done = {q: queue.sweep(q, now, timedelta(seconds=getattr(settings, f"auto_resolve_{q}"))) for q in QUEUES}
+    _sla_breaches(now, done)
     for q in QUEUES:
         try:
             done[q]["folded"] = counters.fold_closed_hours(q, now)
@@ -43,6 +46,19 @@ def run(now: datetime) -> dict[str, dict[str, int]]:
     _retention(now, settings.retention_days, started + RETENTION_UNTIL_SECONDS, done)
     observability.get_logger().info("sweep", extra={"sweep": done})
     return done
+
+
+def _sla_breaches(now: datetime, done: dict[str, dict[str, int]]) -> None:
+    """Mark (and so announce) the conversations that crossed their queue's SLA since the last sweep (domain.sla)."""
+    settings = get_settings()
+    schedule = hours_store.schedule()
+    for q in QUEUES:
+        sla_seconds = settings.sla_seconds(q)
+        cutoff = business_hours.past_sla_before(schedule, now, timedelta(seconds=sla_seconds))
+        try:
+            done[q]["sla_breached"] = sla.watch(q, cutoff, sla_seconds, schedule is not None, now)
+        except StorageUnavailable:  # the next sweep starts where this one could not
+            observability.warning("SLA breach sweep failed", queue=q)
 
 
 def _retention(now: datetime, days: int, deadline: float, done: dict[str, dict[str, int]]) -> None:

@@ -16,6 +16,7 @@ is added on the webhook path and no change can happen without its event. The typ
     claimed -> open                         message.released
     snoozed/resolved -> open                message.reopened (who: a person, the customer, the sweep; reason)
     any other status change                 message.status_changed
+    a wait past the SLA marked (the sweep)  message.sla_breached (the SLA, since when the customer waited)
     tags changed (and nothing above)        message.tagged   (all tags, added, removed)
     the survey's rating recorded            message.rated    (score, when the survey went, who resolved)
     the customer's comment on it            message.rated    again, with the comment's message (beside the event
@@ -50,6 +51,7 @@ CLAIMED_BY, LEASE_EXPIRES_AT, SNOOZED_UNTIL, TAGS = "claimed_by", "lease_expires
 MODERATION = "moderation"
 ERASED = "erased"
 SATISFACTION = "satisfaction"
+SLA_BREACH = "sla_breach"
 
 
 def event_id(pk: str, sk: str, revision: int, event_type: str) -> str:
@@ -143,6 +145,11 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
         model, data = schema.MessageRated, {"score": satisfaction["score"],
                                             "survey_sent_at": satisfaction.get("survey_sent_at"),
                                             "resolved_by": new.get("resolved_by")}
+    elif new.get(SLA_BREACH) and new.get(SLA_BREACH) != old.get(SLA_BREACH):
+        breach = new[SLA_BREACH]
+        model, data = schema.MessageSlaBreached, {"sla_seconds": breach["sla_seconds"],
+                                                  "waiting_since": breach["waiting_since"],
+                                                  "business_hours": bool(breach.get("business_hours"))}
     elif (new.get(TAGS) or []) != (old.get(TAGS) or []):
         tags, previous = new.get(TAGS) or [], old.get(TAGS) or []
         model, data = schema.MessageTagged, {"tags": tags, "added": [t for t in tags if t not in previous],
@@ -150,7 +157,8 @@ def _message_events(old: dict[str, Any] | None, new: dict[str, Any], include_tex
     else:
         return _comment_events(old, new, actor, include_text)  # else nothing an event names changed
     at = entry.get("at") if entry else None
-    return [_message_event(model, new, actor, include_text, data, at=at), *_comment_events(old, new, actor, include_text)]
+    return [_message_event(model, new, actor, include_text, data, at=at),
+            *_comment_events(old, new, actor, include_text)]
 
 
 def _comment_events(old: dict[str, Any], new: dict[str, Any], actor: str | None,
@@ -158,7 +166,8 @@ def _comment_events(old: dict[str, Any], new: dict[str, Any], actor: str | None,
     """message.rated again when the customer's comment on their rating arrived (with the message that reopened the
     conversation, whose own event is message.reopened)."""
     satisfaction, before = new.get(SATISFACTION) or {}, old.get(SATISFACTION) or {}
-    if not satisfaction.get("comment_message_id") or before.get("comment_message_id") or satisfaction.get("score") is None:
+    commented = satisfaction.get("comment_message_id") and not before.get("comment_message_id")
+    if not commented or satisfaction.get("score") is None:
         return []
     return [_message_event(schema.MessageRated, new, actor, include_text, {
         "score": satisfaction["score"], "survey_sent_at": satisfaction.get("survey_sent_at"),

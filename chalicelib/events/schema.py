@@ -33,6 +33,7 @@ MESSAGE_ERASED = "message.erased"
 MESSAGE_STATUS_CHANGED = "message.status_changed"
 MESSAGE_TAGGED = "message.tagged"
 MESSAGE_RATED = "message.rated"
+MESSAGE_SLA_BREACHED = "message.sla_breached"
 REPLY_SENT = "reply.sent"
 REPLY_DELIVERY = "reply.delivery_status"
 NOTE_ADDED = "note.added"
@@ -253,6 +254,21 @@ class MessageRated(MessageEvent):
     data: RatedData
 
 
+class SlaBreachedData(_Model):
+    sla_seconds: int = Field(description="the queue's SLA it broke (settings SLA_<QUEUE>)")
+    waiting_since: str = Field(description="the customer's latest message: they have waited since then, and nobody "
+                               "holds the conversation")
+    business_hours: bool = Field(description="true: the wait was counted in business hours only (GET /business-hours)")
+
+
+class MessageSlaBreached(MessageEvent):
+    """A conversation open and held by nobody whose customer has waited past its queue's SLA (found by the sweep,
+    every 5 minutes): on its first message, once per wait, for a chat channel or a helpdesk to escalate."""
+
+    type: Literal["message.sla_breached"] = MESSAGE_SLA_BREACHED
+    data: SlaBreachedData
+
+
 class ReplyEvent(BaseEvent):
     """A reply sent from the inbox (POST /conversations/{id}/replies) and what became of it."""
 
@@ -319,8 +335,8 @@ class ChannelUnhealthy(BaseEvent):
 
 EVENT_MODELS: tuple[type[BaseEvent], ...] = (
     MessageTriaged, MessageClaimed, MessageReleased, MessageSnoozed, MessageReopened, MessageResolved,
-    MessageRerouted, MessageRemoved, MessageRestored, MessageErased, MessageStatusChanged, MessageTagged, MessageRated, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected,
-    ChannelUnhealthy,
+    MessageRerouted, MessageRemoved, MessageRestored, MessageErased, MessageStatusChanged, MessageTagged, MessageRated,
+    MessageSlaBreached, ReplySent, ReplyDeliveryStatus, NoteAdded, SpikeDetected, ChannelUnhealthy,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(m.model_fields["type"].default for m in EVENT_MODELS)
 Event = Annotated[Union[EVENT_MODELS], Field(discriminator="type")]  # type: ignore[valid-type]

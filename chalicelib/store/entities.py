@@ -226,6 +226,7 @@ class StoredMessage:
     deleting_at: str | None = None  # a delete from the inbox under way: its own webhook erases nothing (domain.privacy)
     # head: the satisfaction survey sent once it was resolved, and the customer's rating (domain.surveys)
     satisfaction: dict[str, Any] | None = None
+    sla_breach: dict[str, Any] | None = None  # head: the latest wait past the queue's SLA (domain.sla)
 
     @property
     def answer_bytes(self) -> int:
@@ -749,6 +750,14 @@ class SurveyKeys:
     PK = SETTINGS_PK
     SK = "SURVEY"
     TYPE = "satisfaction_survey"
+
+
+class SlaWatchKeys:
+    """How far the sweep has looked for SLA breaches in a queue (domain.sla): pk SLA_WATCH, sk the queue, `swept_to`
+    the open index's sort key (waiting since) it reached."""
+
+    PK = "SLA_WATCH"
+    TYPE = "sla_watch"
 
 
 class BusinessHoursKeys:

@@ -121,6 +121,11 @@ def test_the_role_grants_every_call_the_sweep_makes(table, dynamodb_calls, servi
     answered = stuck_reply("answered", stale)
     # AND a public thread resolved 40 days ago, past the 30-day retention period (erased whole)
     aged = aged_thread("aged")
+    # AND a conversation that crossed its queue's SLA since the last sweep (marked)
+    from chalicelib.store.entities import SlaWatchKeys
+    table.put_item(TableName=dynamo.table_name(), Item=dynamo.to_item({
+        "pk": SlaWatchKeys.PK, "sk": "customer_service", "swept_to": iso(NOW - timedelta(hours=2))}))
+    late = seed_message("late", "customer_service", received_at=NOW - timedelta(minutes=90))
     moved: list[str] = []
 
     def answer_first(params, **_):
@@ -137,6 +142,7 @@ def test_the_role_grants_every_call_the_sweep_makes(table, dynamodb_calls, servi
     assert done["stance"]["reopened"] == 1 and done["community"]["auto_resolved"] == 1
     assert done["customer_service"]["folded"] > 1 and done["replies"] == {"cut_off": 1} and moved == ["answered"]
     assert done["stance"]["erased"] == 1 and get_message(aged).text == get_message(f"{aged}-r1").text == ""
+    assert done["customer_service"]["sla_breached"] == 1 and get_message(late).sla_breach
     # AND its role grants every DynamoDB call it made, on the table or the index it read
     policy = infra.sweep_policy()
     refused = [call for call in calls if not allows(policy, call)]

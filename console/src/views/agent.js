@@ -105,6 +105,7 @@ function typing(target) {
 function historyValue(name, value) {
   if (['queue', 'category', 'from', 'to'].includes(name) && QUEUES.includes(value)) return queueName(value);
   if (name === 'confidence' && typeof value === 'number') return fmtPercent(value);
+  if (name === 'sla_seconds' && typeof value === 'number') return fmtDuration(value);
   if (name === 'previous_status' && typeof value === 'string') return statusName(value);
   if (['lease_expires_at', 'until', 'snoozed_until'].includes(name) && typeof value === 'string') return fmtDateTime(value);
   if (name === 'reason' && value === 'auto_resolved') return t('history.autoResolved');
