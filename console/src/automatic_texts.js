@@ -35,10 +35,10 @@ export function textsBody({ enabled, text, translations = {} }, rev) {
   return { enabled: enabled === true, text: String(text ?? ''), translations: writtenTranslations(translations), rev };
 }
 
-// the satisfaction survey's follow-up question is a second default text with its translations in the same form; its
-// fields are named apart from the message's own (text, ja, en) so that a refusal points at the right box
+// the fields of a form's default text and its translations, by language. The satisfaction survey's follow-up question
+// is a second such set in the same form, named apart from the message's own so that a refusal points at the right box
+export const OWN_FIELDS = { text: 'text', ja: 'ja', en: 'en' };
 export const FOLLOW_UP_FIELDS = { text: 'followUp', ja: 'followUpJa', en: 'followUpEn' };
-const OWN_FIELDS = { text: 'text', ja: 'ja', en: 'en' };
 
 // the first text over MAX_CHARACTERS among a default text and its translations ({text, translations}, the form's own
 // unless said), named by `names`: {problem: 'tooLong', field, over}, or null

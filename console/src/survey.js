@@ -17,8 +17,6 @@ export const SUGGESTED = {
   followUp: 'Sorry we let you down. What could we have done better?',
   followUpJa: 'ご期待に沿えず申し訳ありません。改善すべき点があれば教えてください。',
 };
-// the scores after which the follow-up question is asked
-export const FOLLOW_UP_SCORES = [1, 2, 3];
 
 const NO_FOLLOW_UP = { text: '', translations: {} };
 

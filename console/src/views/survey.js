@@ -1,9 +1,9 @@
 // The satisfaction survey view (managers, admins; GET and PUT /satisfaction-survey): the tick that sends it when a
 // direct-message conversation is resolved, its default text and its Japanese and English ones, the follow-up question
-// asked after a rating of 1 to 3 with its own (empty: none is asked), the suggested texts to start from, who saved it
-// last. The form is views/texts_form.js, the away message's too: saving sends the
-// revision read, and someone else's save meanwhile (409) is said with the current one offered without losing what was
-// typed. Agents have no such view.
+// asked after a rating of 1 to 3 with its own (empty: none is asked; shown where the API has it), the suggested texts
+// to start from, who saved it last. The form is views/texts_form.js, the away message's too: saving sends the revision
+// read, and someone else's save meanwhile (409) is said with the current one offered without losing what was typed.
+// Agents have no such view.
 import { api, features } from '../api.js';
 import { h, replace } from '../dom.js';
 import { errorText, sentences, t } from '../i18n.js';

@@ -8,7 +8,8 @@
 // #survey-follow-up-ja), counted and refused as the first.
 import { actorName } from '../actors.js';
 import {
-  FOLLOW_UP_FIELDS, INSTAGRAM_DM_BYTES, MAX_CHARACTERS, TOKEN, TRANSLATIONS, characters, instagramBytes, tooLongRefusal,
+  FOLLOW_UP_FIELDS, INSTAGRAM_DM_BYTES, MAX_CHARACTERS, OWN_FIELDS, TOKEN, TRANSLATIONS, characters, instagramBytes,
+  tooLongRefusal,
 } from '../automatic_texts.js';
 import { field, h, replace, withNode } from '../dom.js';
 import { fmtNumber, platformName, sentences, t, timeTag } from '../i18n.js';
@@ -63,15 +64,15 @@ export function textsForm(prefix, { followUp = false } = {}) {
     boxes[names.text].value = texts?.text || '';
     for (const lang of TRANSLATIONS) boxes[names[lang]].value = texts?.translations?.[lang] || '';
   };
-  const OWN = { text: 'text', ja: 'ja', en: 'en' };
 
   function values() {
-    return { enabled: enabled.checked, ...textsIn(OWN), ...(followUp ? { followUp: textsIn(FOLLOW_UP_FIELDS) } : {}) };
+    return { enabled: enabled.checked, ...textsIn(OWN_FIELDS),
+      ...(followUp ? { followUp: textsIn(FOLLOW_UP_FIELDS) } : {}) };
   }
 
   function fill(form) {
     enabled.checked = form.enabled;
-    putTexts(OWN, form);
+    putTexts(OWN_FIELDS, form);
     if (followUp) putTexts(FOLLOW_UP_FIELDS, form.followUp);
     count();
   }
