@@ -1,5 +1,5 @@
-"""`make run`'s stand-in for the event wiring: the embedded table's stream drives the second opinion's rescore, the
-away message, the satisfaction survey and its follow-up question, as the deployed functions run them."""
+"""`make run`'s stand-in for the event wiring: the embedded table's stream drives the second opinion's rescore and
+the away message, as the deployed functions run them."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def test_a_resolved_direct_message_conversation_gets_the_survey(local_dynamodb, 
     from chalicelib.store.entities import iso
     from local.stream import LocalStream, satisfaction_survey
 
-    surveys.save(Survey(enabled=True, text="How did we do? Reply 1 to 5.", rev=1), 0)
+    surveys.save(Survey(enabled=True, text="How did we do? Reply 1 to 5.", follow_up="What went wrong?", rev=1), 0)
     mid = seed_message("local-survey", "customer_service", platform="messenger", channel="direct_message",
                        author="6100000000043")
     dynamo.client().update_item(TableName=dynamo.table_name(), Key=messages.get_message(mid).key,
@@ -90,44 +90,15 @@ def test_a_resolved_direct_message_conversation_gets_the_survey(local_dynamodb, 
         [sent] = fake_platforms.sent("messenger")
         assert sent.body["message"]["text"] == "How did we do? Reply 1 to 5." and sent.body["message"]["quick_replies"]
         assert messages.get_message(mid).satisfaction["survey_sent_at"]
-    finally:
-        runner.stop()
-
-
-def test_a_conversation_rated_low_gets_the_follow_up_question(local_dynamodb, dynamodb_server, fake_platforms):
-    from chalicelib.domain.surveys import Survey
-    from chalicelib.domain.workflow import Actor
-    from chalicelib.store import dynamo, messages, queue, replies, surveys
-    from chalicelib.store.entities import iso
-    from local.stream import LocalStream, satisfaction_survey
-
-    surveys.save(Survey(enabled=True, text="How did we do? Reply 1 to 5.", follow_up="What could we have done better?",
-                        rev=1), 0)
-    mid = seed_message("local-follow-up", "customer_service", platform="messenger", channel="direct_message",
-                       author="6100000000044")
-    dynamo.client().update_item(TableName=dynamo.table_name(), Key=messages.get_message(mid).key,
-                                UpdateExpression="SET first_reply_at = :at",
-                                ExpressionAttributeValues=dynamo.values(at=iso(datetime.now(timezone.utc))))
-    runner = LocalStream(dynamodb_server.endpoint_url, os.environ["TABLE_NAME"], [satisfaction_survey]).start()
-    try:
-        # GIVEN the answered conversation resolved, its survey sent
-        queue.resolve(messages.get_message(mid), Actor("manager:Max (0123456789abcdef)", may_override=True), None,
-                      datetime.now(timezone.utc))
+        # WHEN the customer's rating of 2 is recorded (as store.conversations records one: the score, a new revision)
+        rated = {**messages.get_message(mid).satisfaction, "score": 2, "rated_at": iso(datetime.now(timezone.utc))}
+        dynamo.client().update_item(TableName=dynamo.table_name(), Key=messages.get_message(mid).key,
+                                    UpdateExpression="SET satisfaction = :rated, rev = rev + :one",
+                                    ExpressionAttributeValues=dynamo.values(rated=rated, one=1))
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not messages.get_message(mid).satisfaction:
+        while time.monotonic() < deadline and "follow_up_sent_at" not in messages.get_message(mid).satisfaction:
             time.sleep(0.2)
-        # WHEN its rating of 2 is recorded (a new revision, as the customer's answer records it)
-        dynamo.client().update_item(
-            TableName=dynamo.table_name(), Key=messages.get_message(mid).key,
-            UpdateExpression="SET satisfaction.score = :score, satisfaction.rated_at = :at, rev = rev + :one",
-            ExpressionAttributeValues=dynamo.values(score=2, at=iso(datetime.now(timezone.utc)), one=1))
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not messages.get_message(mid).satisfaction.get("follow_up_sent_at"):
-            time.sleep(0.2)
-        # THEN the follow-up question goes after the survey, once, from the system
-        assert [sent.body["message"]["text"] for sent in fake_platforms.sent("messenger")] == [
-            "How did we do? Reply 1 to 5.", "What could we have done better?"]
-        stored = replies.conversations.get_conversation(mid).replies
-        assert [r["by"] for r in stored] == ["system:survey", "system:survey_follow_up"]
+        # THEN they are asked what went wrong
+        assert [r.body["message"]["text"] for r in fake_platforms.sent("messenger")][-1] == "What went wrong?"
     finally:
         runner.stop()
