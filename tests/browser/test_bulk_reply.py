@@ -1,6 +1,7 @@
 """Bulk reply and the rating filter in the console, against `make run`'s stack (see conftest.py).
 
-GIVEN three conversations in customer_service about one outage: two held by the agent, one by the manager
+GIVEN three direct-message conversations in customer_service about one outage: two held by the agent, one by the
+manager (a bulk reply answers direct messages only)
 WHEN the agent ticks the three, writes one statement in "Reply to selected", ticks "Resolve each after its reply is
 sent", presses Send and confirms "Send this reply to 3 customers?"
 THEN the two she holds are answered (once each, on the platform) and resolved, the third is named with why it was not
@@ -50,16 +51,21 @@ def conversation(stack, conversation_id: str) -> dict:
 
 
 def sends_of(stack, text: str) -> list[str]:
-    """The comments the fake Graph API was asked to answer with this text (and took), by comment id."""
-    return sorted(r["path"].split("?")[0].strip("/").split("/")[2] for r in stack.fake_requests()
-                  if isinstance(r["body"], dict) and r["body"].get("message") == text and 200 <= r["status"] < 300)
+    """The customers the fake Graph API was asked to send this text in a direct message (and took), by their id."""
+    return sorted(r["body"]["recipient"]["id"] for r in stack.fake_requests()
+                  if isinstance(r["body"], dict) and isinstance(r["body"].get("message"), dict)
+                  and r["body"]["message"].get("text") == text and 200 <= r["status"] < 300)
 
 
-def outage_wave(stack, suffix: str, n: int) -> list[str]:
-    """`n` new comments about one outage in customer_service, each by a customer of their own, by id."""
-    return [conversation_in_customer_service(
-        stack, f"The app is down {suffix}-{k}, I cannot log in to my account", f"7{secrets.randbelow(10 ** 9):09d}",
-        f"Outage Customer {k}") for k in range(n)]
+def outage_wave(stack, suffix: str, n: int) -> dict[str, str]:
+    """`n` new direct messages about one outage in customer_service (a bulk reply answers direct messages only), each
+    from a customer of their own: their conversation ids, with each one's customer id."""
+    wave = {}
+    for k in range(n):
+        text, sender = f"The app is down {suffix}-{k}, I cannot log in to my account", f"61{secrets.randbelow(10 ** 11):011d}"
+        stack.webhook(payloads.messenger_dm(f"m.outage-{suffix}-{k}", text, sender=sender))
+        wave[settled_in_customer_service(stack, text)] = sender
+    return wave
 
 
 def claimed_list_of_the_wave(console, suffix: str, ids: list[str]) -> None:
@@ -108,7 +114,9 @@ def compose(console, text: str, resolve: bool) -> None:
 def test_an_agent_answers_the_outage_wave_she_holds_and_is_told_why_the_other_was_not(console, screenshot):
     stack = console.stack
     suffix = secrets.token_hex(3)
-    held, other = (ids := outage_wave(stack, suffix, 3))[:2], ids[2]
+    customers = outage_wave(stack, suffix, 3)
+    ids = list(customers)
+    held, other = ids[:2], ids[2]
     # GIVEN two of them held by the agent and the third by the manager
     for conversation_id in held:
         claim(stack, conversation_id, "agent")
@@ -134,13 +142,13 @@ def test_an_agent_answers_the_outage_wave_she_holds_and_is_told_why_the_other_wa
     # THEN the two she holds are answered and resolved, and the third is named with why, in words
     console.text_in("#notice", "Replied to 2 conversations and resolved them.")
     refused = console.text_in("#bulk-status", "1 was not answered:").text
-    assert other in refused and "Outage Customer 2" in refused, refused
+    assert other in refused and customers[other] in refused, refused
     assert "Not sent: someone else holds this conversation" in refused, refused
     assert [conversation(stack, i)["status"] for i in ids] == ["resolved", "resolved", "claimed"]
     assert all([r["text"] for r in conversation(stack, i)["replies"]] == [statement] for i in held)
     assert conversation(stack, other)["replies"] == []
-    # AND the platform was asked twice: once for each comment she held
-    assert sends_of(stack, statement) == sorted(i.split(":", 1)[1] for i in held)
+    # AND the platform was asked twice: once for each customer whose conversation she held
+    assert sends_of(stack, statement) == sorted(customers[i] for i in held)
     assert not console.all("#bulk-reply-again")  # nothing is left that sending again would do
     # AND the Japanese console says the same in Japanese
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'ja')")
@@ -155,13 +163,14 @@ def test_an_agent_answers_the_outage_wave_she_holds_and_is_told_why_the_other_wa
     console.find("#bulk-reply-confirm").click()
     console.text_in("#bulk-status", "1 件には返信できませんでした：")
     console.text_in("#bulk-status li", "未送信：別の人がこの会話を担当しているか、担当期限が切れています。")
-    assert sends_of(stack, statement) == sorted(i.split(":", 1)[1] for i in held)
+    assert sends_of(stack, statement) == sorted(customers[i] for i in held)
 
 
 def test_after_a_slow_down_send_again_uses_the_same_key_and_answers_no_one_twice(console):
     stack = console.stack
     suffix = secrets.token_hex(3)
-    ids = outage_wave(stack, suffix, 3)
+    customers = outage_wave(stack, suffix, 3)
+    ids = list(customers)
     for conversation_id in ids:
         claim(stack, conversation_id, "agent")
     statement = f"Update {suffix}: logins work again. Thank you for your patience."
@@ -189,7 +198,7 @@ def test_after_a_slow_down_send_again_uses_the_same_key_and_answers_no_one_twice
     # THEN the three are answered, once each, under the same key
     console.text_in("#notice", "Replied to 3 conversations.")
     assert sent_keys(console) == first_key
-    assert sends_of(stack, statement) == sorted(i.split(":", 1)[1] for i in order)
+    assert sends_of(stack, statement) == sorted(customers[i] for i in order)
     assert all([r["id"] for r in conversation(stack, i)["replies"]] == list(first_key) for i in ids)
     assert [conversation(stack, i)["status"] for i in ids] == ["claimed"] * 3  # no resolve asked
     # AND sending the same again answers no one twice
