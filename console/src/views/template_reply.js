@@ -96,6 +96,7 @@ export function templateReplyView(item, { conversation, readTemplates, forget, s
         input.addEventListener('input', () => {
           values[i] = input.value;
           input.removeAttribute('aria-invalid');
+          replace(status); // a refusal said of what she is changing no longer holds
           keep(picker.value);
           showPreview();
         });
