@@ -256,7 +256,7 @@ export function mountAgent(container, { args, role, go }) {
     filters: readFilters(), saved: null, selected: new Set(),
     rowQueues: new Map(), // each listed conversation's queue, by id: whom the bulk bar may assign them to
     team: null, // GET /team, once read (managers)
-    templates: undefined, // GET /whatsapp-templates' list once read (null: it could not be read)
+    templates: undefined, // GET /whatsapp-templates' list once read (undefined: not read yet, or to read again)
   };
 
   const overview = h('section', { class: 'queues', 'aria-labelledby': 'queues-title' });
