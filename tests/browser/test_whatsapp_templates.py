@@ -13,7 +13,8 @@ WHEN the agent takes it
 THEN the reply box says WhatsApp allows only templates now, and "Send a template" is offered: she chooses one by name
 and language, fills in {{1}} and {{2}} (a blank one is refused in words), reads the filled-in words in the preview and
 sends it with a double click
-THEN it is sent once, through the platform, and shows in the timeline as a reply, marked as the template.
+THEN it is sent once, through the platform, and shows in the timeline as a reply, marked as the template. Within the
+24 hours a template is offered too, folded under the reply box.
 """
 
 from __future__ import annotations
@@ -260,6 +261,28 @@ def test_an_agent_sends_a_template_to_a_whatsapp_customer_after_24_hours(templat
     console.text_in(".thread .reply", "テンプレート: order_update(en_US)")
     console.text_in("#template-reply summary", "テンプレートを送信")
     console.driver.execute_script("localStorage.setItem('st.pref.lang', 'en')")
+
+
+def test_within_24_hours_a_template_is_offered_folded_beside_the_reply_box(templates_console):
+    console, stack = templates_console, templates_console.stack
+    if not current(stack)["templates"]:
+        saved_by_someone_else(stack, [{"name": "order_update", "language": "en_US", "body": ORDER}])
+    # GIVEN a customer's WhatsApp message of a minute ago
+    question = f"Where is my order A-{secrets.randbelow(10 ** 4)}? I was charged but nothing shipped"
+    stack.webhook(payloads.whatsapp_text(f"wamid.{secrets.token_hex(8)}", question,
+                                         sender=f"8190{secrets.randbelow(10 ** 8):08d}"))
+    conversation = settled_in_customer_service(stack, question)
+    # WHEN the agent takes it THEN the reply box is open, and a template is offered too, folded
+    console.sign_in("agent")
+    open_conversation(console, conversation)
+    act(console, "#take", lambda e: e.click())
+    console.wait(lambda d: console.find("#send-reply").get_attribute("disabled") is None, "Send reply is enabled")
+    console.text_in("#template-reply summary", "Send a WhatsApp template instead")
+    assert console.find("#template-reply").get_attribute("open") is None
+    # WHEN she unfolds it THEN she can choose one
+    console.find("#template-reply summary").click()
+    act(console, "#template-choice", lambda e: Select(e).select_by_value("order_update|en_US"))
+    console.find("#template-parameter-2")
 
 
 def test_an_agent_has_no_templates_view(templates_console):
