@@ -13,9 +13,10 @@ from datetime import datetime, timedelta, timezone
 from chalice import Chalice, CORSConfig, Rate, Response
 
 from chalicelib import (auth, automatic_replies, away, bulk, business_hours, ingest, observability, routing_rules,
-                        snapstart, stats, surveys)
+                        snapstart, stats, surveys, whatsapp_templates)
 from chalicelib.config import get_settings
 from chalicelib.domain import errors as domain
+from chalicelib.domain.whatsapp_templates import Template
 from chalicelib.domain.workflow import Actor
 from chalicelib.errors import (ApiError, BadGateway, BadRequest, Conflict, FailedDependency, Forbidden, NotFound,
                                PayloadTooLarge, TooManyRequests, Unprocessable)
@@ -32,7 +33,8 @@ from chalicelib.schemas import (AssignCreate, AwayMessageOut, AwayMessageUpdate,
                                 ReplyCreate, ReplyOut, ReplyPage, RerouteCreate, ResolveCreate, RoutingRulesOut, RoutingRulesUpdate,
                                 SavedRepliesOut,
                                 SavedReplyCreate, SavedReplyOut, SavedReplyUpdate, SnoozeCreate, SpikesOut, SpikesQuery,
-                                StatsOut, StatsQuery, SurveyOut, SurveyUpdate, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut, UnblockOut)
+                                StatsOut, StatsQuery, SurveyOut, SurveyUpdate, TagsChange, TagsOut, TakeCreate, TeamMemberOut, TeamOut,
+                                TemplateReplyCreate, UnblockOut, WhatsAppTemplatesOut, WhatsAppTemplatesUpdate)
 from chalicelib.store import blocks, conversations, customers, messages, notes, queue, saved_replies, tags
 from chalicelib.store.entities import StoredSavedReply, iso
 
@@ -74,6 +76,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], type[ApiError]] = {
     domain.AwayTextTooLong: Unprocessable,
     domain.SurveyTextTooLong: Unprocessable,
     domain.RuleReplyTooLong: Unprocessable,
+    domain.UnknownTemplate: Unprocessable,
+    domain.TemplateUnsupported: Unprocessable,
 }
 # why a reply was not sent (its code) -> the answer's status
 REPLY_NOT_SENT = {"channel_token_invalid": FailedDependency, "channel_permission_denied": FailedDependency,
@@ -455,6 +459,18 @@ def conversation_reply(conversation_id, caller, body: ReplyCreate):
     return ReplyOut.of(sent)
 
 
+@routes.route("POST", "/conversations/{conversation_id}/template-replies",
+              "send a WhatsApp template Meta approved (GET /whatsapp-templates), its parameters filled in (claim holder "
+              "or manager), also after the 24 hours in which nothing else may be sent; once per idempotency key",
+              body=TemplateReplyCreate, status=201, response=ReplyOut,
+              errors=(400, 403, 404, 409, 422, 424, 429, 502, 503))
+def conversation_template_reply(conversation_id, caller, body: TemplateReplyCreate):
+    head = _conversation(caller, conversation_id)
+    sent = whatsapp_templates.send(head, acting(caller), body.name, body.language, body.parameters,
+                                   body.idempotency_key, now())
+    return ReplyOut.of(sent)
+
+
 @routes.route("POST", "/conversations/bulk", "resolve, release, re-route, tag, assign, reopen, hide or unhide (on the "
               "platform), or reply to (and resolve) up to 50 conversations, each by the rules of the single action, "
               "each with its own outcome", body=BulkCreate, response=BulkOut, errors=(503,))
@@ -576,6 +592,21 @@ def routing_rules_list(caller):
               roles=MANAGERS, body=RoutingRulesUpdate, response=RoutingRulesOut, errors=(400, 409, 503))
 def routing_rules_change(caller, body: RoutingRulesUpdate):
     return RoutingRulesOut.of(routing_rules.change(acting(caller), body.rules, body.rev, now()))
+
+
+# WhatsApp templates: the messages Meta approved, the only ones WhatsApp takes after 24 hours ------------------------
+
+@routes.route("GET", "/whatsapp-templates", "the WhatsApp templates saved to send (Meta approves them in WhatsApp "
+              "Manager)", response=WhatsAppTemplatesOut, errors=(503,))
+def whatsapp_templates_list(caller):
+    return WhatsAppTemplatesOut.of(whatsapp_templates.current())
+
+
+@routes.route("PUT", "/whatsapp-templates", "replace the WhatsApp templates at the revision read (manager, admin)",
+              roles=MANAGERS, body=WhatsAppTemplatesUpdate, response=WhatsAppTemplatesOut, errors=(400, 409, 503))
+def whatsapp_templates_change(caller, body: WhatsAppTemplatesUpdate):
+    templates = [Template(name=t.name, language=t.language, body=t.body) for t in body.templates]
+    return WhatsAppTemplatesOut.of(whatsapp_templates.change(acting(caller), templates, body.rev, now()))
 
 
 # the scheduled sweep -------------------------------------------------------------------------------

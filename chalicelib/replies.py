@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .config import get_settings
-from .domain import reply_limits, reply_windows, workflow
+from .domain import reply_limits, reply_windows, whatsapp_templates, workflow
 from .domain.errors import (InvalidRequest, OutsideReplyWindow, PrivateReplyAlreadySent, ReplyNotSent,
                             UnknownMessage)
 from .domain.workflow import REMOVED, Actor
@@ -78,7 +78,7 @@ def window_for(head: StoredMessage, target: StoredMessage, now: datetime) -> rep
 
 
 def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow, private: bool = False,
-             quote: bool = True, choices: tuple[str, ...] = ()) -> OutboundReply:
+             quote: bool = True, choices: tuple[str, ...] = (), template: dict | None = None) -> OutboundReply:
     native = target.id.partition(":")[2]
     conversation_id = target.conversation_id
     if target.platform == "telegram":  # telegram:<chat id>:<message id>
@@ -87,7 +87,7 @@ def outbound(target: StoredMessage, text: str, window: reply_windows.ReplyWindow
     return OutboundReply(platform=target.platform, channel=target.channel, account=target.account,
                          recipient_id=target.author.get("id", ""), reply_to_id=native,
                          conversation_id=conversation_id, text=text, messaging_type=window.messaging_type,
-                         tag=window.tag, private=private, quote=quote, choices=choices)
+                         tag=window.tag, private=private, quote=quote, choices=choices, template=template)
 
 
 def send(head: StoredMessage, actor: Actor, text: str, reply_to: str | None, idempotency_key: str,
@@ -139,6 +139,30 @@ def send_automatic(head: StoredMessage, target: StoredMessage, text: str, idempo
     return _deliver(reply, head, target, window, now, quote=quote, choices=choices)
 
 
+def send_template(head: StoredMessage, actor: Actor, saved: whatsapp_templates.Templates, name: str, language: str,
+                  parameters: list[str], idempotency_key: str, now: datetime) -> store.StoredReply:
+    """One of the `saved` WhatsApp templates (domain.whatsapp_templates) to the conversation's latest customer message,
+    by whoever may answer it, once per idempotency key: a reply like any (the conversation's answer), but sent whether
+    or not the 24-hour window is open, which is what templates are for."""
+    workflow.check_can_act(head.id, head.status, head.claimed_by, head.lease_expiry, actor, now,
+                           workflow.resolvable_from(actor))
+    whatsapp_templates.check_platform(head.platform)
+    template = saved.find(name, language)
+    text = template.render(parameters)
+    target = reply_target(head, None)
+    window = window_for(head, target, now)
+    sent = {"name": template.name, "language": template.language, "parameters": list(parameters)}
+    draft = store.StoredReply(
+        id=idempotency_key, conversation=head.id, text=text, reply_to=target.id, by=actor.id,
+        platform=target.platform, account=target.account, created_at=iso(now), status=store.SENDING,
+        request_hash=store.request_hash(f"template:{template.name}:{template.language}\n{text}", target.id),
+        template=sent, by_time=bool(head.replies_by_time))
+    reply, must_send = store.reserve(draft)
+    if not must_send:
+        return reply
+    return _deliver(reply, head, target, window, now, quote=False)
+
+
 def _deliver(reply: store.StoredReply, head: StoredMessage, target: StoredMessage, window: reply_windows.ReplyWindow,
              now: datetime, private: bool = False, quote: bool = True,
              choices: tuple[str, ...] = ()) -> store.StoredReply:
@@ -146,7 +170,8 @@ def _deliver(reply: store.StoredReply, head: StoredMessage, target: StoredMessag
     text = reply.text
     try:
         sender = get_sender(target.platform)
-        receipt = sender.send(outbound(target, text, window, private, quote, choices), token_for(target.platform, target.account))
+        receipt = sender.send(outbound(target, text, window, private, quote, choices, reply.template),
+                              token_for(target.platform, target.account))
     except SendFailed as failed:
         store.mark_failed(reply, failed.kind, failed.message, failed.maybe_sent)
         if private and not failed.maybe_sent and failed.kind not in store.RETRYABLE_FAILURES | {"already_replied"}:

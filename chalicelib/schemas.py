@@ -18,7 +18,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .models import MAX_ID_BYTES, Queue, Skip
 from .stats import MAX_BASELINE_HOURS, MIN_BASELINE_HOURS
 from .bulk import MAX_BULK
-from .domain import automatic_messages, blocks, privacy, routing_rules, tags
+from .domain import automatic_messages, blocks, privacy, routing_rules, tags, whatsapp_templates
 from .domain.notes import MAX_NOTE_CHARS
 from .domain.saved_replies import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from .store.messages import Outcome
@@ -390,6 +390,35 @@ class RoutingRulesUpdate(_Body):
                                        description="every rule, in the order they are tried")
     rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
                                         "409 `concurrent_change`")
+
+
+class WhatsAppTemplateIn(_Body):
+    name: str = Field(min_length=1, max_length=512, pattern=whatsapp_templates.NAME.pattern,
+                      description="as in WhatsApp Manager: lower-case letters, digits and underscores")
+    language: str = Field(pattern=whatsapp_templates.LANGUAGE.pattern,
+                          description="the approved translation's code, e.g. `en_US`, `ja`")
+    body: str = Field(min_length=1, max_length=whatsapp_templates.MAX_BODY_CHARS, pattern=r"\S", description=(
+        "the body text as Meta approved it, its parameters `{{1}}`..`{{n}}` (none skipped), e.g. `Hi {{1}}, your order "
+        "{{2}} has shipped.`"))
+
+
+class WhatsAppTemplatesUpdate(_Body):
+    templates: list[WhatsAppTemplateIn] = Field(max_length=whatsapp_templates.MAX_TEMPLATES, description=(
+        "every template (a name and language once each, its placeholders `{{1}}`..`{{n}}` without a gap); a broken "
+        "list is 400 `invalid_templates`, saying which"))
+    rev: whole_number(0, 2**53) = Field(description="the `rev` read (0: never saved): if it changed meanwhile, "
+                                        "409 `concurrent_change`")
+
+
+class TemplateReplyCreate(_Body):
+    name: str = Field(min_length=1, max_length=512, description="a saved template's name (GET /whatsapp-templates)")
+    language: str = Field(min_length=2, max_length=6, description="and its language")
+    parameters: list[Annotated[str, Field(max_length=whatsapp_templates.MAX_PARAMETER_CHARS)]] = Field(
+        default_factory=list, max_length=100, description=(
+            "the values of `{{1}}`..`{{n}}`, in order: as many as the template takes, none blank, no new line, tab or "
+            "more than four spaces in a row (400 `invalid_template_parameters`)"))
+    idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="chosen by the client per send; a retry with the same key never sends twice")
 
 
 class SavedReplyUpdate(SavedReplyCreate):
@@ -898,6 +927,11 @@ class CustomerConversationsOut(_Model):
                                     "none, and still have a next one")
 
 
+class TemplateSentOut(_Model):
+    name: str
+    language: str
+
+
 class ReplyOut(_Model):
     id: str = Field(description="the idempotency key")
     conversation: str
@@ -923,6 +957,8 @@ class ReplyOut(_Model):
                                    "conversation stays unanswered): the away message, sent by `system:away` outside "
                                    "business hours, or the satisfaction survey, by `system:survey` once resolved")
     erased: ErasureRecordOut | None = Field(None, description="its text erased with its customer's data")
+    template: TemplateSentOut | None = Field(None, description="a WhatsApp template (`POST /conversations/{id}/"
+                                             "template-replies`); `text` is what it reads, its parameters filled in")
 
     @model_serializer(mode="wrap")
     def _without_none(self, handler):
@@ -1100,6 +1136,26 @@ class RoutingRulesOut(_Model):
     def of(cls, saved: Any) -> RoutingRulesOut:
         return cls(rules=[RoutingRuleOut(**r.public()) for r in saved.rules], updated_by=saved.updated_by,
                    updated_at=saved.updated_at, rev=saved.rev)
+
+
+class WhatsAppTemplateOut(_Model):
+    name: str
+    language: str
+    body: str
+    parameters: int = Field(description="how many parameters it takes (`{{1}}`..`{{n}}`)")
+
+
+class WhatsAppTemplatesOut(_Model):
+    templates: list[WhatsAppTemplateOut] = Field(description="as saved, in the order saved")
+    updated_by: str | None
+    updated_at: str | None
+    rev: int = Field(description="send it back to change them; 0: never saved")
+
+    @classmethod
+    def of(cls, saved: Any) -> WhatsAppTemplatesOut:
+        return cls(templates=[WhatsAppTemplateOut(name=t.name, language=t.language, body=t.body,
+                                                  parameters=t.parameters) for t in saved.templates],
+                   updated_by=saved.updated_by, updated_at=saved.updated_at, rev=saved.rev)
 
 
 class BusinessHoursOut(_Model):

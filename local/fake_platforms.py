@@ -51,6 +51,24 @@ DEV_TOKENS = {
 }
 
 
+def _whatsapp_template_problem(template: Any) -> str | None:
+    """What the Cloud API would refuse in a template message (None: nothing): a name, a language code, and text
+    parameters of a body component that hold no new line, tab or more than four spaces in a row."""
+    if not isinstance(template, dict) or not re.fullmatch(r"[a-z0-9_]{1,512}", str(template.get("name", ""))):
+        return "template.name is the approved template's name"
+    language = template.get("language")
+    if not isinstance(language, dict) or not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", str(language.get("code", ""))):
+        return "template.language.code is a language code"
+    for component in template.get("components", []):
+        if not isinstance(component, dict) or component.get("type") != "body":
+            return "the fake accepts body components only"
+        for parameter in component.get("parameters", []):
+            text = parameter.get("text") if isinstance(parameter, dict) and parameter.get("type") == "text" else None
+            if not isinstance(text, str) or not text.strip() or re.search(r"[\n\t]| {5,}", text):
+                return "a text parameter is words without new lines, tabs or more than 4 consecutive spaces"
+    return None
+
+
 def _whatsapp_list_problem(interactive: Any) -> str | None:
     """What the Cloud API would refuse in an interactive list (None: nothing): a body of 1 to 1,024 characters, a button
     of 1 to 20, 1 to 10 rows in all, each with a unique id and a title of 1 to 24."""
@@ -495,8 +513,12 @@ class FakePlatforms:
             problem = _whatsapp_list_problem(body.get("interactive"))
             if problem:
                 return invalid(problem)
+        elif body.get("type") == "template":
+            problem = _whatsapp_template_problem(body.get("template"))
+            if problem:
+                return invalid(problem)
         elif body.get("type", "text") != "text":
-            return invalid("the fake accepts text messages and interactive lists only")
+            return invalid("the fake accepts text messages, interactive lists and templates only")
         elif not isinstance(text, dict) or not isinstance(text.get("body"), str) or not text["body"].strip():
             return invalid("text.body is required")
         elif len(text["body"]) > 4096:

@@ -9,7 +9,7 @@ import schemathesis
 
 RELATIVE_RULES = frozenset({(400, "invalid_cursor"), (400, "invalid_snooze"), (422, "business_hours_not_set"),
                             (400, "invalid_business_hours"), (422, "away_text_too_long"),
-                            (422, "survey_text_too_long"), (422, "rule_reply_too_long")})
+                            (422, "survey_text_too_long"), (422, "rule_reply_too_long"), (400, "invalid_templates")})
 
 
 @schemathesis.hook
@@ -21,7 +21,8 @@ def filter_failure(context, failure, case, response) -> bool:
     parser reads, in a zone the server's IANA database knows (400 invalid_business_hours: a range closing before it
     opens, `xyz 09:00-10:00`), and an automatic message (the away message, the survey, a rule's reply) must fit a
     direct message on every platform in UTF-8 bytes (Instagram's 1,000), which a length in characters cannot state
-    (422 *_too_long); the fields' descriptions say so. Every other failure stands."""
+    (422 *_too_long), and WhatsApp templates name each template and language once and number their placeholders
+    without a gap (400 invalid_templates); the fields' descriptions say so. Every other failure stands."""
     if type(failure).__name__ != "RejectedPositiveData":
         return True
     try:

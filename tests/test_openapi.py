@@ -20,7 +20,8 @@ NO_STORAGE = {("/health", "GET"), ("/openapi.json", "GET"), ("/events/schema.jso
 # queues gets 404, not 403); tests/test_security.py walks every route with every role to prove it
 ANY_KEY = {("/queues", "GET"), ("/conversations/bulk", "POST"), ("/conversations/{conversation_id}/notes", "POST"), ("/conversations/{conversation_id}/tags", "POST"), ("/me/conversations", "GET"), ("/saved-replies", "GET"), ("/messages/{message_id}", "GET"), ("/conversations/{conversation_id}", "GET"),
            ("/conversations/{conversation_id}/customer", "GET"), ("/conversations/{conversation_id}/reopen", "POST"),
-           ("/away-message", "GET"), ("/business-hours", "GET"), ("/satisfaction-survey", "GET")}
+           ("/away-message", "GET"), ("/business-hours", "GET"), ("/satisfaction-survey", "GET"),
+           ("/whatsapp-templates", "GET")}
 ERROR_STATUSES = {400, 401, 403, 404, 409, 413, 415, 422, 424, 429, 502, 503}
 ERROR_REF = "#/components/schemas/ErrorOut"
 

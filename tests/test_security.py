@@ -59,6 +59,10 @@ def request_for(path: str, method: str, queue: str = "stance", message_id: str =
                                            "reason": "belongs there"},
         "/admin/keys": {"role": "agent", "name": "New", "queues": ["stance"]},
         "/conversations/{conversation_id}/replies": {"text": "Thanks, looking into it", "idempotency_key": "walk-0001"},
+        "/conversations/{conversation_id}/template-replies": {"name": "order_update", "language": "en_US",
+                                                              "parameters": ["Ann"], "idempotency_key": "walk-0002"},
+        "/whatsapp-templates": {"templates": [{"name": "order_update", "language": "en_US", "body": "Hi {{1}}"}],
+                                "rev": 0},
         "/conversations/bulk": {"action": "resolve", "conversation_ids": [message_id]},
         "/conversations/{conversation_id}/notes": {"text": "Customer is a journalist", "idempotency_key": "note-0001"},
         "/conversations/{conversation_id}/tags": {"add": ["press"]},
@@ -180,6 +184,8 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
         return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
     if path == "/satisfaction-survey":  # everyone may read what customers are asked; managers change it
         return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
+    if path == "/whatsapp-templates":  # everyone may read what may be sent; managers keep them
+        return (200, None) if method == "GET" or role in ("admin", "manager") else (403, "forbidden_role")
     if path == "/conversations/{conversation_id}/assign":  # managers hand work to someone of its queue (the
         if role not in ("admin", "manager"):                # key here: an agent of stance)
             return 403, "forbidden_role"
@@ -193,6 +199,10 @@ def expected(path: str, method: str, role: str, queue: str) -> tuple[int, str | 
     if path.startswith("/queues/"):
         return (200, None) if works else (403, "forbidden_queue")
     unknown = "unknown_conversation" if path.startswith("/conversations/") else "unknown_message"
+    if path.endswith("/template-replies"):  # as a reply; the walk's conversation is not on WhatsApp
+        if role in ("admin", "manager"):
+            return 422, "template_unsupported"
+        return (403, "not_claim_holder") if works else (404, unknown)
     if method == "GET":  # /messages/{message_id}, /conversations/{conversation_id}[/messages|/replies|/customer]
         return (200, None) if works else (404, unknown)
     if path.endswith("/notes"):  # a note is for whoever may read the conversation, claimed by another or not

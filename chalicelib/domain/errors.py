@@ -111,6 +111,24 @@ class PublicBulkReply(DomainError):
     code = "public_conversation"
 
 
+class UnknownTemplate(DomainError):
+    """A WhatsApp template no manager saved (GET /whatsapp-templates): nothing is sent."""
+
+    code = "unknown_template"
+
+
+class TemplateUnsupported(DomainError):
+    """A template for a conversation that is not on WhatsApp."""
+
+    code = "template_unsupported"
+
+
+class InvalidTemplateParameters(InvalidRequest):
+    """A template's parameters that do not fit it (their number, a blank one, what WhatsApp refuses in one)."""
+
+    code = "invalid_template_parameters"
+
+
 class NoSender(OutsideReplyWindow):
     """A platform this API cannot send on (generic sources): like a closed window, nothing is sent."""
 

@@ -5,7 +5,7 @@ Pure rules (no I/O, no clock): the caller passes the customer's last inbound mes
 | platform, channel | open | then |
 |---|---|---|
 | messenger, instagram: direct_message | under 24 h after the customer's last message: `RESPONSE` | under 7 days, a person's reply: `MESSAGE_TAG` + `HUMAN_AGENT`; later closed |
-| whatsapp | under 24 h (the customer-service window) | closed: only template messages may be sent, and this API does not send them |
+| whatsapp | under 24 h (the customer-service window) | closed: only template messages may be sent (domain.whatsapp_templates) |
 | facebook, instagram comments, replies, mentions, posts; x; telegram | always | - |
 | any other platform (generic sources) | never: no sender | - |
 
@@ -36,7 +36,7 @@ _MESSAGING_WINDOWS = frozenset({"messenger", "instagram"})  # Meta's Messenger P
 NO_SENDER = "no_sender"
 STANDARD_WINDOW_CLOSED = "standard_window_closed"  # 24 h passed and the reply is not a person's
 HUMAN_AGENT_WINDOW_CLOSED = "human_agent_window_closed"  # 7 days passed
-WHATSAPP_WINDOW_CLOSED = "whatsapp_window_closed"  # 24 h passed; templates are out of scope
+WHATSAPP_WINDOW_CLOSED = "whatsapp_window_closed"  # 24 h passed: only a template (domain.whatsapp_templates)
 PRIVATE_REPLY_WINDOW_CLOSED = "private_reply_window_closed"  # 7 days passed since the comment
 PRIVATE_REPLY_UNSUPPORTED = "private_reply_unsupported"  # not a Facebook or Instagram comment
 

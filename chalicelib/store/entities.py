@@ -752,6 +752,15 @@ class SurveyKeys:
     TYPE = "satisfaction_survey"
 
 
+class WhatsAppTemplatesKeys:
+    """The WhatsApp templates managers saved (domain.whatsapp_templates): one item, pk SETTINGS, sk WHATSAPP_TEMPLATES,
+    replaced at the revision read."""
+
+    PK = SETTINGS_PK
+    SK = "WHATSAPP_TEMPLATES"
+    TYPE = "whatsapp_templates"
+
+
 class SlaWatchKeys:
     """How far the sweep has looked for SLA breaches in a queue (domain.sla): pk SLA_WATCH, sk the queue, `swept_to`
     the open index's sort key (waiting since) it reached."""

@@ -160,10 +160,15 @@ def _erase_around(head: StoredMessage, now: datetime, actor: str, reason: str) -
     record = privacy.erasure_record(iso(now), actor, reason)
     # every item of its partition with a text but the head itself: the replies (RT#, or REPLY# in an older
     # conversation) and the notes
-    _write_each([_erase_text(item["pk"], item["sk"], record) for item in _partition(MessageKeys.pk(head.id))
+    _write_each([_erase_text(item["pk"], item["sk"], record, drop=REPLY_WORDS)
+                 for item in _partition(MessageKeys.pk(head.id))
                  if item["sk"] != MessageKeys.SK and "text" in item and not item.get("erased")])
     for member_id in _brand_messages(head.id):
         erase_message(member_id, now, actor, reason)
+
+
+# what a reply holds of its words besides its text: a WhatsApp template's parameters (a name, an order number)
+REPLY_WORDS = ("template",)
 
 
 def _erase_replies_to(member: StoredMessage, record: dict[str, Any]) -> None:
@@ -175,7 +180,7 @@ def _erase_replies_to(member: StoredMessage, record: dict[str, Any]) -> None:
             KeyConditionExpression="pk = :p", FilterExpression="#to = :m AND attribute_not_exists(erased)",
             ProjectionExpression="pk, sk, #text", ExpressionAttributeNames={"#text": "text", "#to": "reply_to"},
             ExpressionAttributeValues=dynamo.values(p=partition, m=member.id)))
-    _write_each([_erase_text(r["pk"], r["sk"], record) for r in replies if "text" in r])
+    _write_each([_erase_text(r["pk"], r["sk"], record, drop=REPLY_WORDS) for r in replies if "text" in r])
 
 
 def _partition(pk: str) -> Iterator[dict[str, Any]]:

@@ -66,6 +66,8 @@ class StoredReply:
     # True: an automatic message (the away message, domain.away; the survey, domain.surveys; a routing rule's reply,
     # domain.routing_rules), not the brand's answer
     automatic: bool | None = None
+    # a WhatsApp template (domain.whatsapp_templates): {"name", "language", "parameters"}; `text` is what it reads
+    template: dict[str, Any] | None = None
     by_time: bool = False  # where it is kept (ReplyKeys): its conversation's head says; not an attribute
 
     @property

@@ -9,7 +9,7 @@ wrong comes back as one `SendFailed` whose `kind` says what the caller can do ab
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = ["BAN_ACTIONS", "FAILURE_KINDS", "MODERATION_ACTIONS", "OutboundBan", "OutboundModeration", "OutboundReply",
            "PlatformSender", "SendFailed", "SendReceipt"]
@@ -48,6 +48,9 @@ class OutboundReply:
     # quick replies, a WhatsApp list, Telegram's one-time keyboard; a tap comes back as a message with the choice's
     # words. Not on X (its v2 DM API has none): the text alone says what to answer.
     choices: tuple[str, ...] = ()
+    # WhatsApp: a template Meta approved, {"name", "language", "parameters"} (`text` is its words, for the record);
+    # the only message WhatsApp takes 24 hours after the customer's last one
+    template: dict[str, Any] | None = None
 
 
 MODERATION_ACTIONS = ("hide", "unhide", "delete")

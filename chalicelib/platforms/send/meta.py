@@ -7,7 +7,7 @@ Instagram comment replies, WhatsApp Cloud API text messages; and the moderation 
 | messenger, instagram direct_message | `POST /{page-or-ig-account-id}/messages {"recipient": {"id"}, "messaging_type", "tag"?, "message": {"text"}}` | `{"recipient_id", "message_id"}` |
 | instagram comment, reply | `POST /{ig-comment-id}/replies {"message"}` | `{"id"}` |
 | facebook, instagram comment, reply, privately | `POST /{page-or-ig-account-id}/messages {"recipient": {"comment_id"}, "message": {"text"}}` | `{"recipient_id", "message_id"}` |
-| whatsapp | `POST /{phone-number-id}/messages {"messaging_product": "whatsapp", "recipient_type": "individual", "to", "type": "text", "text": {"body"}, "context": {"message_id"}}` | `{"messages": [{"id"}]}` |
+| whatsapp | `POST /{phone-number-id}/messages {"messaging_product": "whatsapp", "recipient_type": "individual", "to", "type": "text", "text": {"body"}, "context": {"message_id"}}`; a template: `"type": "template", "template": {"name", "language": {"policy": "deterministic", "code"}, "components": [{"type": "body", "parameters": [{"type": "text", "text"}]}]}` | `{"messages": [{"id"}]}` |
 
 A customer's comment hidden, shown again or deleted (`moderate`):
 
@@ -206,8 +206,15 @@ CHOOSE = "★ 1-5"  # the list's button: no words, so it reads the same in every
 
 
 def _whatsapp_content(reply: OutboundReply) -> dict[str, Any]:
-    """A text, or with choices an interactive list (a tap comes back as a `list_reply` naming the row's title); a
-    text too long for a list's body goes as a plain text, which says what to answer."""
+    """A template; a text, or with choices an interactive list (a tap comes back as a `list_reply` naming the row's
+    title); a text too long for a list's body goes as a plain text, which says what to answer."""
+    if reply.template:
+        template: dict[str, Any] = {"name": reply.template["name"],
+                                    "language": {"policy": "deterministic", "code": reply.template["language"]}}
+        if reply.template.get("parameters"):
+            template["components"] = [{"type": "body", "parameters": [
+                {"type": "text", "text": value} for value in reply.template["parameters"]]}]
+        return {"type": "template", "template": template}
     if not reply.choices or len(reply.text) > WHATSAPP_LIST_BODY:
         return {"type": "text", "text": {"body": reply.text}}
     rows = [{"id": f"choice:{n}", "title": choice[:WHATSAPP_ROW_TITLE]}
