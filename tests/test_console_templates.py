@@ -98,6 +98,7 @@ def test_rows_as_the_api_takes_them_pass():
 
 
 def test_the_apis_refusal_names_the_template_it_refused():
+    # 400 invalid_templates' message, as chalicelib/domain/whatsapp_templates.py words it
     message = "template 'order_update' (en_US): its parameters are {{1}} to {{n}}, none skipped (it has {{1}}, {{3}})"
     assert call("refusedTemplate", message) == {"name": "order_update", "language": "en_US"}
     assert call("refusedTemplate", "at most 100 templates") is None
@@ -165,7 +166,7 @@ def test_every_word_of_the_templates_is_said_in_both_languages():
     out = run("console.log(JSON.stringify(Object.fromEntries(['en', 'ja'].map((lang) => [lang, Object.fromEntries("
               "Object.entries(messages[lang])"
               ".filter(([key]) => /^(templates\\.|templateReply\\.|nav\\.templates$|reply\\.templateBadge$|"
-              "error\\.(template_unsupported|unknown_template|invalid_template_parameters)$)/.test(key)))]))));")
+              "error\\.(template_unsupported|unknown_template|invalid_template_parameters|invalid_templates)$)/.test(key)))]))));")
     base = {key.removesuffix(".one") for key in out["en"]}
     assert base == set(out["ja"]), base ^ set(out["ja"])
     assert len(out["en"]) > 60

@@ -896,6 +896,7 @@ export const MESSAGES = {
     'error.template_unsupported': 'Templates are WhatsApp\'s: this conversation is on another platform. Reply to it instead.',
     'error.unknown_template': 'This template is no longer saved (a manager changed the list). Choose another one.',
     'error.invalid_template_parameters': 'These parameters do not fit the template: fill in each one, without line breaks.',
+    'error.invalid_templates': 'The API did not accept the templates: check each one\'s name, language and body as WhatsApp Manager shows them.',
 
     'action.resolveTitle': 'Resolve',
     'action.note': 'Note (optional)',
@@ -1983,6 +1984,7 @@ export const MESSAGES = {
     'error.template_unsupported': 'テンプレートは WhatsApp 専用です。この会話は別のプラットフォームのため、通常の返信をしてください。',
     'error.unknown_template': 'このテンプレートは登録されていません(マネージャーが一覧を変更しました)。別のテンプレートを選んでください。',
     'error.invalid_template_parameters': 'パラメーターがテンプレートに合いません。改行を入れずに、すべて入力してください。',
+    'error.invalid_templates': 'テンプレートが API に受け付けられませんでした。WhatsApp Manager の表示どおりに、各テンプレートの名前・言語・本文を確認してください。',
 
     'action.resolveTitle': '解決',
     'action.note': 'メモ(任意)',

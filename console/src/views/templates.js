@@ -181,7 +181,7 @@ export function mountTemplates(container) {
       answer = await api('whatsapp-templates', { method: 'PUT', body: templatesBody(rows, stored.rev) });
     } catch (failure) {
       if (failure.code === 'concurrent_change') conflicted();
-      else if (failure.code === 'invalid_request' && failure.message) {
+      else if (['invalid_templates', 'invalid_request'].includes(failure.code) && failure.message) {
         // the API names the template it refused ("template 'x' (en): ..."): the focus goes to its row
         const named = refusedTemplate(failure.message);
         const at = named ? rows.findIndex((row) => row.name === named.name && row.language === named.language) : -1;
