@@ -143,9 +143,17 @@ export function templateReplyView(item, { conversation, readTemplates, forget, s
           replace(status);
           return;
         }
-        if (error.code === 'unknown_template') forget(); // removed meanwhile: the next read shows what is saved now
         replace(status, error.code === 'invalid_template_parameters' && error.message
           ? t('templateReply.error.parameters', { message: error.message }) : errorText(error));
+        if (error.code === 'unknown_template') {
+          // removed meanwhile by a manager: the picker offers what is saved now (the refusal stays said below it)
+          forget();
+          const now = await readTemplates();
+          if (now) {
+            templates = now;
+            draw();
+          }
+        }
         return;
       }
       session.set(pendingName, null);
