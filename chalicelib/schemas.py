@@ -1126,11 +1126,16 @@ class RoutingRuleOut(_Model):
     reply: str | None = Field(None, description="its automatic reply to direct messages; null: none")
 
 
-class RoutingRulesOut(_Model):
-    rules: list[RoutingRuleOut] = Field(description="in the order they are tried")
+class _SavedListOut(_Model):
+    """A list managers replace whole at the revision they read (the routing rules, the WhatsApp templates)."""
+
     updated_by: str | None
     updated_at: str | None
     rev: int = Field(description="send it back to change them; 0: never saved")
+
+
+class RoutingRulesOut(_SavedListOut):
+    rules: list[RoutingRuleOut] = Field(description="in the order they are tried")
 
     @classmethod
     def of(cls, saved: Any) -> RoutingRulesOut:
@@ -1145,11 +1150,8 @@ class WhatsAppTemplateOut(_Model):
     parameters: int = Field(description="how many parameters it takes (`{{1}}`..`{{n}}`)")
 
 
-class WhatsAppTemplatesOut(_Model):
+class WhatsAppTemplatesOut(_SavedListOut):
     templates: list[WhatsAppTemplateOut] = Field(description="as saved, in the order saved")
-    updated_by: str | None
-    updated_at: str | None
-    rev: int = Field(description="send it back to change them; 0: never saved")
 
     @classmethod
     def of(cls, saved: Any) -> WhatsAppTemplatesOut:

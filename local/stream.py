@@ -2,7 +2,8 @@
 SQS queues -> the functions): a thread that reads the embedded table's stream and hands each event to what its rule
 would: the second opinion re-scores a new or edited message (when its encoder is installed), a routing rule's reply
 and the away message answer a direct message (the away message while the brand is closed) a second or so after it
-is stored, and the satisfaction survey goes to a direct-message conversation a person resolved."""
+is stored, and the satisfaction survey goes to a direct-message conversation a person resolved (its follow-up
+question after a low rating). The scheduled sweep (snoozes, auto-resolve, SLA breaches) does not run here."""
 
 from __future__ import annotations
 
@@ -41,12 +42,17 @@ def new_direct_message(event, now: datetime) -> None:
 
 
 def satisfaction_survey(event, now: datetime) -> None:
-    """The satisfaction survey's rule (infra.template.survey_pattern): resolved direct-message conversations."""
+    """The satisfaction survey's rule (infra.template.survey_pattern): resolved direct-message conversations, and
+    rated ones for the follow-up question."""
     from chalicelib import surveys
     from chalicelib.domain.automatic_messages import is_direct_message
 
-    if event.type == "message.resolved" and is_direct_message(event.platform, event.channel):
+    if event.type not in ("message.resolved", "message.rated") or not is_direct_message(event.platform, event.channel):
+        return
+    if event.type == "message.resolved":
         surveys.offer(event.message_id, now)
+    else:  # its follow-up question, after a low rating
+        surveys.follow_up(event.message_id, now)
 
 
 class LocalStream:

@@ -805,3 +805,25 @@ def test_without_business_hours_the_sla_panel_says_nothing_of_them(console):
     console.find('nav a[href="#/stats"]').click()
     console.text_in("#sla", "SLA")
     assert not console.all("#sla-hours")
+    assert not console.all("#sla-breached")  # nobody waited past the SLA unheld in the range
+
+
+def test_manager_reads_how_often_a_customer_waited_past_the_sla_with_nobody_on_it(console):
+    # GIVEN the sweep found three such waits in customer service and one in stance (the /stats answer says so; faked
+    # here: the sweep does not run under the console's server)
+    console.sign_in("manager")
+    console.driver.execute_script("""
+        const fetch = window.fetch.bind(window);
+        window.fetch = async (url, init) => {
+          const response = await fetch(url, init);
+          if (!/\\/stats\\?/.test(String(url))) return response;
+          const body = await response.json();
+          const found = { customer_service: 3, stance: 1 };
+          body.sla = body.sla.map((row) => ({ ...row, sla_breaches: found[row.queue] || 0 }));
+          return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+        };""")
+    # WHEN she opens the stats view THEN the SLA panel says how many times, and in which queues
+    console.find('nav a[href="#/stats"]').click()
+    console.text_in("#sla-breached", "4 times")
+    said = console.find("#sla-breached").text
+    assert "Customer service: 3" in said and "Stance: 1" in said and "Community" not in said, said

@@ -71,7 +71,7 @@ def test_a_resolved_direct_message_conversation_gets_the_survey(local_dynamodb, 
     from chalicelib.store.entities import iso
     from local.stream import LocalStream, satisfaction_survey
 
-    surveys.save(Survey(enabled=True, text="How did we do? Reply 1 to 5.", rev=1), 0)
+    surveys.save(Survey(enabled=True, text="How did we do? Reply 1 to 5.", follow_up="What went wrong?", rev=1), 0)
     mid = seed_message("local-survey", "customer_service", platform="messenger", channel="direct_message",
                        author="6100000000043")
     dynamo.client().update_item(TableName=dynamo.table_name(), Key=messages.get_message(mid).key,
@@ -90,5 +90,15 @@ def test_a_resolved_direct_message_conversation_gets_the_survey(local_dynamodb, 
         [sent] = fake_platforms.sent("messenger")
         assert sent.body["message"]["text"] == "How did we do? Reply 1 to 5." and sent.body["message"]["quick_replies"]
         assert messages.get_message(mid).satisfaction["survey_sent_at"]
+        # WHEN the customer's rating of 2 is recorded (as store.conversations records one: the score, a new revision)
+        rated = {**messages.get_message(mid).satisfaction, "score": 2, "rated_at": iso(datetime.now(timezone.utc))}
+        dynamo.client().update_item(TableName=dynamo.table_name(), Key=messages.get_message(mid).key,
+                                    UpdateExpression="SET satisfaction = :rated, rev = rev + :one",
+                                    ExpressionAttributeValues=dynamo.values(rated=rated, one=1))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "follow_up_sent_at" not in messages.get_message(mid).satisfaction:
+            time.sleep(0.2)
+        # THEN they are asked what went wrong
+        assert [r.body["message"]["text"] for r in fake_platforms.sent("messenger")][-1] == "What went wrong?"
     finally:
         runner.stop()

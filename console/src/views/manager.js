@@ -379,7 +379,19 @@ export function mountManager(container) {
         stats.sla.map((s) => [queueName(s.queue), fmtDuration(s.sla_seconds),
           s.open_past_sla ? h('strong', { class: 'breach' }, fmtNumber(s.open_past_sla)) : fmtNumber(0),
           late(s) ? h('strong', { class: 'breach' }, fmtNumber(late(s))) : fmtNumber(0),
-          fmtNumber(s.away_sent || 0)])));
+          fmtNumber(s.away_sent || 0)])),
+      unheldPastSla(stats));
+  }
+
+  // how often in the range a customer waited past the SLA with nobody on the conversation (the sweep's
+  // message.sla_breached), under the table: a sixth column would not fit a panel a third of the page wide
+  function unheldPastSla(stats) {
+    const times = stats.sla.reduce((sum, s) => sum + (s.sla_breaches || 0), 0);
+    if (!times) return null;
+    const byQueue = stats.sla.filter((s) => s.sla_breaches)
+      .map((s) => t('stats.slaBreachedQueue', { queue: queueName(s.queue), n: fmtNumber(s.sla_breaches) }));
+    return h('p', { class: 'breach', id: 'sla-breached' },
+      t('stats.slaBreachedTimes', { n: fmtNumber(times), count: times, queues: byQueue.join(t('history.separator')) }));
   }
 
   // the satisfaction survey by queue, once the API counts it (surveys_sent in the SLA rows): a panel of its own beside
