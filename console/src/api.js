@@ -107,6 +107,8 @@ export async function features() {
       removed: ((paths['/queues/{name}/messages'] || {}).get?.parameters || [])
         .some((p) => p.name === 'status' && (p.schema?.enum || []).includes('removed')),
       privateReplies: Boolean(document.components?.schemas?.ReplyCreate?.properties?.private),
+      // WhatsApp templates: after 24 hours the only message WhatsApp takes (a manager keeps the approved ones)
+      templateReplies: '/conversations/{conversation_id}/template-replies' in paths,
     };
   }
   return contract;

@@ -1,7 +1,7 @@
 // The console: sign in with an API key, then the views the key's role allows (agent: her queues; manager:
-// all queues, stats, saved replies, the away message, the satisfaction survey, the routing rules and the blocked
-// customers; admin: also keys). Routes live in the URL's fragment (#/work/<queue>/<id>, #/stats, #/saved, #/away,
-// #/survey, #/rules, #/blocked, #/keys): never the key.
+// all queues, stats, saved replies, the WhatsApp templates, the away message, the satisfaction survey, the routing
+// rules and the blocked customers; admin: also keys). Routes live in the URL's fragment (#/work/<queue>/<id>, #/stats,
+// #/saved, #/templates, #/away, #/survey, #/rules, #/blocked, #/keys): never the key.
 import { whenUnauthorized } from './api.js';
 import { h, replace, field, select } from './dom.js';
 import { LANGUAGES, language, setLanguage, setTimeZone, t, timeZone, timeZones } from './i18n.js';
@@ -16,6 +16,7 @@ import { mountRules } from './views/rules.js';
 import { mountSavedReplies } from './views/saved.js';
 import { mountSignIn } from './views/signin.js';
 import { mountSurvey } from './views/survey.js';
+import { mountTemplates } from './views/templates.js';
 
 const root = document.getElementById('app');
 let mounted = null;
@@ -24,6 +25,7 @@ const VIEWS = {
   work: { roles: ['agent', 'manager', 'admin'], label: 'nav.work', mount: mountAgent },
   stats: { roles: ['manager', 'admin'], label: 'nav.stats', mount: mountManager },
   saved: { roles: ['manager', 'admin'], label: 'nav.saved', mount: mountSavedReplies },
+  templates: { roles: ['manager', 'admin'], label: 'nav.templates', mount: mountTemplates },
   away: { roles: ['manager', 'admin'], label: 'nav.away', mount: mountAway },
   survey: { roles: ['manager', 'admin'], label: 'nav.survey', mount: mountSurvey },
   rules: { roles: ['manager', 'admin'], label: 'nav.rules', mount: mountRules },

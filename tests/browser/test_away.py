@@ -74,7 +74,8 @@ def test_a_manager_turns_the_away_message_on_and_finds_it_kept_after_a_reload(aw
     # GIVEN a manager: Away message is in the navigation, beside Saved replies (and Satisfaction survey)
     console.sign_in("manager")
     assert [e.text for e in console.all("nav a")] == [
-        "Queues", "Stats", "Saved replies", "Away message", "Satisfaction survey", "Routing rules", "Blocked customers"]
+        "Queues", "Stats", "Saved replies", "WhatsApp templates", "Away message", "Satisfaction survey", "Routing rules",
+        "Blocked customers"]
     console.find('nav a[href="#/away"]').click()
     # THEN it shows the business hours as configured and whether it is open now, in words
     console.text_in("#away-business-hours", "Business hours: mon-sun 00:00-00:01")

@@ -387,7 +387,8 @@ def test_on_a_phone_the_admins_six_views_and_the_blocked_list_fit_the_screen(con
     console.find(blocked_row(author_id))
     # THEN every view is in the navigation and nothing makes the page scroll sideways (the table scrolls in its panel)
     assert [e.text for e in console.all("nav a")] == [
-        "Queues", "Stats", "Saved replies", "Away message", "Satisfaction survey", "Routing rules", "Blocked customers", "API keys"]
+        "Queues", "Stats", "Saved replies", "WhatsApp templates", "Away message", "Satisfaction survey", "Routing rules",
+        "Blocked customers", "API keys"]
     assert console.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     screenshot("blocks-phone")
     status, _ = stack.call("DELETE", f"/blocks?platform=linkedin&author_id={author_id}")

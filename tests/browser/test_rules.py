@@ -82,7 +82,8 @@ def test_a_manager_adds_a_rule_and_a_message_with_its_word_is_routed_by_it(rules
     # GIVEN a manager: Routing rules is in the navigation, beside Satisfaction survey
     console.sign_in("manager")
     assert [e.text for e in console.all("nav a")] == [
-        "Queues", "Stats", "Saved replies", "Away message", "Satisfaction survey", "Routing rules", "Blocked customers"]
+        "Queues", "Stats", "Saved replies", "WhatsApp templates", "Away message", "Satisfaction survey", "Routing rules",
+        "Blocked customers"]
     console.find('nav a[href="#/rules"]').click()
     console.text_in("#rules-saved-by", "Not saved yet.")
     # WHEN she adds a rule: the words "recall", to Customer service, the tag "recall"

@@ -152,7 +152,8 @@ def test_a_manager_turns_the_survey_on_and_finds_it_kept_after_a_reload(survey_c
     # GIVEN a manager: Satisfaction survey is in the navigation, beside Away message
     console.sign_in("manager")
     assert [e.text for e in console.all("nav a")] == [
-        "Queues", "Stats", "Saved replies", "Away message", "Satisfaction survey", "Routing rules", "Blocked customers"]
+        "Queues", "Stats", "Saved replies", "WhatsApp templates", "Away message", "Satisfaction survey", "Routing rules",
+        "Blocked customers"]
     console.find('nav a[href="#/survey"]').click()
     # THEN, never saved, it is off and starts from the suggested texts, and says so
     console.text_in("#survey-state", "The satisfaction survey is off")

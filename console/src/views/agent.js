@@ -25,8 +25,10 @@ import { routedBy } from '../rules.js';
 import { session } from '../session.js';
 import { MAX_SCORE, ratingOf, stars } from '../survey.js';
 import { MAX_TAGS, foldTag, parseTags, validTag } from '../tags.js';
+import { templateOf } from '../templates.js';
 import { actorKeyId, forgetTeam, loadTeam, worksQueue } from '../team.js';
 import { busy, notice, showError } from '../ui.js';
+import { templateReplyView } from './template_reply.js';
 
 export const QUEUES = ['customer_service', 'stance', 'community'];
 const FOLLOW_MS = 15_000;
@@ -276,6 +278,7 @@ export function mountAgent(container, { args, role, go }) {
     filters: readFilters(), saved: null, selected: new Set(),
     rowQueues: new Map(), // each listed conversation's queue, by id: whom the bulk bar may assign them to
     team: null, // GET /team, once read (managers)
+    templates: undefined, // GET /whatsapp-templates' list once read (undefined: not read yet, or to read again)
   };
 
   const overview = h('section', { class: 'queues', 'aria-labelledby': 'queues-title' });
@@ -1195,6 +1198,7 @@ export function mountAgent(container, { args, role, go }) {
         h('span', { class: 'row-meta' }, automatic ? null : [t('reply.sentBy', { who: actorName(reply.by) }), ' · '],
           timeTag(reply.read_at || reply.delivered_at || reply.sent_at || reply.created_at)),
         reply.private ? badge(t('reply.privateBadge'), 'private') : null,
+        templateOf(reply) ? badge(t('reply.templateBadge', templateOf(reply)), 'template') : null,
         replyStatus(reply)),
       textOf(reply),
       reply.error ? h('p', { class: 'error' }, errorText({ code: reply.error.code || reply.error, status: 0 })) : null);
@@ -1775,6 +1779,35 @@ export function mountAgent(container, { args, role, go }) {
     return field(t('saved.label'), picker);
   }
 
+  // the WhatsApp templates (read once per view, when a WhatsApp conversation first needs them; null: not readable,
+  // read again for the next conversation)
+  async function readTemplates() {
+    if (state.templates) return state.templates;
+    try {
+      state.templates = (await api('whatsapp-templates')).templates || [];
+    } catch {
+      state.templates = undefined;
+      return null;
+    }
+    return state.templates;
+  }
+
+  // Send a template (views/template_reply.js): on a WhatsApp conversation, the only way to write once 24 hours passed
+  function templateForm(item, lost) {
+    return templateReplyView(item, {
+      conversation: detailId, readTemplates, canManage: manager,
+      forget: () => { state.templates = undefined; },
+      sent: () => loadDetail(),
+      refused: (error) => {
+        if (leaseLost(error)) {
+          lost(error);
+          return true;
+        }
+        return false;
+      },
+    });
+  }
+
   function replyForm(item, lost) {
     const scope = `${detailId}:reply`;
     const pendingName = `pending.${detailId}`;
@@ -2007,6 +2040,7 @@ export function mountAgent(container, { args, role, go }) {
       changed,
       thread,
       canAct && state.feats.replies && !single ? replyForm(item, lost) : null,
+      canAct && state.feats.templateReplies && !single && item.platform === 'whatsapp' ? templateForm(item, lost) : null,
       single ? null : notesView(item),
       canAct ? actions(item, lost) : null,
       // context, after the work itself: the thread and the reply box stay at the top however many there are
