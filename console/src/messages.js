@@ -739,6 +739,8 @@ export const MESSAGES = {
     'detail.routedBy': 'Routed by rule “{name}” (the model said {queue})',
     'detail.routedByTitle': 'Routing rule',
     'badge.needsReview': 'Needs review',
+    'badge.pastSla': 'Past SLA',
+    'badge.pastSlaTitle': 'Nobody has taken it and the customer has waited longer than the {sla} SLA (since {since})',
     'badge.yours': 'Yours',
 
     'detail.back': '← Back to the queue',
@@ -1850,6 +1852,8 @@ export const MESSAGES = {
     'detail.routedBy': 'ルール「{name}」で振り分け(モデルの判定: {queue})',
     'detail.routedByTitle': '振り分けルール',
     'badge.needsReview': '要確認',
+    'badge.pastSla': 'SLA 超過',
+    'badge.pastSlaTitle': '誰も担当しておらず、お客様は SLA の {sla} を超えて待っています({since} から)',
     'badge.yours': 'あなたの担当',
 
     'detail.back': '← キューに戻る',

@@ -107,6 +107,18 @@ class Stack:
         assert status == 200, raw
         return json.loads(raw)["requests"]
 
+    def table(self):
+        """A DynamoDB client of the stack's embedded table and the table's name (local.run prints where it is): for a
+        test to set up what no request makes, such as a customer who wrote a day ago."""
+        import boto3
+        import re
+
+        where = re.search(r"DynamoDB: (http://\S+) \(embedded moto server\), table '([^']+)'", self.log.read_text())
+        assert where, self.log.read_text()[-2000:]
+        client = boto3.client("dynamodb", endpoint_url=where.group(1), region_name="us-east-1",
+                              aws_access_key_id="local", aws_secret_access_key="local")
+        return client, where.group(2)
+
     def call(self, method: str, path: str, key: str | None = None, body=None):
         status, _, raw = request(self.base, method, path, key if key is not None else self.admin, body)
         return status, (json.loads(raw) if raw else None)

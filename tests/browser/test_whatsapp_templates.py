@@ -19,12 +19,10 @@ THEN it is sent once, through the platform, and shows in the timeline as a reply
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 
 import payloads
@@ -97,13 +95,9 @@ def until(condition, what: str):
 def a_day_ago(stack, conversation: str) -> None:
     """The conversation's customer last wrote 26 hours ago: its head's last_inbound_at (and received_at, which stands
     for it before a second message) moved back in the stack's embedded DynamoDB, whose address local.run prints."""
-    log = stack.log.read_text()
-    endpoint = re.search(r"DynamoDB: (http://\S+) \(embedded moto server\), table '([^']+)'", log)
-    assert endpoint, log[-2000:]
-    client = boto3.client("dynamodb", endpoint_url=endpoint.group(1), region_name="us-east-1",
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    client, table = stack.table()
     then = (datetime.now(timezone.utc) - timedelta(hours=26)).isoformat().replace("+00:00", "Z")
-    client.update_item(TableName=endpoint.group(2), Key={"pk": {"S": f"MSG#{conversation}"}, "sk": {"S": "MSG"}},
+    client.update_item(TableName=table, Key={"pk": {"S": f"MSG#{conversation}"}, "sk": {"S": "MSG"}},
                        UpdateExpression="SET last_inbound_at = :then, received_at = :then",
                        ExpressionAttributeValues={":then": {"S": then}}, ConditionExpression="attribute_exists(pk)")
     status, detail = stack.call("GET", f"/conversations/{conversation}")

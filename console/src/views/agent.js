@@ -258,6 +258,15 @@ function satisfactionLine(item) {
     followUpPart(rating));
 }
 
+// "Past SLA": open, held by nobody, and the customer still waits on the message the sweep found past the queue's SLA
+// (a claim, or their new message, ends that wait)
+function slaBadge(item) {
+  const breach = item?.sla_breach;
+  if (!breach || item.status !== 'open' || breach.waiting_since !== (item.last_inbound_at || item.received_at)) return null;
+  return h('span', { class: 'badge badge-error badge-sla', title: t('badge.pastSlaTitle', {
+    sla: fmtDuration(breach.sla_seconds), since: fmtDateTime(breach.waiting_since) }) }, t('badge.pastSla'));
+}
+
 // a list row's rating, once the customer gave one: one star and the score in words
 function ratingBadge(item) {
   const score = ratingOf(item)?.score;
@@ -745,6 +754,7 @@ export function mountAgent(container, { args, role, go }) {
         ? h('span', { class: 'badge holder', title: item.claimed_by }, t('list.heldBy', { who: actorName(item.claimed_by) })) : null,
       item.status === 'snoozed' && item.snoozed_until ? badge(t('list.snoozedUntil', { until: fmtDateTime(item.snoozed_until) })) : null,
       moderationBadge(item),
+      slaBadge(item),
       ratingBadge(item),
       item.message_count > 1 ? badge(t('list.messages', { n: fmtNumber(item.message_count) })) : null),
     h('span', { class: 'row-meta' }, state.status === MINE ? [queueName(item.queue), ' · '] : null,
@@ -2018,7 +2028,7 @@ export function mountAgent(container, { args, role, go }) {
         h('p', { class: 'row-meta' },
           platformName(item.platform), ' · ', channelName(item.channel), ' · ', queueName(item.queue), ' ',
           badge(statusName(item.status), item.status), ' ',
-          item.needs_review ? badge(t('badge.needsReview'), 'review') : null),
+          item.needs_review ? badge(t('badge.needsReview'), 'review') : null, ' ', slaBadge(item)),
         satisfactionLine(item),
         state.feats.filters && item.author && item.author.id ? h('button', {
           type: 'button', class: 'link', id: 'from-author',
