@@ -524,3 +524,21 @@ def blank_console(driver, stack, screens, request):
 @pytest.fixture
 def console(driver, seeded, screens, request):
     yield from blank_console(driver, seeded, screens, request)
+
+
+def type_into(console, css: str, text: str) -> None:
+    """What a person types into a text box, in place of what it held."""
+    box = console.find(css)
+    box.clear()
+    box.send_keys(text)
+
+
+def until(condition, what: str):
+    """condition()'s first truthy answer, asked again until WAIT runs out."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        answer = condition()
+        if answer:
+            return answer
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)

@@ -23,8 +23,8 @@ import pytest
 
 import payloads
 
-from .conftest import (REQUIRED, WAIT, blank_console, cell, open_conversation, staffed_stack, scroll_to,
-                       settled_in_customer_service)
+from .conftest import (REQUIRED, WAIT, blank_console, cell, open_conversation, scroll_to, settled_in_customer_service,
+                       staffed_stack, type_into)
 
 try:
     import selenium  # noqa: F401
@@ -61,12 +61,6 @@ def saved_by_someone_else(stack, text: str, enabled: bool = True) -> dict:
         "enabled": enabled, "text": text, "translations": {}, "rev": current(stack)["rev"]})
     assert status == 200, away
     return away
-
-
-def type_into(console, css: str, text: str) -> None:
-    box = console.find(css)
-    box.clear()
-    box.send_keys(text)
 
 
 def test_a_manager_turns_the_away_message_on_and_finds_it_kept_after_a_reload(away_console, screenshot):

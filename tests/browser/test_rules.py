@@ -27,7 +27,7 @@ import pytest
 
 import payloads
 
-from .conftest import REQUIRED, WAIT, blank_console, open_conversation, staffed_stack, scroll_to
+from .conftest import REQUIRED, WAIT, blank_console, open_conversation, scroll_to, staffed_stack, type_into
 
 try:
     import selenium  # noqa: F401
@@ -65,12 +65,6 @@ def saved_by_someone_else(stack, rules: list[dict]) -> dict:
 def rule(name: str, words: list[str], queue: str | None = "stance", **more) -> dict:
     return {"name": name, "enabled": True, "words": words, "platforms": [], "channels": [], "languages": [],
             "queue": queue, "tags": [], "priority_boost": 0, **more}
-
-
-def type_into(console, css: str, text: str) -> None:
-    box = console.find(css)
-    box.clear()
-    box.send_keys(text)
 
 
 def names(console) -> list[str]:

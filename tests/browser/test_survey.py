@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 
 import pytest
 
 import payloads
 
-from .conftest import (REQUIRED, WAIT, article, blank_console, cell, open_conversation, scroll_to,
-                       settled_in_customer_service, staffed_stack)
+from .conftest import (REQUIRED, article, blank_console, cell, open_conversation, scroll_to,
+                       settled_in_customer_service, staffed_stack, type_into, until)
 
 try:
     from selenium.webdriver.support.ui import Select
@@ -79,12 +78,6 @@ def saved_by_someone_else(stack, text: str, enabled: bool = True, translations: 
         **({} if follow_up is None else {"follow_up": follow_up})})
     assert status == 200, survey
     return survey
-
-
-def type_into(console, css: str, text: str) -> None:
-    box = console.find(css)
-    box.clear()
-    box.send_keys(text)
 
 
 def value(console, css: str) -> str:
@@ -134,17 +127,6 @@ def back_in_customer_service(stack, conversation: str, message_id: str) -> None:
             "action": "reroute", "conversation_ids": [conversation], "queue": "customer_service",
             "reason": "set up for a browser test"})
         assert status == 200 and body["done"] == 1, body
-
-
-def until(condition, what: str):
-    """condition()'s first truthy answer, asked again until WAIT runs out."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        answer = condition()
-        if answer:
-            return answer
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def test_a_manager_turns_the_survey_on_and_finds_it_kept_after_a_reload(survey_console, screenshot):

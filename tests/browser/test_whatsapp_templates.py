@@ -27,8 +27,8 @@ import pytest
 
 import payloads
 
-from .conftest import (REQUIRED, WAIT, blank_console, open_conversation, scroll_to, settled_in_customer_service,
-                       staffed_stack)
+from .conftest import (REQUIRED, blank_console, open_conversation, scroll_to, settled_in_customer_service,
+                       staffed_stack, type_into, until)
 
 try:
     from selenium.webdriver.common.action_chains import ActionChains
@@ -67,12 +67,6 @@ def saved_by_someone_else(stack, templates: list[dict]) -> dict:
     return answer
 
 
-def type_into(console, css: str, text: str) -> None:
-    box = console.find(css)
-    box.clear()
-    box.send_keys(text)
-
-
 def value(console, css: str) -> str:
     return console.find(css).get_attribute("value")
 
@@ -80,16 +74,6 @@ def value(console, css: str) -> str:
 def act(console, css: str, action) -> None:
     """action(element) on the visible element matching css, again on the new one when the view redrew it first."""
     console.wait(lambda d: action(console.find(css)) or True, f"{css} could not be acted on")
-
-
-def until(condition, what: str):
-    deadline = time.monotonic() + WAIT
-    while True:
-        answer = condition()
-        if answer:
-            return answer
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def a_day_ago(stack, conversation: str) -> None:
