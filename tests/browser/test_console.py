@@ -781,19 +781,25 @@ def test_agent_moves_through_the_list_with_j_and_k_and_opens_with_enter(console)
     console.find("#detail-title")
 
 
-def test_manager_is_told_when_the_sla_counts_business_hours_only(console):
-    # GIVEN a deployment whose SLA counts business hours (its /stats answer names them; faked here, the server's
-    # own settings are every hour)
-    console.sign_in("manager")
+def sla_rows_answered_with(console, fields: str) -> None:
+    """The page's /stats answers with `fields` (a JavaScript object, of `row`) added to each SLA row: what a deployment
+    the console's server is not would answer."""
     console.driver.execute_script("""
         const fetch = window.fetch.bind(window);
         window.fetch = async (url, init) => {
           const response = await fetch(url, init);
           if (!/\\/stats\\?/.test(String(url))) return response;
           const body = await response.json();
-          body.sla = body.sla.map((row) => ({ ...row, business_hours: 'mon-fri 09:00-18:00 (Asia/Tokyo)' }));
+          body.sla = body.sla.map((row) => ({ ...row, ...(%s) }));
           return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
-        };""")
+        };""" % fields)
+
+
+def test_manager_is_told_when_the_sla_counts_business_hours_only(console):
+    # GIVEN a deployment whose SLA counts business hours (its /stats answer names them; faked here, the server's
+    # own settings are every hour)
+    console.sign_in("manager")
+    sla_rows_answered_with(console, "{ business_hours: 'mon-fri 09:00-18:00 (Asia/Tokyo)' }")
     # WHEN she opens the stats view
     console.find('nav a[href="#/stats"]').click()
     # THEN the SLA panel says which hours count
@@ -812,16 +818,7 @@ def test_manager_reads_how_often_a_customer_waited_past_the_sla_with_nobody_on_i
     # GIVEN the sweep found three such waits in customer service and one in stance (the /stats answer says so; faked
     # here: the sweep does not run under the console's server)
     console.sign_in("manager")
-    console.driver.execute_script("""
-        const fetch = window.fetch.bind(window);
-        window.fetch = async (url, init) => {
-          const response = await fetch(url, init);
-          if (!/\\/stats\\?/.test(String(url))) return response;
-          const body = await response.json();
-          const found = { customer_service: 3, stance: 1 };
-          body.sla = body.sla.map((row) => ({ ...row, sla_breaches: found[row.queue] || 0 }));
-          return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
-        };""")
+    sla_rows_answered_with(console, "{ sla_breaches: ({ customer_service: 3, stance: 1 })[row.queue] || 0 }")
     # WHEN she opens the stats view THEN the SLA panel says how many times, and in which queues
     console.find('nav a[href="#/stats"]').click()
     console.text_in("#sla-breached", "4 times")
