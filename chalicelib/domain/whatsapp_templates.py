@@ -11,7 +11,7 @@ parameters are left to WhatsApp Manager's own tools.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import InvalidRequest, InvalidTemplateParameters, TemplateUnsupported, UnknownTemplate
 
@@ -99,11 +99,3 @@ def check_platform(platform: str) -> None:
     if platform != PLATFORM:
         raise TemplateUnsupported(f"templates are WhatsApp's: this is a {platform} conversation (reply to it instead)")
 
-
-@dataclass(frozen=True)
-class TemplateSend:
-    """What the platform is asked to send (OutboundReply.template)."""
-
-    name: str
-    language: str
-    parameters: tuple[str, ...] = field(default_factory=tuple)
